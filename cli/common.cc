@@ -1,0 +1,54 @@
+#include "cli/common.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstring>
+
+namespace pwnbox::cli {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "pwnbox: %s\n", message.c_str());
+  return kExitFailure;
+}
+
+int Fail(const core::Error& error) { return Fail(error.message()); }
+
+SplitArgs SplitCommand(int argc, char** argv, int first,
+                       const std::vector<std::string>& value_options) {
+  SplitArgs out;
+  int i = first;
+  for (; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a.size() < 2 || a[0] != '-') break;
+    out.options.push_back(a);
+    bool takes_value = false;
+    for (const auto& v : value_options) takes_value |= (a == v);
+    if (takes_value && i + 1 < argc) out.options.push_back(argv[++i]);
+  }
+  for (; i < argc; ++i) out.command.push_back(argv[i]);
+  return out;
+}
+
+int ExitCodeFromWaitStatus(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return kExitFailure;
+}
+
+void InstallSignalHandlers(void (*on_signal)(int)) {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: waitpid/poll return EINTR
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaction(sig, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+}  // namespace pwnbox::cli

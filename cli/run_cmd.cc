@@ -1,0 +1,94 @@
+#include "cli/run_cmd.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "cli/common.h"
+#include "config/policy.h"
+#include "core/fd.h"
+#include "filters/filters.h"
+#include "supervisor/decider.h"
+#include "supervisor/sandbox.h"
+
+namespace po = boost::program_options;
+
+namespace pwnbox::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: pwnbox [run] [--policy FILE] [--complain] [--log FILE] -- CMD [ARG...]\n";
+
+void Forward(int sig) { supervisor::ForwardSignal(sig); }
+
+}  // namespace
+
+int RunCommand(int argc, char** argv) {
+  SplitArgs split = SplitCommand(argc, argv, 1, {"--policy", "--log"});
+  po::options_description desc("pwnbox run options");
+  std::string policy_path, log_path;
+  desc.add_options()
+      ("help,h", "show this help")
+      ("policy", po::value(&policy_path),
+       "the TOML policy to enforce (default: the built-in `default` profile)")
+      ("complain", "deny nothing; report every call the policy would deny, once per rule")
+      ("log", po::value(&log_path), "write reports to FILE instead of stderr");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(split.options).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Fail(std::string(e.what()) + "\n" + kUsage);
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << desc;
+    return 0;
+  }
+  if (split.command.empty()) return Fail(std::string("no command to run\n") + kUsage);
+
+  auto policy = policy_path.empty() ? config::BuiltinPolicy("default")
+                                    : config::LoadPolicyFile(policy_path);
+  if (!policy.ok()) return Fail(policy.error());
+  if (auto why = supervisor::Decider::Unsupported(*policy)) return Fail(*why);
+  filters::CompileOptions copts;
+  copts.complain = vm.count("complain") > 0;
+  auto program = filters::Compile(*policy, copts);
+  if (!program.ok()) return Fail(program.error());
+
+  core::UniqueFd log_file;
+  supervisor::SandboxOptions sopts;
+  sopts.complain = copts.complain;
+  if (!log_path.empty()) {
+    log_file.reset(open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    if (!log_file) return Fail(core::ErrnoError(errno, "cannot open --log " + log_path));
+    sopts.report_fd = log_file.get();
+  }
+
+  // The target shares our terminal: Ctrl-C reaches it directly, and pwnbox waits to report its
+  // end. SIGTERM/SIGHUP are passed on to the target; if pwnbox dies, so does the target
+  // (PDEATHSIG).
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  struct sigaction sa {};
+  sa.sa_handler = Forward;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+
+  auto result = supervisor::RunSandbox(*policy, *program, split.command, sopts);
+  if (!result.ok()) {
+    int err = result.error().sys_errno();
+    Fail(result.error());
+    return err == ENOENT ? kExitNotFound : err == EACCES ? kExitCannotExec : kExitFailure;
+  }
+  if (result->exec_errno) {
+    Fail(core::ErrnoError(result->exec_errno, "cannot execute " + result->path));
+    return result->exec_errno == ENOENT ? kExitNotFound : kExitCannotExec;
+  }
+  return ExitCodeFromWaitStatus(result->wait_status);
+}
+
+}  // namespace pwnbox::cli

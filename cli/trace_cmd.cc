@@ -1,0 +1,258 @@
+#include "cli/trace_cmd.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli/common.h"
+#include "core/fd.h"
+#include "core/syscalls.h"
+#include "filters/trace_filter.h"
+#include "supervisor/launcher.h"
+#include "supervisor/ptrace_monitor.h"
+#include "supervisor/trace_writer.h"
+
+namespace po = boost::program_options;
+
+namespace pwnbox::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: pwnbox trace [-f|--no-follow] [-o FILE] [-e trace=SET] [-c|-C] [-s N]\n"
+    "                    [-t|-tt|-ttt] [-T] [-y] [-n] [--json] (-- CMD [ARG...] | -p PID)\n";
+
+supervisor::PtraceMonitor* g_monitor = nullptr;
+volatile sig_atomic_t g_stop_signal = 0;
+
+void OnSignal(int sig) {
+  g_stop_signal = sig;
+  if (g_monitor) g_monitor->RequestDetach();
+}
+
+// The syscalls the tracer needs to see even when not selected (never printed).
+const std::vector<std::string> kAlwaysStop = {"wait4", "waitid", "waitpid", "sched_getaffinity",
+                                              "sched_setaffinity"};
+
+// -e trace=SET → a selection. strace's rules: a leading '!' negates the whole set; items are
+// names, numbers, @group / %group, all, none.
+core::Result<filters::TraceSelection> ParseTraceSet(const std::string& expr) {
+  filters::TraceSelection sel;
+  std::string set = expr;
+  if (set.rfind("trace=", 0) == 0) set = set.substr(6);
+  else if (set.find('=') != std::string::npos)
+    return core::Error("-e " + expr + ": only -e trace=SET is supported");
+  bool negate = false;
+  if (!set.empty() && set[0] == '!') {
+    negate = true;
+    set = set.substr(1);
+  }
+  std::set<std::string> names;
+  std::set<int> numbers;
+  bool all = false;
+  size_t pos = 0;
+  while (pos <= set.size()) {
+    size_t end = set.find(',', pos);
+    if (end == std::string::npos) end = set.size();
+    std::string item = set.substr(pos, end - pos);
+    pos = end + 1;
+    if (item.empty()) continue;
+    if (item == "all") {
+      all = true;
+    } else if (item == "none") {
+    } else if (item[0] == '@' || item[0] == '%') {
+      const core::SyscallGroup* g = core::FindGroup(item);
+      if (!g) return core::Error("-e trace: unknown group \"" + item + "\" (see `pwnbox groups`)");
+      for (auto m : g->members) names.insert(std::string(m));
+    } else if (isdigit(static_cast<unsigned char>(item[0]))) {
+      int nr = std::stoi(item);
+      if (core::SyscallName(nr).empty())
+        return core::Error("-e trace: no x86_64 syscall has number " + item);
+      numbers.insert(nr);
+    } else {
+      bool known = false;
+      for (auto abi : {core::Abi::kX86_64, core::Abi::kI386, core::Abi::kX32})
+        known |= core::SyscallNumber(item, abi).has_value();
+      if (!known) {
+        std::string msg = "-e trace: unknown syscall \"" + item + "\"";
+        auto hints = core::SuggestSyscalls(item);
+        if (!hints.empty()) msg += " (did you mean \"" + hints[0] + "\"?)";
+        return core::Error(msg);
+      }
+      names.insert(item);
+    }
+  }
+  if (all) {
+    sel.all = !negate;  // "!all" traces nothing
+    return sel;
+  }
+  sel.all = false;
+  if (negate) {
+    for (auto abi : {core::Abi::kX86_64, core::Abi::kI386}) {
+      for (int nr : core::AllSyscalls(abi)) {
+        std::string name(core::SyscallName(nr, abi));
+        auto n64 = core::SyscallNumber(name);
+        if (!names.count(name) && !(n64 && numbers.count(*n64))) sel.names.push_back(name);
+      }
+    }
+  } else {
+    sel.names.assign(names.begin(), names.end());
+    sel.numbers.assign(numbers.begin(), numbers.end());
+  }
+  return sel;
+}
+
+std::optional<std::string> FdPath(pid_t pid, int fd) {
+  char link[64], target[4096];
+  snprintf(link, sizeof link, "/proc/%d/fd/%d", pid, fd);
+  ssize_t n = readlink(link, target, sizeof target - 1);
+  if (n < 0) return std::nullopt;
+  return std::string(target, static_cast<size_t>(n));
+}
+
+}  // namespace
+
+int TraceCommand(int argc, char** argv) {
+  SplitArgs split = SplitCommand(argc, argv, 1, {"-o", "-e", "-s", "-p", "--policy"});
+  // strace spells timestamps -t, -tt, -ttt: give them one option with a level.
+  std::vector<std::string> opts;
+  for (const auto& o : split.options) {
+    if (o == "-t" || o == "-tt" || o == "-ttt") opts.push_back("--timestamps=" + std::to_string(o.size() - 1));
+    else opts.push_back(o);
+  }
+
+  po::options_description desc("pwnbox trace options");
+  std::string output, policy;
+  std::vector<std::string> exprs;
+  size_t strsize = 32;
+  int timestamps = 0;
+  pid_t attach_pid = 0;
+  desc.add_options()
+      ("help,h", "show this help")
+      ("follow,f", "follow forks, vforks, clones and execs (the default)")
+      ("no-follow", "trace only the first task")
+      ("output,o", po::value(&output), "write the trace to FILE instead of stderr")
+      ("expr,e", po::value(&exprs), "trace=SET: names, numbers, @groups, %groups; ! negates")
+      ("summary-only,c", "print a per-syscall summary instead of the trace")
+      ("summary,C", "print the trace and a summary")
+      ("string-limit,s", po::value(&strsize), "print at most N bytes of strings (32)")
+      ("timestamps", po::value(&timestamps), "-t (time), -tt (with usecs), -ttt (epoch)")
+      ("syscall-times,T", "print the time spent in each call")
+      ("decode-fds,y", "print the paths behind file descriptors")
+      ("syscall-number,n", "print the syscall number")
+      ("json", "one JSON object per line")
+      ("policy", po::value(&policy), "enforce POLICY while tracing")
+      ("attach,p", po::value(&attach_pid), "attach to a running process");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(opts).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Fail(std::string(e.what()) + "\n" + kUsage);
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << desc;
+    return 0;
+  }
+  if (vm.count("policy"))
+    return Fail("trace --policy is not available yet: trace the program, and run the policy with "
+                "`pwnbox --policy FILE -- CMD`");
+  if (attach_pid && !split.command.empty())
+    return Fail("give either -p PID or a command, not both");
+  if (!attach_pid && split.command.empty()) return Fail(std::string("no command to trace\n") + kUsage);
+  if (timestamps < 0 || timestamps > 3) return Fail("--timestamps must be 0..3");
+
+  filters::TraceSelection selection;
+  for (const auto& e : exprs) {
+    auto sel = ParseTraceSet(e);
+    if (!sel.ok()) return Fail(sel.error());
+    selection = *sel;
+  }
+
+  supervisor::TraceWriterOptions wopts;
+  wopts.json = vm.count("json") > 0;
+  wopts.summary = vm.count("summary-only") || vm.count("summary");
+  wopts.trace = !vm.count("summary-only");
+  wopts.timestamps = timestamps;
+  wopts.durations = vm.count("syscall-times") > 0;
+  wopts.numbers = vm.count("syscall-number") > 0;
+  wopts.decode.string_limit = strsize;
+  if (vm.count("decode-fds")) {
+    wopts.decode.fd_paths = true;
+    wopts.decode.fd_path = FdPath;
+  }
+  core::UniqueFd out_file;
+  int out_fd = STDERR_FILENO;
+  if (!output.empty()) {
+    out_file.reset(open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!out_file) return Fail(core::ErrnoError(errno, "cannot open -o " + output));
+    out_fd = out_file.get();
+    wopts.flush_each_line = false;
+  }
+
+  supervisor::PtraceOptions popts;
+  popts.follow = !vm.count("no-follow");
+  popts.pin = getenv("PWNBOX_NO_PIN") == nullptr;  // for measuring what the pin buys
+  if (attach_pid && !selection.all) {
+    std::set<std::pair<int, int>> wanted;
+    for (const auto& n : selection.names)
+      for (auto abi : {core::Abi::kX86_64, core::Abi::kI386, core::Abi::kX32})
+        if (auto nr = core::SyscallNumber(n, abi)) wanted.insert({static_cast<int>(abi), *nr});
+    for (int nr : selection.numbers) wanted.insert({0, nr});
+    popts.selected = [wanted](core::Abi abi, int nr) {
+      return wanted.count({static_cast<int>(abi), nr}) > 0;
+    };
+  }
+  supervisor::PtraceMonitor* monitor_ptr = nullptr;
+  supervisor::TraceWriter writer(out_fd, wopts, [&monitor_ptr] {
+    return monitor_ptr ? monitor_ptr->task_count() : 1;
+  });
+  supervisor::PtraceMonitor monitor(writer, popts);
+  monitor_ptr = &monitor;
+  g_monitor = &monitor;
+  InstallSignalHandlers(OnSignal);
+
+  if (attach_pid) {
+    auto st = monitor.RunAttached(attach_pid);
+    writer.Finish();
+    g_monitor = nullptr;
+    if (!st.ok()) return Fail(st.error());
+    return g_stop_signal ? 0 : ExitCodeFromWaitStatus(*st);
+  }
+
+  // Spawned target: Ctrl-C goes to the target (same process group); pwnbox reports its end.
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  auto filter = filters::CompileTraceFilter(selection, kAlwaysStop);
+  if (!filter.ok()) return Fail(filter.error());
+  supervisor::LaunchSpec spec;
+  spec.argv = split.command;
+  spec.trace = &*filter;
+  spec.ptrace = true;
+  spec.ptrace_options = monitor.SeizeOptions();
+  spec.pin_cpu = monitor.PrepareSpawn();
+  auto launched = supervisor::Launch(spec);
+  if (!launched.ok()) {
+    int err = launched.error().sys_errno();
+    Fail(launched.error());
+    return err == ENOENT ? kExitNotFound : err == EACCES ? kExitCannotExec : kExitFailure;
+  }
+  auto st = monitor.RunSpawned(launched->pid);
+  writer.Finish();
+  g_monitor = nullptr;
+  if (!st.ok()) return Fail(st.error());
+  if (int err = supervisor::ExecErrno(*launched)) {
+    Fail(core::ErrnoError(err, "cannot execute " + launched->path));
+    return err == ENOENT ? kExitNotFound : kExitCannotExec;
+  }
+  return ExitCodeFromWaitStatus(*st);
+}
+
+}  // namespace pwnbox::cli

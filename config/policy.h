@@ -1,0 +1,179 @@
+// pwnbox::config: the policy language. A TOML file is loaded into a Policy, a tree of plain,
+// immutable, printable values; filters::Compile turns it into seccomp-BPF.
+//
+// Grammar (SPEC.md "Policy format" is the contract; TOML syntax, every key checked):
+//
+//   policy    := version? default? include? options? rule*
+//   version   := "version = 1"
+//   default   := "default = " ACTION          (no companion keys: allow|deny|errno:X|kill|
+//                                              kill-thread|trap|log)
+//   include   := "include = [" PATH,* "]"     (relative to the including file)
+//   options   := "[options]" escalate? abi? io_uring?
+//     escalate  = "notify" | "ptrace"        (how rules that need user space reach pwnbox)
+//     abi       = ["x86_64", "i386", "x32"]   (x86_64 is required; others are killed unless listed)
+//     io_uring  = bool                        (io_uring_* are denied with ENOSYS unless true)
+//   rule      := "[[rule]]" syscalls action args? paths? log? value? to? set? backend?
+//     syscalls  = [ NAME | NUMBER | "@group" ,+ ]  (x86_64 numbers; groups from core::Groups())
+//     args      = [ COND ,* ]                 (all must hold)
+//     paths     = [ GLOB ,* ]                 (`*`, `**`, `?`; matched by the supervisor)
+//     action    = ACTION
+//     value     = INT      (action "return")   to = PATH (action "redirect")
+//     set       = { ARG = INT|STRING, ... }   (action "modify")
+//     backend   = STRING   (action "proxy")    log = bool (report every matching call)
+//   ACTION    := allow | deny | errno:NAME | errno:N | kill | kill-thread | trap | log | return |
+//                redirect | modify | proxy
+//   COND      := ARG OP VALUE | ARG "&" VALUE "==" VALUE
+//   ARG       := arg0..arg5 | parameter name (core::ArgIndex), the same index for every syscall
+//   OP        := == | != | < | <= | > | >=     (unsigned 64-bit comparisons, as the kernel does)
+//   VALUE     := TERM ("|" TERM)*    TERM := -?DECIMAL | 0xHEX | 0oOCTAL | 0bBINARY | CONSTANT
+//
+// Semantics: the first rule whose syscall and conditions (args, then paths) match decides; the
+// including file's rules come first, then each include's rules in the order listed. An include's
+// `default` and `[options]` keys apply only where the including file does not set them.
+//
+// Every mistake is an Error whose message is a block:
+//   FILE:LINE:COL: message
+//   <the source line>
+//       ^
+//   hint: what to do          (when there is one)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/status.h"
+#include "core/syscalls.h"
+
+namespace pwnbox::config {
+
+// One scalar argument comparison. For kMaskedEq: (arg & mask) == value; otherwise `mask` is
+// all ones and the comparison is on the full unsigned 64-bit value.
+struct Condition {
+  enum class Op { kEq, kNe, kLt, kLe, kGt, kGe, kMaskedEq };
+  int arg = 0;  // 0..5
+  Op op = Op::kEq;
+  uint64_t mask = ~uint64_t{0};
+  uint64_t value = 0;
+  std::string text;  // as written ("domain == AF_UNIX")
+
+  bool Matches(uint64_t arg_value) const;
+  // Canonical form: "arg0 == 0x1", "arg2 & 0x3 == 0x1".
+  std::string ToString() const;
+  bool operator==(const Condition& o) const {
+    return arg == o.arg && op == o.op && mask == o.mask && value == o.value;
+  }
+};
+
+std::string_view OpName(Condition::Op op);  // "==", ..., "&=="
+
+enum class ActionKind { kAllow, kErrno, kKill, kKillThread, kTrap, kLog, kReturn, kRedirect,
+                        kModify, kProxy };
+
+// One `set` entry of a modify rule: argument `arg` (index) becomes `value`.
+struct ArgAssignment {
+  int arg = 0;
+  std::string name;  // as written ("count", "arg2")
+  std::variant<int64_t, std::string> value;
+  bool operator==(const ArgAssignment& o) const { return arg == o.arg && value == o.value; }
+};
+
+struct Action {
+  ActionKind kind = ActionKind::kAllow;
+  int errno_value = 0;        // kErrno
+  int64_t return_value = 0;   // kReturn
+  std::string to;             // kRedirect
+  std::vector<ArgAssignment> set;  // kModify, sorted by arg
+  std::string backend;        // kProxy
+
+  // "allow", "errno:EACCES", "return 0", "redirect /x", "modify count=1", "proxy unix:/s".
+  std::string ToString() const;
+  // True for actions the kernel can take by itself (allow, errno, kill, kill-thread, trap).
+  bool InKernel() const;
+  bool operator==(const Action& o) const;
+};
+
+struct Rule {
+  std::vector<std::string> syscalls_as_written;  // "read", "@file", "59"
+  std::vector<std::string> names;  // expanded and resolved, sorted, unique
+  std::vector<int> syscalls;       // x86_64 numbers of `names` (those that exist on x86_64)
+  std::vector<Condition> args;
+  std::vector<std::string> paths;
+  Action action;
+  bool log = false;
+  std::string file;  // where the rule starts
+  int line = 0, column = 0;
+
+  // True when the kernel cannot decide this rule alone: paths, an action other than allow/
+  // errno/kill/kill-thread/trap, or log = true (reports need decoded arguments, so `log`
+  // is also escalated rather than SCMP_ACT_LOG, which only writes to the audit log).
+  bool NeedsUserSpace() const;
+  // Why it is escalated ("paths", "action return", "log = true"); "" when it is not.
+  std::string EscalationReason() const;
+  bool HasSyscall(std::string_view name) const;
+  // "file:line:col".
+  std::string Location() const;
+  // One line, without the location: `syscalls=[read,write] args=[arg0 == 0x1] -> allow`.
+  std::string ToString() const;
+};
+
+struct Options {
+  enum class Escalate { kNotify, kPtrace };
+  Escalate escalate = Escalate::kNotify;
+  std::vector<core::Abi> abi = {core::Abi::kX86_64};
+  bool io_uring = false;
+  bool operator==(const Options& o) const {
+    return escalate == o.escalate && abi == o.abi && io_uring == o.io_uring;
+  }
+  bool HasAbi(core::Abi a) const;
+};
+
+struct Policy {
+  int version = 1;
+  Action default_action{ActionKind::kErrno, 1};
+  Options options;
+  std::vector<Rule> rules;
+  std::string source;                  // file path or "<builtin default>"
+  std::vector<std::string> files;      // every file read, the top one first
+
+  // Canonical multi-line text (no source locations): equal policies print equally.
+  std::string ToString() const;
+};
+
+// The io_uring syscalls, denied with kIoUringErrno unless options.io_uring is true.
+inline constexpr std::string_view kIoUringSyscalls[] = {"io_uring_enter", "io_uring_register",
+                                                        "io_uring_setup"};
+inline constexpr int kIoUringErrno = 38;  // ENOSYS, as if the kernel lacked io_uring.
+bool IsIoUring(std::string_view name);
+
+// Loads a policy file and its includes. Errors are FILE:LINE:COL blocks (see above).
+core::Result<Policy> LoadPolicyFile(const std::string& path);
+// Loads TOML text; `name` is used in messages and to resolve includes (relative to its
+// directory).
+core::Result<Policy> LoadPolicyString(std::string_view toml, const std::string& name);
+// A policy compiled into the binary: "default" (policies/default.toml).
+core::Result<Policy> BuiltinPolicy(std::string_view name);
+// The names BuiltinPolicy accepts.
+std::vector<std::string> BuiltinPolicyNames();
+
+// Parses an action string ("errno:EACCES"); companion keys are not checked here. On failure the
+// error message is one line (no location) and `hint` receives a suggestion.
+core::Result<Action> ParseAction(std::string_view text, std::string* hint = nullptr);
+
+// Parses one `args` condition for a rule over `syscalls` (names). On failure, `offset` is the
+// byte offset in `text` of the faulty token and `hint` a suggestion (maybe empty).
+struct ConditionError {
+  size_t offset = 0;
+  std::string message;
+  std::string hint;
+};
+std::variant<Condition, ConditionError> ParseCondition(std::string_view text,
+                                                       const std::vector<std::string>& syscalls);
+
+// Writes a policy as TOML that LoadPolicyString reads back to an equal Policy (rules, default,
+// options; includes are flattened). `header` lines are written first as comments.
+std::string ToToml(const Policy& policy, const std::vector<std::string>& header = {});
+
+}  // namespace pwnbox::config

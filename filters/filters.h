@@ -1,0 +1,114 @@
+// pwnbox::filters: compiles a config::Policy to a seccomp-BPF program (with libseccomp) and
+// evaluates a policy in user space with the same first-match semantics.
+//
+// How first-match is kept: libseccomp does not order rules of one syscall (it builds a decision
+// tree sorted by argument), so for each syscall the compiler emits, for rule k with conditions
+// C_k and BPF action A_k, the condition sets C_k AND NOT C_j for every earlier rule j whose
+// action differs (NOT of a conjunction becomes several libseccomp rules; NOT of a masked
+// equality becomes one single-bit masked equality per mask bit). Emitted sets of different
+// actions are then disjoint, so libseccomp's order cannot matter. Rules whose action equals
+// the default action are not emitted (libseccomp refuses them; the default covers them, and
+// later rules still exclude their conditions). When a syscall's conditions cannot be written
+// as libseccomp rules (two comparisons of one argument that are not one interval end, or more
+// than kMaxTermsPerSyscall rules), the whole syscall is escalated and FirstMatch decides in
+// user space (Program::evaluated_syscalls lists them, `pwnbox check` says so).
+#pragma once
+
+#include <linux/filter.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/policy.h"
+#include "core/status.h"
+#include "core/syscalls.h"
+
+namespace pwnbox::filters {
+
+// SECCOMP_RET_TRACE data values (options.escalate = ptrace): rule index + 1 for a rule, or:
+inline constexpr uint16_t kTraceEvaluate = 0xffff;  // decide with FirstMatch (see above)
+inline constexpr uint16_t kTraceDefault = 0xfffe;   // the default action (complain mode)
+inline constexpr size_t kMaxTraceRules = 0xfffd;
+inline constexpr size_t kMaxInstructions = 4096;     // BPF_MAXINSNS
+inline constexpr size_t kMaxTermsPerSyscall = 256;
+
+// Where a rule runs, for `pwnbox check` and the supervisor.
+struct RulePlacement {
+  enum class Where { kKernel, kEscalated, kShadowed };
+  Where where = Where::kKernel;
+  std::string why;  // escalation reason, or which rule shadows it
+  // Syscalls for which an earlier rule without args or paths matches every call first.
+  std::vector<std::string> shadowed_syscalls;
+};
+
+// A syscall whose policy was escalated as a whole because libseccomp cannot express it.
+struct EvaluatedSyscall {
+  std::string name;
+  std::string why;
+};
+
+// One libseccomp rule as emitted (also what `--format c` and OCI export write).
+struct EmittedRule {
+  std::string syscall;  // name
+  uint32_t action = 0;  // SCMP_ACT_* value
+  struct Cmp {
+    int arg;
+    int op;  // enum scmp_compare
+    uint64_t datum_a, datum_b;
+  };
+  std::vector<Cmp> cmps;
+  int rule = -1;  // policy rule index, -1 for the io_uring guard / evaluated syscalls
+};
+
+struct Program {
+  // Ready for seccomp(SECCOMP_SET_MODE_FILTER); the launcher installs it between fork and exec.
+  std::vector<sock_filter> bpf;
+  bool uses_notify = false;  // some path returns SECCOMP_RET_USER_NOTIF (install with
+                             // SECCOMP_FILTER_FLAG_NEW_LISTENER)
+  bool uses_trace = false;   // some path returns SECCOMP_RET_TRACE (data: see kTrace*)
+  uint32_t default_action = 0;       // SCMP_ACT_* value of the filter's default
+  std::vector<RulePlacement> rules;  // parallel to Policy::rules
+  std::vector<int> escalated_rules;  // indices of rules that reach the supervisor
+  std::vector<EvaluatedSyscall> evaluated_syscalls;
+  std::vector<EmittedRule> emitted;  // what was given to libseccomp, in order
+  std::vector<std::string> warnings;  // shadowed rules, dropped names, ...
+
+  size_t instructions() const { return bpf.size(); }
+  // The raw bytes of `bpf` (struct sock_filter array), as `compile --format bpf` writes them.
+  std::string Bytes() const;
+};
+
+struct CompileOptions {
+  // SPEC --complain: every errno/kill/kill-thread/trap action (the default's included) becomes
+  // an escalation (notify or trace per options.escalate), so the supervisor reports the call
+  // (FirstMatch says which rule; kTraceDefault / -1 for the default) and lets it run.
+  bool complain = false;
+  // Every escalated rule becomes an in-kernel allow (`pwnbox bench` mode kernel).
+  bool kernel_only = false;
+};
+
+// Compiles `policy`. Fails (never half-way) when libseccomp refuses a rule or when the program
+// exceeds kMaxInstructions.
+core::Result<Program> Compile(const config::Policy& policy, const CompileOptions& options = {});
+
+// Index of the first rule, starting at `from`, whose syscall and scalar `args` match (paths are
+// NOT considered: the caller checks them and continues from index+1 when they do not match);
+// -1 when none does (the default action applies); kIoUringGuard for an io_uring syscall while
+// options.io_uring is false (denied with config::kIoUringErrno).
+inline constexpr int kIoUringGuard = -2;
+int FirstMatch(const config::Policy& policy, core::Abi abi, int nr, const uint64_t args[6],
+               size_t from = 0);
+
+// The action the kernel filter takes for rule `index` (-1: the default) under `options`, as a
+// SECCOMP_RET_* value (for tests and the supervisor).
+uint32_t RuleAction(const config::Policy& policy, int index, const CompileOptions& options = {});
+
+// Other output formats of `pwnbox compile`.
+// libseccomp's pseudo filter code (seccomp_export_pfc).
+core::Result<std::string> ExportPfc(const config::Policy& policy, const CompileOptions& options = {});
+// A standalone C program using libseccomp that builds the same filter, installs it and execs
+// argv[1..]. Escalated rules (which need pwnbox's supervisor) become ERRNO(ENOSYS) there.
+core::Result<std::string> ExportC(const config::Policy& policy, const CompileOptions& options = {});
+
+}  // namespace pwnbox::filters

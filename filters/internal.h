@@ -1,0 +1,31 @@
+// Internal to pwnbox::filters: the compile plan shared by Compile, the exporters and OCI output.
+#pragma once
+
+#include <seccomp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "filters/filters.h"
+
+namespace pwnbox::filters::internal {
+
+struct Plan {
+  uint32_t default_action = 0;
+  std::vector<EmittedRule> emitted;
+  std::vector<RulePlacement> placements;
+  std::vector<int> escalated_rules;
+  std::vector<EvaluatedSyscall> evaluated;
+  std::vector<std::string> warnings;
+  // Some syscall needed negated conditions (first-match across different actions) or was
+  // escalated as a whole: the rules cannot be exported one to one to an unordered format.
+  bool needs_expansion = false;
+};
+
+core::Result<Plan> MakePlan(const config::Policy& policy, const CompileOptions& options);
+
+using CtxPtr = std::unique_ptr<void, decltype(&seccomp_release)>;
+core::Result<CtxPtr> BuildContext(const config::Policy& policy, const Plan& plan);
+
+}  // namespace pwnbox::filters::internal

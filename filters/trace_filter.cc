@@ -1,0 +1,64 @@
+#include "filters/trace_filter.h"
+
+#include <seccomp.h>
+#include <unistd.h>
+
+#include <sys/mman.h>
+
+#include <memory>
+#include <set>
+
+#include "core/fd.h"
+
+namespace pwnbox::filters {
+namespace {
+
+struct CtxDeleter {
+  void operator()(scmp_filter_ctx ctx) const { seccomp_release(ctx); }
+};
+using Ctx = std::unique_ptr<void, CtxDeleter>;
+
+}  // namespace
+
+core::Result<std::vector<sock_filter>> CompileTraceFilter(
+    const TraceSelection& selection, const std::vector<std::string>& always) {
+  const uint32_t trace = selection.all ? SCMP_ACT_TRACE(0) : SCMP_ACT_ALLOW;
+  Ctx ctx(seccomp_init(trace));
+  if (!ctx) return core::Error("seccomp_init failed");
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+  for (uint32_t arch : {SCMP_ARCH_X86, SCMP_ARCH_X32}) {
+    int rc = seccomp_arch_add(ctx.get(), arch);
+    if (rc != 0 && rc != -EEXIST) return core::ErrnoError(-rc, "seccomp_arch_add");
+  }
+  if (!selection.all) {
+    std::set<std::string> names(selection.names.begin(), selection.names.end());
+    auto add = [&](const std::string& name, uint32_t action) {
+      int nr = seccomp_syscall_resolve_name(name.c_str());
+      if (nr == __NR_SCMP_ERROR) return;  // absent in every ABI we filter
+      // Adds the rule for each ABI that has the syscall; libseccomp skips the others.
+      seccomp_rule_add(ctx.get(), action, nr, 0);
+    };
+    for (const auto& name : names) add(name, SCMP_ACT_TRACE(0));
+    for (const auto& name : always)
+      if (!names.count(name)) add(name, SCMP_ACT_TRACE(kTraceHidden));
+    for (int nr : selection.numbers) {
+      int rc = seccomp_rule_add_exact(ctx.get(), SCMP_ACT_TRACE(0), nr, 0);
+      if (rc != 0 && rc != -EEXIST)
+        return core::Error("cannot trace syscall number " + std::to_string(nr));
+    }
+  }
+  // libseccomp 2.5 exports only to an fd.
+  core::UniqueFd mem(memfd_create("pwnbox-bpf", MFD_CLOEXEC));
+  if (!mem) return core::ErrnoError(errno, "memfd_create");
+  int rc = seccomp_export_bpf(ctx.get(), mem.get());
+  if (rc != 0) return core::ErrnoError(-rc, "seccomp_export_bpf");
+  off_t len = lseek(mem.get(), 0, SEEK_END);
+  std::vector<sock_filter> prog(static_cast<size_t>(len) / sizeof(sock_filter));
+  if (pread(mem.get(), prog.data(), prog.size() * sizeof(sock_filter), 0) !=
+      static_cast<ssize_t>(prog.size() * sizeof(sock_filter)))
+    return core::ErrnoError(errno, "reading the exported filter");
+  return prog;
+}
+
+}  // namespace pwnbox::filters

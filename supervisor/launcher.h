@@ -1,0 +1,55 @@
+// pwnbox::supervisor launcher: starts the target with its seccomp filters installed.
+//
+// fork → (child) PDEATHSIG(SIGKILL), optional CPU pin, wait until the tracer has seized it,
+// NO_NEW_PRIVS, install the policy filter (with a USER_NOTIF listener when the policy escalates
+// through notifications), hand the listener to the supervisor, install the trace filter,
+// execve. Between fork and execve the child is async-signal-safe: everything it needs is
+// prepared by the parent; failures travel as an errno over a close-on-exec status pipe.
+//
+// The listener travels over a socketpair with sendmsg, after the policy filter is in place (it
+// must be: the listener is created by installing the filter). A policy may deny sendmsg, so the
+// policy filter is prefixed with an exception for exactly one call site in pwnbox's own text,
+// and a second filter then kills any later call from that site: see docs/security.md.
+#pragma once
+
+#include <linux/filter.h>
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "core/fd.h"
+#include "core/status.h"
+
+namespace pwnbox::supervisor {
+
+struct LaunchSpec {
+  std::vector<std::string> argv;           // argv[0] is looked up in PATH
+  const std::vector<sock_filter>* policy = nullptr;  // installed first, may be null
+  bool policy_listener = false;            // the policy uses SECCOMP_RET_USER_NOTIF
+  const std::vector<sock_filter>* trace = nullptr;   // installed second, may be null
+  bool ptrace = false;     // the caller seizes the child (Launched::Resume) before filters
+  unsigned ptrace_options = 0;  // PTRACE_O_* for PTRACE_SEIZE
+  int pin_cpu = -1;        // sched_setaffinity to this CPU before execve
+};
+
+struct Launched {
+  pid_t pid = -1;
+  std::string path;             // the resolved executable
+  core::UniqueFd listener;      // USER_NOTIF listener when policy_listener
+  core::UniqueFd status;        // read end of the status pipe (EOF once execve succeeded)
+};
+
+// Starts the target. Preconditions: argv non-empty. Errors: the command was not found
+// (Error::sys_errno() == ENOENT, the message says so) or a system call of the launch failed.
+// With spec.ptrace the child is seized (PTRACE_SEIZE with spec.ptrace_options) before this
+// returns, and runs on.
+core::Result<Launched> Launch(const LaunchSpec& spec);
+
+// After the target finished: when its execve failed, the errno the child reported, else 0.
+int ExecErrno(Launched& launched);
+
+// Resolves argv0 against PATH as execvp would; ENOENT/EACCES errors say what to do.
+core::Result<std::string> ResolveCommand(const std::string& argv0);
+
+}  // namespace pwnbox::supervisor

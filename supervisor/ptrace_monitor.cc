@@ -1,0 +1,418 @@
+#include "supervisor/ptrace_monitor.h"
+
+#include <dirent.h>
+#include <linux/audit.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "filters/trace_filter.h"
+
+namespace pwnbox::supervisor {
+namespace {
+
+constexpr uint32_t kX32Bit = 0x40000000;
+
+core::Abi AbiOf(uint32_t arch, uint64_t nr) {
+  if (arch == AUDIT_ARCH_I386) return core::Abi::kI386;
+  if (nr & kX32Bit) return core::Abi::kX32;
+  return core::Abi::kX86_64;
+}
+
+bool IsWait(core::Abi abi, int nr) {
+  if (abi == core::Abi::kI386) return nr == 7 /* waitpid */ || nr == 114 || nr == 284;
+  int n = nr & ~kX32Bit;
+  return n == SYS_wait4 || n == SYS_waitid;
+}
+
+bool IsAffinity(core::Abi abi, int nr, bool* is_get) {
+  int n = abi == core::Abi::kI386 ? nr : (nr & ~kX32Bit);
+  int get = abi == core::Abi::kI386 ? 242 : SYS_sched_getaffinity;
+  int set = abi == core::Abi::kI386 ? 241 : SYS_sched_setaffinity;
+  *is_get = n == get;
+  return n == get || n == set;
+}
+
+}  // namespace
+
+// Keeps tracer and tracees on one CPU while at most one traced task can run.
+class PtraceMonitor::Pinner {
+ public:
+  explicit Pinner(bool enabled) : enabled_(enabled) {
+    CPU_ZERO(&original_);
+    if (enabled_ && sched_getaffinity(0, sizeof original_, &original_) != 0) enabled_ = false;
+    if (enabled_ && CPU_COUNT(&original_) < 2) enabled_ = false;
+  }
+
+  int cpu() const { return cpu_; }
+  bool pinned() const { return pinned_; }
+  const cpu_set_t& original() const { return original_; }
+
+  // Pins the tracer to the CPU it runs on; the launcher pins the child there.
+  int Start() {
+    if (!enabled_) return -1;
+    cpu_ = sched_getcpu();
+    if (cpu_ < 0 || !CPU_ISSET(cpu_, &original_)) cpu_ = FirstCpu();
+    SetSelf(true);
+    pinned_ = true;
+    return cpu_;
+  }
+
+  // The target changed its own affinity: from now on pwnbox leaves affinity alone.
+  void Disable(const std::unordered_map<pid_t, std::unique_ptr<Task>>& tasks) {
+    if (!enabled_) return;
+    if (pinned_) Apply(tasks, false);
+    enabled_ = false;
+  }
+
+  void Update(const std::unordered_map<pid_t, std::unique_ptr<Task>>& tasks) {
+    if (!enabled_) return;
+    size_t runnable = 0;
+    for (const auto& [tid, task] : tasks) runnable += task->parked ? 0 : 1;
+    const bool want = runnable <= 1;
+    if (want != pinned_) Apply(tasks, want);
+  }
+
+  void Pin(pid_t tid) const {
+    if (!enabled_ || !pinned_) return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu_, &one);
+    sched_setaffinity(tid, sizeof one, &one);
+  }
+
+ private:
+  int FirstCpu() const {
+    for (int i = 0; i < CPU_SETSIZE; ++i)
+      if (CPU_ISSET(i, &original_)) return i;
+    return 0;
+  }
+  void SetSelf(bool pin) const {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu_, &one);
+    sched_setaffinity(0, sizeof one, pin ? &one : &original_);
+  }
+  void Apply(const std::unordered_map<pid_t, std::unique_ptr<Task>>& tasks, bool pin) {
+    pinned_ = pin;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu_, &one);
+    for (const auto& [tid, task] : tasks) sched_setaffinity(tid, sizeof one, pin ? &one : &original_);
+    SetSelf(pin);
+  }
+
+  bool enabled_;
+  bool pinned_ = false;
+  int cpu_ = -1;
+  cpu_set_t original_;
+};
+
+PtraceMonitor::PtraceMonitor(PtraceObserver& observer, PtraceOptions options)
+    : observer_(observer), options_(std::move(options)),
+      pinner_(std::make_unique<Pinner>(options_.pin)) {}
+
+PtraceMonitor::~PtraceMonitor() = default;
+
+unsigned PtraceMonitor::SeizeOptions() const {
+  unsigned opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEEXEC |
+                  PTRACE_O_EXITKILL;
+  if (options_.follow) opts |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
+  return opts;
+}
+
+int PtraceMonitor::PrepareSpawn() { return pinner_->Start(); }
+
+Task& PtraceMonitor::AddTask(pid_t tid, pid_t tgid) {
+  auto& slot = tasks_[tid];
+  if (!slot) {
+    slot = std::make_unique<Task>();
+    slot->tid = tid;
+    slot->tgid = tgid;
+    if (tasks_.size() > 1) ever_multiple_ = true;
+  }
+  return *slot;
+}
+
+void PtraceMonitor::Resume(Task& task, int sig) {
+  const auto req = (attached_ || task.in_syscall) ? PTRACE_SYSCALL : PTRACE_CONT;
+  ptrace(req, task.tid, 0, sig);
+}
+
+core::Result<int> PtraceMonitor::RunSpawned(pid_t pid) {
+  main_pid_ = pid;
+  AddTask(pid, pid);
+  return Loop(pid);
+}
+
+core::Result<int> PtraceMonitor::RunAttached(pid_t pid) {
+  attached_ = true;
+  main_pid_ = pid;
+  unsigned opts = SeizeOptions() & ~PTRACE_O_EXITKILL;
+  // Threads can be created while we attach: repeat until no new one appears.
+  bool found_new = true;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  while (found_new) {
+    found_new = false;
+    DIR* d = opendir(dir.c_str());
+    if (!d) {
+      if (tasks_.empty()) return core::ErrnoError(errno, "no process " + std::to_string(pid));
+      break;
+    }
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      pid_t tid = static_cast<pid_t>(std::stol(e->d_name));
+      if (tasks_.count(tid)) continue;
+      if (ptrace(PTRACE_SEIZE, tid, 0, opts) != 0) {
+        if (errno == ESRCH) continue;
+        int err = errno;
+        closedir(d);
+        DetachAll();
+        return core::ErrnoError(err, "ptrace(PTRACE_SEIZE, " + std::to_string(tid) +
+                                         ") (attaching to another user's process needs root; "
+                                         "check /proc/sys/kernel/yama/ptrace_scope)");
+      }
+      ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+      AddTask(tid, pid);
+      found_new = true;
+    }
+    closedir(d);
+  }
+  pinner_->Disable(tasks_);
+  return Loop(pid);
+}
+
+void PtraceMonitor::DetachAll() {
+  for (auto& [tid, task] : tasks_) {
+    ptrace(PTRACE_DETACH, tid, 0, 0);
+    observer_.OnForget(*task);
+  }
+  tasks_.clear();
+}
+
+core::Result<int> PtraceMonitor::Loop(pid_t main_pid) {
+  bool detaching = false;
+  while (!tasks_.empty()) {
+    if (attached_ && !detaching && detach_requested_.load(std::memory_order_relaxed)) {
+      detaching = true;
+      for (auto& [tid, task] : tasks_) ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+    }
+    int status;
+    pid_t tid = waitpid(-1, &status, __WALL);
+    if (tid < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ECHILD) break;
+      return core::ErrnoError(errno, "waitpid");
+    }
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      HandleGone(tid, status);
+      continue;
+    }
+    if (detaching) {
+      // Detach at whatever stop the task is in; a pending signal is passed on, not lost.
+      auto it = tasks_.find(tid);
+      int sig = 0;
+      const int event = status >> 16;
+      if (WIFSTOPPED(status) && event == 0 && (WSTOPSIG(status) & 0x7f) != SIGTRAP)
+        sig = WSTOPSIG(status);
+      ptrace(PTRACE_DETACH, tid, 0, sig);
+      if (it != tasks_.end()) {
+        observer_.OnForget(*it->second);
+        tasks_.erase(it);
+      }
+      continue;
+    }
+    HandleStop(tid, status);
+  }
+  (void)main_pid;
+  return main_done_ ? main_status_ : 0;
+}
+
+void PtraceMonitor::HandleGone(pid_t tid, int status) {
+  auto it = tasks_.find(tid);
+  if (tid == main_pid_) {
+    main_status_ = status;
+    main_done_ = true;
+  }
+  if (it == tasks_.end()) return;  // an untraced child reaped because we are its parent
+  observer_.OnTaskExit(*it->second, status);
+  observer_.OnForget(*it->second);
+  tasks_.erase(it);
+  pinner_->Update(tasks_);
+}
+
+void PtraceMonitor::HandleStop(pid_t tid, int status) {
+  auto it = tasks_.find(tid);
+  Task& task = it != tasks_.end() ? *it->second : AddTask(tid, tid);
+  const int sig = WSTOPSIG(status);
+  const int event = status >> 16;
+
+  if (sig == (SIGTRAP | 0x80)) {  // syscall-enter or -exit stop
+    HandleSyscallStop(task);
+    return;
+  }
+  switch (event) {
+    case PTRACE_EVENT_SECCOMP:
+      HandleSyscallStop(task);
+      return;
+    case PTRACE_EVENT_FORK:
+    case PTRACE_EVENT_VFORK:
+    case PTRACE_EVENT_CLONE: {
+      unsigned long msg = 0;
+      ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
+      pid_t child = static_cast<pid_t>(msg);
+      // A thread shows up under its creator's thread group.
+      const bool thread =
+          event == PTRACE_EVENT_CLONE &&
+          access(("/proc/" + std::to_string(task.tgid) + "/task/" + std::to_string(child)).c_str(),
+                 F_OK) == 0;
+      Task& c = AddTask(child, thread ? task.tgid : child);
+      observer_.OnNewTask(c, tid);
+      pinner_->Pin(child);
+      pinner_->Update(tasks_);
+      Resume(task, 0);
+      return;
+    }
+    case PTRACE_EVENT_EXEC: {
+      unsigned long old = 0;
+      ptrace(PTRACE_GETEVENTMSG, tid, 0, &old);
+      pid_t old_tid = static_cast<pid_t>(old);
+      if (old_tid != tid) {
+        // A non-leader thread exec'd: it took over the leader's tid; the leader's entry (and
+        // any other thread's) is gone without an exit notification.
+        auto from = tasks_.find(old_tid);
+        if (from != tasks_.end()) {
+          std::unique_ptr<Task> moved = std::move(from->second);
+          tasks_.erase(from);
+          auto leader = tasks_.find(tid);
+          if (leader != tasks_.end()) {
+            observer_.OnForget(*leader->second);
+            tasks_.erase(leader);
+          }
+          moved->tid = tid;
+          tasks_[tid] = std::move(moved);
+        }
+      }
+      Task& t = *tasks_[tid];
+      t.tgid = tid;
+      observer_.OnExec(t, old_tid);
+      Resume(t, 0);
+      return;
+    }
+    case PTRACE_EVENT_STOP:
+      if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+        ptrace(PTRACE_LISTEN, tid, 0, 0);  // group-stop: stay stopped until SIGCONT
+      } else {
+        Resume(task, 0);  // initial stop of a new task, or our PTRACE_INTERRUPT
+      }
+      return;
+    case PTRACE_EVENT_EXIT:
+      Resume(task, 0);
+      return;
+    default:
+      break;
+  }
+  if (event != 0) {
+    Resume(task, 0);
+    return;
+  }
+  // Signal-delivery-stop.
+  siginfo_t si;
+  if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) != 0) {
+    Resume(task, sig);
+    return;
+  }
+  observer_.OnSignal(task, si);
+  Resume(task, sig);
+}
+
+void PtraceMonitor::HandleSyscallStop(Task& task) {
+  __ptrace_syscall_info info;
+  long n = ptrace(PTRACE_GET_SYSCALL_INFO, task.tid, sizeof info, &info);
+  if (n <= 0) {
+    Resume(task, 0);
+    return;
+  }
+  if (info.op == PTRACE_SYSCALL_INFO_SECCOMP || info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+    const uint64_t nr = info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.nr : info.entry.nr;
+    const uint64_t* args =
+        info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.args : info.entry.args;
+    task.call.pid = task.tid;
+    task.call.abi = AbiOf(info.arch, nr);
+    task.call.nr = static_cast<int>(nr);
+    for (int i = 0; i < 6; ++i) task.call.args[i] = args[i];
+    task.call.ret = 0;
+    task.trace_data = info.op == PTRACE_SYSCALL_INFO_SECCOMP
+                          ? static_cast<uint16_t>(info.seccomp.ret_data) : 0;
+    task.in_syscall = true;
+    clock_gettime(CLOCK_REALTIME, &task.entry_time);
+    bool is_get = false;
+    const bool affinity = IsAffinity(task.call.abi, task.call.nr, &is_get);
+    if (affinity && !is_get) pinner_->Disable(tasks_);
+    task.shown = !attached_ || !options_.selected ||
+                 options_.selected(task.call.abi, task.call.nr);
+    // The filter stops on wait4/waitid and the affinity calls for the pinner's sake even when
+    // they are not selected: filters::kTraceHidden marks those.
+    if (task.trace_data == filters::kTraceHidden) task.shown = false;
+    if (IsWait(task.call.abi, task.call.nr)) {
+      task.parked = true;
+      pinner_->Update(tasks_);
+    }
+    task.skip = false;
+    if (task.shown) observer_.OnEntry(task);
+    if (task.skip) {
+      // orig_rax = -1: the kernel skips the call; its result is set at the exit stop.
+      user_regs_struct regs;
+      if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) == 0) {
+        regs.orig_rax = static_cast<uint64_t>(-1);
+        ptrace(PTRACE_SETREGS, task.tid, 0, &regs);
+      }
+    }
+    Resume(task, 0);
+    return;
+  }
+  if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+    if (!task.in_syscall) {  // attached in the middle of a call
+      Resume(task, 0);
+      return;
+    }
+    task.call.ret = info.exit.rval;
+    task.in_syscall = false;
+    if (task.skip) {
+      user_regs_struct regs;
+      if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) == 0) {
+        regs.rax = static_cast<uint64_t>(task.skip_ret);
+        ptrace(PTRACE_SETREGS, task.tid, 0, &regs);
+      }
+      task.call.ret = task.skip_ret;
+      task.skip = false;
+    }
+    bool is_get = false;
+    if (IsAffinity(task.call.abi, task.call.nr, &is_get) && is_get && pinner_->pinned() &&
+        task.call.ret > 0) {
+      // Show the target its own mask, not the pin.
+      size_t len = std::min<size_t>(static_cast<size_t>(task.call.ret), sizeof(cpu_set_t));
+      iovec local{const_cast<cpu_set_t*>(&pinner_->original()), len};
+      iovec remote{reinterpret_cast<void*>(task.call.args[2]), len};
+      process_vm_writev(task.tid, &local, 1, &remote, 1, 0);
+    }
+    if (task.parked) {
+      task.parked = false;
+      pinner_->Update(tasks_);
+    }
+    if (task.shown) observer_.OnExit(task);
+    Resume(task, 0);
+    return;
+  }
+  Resume(task, 0);
+}
+
+}  // namespace pwnbox::supervisor

@@ -1,0 +1,119 @@
+// pwnbox::supervisor::PtraceMonitor: the ptrace event loop shared by `trace`, `record` and the
+// ptrace escalation backend.
+//
+// It follows every task of the target (forks, vforks, clones, execs), sees syscall entries
+// (PTRACE_EVENT_SECCOMP stops from a SECCOMP_RET_TRACE filter, or syscall-enter stops when
+// attached to a running process without a filter), their exits, signals and task exits, and
+// hands each to a PtraceObserver. All ptrace calls come from the thread that calls Run*().
+//
+// Speed: a ptrace stop costs a wake-up of the tracer and then one of the tracee; across CPUs on
+// these VMs that is ~15x dearer than on one CPU (DESIGN.md decision 2). While at most one traced
+// task is runnable (the others blocked in wait4/waitid), tracer and tracees share one CPU; as
+// soon as two could run in parallel, every task gets its own affinity back. The target never
+// sees the pin: sched_getaffinity results are rewritten to the original mask.
+#pragma once
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+#include "core/decoder.h"
+#include "core/status.h"
+#include "core/syscalls.h"
+
+namespace pwnbox::supervisor {
+
+// One traced task (thread).
+struct Task {
+  pid_t tid = 0;
+  pid_t tgid = 0;
+  bool in_syscall = false;   // between an entry we handled and its exit
+  bool shown = false;        // the current syscall is reported to the observer
+  bool parked = false;       // blocked in wait4/waitid: not runnable
+  core::SyscallCall call;    // the current (or last) syscall
+  timespec entry_time{};
+  uint16_t trace_data = 0;   // SECCOMP_RET_DATA of the filter that stopped the call
+  // Set by the observer in OnEntry: the call does not run and returns `skip_ret` (a negative
+  // errno for a failure).
+  bool skip = false;
+  int64_t skip_ret = 0;
+  void* user = nullptr;      // owned by the observer
+};
+
+class PtraceObserver {
+ public:
+  virtual ~PtraceObserver() = default;
+  // A selected syscall entered. The observer may set task.skip / task.skip_ret.
+  virtual void OnEntry(Task& task) = 0;
+  // The syscall returned (task.call.ret is set).
+  virtual void OnExit(Task& task) = 0;
+  // A signal is about to be delivered to `task` (signal-delivery-stop).
+  virtual void OnSignal(Task& task, const siginfo_t& si) = 0;
+  // The task is gone; `status` is its wait status. Called once per task.
+  virtual void OnTaskExit(Task& task, int status) = 0;
+  virtual void OnNewTask(Task& /*task*/, pid_t /*parent*/) {}
+  // The task called execve successfully; `old_tid` is its tid before (differs for a thread).
+  virtual void OnExec(Task& /*task*/, pid_t /*old_tid*/) {}
+  // The observer drops its per-task data.
+  virtual void OnForget(Task& /*task*/) {}
+};
+
+struct PtraceOptions {
+  bool follow = true;     // trace children and threads
+  bool pin = true;        // share one CPU while at most one task is runnable
+  // Attach mode only (no filter): which syscalls are reported.
+  std::function<bool(core::Abi, int nr)> selected;
+};
+
+class PtraceMonitor {
+ public:
+  PtraceMonitor(PtraceObserver& observer, PtraceOptions options);
+  ~PtraceMonitor();
+
+  // PTRACE_O_* the launcher must pass to PTRACE_SEIZE.
+  unsigned SeizeOptions() const;
+  // The CPU the launcher pins the child to (-1: none). Pins the calling thread to it.
+  int PrepareSpawn();
+
+  // Traces a child already seized by the launcher (its filters include SECCOMP_RET_TRACE for the
+  // selected syscalls) until no traced task is left. Returns the wait status of `pid`.
+  core::Result<int> RunSpawned(pid_t pid);
+  // Attaches to every thread of a running process (and its future children when following)
+  // and traces until it ends or RequestDetach() is called, then detaches, leaving it running.
+  // Returns the wait status when the process ended, or 0 when detached.
+  core::Result<int> RunAttached(pid_t pid);
+
+  // Async-signal-safe: asks RunAttached to detach from everything and return.
+  void RequestDetach() { detach_requested_.store(true, std::memory_order_relaxed); }
+  size_t task_count() const { return tasks_.size(); }
+  bool ever_multiple() const { return ever_multiple_; }
+
+ private:
+  class Pinner;
+  Task& AddTask(pid_t tid, pid_t tgid);
+  void HandleStop(pid_t tid, int status);
+  void HandleSyscallStop(Task& task);
+  void HandleGone(pid_t tid, int status);
+  void Resume(Task& task, int sig);
+  void DetachAll();
+  core::Result<int> Loop(pid_t main_pid);
+
+  PtraceObserver& observer_;
+  PtraceOptions options_;
+  std::unordered_map<pid_t, std::unique_ptr<Task>> tasks_;
+  std::unique_ptr<Pinner> pinner_;
+  bool attached_ = false;  // attach mode: no filter, syscall stops
+  bool ever_multiple_ = false;
+  int main_status_ = 0;
+  bool main_done_ = false;
+  pid_t main_pid_ = 0;
+  std::atomic<bool> detach_requested_{false};
+};
+
+}  // namespace pwnbox::supervisor

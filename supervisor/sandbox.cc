@@ -1,0 +1,173 @@
+#include "supervisor/sandbox.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <fstream>
+
+#include "supervisor/decider.h"
+#include "supervisor/launcher.h"
+#include "supervisor/notify_monitor.h"
+#include "supervisor/ptrace_monitor.h"
+
+namespace pwnbox::supervisor {
+namespace {
+
+std::atomic<pid_t> g_target{0};
+
+// The ptrace backend: carries out verdicts at PTRACE_EVENT_SECCOMP stops.
+class PolicyTracer final : public PtraceObserver {
+ public:
+  PolicyTracer(Decider& decider, Reporter& reporter) : decider_(decider), reporter_(reporter) {}
+
+  void OnEntry(Task& task) override {
+    Verdict v = decider_.Decide(task.call.abi, task.call.nr, task.call.args);
+    verdicts_[task.tid] = v;
+    switch (v.kind) {
+      case Verdict::Kind::kContinue:
+        break;
+      case Verdict::Kind::kFail:
+        task.skip = true;
+        task.skip_ret = -v.value;
+        break;
+      case Verdict::Kind::kReturn:
+        task.skip = true;
+        task.skip_ret = v.value;
+        break;
+      case Verdict::Kind::kTrap:
+        syscall(SYS_tgkill, task.tgid, task.tid, SIGSYS);
+        task.skip = true;
+        task.skip_ret = -ENOSYS;
+        break;
+      case Verdict::Kind::kKillProcess:
+      case Verdict::Kind::kKillThread:
+        kill(task.tgid, SIGKILL);
+        break;
+    }
+  }
+  void OnExit(Task& task) override {
+    auto it = verdicts_.find(task.tid);
+    if (it == verdicts_.end()) return;
+    if (it->second.report) {
+      core::ProcessMemory mem(task.tid);
+      reporter_.Report(task.tid, task.call, mem, it->second, task.call.ret);
+    }
+    verdicts_.erase(it);
+  }
+  void OnSignal(Task&, const siginfo_t&) override {}
+  void OnTaskExit(Task& task, int) override {
+    auto it = verdicts_.find(task.tid);
+    if (it != verdicts_.end() && it->second.report) {
+      core::ProcessMemory mem(task.tid);
+      reporter_.Report(task.tid, task.call, mem, it->second, std::nullopt);
+    }
+    verdicts_.erase(task.tid);
+  }
+
+ private:
+  Decider& decider_;
+  Reporter& reporter_;
+  std::unordered_map<pid_t, Verdict> verdicts_;
+};
+
+// SIGKILLs every descendant left (daemons the target started): the sandbox ends with its
+// main process, as a container does. Orphans were re-parented to us (we are a subreaper).
+void KillLeftovers() {
+  for (int round = 0; round < 16; ++round) {
+    bool any = false;
+    DIR* d = opendir("/proc/self/task");
+    if (!d) return;
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      std::ifstream f(std::string("/proc/self/task/") + e->d_name + "/children");
+      pid_t child;
+      while (f >> child) {
+        kill(child, SIGKILL);
+        any = true;
+      }
+    }
+    closedir(d);
+    while (waitpid(-1, nullptr, WNOHANG | __WALL) > 0) {
+    }
+    if (!any) return;
+    usleep(1000);
+  }
+}
+
+}  // namespace
+
+void ForwardSignal(int sig) {
+  pid_t pid = g_target.load(std::memory_order_relaxed);
+  if (pid > 0) kill(pid, sig);
+}
+
+core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
+                                       const filters::Program& program,
+                                       const std::vector<std::string>& argv,
+                                       const SandboxOptions& options) {
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  Decider decider(policy, options.complain);
+  Reporter reporter(options.report_fd, policy);
+  SandboxResult result;
+
+  LaunchSpec spec;
+  spec.argv = argv;
+  spec.policy = &program.bpf;
+  spec.policy_listener = program.uses_notify;
+
+  if (program.uses_trace) {
+    PolicyTracer tracer(decider, reporter);
+    PtraceOptions popts;
+    popts.pin = false;  // the policy filter does not stop on sched_getaffinity: never pin
+    PtraceMonitor monitor(tracer, popts);
+    spec.ptrace = true;
+    spec.ptrace_options = monitor.SeizeOptions();
+    PWNBOX_ASSIGN_OR_RETURN(Launched launched, Launch(spec));
+    result.path = launched.path;
+    g_target = launched.pid;
+    PWNBOX_ASSIGN_OR_RETURN(result.wait_status, monitor.RunSpawned(launched.pid));
+    result.exec_errno = ExecErrno(launched);
+  } else if (program.uses_notify) {
+    // SIGCHLD is read from a signalfd by the monitor.
+    sigset_t chld, old;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old);
+    auto launched = Launch(spec);
+    if (!launched.ok()) {
+      sigprocmask(SIG_SETMASK, &old, nullptr);
+      return launched.error();
+    }
+    result.path = launched->path;
+    g_target = launched->pid;
+    NotifyMonitor monitor(decider, reporter);
+    auto st = monitor.Run(std::move(launched->listener), launched->pid);
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (!st.ok()) return st.error();
+    result.wait_status = *st;
+    result.exec_errno = ExecErrno(*launched);
+  } else {
+    PWNBOX_ASSIGN_OR_RETURN(Launched launched, Launch(spec));
+    result.path = launched.path;
+    g_target = launched.pid;
+    int status = 0;
+    while (true) {
+      pid_t w = waitpid(launched.pid, &status, 0);
+      if (w == launched.pid) break;
+      if (w < 0 && errno != EINTR) return core::ErrnoError(errno, "waitpid");
+    }
+    result.wait_status = status;
+    result.exec_errno = ExecErrno(launched);
+  }
+  g_target = 0;
+  KillLeftovers();
+  return result;
+}
+
+}  // namespace pwnbox::supervisor

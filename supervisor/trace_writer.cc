@@ -1,0 +1,335 @@
+#include "supervisor/trace_writer.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+namespace pwnbox::supervisor {
+namespace {
+
+constexpr size_t kFlushAt = 1 << 16;
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20 || c >= 0x7f) {
+          char buf[8];
+          snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+double Seconds(const timespec& ts) { return ts.tv_sec + ts.tv_nsec / 1e9; }
+
+int64_t NanosBetween(const timespec& a, const timespec& b) {
+  return (b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec);
+}
+
+}  // namespace
+
+struct TraceWriter::Pending {
+  core::DecodedCall decoded;
+  bool unfinished = false;  // its entry text was cut by another line
+};
+
+TraceWriter::TraceWriter(int fd, TraceWriterOptions options, std::function<size_t()> task_count)
+    : fd_(fd), options_(std::move(options)), task_count_(std::move(task_count)),
+      decoder_(options_.decode) {
+  out_.reserve(kFlushAt * 2);
+}
+
+TraceWriter::~TraceWriter() { Flush(); }
+
+TraceWriter::Pending& TraceWriter::PendingOf(Task& task) {
+  if (!task.user) task.user = new Pending();
+  return *static_cast<Pending*>(task.user);
+}
+
+void TraceWriter::OnForget(Task& task) {
+  if (open_line_ == task.tid) CloseOpenLine();
+  delete static_cast<Pending*>(task.user);
+  task.user = nullptr;
+}
+
+void TraceWriter::Flush() {
+  size_t off = 0;
+  while (off < out_.size()) {
+    ssize_t n = write(fd_, out_.data() + off, out_.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;  // the reader went away (EPIPE) or the disk is full: drop, as strace does
+    }
+    off += static_cast<size_t>(n);
+  }
+  out_.clear();
+}
+
+void TraceWriter::Emit() {
+  if (options_.flush_each_line ? !out_.empty() : out_.size() >= kFlushAt) Flush();
+}
+
+void TraceWriter::Prefix(pid_t pid, const timespec& when, int nr) {
+  char buf[64];
+  if (task_count_() > 1) {
+    snprintf(buf, sizeof buf, "[pid %5d] ", pid);
+    out_ += buf;
+  }
+  if (options_.timestamps) {
+    if (options_.timestamps == 3) {
+      snprintf(buf, sizeof buf, "%lld.%06ld ", static_cast<long long>(when.tv_sec),
+               when.tv_nsec / 1000);
+    } else {
+      tm local;
+      time_t secs = when.tv_sec;
+      localtime_r(&secs, &local);
+      size_t n = strftime(buf, sizeof buf, "%H:%M:%S", &local);
+      if (options_.timestamps == 2) snprintf(buf + n, sizeof buf - n, ".%06ld", when.tv_nsec / 1000);
+      strcat(buf, " ");
+    }
+    out_ += buf;
+  }
+  if (options_.numbers) {
+    snprintf(buf, sizeof buf, "[%4d] ", nr);
+    out_ += buf;
+  }
+}
+
+void TraceWriter::CloseOpenLine() {
+  if (!open_line_) return;
+  out_ += " <unfinished ...>\n";
+  open_line_ = 0;
+}
+
+void TraceWriter::OnEntry(Task& task) {
+  Pending& p = PendingOf(task);
+  core::ProcessMemory mem(task.tid);
+  decoder_.Entry(task.call, mem, &p.decoded);
+  p.unfinished = false;
+  if (!options_.trace || options_.json) return;
+  CloseOpenLine();
+  Prefix(task.tid, task.entry_time, task.call.nr);
+  out_ += p.decoded.EntryText();
+  open_line_ = task.tid;
+}
+
+void TraceWriter::OnExit(Task& task) {
+  Pending& p = PendingOf(task);
+  core::ProcessMemory mem(task.tid);
+  decoder_.Exit(task.call, mem, &p.decoded);
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  const int64_t ns = NanosBetween(task.entry_time, now);
+  if (options_.summary) {
+    Stats& s = stats_[p.decoded.name];
+    ++s.calls;
+    if (!p.decoded.error.empty()) ++s.errors;
+    s.total_ns += static_cast<uint64_t>(std::max<int64_t>(ns, 0));
+  }
+  if (!options_.trace) return;
+  if (options_.json) {
+    JsonCommon("syscall", task.tid, task.entry_time);
+    out_ += ",\"syscall\":";
+    AppendJsonString(out_, p.decoded.name);
+    char buf[64];
+    snprintf(buf, sizeof buf, ",\"nr\":%d,\"args\":[", task.call.nr);
+    out_ += buf;
+    for (size_t i = 0; i < p.decoded.args.size(); ++i) {
+      if (i) out_ += ',';
+      AppendJsonString(out_, p.decoded.args[i]);
+    }
+    out_ += "],\"raw_args\":[";
+    for (int i = 0; i < 6; ++i) {
+      snprintf(buf, sizeof buf, i ? ",%" PRIu64 : "%" PRIu64, task.call.args[i]);
+      out_ += buf;
+    }
+    snprintf(buf, sizeof buf, "],\"ret\":%" PRId64 ",\"error\":", task.call.ret);
+    out_ += buf;
+    if (p.decoded.error.empty()) out_ += "null";
+    else AppendJsonString(out_, p.decoded.error);
+    snprintf(buf, sizeof buf, ",\"time\":%.6f,\"dur_us\":%.1f}\n", Seconds(task.entry_time),
+             ns / 1000.0);
+    out_ += buf;
+    Emit();
+    return;
+  }
+  if (open_line_ == task.tid) {
+    // Continue the line opened at entry: the rest of the arguments and the result.
+    std::string line = p.decoded.Line();
+    std::string entry = p.decoded.EntryText();
+    out_.append(line, entry.size(), std::string::npos);
+  } else {
+    CloseOpenLine();
+    Prefix(task.tid, now, task.call.nr);
+    out_ += "<... ";
+    out_ += p.decoded.name;
+    out_ += " resumed>";
+    out_ += p.decoded.ResumedText();
+  }
+  open_line_ = 0;
+  if (options_.durations) {
+    char buf[48];
+    snprintf(buf, sizeof buf, " <%" PRId64 ".%06" PRId64 ">", ns / 1000000000, (ns / 1000) % 1000000);
+    out_ += buf;
+  }
+  out_ += '\n';
+  Emit();
+}
+
+void TraceWriter::JsonCommon(const char* kind, pid_t pid, const timespec& when) {
+  char buf[96];
+  snprintf(buf, sizeof buf, "{\"seq\":%" PRIu64 ",\"pid\":%d", ++seq_, pid);
+  out_ += buf;
+  if (kind[0] != 's' || kind[1] != 'y') {
+    out_ += ",\"event\":\"";
+    out_ += kind;
+    out_ += '"';
+  }
+  if (kind[0] != 's' || kind[1] != 'y') {
+    snprintf(buf, sizeof buf, ",\"time\":%.6f", Seconds(when));
+    out_ += buf;
+  }
+}
+
+void TraceWriter::OnSignal(Task& task, const siginfo_t& si) {
+  if (!options_.trace) return;
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  std::string info = core::FormatSiginfo(si);
+  std::string_view name = core::SignalName(si.si_signo);
+  if (options_.json) {
+    JsonCommon("signal", task.tid, now);
+    out_ += ",\"signal\":";
+    AppendJsonString(out_, name);
+    out_ += ",\"siginfo\":";
+    AppendJsonString(out_, info);
+    out_ += "}\n";
+  } else {
+    CloseOpenLine();
+    Prefix(task.tid, now, task.call.nr);
+    out_ += "--- ";
+    out_ += name;
+    out_ += ' ';
+    out_ += info;
+    out_ += " ---\n";
+  }
+  Emit();
+}
+
+void TraceWriter::OnExec(Task& task, pid_t old_tid) {
+  if (!options_.trace || !options_.json) return;
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  JsonCommon("exec", task.tid, now);
+  char buf[48];
+  snprintf(buf, sizeof buf, ",\"old_pid\":%d}\n", old_tid);
+  out_ += buf;
+  Emit();
+}
+
+void TraceWriter::OnTaskExit(Task& task, int status) {
+  if (!options_.trace) return;
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  Pending* p = static_cast<Pending*>(task.user);
+  if (task.in_syscall && p && !options_.json) {
+    // exit/exit_group (or a call cut short by the task's death): strace prints "= ?".
+    if (open_line_ == task.tid) {
+      out_ += ") ";
+      size_t col = p->decoded.EntryText().size() + 2;
+      if (col < 40) out_.append(40 - col, ' ');
+      out_ += "= ?\n";
+      open_line_ = 0;
+    } else {
+      CloseOpenLine();
+      Prefix(task.tid, now, task.call.nr);
+      out_ += "<... ";
+      out_ += p->decoded.name;
+      out_ += " resumed>) = ?\n";
+    }
+  }
+  if (options_.json) {
+    JsonCommon("exit", task.tid, now);
+    char buf[64];
+    if (WIFSIGNALED(status)) {
+      out_ += ",\"signal\":";
+      AppendJsonString(out_, core::SignalName(WTERMSIG(status)));
+      out_ += WCOREDUMP(status) ? ",\"core_dumped\":true}\n" : "}\n";
+    } else {
+      snprintf(buf, sizeof buf, ",\"status\":%d}\n", WEXITSTATUS(status));
+      out_ += buf;
+    }
+  } else {
+    CloseOpenLine();
+    Prefix(task.tid, now, task.call.nr);
+    char buf[64];
+    if (WIFSIGNALED(status)) {
+      out_ += "+++ killed by ";
+      out_ += core::SignalName(WTERMSIG(status));
+      out_ += WCOREDUMP(status) ? " (core dumped) +++\n" : " +++\n";
+    } else {
+      snprintf(buf, sizeof buf, "+++ exited with %d +++\n", WEXITSTATUS(status));
+      out_ += buf;
+    }
+  }
+  Emit();
+}
+
+void TraceWriter::PrintSummary() {
+  struct Row {
+    std::string name;
+    Stats s;
+  };
+  std::vector<Row> rows;
+  Stats total;
+  for (const auto& [name, s] : stats_) {
+    rows.push_back({name, s});
+    total.calls += s.calls;
+    total.errors += s.errors;
+    total.total_ns += s.total_ns;
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    if (a.s.total_ns != b.s.total_ns) return a.s.total_ns > b.s.total_ns;
+    return a.s.calls > b.s.calls;
+  });
+  char buf[160];
+  out_ += "% time     seconds  usecs/call     calls    errors syscall\n";
+  out_ += "------ ----------- ----------- --------- --------- ----------------\n";
+  auto row = [&](const std::string& name, const Stats& s) {
+    double pct = total.total_ns ? 100.0 * s.total_ns / total.total_ns : 0.0;
+    uint64_t usecs = s.calls ? s.total_ns / 1000 / s.calls : 0;
+    int n = snprintf(buf, sizeof buf, "%6.2f %11.6f %11" PRIu64 " %9" PRIu64 " ", pct,
+                     s.total_ns / 1e9, usecs, s.calls);
+    if (s.errors) snprintf(buf + n, sizeof buf - n, "%9" PRIu64 " %s\n", s.errors, name.c_str());
+    else snprintf(buf + n, sizeof buf - n, "%9s %s\n", "", name.c_str());
+    out_ += buf;
+  };
+  for (const auto& r : rows) row(r.name, r.s);
+  out_ += "------ ----------- ----------- --------- --------- ----------------\n";
+  row("total", total);
+}
+
+void TraceWriter::Finish() {
+  CloseOpenLine();
+  if (options_.summary) PrintSummary();
+  Flush();
+}
+
+}  // namespace pwnbox::supervisor

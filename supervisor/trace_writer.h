@@ -1,0 +1,70 @@
+// pwnbox::supervisor::TraceWriter: prints what the PtraceMonitor sees, as strace does (text),
+// as JSON lines (--json), and/or as a per-syscall summary table (-c / -C).
+#pragma once
+
+#include <time.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "core/decoder.h"
+#include "supervisor/ptrace_monitor.h"
+
+namespace pwnbox::supervisor {
+
+struct TraceWriterOptions {
+  bool json = false;
+  bool trace = true;     // print the calls (false with -c)
+  bool summary = false;  // -c / -C
+  int timestamps = 0;    // 0, 1 (-t), 2 (-tt), 3 (-ttt)
+  bool durations = false;  // -T
+  bool numbers = false;    // -n
+  bool flush_each_line = true;  // interactive output (stderr); false for -o FILE
+  core::DecodeOptions decode;
+};
+
+class TraceWriter final : public PtraceObserver {
+ public:
+  // Writes to `fd` (not owned). `task_count` tells how many tasks are traced now (for the
+  // "[pid N]" prefix, printed once more than one task is traced).
+  TraceWriter(int fd, TraceWriterOptions options, std::function<size_t()> task_count);
+  ~TraceWriter() override;
+
+  void OnEntry(Task& task) override;
+  void OnExit(Task& task) override;
+  void OnSignal(Task& task, const siginfo_t& si) override;
+  void OnTaskExit(Task& task, int status) override;
+  void OnExec(Task& task, pid_t old_tid) override;
+  void OnForget(Task& task) override;
+
+  // Prints the summary table (if asked) and flushes. Call once, at the end.
+  void Finish();
+  void Flush();
+
+ private:
+  struct Pending;
+  struct Stats {
+    uint64_t calls = 0;
+    uint64_t errors = 0;
+    uint64_t total_ns = 0;
+  };
+  Pending& PendingOf(Task& task);
+  void Prefix(pid_t pid, const timespec& when, int nr);
+  void CloseOpenLine();
+  void Emit();
+  void JsonCommon(const char* kind, pid_t pid, const timespec& when);
+  void PrintSummary();
+
+  int fd_;
+  TraceWriterOptions options_;
+  std::function<size_t()> task_count_;
+  core::Decoder decoder_;
+  std::string out_;
+  pid_t open_line_ = 0;  // the task whose "name(args" is printed without its end
+  uint64_t seq_ = 0;
+  std::map<std::string, Stats> stats_;
+};
+
+}  // namespace pwnbox::supervisor
