@@ -387,14 +387,17 @@ class Loader {
         if (name[0] == '@' || name[0] == '%') {
           const core::SyscallGroup* g = core::FindGroup(name);
           if (!g) {
-            std::vector<std::string> gn;
-            for (const auto& grp : core::Groups()) gn.push_back("@" + std::string(grp.name));
-            std::string hint = KeyHint(name.substr(1), [&] {
-              std::vector<std::string> v;
-              for (const auto& grp : core::Groups()) v.push_back(std::string(grp.name));
-              return v;
-            }());
-            return At(f, e.source(), "unknown group " + Quote(name), hint + " (`pwnbox groups` lists them)");
+            std::string best;
+            size_t bd = 3;
+            for (const auto& grp : core::Groups()) {
+              size_t d = EditDistance(name.substr(1), grp.name);
+              if (d < bd) {
+                bd = d;
+                best = "@" + std::string(grp.name);
+              }
+            }
+            std::string hint = best.empty() ? "" : "did you mean \"" + best + "\"? ";
+            return At(f, e.source(), "unknown group " + Quote(name), hint + "`pwnbox groups` lists them");
           }
           for (std::string_view m : g->members) {
             if (!ExistsOnListedAbi(m, opt)) continue;

@@ -43,7 +43,8 @@ class ProcessMemory final : public TargetMemory {
 struct DecodeOptions {
   size_t string_limit = 32;  // -s N
   bool fd_paths = false;     // -y: print "3</etc/passwd>"
-  // For -y: the path behind fd `fd` of task `pid` (live: readlink /proc/PID/fd/N).
+  // For -y: the path behind fd `fd` of task `pid` (live: readlink /proc/PID/fd/N). Also called
+  // with AT_FDCWD for the task's working directory (readlink /proc/PID/cwd).
   std::function<std::optional<std::string>(pid_t pid, int fd)> fd_path;
 };
 
@@ -64,6 +65,14 @@ struct DecodedCall {
   bool has_exit = false;
   std::string ret;                // "3", "-1 ENOENT (No such file or directory)", "0x7f12...", "?"
   std::string error;              // errno name when the call failed ("ENOENT"), else empty
+  // Entry() stopped before an argument it leaves to Exit(): EntryText() ends with ", " (strace's
+  // "read(3, "). False when Exit() prints its arguments with their own leading ", " (clone).
+  bool entry_sep = false;
+  // What Exit() adds to the last argument Entry() printed (clone3's " => {parent_tid=[42]}").
+  std::string entry_suffix;
+  // Values Entry() read for Exit() to compare with (socklen_t in/out: strace's "[110 => 16]");
+  // bit 32 set when valid.
+  uint64_t saved[6] = {};
 
   // "openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY)" padded and "= 3" appended (strace's
   // column 40). Only after Exit().
@@ -72,6 +81,10 @@ struct DecodedCall {
   std::string EntryText() const;
   // For <... read resumed>: "\"vm\\n\", 131072) = 3" (the rest, with the result).
   std::string ResumedText() const;
+  // The same, for text that starts at `column` of the output line (after "[pid  42] " or
+  // "<... read resumed>"): strace counts those characters when it pads to column 40.
+  std::string Line(size_t column) const;
+  std::string ResumedText(size_t column) const;
 };
 
 class Decoder {

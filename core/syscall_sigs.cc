@@ -526,7 +526,7 @@ constexpr SyscallSig kSignatures[] = {
     S("statfs", Path("path"), SOut("buf", "statfs")),
     S("statfs64", Path("path"), U("sz"), SOut("buf", "statfs")),
     S("statmount", P("req"), PO("buf"), U("bufsize"), U("flags")),
-    S("statx", DirFd(), Path(), Flags("flags", "at_flags"), Flags("mask", "statx_mask"),
+    S("statx", DirFd(), Path(), Flags("flags", "statx_flags"), Flags("mask", "statx_mask"),
       SOut("statxbuf", "statx")),
     S("stime", P("t")),
     S("stty"),

@@ -29,9 +29,9 @@ uint32_t SeccompArch(Abi abi) {
 }
 
 struct AbiTable {
-  std::vector<int> numbers;                 // ascending, as the kernel sees them
-  std::vector<std::string_view> by_index;   // kMaxScan entries, indexed by nr without bit 30
-  std::deque<std::string> storage;          // owns the names (never moves elements)
+  std::vector<int> numbers;                // ascending, as the kernel sees them
+  std::vector<std::string_view> by_index;  // kMaxScan entries, indexed by nr without bit 30
+  std::deque<std::string> storage;         // owns the names (never moves elements)
 };
 
 AbiTable* BuildTable(Abi abi) {

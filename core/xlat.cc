@@ -2,8 +2,8 @@
 
 #include <fcntl.h>
 #include <linux/futex.h>
-#include <sys/stat.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,7 +32,7 @@ constexpr FieldSpec kFields[] = {
     {"socket_type", 0x0f, false, ""},
     {"personality", 0xff, false, ""},
     {"clone_flags", 0xff, true, "signals"},
-    {"unshare_flags", 0xff, true, "signals"},
+    {"statx_flags", AT_STATX_SYNC_TYPE, false, ""},
 };
 
 const FieldSpec* FindField(std::string_view table) {
@@ -71,9 +71,18 @@ constexpr Bare kBare[] = {
     {"STDIN_FILENO", STDIN_FILENO},
     {"STDOUT_FILENO", STDOUT_FILENO},
     {"STDERR_FILENO", STDERR_FILENO},
-    {"S_IRWXU", S_IRWXU}, {"S_IRUSR", S_IRUSR}, {"S_IWUSR", S_IWUSR}, {"S_IXUSR", S_IXUSR},
-    {"S_IRWXG", S_IRWXG}, {"S_IRGRP", S_IRGRP}, {"S_IWGRP", S_IWGRP}, {"S_IXGRP", S_IXGRP},
-    {"S_IRWXO", S_IRWXO}, {"S_IROTH", S_IROTH}, {"S_IWOTH", S_IWOTH}, {"S_IXOTH", S_IXOTH},
+    {"S_IRWXU", S_IRWXU},
+    {"S_IRUSR", S_IRUSR},
+    {"S_IWUSR", S_IWUSR},
+    {"S_IXUSR", S_IXUSR},
+    {"S_IRWXG", S_IRWXG},
+    {"S_IRGRP", S_IRGRP},
+    {"S_IWGRP", S_IWGRP},
+    {"S_IXGRP", S_IXGRP},
+    {"S_IRWXO", S_IRWXO},
+    {"S_IROTH", S_IROTH},
+    {"S_IWOTH", S_IWOTH},
+    {"S_IXOTH", S_IXOTH},
     {"S_IFMT", S_IFMT},
     {"SIGRTMAX", 64},
     {"RLIM_INFINITY", RLIM_INFINITY},

@@ -80,6 +80,12 @@ constexpr XlatEntry kAtFlags[] = {
     X(AT_RECURSIVE),
 };
 
+// statx's flags: AT_STATX_SYNC_TYPE (0x6000) is a field whose 0 is AT_STATX_SYNC_AS_STAT.
+constexpr XlatEntry kStatxFlags[] = {
+    X(AT_STATX_SYNC_AS_STAT), X(AT_STATX_FORCE_SYNC), X(AT_STATX_DONT_SYNC),
+    X(AT_SYMLINK_NOFOLLOW), X(AT_NO_AUTOMOUNT), X(AT_EMPTY_PATH),
+};
+
 constexpr XlatEntry kAccessMode[] = {X(F_OK), X(R_OK), X(W_OK), X(X_OK)};
 
 constexpr XlatEntry kProt[] = {
@@ -335,7 +341,7 @@ constexpr XlatEntry kUmountFlags[] = {
 constexpr XlatEntry kRenameFlags[] = {X(RENAME_NOREPLACE), X(RENAME_EXCHANGE), X(RENAME_WHITEOUT)};
 
 constexpr XlatEntry kStatxMask[] = {
-    X(STATX_BASIC_STATS), X(STATX_TYPE), X(STATX_MODE), X(STATX_NLINK), X(STATX_UID),
+    X(STATX_ALL), X(STATX_BASIC_STATS), X(STATX_TYPE), X(STATX_MODE), X(STATX_NLINK), X(STATX_UID),
     X(STATX_GID), X(STATX_ATIME), X(STATX_MTIME), X(STATX_CTIME), X(STATX_INO),
     X(STATX_SIZE), X(STATX_BLOCKS), X(STATX_BTIME), X(STATX_MNT_ID), X(STATX_DIOALIGN),
 };
@@ -343,7 +349,8 @@ constexpr XlatEntry kStatxMask[] = {
 constexpr XlatEntry kGetrandomFlags[] = {X(GRND_NONBLOCK), X(GRND_RANDOM), X(GRND_INSECURE)};
 
 constexpr XlatEntry kMemfdFlags[] = {
-    X(MFD_CLOEXEC), X(MFD_ALLOW_SEALING), X(MFD_HUGETLB), {0x8, "MFD_NOEXEC_SEAL"}, {0x10, "MFD_EXEC"},
+    X(MFD_CLOEXEC), X(MFD_ALLOW_SEALING), X(MFD_HUGETLB),
+    {0x8, "MFD_NOEXEC_SEAL"}, {0x10, "MFD_EXEC"},
 };
 
 constexpr XlatEntry kEventfdFlags[] = {X(EFD_SEMAPHORE), X(EFD_CLOEXEC), X(EFD_NONBLOCK)};
@@ -364,7 +371,9 @@ constexpr XlatEntry kInotifyMask[] = {
 
 constexpr XlatEntry kInotifyInitFlags[] = {X(IN_CLOEXEC), X(IN_NONBLOCK)};
 
-constexpr XlatEntry kPipeFlags[] = {X(O_CLOEXEC), X(O_DIRECT), X(O_NONBLOCK), {O_EXCL, "O_NOTIFICATION_PIPE"}};
+constexpr XlatEntry kPipeFlags[] = {
+    X(O_CLOEXEC), X(O_DIRECT), X(O_NONBLOCK), {O_EXCL, "O_NOTIFICATION_PIPE"},
+};
 
 constexpr XlatEntry kDup3Flags[] = {X(O_CLOEXEC)};
 
@@ -553,7 +562,9 @@ constexpr XlatEntry kMountAttrFlags[] = {
 constexpr XlatEntry kLandlockCreateFlags[] = {X(LANDLOCK_CREATE_RULESET_VERSION)};
 constexpr XlatEntry kLandlockRuleType[] = {X(LANDLOCK_RULE_PATH_BENEATH)};
 
-constexpr XlatEntry kSigaltstackFlags[] = {X(SS_ONSTACK), X(SS_DISABLE), {1U << 31, "SS_AUTODISARM"}};
+constexpr XlatEntry kSigaltstackFlags[] = {
+    X(SS_ONSTACK), X(SS_DISABLE), {1U << 31, "SS_AUTODISARM"},
+};
 
 constexpr XlatEntry kSaFlags[] = {
     X(SA_NOCLDSTOP), X(SA_NOCLDWAIT), X(SA_SIGINFO), {0x04000000, "SA_RESTORER"},
@@ -694,6 +705,7 @@ constexpr Xlat kTables[] = {
     {"umount_flags", kUmountFlags, true},
     {"rename_flags", kRenameFlags, true},
     {"statx_mask", kStatxMask, true},
+    {"statx_flags", kStatxFlags, true},
     {"getrandom_flags", kGetrandomFlags, true},
     {"memfd_flags", kMemfdFlags, true},
     {"eventfd_flags", kEventfdFlags, true},

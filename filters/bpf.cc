@@ -238,7 +238,9 @@ std::string Disassemble(const std::vector<sock_filter>& prog) {
           go(pc + 1 + f.k, s);
           break;
         }
-        std::string v = BPF_SRC(f.code) == BPF_X ? "X" : Operand(s, f.k);
+        // Name syscall numbers in equalities and in range checks below the x32 bit.
+        bool named = BPF_OP(f.code) == BPF_JEQ || !(f.k & 0x40000000u);
+        std::string v = BPF_SRC(f.code) == BPF_X ? "X" : Operand(named ? s : State{}, f.k);
         const char* op = "?";
         const char* nop = "?";
         switch (BPF_OP(f.code)) {

@@ -88,35 +88,62 @@ struct ArgSet {
     }
   }
 
-  // Alternatives (OR) of at most one libseccomp comparison each; an empty inner vector means
-  // "no comparison needed". nullopt when not expressible.
+  // Alternatives (OR) of at most one libseccomp comparison each (nullopt inside: no comparison
+  // needed); nullopt when it would take more than kMaxAlternatives.
+  static constexpr size_t kMaxAlternatives = 64;
   std::optional<std::vector<std::optional<EmittedRule::Cmp>>> Express(int arg) const {
     using R = std::vector<std::optional<EmittedRule::Cmp>>;
     auto cmp = [&](scmp_compare op, uint64_t a, uint64_t b = 0) {
       return std::optional<EmittedRule::Cmp>(EmittedRule::Cmp{arg, op, a, b});
     };
     if (IsAny()) return R{std::nullopt};
-    if (mask == 0) {
-      if (lo == hi) return R{cmp(SCMP_CMP_EQ, lo)};
-      if (excl.empty()) {
-        if (lo == 0) return R{cmp(SCMP_CMP_LE, hi)};
-        if (hi == kMax) return R{cmp(SCMP_CMP_GE, lo)};
-      }
-      if (lo == 0 && hi == kMax && excl.size() == 1) return R{cmp(SCMP_CMP_NE, excl[0])};
-    } else if (lo == 0 && hi == kMax && excl.empty()) {
-      return R{cmp(SCMP_CMP_MASKED_EQ, mask, bits)};
+    // No SCMP_CMP_NE: libseccomp 2.5.4 loses some rules that mix NE with other comparisons when
+    // it merges them into its tree (found by the differential test); a < p or a > p instead.
+    // Split [lo, hi] at the excluded points, then write each interval.
+    R r;
+    uint64_t start = lo;
+    std::vector<std::pair<uint64_t, uint64_t>> intervals;
+    for (uint64_t x : excl) {  // sorted, strictly inside (lo, hi) after Normalize
+      intervals.push_back({start, x - 1});
+      start = x + 1;
     }
-    // A small range: one equality per value.
-    if (hi - lo < 16) {
-      R r;
-      for (uint64_t v = lo;; ++v) {
-        if (!std::binary_search(excl.begin(), excl.end(), v) && (v & mask) == bits)
-          r.push_back(cmp(SCMP_CMP_EQ, v));
-        if (v == hi) break;
+    intervals.push_back({start, hi});
+    for (auto [a, b] : intervals) {
+      if (mask == 0) {
+        if (a == b) { r.push_back(cmp(SCMP_CMP_EQ, a)); continue; }
+        if (a == 0) { r.push_back(cmp(SCMP_CMP_LT, b + 1)); continue; }
+        if (b == kMax) { r.push_back(cmp(SCMP_CMP_GT, a - 1)); continue; }
+      } else if (a == 0 && b == kMax) {
+        r.push_back(cmp(SCMP_CMP_MASKED_EQ, mask, bits));
+        continue;
       }
-      return r;
+      if (b - a < 16) {
+        for (uint64_t v = a;; ++v) {
+          if ((v & mask) == bits) r.push_back(cmp(SCMP_CMP_EQ, v));
+          if (v == b) break;
+        }
+      } else {
+        // Prefix expansion: [a, b] as aligned power-of-two blocks, each a masked equality
+        // (merged with this argument's own mask).
+        uint64_t cur = a;
+        for (;;) {
+          int k = cur == 0 ? 64 : __builtin_ctzll(cur);
+          auto last = [&](int kk) { return kk >= 64 ? kMax : cur + ((uint64_t{1} << kk) - 1); };
+          while (k > 0 && (last(k) > b || last(k) < cur)) --k;
+          uint64_t bmask = k >= 64 ? 0 : ~((uint64_t{1} << k) - 1);
+          uint64_t bval = cur & bmask;
+          if (!((bmask & mask) && ((bval ^ bits) & bmask & mask))) {
+            uint64_t m = bmask | mask, v = bval | bits;
+            r.push_back(m == kMax ? cmp(SCMP_CMP_EQ, v) : cmp(SCMP_CMP_MASKED_EQ, m, v));
+          }
+          if (r.size() > kMaxAlternatives) return std::nullopt;
+          if (last(k) >= b) break;
+          cur = last(k) + 1;
+        }
+      }
+      if (r.size() > kMaxAlternatives) return std::nullopt;
     }
-    return std::nullopt;
+    return r;
   }
 };
 
@@ -308,8 +335,8 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o) {
           auto e = t.a[arg].Express(arg);
           if (!e) {
             fail = true;
-            fail_why = "conditions on arg" + std::to_string(arg) +
-                       " need two comparisons of one argument (libseccomp allows one)";
+            fail_why = "the conditions on arg" + std::to_string(arg) + " need more than " +
+                       std::to_string(ArgSet::kMaxAlternatives) + " libseccomp comparisons";
             break;
           }
           std::vector<std::vector<EmittedRule::Cmp>> next;

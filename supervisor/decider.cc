@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 
 namespace pwnbox::supervisor {
 
@@ -21,15 +23,18 @@ void Reporter::Report(pid_t pid, const core::SyscallCall& call, core::TargetMemo
     line += d.Line();
   } else {
     // The call continues in the kernel: its result is not known here.
-    line += d.EntryText();
-    if (d.args.size() > d.entry_args) {
-      // Arguments the kernel fills in are not decoded before the call ran.
-      for (size_t i = d.entry_args; i < d.args.size(); ++i) {
-        if (i > d.entry_args) line += ", ";
-        line += "...";
+    // The call continues in the kernel: the arguments it fills in are shown as pointers.
+    line += d.name + "(";
+    const size_t nargs = core::Signature(d.name).nargs;
+    for (size_t i = 0; i < std::max(nargs, d.args.size()); ++i) {
+      if (i) line += ", ";
+      if (i < d.args.size()) {
+        line += d.args[i];
+      } else {
+        char buf[24];
+        snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(call.args[i]));
+        line += buf;
       }
-    } else if (line.size() >= 2 && line.compare(line.size() - 2, 2, ", ") == 0) {
-      line.resize(line.size() - 2);
     }
     line += ")";
     size_t col = line.size() - (line.find("] ") + 2);

@@ -86,7 +86,8 @@ void TraceWriter::Emit() {
   if (options_.flush_each_line ? !out_.empty() : out_.size() >= kFlushAt) Flush();
 }
 
-void TraceWriter::Prefix(pid_t pid, const timespec& when, int nr) {
+size_t TraceWriter::Prefix(pid_t pid, const timespec& when, int nr) {
+  const size_t start = out_.size();
   char buf[64];
   if (task_count_() > 1) {
     snprintf(buf, sizeof buf, "[pid %5d] ", pid);
@@ -110,6 +111,7 @@ void TraceWriter::Prefix(pid_t pid, const timespec& when, int nr) {
     snprintf(buf, sizeof buf, "[%4d] ", nr);
     out_ += buf;
   }
+  return out_.size() - start;
 }
 
 void TraceWriter::CloseOpenLine() {
@@ -125,7 +127,7 @@ void TraceWriter::OnEntry(Task& task) {
   p.unfinished = false;
   if (!options_.trace || options_.json) return;
   CloseOpenLine();
-  Prefix(task.tid, task.entry_time, task.call.nr);
+  open_prefix_ = Prefix(task.tid, task.entry_time, task.call.nr);
   out_ += p.decoded.EntryText();
   open_line_ = task.tid;
 }
@@ -170,20 +172,7 @@ void TraceWriter::OnExit(Task& task) {
     Emit();
     return;
   }
-  if (open_line_ == task.tid) {
-    // Continue the line opened at entry: the rest of the arguments and the result.
-    std::string line = p.decoded.Line();
-    std::string entry = p.decoded.EntryText();
-    out_.append(line, entry.size(), std::string::npos);
-  } else {
-    CloseOpenLine();
-    Prefix(task.tid, now, task.call.nr);
-    out_ += "<... ";
-    out_ += p.decoded.name;
-    out_ += " resumed>";
-    out_ += p.decoded.ResumedText();
-  }
-  open_line_ = 0;
+  FinishLine(task, p.decoded, now);
   if (options_.durations) {
     char buf[48];
     snprintf(buf, sizeof buf, " <%" PRId64 ".%06" PRId64 ">", ns / 1000000000, (ns / 1000) % 1000000);
@@ -191,6 +180,24 @@ void TraceWriter::OnExit(Task& task) {
   }
   out_ += '\n';
   Emit();
+}
+
+void TraceWriter::FinishLine(Task& task, const core::DecodedCall& d, const timespec& now) {
+  if (open_line_ == task.tid) {
+    // Continue the line opened at entry: the rest of the arguments and the result, padded as
+    // strace pads (its column counts the prefix too).
+    std::string line = d.Line(open_prefix_);
+    out_.append(line, d.EntryText().size(), std::string::npos);
+  } else {
+    CloseOpenLine();
+    size_t col = Prefix(task.tid, now, task.call.nr);
+    out_ += "<... ";
+    out_ += d.name;
+    out_ += " resumed>";
+    col += d.name.size() + 14;
+    out_ += d.ResumedText(col);
+  }
+  open_line_ = 0;
 }
 
 void TraceWriter::JsonCommon(const char* kind, pid_t pid, const timespec& when) {
@@ -251,19 +258,9 @@ void TraceWriter::OnTaskExit(Task& task, int status) {
   Pending* p = static_cast<Pending*>(task.user);
   if (task.in_syscall && p && !options_.json) {
     // exit/exit_group (or a call cut short by the task's death): strace prints "= ?".
-    if (open_line_ == task.tid) {
-      out_ += ") ";
-      size_t col = p->decoded.EntryText().size() + 2;
-      if (col < 40) out_.append(40 - col, ' ');
-      out_ += "= ?\n";
-      open_line_ = 0;
-    } else {
-      CloseOpenLine();
-      Prefix(task.tid, now, task.call.nr);
-      out_ += "<... ";
-      out_ += p->decoded.name;
-      out_ += " resumed>) = ?\n";
-    }
+    p->decoded.ret = "?";
+    FinishLine(task, p->decoded, now);
+    out_ += '\n';
   }
   if (options_.json) {
     JsonCommon("exit", task.tid, now);

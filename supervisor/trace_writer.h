@@ -51,7 +51,10 @@ class TraceWriter final : public PtraceObserver {
     uint64_t total_ns = 0;
   };
   Pending& PendingOf(Task& task);
-  void Prefix(pid_t pid, const timespec& when, int nr);
+  // Appends "[pid N] ", timestamps and "[ nr] " as asked; returns how many chars it wrote.
+  size_t Prefix(pid_t pid, const timespec& when, int nr);
+  // Ends the line of `task`'s call: continues its open line or prints "<... NAME resumed>".
+  void FinishLine(Task& task, const core::DecodedCall& d, const timespec& now);
   void CloseOpenLine();
   void Emit();
   void JsonCommon(const char* kind, pid_t pid, const timespec& when);
@@ -63,6 +66,7 @@ class TraceWriter final : public PtraceObserver {
   core::Decoder decoder_;
   std::string out_;
   pid_t open_line_ = 0;  // the task whose "name(args" is printed without its end
+  size_t open_prefix_ = 0;  // length of that line's prefix
   uint64_t seq_ = 0;
   std::map<std::string, Stats> stats_;
 };

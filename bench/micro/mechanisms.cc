@@ -405,6 +405,10 @@ Sample RunForked(const Mechanism& m, long iters) {
   pid_t pid = fork();
   if (pid < 0) {
     s.error = std::string("fork: ") + strerror(errno);
+    sched_setaffinity(0, sizeof(saved), &saved);
+    for (int fd : {out[0], out[1], sv[0], sv[1]}) {
+      if (fd >= 0) close(fd);
+    }
     return s;
   }
   if (pid == 0) {

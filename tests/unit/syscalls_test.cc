@@ -1,14 +1,13 @@
 #include "core/syscalls.h"
 
 #include <errno.h>
+#include <gtest/gtest.h>
 #include <linux/audit.h>
 #include <sys/syscall.h>
 
 #include <algorithm>
 #include <set>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "core/xlat.h"
 
@@ -44,12 +43,18 @@ TEST(SyscallTable, NumbersMatchSysSyscallH) {
     long nr;
   };
   const Case cases[] = {
-      {"read", SYS_read},           {"write", SYS_write},
-      {"openat", SYS_openat},       {"clone3", SYS_clone3},
-      {"io_uring_setup", SYS_io_uring_setup}, {"execve", SYS_execve},
-      {"mmap", SYS_mmap},           {"exit_group", SYS_exit_group},
-      {"pidfd_open", SYS_pidfd_open}, {"close_range", SYS_close_range},
-      {"rt_sigreturn", SYS_rt_sigreturn}, {"landlock_restrict_self", SYS_landlock_restrict_self},
+      {"read", SYS_read},
+      {"write", SYS_write},
+      {"openat", SYS_openat},
+      {"clone3", SYS_clone3},
+      {"io_uring_setup", SYS_io_uring_setup},
+      {"execve", SYS_execve},
+      {"mmap", SYS_mmap},
+      {"exit_group", SYS_exit_group},
+      {"pidfd_open", SYS_pidfd_open},
+      {"close_range", SYS_close_range},
+      {"rt_sigreturn", SYS_rt_sigreturn},
+      {"landlock_restrict_self", SYS_landlock_restrict_self},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(SyscallNumber(c.name), std::optional<int>(c.nr)) << c.name;
@@ -167,15 +172,58 @@ TEST(Signatures, UnknownIsGeneric) {
 }
 
 TEST(Signatures, TablesAndStructsExist) {
-  const std::set<std::string_view> kStructs = {
-      "stat", "statx", "statfs", "sockaddr", "msghdr", "mmsghdr", "iovec", "timespec",
-      "timeval", "timezone", "itimerspec", "itimerval", "sigaction", "sigset", "siginfo",
-      "clone_args", "pollfd", "epoll_event", "fd_set", "rlimit", "rusage", "utsname",
-      "sysinfo", "tms", "linux_dirent64", "linux_dirent", "sched_param", "open_how",
-      "pipefds", "int", "uint64", "socklen", "cap", "futex_addr", "robust_list", "rseq",
-      "io_uring_params", "sock_fprog", "winsize_or_ioctl_arg", "sched_attr", "stack_t",
-      "kernel_timex", "mq_attr", "user_desc", "msqid_ds", "shmid_ds", "sembuf",
-      "landlock_ruleset_attr", "mount_attr", "perf_event_attr", "bpf_attr", "sockopt"};
+  const std::set<std::string_view> kStructs = {"stat",
+                                               "statx",
+                                               "statfs",
+                                               "sockaddr",
+                                               "msghdr",
+                                               "mmsghdr",
+                                               "iovec",
+                                               "timespec",
+                                               "timeval",
+                                               "timezone",
+                                               "itimerspec",
+                                               "itimerval",
+                                               "sigaction",
+                                               "sigset",
+                                               "siginfo",
+                                               "clone_args",
+                                               "pollfd",
+                                               "epoll_event",
+                                               "fd_set",
+                                               "rlimit",
+                                               "rusage",
+                                               "utsname",
+                                               "sysinfo",
+                                               "tms",
+                                               "linux_dirent64",
+                                               "linux_dirent",
+                                               "sched_param",
+                                               "open_how",
+                                               "pipefds",
+                                               "int",
+                                               "uint64",
+                                               "socklen",
+                                               "cap",
+                                               "futex_addr",
+                                               "robust_list",
+                                               "rseq",
+                                               "io_uring_params",
+                                               "sock_fprog",
+                                               "winsize_or_ioctl_arg",
+                                               "sched_attr",
+                                               "stack_t",
+                                               "kernel_timex",
+                                               "mq_attr",
+                                               "user_desc",
+                                               "msqid_ds",
+                                               "shmid_ds",
+                                               "sembuf",
+                                               "landlock_ruleset_attr",
+                                               "mount_attr",
+                                               "perf_event_attr",
+                                               "bpf_attr",
+                                               "sockopt"};
   std::span<const SyscallSig> sigs = AllSignatures();
   EXPECT_TRUE(std::is_sorted(sigs.begin(), sigs.end(), [](const auto& a, const auto& b) {
     return std::string_view(a.name) < std::string_view(b.name);
@@ -273,18 +321,18 @@ TEST(Groups, MembersExistSortedUnique) {
     EXPECT_FALSE(g.description.empty()) << g.name;
     EXPECT_FALSE(g.members.empty()) << g.name;
     EXPECT_TRUE(std::is_sorted(g.members.begin(), g.members.end())) << g.name;
-    EXPECT_EQ(std::adjacent_find(g.members.begin(), g.members.end()), g.members.end())
-        << g.name;
+    EXPECT_EQ(std::adjacent_find(g.members.begin(), g.members.end()), g.members.end()) << g.name;
     for (std::string_view m : g.members) {
       EXPECT_TRUE(SyscallNumber(m).has_value()) << g.name << ": " << m;
       EXPECT_TRUE(HasSignature(m)) << g.name << ": " << m;
     }
   }
   for (const char* required :
-       {"file", "process", "network", "signal", "ipc", "desc", "memory", "time", "creds", "stat",
-        "lstat", "fstat", "stat_like", "statfs_like", "pure", "default", "mount", "module",
-        "raw-io", "reboot", "swap", "privileged", "obsolete", "debug", "keyring", "io_uring",
-        "namespace", "clock", "cpu-emulation", "aio", "chown", "resources"}) {
+       {"file",          "process",  "network", "signal",   "ipc",      "desc",      "memory",
+        "time",          "creds",    "stat",    "lstat",    "fstat",    "stat_like", "statfs_like",
+        "pure",          "default",  "mount",   "module",   "raw-io",   "reboot",    "swap",
+        "privileged",    "obsolete", "debug",   "keyring",  "io_uring", "namespace", "clock",
+        "cpu-emulation", "aio",      "chown",   "resources"}) {
     EXPECT_TRUE(names.count(required)) << required;
   }
 }

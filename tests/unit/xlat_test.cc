@@ -2,18 +2,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "core/syscalls.h"
 
@@ -29,18 +30,21 @@ const Xlat& T(std::string_view name) {
 
 TEST(Xlat, RequiredTablesExist) {
   for (const char* name :
-       {"open_flags", "at_flags", "access_mode", "prot", "mmap_flags", "mremap_flags",
-        "madvise_advice", "clone_flags", "address_family", "socket_type", "ip_protocol",
-        "socket_level", "socket_option", "msg_flags", "shutdown_how", "fcntl_cmd", "fd_flags",
-        "ioctl_request", "prctl_option", "arch_prctl_code", "futex_op", "signals",
-        "sigprocmask_how", "wait_options", "rlimit_resource", "clockid", "poll_events",
-        "epoll_ctl_op", "epoll_events", "lseek_whence", "seccomp_op", "mount_flags",
-        "umount_flags", "rename_flags", "statx_mask", "getrandom_flags", "memfd_flags",
-        "eventfd_flags", "timerfd_flags", "inotify_mask", "pipe_flags", "dup3_flags",
-        "splice_flags", "itimer_which", "sched_policy", "xattr_flags", "personality",
-        "fallocate_mode", "lock_op", "mlock_flags", "msync_flags", "unshare_flags",
-        "keyctl_cmd", "bpf_cmd", "io_uring_enter_flags", "close_range_flags", "pidfd_flags",
-        "waitid_which"}) {
+       {"open_flags",      "at_flags",      "access_mode",          "prot",
+        "mmap_flags",      "mremap_flags",  "madvise_advice",       "clone_flags",
+        "address_family",  "socket_type",   "ip_protocol",          "socket_level",
+        "socket_option",   "msg_flags",     "shutdown_how",         "fcntl_cmd",
+        "fd_flags",        "ioctl_request", "prctl_option",         "arch_prctl_code",
+        "futex_op",        "signals",       "sigprocmask_how",      "wait_options",
+        "rlimit_resource", "clockid",       "poll_events",          "epoll_ctl_op",
+        "epoll_events",    "lseek_whence",  "seccomp_op",           "mount_flags",
+        "umount_flags",    "rename_flags",  "statx_mask",           "getrandom_flags",
+        "memfd_flags",     "eventfd_flags", "timerfd_flags",        "inotify_mask",
+        "pipe_flags",      "dup3_flags",    "splice_flags",         "itimer_which",
+        "sched_policy",    "xattr_flags",   "personality",          "fallocate_mode",
+        "lock_op",         "mlock_flags",   "msync_flags",          "unshare_flags",
+        "keyctl_cmd",      "bpf_cmd",       "io_uring_enter_flags", "close_range_flags",
+        "pidfd_flags",     "waitid_which"}) {
     EXPECT_NE(FindXlat(name), nullptr) << name;
   }
   EXPECT_EQ(FindXlat("no_such_table"), nullptr);
@@ -48,6 +52,7 @@ TEST(Xlat, RequiredTablesExist) {
 
 TEST(Xlat, TablesWellFormed) {
   std::set<std::string_view> names;
+  std::map<std::string_view, uint64_t> values;  // a constant means one thing in every table
   for (const Xlat* t : AllXlats()) {
     EXPECT_TRUE(names.insert(t->name).second) << "duplicate table " << t->name;
     EXPECT_FALSE(t->entries.empty()) << t->name;
@@ -55,6 +60,9 @@ TEST(Xlat, TablesWellFormed) {
     for (const XlatEntry& e : t->entries) {
       ASSERT_NE(e.name, nullptr) << t->name;
       EXPECT_NE(std::string_view(e.name), "") << t->name;
+      auto [it, inserted] = values.emplace(e.name, e.value);
+      EXPECT_EQ(it->second, e.value) << e.name << " differs in " << t->name;
+      EXPECT_EQ(ConstantValue(e.name), it->second) << e.name;
     }
   }
 }
@@ -90,8 +98,7 @@ TEST(Xlat, ProtAndMmap) {
 
 TEST(Xlat, FlagsWithoutZeroEntry) {
   EXPECT_EQ(FormatFlags(T("msg_flags"), 0), "0");
-  EXPECT_EQ(FormatFlags(T("msg_flags"), MSG_DONTWAIT | MSG_NOSIGNAL),
-            "MSG_DONTWAIT|MSG_NOSIGNAL");
+  EXPECT_EQ(FormatFlags(T("msg_flags"), MSG_DONTWAIT | MSG_NOSIGNAL), "MSG_DONTWAIT|MSG_NOSIGNAL");
   EXPECT_EQ(FormatFlags(T("at_flags"), 0x80000000), "0x80000000");
   EXPECT_EQ(FormatFlags(T("access_mode"), 0), "F_OK");
   EXPECT_EQ(FormatFlags(T("access_mode"), R_OK | X_OK), "R_OK|X_OK");
@@ -106,6 +113,19 @@ TEST(Xlat, CloneFlagsWithSignal) {
   EXPECT_EQ(FormatFlags(t, CLONE_NEWUSER | CLONE_NEWNS), "CLONE_NEWNS|CLONE_NEWUSER");
   EXPECT_EQ(FormatFlags(t, 0), "0");
   EXPECT_EQ(FormatFlags(T("unshare_flags"), CLONE_NEWNET), "CLONE_NEWNET");
+  // unshare has no exit-signal byte: CLONE_NEWTIME (0x80) lives there.
+  EXPECT_EQ(FormatFlags(T("unshare_flags"), CLONE_NEWTIME | CLONE_NEWNS),
+            "CLONE_NEWNS|CLONE_NEWTIME");
+}
+
+TEST(Xlat, Statx) {
+  EXPECT_EQ(FormatFlags(T("statx_flags"), 0), "AT_STATX_SYNC_AS_STAT");
+  EXPECT_EQ(FormatFlags(T("statx_flags"), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT),
+            "AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT");
+  EXPECT_EQ(FormatFlags(T("statx_flags"), AT_STATX_DONT_SYNC | AT_EMPTY_PATH),
+            "AT_STATX_DONT_SYNC|AT_EMPTY_PATH");
+  EXPECT_EQ(FormatFlags(T("statx_mask"), STATX_BASIC_STATS | STATX_BTIME), "STATX_ALL");
+  EXPECT_EQ(FormatFlags(T("statx_mask"), STATX_TYPE | STATX_MODE), "STATX_TYPE|STATX_MODE");
 }
 
 TEST(Xlat, SocketType) {

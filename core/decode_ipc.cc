@@ -1,0 +1,121 @@
+#include <linux/io_uring.h>
+#include <linux/landlock.h>
+#include <linux/mount.h>
+#include <mqueue.h>
+#include <sys/sem.h>
+
+#include "core/decode_util.h"
+
+namespace pwnbox::core::decode {
+
+namespace {
+
+bool DecodeMqAttr(Ctx& c, uint64_t addr, int, std::string* out) {
+  struct mq_attr a;
+  if (!Fetch(c, addr, &a)) return false;
+  out->append("{mq_flags=");
+  AppendFlags(out, "mq_open_flags", static_cast<uint64_t>(a.mq_flags));
+  out->append(", mq_maxmsg=");
+  AppendDec(out, a.mq_maxmsg);
+  out->append(", mq_msgsize=");
+  AppendDec(out, a.mq_msgsize);
+  out->append(", mq_curmsgs=");
+  AppendDec(out, a.mq_curmsgs);
+  out->push_back('}');
+  return true;
+}
+
+bool DecodeSembuf(Ctx& c, uint64_t addr, int idx, std::string* out) {
+  const ArgSpec& spec = c.sig.args[idx];
+  const uint64_t n = spec.len_arg >= 0 ? c.Arg(spec.len_arg) : 1;
+  sembuf probe;
+  if (n != 0 && !Fetch(c, addr, &probe)) return false;
+  AppendArray(c, out, addr, n, sizeof(sembuf), [&](uint64_t a) {
+    sembuf b;
+    if (!Fetch(c, a, &b)) return false;
+    out->append("{sem_num=");
+    AppendUDec(out, b.sem_num);
+    out->append(", sem_op=");
+    AppendDec(out, b.sem_op);
+    out->append(", sem_flg=");
+    std::string flags;
+    if (b.sem_flg & IPC_NOWAIT) flags.append("IPC_NOWAIT");
+    if (b.sem_flg & SEM_UNDO) flags.append(flags.empty() ? "SEM_UNDO" : "|SEM_UNDO");
+    const unsigned rest = static_cast<uint16_t>(b.sem_flg) & ~unsigned{IPC_NOWAIT | SEM_UNDO};
+    if (rest != 0) {
+      if (!flags.empty()) flags.push_back('|');
+      AppendHex(&flags, rest);
+    }
+    out->append(flags.empty() ? "0" : flags);
+    out->push_back('}');
+    return true;
+  });
+  return true;
+}
+
+bool DecodeLandlockRuleset(Ctx& c, uint64_t addr, int, std::string* out) {
+  uint64_t fs = 0;
+  if (!Fetch(c, addr, &fs)) return false;
+  out->append("{handled_access_fs=");
+  AppendFlags(out, "landlock_access_fs", fs);
+  const uint64_t size = c.Arg(1);
+  if (size >= 16) {
+    uint64_t net;
+    if (Fetch(c, addr + 8, &net)) {
+      out->append(", handled_access_net=");
+      AppendFlags(out, "landlock_access_net", net);
+    }
+  }
+  out->push_back('}');
+  return true;
+}
+
+bool DecodeMountAttr(Ctx& c, uint64_t addr, int, std::string* out) {
+  struct mount_attr a;
+  if (!Fetch(c, addr, &a)) return false;
+  out->append("{attr_set=");
+  AppendFlags(out, "mount_attr_flags", a.attr_set);
+  out->append(", attr_clr=");
+  AppendFlags(out, "mount_attr_flags", a.attr_clr);
+  out->append(", propagation=");
+  AppendHex(out, a.propagation);
+  out->append(", userns_fd=");
+  AppendUDec(out, a.userns_fd);
+  out->push_back('}');
+  return true;
+}
+
+bool DecodeIoUringParams(Ctx& c, uint64_t addr, int, std::string* out) {
+  io_uring_params p;
+  if (!Fetch(c, addr, &p)) return false;
+  out->append("{sq_entries=");
+  AppendUDec(out, p.sq_entries);
+  out->append(", cq_entries=");
+  AppendUDec(out, p.cq_entries);
+  out->append(", flags=");
+  AppendFlags(out, "io_uring_setup_flags", p.flags);
+  out->append(", sq_thread_cpu=");
+  AppendUDec(out, p.sq_thread_cpu);
+  out->append(", sq_thread_idle=");
+  AppendUDec(out, p.sq_thread_idle);
+  out->append(", features=");
+  AppendFlags(out, "io_uring_features", p.features);
+  out->append(", wq_fd=");
+  AppendUDec(out, p.wq_fd);
+  out->append(", ...}");
+  return true;
+}
+
+constexpr StructDecoder kStructs[] = {
+    {"mq_attr", DecodeMqAttr, false},
+    {"sembuf", DecodeSembuf, true},
+    {"landlock_ruleset_attr", DecodeLandlockRuleset, true},
+    {"mount_attr", DecodeMountAttr, true},
+    {"io_uring_params", DecodeIoUringParams, true},
+};
+
+}  // namespace
+
+std::span<const StructDecoder> IpcStructs() { return kStructs; }
+
+}  // namespace pwnbox::core::decode

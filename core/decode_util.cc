@@ -1,0 +1,422 @@
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <mutex>
+#include <unordered_map>
+
+#include "core/decode_util.h"
+
+namespace pwnbox::core::decode {
+
+uint64_t Ctx::Arg(int i) const {
+  uint64_t v = call.args[i];
+  return Compat() ? (v & 0xffffffffu) : v;
+}
+
+bool ReadAll(TargetMemory& mem, uint64_t addr, void* buf, size_t len) {
+  if (addr == 0) return false;
+  return mem.Read(addr, buf, len) == static_cast<ssize_t>(len);
+}
+
+bool FetchWord(Ctx& c, uint64_t addr, uint64_t* v) {
+  if (c.Compat()) {
+    uint32_t w;
+    if (!ReadAll(c.mem, addr, &w, 4)) return false;
+    *v = w;
+    return true;
+  }
+  return ReadAll(c.mem, addr, v, 8);
+}
+
+bool ReadCString(TargetMemory& mem, uint64_t addr, size_t max, std::string* out,
+                 bool* terminated) {
+  out->clear();
+  *terminated = false;
+  if (addr == 0) return false;
+  char buf[256];
+  size_t done = 0;
+  while (done < max) {
+    // Stay within the page so that a string ending just before unmapped memory still reads.
+    uint64_t a = addr + done;
+    size_t chunk = std::min<size_t>(sizeof(buf), max - done);
+    chunk = std::min<size_t>(chunk, 4096 - (a & 4095));
+    ssize_t n = mem.Read(a, buf, chunk);
+    if (n <= 0) return done != 0;
+    const void* nul = memchr(buf, 0, n);
+    if (nul != nullptr) {
+      out->append(buf, static_cast<const char*>(nul) - buf);
+      *terminated = true;
+      return true;
+    }
+    out->append(buf, n);
+    done += n;
+    if (static_cast<size_t>(n) < chunk) return true;
+  }
+  return true;
+}
+
+void AppendDec(std::string* out, int64_t v) {
+  char buf[24];
+  char* p = buf + sizeof(buf);
+  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  do {
+    *--p = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (v < 0) *--p = '-';
+  out->append(p, buf + sizeof(buf) - p);
+}
+
+void AppendUDec(std::string* out, uint64_t v) {
+  char buf[24];
+  char* p = buf + sizeof(buf);
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  out->append(p, buf + sizeof(buf) - p);
+}
+
+void AppendHex(std::string* out, uint64_t v) {
+  if (v == 0) {
+    out->push_back('0');
+    return;
+  }
+  static constexpr char kDigits[] = "0123456789abcdef";
+  char buf[20];
+  char* p = buf + sizeof(buf);
+  while (v != 0) {
+    *--p = kDigits[v & 15];
+    v >>= 4;
+  }
+  *--p = 'x';
+  *--p = '0';
+  out->append(p, buf + sizeof(buf) - p);
+}
+
+void AppendAddr(std::string* out, uint64_t v) {
+  if (v == 0) {
+    out->append("NULL");
+  } else {
+    AppendHex(out, v);
+  }
+}
+
+void AppendOct(std::string* out, uint64_t v) {
+  char buf[24];
+  char* p = buf + sizeof(buf);
+  int digits = 0;
+  do {
+    *--p = static_cast<char>('0' + (v & 7));
+    v >>= 3;
+    ++digits;
+  } while (v != 0 || digits < 3);
+  *--p = '0';
+  out->append(p, buf + sizeof(buf) - p);
+}
+
+void AppendQuoted(std::string* out, std::string_view data, bool hex) {
+  static constexpr char kHexDigits[] = "0123456789abcdef";
+  out->reserve(out->size() + data.size() * 2 + 2);
+  out->push_back('"');
+  const size_t n = data.size();
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(data[i]);
+    if (hex) {
+      out->push_back('\\');
+      out->push_back('x');
+      out->push_back(kHexDigits[c >> 4]);
+      out->push_back(kHexDigits[c & 15]);
+      continue;
+    }
+    switch (c) {
+      case '"':
+      case '\\':
+        out->push_back('\\');
+        out->push_back(static_cast<char>(c));
+        continue;
+      case '\f':
+        out->append("\\f");
+        continue;
+      case '\n':
+        out->append("\\n");
+        continue;
+      case '\r':
+        out->append("\\r");
+        continue;
+      case '\t':
+        out->append("\\t");
+        continue;
+      case '\v':
+        out->append("\\v");
+        continue;
+      default:
+        break;
+    }
+    if (c >= ' ' && c < 0x7f) {
+      out->push_back(static_cast<char>(c));
+      continue;
+    }
+    out->push_back('\\');
+    // A following octal digit forces the three-digit form.
+    if (i + 1 < n && data[i + 1] >= '0' && data[i + 1] <= '7') {
+      out->push_back(static_cast<char>('0' + (c >> 6)));
+      out->push_back(static_cast<char>('0' + ((c >> 3) & 7)));
+    } else if ((c >> 3) != 0) {
+      if ((c >> 6) != 0) out->push_back(static_cast<char>('0' + (c >> 6)));
+      out->push_back(static_cast<char>('0' + ((c >> 3) & 7)));
+    }
+    out->push_back(static_cast<char>('0' + (c & 7)));
+  }
+  out->push_back('"');
+}
+
+void AppendBuffer(Ctx& c, std::string* out, uint64_t addr, uint64_t len, bool hex) {
+  if (addr == 0) {
+    out->append("NULL");
+    return;
+  }
+  const size_t limit = c.Limit();
+  const size_t size = len > limit ? limit : static_cast<size_t>(len);
+  char small[256];
+  std::string big;
+  char* buf = small;
+  if (size > sizeof(small)) {
+    big.resize(size);
+    buf = big.data();
+  }
+  if (size != 0 && !ReadAll(c.mem, addr, buf, size)) {
+    AppendAddr(out, addr);
+    return;
+  }
+  AppendQuoted(out, std::string_view(buf, size), hex);
+  if (len > limit) out->append("...");
+}
+
+void AppendCString(Ctx& c, std::string* out, uint64_t addr) {
+  if (addr == 0) {
+    out->append("NULL");
+    return;
+  }
+  std::string s;
+  bool terminated = false;
+  const size_t limit = c.Limit();
+  if (!ReadCString(c.mem, addr, limit + 1, &s, &terminated)) {
+    AppendAddr(out, addr);
+    return;
+  }
+  bool cut = s.size() > limit;
+  if (cut) s.resize(limit);
+  AppendQuoted(out, s);
+  if (cut || !terminated) out->append("...");
+}
+
+void AppendPath(Ctx& c, std::string* out, uint64_t addr) {
+  if (addr == 0) {
+    out->append("NULL");
+    return;
+  }
+  std::string s;
+  bool terminated = false;
+  if (!ReadCString(c.mem, addr, PATH_MAX, &s, &terminated)) {
+    AppendAddr(out, addr);
+    return;
+  }
+  AppendQuoted(out, s);
+  if (!terminated) out->append("...");
+}
+
+namespace {
+void AppendFdPath(Ctx& c, std::string* out, int fd) {
+  if (!c.opt.fd_paths || !c.opt.fd_path) return;
+  std::optional<std::string> p = c.opt.fd_path(c.call.pid, fd);
+  if (!p) return;
+  out->push_back('<');
+  out->append(*p);
+  out->push_back('>');
+}
+}  // namespace
+
+void AppendFd(Ctx& c, std::string* out, int fd) {
+  AppendDec(out, fd);
+  if (fd >= 0) AppendFdPath(c, out, fd);
+}
+
+void AppendDirFd(Ctx& c, std::string* out, int fd) {
+  if (fd == AT_FDCWD) {
+    out->append("AT_FDCWD");
+    AppendFdPath(c, out, fd);
+    return;
+  }
+  AppendFd(c, out, fd);
+}
+
+const Xlat* CachedXlat(const char* table) {
+  if (table == nullptr) return nullptr;
+  static std::mutex mu;
+  static auto* cache = new std::unordered_map<const char*, const Xlat*>;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache->find(table);
+  if (it != cache->end()) return it->second;
+  const Xlat* x = FindXlat(table);
+  cache->emplace(table, x);
+  return x;
+}
+
+void AppendFlags(std::string* out, const char* table, uint64_t v) {
+  if (const Xlat* x = CachedXlat(table)) {
+    out->append(x->is_flags ? FormatFlags(*x, v) : FormatEnum(*x, v));
+  } else {
+    AppendHex(out, v);
+  }
+}
+
+void AppendEnum(std::string* out, const char* table, uint64_t v) {
+  if (const Xlat* x = CachedXlat(table)) {
+    out->append(x->is_flags ? FormatFlags(*x, v) : FormatEnum(*x, v));
+  } else {
+    AppendDec(out, static_cast<int64_t>(v));
+  }
+}
+
+bool AppendEnumOr(std::string* out, const char* table, uint64_t v, const char* dflt) {
+  if (const Xlat* x = CachedXlat(table)) {
+    for (const XlatEntry& e : x->entries) {
+      if (e.value == v) {
+        out->append(e.name);
+        return true;
+      }
+    }
+  }
+  if (dflt != nullptr) {
+    out->append(dflt);
+  } else {
+    AppendHex(out, v);
+  }
+  return false;
+}
+
+void AppendMode(std::string* out, uint32_t mode) {
+  const char* type = nullptr;
+  switch (mode & S_IFMT) {
+    case S_IFREG: type = "S_IFREG"; break;
+    case S_IFDIR: type = "S_IFDIR"; break;
+    case S_IFCHR: type = "S_IFCHR"; break;
+    case S_IFBLK: type = "S_IFBLK"; break;
+    case S_IFIFO: type = "S_IFIFO"; break;
+    case S_IFLNK: type = "S_IFLNK"; break;
+    case S_IFSOCK: type = "S_IFSOCK"; break;
+    default: break;
+  }
+  if (type != nullptr) {
+    out->append(type);
+    out->push_back('|');
+  } else if ((mode & S_IFMT) != 0) {
+    AppendOct(out, mode & S_IFMT);
+    out->push_back('|');
+  }
+  if (mode & S_ISUID) out->append("S_ISUID|");
+  if (mode & S_ISGID) out->append("S_ISGID|");
+  if (mode & S_ISVTX) out->append("S_ISVTX|");
+  AppendOct(out, mode & 0777);
+}
+
+void AppendSignal(std::string* out, int sig) {
+  std::string_view n = SignalName(sig);
+  if (n.empty()) {
+    AppendDec(out, sig);
+  } else {
+    out->append(n);
+  }
+}
+
+void AppendSigmask(std::string* out, const uint8_t* mask, size_t bytes) {
+  const int nsig = static_cast<int>(std::min<size_t>(bytes, 8) * 8);
+  int count = 0;
+  for (int i = 0; i < nsig; ++i) count += (mask[i / 8] >> (i % 8)) & 1;
+  const bool invert = count * 2 > nsig;
+  if (invert) out->push_back('~');
+  out->push_back('[');
+  bool first = true;
+  for (int i = 0; i < nsig; ++i) {
+    bool set = (mask[i / 8] >> (i % 8)) & 1;
+    if (set == invert) continue;
+    if (!first) out->push_back(' ');
+    first = false;
+    std::string_view n = SignalName(i + 1);
+    if (n.starts_with("SIG")) {
+      out->append(n.substr(3));
+    } else {
+      AppendDec(out, i + 1);
+    }
+  }
+  out->push_back(']');
+}
+
+void AppendError(std::string* out, int err) {
+  std::string_view name = ErrnoName(err);
+  std::string_view text = ErrnoText(err);
+  const bool restart = err == 512 || err == 513 || err == 514 || err == 516;
+  out->append(restart ? "? " : "-1 ");
+  if (name.empty()) {
+    out->append("E??? (errno ");
+    AppendDec(out, err);
+    out->push_back(')');
+    return;
+  }
+  out->append(name);
+  out->append(" (");
+  out->append(text);
+  out->push_back(')');
+}
+
+namespace {
+
+template <typename T>
+struct Registry {
+  std::unordered_map<std::string_view, const T*> map;
+  void Add(std::span<const T> items) {
+    for (const T& t : items) map.emplace(t.name, &t);
+  }
+  const T* Find(std::string_view name) const {
+    auto it = map.find(name);
+    return it == map.end() ? nullptr : it->second;
+  }
+};
+
+}  // namespace
+
+const StructDecoder* FindStructDecoder(std::string_view name) {
+  static const Registry<StructDecoder>* const reg = [] {
+    auto* r = new Registry<StructDecoder>;
+    r->Add(FileStructs());
+    r->Add(NetStructs());
+    r->Add(SignalStructs());
+    r->Add(ProcessStructs());
+    r->Add(TimeStructs());
+    r->Add(PollStructs());
+    r->Add(IpcStructs());
+    return r;
+  }();
+  return reg->Find(name);
+}
+
+const CallHooks* FindCallHooks(std::string_view name) {
+  static const Registry<CallHooks>* const reg = [] {
+    auto* r = new Registry<CallHooks>;
+    r->Add(FileHooks());
+    r->Add(NetHooks());
+    r->Add(SignalHooks());
+    r->Add(ProcessHooks());
+    r->Add(MemoryHooks());
+    r->Add(PollHooks());
+    r->Add(TimeHooks());
+    return r;
+  }();
+  return reg->Find(name);
+}
+
+}  // namespace pwnbox::core::decode

@@ -1,0 +1,323 @@
+#include "supervisor/path_resolver.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "core/fd.h"
+
+namespace pwnbox::supervisor {
+namespace {
+
+constexpr int kMaxSymlinks = 40;  // the kernel's MAXSYMLINKS
+constexpr ino_t kProcRootIno = 1;
+
+std::string ProcPath(pid_t pid, std::string_view tail) {
+  std::string s = "/proc/";
+  s += std::to_string(pid);
+  s += tail;
+  return s;
+}
+
+void Join(std::string* dir, std::string_view name) {
+  if (dir->empty() || dir->back() != '/') *dir += '/';
+  *dir += name;
+}
+
+std::string Joined(const std::string& dir, std::string_view name) {
+  std::string s;
+  s.reserve(dir.size() + name.size() + 1);
+  s = dir;
+  Join(&s, name);
+  return s;
+}
+
+void ToParent(std::string* path) {
+  size_t slash = path->rfind('/');
+  path->resize(slash == 0 || slash == std::string::npos ? 1 : slash);
+}
+
+// readlink(2) into *out; returns 0 or an errno.
+int ReadLink(const std::string& path, std::string* out) {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+  if (n < 0) return errno;
+  if (static_cast<size_t>(n) == sizeof buf) return ENAMETOOLONG;
+  out->assign(buf, static_cast<size_t>(n));
+  return 0;
+}
+
+bool IsProcfs(const std::string& dir) {
+  struct statfs fs;
+  return ::statfs(dir.c_str(), &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
+}
+
+bool IsProcRoot(const std::string& dir) {
+  struct stat st;
+  return IsProcfs(dir) && ::stat(dir.c_str(), &st) == 0 && st.st_ino == kProcRootIno;
+}
+
+// The thread group of task `tid`, from /proc/TID/status; 0 when it cannot be read.
+pid_t ReadTgid(pid_t tid) {
+  core::UniqueFd fd(::open(ProcPath(tid, "/status").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return 0;
+  char buf[1024];  // "Tgid:" is the fourth line
+  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return 0;
+  std::string_view s(buf, static_cast<size_t>(n));
+  size_t at = s.find("\nTgid:");
+  if (at == std::string_view::npos) return 0;
+  at += 6;
+  while (at < s.size() && (s[at] == ' ' || s[at] == '\t')) ++at;
+  pid_t tgid = 0;
+  std::from_chars(s.data() + at, s.data() + s.size(), tgid);
+  return tgid;
+}
+
+// A magic link (procfs) resolved to the object it references.
+struct LinkTarget {
+  std::string path;  // canonical host path, or the readlink text when detached
+  bool is_dir = false;
+  bool detached = false;
+};
+
+// Follows the procfs magic link `link` as the kernel does (to its object). Returns 0 or errno.
+// The readlink text is only trusted when it names the very object the link references.
+int FollowMagic(const std::string& link, std::string text, LinkTarget* out) {
+  struct stat obj;
+  if (::stat(link.c_str(), &obj) != 0) return errno == ENOENT ? ENOENT : errno;
+  out->is_dir = S_ISDIR(obj.st_mode);
+  out->detached = true;
+  if (!text.empty() && text[0] == '/') {
+    struct stat named;
+    if (::lstat(text.c_str(), &named) == 0 && named.st_dev == obj.st_dev &&
+        named.st_ino == obj.st_ino) {
+      out->detached = false;
+    }
+  }
+  out->path = std::move(text);
+  return 0;
+}
+
+core::Error Fail(int err, std::string_view raw) {
+  std::string what = "resolve path \"";
+  what += raw;
+  what += '"';
+  return core::ErrnoError(err, what);
+}
+
+bool TaskExists(pid_t pid) { return ::access(ProcPath(pid, "").c_str(), F_OK) == 0; }
+
+// The object behind the target's dirfd (AT_FDCWD: its cwd).
+int DirfdTarget(pid_t pid, int dirfd, LinkTarget* out) {
+  if (dirfd < 0 && dirfd != AT_FDCWD) return EBADF;
+  std::string link = dirfd == AT_FDCWD ? ProcPath(pid, "/cwd")
+                                       : ProcPath(pid, "/fd/" + std::to_string(dirfd));
+  std::string text;
+  int err = ReadLink(link, &text);
+  if (err == 0) err = FollowMagic(link, std::move(text), out);
+  if (err == ENOENT) return !TaskExists(pid) ? ESRCH : dirfd == AT_FDCWD ? ENOENT : EBADF;
+  return err;
+}
+
+class Walker {
+ public:
+  Walker(pid_t pid, std::string_view raw, const ResolveOptions& options)
+      : pid_(pid), raw_(raw), options_(options) {}
+
+  core::Result<PathView> Run(int dirfd);
+
+ private:
+  // The target's root, read once.
+  int Root(const std::string** root);
+
+  pid_t pid_;
+  std::string_view raw_;
+  const ResolveOptions& options_;
+  std::string root_;
+};
+
+int Walker::Root(const std::string** root) {
+  if (root_.empty()) {
+    LinkTarget t;
+    std::string link = ProcPath(pid_, "/root");
+    int err = ReadLink(link, &t.path);
+    if (err == 0 && t.path != "/") err = FollowMagic(link, std::move(t.path), &t);
+    if (err == ENOENT) return ESRCH;
+    if (err != 0) return err;
+    if (t.detached) return ENOENT;
+    root_ = std::move(t.path);
+  }
+  *root = &root_;
+  return 0;
+}
+
+core::Result<PathView> Walker::Run(int dirfd) {
+  PathView out;
+  if (raw_.size() >= PATH_MAX) return Fail(ENAMETOOLONG, raw_);
+  std::string cur;
+  bool cur_is_dir = true;
+  const std::string* root = nullptr;
+
+  if (raw_.empty()) {
+    if (!options_.empty_path) return Fail(ENOENT, raw_);
+    LinkTarget t;
+    if (int err = DirfdTarget(pid_, dirfd, &t)) return Fail(err, raw_);
+    out.path = std::move(t.path);
+    out.is_dir = t.is_dir;
+    out.detached = t.detached;
+    return out;
+  }
+  if (raw_[0] == '/') {
+    if (int err = Root(&root)) return Fail(err, raw_);
+    cur = *root;
+  } else {
+    LinkTarget t;
+    if (int err = DirfdTarget(pid_, dirfd, &t)) return Fail(err, raw_);
+    if (!t.is_dir) return Fail(ENOTDIR, raw_);
+    if (t.detached) return Fail(ENOENT, raw_);  // a deleted directory has no entries
+    cur = std::move(t.path);
+  }
+
+  std::string rest(raw_);
+  std::string next;
+  std::string text;
+  size_t pos = 0;
+  int hops = 0;
+  bool last_trailing = false;  // the last component seen was followed by "/"
+  while (true) {
+    while (pos < rest.size() && rest[pos] == '/') ++pos;
+    if (pos == rest.size()) break;
+    size_t end = rest.find('/', pos);
+    if (end == std::string::npos) end = rest.size();
+    std::string_view name(rest.data() + pos, end - pos);
+    size_t after = end;
+    while (after < rest.size() && rest[after] == '/') ++after;
+    const bool last = after == rest.size();
+    const bool trailing = last && end < rest.size();
+    const bool follow = !last || trailing || options_.follow_final;
+    last_trailing = trailing;
+
+    if (!cur_is_dir) return Fail(ENOTDIR, raw_);
+    if (name == ".") {
+      pos = end;
+      continue;
+    }
+    if (name == "..") {
+      if (root == nullptr) {
+        if (int err = Root(&root)) return Fail(err, raw_);
+      }
+      if (cur != *root) ToParent(&cur);
+      pos = end;
+      continue;
+    }
+    if (name.size() > NAME_MAX) return Fail(ENAMETOOLONG, raw_);
+
+    // "self" and "thread-self" in a procfs root name the target, not pwnbox.
+    if ((name == "self" || name == "thread-self") && IsProcRoot(cur)) {
+      if (!follow) {
+        out.path = Joined(cur, name);
+        out.final_is_symlink = true;
+        return out;
+      }
+      if (++hops > kMaxSymlinks) return Fail(ELOOP, raw_);
+      pid_t tgid = ReadTgid(pid_);
+      if (tgid == 0) return Fail(ESRCH, raw_);
+      const bool thread = name == "thread-self";
+      Join(&cur, std::to_string(tgid));
+      if (thread) {
+        Join(&cur, "task");
+        Join(&cur, std::to_string(pid_));
+      }
+      pos = end;
+      continue;
+    }
+
+    next = cur;
+    Join(&next, name);
+    struct stat st;
+    if (::lstat(next.c_str(), &st) != 0) {
+      int err = errno;
+      if (err == ENOENT && last) {
+        out.path = std::move(next);
+        out.exists = false;
+        out.trailing_slash = trailing;
+        return out;
+      }
+      return Fail(err, raw_);
+    }
+    if (!S_ISLNK(st.st_mode)) {
+      cur.swap(next);
+      cur_is_dir = S_ISDIR(st.st_mode);
+      pos = end;
+      continue;
+    }
+    if (!follow) {
+      out.path = std::move(next);
+      out.final_is_symlink = true;
+      return out;
+    }
+    if (++hops > kMaxSymlinks) return Fail(ELOOP, raw_);
+    if (int err = ReadLink(next, &text)) return Fail(err, raw_);
+    if (text.empty()) return Fail(ENOENT, raw_);
+    // procfs magic links: absolute (d_path) or object ("pipe:[1]") texts; the relative ones
+    // ("/proc/mounts" -> "self/mounts") are ordinary symlinks.
+    if ((text[0] == '/' || text.find(':') != std::string::npos) && IsProcfs(cur)) {
+      LinkTarget t;
+      if (int err = FollowMagic(next, text, &t)) return Fail(err, raw_);
+      if (t.detached) {
+        if (!last) return Fail(t.is_dir ? ENOENT : ENOTDIR, raw_);
+        if (trailing && !t.is_dir) return Fail(ENOTDIR, raw_);
+        out.path = std::move(t.path);
+        out.is_dir = t.is_dir;
+        out.detached = true;
+        out.trailing_slash = trailing;
+        return out;
+      }
+      cur = std::move(t.path);
+      cur_is_dir = t.is_dir;
+      pos = end;
+      continue;
+    }
+    if (text[0] == '/') {
+      if (root == nullptr) {
+        if (int err = Root(&root)) return Fail(err, raw_);
+      }
+      cur = *root;
+    }
+    text.append(rest, end, std::string::npos);
+    if (text.size() >= PATH_MAX) return Fail(ENAMETOOLONG, raw_);
+    rest.swap(text);
+    pos = 0;
+  }
+  if (!cur_is_dir && last_trailing) return Fail(ENOTDIR, raw_);
+  out.path = std::move(cur);
+  out.is_dir = cur_is_dir;
+  out.trailing_slash = last_trailing;
+  return out;
+}
+
+}  // namespace
+
+core::Result<PathView> ResolveTargetPath(pid_t pid, int dirfd, std::string_view raw,
+                                         const ResolveOptions& options) {
+  size_t nul = raw.find('\0');
+  if (nul != std::string_view::npos) raw = raw.substr(0, nul);
+  return Walker(pid, raw, options).Run(dirfd);
+}
+
+core::Result<PathView> ResolveTargetPath(pid_t pid, int dirfd, std::string_view raw,
+                                         bool follow_final) {
+  ResolveOptions options;
+  options.follow_final = follow_final;
+  return ResolveTargetPath(pid, dirfd, raw, options);
+}
+
+}  // namespace pwnbox::supervisor

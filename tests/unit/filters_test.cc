@@ -1,0 +1,677 @@
+// Unit tests for pwnbox::filters: the compiled BPF (run through a BPF interpreter) against the
+// policy's own first-match evaluation, real installs in forked children (every in-kernel action
+// observed, plus a notify escalation answered by a tiny supervisor loop), sizes, disassembly and
+// OCI conversion.
+#include <gtest/gtest.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "config/policy.h"
+#include "filters/bpf.h"
+#include "filters/filters.h"
+#include "filters/oci.h"
+
+namespace pwnbox::filters {
+namespace {
+
+config::Policy MustLoad(const std::string& toml) {
+  auto p = config::LoadPolicyString(toml, "test.toml");
+  EXPECT_TRUE(p.ok()) << p.error().message();
+  return p.ok() ? std::move(p).value() : config::Policy{};
+}
+
+Program MustCompile(const config::Policy& p, const CompileOptions& o = {}) {
+  auto prog = Compile(p, o);
+  EXPECT_TRUE(prog.ok()) << prog.error().message();
+  return prog.ok() ? std::move(prog).value() : Program{};
+}
+
+seccomp_data Data(int nr, std::initializer_list<uint64_t> args = {},
+                  uint32_t arch = AUDIT_ARCH_X86_64) {
+  seccomp_data d{};
+  d.nr = nr;
+  d.arch = arch;
+  int i = 0;
+  for (uint64_t a : args) d.args[i++] = a;
+  return d;
+}
+
+// What the filter must return for a call, from the policy's own evaluation.
+uint32_t Expected(const config::Policy& p, const Program& prog, const seccomp_data& d,
+                  const CompileOptions& o = {}) {
+  uint64_t args[6];
+  std::memcpy(args, d.args, sizeof(args));
+  int idx = FirstMatch(p, core::Abi::kX86_64, d.nr, args);
+  if (idx == kIoUringGuard) return SECCOMP_RET_ERRNO | config::kIoUringErrno;
+  std::string_view name = core::SyscallName(d.nr);
+  for (const auto& e : prog.evaluated_syscalls)
+    if (e.name == name)
+      return p.options.escalate == config::Options::Escalate::kNotify ? SECCOMP_RET_USER_NOTIF
+                                                                      : SECCOMP_RET_TRACE | kTraceEvaluate;
+  return RuleAction(p, idx, o);
+}
+
+// Compares the BPF with FirstMatch on the boundary values of every condition, at random.
+void Differential(const config::Policy& p, const CompileOptions& o = {}, int samples = 3000) {
+  Program prog = MustCompile(p, o);
+  std::set<uint64_t> vals = {0, 1, 2, ~uint64_t{0}, 0xffffffffu, 0x100000000u};
+  std::set<int> nrs = {0, 1, 39, 110};
+  for (const auto& r : p.rules) {
+    for (int nr : r.syscalls) nrs.insert(nr);
+    for (const auto& c : r.args) {
+      for (uint64_t d : {uint64_t{0}, uint64_t{1}}) {
+        vals.insert(c.value + d);
+        vals.insert(c.value - d);
+      }
+      if (c.op == config::Condition::Op::kMaskedEq) {
+        vals.insert(c.mask);
+        vals.insert(c.mask | c.value);
+        for (int b = 0; b < 64; ++b)
+          if (c.mask & (uint64_t{1} << b)) vals.insert(c.value ^ (uint64_t{1} << b));
+      }
+    }
+  }
+  std::vector<uint64_t> v(vals.begin(), vals.end());
+  std::vector<int> n(nrs.begin(), nrs.end());
+  std::mt19937_64 rng(42);
+  for (int i = 0; i < samples; ++i) {
+    seccomp_data d = Data(n[rng() % n.size()]);
+    for (int a = 0; a < 6; ++a) d.args[a] = (a < 3 || rng() % 4 == 0) ? v[rng() % v.size()] : 0;
+    uint32_t got = RunBpf(prog.bpf, d), want = Expected(p, prog, d, o);
+    ASSERT_EQ(RetName(got), RetName(want))
+        << "nr " << d.nr << " args " << d.args[0] << " " << d.args[1] << " " << d.args[2] << " "
+        << d.args[3] << "\n" << p.ToString() << Disassemble(prog.bpf);
+  }
+}
+
+// Overlapping rules of one syscall with different actions: first match must win.
+const char* kMatrix = R"(
+default = "errno:EPERM"
+[[rule]]
+syscalls = ["personality"]
+args = ["arg0 == 8"]
+action = "allow"
+[[rule]]
+syscalls = ["personality"]
+args = ["arg0 < 16"]
+action = "errno:EACCES"
+[[rule]]
+syscalls = ["personality", "getpriority"]
+args = ["arg1 == 5"]
+action = "kill"
+[[rule]]
+syscalls = ["personality"]
+args = ["arg0 & 0xf0 == 0x20", "arg2 != 7"]
+action = "trap"
+[[rule]]
+syscalls = ["personality"]
+args = ["arg0 >= 0x1000"]
+action = "allow"
+[[rule]]
+syscalls = ["personality"]
+action = "errno:ENOENT"
+[[rule]]
+syscalls = ["personality"]
+args = ["arg0 == 3"]
+action = "allow"
+[[rule]]
+syscalls = ["getpriority"]
+args = ["arg0 == 1", "arg1 == 2"]
+action = "errno:EACCES"
+[[rule]]
+syscalls = ["getpriority"]
+args = ["arg2 == 3"]
+action = "errno:ENOENT"
+[[rule]]
+syscalls = ["getpriority"]
+args = ["arg0 == 1"]
+action = "errno:EEXIST"
+)";
+
+TEST(FirstMatch, OrderDecides) {
+  config::Policy p = MustLoad(kMatrix);
+  uint64_t a[6] = {8, 5, 0, 0, 0, 0};
+  EXPECT_EQ(FirstMatch(p, core::Abi::kX86_64, SYS_personality, a), 0);
+  a[0] = 9;
+  EXPECT_EQ(FirstMatch(p, core::Abi::kX86_64, SYS_personality, a), 1);
+  a[0] = 0x20;
+  EXPECT_EQ(FirstMatch(p, core::Abi::kX86_64, SYS_personality, a), 2);
+  a[1] = 0;
+  EXPECT_EQ(FirstMatch(p, core::Abi::kX86_64, SYS_personality, a, 2), 3);
+  a[0] = 0x5000;
+  EXPECT_EQ(FirstMatch(p, core::Abi::kX86_64, SYS_personality, a), 4);
+  a[0] = 0x500;
+  EXPECT_EQ(FirstMatch(p, core::Abi::kX86_64, SYS_personality, a), 5);
+  EXPECT_EQ(FirstMatch(p, core::Abi::kX86_64, SYS_getpid, a), -1);
+  EXPECT_EQ(FirstMatch(p, core::Abi::kX86_64, SYS_io_uring_setup, a), kIoUringGuard);
+  // i386: getpid is 20 there; arguments compare on 32 bits.
+  EXPECT_EQ(FirstMatch(p, core::Abi::kI386, 136, a), 5);  // personality
+}
+
+TEST(Compile, MatrixEqualsFirstMatch) {
+  config::Policy p = MustLoad(kMatrix);
+  Program prog = MustCompile(p);
+  // personality's rules need more than kMaxTermsPerSyscall condition sets: escalated as a
+  // whole; getpriority's stay in the kernel.
+  ASSERT_EQ(prog.evaluated_syscalls.size(), 1u);
+  EXPECT_EQ(prog.evaluated_syscalls[0].name, "personality");
+  EXPECT_EQ(prog.evaluated_syscalls[0].why, "more than 256 condition sets");
+  EXPECT_EQ(prog.rules[6].where, RulePlacement::Where::kShadowed);
+  ASSERT_EQ(prog.warnings.size(), 1u);
+  EXPECT_EQ(prog.warnings[0],
+            "rule at test.toml:26:1 is never reached: earlier rules without conditions match personality first");
+  Differential(p);
+}
+
+TEST(Compile, DefaultActionRulesStillExcludeLaterOnes) {
+  // Rule 0 has the default's action (libseccomp refuses it): rule 1 must still not fire for it.
+  config::Policy p = MustLoad(R"(
+default = "allow"
+[[rule]]
+syscalls = ["clone"]
+args = ["arg0 & 0x7e020000 == 0"]
+action = "allow"
+[[rule]]
+syscalls = ["clone"]
+action = "errno:EPERM"
+)");
+  Program prog = MustCompile(p);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_clone, {0x11})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_clone, {0x10000000 | 0x11})), SECCOMP_RET_ERRNO | EPERM);
+  Differential(p);
+}
+
+TEST(Compile, TwoComparisonsOfOneArgument) {
+  // A small interval becomes equalities; a wide one is escalated and decided by FirstMatch.
+  config::Policy p = MustLoad(R"(
+default = "allow"
+[[rule]]
+syscalls = ["getpriority"]
+args = ["arg0 >= 3", "arg0 <= 6"]
+action = "errno:EACCES"
+[[rule]]
+syscalls = ["setpriority"]
+args = ["arg0 > 0", "arg0 < 0xffffffffffffffff"]
+action = "errno:EACCES"
+[[rule]]
+syscalls = ["getpriority", "setpriority"]
+args = ["arg0 != 1"]
+action = "errno:ENOENT"
+)");
+  Program prog = MustCompile(p);
+  ASSERT_EQ(prog.evaluated_syscalls.size(), 1u);
+  EXPECT_EQ(prog.evaluated_syscalls[0].name, "setpriority");
+  EXPECT_TRUE(prog.uses_notify);
+  EXPECT_EQ(prog.rules[1].where, RulePlacement::Where::kEscalated);
+  EXPECT_EQ(prog.rules[0].where, RulePlacement::Where::kKernel);
+  Differential(p);
+}
+
+TEST(Compile, EscalationAndComplain) {
+  config::Policy p = MustLoad(R"(
+default = "errno:EPERM"
+[options]
+escalate = "ptrace"
+[[rule]]
+syscalls = ["getuid"]
+action = "return"
+value = 0
+[[rule]]
+syscalls = ["uname"]
+action = "allow"
+log = true
+[[rule]]
+syscalls = ["openat"]
+paths = ["/etc/**"]
+action = "errno:EACCES"
+[[rule]]
+syscalls = ["openat", "getpid", "execve", "read"]
+action = "allow"
+[[rule]]
+syscalls = ["kill"]
+action = "kill"
+)");
+  Program prog = MustCompile(p);
+  EXPECT_TRUE(prog.uses_trace);
+  EXPECT_FALSE(prog.uses_notify);
+  EXPECT_EQ(prog.escalated_rules, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getuid)), SECCOMP_RET_TRACE | 1);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_uname)), SECCOMP_RET_TRACE | 2);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_openat)), SECCOMP_RET_TRACE | 3);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getpid)), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_kill)), SECCOMP_RET_KILL_PROCESS);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getppid)), SECCOMP_RET_ERRNO | EPERM);
+  Differential(p);
+
+  CompileOptions complain;
+  complain.complain = true;
+  Program c = MustCompile(p, complain);
+  EXPECT_EQ(RunBpf(c.bpf, Data(SYS_kill)), SECCOMP_RET_TRACE | 5);
+  EXPECT_EQ(RunBpf(c.bpf, Data(SYS_getppid)), SECCOMP_RET_TRACE | kTraceDefault);
+  EXPECT_EQ(RunBpf(c.bpf, Data(SYS_getpid)), SECCOMP_RET_ALLOW);
+  Differential(p, complain);
+
+  CompileOptions kernel;
+  kernel.kernel_only = true;
+  Program k = MustCompile(p, kernel);
+  EXPECT_FALSE(k.uses_trace);
+  EXPECT_EQ(RunBpf(k.bpf, Data(SYS_getuid)), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(k.bpf, Data(SYS_openat)), SECCOMP_RET_ALLOW);
+}
+
+TEST(Compile, ArchitecturesAndIoUring) {
+  config::Policy p = MustLoad("default = \"allow\"\n");
+  Program prog = MustCompile(p);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(20, {}, AUDIT_ARCH_I386)), SECCOMP_RET_KILL_PROCESS);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(0x40000000 | 39)), SECCOMP_RET_KILL_PROCESS);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(39)), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_io_uring_setup)), SECCOMP_RET_ERRNO | ENOSYS);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_io_uring_enter)), SECCOMP_RET_ERRNO | ENOSYS);
+
+  config::Policy q = MustLoad(R"(
+default = "allow"
+[options]
+abi = ["x86_64", "i386", "x32"]
+io_uring = true
+[[rule]]
+syscalls = ["getppid"]
+action = "errno:EACCES"
+)");
+  Program qp = MustCompile(q);
+  EXPECT_EQ(RunBpf(qp.bpf, Data(20, {}, AUDIT_ARCH_I386)), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(qp.bpf, Data(64, {}, AUDIT_ARCH_I386)), SECCOMP_RET_ERRNO | EACCES);  // getppid
+  EXPECT_EQ(RunBpf(qp.bpf, Data(0x40000000 | 110)), SECCOMP_RET_ERRNO | EACCES);
+  EXPECT_EQ(RunBpf(qp.bpf, Data(SYS_io_uring_setup)), SECCOMP_RET_ALLOW);
+}
+
+TEST(Compile, TooLargeIsAnError) {
+  std::string toml = "default = \"allow\"\n";
+  for (int i = 0; i < 5000; ++i)
+    toml += "[[rule]]\nsyscalls = [\"read\"]\nargs = [\"arg0 == " + std::to_string(i) +
+            "\"]\naction = \"errno:" + std::to_string(1 + i % 2) + "\"\n";
+  config::Policy p = MustLoad(toml);
+  auto prog = Compile(p);
+  ASSERT_FALSE(prog.ok());
+  EXPECT_NE(prog.error().message().find("is too large: its filter has "), std::string::npos)
+      << prog.error().message();
+  EXPECT_NE(prog.error().message().find("the kernel accepts at most 4096"), std::string::npos);
+}
+
+TEST(Compile, DefaultPolicyIsSmallAndCorrect) {
+  auto p = config::BuiltinPolicy("default");
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  Program prog = MustCompile(*p);
+  EXPECT_LT(prog.instructions(), 200u);
+  EXPECT_FALSE(prog.uses_notify);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_mount)), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_clone, {0x01200011})), SECCOMP_RET_ALLOW);  // fork()
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_clone, {0x10000000})), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_clone3)), SECCOMP_RET_ERRNO | ENOSYS);
+  Differential(*p);
+}
+
+TEST(Disassemble, ReadsLikeSeccompTools) {
+  config::Policy p = MustLoad(R"(
+default = "errno:EPERM"
+[[rule]]
+syscalls = ["execve"]
+action = "kill"
+[[rule]]
+syscalls = ["read"]
+args = ["arg0 == 3"]
+action = "allow"
+)");
+  std::string d = Disassemble(MustCompile(p).bpf);
+  EXPECT_NE(d.find(" line  CODE  JT   JF      K\n"), std::string::npos) << d;
+  EXPECT_NE(d.find(" 0000: 0x20 0x00 0x00 0x00000004  A = arch\n"), std::string::npos) << d;
+  EXPECT_NE(d.find("if (A != ARCH_X86_64) goto "), std::string::npos) << d;
+  EXPECT_NE(d.find("A = sys_number"), std::string::npos) << d;
+  EXPECT_NE(d.find("(A == execve)"), std::string::npos) << d;
+  EXPECT_NE(d.find("A = args[0]"), std::string::npos) << d;
+  EXPECT_NE(d.find("return KILL_PROCESS"), std::string::npos) << d;
+  EXPECT_NE(d.find("return ERRNO(EPERM)"), std::string::npos) << d;
+  EXPECT_NE(d.find("return ALLOW"), std::string::npos) << d;
+}
+
+// ---- Real installs in a forked child (the filter cannot be removed: never in this process).
+
+struct Outcome {
+  int status = 0;     // waitpid status
+  long ret = 0;       // what the call returned
+  int err = 0;        // errno after it
+  bool reported = false;
+  std::string note;   // extra line from the child
+};
+
+Outcome InChild(const Program& prog, const std::function<std::string(long*, int*)>& body,
+                unsigned flags = 0, bool catch_sigsys = false) {
+  int fds[2];
+  EXPECT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    static int report_fd;
+    report_fd = fds[1];
+    if (catch_sigsys) {
+      struct sigaction sa {};
+      sa.sa_flags = SA_SIGINFO;
+      sa.sa_sigaction = [](int, siginfo_t* si, void*) {
+        char buf[64];
+        int n = snprintf(buf, sizeof(buf), "0 0 SIGSYS:%d", si->si_syscall);
+        (void)!write(report_fd, buf, n);
+        _exit(42);
+      };
+      sigaction(SIGSYS, &sa, nullptr);
+    }
+    sock_fprog fp{static_cast<unsigned short>(prog.bpf.size()), const_cast<sock_filter*>(prog.bpf.data())};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(120);
+    long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fp);
+    if (listener < 0) _exit(121);
+    long ret = listener;
+    int err = 0;
+    std::string note = body(&ret, &err);
+    char buf[256];
+    int n = snprintf(buf, sizeof(buf), "%ld %d %s", ret, err, note.c_str());
+    (void)!write(fds[1], buf, n);
+    _exit(0);
+  }
+  close(fds[1]);
+  Outcome o;
+  char buf[256] = {};
+  ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
+  close(fds[0]);
+  waitpid(pid, &o.status, 0);
+  if (n > 0) {
+    o.reported = true;
+    std::istringstream in(std::string(buf, n));
+    in >> o.ret >> o.err;
+    std::getline(in >> std::ws, o.note);
+  }
+  return o;
+}
+
+std::function<std::string(long*, int*)> Call(long nr, long a0 = 0, long a1 = 0, long a2 = 0) {
+  return [=](long* ret, int* err) {
+    *ret = syscall(nr, a0, a1, a2);
+    *err = *ret < 0 ? errno : 0;
+    return std::string();
+  };
+}
+
+const char* kActions = R"(
+default = "allow"
+[[rule]]
+syscalls = ["getpriority"]
+args = ["which == 7"]
+action = "errno:EACCES"
+[[rule]]
+syscalls = ["getpriority"]
+args = ["arg0 > 100", "who == 5"]
+action = "kill"
+[[rule]]
+syscalls = ["getpriority"]
+args = ["arg0 > 100"]
+action = "trap"
+[[rule]]
+syscalls = ["setpriority"]
+args = ["arg0 == 77"]
+action = "kill-thread"
+[[rule]]
+syscalls = ["socket"]
+args = ["domain == AF_UNIX"]
+action = "allow"
+[[rule]]
+syscalls = ["socket"]
+args = ["type & SOCK_DGRAM|SOCK_STREAM|SOCK_RAW == SOCK_DGRAM"]
+action = "errno:ENOENT"
+[[rule]]
+syscalls = ["socket"]
+action = "errno:EAFNOSUPPORT"
+)";
+
+TEST(RealInstall, EveryKernelAction) {
+  config::Policy p = MustLoad(kActions);
+  Program prog = MustCompile(p);
+  // allow: a bad `which` shows as EINVAL from the kernel, not the filter's errno.
+  Outcome o = InChild(prog, Call(SYS_getpriority, 9, 0));
+  ASSERT_TRUE(o.reported);
+  EXPECT_EQ(o.err, EINVAL);
+  // errno by argument name.
+  o = InChild(prog, Call(SYS_getpriority, 7, 0));
+  EXPECT_EQ(o.err, EACCES);
+  // kill (the whole process): 159 = 128 + SIGSYS as a wait status.
+  o = InChild(prog, Call(SYS_getpriority, 101, 5));
+  EXPECT_FALSE(o.reported);
+  ASSERT_TRUE(WIFSIGNALED(o.status));
+  EXPECT_EQ(WTERMSIG(o.status), SIGSYS);
+  // trap: SIGSYS delivered to a handler, with the syscall number.
+  o = InChild(prog, Call(SYS_getpriority, 101, 6), 0, true);
+  ASSERT_TRUE(WIFEXITED(o.status));
+  EXPECT_EQ(WEXITSTATUS(o.status), 42);
+  EXPECT_EQ(o.note, "SIGSYS:" + std::to_string(SYS_getpriority));
+  // kill-thread: the calling thread dies, the process goes on.
+  o = InChild(prog, [](long* ret, int* err) {
+    pthread_t t;
+    pthread_create(&t, nullptr, [](void*) -> void* {
+      syscall(SYS_setpriority, 77, 0, 0);
+      _exit(3);  // not reached
+    }, nullptr);
+    pthread_join(t, nullptr);
+    *ret = 0;
+    *err = 0;
+    return std::string("main alive");
+  });
+  ASSERT_TRUE(WIFEXITED(o.status));
+  EXPECT_EQ(WEXITSTATUS(o.status), 0);
+  EXPECT_EQ(o.note, "main alive");
+  // First match over socket's rules; "allowed" shows as a real fd.
+  o = InChild(prog, Call(SYS_socket, AF_UNIX, SOCK_DGRAM, 0));
+  EXPECT_GE(o.ret, 0);
+  o = InChild(prog, Call(SYS_socket, AF_INET, SOCK_DGRAM, 0));
+  EXPECT_EQ(o.err, ENOENT);
+  o = InChild(prog, Call(SYS_socket, AF_INET, SOCK_STREAM, 0));
+  EXPECT_EQ(o.err, EAFNOSUPPORT);
+  // io_uring guard.
+  o = InChild(prog, Call(SYS_io_uring_setup, 1, 0));
+  EXPECT_EQ(o.err, ENOSYS);
+}
+
+TEST(RealInstall, FirstMatchMatrixAgainstRealCalls) {
+  // personality(0xffffffff) only queries; getpriority with a bad `which` is EINVAL when allowed.
+  config::Policy p = MustLoad(R"(
+default = "allow"
+[[rule]]
+syscalls = ["getpriority"]
+args = ["arg0 == 100", "arg1 == 1"]
+action = "errno:EACCES"
+[[rule]]
+syscalls = ["getpriority"]
+args = ["arg1 == 1"]
+action = "errno:ENOENT"
+[[rule]]
+syscalls = ["getpriority"]
+args = ["arg0 == 100"]
+action = "allow"
+[[rule]]
+syscalls = ["getpriority"]
+args = ["arg0 >= 50"]
+action = "errno:EEXIST"
+)");
+  Program prog = MustCompile(p);
+  struct Case {
+    long which, who;
+    int err;
+  } cases[] = {{100, 1, EACCES}, {7, 1, ENOENT}, {100, 2, EINVAL}, {60, 2, EEXIST}, {60, 1, ENOENT},
+               {49, 2, EINVAL}};
+  for (const Case& c : cases) {
+    Outcome o = InChild(prog, Call(SYS_getpriority, c.which, c.who));
+    EXPECT_EQ(o.err, c.err) << c.which << " " << c.who;
+    uint64_t args[6] = {static_cast<uint64_t>(c.which), static_cast<uint64_t>(c.who)};
+    int idx = FirstMatch(p, core::Abi::kX86_64, SYS_getpriority, args);
+    uint32_t want = idx < 0 ? SECCOMP_RET_ALLOW : RuleAction(p, idx);
+    EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getpriority, {args[0], args[1]})), want);
+  }
+}
+
+TEST(RealInstall, NotifyEscalationAnsweredBySupervisorLoop) {
+  config::Policy p = MustLoad(R"(
+default = "allow"
+[[rule]]
+syscalls = ["getppid"]
+action = "return"
+value = 4242
+[[rule]]
+syscalls = ["getuid"]
+action = "log"
+)");
+  Program prog = MustCompile(p);
+  ASSERT_TRUE(prog.uses_notify);
+  Outcome o = InChild(prog, [&](long* ret, int* err) {
+    int listener = static_cast<int>(*ret);
+    static long results[2];
+    pthread_t t;
+    pthread_create(&t, nullptr, [](void*) -> void* {
+      results[0] = syscall(SYS_getppid);
+      results[1] = syscall(SYS_getuid);
+      return nullptr;
+    }, nullptr);
+    std::string seen;
+    for (int i = 0; i < 2; ++i) {
+      seccomp_notif req{};
+      seccomp_notif_resp resp{};
+      if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return std::string("recv failed");
+      int idx = FirstMatch(p, core::Abi::kX86_64, req.data.nr, reinterpret_cast<uint64_t*>(req.data.args));
+      resp.id = req.id;
+      const config::Rule& r = p.rules[idx];
+      if (r.action.kind == config::ActionKind::kReturn) {
+        resp.val = r.action.return_value;
+      } else {
+        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;  // log: report, then let it run
+      }
+      seen += std::string(core::SyscallName(req.data.nr)) + ";";
+      if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) != 0) return std::string("send failed");
+    }
+    pthread_join(t, nullptr);
+    *ret = results[0];
+    *err = results[1] == static_cast<long>(getuid()) ? 0 : 1;
+    return seen;
+  }, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+  ASSERT_TRUE(o.reported) << o.status;
+  EXPECT_EQ(o.ret, 4242);
+  EXPECT_EQ(o.err, 0);
+  EXPECT_EQ(o.note, "getppid;getuid;");
+}
+
+// ---- OCI
+
+TEST(Oci, RoundTripGivesAnEqualPolicy) {
+  config::Policy p = MustLoad(R"(
+default = "errno:EPERM"
+[options]
+abi = ["x86_64", "i386"]
+[[rule]]
+syscalls = ["read", "write", "exit_group"]
+action = "allow"
+[[rule]]
+syscalls = ["socket"]
+args = ["domain == AF_UNIX", "type & SOCK_CLOEXEC == SOCK_CLOEXEC"]
+action = "allow"
+[[rule]]
+syscalls = ["kill"]
+action = "kill-thread"
+[[rule]]
+syscalls = ["ptrace"]
+action = "errno:EACCES"
+)");
+  std::vector<std::string> notes;
+  auto json = PolicyToOci(p, &notes);
+  ASSERT_TRUE(json.ok()) << json.error().message();
+  EXPECT_TRUE(notes.empty());
+  auto back = PolicyFromOci(*json, "p.json");
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(back->ToString(), p.ToString()) << *json;
+  auto toml = config::ToToml(*back);
+  auto again = config::LoadPolicyString(toml, "again.toml");
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_EQ(again->ToString(), p.ToString());
+}
+
+TEST(Oci, OverlappingRulesAreWrittenDisjoint) {
+  config::Policy p = MustLoad(kMatrix);
+  std::vector<std::string> notes;
+  auto json = PolicyToOci(p, &notes);
+  ASSERT_TRUE(json.ok()) << json.error().message();
+  EXPECT_EQ(notes.size(), 1u);
+  auto back = PolicyFromOci(*json, "p.json");
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  // Same decisions everywhere, although the rules differ.
+  Program a = MustCompile(p), b = MustCompile(*back);
+  std::mt19937_64 rng(7);
+  const uint64_t vals[] = {0, 3, 5, 7, 8, 9, 15, 16, 0x20, 0x25, 0x1000, 0x5000, ~uint64_t{0}};
+  for (int i = 0; i < 2000; ++i) {
+    seccomp_data d = Data(rng() % 2 ? SYS_personality : SYS_getpriority,
+                          {vals[rng() % 13], vals[rng() % 13], vals[rng() % 13]});
+    ASSERT_EQ(RunBpf(a.bpf, d), RunBpf(b.bpf, d));
+  }
+  Differential(*back);
+}
+
+TEST(Oci, EscalatedRulesCannotBeExported) {
+  config::Policy p = MustLoad("default = \"allow\"\n[[rule]]\nsyscalls = [\"getuid\"]\naction = \"return\"\nvalue = 0\n");
+  auto json = PolicyToOci(p);
+  ASSERT_FALSE(json.ok());
+  EXPECT_EQ(json.error().message(),
+            "rule at test.toml:3:1 needs pwnbox's supervisor (action return): an OCI profile cannot express it");
+}
+
+TEST(Oci, DockerDefaultProfile) {
+  const char* src = std::getenv("PWNBOX_SOURCE_DIR");
+  std::string root = src ? std::string(src)
+                         : std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().string();
+  std::ifstream in(root + "/../shared/fixtures/docker-default-seccomp.json");
+  ASSERT_TRUE(in) << "fixture missing";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::vector<std::string> notes;
+  auto p = PolicyFromOci(ss.str(), "docker.json", &notes);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_EQ(p->default_action.ToString(), "errno:EPERM");
+  EXPECT_EQ(p->options.abi.size(), 3u);  // archMap: x86_64 with x86 and x32
+  EXPECT_TRUE(p->options.io_uring);      // no pwnbox guard: Docker's own list decides
+  Program prog = MustCompile(*p);
+  EXPECT_LT(prog.instructions(), kMaxInstructions);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_read)), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_ptrace)), SECCOMP_RET_ALLOW);     // minKernel 4.8
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_arch_prctl)), SECCOMP_RET_ALLOW);  // includes amd64
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_mount)), SECCOMP_RET_ERRNO | EPERM);      // CAP_SYS_ADMIN
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_clone3)), SECCOMP_RET_ERRNO | ENOSYS);    // errnoRet 38
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_clone, {0x01200011})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_clone, {0x10000000})), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_socket, {40})), SECCOMP_RET_ERRNO | EPERM);  // AF_VSOCK
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_socket, {2})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_personality, {8})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_personality, {1})), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_chroot)), SECCOMP_RET_ALLOW);  // CAP_SYS_CHROOT is default
+  EXPECT_EQ(RunBpf(prog.bpf, Data(20, {}, AUDIT_ARCH_I386)), SECCOMP_RET_ALLOW);  // getpid
+  Differential(*p, {}, 1000);
+}
+
+}  // namespace
+}  // namespace pwnbox::filters

@@ -1,0 +1,474 @@
+#include "supervisor/path_resolver.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace pwnbox::supervisor {
+namespace {
+
+// A forked child that runs `setup` (chdir, open fds, ...), reports its int result and then
+// waits to be killed, so that its /proc entries can be resolved against.
+class Child {
+ public:
+  explicit Child(const std::function<int()>& setup) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      close(fds[0]);
+      int v = setup();
+      if (write(fds[1], &v, sizeof v) != sizeof v) _exit(1);
+      for (;;) pause();
+    }
+    close(fds[1]);
+    if (read(fds[0], &value_, sizeof value_) != sizeof value_) value_ = -1;
+    close(fds[0]);
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+  int value() const { return value_; }
+
+ private:
+  pid_t pid_ = -1;
+  int value_ = -1;
+};
+
+class PathResolverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/pwnbox_resolver_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    char real[PATH_MAX];
+    ASSERT_NE(realpath(tmpl, real), nullptr);
+    dir_ = real;
+    // dir_/a/file, dir_/a/sub/, dir_/x/y/, dir_/a/link -> dir_/x/y, dir_/a/rel -> ../x/y
+    Mkdir("a");
+    Mkdir("a/sub");
+    Mkdir("x");
+    Mkdir("x/y");
+    Touch("a/file");
+    Touch("x/y/inner");
+    Symlink(P("x/y"), "a/link");
+    Symlink("../x/y", "a/rel");
+    Symlink("file", "a/filelink");
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::string P(std::string_view rel) const { return dir_ + "/" + std::string(rel); }
+  void Mkdir(std::string_view rel) { ASSERT_EQ(mkdir(P(rel).c_str(), 0755), 0) << rel; }
+  void Touch(std::string_view rel) {
+    int fd = open(P(rel).c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0) << rel;
+    close(fd);
+  }
+  void Symlink(const std::string& target, std::string_view rel) {
+    ASSERT_EQ(symlink(target.c_str(), P(rel).c_str()), 0) << rel;
+  }
+
+  // Resolves for this process (the kernel is then the oracle for the same spelling).
+  static core::Result<PathView> Self(std::string_view raw, bool follow = true,
+                                     int dirfd = AT_FDCWD) {
+    return ResolveTargetPath(getpid(), dirfd, raw, follow);
+  }
+
+  std::string dir_;
+};
+
+// The errno of a failed resolution, 0 on success.
+template <typename R>
+int Errno(const R& r) {
+  return r.ok() ? 0 : r.error().sys_errno();
+}
+
+TEST_F(PathResolverTest, PlainAbsolutePath) {
+  auto r = Self(P("a/file"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, P("a/file"));
+  EXPECT_TRUE(r->exists);
+  EXPECT_FALSE(r->is_dir);
+  EXPECT_FALSE(r->final_is_symlink);
+  EXPECT_FALSE(r->detached);
+  r = Self("/");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, "/");
+  EXPECT_TRUE(r->is_dir);
+}
+
+TEST_F(PathResolverTest, HardToSeeSpellings) {
+  auto r = Self("//etc///passwd");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, "/etc/passwd");
+  r = Self("/etc/././/");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, "/etc");
+  EXPECT_TRUE(r->trailing_slash);
+  r = Self("/../../etc/../etc/passwd");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, "/etc/passwd");
+  r = Self("/" + P("a") + "//./sub/.");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, P("a/sub"));
+  // "file/." and "file/": a non-directory cannot be walked into.
+  EXPECT_EQ(Errno(Self("//etc///passwd/.")), ENOTDIR);
+  EXPECT_EQ(Errno(Self(P("a/file/"))), ENOTDIR);
+  EXPECT_EQ(Errno(Self(P("a/file/.."))), ENOTDIR);
+  EXPECT_EQ(Errno(Self(P("a/filelink/"))), ENOTDIR);
+  EXPECT_EQ(Errno(Self(P("a/file/x"))), ENOTDIR);
+  // Bytes after a NUL are not part of the path.
+  r = Self(std::string_view("/etc/passwd\0/x", 14));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, "/etc/passwd");
+}
+
+TEST_F(PathResolverTest, DotDotFollowsSymlinkedDirectories) {
+  // a/link -> DIR/x/y, so a/link/.. is DIR/x, not DIR/a.
+  auto r = Self(P("a/link/.."));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, P("x"));
+  r = Self(P("a/rel/../y/inner"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, P("x/y/inner"));
+  r = Self(P("a/link/../../a/./file"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, P("a/file"));
+}
+
+TEST_F(PathResolverTest, SymlinkLoopsAndHopLimit) {
+  Symlink("loop2", "loop1");
+  Symlink("loop1", "loop2");
+  Symlink("self", "self");
+  EXPECT_EQ(Errno(Self(P("loop1"))), ELOOP);
+  EXPECT_EQ(Errno(Self(P("self/x"))), ELOOP);
+  // Not followed: the link itself, no loop.
+  auto r = Self(P("loop1"), /*follow=*/false);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->final_is_symlink);
+  EXPECT_EQ(r->path, P("loop1"));
+  // A chain of 40 links resolves, 41 do not (as the kernel counts).
+  Mkdir("chain");
+  Touch("chain/end");
+  Symlink("end", "chain/l41");
+  for (int i = 40; i >= 1; --i) {
+    Symlink("l" + std::to_string(i + 1), "chain/l" + std::to_string(i));
+  }
+  r = Self(P("chain/l2"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, P("chain/end"));
+  EXPECT_EQ(Errno(Self(P("chain/l1"))), ELOOP);
+  // The kernel agrees.
+  EXPECT_EQ(access(P("chain/l2").c_str(), F_OK), 0);
+  EXPECT_NE(access(P("chain/l1").c_str(), F_OK), 0);
+  EXPECT_EQ(errno, ELOOP);
+}
+
+TEST_F(PathResolverTest, DanglingSymlinks) {
+  Symlink(P("x/nothere"), "dangle");
+  Symlink("nodir/file", "dangle2");
+  auto r = Self(P("dangle"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_FALSE(r->exists);
+  EXPECT_EQ(r->path, P("x/nothere"));
+  r = Self(P("dangle"), /*follow=*/false);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->exists);
+  EXPECT_TRUE(r->final_is_symlink);
+  EXPECT_EQ(r->path, P("dangle"));
+  EXPECT_EQ(Errno(Self(P("dangle2"))), ENOENT);
+  // A trailing slash follows the final link even when the call does not.
+  r = Self(P("a/link/"), /*follow=*/false);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->final_is_symlink);
+  EXPECT_EQ(r->path, P("x/y"));
+}
+
+TEST_F(PathResolverTest, MissingComponents) {
+  auto r = Self(P("a/newfile"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->exists);
+  EXPECT_EQ(r->path, P("a/newfile"));
+  r = Self(P("a/link/newdir/"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->exists);
+  EXPECT_TRUE(r->trailing_slash);
+  EXPECT_EQ(r->path, P("x/y/newdir"));
+  EXPECT_EQ(Errno(Self(P("a/nodir/file"))), ENOENT);
+  EXPECT_EQ(Errno(Self(P("a/nodir/.."))), ENOENT);
+  EXPECT_EQ(Errno(Self("")), ENOENT);
+}
+
+TEST_F(PathResolverTest, NameTooLong) {
+  EXPECT_EQ(Errno(Self(std::string(PATH_MAX, 'a'))), ENAMETOOLONG);
+  EXPECT_EQ(Errno(Self(P(std::string(NAME_MAX + 1, 'a')))), ENAMETOOLONG);
+  auto r = Self(P(std::string(NAME_MAX, 'a')));
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->exists);
+}
+
+// The kernel's own answer for this process: open(O_PATH) and read back its path.
+TEST_F(PathResolverTest, AgreesWithKernel) {
+  Symlink("../a/./sub/..", "x/up");
+  Symlink("/etc", "x/etc");
+  Symlink(P("a"), "x/abs");
+  const std::string spellings[] = {
+      P("x/up"),           P("x/up/"),         P("x/up/file"),    P("x/up/../x/y/.."),
+      P("x/etc/passwd"),   P("x/etc/../"),     P("x/abs/link/.."), P("x/abs/rel/inner"),
+      P("x/abs/filelink"), P("x/abs/nothere"), P("a/link/../y"),  "/proc/self/cwd/..",
+      "/proc/mounts",      "/proc/self/root/etc/passwd",          "/proc/thread-self/..",
+  };
+  for (const std::string& s : spellings) {
+    for (bool follow : {true, false}) {
+      SCOPED_TRACE(s + (follow ? " (follow)" : " (nofollow)"));
+      auto r = Self(s, follow);
+      int fd = open(s.c_str(), O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+      if (fd < 0) {
+        int err = errno;
+        if (err == ENOENT && r.ok()) {
+          EXPECT_FALSE(r->exists);
+        } else {
+          EXPECT_EQ(Errno(r), err);
+        }
+        continue;
+      }
+      char buf[PATH_MAX];
+      ssize_t n = readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), buf, sizeof buf);
+      close(fd);
+      ASSERT_GT(n, 0);
+      ASSERT_TRUE(r.ok()) << r.error().message();
+      EXPECT_TRUE(r->exists);
+      EXPECT_EQ(r->path, std::string(buf, static_cast<size_t>(n)));
+    }
+  }
+}
+
+TEST_F(PathResolverTest, RelativeToTargetCwd) {
+  const std::string cwd = P("a");
+  Child child([&] { return chdir(cwd.c_str()) == 0 ? 0 : -errno; });
+  ASSERT_EQ(child.value(), 0);
+  auto r = ResolveTargetPath(child.pid(), AT_FDCWD, "file", true);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, P("a/file"));
+  r = ResolveTargetPath(child.pid(), AT_FDCWD, "../x/./y//inner", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, P("x/y/inner"));
+  r = ResolveTargetPath(child.pid(), AT_FDCWD, "link/..", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, P("x"));
+  r = ResolveTargetPath(child.pid(), AT_FDCWD, ".", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, P("a"));
+  r = ResolveTargetPath(child.pid(), AT_FDCWD, "/proc/self/cwd/file", true);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, P("a/file"));
+  r = ResolveTargetPath(child.pid(), AT_FDCWD, "/proc/thread-self/cwd/sub/..", true);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, P("a"));
+  // The empty path names the cwd only with AT_EMPTY_PATH.
+  EXPECT_EQ(Errno(ResolveTargetPath(child.pid(), AT_FDCWD, "", true)), ENOENT);
+  ResolveOptions empty;
+  empty.empty_path = true;
+  r = ResolveTargetPath(child.pid(), AT_FDCWD, "", empty);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, P("a"));
+  EXPECT_TRUE(r->is_dir);
+}
+
+TEST_F(PathResolverTest, RelativeToTargetDirfd) {
+  constexpr int kDirFd = 77, kFileFd = 78, kPipeFd = 79, kDeletedFd = 80;
+  const std::string x = P("x"), file = P("a/file"), del = P("deleted");
+  Child child([&] {
+    int d = open(x.c_str(), O_DIRECTORY | O_RDONLY);
+    int f = open(file.c_str(), O_RDONLY);
+    int p[2];
+    int g = open(del.c_str(), O_CREAT | O_RDWR, 0600);
+    if (d < 0 || f < 0 || g < 0 || pipe(p) != 0 || unlink(del.c_str()) != 0) return -1;
+    dup2(d, kDirFd);
+    dup2(f, kFileFd);
+    dup2(p[0], kPipeFd);
+    dup2(g, kDeletedFd);
+    return 0;
+  });
+  ASSERT_EQ(child.value(), 0);
+  const pid_t pid = child.pid();
+  auto r = ResolveTargetPath(pid, kDirFd, "y/inner", true);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, P("x/y/inner"));
+  r = ResolveTargetPath(pid, kDirFd, "../a/file", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, P("a/file"));
+  // The dirfd is ignored for absolute paths, even a bad one.
+  r = ResolveTargetPath(pid, 12345, "/etc/passwd", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, "/etc/passwd");
+  EXPECT_EQ(Errno(ResolveTargetPath(pid, 12345, "y", true)), EBADF);
+  EXPECT_EQ(Errno(ResolveTargetPath(pid, -5, "y", true)), EBADF);
+  EXPECT_EQ(Errno(ResolveTargetPath(pid, kFileFd, "y", true)), ENOTDIR);
+  ResolveOptions empty;
+  empty.empty_path = true;
+  r = ResolveTargetPath(pid, kFileFd, "", empty);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, P("a/file"));
+  EXPECT_FALSE(r->is_dir);
+
+  // /proc/self/fd/N is the target's fd, and jumps to its object.
+  const std::string fd_dir = "/proc/self/fd/" + std::to_string(kDirFd);
+  r = ResolveTargetPath(pid, AT_FDCWD, fd_dir + "/..", true);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, dir_);
+  r = ResolveTargetPath(pid, AT_FDCWD, fd_dir + "/y/../../a/link/inner", true);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, P("x/y/inner"));
+  r = ResolveTargetPath(pid, AT_FDCWD, "/proc/self/fd/" + std::to_string(kFileFd), true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, P("a/file"));
+  EXPECT_EQ(Errno(ResolveTargetPath(pid, AT_FDCWD,
+                                    "/proc/self/fd/" + std::to_string(kFileFd) + "/", true)),
+            ENOTDIR);
+  r = ResolveTargetPath(pid, AT_FDCWD, "/proc/self/fd/" + std::to_string(kFileFd), false);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->final_is_symlink);
+  EXPECT_EQ(r->path, "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(kFileFd));
+  // The same fd number means nothing in pwnbox's own /proc/self.
+  r = ResolveTargetPath(pid, AT_FDCWD, "/proc/self/fd/12345", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->exists);
+  EXPECT_EQ(r->path, "/proc/" + std::to_string(pid) + "/fd/12345");
+  EXPECT_EQ(Errno(ResolveTargetPath(pid, AT_FDCWD, "/proc/self/fd/12345/x", true)), ENOENT);
+
+  // Objects without a name.
+  r = ResolveTargetPath(pid, AT_FDCWD, "/proc/self/fd/" + std::to_string(kPipeFd), true);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_TRUE(r->detached);
+  EXPECT_EQ(r->path.rfind("pipe:[", 0), 0u) << r->path;
+  EXPECT_EQ(Errno(ResolveTargetPath(
+                pid, AT_FDCWD, "/proc/self/fd/" + std::to_string(kPipeFd) + "/x", true)),
+            ENOTDIR);
+  r = ResolveTargetPath(pid, AT_FDCWD, "/proc/self/fd/" + std::to_string(kDeletedFd), true);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_TRUE(r->detached);
+  EXPECT_EQ(r->path, del + " (deleted)");
+  // A file created under the deleted name is another object.
+  Touch("deleted (deleted)");
+  r = ResolveTargetPath(pid, AT_FDCWD, "/proc/self/fd/" + std::to_string(kDeletedFd), true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->detached);
+}
+
+TEST_F(PathResolverTest, ProcSelfIsTheTarget) {
+  Child child([] { return 0; });
+  ASSERT_EQ(child.value(), 0);
+  const std::string pid = std::to_string(child.pid());
+  auto r = ResolveTargetPath(child.pid(), AT_FDCWD, "/proc/self", true);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, "/proc/" + pid);
+  r = ResolveTargetPath(child.pid(), AT_FDCWD, "/proc/self", false);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->final_is_symlink);
+  EXPECT_EQ(r->path, "/proc/self");
+  r = ResolveTargetPath(child.pid(), AT_FDCWD, "/proc/self/", false);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, "/proc/" + pid);
+  r = ResolveTargetPath(child.pid(), AT_FDCWD, "//proc/./self/root/etc/passwd", true);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, "/etc/passwd");
+  r = ResolveTargetPath(child.pid(), AT_FDCWD, "/proc/mounts", true);  // -> self/mounts
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, "/proc/" + pid + "/mounts");
+  r = ResolveTargetPath(child.pid(), AT_FDCWD, "/proc/self/exe", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, std::filesystem::read_symlink("/proc/self/exe").string());
+  // Through a symlink of our own into /proc.
+  Symlink("/proc", "proclink");
+  r = ResolveTargetPath(child.pid(), AT_FDCWD, P("proclink/self/cwd"), true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, std::filesystem::current_path().string());
+}
+
+TEST_F(PathResolverTest, ThreadSelfAndTgid) {
+  static std::atomic<pid_t> tid{0};
+  Child child([] {
+    std::thread([] {
+      tid = gettid();
+      for (;;) pause();
+    }).detach();
+    while (tid == 0) sched_yield();
+    return static_cast<int>(tid);
+  });
+  ASSERT_GT(child.value(), 0);
+  const pid_t thread = child.value();
+  ASSERT_NE(thread, child.pid());
+  const std::string tgid = std::to_string(child.pid());
+  auto r = ResolveTargetPath(thread, AT_FDCWD, "/proc/self", true);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, "/proc/" + tgid);
+  r = ResolveTargetPath(thread, AT_FDCWD, "/proc/thread-self", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, "/proc/" + tgid + "/task/" + std::to_string(thread));
+  r = ResolveTargetPath(child.pid(), AT_FDCWD, "/proc/thread-self/..", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, "/proc/" + tgid + "/task");
+}
+
+TEST_F(PathResolverTest, ChrootedTarget) {
+  Mkdir("jail");
+  Mkdir("jail/etc");
+  Touch("jail/etc/passwd");
+  Symlink("/etc/passwd", "jail/abs");
+  Symlink("../../../..", "jail/etc/up");
+  const std::string jail = P("jail");
+  Child child([&] {
+    if (chroot(jail.c_str()) != 0) return -errno;
+    return chdir("/") == 0 ? 0 : -errno;
+  });
+  if (child.value() == -EPERM) GTEST_SKIP() << "chroot needs CAP_SYS_CHROOT";
+  ASSERT_EQ(child.value(), 0);
+  const pid_t pid = child.pid();
+  auto r = ResolveTargetPath(pid, AT_FDCWD, "/etc/passwd", true);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, P("jail/etc/passwd"));
+  r = ResolveTargetPath(pid, AT_FDCWD, "/../../../etc/passwd", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, P("jail/etc/passwd"));
+  r = ResolveTargetPath(pid, AT_FDCWD, "abs", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, P("jail/etc/passwd"));
+  r = ResolveTargetPath(pid, AT_FDCWD, "etc/up/etc/passwd", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, P("jail/etc/passwd"));
+  // No /proc inside the jail.
+  EXPECT_EQ(Errno(ResolveTargetPath(pid, AT_FDCWD, "/proc/self/root", true)), ENOENT);
+}
+
+TEST_F(PathResolverTest, GoneTask) {
+  pid_t pid;
+  {
+    Child child([] { return 0; });
+    pid = child.pid();
+  }
+  EXPECT_EQ(Errno(ResolveTargetPath(pid, AT_FDCWD, "x", true)), ESRCH);
+  EXPECT_EQ(Errno(ResolveTargetPath(pid, AT_FDCWD, "/etc", true)), ESRCH);
+}
+
+}  // namespace
+}  // namespace pwnbox::supervisor
