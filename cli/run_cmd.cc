@@ -41,13 +41,13 @@ int RunCommand(int argc, char** argv) {
     po::store(po::command_line_parser(split.options).options(desc).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    return Fail(std::string(e.what()) + "\n" + kUsage);
+    return Fail(std::string(e.what()) + " (see `pwnbox run --help`)");
   }
   if (vm.count("help")) {
     std::cout << kUsage << desc;
     return 0;
   }
-  if (split.command.empty()) return Fail(std::string("no command to run\n") + kUsage);
+  if (split.command.empty()) return Fail("no command to run: pwnbox [run] [--policy FILE] -- CMD [ARG...]");
 
   auto policy = policy_path.empty() ? config::BuiltinPolicy("default")
                                     : config::LoadPolicyFile(policy_path);

@@ -111,7 +111,8 @@ core::Result<filters::TraceSelection> ParseTraceSet(const std::string& expr) {
 
 std::optional<std::string> FdPath(pid_t pid, int fd) {
   char link[64], target[4096];
-  snprintf(link, sizeof link, "/proc/%d/fd/%d", pid, fd);
+  if (fd == AT_FDCWD) snprintf(link, sizeof link, "/proc/%d/cwd", pid);
+  else snprintf(link, sizeof link, "/proc/%d/fd/%d", pid, fd);
   ssize_t n = readlink(link, target, sizeof target - 1);
   if (n < 0) return std::nullopt;
   return std::string(target, static_cast<size_t>(n));
@@ -155,7 +156,7 @@ int TraceCommand(int argc, char** argv) {
     po::store(po::command_line_parser(opts).options(desc).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    return Fail(std::string(e.what()) + "\n" + kUsage);
+    return Fail(std::string(e.what()) + " (see `pwnbox trace --help`)");
   }
   if (vm.count("help")) {
     std::cout << kUsage << desc;
@@ -166,7 +167,8 @@ int TraceCommand(int argc, char** argv) {
                 "`pwnbox --policy FILE -- CMD`");
   if (attach_pid && !split.command.empty())
     return Fail("give either -p PID or a command, not both");
-  if (!attach_pid && split.command.empty()) return Fail(std::string("no command to trace\n") + kUsage);
+  if (!attach_pid && split.command.empty())
+    return Fail("no command to trace: pwnbox trace [OPTIONS] -- CMD [ARG...] or -p PID");
   if (timestamps < 0 || timestamps > 3) return Fail("--timestamps must be 0..3");
 
   filters::TraceSelection selection;
@@ -198,7 +200,10 @@ int TraceCommand(int argc, char** argv) {
   }
 
   supervisor::PtraceOptions popts;
-  popts.follow = !vm.count("no-follow");
+  // Children inherit the trace filter, whose SECCOMP_RET_TRACE fails with ENOSYS in a task
+  // nobody traces: with --no-follow they are still followed, only not printed.
+  popts.follow = attach_pid ? !vm.count("no-follow") : true;
+  wopts.only_main = vm.count("no-follow") > 0;
   popts.pin = getenv("PWNBOX_NO_PIN") == nullptr;  // for measuring what the pin buys
   if (attach_pid && !selection.all) {
     std::set<std::pair<int, int>> wanted;
@@ -244,6 +249,7 @@ int TraceCommand(int argc, char** argv) {
     Fail(launched.error());
     return err == ENOENT ? kExitNotFound : err == EACCES ? kExitCannotExec : kExitFailure;
   }
+  writer.set_main(launched->pid);
   auto st = monitor.RunSpawned(launched->pid);
   writer.Finish();
   g_monitor = nullptr;

@@ -239,18 +239,102 @@ constexpr Baud kBauds[] = {
 };
 #undef B
 
-void AppendTermios(const KernelTermios& t, std::string* out) {
-  out->push_back('{');
-  const char* baud = "B???";
-  for (const Baud& b : kBauds) {
-    if (b.value == (t.cflag & CBAUD)) baud = b.name;
+#define X(x) {x, #x}
+constexpr Bit kIflags[] = {
+    X(IGNBRK), X(BRKINT), X(IGNPAR), X(PARMRK), X(INPCK), X(ISTRIP), X(INLCR), X(IGNCR),
+    X(ICRNL), X(IUCLC), X(IXON), X(IXANY), X(IXOFF), X(IMAXBEL), X(IUTF8),
+};
+constexpr Bit kOflags[] = {
+    X(OPOST), X(OLCUC), X(ONLCR), X(OCRNL), X(ONOCR), X(ONLRET), X(OFILL), X(OFDEL),
+};
+constexpr Bit kCflags[] = {
+    X(CSTOPB), X(CREAD), X(PARENB), X(PARODD), X(HUPCL), X(CLOCAL), X(CMSPAR), X(CRTSCTS),
+};
+constexpr Bit kLflags[] = {
+    X(ISIG), X(ICANON), X(XCASE), X(ECHO), X(ECHOE), X(ECHOK), X(ECHONL), X(NOFLSH),
+    X(IEXTEN), X(ECHOCTL), X(ECHOPRT), X(ECHOKE), X(FLUSHO), X(PENDIN), X(TOSTOP), X(EXTPROC),
+};
+constexpr Bit kNl[] = {X(NL0), X(NL1)};
+constexpr Bit kCr[] = {X(CR0), X(CR1), X(CR2), X(CR3)};
+constexpr Bit kTab[] = {X(TAB0), X(TAB1), X(TAB2), X(TAB3)};
+constexpr Bit kBs[] = {X(BS0), X(BS1)};
+constexpr Bit kVt[] = {X(VT0), X(VT1)};
+constexpr Bit kFf[] = {X(FF0), X(FF1)};
+constexpr Bit kCsize[] = {X(CS5), X(CS6), X(CS7), X(CS8)};
+#undef X
+
+// Appends "A|B|0x40" for the bits of `v` named in `bits`, after a '|' when `joined`. strace
+// prints nothing at all for a zero termios flag word ("c_iflag=, ").
+template <size_t N>
+void AppendBits(std::string* out, const Bit (&bits)[N], uint32_t v, bool joined) {
+  for (const Bit& b : bits) {
+    if (b.value == 0 || (v & b.value) != b.value) continue;
+    if (joined) out->push_back('|');
+    out->append(b.name);
+    joined = true;
+    v &= ~static_cast<uint32_t>(b.value);
   }
-  out->append(baud);
-  out->append((t.oflag & OPOST) ? " opost" : " -opost");
-  out->append((t.lflag & ISIG) ? " isig" : " -isig");
-  out->append((t.lflag & ICANON) ? " icanon" : " -icanon");
-  out->append((t.lflag & ECHO) ? " echo" : " -echo");
-  out->append(" ...}");
+  if (v != 0) {
+    if (joined) out->push_back('|');
+    AppendHex(out, v);
+  }
+}
+
+template <size_t N>
+void AppendField(std::string* out, const Bit (&values)[N], uint32_t v, bool joined) {
+  if (joined) out->push_back('|');
+  for (const Bit& b : values) {
+    if (b.value == v) {
+      out->append(b.name);
+      return;
+    }
+  }
+  AppendHex(out, v);
+}
+
+const char* BaudName(uint32_t v) {
+  for (const Baud& b : kBauds) {
+    if (b.value == v) return b.name;
+  }
+  return nullptr;
+}
+
+// strace's abbreviated termios: the four flag words, then "...".
+void AppendTermios(const KernelTermios& t, std::string* out) {
+  out->append("{c_iflag=");
+  AppendBits(out, kIflags, t.iflag, false);
+  out->append(", c_oflag=");
+  AppendField(out, kNl, t.oflag & NLDLY, false);
+  AppendField(out, kCr, t.oflag & CRDLY, true);
+  AppendField(out, kTab, t.oflag & TABDLY, true);
+  AppendField(out, kBs, t.oflag & BSDLY, true);
+  AppendField(out, kVt, t.oflag & VTDLY, true);
+  AppendField(out, kFf, t.oflag & FFDLY, true);
+  const uint32_t oflags = t.oflag & ~(NLDLY | CRDLY | TABDLY | BSDLY | VTDLY | FFDLY);
+  if (oflags != 0) AppendBits(out, kOflags, oflags, true);
+  out->append(", c_cflag=");
+  if (const char* baud = BaudName(t.cflag & CBAUD)) {
+    out->append(baud);
+  } else {
+    AppendHex(out, t.cflag & CBAUD);
+  }
+  constexpr int kIbShift = 16;  // IBSHIFT of <asm/termbits.h>
+  const uint32_t ibaud = (t.cflag & CIBAUD) >> kIbShift;
+  if (ibaud != 0) {
+    out->push_back('|');
+    if (const char* baud = BaudName(ibaud)) {
+      out->append(baud);
+    } else {
+      AppendHex(out, ibaud);
+    }
+    out->append("<<IBSHIFT");
+  }
+  AppendField(out, kCsize, t.cflag & CSIZE, true);
+  const uint32_t cflags = t.cflag & ~(CBAUD | CIBAUD | CSIZE);
+  if (cflags != 0) AppendBits(out, kCflags, cflags, true);
+  out->append(", c_lflag=");
+  AppendBits(out, kLflags, t.lflag, false);
+  out->append(", ...}");
 }
 
 enum class IoctlArg { kAddr, kNone, kInt, kIntPtr, kTermios, kWinsize };
@@ -294,7 +378,11 @@ bool AppendIoctlArg(Ctx& c, uint32_t req, uint64_t arg, std::string* out) {
     AppendDec(out, static_cast<int32_t>(arg));
     return true;
   }
-  if (arg == 0 || (info.out && c.Failed()) || info.kind == IoctlArg::kAddr) {
+  if (info.kind == IoctlArg::kAddr) {  // unknown request: the raw argument
+    AppendHex(out, arg);
+    return true;
+  }
+  if (arg == 0 || (info.out && c.Failed())) {
     AppendAddr(out, arg);
     return true;
   }
@@ -328,6 +416,13 @@ bool AppendIoctlArg(Ctx& c, uint32_t req, uint64_t arg, std::string* out) {
 }
 
 void AppendIoctlRequest(uint32_t req, std::string* out) {
+  // Numbers two drivers share: strace names both.
+  switch (req) {
+    case TCSETS: out->append("SNDCTL_TMR_START or TCSETS"); return;
+    case TCSETSW: out->append("SNDCTL_TMR_STOP or TCSETSW"); return;
+    case TCSETSF: out->append("SNDCTL_TMR_CONTINUE or TCSETSF"); return;
+    default: break;
+  }
   if (AppendEnumOr(out, "ioctl_request", req, "")) return;
   const uint32_t dir = (req >> _IOC_DIRSHIFT) & _IOC_DIRMASK;
   out->append("_IOC(");

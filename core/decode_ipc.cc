@@ -1,6 +1,7 @@
 #include <linux/io_uring.h>
 #include <linux/landlock.h>
 #include <linux/mount.h>
+#include <fcntl.h>
 #include <mqueue.h>
 #include <sys/sem.h>
 
@@ -14,7 +15,15 @@ bool DecodeMqAttr(Ctx& c, uint64_t addr, int, std::string* out) {
   struct mq_attr a;
   if (!Fetch(c, addr, &a)) return false;
   out->append("{mq_flags=");
-  AppendFlags(out, "mq_open_flags", static_cast<uint64_t>(a.mq_flags));
+  if (a.mq_flags & O_NONBLOCK) {
+    out->append("O_NONBLOCK");
+    if (a.mq_flags & ~static_cast<long>(O_NONBLOCK)) {
+      out->push_back('|');
+      AppendHex(out, static_cast<uint64_t>(a.mq_flags & ~static_cast<long>(O_NONBLOCK)));
+    }
+  } else {
+    AppendHex(out, static_cast<uint64_t>(a.mq_flags));
+  }
   out->append(", mq_maxmsg=");
   AppendDec(out, a.mq_maxmsg);
   out->append(", mq_msgsize=");
@@ -73,10 +82,19 @@ bool DecodeLandlockRuleset(Ctx& c, uint64_t addr, int, std::string* out) {
 bool DecodeMountAttr(Ctx& c, uint64_t addr, int, std::string* out) {
   struct mount_attr a;
   if (!Fetch(c, addr, &a)) return false;
+  // MOUNT_ATTR_RELATIME is 0: a zero field prints as 0.
   out->append("{attr_set=");
-  AppendFlags(out, "mount_attr_flags", a.attr_set);
+  if (a.attr_set == 0) {
+    out->push_back('0');
+  } else {
+    AppendFlags(out, "mount_attr_flags", a.attr_set);
+  }
   out->append(", attr_clr=");
-  AppendFlags(out, "mount_attr_flags", a.attr_clr);
+  if (a.attr_clr == 0) {
+    out->push_back('0');
+  } else {
+    AppendFlags(out, "mount_attr_flags", a.attr_clr);
+  }
   out->append(", propagation=");
   AppendHex(out, a.propagation);
   out->append(", userns_fd=");

@@ -301,7 +301,23 @@ bool SigtimedwaitRet(Ctx& c, std::string* out) {
   return true;
 }
 
+// rt_sigreturn takes no arguments; strace shows the signal mask it restores, read from the
+// struct ucontext the kernel put on the stack (the stack pointer points at it once the handler
+// returned into the restorer): uc_flags, uc_link, uc_stack, uc_mcontext (struct sigcontext),
+// then uc_sigmask.
+void SigreturnLayout(Ctx& c, DecodedCall* out) {
+  if (c.exiting || c.Compat() || c.call.sp == 0) return;
+  constexpr uint64_t kSigmaskOffset = 8 + 8 + sizeof(stack_t) + 256;
+  uint8_t mask[8];
+  if (!ReadAll(c.mem, c.call.sp + kSigmaskOffset, mask, sizeof mask)) return;
+  std::string arg = "{mask=";
+  AppendSigmask(&arg, mask, sizeof mask);
+  arg += "}";
+  out->args.push_back(std::move(arg));
+}
+
 constexpr CallHooks kHooks[] = {
+    {.name = "rt_sigreturn", .layout = SigreturnLayout},
     {.name = "rt_sigtimedwait", .ret = SigtimedwaitRet},
 };
 

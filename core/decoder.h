@@ -55,6 +55,7 @@ struct SyscallCall {
   int nr = -1;               // number in `abi` (x32: with bit 30 set)
   uint64_t args[6] = {};
   int64_t ret = 0;           // valid at exit
+  uint64_t sp = 0;           // stack pointer at entry (0: unknown), for rt_sigreturn
 };
 
 // The decoded text of one syscall, filled by Entry() and completed by Exit().

@@ -371,9 +371,11 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o) {
     }
     if (negated) plan.needs_expansion = true;
     // Drop duplicate condition sets of one action.
+    size_t first = plan.emitted.size();
     for (auto& e : out) {
       bool dup = false;
-      for (const auto& x : plan.emitted) {
+      for (size_t xi = first; xi < plan.emitted.size(); ++xi) {
+        const auto& x = plan.emitted[xi];
         if (x.syscall != e.syscall || x.action != e.action || x.cmps.size() != e.cmps.size()) continue;
         bool same = true;
         for (size_t i = 0; i < e.cmps.size(); ++i) {
@@ -450,6 +452,19 @@ core::Result<Program> Compile(const config::Policy& policy, const CompileOptions
   Program prog;
   prog.bpf.resize(size / sizeof(sock_filter));
   if (pread(fd.get(), prog.bpf.data(), size, 0) != size) return core::ErrnoError(errno, "reading the BPF program");
+  // libseccomp 2.5.4 counts instructions in 16 bits: past 65535 it writes a truncated program.
+  // A truncated program has jumps past its end or does not end with a return.
+  bool truncated = prog.bpf.empty() || BPF_CLASS(prog.bpf.back().code) != BPF_RET;
+  for (size_t i = 0; i < prog.bpf.size() && !truncated; ++i) {
+    const sock_filter& f = prog.bpf[i];
+    if (BPF_CLASS(f.code) != BPF_JMP) continue;
+    size_t far = BPF_OP(f.code) == BPF_JA ? f.k : std::max(f.jt, f.jf);
+    if (i + 1 + far >= prog.bpf.size()) truncated = true;
+  }
+  if (truncated)
+    return core::Error("policy " + policy.source + " is too large: its filter has more than 65535 BPF " +
+                       "instructions and the kernel accepts at most " + std::to_string(kMaxInstructions) +
+                       "; merge rules, drop argument conditions, or split it (nothing was loaded)");
   if (prog.bpf.size() > kMaxInstructions)
     return core::Error("policy " + policy.source + " is too large: its filter has " +
                        std::to_string(prog.bpf.size()) + " BPF instructions and the kernel accepts at most " +

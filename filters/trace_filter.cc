@@ -42,10 +42,13 @@ core::Result<std::vector<sock_filter>> CompileTraceFilter(
     for (const auto& name : names) add(name, SCMP_ACT_TRACE(0));
     for (const auto& name : always)
       if (!names.count(name)) add(name, SCMP_ACT_TRACE(kTraceHidden));
+    // Numbers are x86_64 numbers: traced by name, so the other ABIs' same call stops too.
     for (int nr : selection.numbers) {
-      int rc = seccomp_rule_add_exact(ctx.get(), SCMP_ACT_TRACE(0), nr, 0);
-      if (rc != 0 && rc != -EEXIST)
-        return core::Error("cannot trace syscall number " + std::to_string(nr));
+      char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
+      if (!name) return core::Error("no x86_64 syscall has number " + std::to_string(nr));
+      std::string n(name);
+      free(name);
+      if (!names.count(n)) add(n, SCMP_ACT_TRACE(0));
     }
   }
   // libseccomp 2.5 exports only to an fd.

@@ -108,7 +108,7 @@ std::string NormalizeLexically(std::string_view path) {
     out += '/';
     out += name;
   }
-  if (out.empty()) out = "/";
+  if (out.empty()) out.push_back('/');
   return out;
 }
 

@@ -33,8 +33,8 @@ core::Abi AbiOf(uint32_t arch, int nr) {
 
 }  // namespace
 
-NotifyMonitor::NotifyMonitor(Decider& decider, Reporter& reporter)
-    : decider_(decider), reporter_(reporter) {}
+NotifyMonitor::NotifyMonitor(Decider& decider, Reporter& reporter, PtraceMonitor* lifecycle)
+    : decider_(decider), reporter_(reporter), lifecycle_(lifecycle) {}
 
 void NotifyMonitor::Serve(int listener) {
   // The kernel may grow these structs: allocate the sizes it reports.
@@ -116,7 +116,13 @@ core::Result<int> NotifyMonitor::Run(core::UniqueFd listener, pid_t main_pid) {
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
-      if (pid == main_pid) {
+      if (lifecycle_) {
+        lifecycle_->Dispatch(pid, status);
+        if (lifecycle_->main_done()) {
+          main_status = lifecycle_->main_status();
+          main_done = true;
+        }
+      } else if (pid == main_pid && !WIFSTOPPED(status)) {
         main_status = status;
         main_done = true;
       }

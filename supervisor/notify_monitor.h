@@ -13,13 +13,16 @@
 #include "core/fd.h"
 #include "core/status.h"
 #include "supervisor/decider.h"
+#include "supervisor/ptrace_monitor.h"
 
 namespace pwnbox::supervisor {
 
 class NotifyMonitor {
  public:
-  // Non-owning references; all outlive the monitor.
-  NotifyMonitor(Decider& decider, Reporter& reporter);
+  // Non-owning references; all outlive the monitor. `lifecycle`, when given, traces every task
+  // of the target only for PTRACE_O_EXITKILL and fork following; the wait statuses the loop
+  // reaps are handed to it.
+  NotifyMonitor(Decider& decider, Reporter& reporter, PtraceMonitor* lifecycle = nullptr);
 
   // Serves notifications from `listener` until `main_pid` exits; returns its wait status.
   // Preconditions: SIGCHLD is blocked in the calling thread (the monitor reads it from a
@@ -34,6 +37,7 @@ class NotifyMonitor {
 
   Decider& decider_;
   Reporter& reporter_;
+  PtraceMonitor* lifecycle_;
   bool sync_wake_up_ = false;
 };
 

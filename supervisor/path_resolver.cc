@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 
 #include "core/fd.h"
 

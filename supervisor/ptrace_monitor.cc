@@ -148,8 +148,7 @@ void PtraceMonitor::Resume(Task& task, int sig) {
 }
 
 core::Result<int> PtraceMonitor::RunSpawned(pid_t pid) {
-  main_pid_ = pid;
-  AddTask(pid, pid);
+  Adopt(pid);
   return Loop(pid);
 }
 
@@ -212,11 +211,7 @@ core::Result<int> PtraceMonitor::Loop(pid_t main_pid) {
       if (errno == ECHILD) break;
       return core::ErrnoError(errno, "waitpid");
     }
-    if (WIFEXITED(status) || WIFSIGNALED(status)) {
-      HandleGone(tid, status);
-      continue;
-    }
-    if (detaching) {
+    if (detaching && WIFSTOPPED(status)) {
       // Detach at whatever stop the task is in; a pending signal is passed on, not lost.
       auto it = tasks_.find(tid);
       int sig = 0;
@@ -230,10 +225,20 @@ core::Result<int> PtraceMonitor::Loop(pid_t main_pid) {
       }
       continue;
     }
-    HandleStop(tid, status);
+    Dispatch(tid, status);
   }
   (void)main_pid;
   return main_done_ ? main_status_ : 0;
+}
+
+void PtraceMonitor::Adopt(pid_t pid) {
+  main_pid_ = pid;
+  AddTask(pid, pid);
+}
+
+void PtraceMonitor::Dispatch(pid_t tid, int status) {
+  if (WIFEXITED(status) || WIFSIGNALED(status)) HandleGone(tid, status);
+  else if (WIFSTOPPED(status)) HandleStop(tid, status);
 }
 
 void PtraceMonitor::HandleGone(pid_t tid, int status) {
@@ -350,6 +355,7 @@ void PtraceMonitor::HandleSyscallStop(Task& task) {
     task.call.nr = static_cast<int>(nr);
     for (int i = 0; i < 6; ++i) task.call.args[i] = args[i];
     task.call.ret = 0;
+    task.call.sp = info.stack_pointer;
     task.trace_data = info.op == PTRACE_SYSCALL_INFO_SECCOMP
                           ? static_cast<uint16_t>(info.seccomp.ret_data) : 0;
     task.in_syscall = true;

@@ -89,6 +89,13 @@ class PtraceMonitor {
   // Returns the wait status when the process ended, or 0 when detached.
   core::Result<int> RunAttached(pid_t pid);
 
+  // For a caller that runs its own loop (the notify backend): takes the seized child `pid` as
+  // the main task, then hands every waitpid(-1, ..., __WALL) result to Dispatch().
+  void Adopt(pid_t pid);
+  void Dispatch(pid_t tid, int status);
+  bool main_done() const { return main_done_; }
+  int main_status() const { return main_status_; }
+
   // Async-signal-safe: asks RunAttached to detach from everything and return.
   void RequestDetach() { detach_requested_.store(true, std::memory_order_relaxed); }
   size_t task_count() const { return tasks_.size(); }

@@ -76,6 +76,16 @@ class PolicyTracer final : public PtraceObserver {
   std::unordered_map<pid_t, Verdict> verdicts_;
 };
 
+// Traces every task only so that they all die with pwnbox (PTRACE_O_EXITKILL), whatever kills
+// it: PDEATHSIG covers only the first process, and is not inherited by its children.
+class LifecycleObserver final : public PtraceObserver {
+ public:
+  void OnEntry(Task&) override {}
+  void OnExit(Task&) override {}
+  void OnSignal(Task&, const siginfo_t&) override {}
+  void OnTaskExit(Task&, int) override {}
+};
+
 // SIGKILLs every descendant left (daemons the target started): the sandbox ends with its
 // main process, as a container does. Orphans were re-parented to us (we are a subreaper).
 void KillLeftovers() {
@@ -133,37 +143,41 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
     g_target = launched.pid;
     PWNBOX_ASSIGN_OR_RETURN(result.wait_status, monitor.RunSpawned(launched.pid));
     result.exec_errno = ExecErrno(launched);
-  } else if (program.uses_notify) {
-    // SIGCHLD is read from a signalfd by the monitor.
-    sigset_t chld, old;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, &old);
-    auto launched = Launch(spec);
-    if (!launched.ok()) {
-      sigprocmask(SIG_SETMASK, &old, nullptr);
-      return launched.error();
-    }
-    result.path = launched->path;
-    g_target = launched->pid;
-    NotifyMonitor monitor(decider, reporter);
-    auto st = monitor.Run(std::move(launched->listener), launched->pid);
-    sigprocmask(SIG_SETMASK, &old, nullptr);
-    if (!st.ok()) return st.error();
-    result.wait_status = *st;
-    result.exec_errno = ExecErrno(*launched);
   } else {
-    PWNBOX_ASSIGN_OR_RETURN(Launched launched, Launch(spec));
-    result.path = launched.path;
-    g_target = launched.pid;
-    int status = 0;
-    while (true) {
-      pid_t w = waitpid(launched.pid, &status, 0);
-      if (w == launched.pid) break;
-      if (w < 0 && errno != EINTR) return core::ErrnoError(errno, "waitpid");
+    // In-kernel policy, or USER_NOTIF escalations: tasks are traced only for their lifecycle.
+    LifecycleObserver lifecycle;
+    PtraceOptions popts;
+    popts.pin = false;
+    PtraceMonitor monitor(lifecycle, popts);
+    spec.ptrace = true;
+    spec.ptrace_options = monitor.SeizeOptions();
+    if (!program.uses_notify) {
+      PWNBOX_ASSIGN_OR_RETURN(Launched launched, Launch(spec));
+      result.path = launched.path;
+      g_target = launched.pid;
+      PWNBOX_ASSIGN_OR_RETURN(result.wait_status, monitor.RunSpawned(launched.pid));
+      result.exec_errno = ExecErrno(launched);
+    } else {
+      // SIGCHLD is read from a signalfd by the notify loop.
+      sigset_t chld, old;
+      sigemptyset(&chld);
+      sigaddset(&chld, SIGCHLD);
+      sigprocmask(SIG_BLOCK, &chld, &old);
+      auto launched = Launch(spec);
+      if (!launched.ok()) {
+        sigprocmask(SIG_SETMASK, &old, nullptr);
+        return launched.error();
+      }
+      result.path = launched->path;
+      g_target = launched->pid;
+      monitor.Adopt(launched->pid);
+      NotifyMonitor notify(decider, reporter, &monitor);
+      auto st = notify.Run(std::move(launched->listener), launched->pid);
+      sigprocmask(SIG_SETMASK, &old, nullptr);
+      if (!st.ok()) return st.error();
+      result.wait_status = *st;
+      result.exec_errno = ExecErrno(*launched);
     }
-    result.wait_status = status;
-    result.exec_errno = ExecErrno(launched);
   }
   g_target = 0;
   KillLeftovers();

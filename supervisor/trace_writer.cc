@@ -14,6 +14,7 @@ namespace pwnbox::supervisor {
 namespace {
 
 constexpr size_t kFlushAt = 1 << 16;
+constexpr int64_t kFlushEveryNs = 100'000'000;
 
 void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
@@ -83,13 +84,24 @@ void TraceWriter::Flush() {
 }
 
 void TraceWriter::Emit() {
-  if (options_.flush_each_line ? !out_.empty() : out_.size() >= kFlushAt) Flush();
+  if (options_.flush_each_line) {
+    if (!out_.empty()) Flush();
+    return;
+  }
+  // A file gets large writes, but never lags more than kFlushEveryNs behind the target: a
+  // `tail -f` follows it, and a SIGKILLed pwnbox loses at most that much.
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  if (out_.size() >= kFlushAt || NanosBetween(last_flush_, now) >= kFlushEveryNs) {
+    Flush();
+    last_flush_ = now;
+  }
 }
 
 size_t TraceWriter::Prefix(pid_t pid, const timespec& when, int nr) {
   const size_t start = out_.size();
   char buf[64];
-  if (task_count_() > 1) {
+  if (!options_.only_main && task_count_() > 1) {
     snprintf(buf, sizeof buf, "[pid %5d] ", pid);
     out_ += buf;
   }
@@ -121,6 +133,7 @@ void TraceWriter::CloseOpenLine() {
 }
 
 void TraceWriter::OnEntry(Task& task) {
+  if (options_.only_main && task.tid != main_) return;
   Pending& p = PendingOf(task);
   core::ProcessMemory mem(task.tid);
   decoder_.Entry(task.call, mem, &p.decoded);
@@ -133,6 +146,7 @@ void TraceWriter::OnEntry(Task& task) {
 }
 
 void TraceWriter::OnExit(Task& task) {
+  if (options_.only_main && task.tid != main_) return;
   Pending& p = PendingOf(task);
   core::ProcessMemory mem(task.tid);
   decoder_.Exit(task.call, mem, &p.decoded);
@@ -147,28 +161,7 @@ void TraceWriter::OnExit(Task& task) {
   }
   if (!options_.trace) return;
   if (options_.json) {
-    JsonCommon("syscall", task.tid, task.entry_time);
-    out_ += ",\"syscall\":";
-    AppendJsonString(out_, p.decoded.name);
-    char buf[64];
-    snprintf(buf, sizeof buf, ",\"nr\":%d,\"args\":[", task.call.nr);
-    out_ += buf;
-    for (size_t i = 0; i < p.decoded.args.size(); ++i) {
-      if (i) out_ += ',';
-      AppendJsonString(out_, p.decoded.args[i]);
-    }
-    out_ += "],\"raw_args\":[";
-    for (int i = 0; i < 6; ++i) {
-      snprintf(buf, sizeof buf, i ? ",%" PRIu64 : "%" PRIu64, task.call.args[i]);
-      out_ += buf;
-    }
-    snprintf(buf, sizeof buf, "],\"ret\":%" PRId64 ",\"error\":", task.call.ret);
-    out_ += buf;
-    if (p.decoded.error.empty()) out_ += "null";
-    else AppendJsonString(out_, p.decoded.error);
-    snprintf(buf, sizeof buf, ",\"time\":%.6f,\"dur_us\":%.1f}\n", Seconds(task.entry_time),
-             ns / 1000.0);
-    out_ += buf;
+    JsonSyscall(task, p.decoded, ns, true);
     Emit();
     return;
   }
@@ -186,8 +179,9 @@ void TraceWriter::FinishLine(Task& task, const core::DecodedCall& d, const times
   if (open_line_ == task.tid) {
     // Continue the line opened at entry: the rest of the arguments and the result, padded as
     // strace pads (its column counts the prefix too).
-    std::string line = d.Line(open_prefix_);
-    out_.append(line, d.EntryText().size(), std::string::npos);
+    const std::string line = d.Line(open_prefix_);
+    const size_t done = std::min(d.EntryText().size(), line.size());
+    out_ += std::string_view(line).substr(done);
   } else {
     CloseOpenLine();
     size_t col = Prefix(task.tid, now, task.call.nr);
@@ -198,6 +192,38 @@ void TraceWriter::FinishLine(Task& task, const core::DecodedCall& d, const times
     out_ += d.ResumedText(col);
   }
   open_line_ = 0;
+}
+
+void TraceWriter::JsonSyscall(const Task& task, const core::DecodedCall& d, int64_t ns,
+                              bool returned) {
+  JsonCommon("syscall", task.tid, task.entry_time);
+  out_ += ",\"syscall\":";
+  AppendJsonString(out_, d.name);
+  char buf[64];
+  snprintf(buf, sizeof buf, ",\"nr\":%d,\"args\":[", task.call.nr);
+  out_ += buf;
+  for (size_t i = 0; i < d.args.size(); ++i) {
+    if (i) out_ += ',';
+    AppendJsonString(out_, d.args[i]);
+  }
+  out_ += "],\"raw_args\":[";
+  for (int i = 0; i < 6; ++i) {
+    snprintf(buf, sizeof buf, i ? ",%" PRIu64 : "%" PRIu64, task.call.args[i]);
+    out_ += buf;
+  }
+  // As in the text: a failed call returns -1 and names its errno.
+  if (!returned) out_ += "],\"ret\":null";
+  else {
+    snprintf(buf, sizeof buf, "],\"ret\":%" PRId64, d.error.empty() ? task.call.ret : -1);
+    out_ += buf;
+  }
+  out_ += ",\"error\":";
+  if (d.error.empty()) out_ += "null";
+  else AppendJsonString(out_, d.error);
+  // dur_us of a call that never returned (exit_group) runs until the task was gone.
+  snprintf(buf, sizeof buf, ",\"time\":%.6f,\"dur_us\":%.1f}\n", Seconds(task.entry_time),
+           ns / 1000.0);
+  out_ += buf;
 }
 
 void TraceWriter::JsonCommon(const char* kind, pid_t pid, const timespec& when) {
@@ -216,6 +242,7 @@ void TraceWriter::JsonCommon(const char* kind, pid_t pid, const timespec& when) 
 }
 
 void TraceWriter::OnSignal(Task& task, const siginfo_t& si) {
+  if (options_.only_main && task.tid != main_) return;
   if (!options_.trace) return;
   timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
@@ -241,6 +268,7 @@ void TraceWriter::OnSignal(Task& task, const siginfo_t& si) {
 }
 
 void TraceWriter::OnExec(Task& task, pid_t old_tid) {
+  if (options_.only_main && task.tid != main_) return;
   if (!options_.trace || !options_.json) return;
   timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
@@ -252,10 +280,13 @@ void TraceWriter::OnExec(Task& task, pid_t old_tid) {
 }
 
 void TraceWriter::OnTaskExit(Task& task, int status) {
+  if (options_.only_main && task.tid != main_) return;
   if (!options_.trace) return;
   timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   Pending* p = static_cast<Pending*>(task.user);
+  if (task.in_syscall && p && options_.json)
+    JsonSyscall(task, p->decoded, NanosBetween(task.entry_time, now), false);
   if (task.in_syscall && p && !options_.json) {
     // exit/exit_group (or a call cut short by the task's death): strace prints "= ?".
     p->decoded.ret = "?";

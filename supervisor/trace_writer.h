@@ -22,6 +22,7 @@ struct TraceWriterOptions {
   bool durations = false;  // -T
   bool numbers = false;    // -n
   bool flush_each_line = true;  // interactive output (stderr); false for -o FILE
+  bool only_main = false;  // --no-follow: print only the first task's events
   core::DecodeOptions decode;
 };
 
@@ -38,6 +39,9 @@ class TraceWriter final : public PtraceObserver {
   void OnTaskExit(Task& task, int status) override;
   void OnExec(Task& task, pid_t old_tid) override;
   void OnForget(Task& task) override;
+
+  // The first task (the one --no-follow prints).
+  void set_main(pid_t pid) { main_ = pid; }
 
   // Prints the summary table (if asked) and flushes. Call once, at the end.
   void Finish();
@@ -57,6 +61,8 @@ class TraceWriter final : public PtraceObserver {
   void FinishLine(Task& task, const core::DecodedCall& d, const timespec& now);
   void CloseOpenLine();
   void Emit();
+  // One syscall as a JSON line; `returned` is false for a call the task never returned from.
+  void JsonSyscall(const Task& task, const core::DecodedCall& d, int64_t ns, bool returned);
   void JsonCommon(const char* kind, pid_t pid, const timespec& when);
   void PrintSummary();
 
@@ -68,6 +74,8 @@ class TraceWriter final : public PtraceObserver {
   pid_t open_line_ = 0;  // the task whose "name(args" is printed without its end
   size_t open_prefix_ = 0;  // length of that line's prefix
   uint64_t seq_ = 0;
+  pid_t main_ = 0;
+  timespec last_flush_{};
   std::map<std::string, Stats> stats_;
 };
 

@@ -25,6 +25,7 @@
 #include <sys/sem.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/statfs.h>
 #include <sys/times.h>
 #include <sys/timerfd.h>
@@ -617,6 +618,26 @@ TEST(Calls, FcntlIoctlFutexGetrandom) {
   EXPECT_EQ(Line(Call("ioctl", {3, _IOC(_IOC_READ, 0x99, 0x1, 8), kA}, -ENOTTY), mem),
             "ioctl(3, _IOC(_IOC_READ, 0x99, 0x1, 0x8), 0x10000) = -1 ENOTTY (Inappropriate "
             "ioctl for device)");
+  EXPECT_EQ(Line(Call("ioctl", {3, 0x1234, 0}, -ENOTTY), mem),
+            "ioctl(3, _IOC(_IOC_NONE, 0x12, 0x34, 0), 0) = -1 ENOTTY (Inappropriate ioctl for "
+            "device)");
+  EXPECT_EQ(Line(Call("ioctl", {3, TCGETS, 0}, -ENOTTY), mem),
+            "ioctl(3, TCGETS, NULL)                  = -1 ENOTTY (Inappropriate ioctl for device)");
+  struct {
+    uint32_t iflag, oflag, cflag, lflag;
+    uint8_t line, cc[19];
+  } tios = {ICRNL | IXON, OPOST | ONLCR, B38400 | CS8 | CREAD,
+            ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL | ECHOKE, 0, {}};
+  mem.PutObj(kC, tios);
+  EXPECT_EQ(Line(Call("ioctl", {0, TCGETS, kC}, 0), mem),
+            "ioctl(0, TCGETS, {c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR, "
+            "c_cflag=B38400|CS8|CREAD, c_lflag=ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE, "
+            "...}) = 0");
+  tios.iflag = 0;
+  mem.PutObj(kC, tios);
+  EXPECT_EQ(Line(Call("ioctl", {0, TCSETSW, kC}, 0), mem).substr(0, 50),
+            "ioctl(0, SNDCTL_TMR_STOP or TCSETSW, {c_iflag=, c_");
+  EXPECT_EQ(Line(Call("ioctl", {3, FIOCLEX}, 0), mem), "ioctl(3, FIOCLEX)                       = 0");
   EXPECT_EQ(Line(Call("futex", {0x7fed20b1ea4c, FUTEX_WAKE_PRIVATE, 2147483647}, 0), mem),
             "futex(0x7fed20b1ea4c, FUTEX_WAKE_PRIVATE, 2147483647) = 0");
   mem.Put(kB, "\x79\x65\xd6\x56");
@@ -699,7 +720,7 @@ TEST(Structs, RemainingDecoders) {
   mem.PutObj(kC, sx);
   EXPECT_EQ(Line(Call("statx", {static_cast<uint64_t>(AT_FDCWD), kB, 0, STATX_BASIC_STATS, kC},
                       0), mem),
-            "statx(AT_FDCWD, \"/\", 0, STATX_BASIC_STATS, {stx_mask=STATX_BASIC_STATS, "
+            "statx(AT_FDCWD, \"/\", AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS, {stx_mask=STATX_BASIC_STATS, "
             "stx_attributes=STATX_ATTR_MOUNT_ROOT, stx_mode=S_IFDIR|0755, stx_size=4096, ...}) = 0");
   // getrusage, times, sched_getparam, sched_getattr
   struct rusage ru{};
@@ -766,6 +787,29 @@ TEST(Structs, RemainingDecoders) {
   EXPECT_EQ(Line(Call("capget", {kC, kD}, 0), mem),
             "capget({version=_LINUX_CAPABILITY_VERSION_3, pid=0}, {effective=1<<CAP_CHOWN|"
             "1<<CAP_KILL, permitted=1<<CAP_CHOWN, inheritable=0}) = 0");
+}
+
+TEST(Structs, SysinfoAndGetdents) {
+  FakeMemory mem;
+  struct sysinfo si{};
+  si.uptime = 1403;
+  si.loads[0] = 197696;
+  si.totalram = 1024;
+  si.procs = 125;
+  si.mem_unit = 1;
+  mem.PutObj(kA, si);
+  EXPECT_EQ(Line(Call("sysinfo", {kA}, 0), mem),
+            "sysinfo({uptime=1403, loads=[197696, 0, 0], totalram=1024, freeram=0, sharedram=0, "
+            "bufferram=0, totalswap=0, freeswap=0, procs=125, totalhigh=0, freehigh=0, "
+            "mem_unit=1}) = 0");
+  std::string recs(48, '\0');
+  recs[16] = 24;
+  recs[24 + 16] = 24;
+  mem.Put(kB, recs);
+  EXPECT_EQ(Line(Call("getdents", {3, kB, 4096}, 48), mem),
+            "getdents(3, 0x20000 /* 2 entries */, 4096) = 48");
+  EXPECT_EQ(Line(Call("getdents64", {3, kB, 4096}, 0), mem),
+            "getdents64(3, 0x20000 /* 0 entries */, 4096) = 0");
 }
 
 TEST(Structs, IpcAndMiscDecoders) {

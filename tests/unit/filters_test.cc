@@ -302,10 +302,13 @@ action = "errno:EACCES"
 }
 
 TEST(Compile, TooLargeIsAnError) {
+  // 14 syscalls with 50 two-argument rules each: under the per-syscall limit, over 4096 in all.
   std::string toml = "default = \"allow\"\n";
-  for (int i = 0; i < 5000; ++i)
-    toml += "[[rule]]\nsyscalls = [\"read\"]\nargs = [\"arg0 == " + std::to_string(i) +
-            "\"]\naction = \"errno:" + std::to_string(1 + i % 2) + "\"\n";
+  for (int nr = 0; nr < 14; ++nr)
+    for (int i = 0; i < 50; ++i)
+      toml += "[[rule]]\nsyscalls = [" + std::to_string(nr) + "]\nargs = [\"arg0 == " +
+              std::to_string(nr * 1000 + i) + "\", \"arg1 == " + std::to_string(i) +
+              "\"]\naction = \"errno:" + std::to_string(1 + i % 2) + "\"\n";
   config::Policy p = MustLoad(toml);
   auto prog = Compile(p);
   ASSERT_FALSE(prog.ok());

@@ -196,6 +196,13 @@ TEST_F(PathResolverTest, DanglingSymlinks) {
   EXPECT_TRUE(r->final_is_symlink);
   EXPECT_EQ(r->path, P("dangle"));
   EXPECT_EQ(Errno(Self(P("dangle2"))), ENOENT);
+  // Outside procfs, a link text that looks like an object is an ordinary relative name.
+  Symlink("pipe:[1]", "fakepipe");
+  r = Self(P("fakepipe"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->exists);
+  EXPECT_FALSE(r->detached);
+  EXPECT_EQ(r->path, P("pipe:[1]"));
   // A trailing slash follows the final link even when the call does not.
   r = Self(P("a/link/"), /*follow=*/false);
   ASSERT_TRUE(r.ok());
@@ -349,6 +356,14 @@ TEST_F(PathResolverTest, RelativeToTargetDirfd) {
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->final_is_symlink);
   EXPECT_EQ(r->path, "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(kFileFd));
+  // /dev/fd -> /proc/self/fd, when the system has it.
+  char devfd[64];
+  ssize_t n = readlink("/dev/fd", devfd, sizeof devfd);
+  if (n > 0 && std::string_view(devfd, n) == "/proc/self/fd") {
+    r = ResolveTargetPath(pid, AT_FDCWD, "/dev/fd/" + std::to_string(kFileFd), true);
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->path, P("a/file"));
+  }
   // The same fd number means nothing in pwnbox's own /proc/self.
   r = ResolveTargetPath(pid, AT_FDCWD, "/proc/self/fd/12345", true);
   ASSERT_TRUE(r.ok());

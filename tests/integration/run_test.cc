@@ -1,0 +1,285 @@
+// `pwnbox run` end to end: every action observed from a real process, under both escalation
+// backends (notify and ptrace), as Sandbox2's policy tests run under both monitors.
+#include <signal.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/integration/harness.h"
+
+namespace pwnbox::testing {
+namespace {
+
+class RunTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  // Writes a policy with options.escalate set to the backend under test.
+  std::string Policy(const std::string& body, const std::string& extra_options = "") {
+    std::string dir = TempDir();
+    std::string path = dir + "/policy.toml";
+    WriteFile(path, "version = 1\ndefault = \"allow\"\n\n[options]\nescalate = \"" + GetParam() +
+                        "\"\n" + extra_options + "\n" + body);
+    return path;
+  }
+};
+
+TEST_P(RunTest, ReturnAnswersEscalatedCalls) {
+  auto policy = Policy(R"(
+[[rule]]
+syscalls = ["getuid", "geteuid"]
+action = "return"
+value = 4242
+)");
+  auto r = Pwnbox({"--policy", policy, "--", Prog("sb_calls"), "getuid", "geteuid", "getppid"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  auto lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 3u) << r.out << r.err;
+  EXPECT_EQ(lines[0], "getuid=4242");
+  EXPECT_EQ(lines[1], "geteuid=4242");
+  EXPECT_EQ(lines[2].rfind("getppid=", 0), 0u);  // not answered by the rule
+  EXPECT_FALSE(Contains(lines[2], "4242"));
+}
+
+TEST_P(RunTest, ErrnoAndArgumentConditions) {
+  auto policy = Policy(R"(
+[[rule]]
+syscalls = ["socket"]
+args = ["domain == AF_UNIX"]
+action = "allow"
+
+[[rule]]
+syscalls = ["socket"]
+action = "errno:EACCES"
+
+[[rule]]
+syscalls = ["dup"]
+action = "errno:13"
+)");
+  auto r = Pwnbox({"--policy", policy, "--", Prog("sb_calls"), "socket-unix", "socket-inet",
+                   "dup-bad", "close-bad"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  auto lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 4u) << r.out << r.err;
+  EXPECT_EQ(lines[0].rfind("socket-unix=", 0), 0u);
+  EXPECT_NE(lines[0], "socket-unix=-1 EACCES");
+  EXPECT_EQ(lines[1], "socket-inet=-1 EACCES");
+  EXPECT_EQ(lines[2], "dup-bad=-1 EACCES");
+  EXPECT_EQ(lines[3], "close-bad=-1 EBADF");  // allowed: the kernel's own answer
+}
+
+TEST_P(RunTest, LogReportsEachMatchingCall) {
+  auto policy = Policy(R"(
+[[rule]]
+syscalls = ["uname"]
+action = "allow"
+log = true
+)");
+  auto r = Pwnbox({"--policy", policy, "--", Prog("sb_calls"), "uname", "uname", "getppid"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("uname=0\nuname=0\ngetppid=", 0), 0u) << r.out;
+  auto reports = Grep(r.err, "uname(");
+  ASSERT_EQ(reports.size(), 2u) << r.err;
+  EXPECT_TRUE(Contains(reports[0], "/* pwnbox: allow, rule 1 at " + policy + ":8:1 */"))
+      << reports[0];
+  if (GetParam() == "ptrace") {
+    // ptrace sees the result: decoded struct and return value.
+    EXPECT_TRUE(Contains(reports[0], "uname({sysname=\"Linux\"")) << reports[0];
+    EXPECT_TRUE(Contains(reports[0], "= 0 /*")) << reports[0];
+  } else {
+    EXPECT_TRUE(Contains(reports[0], "= ? /*")) << reports[0];
+  }
+}
+
+TEST_P(RunTest, LogFileOption) {
+  auto policy = Policy(R"(
+[[rule]]
+syscalls = ["getuid"]
+action = "log"
+)");
+  std::string log = TempDir() + "/reports.log";
+  auto r = Pwnbox({"--policy", policy, "--log", log, "--", Prog("sb_calls"), "getuid"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(Grep(ReadFile(log), "getuid()").size(), 1u) << ReadFile(log);
+}
+
+TEST_P(RunTest, KillEndsTheProcessWithSigsys) {
+  auto policy = Policy(R"(
+[[rule]]
+syscalls = ["personality"]
+action = "kill"
+)");
+  auto r = Pwnbox({"--policy", policy, "--", Prog("sb_calls"), "getppid", "personality", "uname"});
+  EXPECT_EQ(r.status, 159) << r.err;  // 128 + SIGSYS
+  EXPECT_EQ(Lines(r.out).size(), 1u) << r.out;
+}
+
+TEST_P(RunTest, ComplainDeniesNothingAndReportsOncePerRule) {
+  auto policy = Policy(R"(
+[[rule]]
+syscalls = ["dup"]
+action = "errno:EPERM"
+
+[[rule]]
+syscalls = ["personality"]
+action = "kill"
+)");
+  auto r = Pwnbox({"--policy", policy, "--complain", "--", Prog("sb_calls"), "dup-bad",
+                   "dup-bad", "personality", "uname"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "dup-bad=-1 EBADF\ndup-bad=-1 EBADF\npersonality=0\nuname=0\n");
+  EXPECT_EQ(Grep(r.err, "dup(").size(), 1u) << r.err;
+  EXPECT_EQ(Grep(r.err, "--complain, would be errno:EPERM, rule 1").size(), 1u) << r.err;
+  EXPECT_EQ(Grep(r.err, "--complain, would be kill, rule 2").size(), 1u) << r.err;
+}
+
+TEST_P(RunTest, ComplainReportsTheDefaultAction) {
+  std::string dir = TempDir();
+  std::string path = dir + "/p.toml";
+  WriteFile(path, "version = 1\ndefault = \"errno:EPERM\"\n[options]\nescalate = \"" +
+                      GetParam() + "\"\n[[rule]]\nsyscalls = [\"@default\"]\naction = \"allow\"\n");
+  // Everything not in @default would be denied; python needs more than that.
+  auto r = Pwnbox({"--policy", path, "--complain", "--", "python3", "-c", "print(6*7)"});
+  if (Contains(r.err, "unknown group")) GTEST_SKIP() << "no @default group";
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "42\n");
+  EXPECT_TRUE(Contains(r.err, "the default action */")) << r.err;
+}
+
+TEST_P(RunTest, ManyThreadsAllGetTheirAnswers) {
+  auto policy = Policy(R"(
+[[rule]]
+syscalls = ["getuid"]
+action = "return"
+value = 777
+)");
+  auto r = Pwnbox({"--policy", policy, "--", Prog("sb_threads"), "2000", "777"});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "wrong=0 total=16000\n");
+}
+
+TEST_P(RunTest, PolicyDenyingSendmsgStillStarts) {
+  // The listener reaches pwnbox with sendmsg after the filter is installed: the launcher's
+  // exception must hold, and must not leak to the target.
+  auto policy = Policy(R"(
+[[rule]]
+syscalls = ["sendmsg", "seccomp"]
+action = "errno:EPERM"
+
+[[rule]]
+syscalls = ["getuid"]
+action = "return"
+value = 5
+)");
+  auto r = Pwnbox({"--policy", policy, "--", Prog("sb_calls"), "getuid", "sendmsg-bad"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "getuid=5\nsendmsg-bad=-1 EPERM\n") << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RunTest, ::testing::Values("notify", "ptrace"));
+
+TEST(Run, DefaultProfileRunsRealTools) {
+  auto r = Pwnbox({"--", "sh", "-c", "ls / >/dev/null && echo ok | cat"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "ok\n");
+  r = Pwnbox({"--policy", SourcePath("policies/default.toml"), "--", "python3", "-c",
+              "import json; print(json.dumps([1]))"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "[1]\n");
+}
+
+TEST(Run, DefaultProfileDeniesTheDangerousSet) {
+  auto r = Pwnbox({"run", "--", Prog("sb_calls"), "mkdir", "uname"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  r = Pwnbox({"--", "unshare", "-U", "true"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_TRUE(Contains(r.err, "Operation not permitted")) << r.err;
+}
+
+TEST(Run, ExitStatusIsTheTargets) {
+  EXPECT_EQ(Pwnbox({"--", "sh", "-c", "exit 7"}).status, 7);
+  EXPECT_EQ(Pwnbox({"--", "sh", "-c", "kill -TERM $$"}).status, 128 + SIGTERM);
+}
+
+TEST(Run, OtherAbisAreKilledUnlessListed) {
+  auto r = Pwnbox({"--", Prog("sb_calls"), "getppid", "int80-getpid"});
+  EXPECT_EQ(r.status, 159) << r.out << r.err;
+  r = Pwnbox({"--", Prog("sb_calls"), "x32-getpid"});
+  EXPECT_EQ(r.status, 159) << r.out << r.err;
+  std::string path = TempDir() + "/i386.toml";
+  WriteFile(path, "version = 1\ndefault = \"allow\"\n[options]\nabi = [\"x86_64\", \"i386\"]\n");
+  r = Pwnbox({"--policy", path, "--", Prog("sb_calls"), "int80-getpid"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("int80-getpid=", 0), 0u);
+  EXPECT_FALSE(Contains(r.out, "-1")) << r.out;
+}
+
+TEST(Run, IoUringDeniedUnlessEnabled) {
+  auto r = Pwnbox({"--", Prog("sb_calls"), "io_uring_setup"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "io_uring_setup=-1 ENOSYS\n");
+  std::string path = TempDir() + "/uring.toml";
+  WriteFile(path, "version = 1\ndefault = \"allow\"\n[options]\nio_uring = true\n");
+  r = Pwnbox({"--policy", path, "--", Prog("sb_calls"), "io_uring_setup"});
+  EXPECT_EQ(r.out, "io_uring_setup=-1 EFAULT\n");  // reached the kernel: bad params pointer
+}
+
+TEST(Run, CommandErrors) {
+  auto r = Pwnbox({"--", "/nonexistent/cmd"});
+  EXPECT_EQ(r.status, 127);
+  EXPECT_EQ(r.err.rfind("pwnbox: ", 0), 0u) << r.err;
+  std::string dir = TempDir();
+  WriteFile(dir + "/noexec", "#!/bin/sh\n");
+  chmod((dir + "/noexec").c_str(), 0644);
+  r = Pwnbox({"--", dir + "/noexec"});
+  EXPECT_EQ(r.status, 126) << r.err;
+  r = Pwnbox({"--policy", dir + "/missing.toml", "--", "true"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(Lines(r.err).size() >= 1, true);
+  EXPECT_EQ(r.err.rfind("pwnbox: ", 0), 0u) << r.err;
+  r = Pwnbox({"run"});
+  EXPECT_EQ(r.status, 125);
+}
+
+TEST(Run, KillingPwnboxLeavesNothingBehind) {
+  std::string pidfile = TempDir() + "/pids";
+  pid_t pw = fork();
+  if (pw == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    std::string bin = PwnboxBin(), prog = Prog("sb_sleep");
+    execl(bin.c_str(), bin.c_str(), "--", prog.c_str(), pidfile.c_str(), nullptr);
+    _exit(127);
+  }
+  std::string pids;
+  for (int i = 0; i < 500 && pids.find('\n') == std::string::npos; ++i) {
+    usleep(10000);
+    pids = ReadFile(pidfile);
+  }
+  ASSERT_NE(pids.find('\n'), std::string::npos) << "the target never started";
+  pid_t parent = 0, child = 0;
+  sscanf(pids.c_str(), "%d %d", &parent, &child);
+  kill(pw, SIGKILL);
+  waitpid(pw, nullptr, 0);
+  // The target and its child die with pwnbox (PTRACE_O_EXITKILL on every task).
+  for (pid_t p : {parent, child}) {
+    bool gone = false;
+    for (int i = 0; i < 200 && !gone; ++i) {
+      // A zombie waiting for its reaper counts as gone: it runs nothing.
+      std::string stat = ReadFile("/proc/" + std::to_string(p) + "/stat");
+      gone = stat.empty() || Contains(stat, ") Z ");
+      if (!gone) usleep(10000);
+    }
+    EXPECT_TRUE(gone) << "process " << p << " of the sandbox survived pwnbox";
+    kill(p, SIGKILL);
+  }
+}
+
+}  // namespace
+}  // namespace pwnbox::testing
