@@ -289,7 +289,7 @@ void TraceWriter::OnTaskExit(Task& task, int status) {
     JsonSyscall(task, p->decoded, NanosBetween(task.entry_time, now), false);
   if (task.in_syscall && p && !options_.json) {
     // exit/exit_group (or a call cut short by the task's death): strace prints "= ?".
-    p->decoded.ret = "?";
+    p->decoded.ret.assign(1, '?');  // (operator= of a literal trips GCC 12 -Wrestrict)
     FinishLine(task, p->decoded, now);
     out_ += '\n';
   }
