@@ -7,7 +7,9 @@
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,7 +18,11 @@
 #include "core/fd.h"
 #include "core/syscalls.h"
 #include "filters/trace_filter.h"
+#include "config/policy.h"
+#include "filters/filters.h"
+#include "supervisor/decider.h"
 #include "supervisor/launcher.h"
+#include "supervisor/policy_tracer.h"
 #include "supervisor/ptrace_monitor.h"
 #include "supervisor/trace_writer.h"
 
@@ -109,6 +115,15 @@ core::Result<filters::TraceSelection> ParseTraceSet(const std::string& expr) {
   return sel;
 }
 
+std::function<bool(core::Abi, int)> Selector(const filters::TraceSelection& selection) {
+  std::set<std::pair<int, int>> wanted;
+  for (const auto& n : selection.names)
+    for (auto abi : {core::Abi::kX86_64, core::Abi::kI386, core::Abi::kX32})
+      if (auto nr = core::SyscallNumber(n, abi)) wanted.insert({static_cast<int>(abi), *nr});
+  for (int nr : selection.numbers) wanted.insert({0, nr});
+  return [wanted](core::Abi abi, int nr) { return wanted.count({static_cast<int>(abi), nr}) > 0; };
+}
+
 std::optional<std::string> FdPath(pid_t pid, int fd) {
   char link[64], target[4096];
   if (fd == AT_FDCWD) snprintf(link, sizeof link, "/proc/%d/cwd", pid);
@@ -162,9 +177,8 @@ int TraceCommand(int argc, char** argv) {
     std::cout << kUsage << desc;
     return 0;
   }
-  if (vm.count("policy"))
-    return Fail("trace --policy is not available yet: trace the program, and run the policy with "
-                "`pwnbox --policy FILE -- CMD`");
+  if (vm.count("policy") && attach_pid)
+    return Fail("--policy needs a command to start: a running process cannot be given a filter");
   if (attach_pid && !split.command.empty())
     return Fail("give either -p PID or a command, not both");
   if (!attach_pid && split.command.empty())
@@ -205,21 +219,40 @@ int TraceCommand(int argc, char** argv) {
   popts.follow = attach_pid ? !vm.count("no-follow") : true;
   wopts.only_main = vm.count("no-follow") > 0;
   popts.pin = getenv("PWNBOX_NO_PIN") == nullptr;  // for measuring what the pin buys
-  if (attach_pid && !selection.all) {
-    std::set<std::pair<int, int>> wanted;
-    for (const auto& n : selection.names)
-      for (auto abi : {core::Abi::kX86_64, core::Abi::kI386, core::Abi::kX32})
-        if (auto nr = core::SyscallNumber(n, abi)) wanted.insert({static_cast<int>(abi), *nr});
-    for (int nr : selection.numbers) wanted.insert({0, nr});
-    popts.selected = [wanted](core::Abi abi, int nr) {
-      return wanted.count({static_cast<int>(abi), nr}) > 0;
-    };
-  }
+  // With a filter of its own (spawn mode) only the selected calls stop, unless a policy's filter
+  // stops others too: then, as when attached, the selection decides what is shown.
+  if (!selection.all && (attach_pid || !policy.empty())) popts.selected = Selector(selection);
   supervisor::PtraceMonitor* monitor_ptr = nullptr;
   supervisor::TraceWriter writer(out_fd, wopts, [&monitor_ptr] {
     return monitor_ptr ? monitor_ptr->task_count() : 1;
   });
-  supervisor::PtraceMonitor monitor(writer, popts);
+
+  // --policy: the policy is enforced through ptrace (its escalations and its denials stop at
+  // the tracer, which carries them out), so that denied calls show in the trace with their
+  // errno as strace shows them.
+  std::optional<config::Policy> policy_obj;
+  std::optional<filters::Program> program;
+  std::optional<supervisor::Decider> decider;
+  std::optional<supervisor::Reporter> reporter;
+  std::optional<supervisor::PolicyTracer> enforcer;
+  if (!policy.empty()) {
+    auto loaded = config::LoadPolicyFile(policy);
+    if (!loaded.ok()) return Fail(loaded.error());
+    if (auto why = supervisor::Decider::Unsupported(*loaded)) return Fail(*why);
+    policy_obj = std::move(*loaded);
+    policy_obj->options.escalate = config::Options::Escalate::kPtrace;
+    filters::CompileOptions copts;
+    copts.complain = true;  // every denial becomes an escalation (see above)
+    auto compiled = filters::Compile(*policy_obj, copts);
+    if (!compiled.ok()) return Fail(compiled.error());
+    program = std::move(*compiled);
+    decider.emplace(*policy_obj, false);
+    reporter.emplace(STDERR_FILENO, *policy_obj);
+    enforcer.emplace(*decider, &*reporter, &writer);
+  }
+  supervisor::PtraceObserver& observer =
+      enforcer ? static_cast<supervisor::PtraceObserver&>(*enforcer) : writer;
+  supervisor::PtraceMonitor monitor(observer, popts);
   monitor_ptr = &monitor;
   g_monitor = &monitor;
   InstallSignalHandlers(OnSignal);
@@ -240,6 +273,7 @@ int TraceCommand(int argc, char** argv) {
   supervisor::LaunchSpec spec;
   spec.argv = split.command;
   spec.trace = &*filter;
+  if (program) spec.policy = &program->bpf;
   spec.ptrace = true;
   spec.ptrace_options = monitor.SeizeOptions();
   spec.pin_cpu = monitor.PrepareSpawn();

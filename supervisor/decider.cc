@@ -15,7 +15,9 @@ void Reporter::Report(pid_t pid, const core::SyscallCall& call, core::TargetMemo
                       const Verdict& verdict, std::optional<int64_t> ret) {
   core::DecodedCall d;
   decoder_.Entry(call, mem, &d);
-  std::string line = "[pid " + std::to_string(pid) + "] ";
+  char prefix[32];
+  snprintf(prefix, sizeof prefix, "[pid %5d] ", pid);
+  std::string line = prefix;
   if (ret) {
     core::SyscallCall done = call;
     done.ret = *ret;

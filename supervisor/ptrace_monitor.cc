@@ -363,17 +363,17 @@ void PtraceMonitor::HandleSyscallStop(Task& task) {
     bool is_get = false;
     const bool affinity = IsAffinity(task.call.abi, task.call.nr, &is_get);
     if (affinity && !is_get) pinner_->Disable(tasks_);
-    task.shown = !attached_ || !options_.selected ||
-                 options_.selected(task.call.abi, task.call.nr);
-    // The filter stops on wait4/waitid and the affinity calls for the pinner's sake even when
-    // they are not selected: filters::kTraceHidden marks those.
-    if (task.trace_data == filters::kTraceHidden) task.shown = false;
+    // Which calls are shown: the selection when there is one (attach mode, or a policy filter
+    // stopping calls the trace did not select); otherwise every stop but those the trace
+    // filter makes only for the monitor's sake (wait4, sched_*affinity).
+    task.shown = options_.selected ? options_.selected(task.call.abi, task.call.nr)
+                                   : task.trace_data != filters::kTraceHidden;
     if (IsWait(task.call.abi, task.call.nr)) {
       task.parked = true;
       pinner_->Update(tasks_);
     }
     task.skip = false;
-    if (task.shown) observer_.OnEntry(task);
+    observer_.OnEntry(task);
     if (task.skip) {
       // orig_rax = -1: the kernel skips the call; its result is set at the exit stop.
       user_regs_struct regs;
@@ -414,7 +414,7 @@ void PtraceMonitor::HandleSyscallStop(Task& task) {
       task.parked = false;
       pinner_->Update(tasks_);
     }
-    if (task.shown) observer_.OnExit(task);
+    observer_.OnExit(task);
     Resume(task, 0);
     return;
   }

@@ -34,7 +34,7 @@ struct Task {
   pid_t tid = 0;
   pid_t tgid = 0;
   bool in_syscall = false;   // between an entry we handled and its exit
-  bool shown = false;        // the current syscall is reported to the observer
+  bool shown = false;        // the current syscall is one the user asked to see
   bool parked = false;       // blocked in wait4/waitid: not runnable
   core::SyscallCall call;    // the current (or last) syscall
   timespec entry_time{};
@@ -49,7 +49,8 @@ struct Task {
 class PtraceObserver {
  public:
   virtual ~PtraceObserver() = default;
-  // A selected syscall entered. The observer may set task.skip / task.skip_ret.
+  // A syscall entered (task.shown: one the user selected). The observer may set task.skip /
+  // task.skip_ret.
   virtual void OnEntry(Task& task) = 0;
   // The syscall returned (task.call.ret is set).
   virtual void OnExit(Task& task) = 0;
@@ -67,7 +68,7 @@ class PtraceObserver {
 struct PtraceOptions {
   bool follow = true;     // trace children and threads
   bool pin = true;        // share one CPU while at most one task is runnable
-  // Attach mode only (no filter): which syscalls are reported.
+  // Which syscalls are shown (Task::shown); null: every stop but the monitor's own.
   std::function<bool(core::Abi, int nr)> selected;
 };
 

@@ -14,67 +14,13 @@
 #include "supervisor/decider.h"
 #include "supervisor/launcher.h"
 #include "supervisor/notify_monitor.h"
+#include "supervisor/policy_tracer.h"
 #include "supervisor/ptrace_monitor.h"
 
 namespace pwnbox::supervisor {
 namespace {
 
 std::atomic<pid_t> g_target{0};
-
-// The ptrace backend: carries out verdicts at PTRACE_EVENT_SECCOMP stops.
-class PolicyTracer final : public PtraceObserver {
- public:
-  PolicyTracer(Decider& decider, Reporter& reporter) : decider_(decider), reporter_(reporter) {}
-
-  void OnEntry(Task& task) override {
-    Verdict v = decider_.Decide(task.call.abi, task.call.nr, task.call.args);
-    verdicts_[task.tid] = v;
-    switch (v.kind) {
-      case Verdict::Kind::kContinue:
-        break;
-      case Verdict::Kind::kFail:
-        task.skip = true;
-        task.skip_ret = -v.value;
-        break;
-      case Verdict::Kind::kReturn:
-        task.skip = true;
-        task.skip_ret = v.value;
-        break;
-      case Verdict::Kind::kTrap:
-        syscall(SYS_tgkill, task.tgid, task.tid, SIGSYS);
-        task.skip = true;
-        task.skip_ret = -ENOSYS;
-        break;
-      case Verdict::Kind::kKillProcess:
-      case Verdict::Kind::kKillThread:
-        kill(task.tgid, SIGKILL);
-        break;
-    }
-  }
-  void OnExit(Task& task) override {
-    auto it = verdicts_.find(task.tid);
-    if (it == verdicts_.end()) return;
-    if (it->second.report) {
-      core::ProcessMemory mem(task.tid);
-      reporter_.Report(task.tid, task.call, mem, it->second, task.call.ret);
-    }
-    verdicts_.erase(it);
-  }
-  void OnSignal(Task&, const siginfo_t&) override {}
-  void OnTaskExit(Task& task, int) override {
-    auto it = verdicts_.find(task.tid);
-    if (it != verdicts_.end() && it->second.report) {
-      core::ProcessMemory mem(task.tid);
-      reporter_.Report(task.tid, task.call, mem, it->second, std::nullopt);
-    }
-    verdicts_.erase(task.tid);
-  }
-
- private:
-  Decider& decider_;
-  Reporter& reporter_;
-  std::unordered_map<pid_t, Verdict> verdicts_;
-};
 
 // Traces every task only so that they all die with pwnbox (PTRACE_O_EXITKILL), whatever kills
 // it: PDEATHSIG covers only the first process, and is not inherited by its children.
@@ -132,7 +78,7 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   spec.policy_listener = program.uses_notify;
 
   if (program.uses_trace) {
-    PolicyTracer tracer(decider, reporter);
+    PolicyTracer tracer(decider, &reporter);
     PtraceOptions popts;
     popts.pin = false;  // the policy filter does not stop on sched_getaffinity: never pin
     PtraceMonitor monitor(tracer, popts);

@@ -133,7 +133,7 @@ void TraceWriter::CloseOpenLine() {
 }
 
 void TraceWriter::OnEntry(Task& task) {
-  if (options_.only_main && task.tid != main_) return;
+  if (!task.shown || (options_.only_main && task.tid != main_)) return;
   Pending& p = PendingOf(task);
   core::ProcessMemory mem(task.tid);
   decoder_.Entry(task.call, mem, &p.decoded);
@@ -146,7 +146,7 @@ void TraceWriter::OnEntry(Task& task) {
 }
 
 void TraceWriter::OnExit(Task& task) {
-  if (options_.only_main && task.tid != main_) return;
+  if (!task.shown || (options_.only_main && task.tid != main_)) return;
   Pending& p = PendingOf(task);
   core::ProcessMemory mem(task.tid);
   decoder_.Exit(task.call, mem, &p.decoded);
@@ -285,9 +285,9 @@ void TraceWriter::OnTaskExit(Task& task, int status) {
   timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   Pending* p = static_cast<Pending*>(task.user);
-  if (task.in_syscall && p && options_.json)
+  if (task.in_syscall && task.shown && p && options_.json)
     JsonSyscall(task, p->decoded, NanosBetween(task.entry_time, now), false);
-  if (task.in_syscall && p && !options_.json) {
+  if (task.in_syscall && task.shown && p && !options_.json) {
     // exit/exit_group (or a call cut short by the task's death): strace prints "= ?".
     p->decoded.ret.assign(1, '?');  // (operator= of a literal trips GCC 12 -Wrestrict)
     FinishLine(task, p->decoded, now);

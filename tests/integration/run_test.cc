@@ -283,3 +283,46 @@ TEST(Run, KillingPwnboxLeavesNothingBehind) {
 
 }  // namespace
 }  // namespace pwnbox::testing
+
+namespace pwnbox::testing {
+namespace {
+
+TEST(TracePolicy, DeniedAndAnsweredCallsShowInTheTrace) {
+  std::string path = TempDir() + "/p.toml";
+  WriteFile(path, R"(version = 1
+default = "allow"
+
+[[rule]]
+syscalls = ["getuid"]
+action = "return"
+value = 4242
+
+[[rule]]
+syscalls = ["dup"]
+action = "errno:EACCES"
+)");
+  auto r = Pwnbox({"trace", "-e", "trace=getuid,dup,getppid", "--policy", path, "--",
+                   Prog("sb_calls"), "getuid", "dup-bad", "getppid"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  auto lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 3u) << r.out;
+  EXPECT_EQ(lines[0], "getuid=4242");
+  EXPECT_EQ(lines[1], "dup-bad=-1 EACCES");
+  EXPECT_EQ(Grep(r.err, "getuid()                                = 4242").size(), 1u) << r.err;
+  EXPECT_EQ(Grep(r.err, "dup(9999)                               = -1 EACCES (Permission denied)")
+                .size(),
+            1u)
+      << r.err;
+  EXPECT_EQ(Grep(r.err, "getppid()").size(), 1u) << r.err;
+  // Calls neither selected nor touched by the policy do not show.
+  EXPECT_EQ(Grep(r.err, "write(").size(), 0u) << r.err;
+}
+
+TEST(TracePolicy, AttachWithPolicyIsRefused) {
+  auto r = Pwnbox({"trace", "--policy", SourcePath("policies/default.toml"), "-p", "1"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+}
+
+}  // namespace
+}  // namespace pwnbox::testing

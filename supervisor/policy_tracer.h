@@ -1,0 +1,42 @@
+// pwnbox::supervisor::PolicyTracer: the ptrace backend of the policy. At each seccomp stop it
+// asks the Decider and carries the verdict out (skip the call with an errno or a value, kill,
+// trap), then reports at the exit stop, where the result is known. It can wrap another
+// observer (the TraceWriter of `pwnbox trace --policy`), which then sees the calls as the
+// policy made them end.
+#pragma once
+
+#include <unordered_map>
+
+#include "supervisor/decider.h"
+#include "supervisor/ptrace_monitor.h"
+
+namespace pwnbox::supervisor {
+
+class PolicyTracer final : public PtraceObserver {
+ public:
+  // Non-owning: all outlive the tracer. `inner` may be null.
+  PolicyTracer(Decider& decider, Reporter* reporter, PtraceObserver* inner = nullptr)
+      : decider_(decider), reporter_(reporter), inner_(inner) {}
+
+  void OnEntry(Task& task) override;
+  void OnExit(Task& task) override;
+  void OnSignal(Task& task, const siginfo_t& si) override {
+    if (inner_) inner_->OnSignal(task, si);
+  }
+  void OnTaskExit(Task& task, int status) override;
+  void OnNewTask(Task& task, pid_t parent) override {
+    if (inner_) inner_->OnNewTask(task, parent);
+  }
+  void OnExec(Task& task, pid_t old_tid) override {
+    if (inner_) inner_->OnExec(task, old_tid);
+  }
+  void OnForget(Task& task) override;
+
+ private:
+  Decider& decider_;
+  Reporter* reporter_;
+  PtraceObserver* inner_;
+  std::unordered_map<pid_t, Verdict> verdicts_;  // per task, between entry and exit
+};
+
+}  // namespace pwnbox::supervisor
