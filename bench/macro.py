@@ -275,8 +275,8 @@ def render(info, args, workloads, modes, summary, notes, markdown):
             if e["skipped"]:
                 rows.append([m, "skipped: " + e["skipped"], "", "", "", "", "", ""])
             elif e["failure"]:
-                rows.append([m, "FAILED: " + e["failure"].splitlines()[0], "", "", "", "", "",
-                             ""])
+                reason = e["failure"].split("; stderr:")[0]
+                rows.append([m, "FAILED: " + reason + " (see below)", "", "", "", "", "", ""])
             elif "median" in e:
                 rows.append([m, fmt_s(e["median"]), fmt_s(e["min"]), fmt_s(e["max"]),
                              fmt_s(e["cpu"]), fmt_ratio(e.get("x_native")),

@@ -1,6 +1,11 @@
 #include "supervisor/decider.h"
 
+#include "supervisor/emulator.h"
+
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include <algorithm>
 #include <cerrno>
@@ -59,14 +64,24 @@ void Reporter::Report(pid_t pid, const core::SyscallCall& call, core::TargetMemo
 }
 
 Decider::Decider(const config::Policy& policy, bool complain)
-    : policy_(policy), complain_(complain) {}
+    : policy_(policy), complain_(complain) {
+  globs_.resize(policy.rules.size());
+  for (size_t i = 0; i < policy.rules.size(); ++i)
+    for (const auto& p : policy.rules[i].paths) globs_[i].emplace_back(p);
+}
 
 std::optional<std::string> Decider::Unsupported(const config::Policy& policy) {
   for (const auto& r : policy.rules) {
     std::string what;
-    if (!r.paths.empty()) what = "`paths`";
-    else if (r.action.kind == config::ActionKind::kRedirect) what = "action redirect";
-    else if (r.action.kind == config::ActionKind::kModify) what = "action modify";
+    if (r.action.kind == config::ActionKind::kRedirect) {
+      for (const auto& name : r.names)
+        if (PathArgsOf(name).empty() ||
+            (policy.options.escalate == config::Options::Escalate::kNotify && !CanEmulate(name)))
+          return r.Location() + ": redirect cannot apply to " + name +
+                 (PathArgsOf(name).empty() ? ", which takes no path"
+                                           : " with escalate = \"notify\"; use \"ptrace\"");
+    }
+    if (r.action.kind == config::ActionKind::kModify) what = "action modify";
     else if (r.action.kind == config::ActionKind::kProxy) what = "action proxy";
     if (!what.empty())
       return r.Location() + ": this rule uses " + what +
@@ -86,6 +101,7 @@ Verdict Decider::FromAction(const config::Action& action, int rule, bool log) {
     case K::kLog: v.kind = Verdict::Kind::kContinue; v.report = true; break;
     case K::kErrno: v.kind = Verdict::Kind::kFail; v.value = action.errno_value; break;
     case K::kReturn: v.kind = Verdict::Kind::kReturn; v.value = action.return_value; break;
+    case K::kRedirect: v.kind = Verdict::Kind::kRedirect; break;
     case K::kKill: v.kind = Verdict::Kind::kKillProcess; break;
     case K::kKillThread: v.kind = Verdict::Kind::kKillThread; break;
     case K::kTrap: v.kind = Verdict::Kind::kTrap; break;
@@ -108,6 +124,96 @@ Verdict Decider::Decide(core::Abi abi, int nr, const uint64_t args[6]) {
     const auto& rule = policy_.rules[static_cast<size_t>(idx)];
     v = FromAction(rule.action, idx, rule.log);
   }
+  return Finish(std::move(v), nr);
+}
+
+core::Result<std::vector<ResolvedPath>> Decider::ResolvePaths(const core::SyscallCall& call,
+                                                              core::TargetMemory& mem) {
+  std::vector<ResolvedPath> out;
+  const std::string_view name = core::SyscallName(call.nr, call.abi);
+  for (const PathArg& arg : PathArgsOf(name)) {
+    const uint64_t addr = call.args[arg.path];
+    int dirfd = arg.dirfd >= 0 ? static_cast<int>(call.args[arg.dirfd]) : AT_FDCWD;
+    ResolveOptions ro;
+    ro.follow_final = FollowsFinal(arg, call.args);
+    ro.empty_path = EmptyPathAllowed(arg, call.args);
+    std::string raw;
+    if (addr == 0 && arg.nullable) {
+      ro.empty_path = true;  // utimensat(fd, NULL, ...): the fd itself
+    } else {
+      // One read of the path, up to PATH_MAX: everything after works on this copy.
+      char buf[4096];
+      ssize_t n = mem.Read(addr, buf, sizeof buf);
+      if (n <= 0) return core::Error("unreadable path", EFAULT);
+      size_t len = strnlen(buf, static_cast<size_t>(n));
+      if (len == static_cast<size_t>(n)) {
+        if (n == sizeof buf) return core::Error("path too long", ENAMETOOLONG);
+        return core::Error("unterminated path", EFAULT);
+      }
+      raw.assign(buf, len);
+    }
+    auto view = ResolveTargetPath(call.pid, dirfd, raw, ro);
+    if (!view.ok()) return view.error();
+    out.push_back({arg, std::move(*view)});
+  }
+  return out;
+}
+
+Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) {
+  std::optional<std::vector<ResolvedPath>> paths;
+  size_t from = 0;
+  int idx;
+  while (true) {
+    idx = filters::FirstMatch(policy_, call.abi, call.nr, call.args, from);
+    if (idx < 0) break;
+    const auto& rule = policy_.rules[static_cast<size_t>(idx)];
+    if (rule.paths.empty()) break;
+    if (!paths) {
+      auto resolved = ResolvePaths(call, mem);
+      if (!resolved.ok()) {
+        // The kernel would fail the call the same way (missing directory, loop, bad pointer).
+        Verdict v;
+        v.kind = Verdict::Kind::kFail;
+        v.value = resolved.error().sys_errno() ? resolved.error().sys_errno() : EINVAL;
+        v.rule = idx;
+        v.path_checked = true;
+        return v;
+      }
+      paths = std::move(*resolved);
+    }
+    bool match = false;
+    for (const auto& p : *paths)
+      for (const auto& g : globs_[static_cast<size_t>(idx)])
+        match = match || (!p.view.detached && g.Matches(p.view.path));
+    if (match) break;
+    from = static_cast<size_t>(idx) + 1;
+  }
+  Verdict v;
+  if (idx == filters::kIoUringGuard) {
+    v = FromAction(config::Action{config::ActionKind::kErrno, config::kIoUringErrno}, -1, false);
+  } else if (idx < 0) {
+    v = FromAction(policy_.default_action, -1, false);
+  } else {
+    const auto& rule = policy_.rules[static_cast<size_t>(idx)];
+    v = FromAction(rule.action, idx, rule.log);
+  }
+  if (!paths && v.kind == Verdict::Kind::kRedirect) {
+    auto resolved = ResolvePaths(call, mem);
+    if (!resolved.ok()) {
+      v.kind = Verdict::Kind::kFail;
+      v.value = resolved.error().sys_errno() ? resolved.error().sys_errno() : EINVAL;
+      return v;
+    }
+    paths = std::move(*resolved);
+  }
+  if (paths) {
+    v.path_checked = true;
+    v.paths = std::move(*paths);
+  }
+  return Finish(std::move(v), call.nr);
+}
+
+Verdict Decider::Finish(Verdict v, int nr) {
   const bool denies = v.kind == Verdict::Kind::kFail || v.kind == Verdict::Kind::kKillProcess ||
                       v.kind == Verdict::Kind::kKillThread || v.kind == Verdict::Kind::kTrap;
   if (complain_ && denies) {

@@ -14,16 +14,32 @@
 #include "config/policy.h"
 #include "core/decoder.h"
 #include "filters/filters.h"
+#include "supervisor/glob.h"
+#include "supervisor/path_args.h"
+#include "supervisor/path_resolver.h"
 
 namespace pwnbox::supervisor {
 
+// One path argument of an escalated call, as the supervisor read and resolved it (once: the
+// emulator acts on this, never on the target's memory again).
+struct ResolvedPath {
+  PathArg arg;
+  PathView view;
+};
+
 struct Verdict {
-  enum class Kind { kContinue, kFail, kReturn, kKillProcess, kKillThread, kTrap };
+  // kRedirect: the call acts on the rule's `to` instead of its path (emulated).
+  enum class Kind { kContinue, kFail, kReturn, kKillProcess, kKillThread, kTrap, kRedirect };
   Kind kind = Kind::kContinue;
   int64_t value = 0;  // kFail: the errno (positive); kReturn: the value returned
   int rule = -1;      // the deciding rule, -1 for the default action
   bool report = false;  // log = true / action log / a complain-mode report
   bool complained = false;  // the report is a --complain "would be denied"
+  // Set when a `paths` rule was considered: the decision rests on `paths`, so letting the
+  // kernel re-read the target's memory (CONTINUE) would not be race-free; the backend
+  // performs the call itself on `paths` instead where it can (see Emulator).
+  bool path_checked = false;
+  std::vector<ResolvedPath> paths;
 };
 
 // Writes reports (log = true, action log, --complain) in the trace format, followed by a
@@ -46,7 +62,13 @@ class Decider {
  public:
   // Non-owning: `policy` and `reporter` outlive the Decider.
   Decider(const config::Policy& policy, bool complain);
+  // Decides by syscall and scalar arguments only (policies without `paths`).
   Verdict Decide(core::Abi abi, int nr, const uint64_t args[6]);
+  // Decides `call` of task `call.pid`, reading and resolving its path arguments through `mem`
+  // when a `paths` rule needs them.
+  Verdict Decide(const core::SyscallCall& call, core::TargetMemory& mem);
+
+  const config::Policy& policy() const { return policy_; }
 
   // Rules the supervisor cannot carry out in this build (paths, redirect, modify, proxy):
   // the first one's location and why, or nullopt.
@@ -54,10 +76,16 @@ class Decider {
 
  private:
   Verdict FromAction(const config::Action& action, int rule, bool log);
+  Verdict Finish(Verdict v, int nr);
+  // Reads and resolves every path argument of `call`; an error is the errno the kernel would
+  // have failed the call with.
+  core::Result<std::vector<ResolvedPath>> ResolvePaths(const core::SyscallCall& call,
+                                                       core::TargetMemory& mem);
 
   const config::Policy& policy_;
   bool complain_;
   std::set<std::pair<int, int>> complained_;  // (nr, rule) already reported
+  std::vector<std::vector<Glob>> globs_;         // per rule, compiled `paths`
 };
 
 }  // namespace pwnbox::supervisor

@@ -1,5 +1,7 @@
 #include "supervisor/notify_monitor.h"
 
+#include "supervisor/emulator.h"
+
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -58,41 +60,67 @@ void NotifyMonitor::Serve(int listener) {
   call.nr = req->data.nr;
   call.abi = AbiOf(req->data.arch, req->data.nr);
   for (int i = 0; i < 6; ++i) call.args[i] = req->data.args[i];
-  Verdict v = decider_.Decide(call.abi, call.nr, call.args);
+  core::ProcessMemory mem(call.pid);
+  Verdict v = decider_.Decide(call, mem);
+  // What was read (paths) may belong to another process by now if the target died and its
+  // pid was reused: decide nothing on it.
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) != 0) return;
 
   std::memset(resp, 0, resp_buf.size());
   resp->id = req->id;
   std::optional<int64_t> ret;
-  switch (v.kind) {
-    case Verdict::Kind::kContinue:
-      resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-      break;
-    case Verdict::Kind::kFail:
-      resp->error = -static_cast<int32_t>(v.value);
-      ret = -v.value;
-      break;
-    case Verdict::Kind::kReturn:
-      resp->val = v.value;
-      ret = v.value;
-      break;
-    case Verdict::Kind::kTrap:
-      syscall(SYS_tgkill, call.pid, call.pid, SIGSYS);
-      resp->error = -ENOSYS;
+  // A decision that rests on a path is carried out by the supervisor on the path it checked
+  // (CONTINUE would let the kernel read the target's memory again, after another thread may
+  // have changed it).
+  const bool emulate = (v.kind == Verdict::Kind::kContinue && v.path_checked && !v.complained) ||
+                       v.kind == Verdict::Kind::kRedirect;
+  if (emulate) {
+    const std::string* to = nullptr;
+    if (v.kind == Verdict::Kind::kRedirect)
+      to = &decider_.policy().rules[static_cast<size_t>(v.rule)].action.to;
+    std::optional<Emulated> e = Emulate(listener, req->id, call, v.paths, to);
+    if (e && e->answered) {
+      if (v.report) reporter_.Report(call.pid, call, mem, v, e->value);
+      return;
+    }
+    if (e) {
+      ret = e->value;
+      if (e->value < 0) resp->error = static_cast<int32_t>(e->value);
+      else resp->val = e->value;
+    } else if (to) {
+      resp->error = -ENOSYS;  // a redirect the supervisor cannot carry out fails closed
       ret = -ENOSYS;
-      break;
-    case Verdict::Kind::kKillProcess:
-    case Verdict::Kind::kKillThread:
-      // A verdict from user space cannot make the kernel kill with SIGSYS: SIGKILL does it.
-      kill(call.pid, SIGKILL);
-      resp->error = -ENOSYS;
-      break;
+    } else {
+      resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;  // advisory: see docs/security.md
+    }
+  } else {
+    switch (v.kind) {
+      case Verdict::Kind::kContinue:
+      case Verdict::Kind::kRedirect:
+        resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        break;
+      case Verdict::Kind::kFail:
+        resp->error = -static_cast<int32_t>(v.value);
+        ret = -v.value;
+        break;
+      case Verdict::Kind::kReturn:
+        resp->val = v.value;
+        ret = v.value;
+        break;
+      case Verdict::Kind::kTrap:
+        syscall(SYS_tgkill, call.pid, call.pid, SIGSYS);
+        resp->error = -ENOSYS;
+        ret = -ENOSYS;
+        break;
+      case Verdict::Kind::kKillProcess:
+      case Verdict::Kind::kKillThread:
+        // A verdict from user space cannot make the kernel kill with SIGSYS: SIGKILL does it.
+        kill(call.pid, SIGKILL);
+        resp->error = -ENOSYS;
+        break;
+    }
   }
-  if (v.report) {
-    core::ProcessMemory mem(call.pid);
-    reporter_.Report(call.pid, call, mem, v, ret);
-    // What was read may belong to another process by now if the target died meanwhile.
-    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) != 0) return;
-  }
+  if (v.report) reporter_.Report(call.pid, call, mem, v, ret);
   ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp);  // ENOENT: the target was interrupted
 }
 

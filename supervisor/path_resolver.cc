@@ -83,6 +83,7 @@ pid_t ReadTgid(pid_t tid) {
 // A magic link (procfs) resolved to the object it references.
 struct LinkTarget {
   std::string path;  // canonical host path, or the readlink text when detached
+  std::string link;  // the magic link itself ("/proc/PID/fd/N")
   bool is_dir = false;
   bool detached = false;
 };
@@ -94,6 +95,7 @@ int FollowMagic(const std::string& link, std::string text, LinkTarget* out) {
   if (::stat(link.c_str(), &obj) != 0) return errno == ENOENT ? ENOENT : errno;
   out->is_dir = S_ISDIR(obj.st_mode);
   out->detached = true;
+  out->link = link;
   if (!text.empty() && text[0] == '/') {
     struct stat named;
     if (::lstat(text.c_str(), &named) == 0 && named.st_dev == obj.st_dev &&
@@ -172,6 +174,7 @@ core::Result<PathView> Walker::Run(int dirfd) {
     out.path = std::move(t.path);
     out.is_dir = t.is_dir;
     out.detached = t.detached;
+    if (t.detached) out.reopen = std::move(t.link);
     return out;
   }
   if (raw_[0] == '/') {
@@ -277,6 +280,7 @@ core::Result<PathView> Walker::Run(int dirfd) {
         out.path = std::move(t.path);
         out.is_dir = t.is_dir;
         out.detached = true;
+        out.reopen = std::move(t.link);
         out.trailing_slash = trailing;
         return out;
       }

@@ -52,6 +52,9 @@ struct PathView {
   // socket or anonymous inode ("pipe:[123]"), a namespace ("net:[4026531840]"), or a
   // path outside the supervisor's root. `path` is the readlink text, not a usable path.
   bool detached = false;
+  // When `detached`: the procfs magic link through which the object is reached
+  // ("/proc/PID/fd/N"), so that the supervisor can act on that very object.
+  std::string reopen;
 };
 
 struct ResolveOptions {

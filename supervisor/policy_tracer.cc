@@ -1,7 +1,10 @@
 #include "supervisor/policy_tracer.h"
 
 #include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,9 +12,16 @@
 namespace pwnbox::supervisor {
 
 void PolicyTracer::OnEntry(Task& task) {
-  Verdict v = decider_.Decide(task.call.abi, task.call.nr, task.call.args);
+  core::ProcessMemory mem(task.tid);
+  Verdict v = decider_.Decide(task.call, mem);
   switch (v.kind) {
     case Verdict::Kind::kContinue:
+      break;
+    case Verdict::Kind::kRedirect:
+      if (!Redirect(task, v)) {
+        task.skip = true;  // fails closed
+        task.skip_ret = -ENOSYS;
+      }
       break;
     case Verdict::Kind::kFail:
       task.skip = true;
@@ -33,6 +43,25 @@ void PolicyTracer::OnEntry(Task& task) {
   }
   if (v.report) verdicts_[task.tid] = v;
   if (inner_) inner_->OnEntry(task);
+}
+
+// Points the call's first path argument at a copy of the rule's `to`, written below the
+// target's stack red zone (the tracee is stopped; the string is dead once the call returns).
+bool PolicyTracer::Redirect(Task& task, const Verdict& v) {
+  if (task.call.abi != core::Abi::kX86_64 || v.paths.empty() || v.rule < 0) return false;
+  const std::string& to = decider_.policy().rules[static_cast<size_t>(v.rule)].action.to;
+  user_regs_struct regs;
+  if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) return false;
+  const uint64_t addr = (regs.rsp - 128 - to.size() - 1) & ~uint64_t{15};
+  iovec local{const_cast<char*>(to.c_str()), to.size() + 1};
+  iovec remote{reinterpret_cast<void*>(addr), to.size() + 1};
+  if (process_vm_writev(task.tid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(to.size() + 1))
+    return false;
+  unsigned long long* arg_regs[6] = {&regs.rdi, &regs.rsi, &regs.rdx, &regs.r10, &regs.r8, &regs.r9};
+  const PathArg& arg = v.paths[0].arg;
+  *arg_regs[arg.path] = addr;
+  // An absolute `to` ignores the dirfd, as the kernel does.
+  return ptrace(PTRACE_SETREGS, task.tid, 0, &regs) == 0;
 }
 
 void PolicyTracer::OnExit(Task& task) {

@@ -33,6 +33,8 @@ class PolicyTracer final : public PtraceObserver {
   void OnForget(Task& task) override;
 
  private:
+  bool Redirect(Task& task, const Verdict& v);
+
   Decider& decider_;
   Reporter* reporter_;
   PtraceObserver* inner_;
