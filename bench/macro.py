@@ -83,6 +83,7 @@ DEFAULT_MODES = ["native", "policy", "trace-narrow", "trace-full", "strace-full"
                  "strace-seccomp"]
 PWNBOX_MODES = {"policy", "policy-paths", "trace-narrow", "trace-full", "record"}
 # The strace mode each mode is compared with in the "x strace" column.
+NOISY_SPREAD = 0.20  # (max - min) / median above this marks a figure as not to be trusted.
 STRACE_REF = {"trace-narrow": "strace-narrow", "strace-narrow": "strace-narrow",
               "strace-seccomp": "strace-narrow"}
 
@@ -239,14 +240,19 @@ def summarize(results, workloads, modes):
                              maxrss_kb=max(r.maxrss_kb for r in res["runs"]),
                              out_lines=res["runs"][0].out_lines,
                              out_bytes=res["runs"][0].out_bytes, n=len(walls))
+                entry["spread"] = (entry["max"] - entry["min"]) / entry["median"]
             summary[(w, m)] = entry
     for w in workloads:
         native = summary.get((w, "native"), {}).get("median")
+        native_min = summary.get((w, "native"), {}).get("min")
+        native_spread = summary.get((w, "native"), {}).get("spread", 0)
         for m in modes:
             e = summary[(w, m)]
             if "median" not in e:
                 continue
             e["x_native"] = e["median"] / native if native else None
+            e["x_native_min"] = e["min"] / native_min if native_min else None
+            e["noisy"] = max(e["spread"], native_spread) > NOISY_SPREAD
             ref = STRACE_REF.get(m, "strace-full")
             ref_med = summary.get((w, ref), {}).get("median")
             e["x_strace"] = e["median"] / ref_med if ref_med else None
@@ -267,20 +273,21 @@ def render(info, args, workloads, modes, summary, notes, markdown):
     for w in workloads:
         lines.append(f"{'### ' if markdown else '== '}{w}: {WORKLOADS[w][2]}")
         lines.append("")
-        header = ["mode", "median s", "min s", "max s", "cpu s", "x native", "x strace",
-                  "out lines"]
+        header = ["mode", "median s", "min s", "max s", "spread", "cpu s", "x native",
+                  "x native (min)", "x strace", "out lines"]
         rows = []
         for m in modes:
             e = summary[(w, m)]
             if e["skipped"]:
-                rows.append([m, "skipped: " + e["skipped"], "", "", "", "", "", ""])
+                rows.append([m, "skipped: " + e["skipped"]] + [""] * 8)
             elif e["failure"]:
                 reason = e["failure"].split("; stderr:")[0]
-                rows.append([m, "FAILED: " + reason + " (see below)", "", "", "", "", "", ""])
+                rows.append([m, "FAILED: " + reason + " (see below)"] + [""] * 8)
             elif "median" in e:
                 rows.append([m, fmt_s(e["median"]), fmt_s(e["min"]), fmt_s(e["max"]),
+                             f"{100 * e['spread']:.0f}%" + (" !" if e["noisy"] else ""),
                              fmt_s(e["cpu"]), fmt_ratio(e.get("x_native")),
-                             fmt_ratio(e.get("x_strace")),
+                             fmt_ratio(e.get("x_native_min")), fmt_ratio(e.get("x_strace")),
                              "" if e["out_lines"] is None else str(e["out_lines"])])
         if markdown:
             lines.append("| " + " | ".join(header) + " |")
@@ -296,19 +303,24 @@ def render(info, args, workloads, modes, summary, notes, markdown):
         lines.append("")
     # Headline figures against the targets in issues 3 and 4.
     heads = []
+
+    def noisy(*entries):
+        return " (NOISY: spread > {:.0f}%, rerun on a quiet machine)".format(
+            100 * NOISY_SPREAD) if any(x.get("noisy") for x in entries) else ""
     for w in workloads:
         tf = summary.get((w, "trace-full"), {})
         if tf.get("x_strace") is not None:
             heads.append(f"{w}: pwnbox trace (full, to file) / strace -f (full, to file) = "
-                         f"{tf['x_strace']:.2f} (target <= 0.33)")
+                         f"{tf['x_strace']:.2f} (target <= 0.33)" +
+                         noisy(tf, summary[(w, "strace-full")]))
         tn = summary.get((w, "trace-narrow"), {})
         if tn.get("x_native") is not None:
-            heads.append(f"{w}: pwnbox trace -e trace=openat / native = {tn['x_native']:.2f} "
-                         "(target <= 1.10)")
+            heads.append(f"{w}: pwnbox trace -e trace=openat / native = {tn['x_native']:.2f}, "
+                         f"min/min {tn['x_native_min']:.2f} (target <= 1.10)" + noisy(tn))
         po = summary.get((w, "policy"), {})
         if po.get("x_native") is not None:
-            heads.append(f"{w}: pwnbox --policy default / native = {po['x_native']:.2f} "
-                         "(target <= 1.03)")
+            heads.append(f"{w}: pwnbox --policy default / native = {po['x_native']:.2f}, "
+                         f"min/min {po['x_native_min']:.2f} (target <= 1.03)" + noisy(po))
     if heads:
         lines.append(("### " if markdown else "== ") + "Headline ratios")
         lines.append("")
@@ -333,7 +345,9 @@ def render(info, args, workloads, modes, summary, notes, markdown):
             lines.append(("- " if markdown else "  ") + n)
         lines.append("")
     lines.append("Shared 2-core VMs are noisy: compare only figures measured side by side in one "
-                 "run; a max far above the median means the run was disturbed.")
+                 "run. spread = (max - min) / median; `!` marks a spread above "
+                 f"{100 * NOISY_SPREAD:.0f}% (in the mode or in native): that ratio is not to be "
+                 "trusted. `x native (min)` compares minima, which are less disturbed by load.")
     return "\n".join(lines) + "\n"
 
 

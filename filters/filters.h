@@ -4,14 +4,21 @@
 // How first-match is kept: libseccomp does not order rules of one syscall (it builds a decision
 // tree sorted by argument), so for each syscall the compiler emits, for rule k with conditions
 // C_k and BPF action A_k, the condition sets C_k AND NOT C_j for every earlier rule j whose
-// action differs (NOT of a conjunction becomes several libseccomp rules; NOT of a masked
-// equality becomes one single-bit masked equality per mask bit). Emitted sets of different
-// actions are then disjoint, so libseccomp's order cannot matter. Rules whose action equals
-// the default action are not emitted (libseccomp refuses them; the default covers them, and
-// later rules still exclude their conditions). When a syscall's conditions cannot be written
-// as libseccomp rules (two comparisons of one argument that are not one interval end, or more
-// than kMaxTermsPerSyscall rules), the whole syscall is escalated and FirstMatch decides in
-// user space (Program::evaluated_syscalls lists them, `pwnbox check` says so).
+// action differs and whose conditions can overlap C_k. Each argument's constraints in a set are
+// kept as an interval minus points with a fixed-bits mask, and written as libseccomp comparisons
+// (one per argument per rule, as libseccomp requires): EQ, LT/GT half-lines, MASKED_EQ; other
+// shapes as several rules (small ranges as equalities, larger ones as aligned power-of-two
+// blocks, i.e. masked equalities). NOT of a masked equality is one single-bit masked equality per
+// mask bit. SCMP_CMP_NE is never used: libseccomp 2.5.4 drops some rules mixing NE with other
+// comparisons when it merges its tree. Emitted sets of different actions are disjoint, so
+// libseccomp's order cannot matter. Rules whose action equals the default action are not emitted
+// (libseccomp refuses them; the default covers them, and later rules still exclude their
+// conditions). When a syscall needs more than kMaxTermsPerSyscall rules (or one argument more
+// than 64 comparisons), the whole syscall is escalated and FirstMatch decides in user space
+// (Program::evaluated_syscalls lists them; `pwnbox check` says so).
+//
+// Tests compare the BPF (through RunBpf) with FirstMatch on the boundary values of every
+// condition (tests/unit/filters_test.cc), and install filters in forked children.
 #pragma once
 
 #include <linux/filter.h>
@@ -83,6 +90,7 @@ struct CompileOptions {
   // SPEC --complain: every errno/kill/kill-thread/trap action (the default's included) becomes
   // an escalation (notify or trace per options.escalate), so the supervisor reports the call
   // (FirstMatch says which rule; kTraceDefault / -1 for the default) and lets it run.
+  // The io_uring guard stays in force (io_uring operations would bypass the filter).
   bool complain = false;
   // Every escalated rule becomes an in-kernel allow (`pwnbox bench` mode kernel).
   bool kernel_only = false;

@@ -81,7 +81,10 @@ std::optional<std::string> Decider::Unsupported(const config::Policy& policy) {
                  (PathArgsOf(name).empty() ? ", which takes no path"
                                            : " with escalate = \"notify\"; use \"ptrace\"");
     }
-    if (r.action.kind == config::ActionKind::kModify) what = "action modify";
+    if (r.action.kind == config::ActionKind::kModify &&
+        policy.options.escalate == config::Options::Escalate::kNotify)
+      return r.Location() + ": action modify changes arguments of a call that then runs, which "
+             "only ptrace can do: set options.escalate = \"ptrace\"";
     else if (r.action.kind == config::ActionKind::kProxy) what = "action proxy";
     if (!what.empty())
       return r.Location() + ": this rule uses " + what +
@@ -102,6 +105,7 @@ Verdict Decider::FromAction(const config::Action& action, int rule, bool log) {
     case K::kErrno: v.kind = Verdict::Kind::kFail; v.value = action.errno_value; break;
     case K::kReturn: v.kind = Verdict::Kind::kReturn; v.value = action.return_value; break;
     case K::kRedirect: v.kind = Verdict::Kind::kRedirect; break;
+    case K::kModify: v.kind = Verdict::Kind::kModify; break;
     case K::kKill: v.kind = Verdict::Kind::kKillProcess; break;
     case K::kKillThread: v.kind = Verdict::Kind::kKillThread; break;
     case K::kTrap: v.kind = Verdict::Kind::kTrap; break;

@@ -29,7 +29,10 @@ struct ResolvedPath {
 
 struct Verdict {
   // kRedirect: the call acts on the rule's `to` instead of its path (emulated).
-  enum class Kind { kContinue, kFail, kReturn, kKillProcess, kKillThread, kTrap, kRedirect };
+  // kModify: the rule's `set` changes the arguments, then the call runs (ptrace only).
+  enum class Kind {
+    kContinue, kFail, kReturn, kKillProcess, kKillThread, kTrap, kRedirect, kModify
+  };
   Kind kind = Kind::kContinue;
   int64_t value = 0;  // kFail: the errno (positive); kReturn: the value returned
   int rule = -1;      // the deciding rule, -1 for the default action

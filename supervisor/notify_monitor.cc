@@ -96,8 +96,12 @@ void NotifyMonitor::Serve(int listener) {
   } else {
     switch (v.kind) {
       case Verdict::Kind::kContinue:
-      case Verdict::Kind::kRedirect:
         resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        break;
+      case Verdict::Kind::kRedirect:
+      case Verdict::Kind::kModify:  // refused before the run (Decider::Unsupported)
+        resp->error = -ENOSYS;
+        ret = -ENOSYS;
         break;
       case Verdict::Kind::kFail:
         resp->error = -static_cast<int32_t>(v.value);

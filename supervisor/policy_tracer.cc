@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <variant>
 
 namespace pwnbox::supervisor {
 
@@ -16,6 +17,12 @@ void PolicyTracer::OnEntry(Task& task) {
   Verdict v = decider_.Decide(task.call, mem);
   switch (v.kind) {
     case Verdict::Kind::kContinue:
+      break;
+    case Verdict::Kind::kModify:
+      if (!Modify(task, v)) {
+        task.skip = true;  // fails closed
+        task.skip_ret = -ENOSYS;
+      }
       break;
     case Verdict::Kind::kRedirect:
       if (!Redirect(task, v)) {
@@ -45,6 +52,48 @@ void PolicyTracer::OnEntry(Task& task) {
   if (inner_) inner_->OnEntry(task);
 }
 
+namespace {
+
+unsigned long long* ArgRegister(user_regs_struct& regs, int arg) {
+  unsigned long long* r[6] = {&regs.rdi, &regs.rsi, &regs.rdx, &regs.r10, &regs.r8, &regs.r9};
+  return r[arg];
+}
+
+// Copies `s` (with its NUL) below `*floor` in the target's stack and lowers `*floor`.
+bool PushString(pid_t tid, const std::string& s, uint64_t* floor) {
+  const uint64_t addr = (*floor - s.size() - 1) & ~uint64_t{15};
+  iovec local{const_cast<char*>(s.c_str()), s.size() + 1};
+  iovec remote{reinterpret_cast<void*>(addr), s.size() + 1};
+  if (process_vm_writev(tid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(s.size() + 1))
+    return false;
+  *floor = addr;
+  return true;
+}
+
+}  // namespace
+
+// Applies the rule's `set`: integers go into the argument registers, strings are copied below
+// the stack's red zone and their address goes into the register (the tracee is stopped; the
+// copies are dead once the call returns).
+bool PolicyTracer::Modify(Task& task, const Verdict& v) {
+  if (task.call.abi != core::Abi::kX86_64 || v.rule < 0) return false;
+  const auto& set = decider_.policy().rules[static_cast<size_t>(v.rule)].action.set;
+  user_regs_struct regs;
+  if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) return false;
+  uint64_t floor = regs.rsp - 128;
+  for (const auto& a : set) {
+    if (const auto* i = std::get_if<int64_t>(&a.value)) {
+      *ArgRegister(regs, a.arg) = static_cast<uint64_t>(*i);
+      task.call.args[a.arg] = static_cast<uint64_t>(*i);
+    } else {
+      if (!PushString(task.tid, std::get<std::string>(a.value), &floor)) return false;
+      *ArgRegister(regs, a.arg) = floor;
+      task.call.args[a.arg] = floor;
+    }
+  }
+  return ptrace(PTRACE_SETREGS, task.tid, 0, &regs) == 0;
+}
+
 // Points the call's first path argument at a copy of the rule's `to`, written below the
 // target's stack red zone (the tracee is stopped; the string is dead once the call returns).
 bool PolicyTracer::Redirect(Task& task, const Verdict& v) {
@@ -52,14 +101,9 @@ bool PolicyTracer::Redirect(Task& task, const Verdict& v) {
   const std::string& to = decider_.policy().rules[static_cast<size_t>(v.rule)].action.to;
   user_regs_struct regs;
   if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) return false;
-  const uint64_t addr = (regs.rsp - 128 - to.size() - 1) & ~uint64_t{15};
-  iovec local{const_cast<char*>(to.c_str()), to.size() + 1};
-  iovec remote{reinterpret_cast<void*>(addr), to.size() + 1};
-  if (process_vm_writev(task.tid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(to.size() + 1))
-    return false;
-  unsigned long long* arg_regs[6] = {&regs.rdi, &regs.rsi, &regs.rdx, &regs.r10, &regs.r8, &regs.r9};
-  const PathArg& arg = v.paths[0].arg;
-  *arg_regs[arg.path] = addr;
+  uint64_t floor = regs.rsp - 128;
+  if (!PushString(task.tid, to, &floor)) return false;
+  *ArgRegister(regs, v.paths[0].arg.path) = floor;
   // An absolute `to` ignores the dirfd, as the kernel does.
   return ptrace(PTRACE_SETREGS, task.tid, 0, &regs) == 0;
 }

@@ -34,6 +34,7 @@ class PolicyTracer final : public PtraceObserver {
 
  private:
   bool Redirect(Task& task, const Verdict& v);
+  bool Modify(Task& task, const Verdict& v);
 
   Decider& decider_;
   Reporter* reporter_;

@@ -318,6 +318,32 @@ action = "errno:EACCES"
   EXPECT_EQ(Grep(r.err, "write(").size(), 0u) << r.err;
 }
 
+TEST(Modify, ChangesScalarAndStringArgumentsThenTheCallRuns) {
+  std::string dir = TempDir();
+  WriteFile(dir + "/other", "other file\n");
+  std::string path = dir + "/p.toml";
+  WriteFile(path, "version = 1\ndefault = \"allow\"\n[options]\nescalate = \"ptrace\"\n\n"
+                  "[[rule]]\nsyscalls = [\"write\"]\nargs = [\"fd == 1\", \"count == 7\"]\n"
+                  "action = \"modify\"\nset = { count = 3 }\n\n"
+                  "[[rule]]\nsyscalls = [\"openat\"]\npaths = [\"/etc/hostname\"]\n"
+                  "action = \"modify\"\nset = { pathname = \"" + dir + "/other\" }\n");
+  auto r = Pwnbox({"--policy", path, "--", Prog("sb_calls"), "write7"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "abcwrite7=3\n");
+  r = Pwnbox({"--policy", path, "--", "cat", "/etc/hostname"});
+  EXPECT_EQ(r.out, "other file\n") << r.err;
+}
+
+TEST(Modify, RefusedUnderNotifyWithAHint) {
+  std::string path = TempDir() + "/p.toml";
+  WriteFile(path, "version = 1\ndefault = \"allow\"\n[[rule]]\nsyscalls = [\"write\"]\n"
+                  "action = \"modify\"\nset = { count = 1 }\n");
+  auto r = Pwnbox({"--policy", path, "--", "true"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_TRUE(Contains(r.err, "escalate = \"ptrace\"")) << r.err;
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+}
+
 TEST(TracePolicy, AttachWithPolicyIsRefused) {
   auto r = Pwnbox({"trace", "--policy", SourcePath("policies/default.toml"), "-p", "1"});
   EXPECT_EQ(r.status, 125);

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
     else if (!strcmp(c, "close-bad")) rc = syscall(SYS_close, 9999);
     else if (!strcmp(c, "dup-bad")) rc = syscall(SYS_dup, 9999);
     else if (!strcmp(c, "sendmsg-bad")) rc = syscall(SYS_sendmsg, 9999, NULL, 0);
+    else if (!strcmp(c, "write7")) rc = write(1, "abcdef\n", 7);
     else if (!strcmp(c, "mkdir")) rc = syscall(SYS_mkdir, "/proc/pwnbox-test-nonexistent", 0755);
     else if (!strcmp(c, "personality")) rc = syscall(SYS_personality, 0xffffffff);
     else if (!strcmp(c, "int80-getpid")) {
