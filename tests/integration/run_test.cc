@@ -181,6 +181,20 @@ value = 5
   EXPECT_EQ(r.out, "getuid=5\nsendmsg-bad=-1 EPERM\n") << r.err;
 }
 
+TEST_P(RunTest, SignalsInterruptEscalatedCallsAsWithoutPwnbox) {
+  auto policy = Policy(R"(
+[[rule]]
+syscalls = ["read"]
+action = "allow"
+log = true
+)");
+  auto native = pwnbox::testing::Run({Prog("sb_calls"), "read-intr"});
+  EXPECT_EQ(native.out, "read-intr=-1 EINTR\n");
+  auto r = Pwnbox({"--policy", policy, "--log", "/dev/null", "--", Prog("sb_calls"), "read-intr"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, native.out) << r.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, RunTest, ::testing::Values("notify", "ptrace"));
 
 TEST(Run, DefaultProfileRunsRealTools) {
@@ -244,6 +258,25 @@ TEST(Run, CommandErrors) {
   EXPECT_EQ(r.err.rfind("pwnbox: ", 0), 0u) << r.err;
   r = Pwnbox({"run"});
   EXPECT_EQ(r.status, 125);
+}
+
+TEST(Run, CtrlCReachesTheTarget) {
+  // The terminal sends SIGINT to the whole foreground process group: pwnbox and the target.
+  // The harness runs pwnbox in a process group of its own; signal that group.
+  pid_t pw = fork();
+  if (pw == 0) {
+    setpgid(0, 0);
+    std::string bin = PwnboxBin();
+    execl(bin.c_str(), bin.c_str(), "--", "sleep", "30", nullptr);
+    _exit(127);
+  }
+  setpgid(pw, pw);
+  usleep(300000);
+  kill(-pw, SIGINT);
+  int st = 0;
+  for (int i = 0; i < 500 && waitpid(pw, &st, WNOHANG) == 0; ++i) usleep(10000);
+  ASSERT_TRUE(WIFEXITED(st)) << "pwnbox did not end after Ctrl-C";
+  EXPECT_EQ(WEXITSTATUS(st), 128 + SIGINT);
 }
 
 TEST(Run, KillingPwnboxLeavesNothingBehind) {

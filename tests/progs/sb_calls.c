@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -20,6 +22,22 @@ static void report(const char* name, long rc) {
     printf("%s=%ld\n", name, rc);
   }
   fflush(stdout);
+}
+
+static void on_alarm(int sig) { (void)sig; }
+
+// read() on an empty pipe, interrupted after 50 ms by SIGALRM whose handler has no SA_RESTART.
+static long read_interrupted(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm;
+  sigaction(SIGALRM, &sa, NULL);
+  int p[2];
+  if (pipe(p) != 0) return -1;
+  struct itimerval t = {{0, 0}, {0, 50000}};
+  setitimer(ITIMER_REAL, &t, NULL);
+  char c;
+  return read(p[0], &c, 1);
 }
 
 static long int80(long nr, long a1, long a2, long a3) {
@@ -42,6 +60,7 @@ int main(int argc, char** argv) {
     else if (!strcmp(c, "close-bad")) rc = syscall(SYS_close, 9999);
     else if (!strcmp(c, "dup-bad")) rc = syscall(SYS_dup, 9999);
     else if (!strcmp(c, "sendmsg-bad")) rc = syscall(SYS_sendmsg, 9999, NULL, 0);
+    else if (!strcmp(c, "read-intr")) rc = read_interrupted();
     else if (!strcmp(c, "write7")) rc = write(1, "abcdef\n", 7);
     else if (!strcmp(c, "mkdir")) rc = syscall(SYS_mkdir, "/proc/pwnbox-test-nonexistent", 0755);
     else if (!strcmp(c, "personality")) rc = syscall(SYS_personality, 0xffffffff);
