@@ -116,7 +116,11 @@ int CheckCommand(int argc, char** argv) {
     std::string where;
     switch (pl.where) {
       case filters::RulePlacement::Where::kKernel: where = "kernel"; break;
-      case filters::RulePlacement::Where::kEscalated: where = std::string("escalated (") + how + "): " + pl.why; break;
+      case filters::RulePlacement::Where::kEscalated:
+        // modify always stops at the tracer (filters/compile.cc).
+        where = std::string("escalated (") +
+                (r.action.kind == config::ActionKind::kModify ? "ptrace" : how) + "): " + pl.why;
+        break;
       case filters::RulePlacement::Where::kShadowed: where = "never reached: " + pl.why; break;
     }
     std::printf("rule %zu (%s) %s: %s\n", i + 1, r.Location().c_str(), Summary(r).c_str(), where.c_str());

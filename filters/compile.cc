@@ -209,7 +209,13 @@ uint32_t RuleAction(const config::Policy& p, int index, const CompileOptions& o)
   }
   const config::Rule& r = p.rules[index];
   uint16_t data = static_cast<uint16_t>(index + 1);
-  if (r.NeedsUserSpace()) return o.kernel_only ? SCMP_ACT_ALLOW : EscalationAction(p, data);
+  if (r.NeedsUserSpace()) {
+    if (o.kernel_only) return SCMP_ACT_ALLOW;
+    // Changing the arguments of a call that then runs needs ptrace, whatever the policy's
+    // escalate option: such rules stop at the tracer (DESIGN.md decision 4).
+    if (r.action.kind == ActionKind::kModify) return SCMP_ACT_TRACE(data);
+    return EscalationAction(p, data);
+  }
   if (o.complain && r.action.kind != ActionKind::kAllow) return EscalationAction(p, data);
   return KernelAction(r.action);
 }

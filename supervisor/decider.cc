@@ -81,10 +81,6 @@ std::optional<std::string> Decider::Unsupported(const config::Policy& policy) {
                  (PathArgsOf(name).empty() ? ", which takes no path"
                                            : " with escalate = \"notify\"; use \"ptrace\"");
     }
-    if (r.action.kind == config::ActionKind::kModify &&
-        policy.options.escalate == config::Options::Escalate::kNotify)
-      return r.Location() + ": action modify changes arguments of a call that then runs, which "
-             "only ptrace can do: set options.escalate = \"ptrace\"";
     else if (r.action.kind == config::ActionKind::kProxy) what = "action proxy";
     if (!what.empty())
       return r.Location() + ": this rule uses " + what +

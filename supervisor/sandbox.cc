@@ -22,16 +22,6 @@ namespace {
 
 std::atomic<pid_t> g_target{0};
 
-// Traces every task only so that they all die with pwnbox (PTRACE_O_EXITKILL), whatever kills
-// it: PDEATHSIG covers only the first process, and is not inherited by its children.
-class LifecycleObserver final : public PtraceObserver {
- public:
-  void OnEntry(Task&) override {}
-  void OnExit(Task&) override {}
-  void OnSignal(Task&, const siginfo_t&) override {}
-  void OnTaskExit(Task&, int) override {}
-};
-
 // SIGKILLs every descendant left (daemons the target started): the sandbox ends with its
 // main process, as a container does. Orphans were re-parented to us (we are a subreaper).
 void KillLeftovers() {
@@ -77,53 +67,42 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   spec.policy = &program.bpf;
   spec.policy_listener = program.uses_notify;
 
-  if (program.uses_trace) {
-    PolicyTracer tracer(decider, &reporter);
-    PtraceOptions popts;
-    popts.pin = false;  // the policy filter does not stop on sched_getaffinity: never pin
-    PtraceMonitor monitor(tracer, popts);
-    spec.ptrace = true;
-    spec.ptrace_options = monitor.SeizeOptions();
+  // Every task is traced: for PTRACE_O_EXITKILL and fork following always, and for the rules
+  // that stop at the tracer (escalate = "ptrace", or actions only ptrace can carry out). Rules
+  // escalated through USER_NOTIF are served by the notify loop, which also reaps the ptrace
+  // stops, so neither starves the other.
+  PolicyTracer tracer(decider, &reporter);
+  PtraceOptions popts;
+  popts.pin = false;  // the policy filter does not stop on sched_getaffinity: never pin
+  PtraceMonitor monitor(tracer, popts);
+  spec.ptrace = true;
+  spec.ptrace_options = monitor.SeizeOptions();
+  if (!program.uses_notify) {
     PWNBOX_ASSIGN_OR_RETURN(Launched launched, Launch(spec));
     result.path = launched.path;
     g_target = launched.pid;
     PWNBOX_ASSIGN_OR_RETURN(result.wait_status, monitor.RunSpawned(launched.pid));
     result.exec_errno = ExecErrno(launched);
   } else {
-    // In-kernel policy, or USER_NOTIF escalations: tasks are traced only for their lifecycle.
-    LifecycleObserver lifecycle;
-    PtraceOptions popts;
-    popts.pin = false;
-    PtraceMonitor monitor(lifecycle, popts);
-    spec.ptrace = true;
-    spec.ptrace_options = monitor.SeizeOptions();
-    if (!program.uses_notify) {
-      PWNBOX_ASSIGN_OR_RETURN(Launched launched, Launch(spec));
-      result.path = launched.path;
-      g_target = launched.pid;
-      PWNBOX_ASSIGN_OR_RETURN(result.wait_status, monitor.RunSpawned(launched.pid));
-      result.exec_errno = ExecErrno(launched);
-    } else {
-      // SIGCHLD is read from a signalfd by the notify loop.
-      sigset_t chld, old;
-      sigemptyset(&chld);
-      sigaddset(&chld, SIGCHLD);
-      sigprocmask(SIG_BLOCK, &chld, &old);
-      auto launched = Launch(spec);
-      if (!launched.ok()) {
-        sigprocmask(SIG_SETMASK, &old, nullptr);
-        return launched.error();
-      }
-      result.path = launched->path;
-      g_target = launched->pid;
-      monitor.Adopt(launched->pid);
-      NotifyMonitor notify(decider, reporter, &monitor);
-      auto st = notify.Run(std::move(launched->listener), launched->pid);
+    // SIGCHLD is read from a signalfd by the notify loop.
+    sigset_t chld, old;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old);
+    auto launched = Launch(spec);
+    if (!launched.ok()) {
       sigprocmask(SIG_SETMASK, &old, nullptr);
-      if (!st.ok()) return st.error();
-      result.wait_status = *st;
-      result.exec_errno = ExecErrno(*launched);
+      return launched.error();
     }
+    result.path = launched->path;
+    g_target = launched->pid;
+    monitor.Adopt(launched->pid);
+    NotifyMonitor notify(decider, reporter, &monitor);
+    auto st = notify.Run(std::move(launched->listener), launched->pid);
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (!st.ok()) return st.error();
+    result.wait_status = *st;
+    result.exec_errno = ExecErrno(*launched);
   }
   g_target = 0;
   KillLeftovers();
