@@ -83,7 +83,9 @@ DEFAULT_MODES = ["native", "policy", "trace-narrow", "trace-full", "strace-full"
                  "strace-seccomp"]
 PWNBOX_MODES = {"policy", "policy-paths", "trace-narrow", "trace-full", "record"}
 # The strace mode each mode is compared with in the "x strace" column.
-NOISY_SPREAD = 0.20  # (max - min) / median above this marks a figure as not to be trusted.
+# Median absolute deviation / median above this (in a mode or in native) marks its ratios as not
+# to be trusted. Robust to one disturbed run, unlike max - min.
+NOISY_MAD = 0.05
 STRACE_REF = {"trace-narrow": "strace-narrow", "strace-narrow": "strace-narrow",
               "strace-seccomp": "strace-narrow"}
 
@@ -241,18 +243,20 @@ def summarize(results, workloads, modes):
                              out_lines=res["runs"][0].out_lines,
                              out_bytes=res["runs"][0].out_bytes, n=len(walls))
                 entry["spread"] = (entry["max"] - entry["min"]) / entry["median"]
+                entry["mad"] = statistics.median(abs(x - entry["median"]) for x in walls) / \
+                    entry["median"]
             summary[(w, m)] = entry
     for w in workloads:
         native = summary.get((w, "native"), {}).get("median")
         native_min = summary.get((w, "native"), {}).get("min")
-        native_spread = summary.get((w, "native"), {}).get("spread", 0)
+        native_mad = summary.get((w, "native"), {}).get("mad", 0)
         for m in modes:
             e = summary[(w, m)]
             if "median" not in e:
                 continue
             e["x_native"] = e["median"] / native if native else None
             e["x_native_min"] = e["min"] / native_min if native_min else None
-            e["noisy"] = max(e["spread"], native_spread) > NOISY_SPREAD
+            e["noisy"] = max(e["mad"], native_mad) > NOISY_MAD
             ref = STRACE_REF.get(m, "strace-full")
             ref_med = summary.get((w, ref), {}).get("median")
             e["x_strace"] = e["median"] / ref_med if ref_med else None
@@ -305,8 +309,8 @@ def render(info, args, workloads, modes, summary, notes, markdown):
     heads = []
 
     def noisy(*entries):
-        return " (NOISY: spread > {:.0f}%, rerun on a quiet machine)".format(
-            100 * NOISY_SPREAD) if any(x.get("noisy") for x in entries) else ""
+        return " (NOISY: deviation > {:.0f}%, rerun on a quiet machine)".format(
+            100 * NOISY_MAD) if any(x.get("noisy") for x in entries) else ""
     for w in workloads:
         tf = summary.get((w, "trace-full"), {})
         if tf.get("x_strace") is not None:
@@ -345,9 +349,10 @@ def render(info, args, workloads, modes, summary, notes, markdown):
             lines.append(("- " if markdown else "  ") + n)
         lines.append("")
     lines.append("Shared 2-core VMs are noisy: compare only figures measured side by side in one "
-                 "run. spread = (max - min) / median; `!` marks a spread above "
-                 f"{100 * NOISY_SPREAD:.0f}% (in the mode or in native): that ratio is not to be "
-                 "trusted. `x native (min)` compares minima, which are less disturbed by load.")
+                 "run. spread = (max - min) / median; `!` marks a row whose median absolute "
+                 f"deviation (or native's) is above {100 * NOISY_MAD:.0f}% of the median: its "
+                 "ratios are not to be trusted. `x native (min)` compares minima, which are less "
+                 "disturbed by load.")
     return "\n".join(lines) + "\n"
 
 

@@ -81,6 +81,13 @@ std::string Summary(const config::Rule& r) {
 
 }  // namespace
 
+// Rules that stop at the tracer whatever options.escalate says (filters/compile.cc).
+bool StopsAtTracer(const config::Rule& r) {
+  using K = config::ActionKind;
+  if (r.action.kind == K::kModify) return true;
+  return (r.action.kind == K::kAllow || r.action.kind == K::kLog) && r.paths.empty();
+}
+
 int CheckCommand(int argc, char** argv) {
   po::options_description desc(
       "usage: pwnbox check POLICY\n\nValidates a policy and says, for every rule, whether the kernel decides it or it is\n"
@@ -119,7 +126,7 @@ int CheckCommand(int argc, char** argv) {
       case filters::RulePlacement::Where::kEscalated:
         // modify always stops at the tracer (filters/compile.cc).
         where = std::string("escalated (") +
-                (r.action.kind == config::ActionKind::kModify ? "ptrace" : how) + "): " + pl.why;
+                (StopsAtTracer(r) ? "ptrace" : how) + "): " + pl.why;
         break;
       case filters::RulePlacement::Where::kShadowed: where = "never reached: " + pl.why; break;
     }

@@ -214,6 +214,10 @@ uint32_t RuleAction(const config::Policy& p, int index, const CompileOptions& o)
     // Changing the arguments of a call that then runs needs ptrace, whatever the policy's
     // escalate option: such rules stop at the tracer (DESIGN.md decision 4).
     if (r.action.kind == ActionKind::kModify) return SCMP_ACT_TRACE(data);
+    // A report of a call that runs in the kernel (log = true on allow, action log) must show
+    // its result, which only the tracer sees. Path rules are reported by the emulator instead.
+    const bool runs = r.action.kind == ActionKind::kAllow || r.action.kind == ActionKind::kLog;
+    if (runs && r.paths.empty()) return SCMP_ACT_TRACE(data);
     return EscalationAction(p, data);
   }
   if (o.complain && r.action.kind != ActionKind::kAllow) return EscalationAction(p, data);

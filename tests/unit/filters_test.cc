@@ -542,10 +542,12 @@ action = "return"
 value = 4242
 [[rule]]
 syscalls = ["getuid"]
-action = "log"
+action = "errno:EPERM"
+log = true
 )");
   Program prog = MustCompile(p);
   ASSERT_TRUE(prog.uses_notify);
+  ASSERT_FALSE(prog.uses_trace);
   const long my_uid = getuid();  // the child cannot ask: getuid is escalated there
   Outcome o = InChild(prog, [&](long* ret, int* err) {
     int listener = static_cast<int>(*ret);
@@ -567,7 +569,7 @@ action = "log"
       if (r.action.kind == config::ActionKind::kReturn) {
         resp.val = r.action.return_value;
       } else {
-        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;  // log: report, then let it run
+        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;  // this loop lets the logged call run
       }
       seen += std::string(core::SyscallName(req.data.nr)) + ";";
       if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) != 0) return std::string("send failed");
@@ -581,6 +583,30 @@ action = "log"
   EXPECT_EQ(o.ret, 4242);
   EXPECT_EQ(o.err, 0);
   EXPECT_EQ(o.note, "getppid;getuid;");
+}
+
+TEST(Compile, RulesThatMustSeeTheCallRunStopAtTheTracer) {
+  // modify and reports of calls that run need ptrace, whatever options.escalate says.
+  config::Policy p = MustLoad(R"(
+default = "allow"
+[[rule]]
+syscalls = ["getuid"]
+action = "log"
+[[rule]]
+syscalls = ["write"]
+action = "modify"
+set = { count = 1 }
+[[rule]]
+syscalls = ["getppid"]
+action = "return"
+value = 1
+)");
+  Program prog = MustCompile(p);
+  EXPECT_TRUE(prog.uses_notify);
+  EXPECT_TRUE(prog.uses_trace);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getuid, {})) & SECCOMP_RET_ACTION_FULL, SECCOMP_RET_TRACE);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_write, {})) & SECCOMP_RET_ACTION_FULL, SECCOMP_RET_TRACE);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getppid, {})), SECCOMP_RET_USER_NOTIF);
 }
 
 // ---- OCI
