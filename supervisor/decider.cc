@@ -113,18 +113,16 @@ Verdict Decider::FromAction(const config::Action& action, int rule, bool log) {
   return v;
 }
 
+Verdict Decider::ForMatch(int idx) {
+  if (idx == filters::kIoUringGuard)
+    return FromAction(config::Action{config::ActionKind::kErrno, config::kIoUringErrno}, -1, false);
+  if (idx < 0) return FromAction(policy_.default_action, -1, false);
+  const auto& rule = policy_.rules[static_cast<size_t>(idx)];
+  return FromAction(rule.action, idx, rule.log);
+}
+
 Verdict Decider::Decide(core::Abi abi, int nr, const uint64_t args[6]) {
-  const int idx = filters::FirstMatch(policy_, abi, nr, args);
-  Verdict v;
-  if (idx == filters::kIoUringGuard) {
-    v = FromAction(config::Action{config::ActionKind::kErrno, config::kIoUringErrno}, -1, false);
-  } else if (idx < 0) {
-    v = FromAction(policy_.default_action, -1, false);
-  } else {
-    const auto& rule = policy_.rules[static_cast<size_t>(idx)];
-    v = FromAction(rule.action, idx, rule.log);
-  }
-  return Finish(std::move(v), nr);
+  return Finish(ForMatch(filters::FirstMatch(policy_, abi, nr, args)), nr);
 }
 
 core::Result<std::vector<ResolvedPath>> Decider::ResolvePaths(const core::SyscallCall& call,
@@ -188,15 +186,7 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
     if (match) break;
     from = static_cast<size_t>(idx) + 1;
   }
-  Verdict v;
-  if (idx == filters::kIoUringGuard) {
-    v = FromAction(config::Action{config::ActionKind::kErrno, config::kIoUringErrno}, -1, false);
-  } else if (idx < 0) {
-    v = FromAction(policy_.default_action, -1, false);
-  } else {
-    const auto& rule = policy_.rules[static_cast<size_t>(idx)];
-    v = FromAction(rule.action, idx, rule.log);
-  }
+  Verdict v = ForMatch(idx);
   if (!paths && v.kind == Verdict::Kind::kRedirect) {
     auto resolved = ResolvePaths(call, mem);
     if (!resolved.ok()) {

@@ -79,6 +79,8 @@ class Decider {
 
  private:
   Verdict FromAction(const config::Action& action, int rule, bool log);
+  // The verdict of FirstMatch's answer `idx` (a rule, -1 the default, or the io_uring guard).
+  Verdict ForMatch(int idx);
   Verdict Finish(Verdict v, int nr);
   // Reads and resolves every path argument of `call`; an error is the errno the kernel would
   // have failed the call with.
