@@ -225,7 +225,11 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
       int err = errno;
       kill(pid, SIGKILL);
       waitpid(pid, nullptr, 0);
-      return core::ErrnoError(err, "ptrace(PTRACE_SEIZE) of the target");
+      return core::ErrnoError(err, err == EPERM
+                                       ? "ptrace(PTRACE_SEIZE) of the target (is pwnbox itself "
+                                         "run by a tracer that follows forks, such as strace -f "
+                                         "or gdb? its children are then traced already)"
+                                       : "ptrace(PTRACE_SEIZE) of the target");
     }
     char go = 'G';
     if (write(go_w.get(), &go, 1) != 1) return core::ErrnoError(errno, "write");
