@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <cstdio>
 #include <iostream>
 
 #include "cli/common.h"
@@ -36,9 +37,18 @@ int RunCommand(int argc, char** argv) {
        "the TOML policy to enforce (default: the built-in `default` profile)")
       ("complain", "deny nothing; report every call the policy would deny, once per rule")
       ("log", po::value(&log_path), "write reports to FILE instead of stderr");
+  // For `pwnbox bench` (not in --help): the policy with every escalated rule made an in-kernel
+  // allow, and a JSON line of run statistics written to a file at the end.
+  po::options_description hidden;
+  std::string stats_path;
+  hidden.add_options()
+      ("kernel-only", "")
+      ("stats", po::value(&stats_path), "");
+  po::options_description all;
+  all.add(desc).add(hidden);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(split.options).options(desc).run(), vm);
+    po::store(po::command_line_parser(split.options).options(all).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     return Fail(std::string(e.what()) + " (see `pwnbox run --help`)");
@@ -55,6 +65,7 @@ int RunCommand(int argc, char** argv) {
   if (auto why = supervisor::Decider::Unsupported(*policy)) return Fail(*why);
   filters::CompileOptions copts;
   copts.complain = vm.count("complain") > 0;
+  copts.kernel_only = vm.count("kernel-only") > 0;
   auto program = filters::Compile(*policy, copts);
   if (!program.ok()) return Fail(program.error());
 
@@ -83,6 +94,13 @@ int RunCommand(int argc, char** argv) {
     int err = result.error().sys_errno();
     Fail(result.error());
     return err == ENOENT ? kExitNotFound : err == EACCES ? kExitCannotExec : kExitFailure;
+  }
+  if (!stats_path.empty()) {
+    if (FILE* f = std::fopen(stats_path.c_str(), "we")) {
+      std::fprintf(f, "{\"escalated\":%llu}\n",
+                   static_cast<unsigned long long>(result->escalated));
+      std::fclose(f);
+    }
   }
   if (result->exec_errno) {
     Fail(core::ErrnoError(result->exec_errno, "cannot execute " + result->path));

@@ -204,6 +204,7 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
 }
 
 Verdict Decider::Finish(Verdict v, int nr) {
+  ++decisions_;
   const bool denies = v.kind == Verdict::Kind::kFail || v.kind == Verdict::Kind::kKillProcess ||
                       v.kind == Verdict::Kind::kKillThread || v.kind == Verdict::Kind::kTrap;
   if (complain_ && denies) {

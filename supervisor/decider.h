@@ -72,6 +72,8 @@ class Decider {
   Verdict Decide(const core::SyscallCall& call, core::TargetMemory& mem);
 
   const config::Policy& policy() const { return policy_; }
+  // How many calls were decided here (every escalated call is decided once).
+  uint64_t decisions() const { return decisions_; }
 
   // Rules the supervisor cannot carry out in this build (paths, redirect, modify, proxy):
   // the first one's location and why, or nullopt.
@@ -91,6 +93,7 @@ class Decider {
   bool complain_;
   std::set<std::pair<int, int>> complained_;  // (nr, rule) already reported
   std::vector<std::vector<Glob>> globs_;         // per rule, compiled `paths`
+  uint64_t decisions_ = 0;
 };
 
 }  // namespace pwnbox::supervisor

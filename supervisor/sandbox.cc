@@ -105,6 +105,7 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
     result.exec_errno = ExecErrno(*launched);
   }
   g_target = 0;
+  result.escalated = decider.decisions();
   KillLeftovers();
   return result;
 }

@@ -21,6 +21,7 @@ struct SandboxResult {
   int wait_status = 0;
   int exec_errno = 0;        // the target's execve failed with this errno
   std::string path;          // the executable that was started
+  uint64_t escalated = 0;    // calls that reached the supervisor
 };
 
 // Async-signal-safe: sends `sig` to the running target's main process (if any). For SIGTERM /
