@@ -28,7 +28,7 @@ void Forward(int sig) { supervisor::ForwardSignal(sig); }
 }  // namespace
 
 int RunCommand(int argc, char** argv) {
-  SplitArgs split = SplitCommand(argc, argv, 1, {"--policy", "--log"});
+  SplitArgs split = SplitCommand(argc, argv, 1, {"--policy", "--log", "--stats"});
   po::options_description desc("pwnbox run options");
   std::string policy_path, log_path;
   desc.add_options()
