@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "cli/common.h"
+#include "cli/traced_policy.h"
+#include "cli/traced_run.h"
 #include "core/fd.h"
 #include "core/syscalls.h"
 #include "filters/trace_filter.h"
@@ -42,10 +44,6 @@ void OnSignal(int sig) {
   g_stop_signal = sig;
   if (g_monitor) g_monitor->RequestDetach();
 }
-
-// The syscalls the tracer needs to see even when not selected (never printed).
-const std::vector<std::string> kAlwaysStop = {"wait4", "waitid", "waitpid", "sched_getaffinity",
-                                              "sched_setaffinity"};
 
 // -e trace=SET → a selection. strace's rules: a leading '!' negates the whole set; items are
 // names, numbers, @group / %group, all, none.
@@ -227,31 +225,14 @@ int TraceCommand(int argc, char** argv) {
     return monitor_ptr ? monitor_ptr->task_count() : 1;
   });
 
-  // --policy: the policy is enforced through ptrace (its escalations and its denials stop at
-  // the tracer, which carries them out), so that denied calls show in the trace with their
-  // errno as strace shows them.
-  std::optional<config::Policy> policy_obj;
-  std::optional<filters::Program> program;
-  std::optional<supervisor::Decider> decider;
-  std::optional<supervisor::Reporter> reporter;
-  std::optional<supervisor::PolicyTracer> enforcer;
+  std::unique_ptr<TracedPolicy> traced_policy;
   if (!policy.empty()) {
-    auto loaded = config::LoadPolicyFile(policy);
-    if (!loaded.ok()) return Fail(loaded.error());
-    if (auto why = supervisor::Decider::Unsupported(*loaded)) return Fail(*why);
-    policy_obj = std::move(*loaded);
-    policy_obj->options.escalate = config::Options::Escalate::kPtrace;
-    filters::CompileOptions copts;
-    copts.complain = true;  // every denial becomes an escalation (see above)
-    auto compiled = filters::Compile(*policy_obj, copts);
-    if (!compiled.ok()) return Fail(compiled.error());
-    program = std::move(*compiled);
-    decider.emplace(*policy_obj, false);
-    reporter.emplace(STDERR_FILENO, *policy_obj);
-    enforcer.emplace(*decider, &*reporter, &writer);
+    auto tp = TracedPolicy::Load(policy, writer, STDERR_FILENO);
+    if (!tp.ok()) return Fail(tp.error());
+    traced_policy = std::move(*tp);
   }
   supervisor::PtraceObserver& observer =
-      enforcer ? static_cast<supervisor::PtraceObserver&>(*enforcer) : writer;
+      traced_policy ? traced_policy->observer() : static_cast<supervisor::PtraceObserver&>(writer);
   supervisor::PtraceMonitor monitor(observer, popts);
   monitor_ptr = &monitor;
   g_monitor = &monitor;
@@ -265,34 +246,13 @@ int TraceCommand(int argc, char** argv) {
     return g_stop_signal ? 0 : ExitCodeFromWaitStatus(*st);
   }
 
-  // Spawned target: Ctrl-C goes to the target (same process group); pwnbox reports its end.
-  signal(SIGINT, SIG_IGN);
-  signal(SIGQUIT, SIG_IGN);
-  auto filter = filters::CompileTraceFilter(selection, kAlwaysStop);
-  if (!filter.ok()) return Fail(filter.error());
-  supervisor::LaunchSpec spec;
-  spec.argv = split.command;
-  spec.trace = &*filter;
-  if (program) spec.policy = &program->bpf;
-  spec.ptrace = true;
-  spec.ptrace_options = monitor.SeizeOptions();
-  spec.pin_cpu = monitor.PrepareSpawn();
-  auto launched = supervisor::Launch(spec);
-  if (!launched.ok()) {
-    int err = launched.error().sys_errno();
-    Fail(launched.error());
-    return err == ENOENT ? kExitNotFound : err == EACCES ? kExitCannotExec : kExitFailure;
-  }
-  writer.set_main(launched->pid);
-  auto st = monitor.RunSpawned(launched->pid);
-  writer.Finish();
-  g_monitor = nullptr;
-  if (!st.ok()) return Fail(st.error());
-  if (int err = supervisor::ExecErrno(*launched)) {
-    Fail(core::ErrnoError(err, "cannot execute " + launched->path));
-    return err == ENOENT ? kExitNotFound : kExitCannotExec;
-  }
-  return ExitCodeFromWaitStatus(*st);
+  return RunTraced(
+      split.command, selection, traced_policy.get(), monitor,
+      [&writer](pid_t pid) { writer.set_main(pid); },
+      [&writer] {
+        writer.Finish();
+        g_monitor = nullptr;
+      });
 }
 
 }  // namespace pwnbox::cli

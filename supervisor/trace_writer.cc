@@ -98,6 +98,13 @@ void TraceWriter::Emit() {
   }
 }
 
+timespec TraceWriter::Now() const {
+  if (source_) return source_->Now();
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return now;
+}
+
 size_t TraceWriter::Prefix(pid_t pid, const timespec& when, int nr) {
   const size_t start = out_.size();
   char buf[64];
@@ -135,8 +142,8 @@ void TraceWriter::CloseOpenLine() {
 void TraceWriter::OnEntry(Task& task) {
   if (!task.shown || (options_.only_main && task.tid != main_)) return;
   Pending& p = PendingOf(task);
-  core::ProcessMemory mem(task.tid);
-  decoder_.Entry(task.call, mem, &p.decoded);
+  core::ProcessMemory live(task.tid);
+  decoder_.Entry(task.call, source_ ? source_->Memory(task, false) : live, &p.decoded);
   p.unfinished = false;
   if (!options_.trace || options_.json) return;
   CloseOpenLine();
@@ -148,10 +155,9 @@ void TraceWriter::OnEntry(Task& task) {
 void TraceWriter::OnExit(Task& task) {
   if (!task.shown || (options_.only_main && task.tid != main_)) return;
   Pending& p = PendingOf(task);
-  core::ProcessMemory mem(task.tid);
-  decoder_.Exit(task.call, mem, &p.decoded);
-  timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
+  core::ProcessMemory live(task.tid);
+  decoder_.Exit(task.call, source_ ? source_->Memory(task, true) : live, &p.decoded);
+  const timespec now = Now();
   const int64_t ns = NanosBetween(task.entry_time, now);
   if (options_.summary) {
     Stats& s = stats_[p.decoded.name];
@@ -244,8 +250,7 @@ void TraceWriter::JsonCommon(const char* kind, pid_t pid, const timespec& when) 
 void TraceWriter::OnSignal(Task& task, const siginfo_t& si) {
   if (options_.only_main && task.tid != main_) return;
   if (!options_.trace) return;
-  timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
+  const timespec now = Now();
   std::string info = core::FormatSiginfo(si);
   std::string_view name = core::SignalName(si.si_signo);
   if (options_.json) {
@@ -270,8 +275,7 @@ void TraceWriter::OnSignal(Task& task, const siginfo_t& si) {
 void TraceWriter::OnExec(Task& task, pid_t old_tid) {
   if (options_.only_main && task.tid != main_) return;
   if (!options_.trace || !options_.json) return;
-  timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
+  const timespec now = Now();
   JsonCommon("exec", task.tid, now);
   char buf[48];
   snprintf(buf, sizeof buf, ",\"old_pid\":%d}\n", old_tid);
@@ -282,8 +286,7 @@ void TraceWriter::OnExec(Task& task, pid_t old_tid) {
 void TraceWriter::OnTaskExit(Task& task, int status) {
   if (options_.only_main && task.tid != main_) return;
   if (!options_.trace) return;
-  timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
+  const timespec now = Now();
   Pending* p = static_cast<Pending*>(task.user);
   if (task.in_syscall && task.shown && p && options_.json)
     JsonSyscall(task, p->decoded, NanosBetween(task.entry_time, now), false);

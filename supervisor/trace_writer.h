@@ -26,6 +26,15 @@ struct TraceWriterOptions {
   core::DecodeOptions decode;
 };
 
+// Where TraceWriter reads the target's memory and the time from: the live task and the clock
+// (the default), or a recording (`pwnbox show`).
+class TraceSource {
+ public:
+  virtual ~TraceSource() = default;
+  virtual core::TargetMemory& Memory(Task& task, bool exit) = 0;
+  virtual timespec Now() = 0;
+};
+
 class TraceWriter final : public PtraceObserver {
  public:
   // Writes to `fd` (not owned). `task_count` tells how many tasks are traced now (for the
@@ -39,6 +48,9 @@ class TraceWriter final : public PtraceObserver {
   void OnTaskExit(Task& task, int status) override;
   void OnExec(Task& task, pid_t old_tid) override;
   void OnForget(Task& task) override;
+
+  // Reads memory and time from `source` instead of the live task (not owned; null: live).
+  void set_source(TraceSource* source) { source_ = source; }
 
   // The first task (the one --no-follow prints).
   void set_main(pid_t pid) { main_ = pid; }
@@ -63,6 +75,7 @@ class TraceWriter final : public PtraceObserver {
   void Emit();
   // One syscall as a JSON line; `returned` is false for a call the task never returned from.
   void JsonSyscall(const Task& task, const core::DecodedCall& d, int64_t ns, bool returned);
+  timespec Now() const;
   void JsonCommon(const char* kind, pid_t pid, const timespec& when);
   void PrintSummary();
 
@@ -74,6 +87,7 @@ class TraceWriter final : public PtraceObserver {
   pid_t open_line_ = 0;  // the task whose "name(args" is printed without its end
   size_t open_prefix_ = 0;  // length of that line's prefix
   uint64_t seq_ = 0;
+  TraceSource* source_ = nullptr;
   pid_t main_ = 0;
   timespec last_flush_{};
   std::map<std::string, Stats> stats_;

@@ -1,0 +1,44 @@
+// pwnbox::supervisor::RecordObserver: turns what the PtraceMonitor sees into recorder::Events
+// (`pwnbox record`). For each syscall it keeps exactly the bytes the decoder read from the
+// target at entry and at exit (and the whole of what the kernel wrote into output buffers), so
+// that `pwnbox show` decodes the recorded call into the same text `pwnbox trace` prints.
+// A syscall is two events: its entry (returned = false, entry_mem) and its exit (returned =
+// true, ret, dur_ns, exit_mem); a call never returned from (exit_group) has only the first.
+#pragma once
+
+#include <cstdint>
+
+#include "core/decoder.h"
+#include "recorder/writer.h"
+#include "supervisor/ptrace_monitor.h"
+
+namespace pwnbox::supervisor {
+
+class RecordObserver final : public PtraceObserver {
+ public:
+  // `writer` is not owned and outlives the observer.
+  explicit RecordObserver(recorder::Writer& writer);
+  ~RecordObserver() override;
+
+  void OnEntry(Task& task) override;
+  void OnExit(Task& task) override;
+  void OnSignal(Task& task, const siginfo_t& si) override;
+  void OnTaskExit(Task& task, int status) override;
+  void OnNewTask(Task& task, pid_t parent) override;
+  void OnExec(Task& task, pid_t old_tid) override;
+  void OnForget(Task& task) override;
+
+  // Decode limit used while recording: `show -s N` shows strings up to this many bytes.
+  static constexpr size_t kStringLimit = 4096;
+
+ private:
+  struct Pending;
+  recorder::Event Base(const Task& task, recorder::Event::Kind kind, int64_t time_ns);
+  void Append(recorder::Event& e);
+
+  recorder::Writer& writer_;
+  core::Decoder decoder_;
+  uint64_t seq_ = 0;
+};
+
+}  // namespace pwnbox::supervisor
