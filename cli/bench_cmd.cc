@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -338,12 +339,22 @@ nlohmann::json ToJson(const std::vector<Mode>& modes, const std::vector<Summary>
   return j;
 }
 
+std::string StatusText(const RunOutcome& r) {
+  if (r.exec_errno) return std::string("cannot start: ") + std::strerror(r.exec_errno);
+  std::string text = "exit status " + std::to_string(r.status);
+  if (r.status > 128 && r.status < 128 + 65)
+    if (const char* sig = sigabbrev_np(r.status - 128))
+      text += " (killed by SIG" + std::string(sig) + ")";
+  return text;
+}
+
 std::string FailureText(const RunOutcome& r) {
-  std::string why = r.exec_errno ? std::string("cannot start: ") + std::strerror(r.exec_errno)
-                                 : "exit status " + std::to_string(r.status);
+  std::string why = StatusText(r) + " where native exits 0";
   std::string tail = r.stderr_tail;
   while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
-  if (!tail.empty()) why += "; stderr:\n  " + tail;
+  for (size_t at = tail.find('\n'); at != std::string::npos; at = tail.find('\n', at + 3))
+    tail.replace(at, 1, "\n  ");
+  if (!tail.empty()) why += "; its stderr:\n  " + tail;
   return why;
 }
 
@@ -410,6 +421,10 @@ int BenchCommand(int argc, char** argv) {
                     "` in --modes (known: native, kernel, policy, trace, strace)");
       if (std::find(names.begin(), names.end(), item) == names.end()) names.push_back(item);
     }
+    // Always in the same order, cheapest mechanism first, whatever order the list gives.
+    auto rank = [](const std::string& n) { return std::find(std::begin(kModes), std::end(kModes), n) - std::begin(kModes); };
+    std::sort(names.begin(), names.end(),
+              [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
   }
 
   char tmpl[] = "/tmp/pwnbox-bench-XXXXXX";
@@ -460,13 +475,11 @@ int BenchCommand(int argc, char** argv) {
         std::string tail = r.stderr_tail;
         while (!tail.empty() && tail.back() == '\n') tail.pop_back();
         if (!tail.empty()) std::fprintf(stderr, "%s\n", tail.c_str());
-        std::string why = r.exec_errno ? std::string("cannot start: ") + std::strerror(r.exec_errno)
-                                       : "exit status " + std::to_string(r.status);
-        return Fail(Join(split.command) + " fails without pwnbox (" + why +
+        return Fail(Join(split.command) + " fails without pwnbox (" + StatusText(r) +
                     "); bench needs a command that succeeds");
       }
       if (r.exec_errno || r.status != 0) {
-        m.failed = FailureText(r) + " (native: exit status 0)";
+        m.failed = FailureText(r);
         m.samples.clear();
         continue;
       }
@@ -497,7 +510,7 @@ int BenchCommand(int argc, char** argv) {
         row.min = sums[i].min;
         row.median = sums[i].median;
         row.max = sums[i].max;
-        if (i > 0) row.note = "(x" + Fixed(sums[i].ratio, 2) + ")";
+        if (i > 0) row.note = "(" + Fixed(sums[i].ratio, 2) + "× native)";
       }
       rows.push_back(std::move(row));
     }

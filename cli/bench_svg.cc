@@ -57,6 +57,7 @@ std::string TickLabel(double v, double step) {
 }  // namespace
 
 std::string FormatDuration(double seconds) {
+  if (seconds <= 0) return "0";
   Unit u = UnitFor(seconds);
   double v = seconds * u.scale;
   char buf[32];

@@ -6,6 +6,7 @@
 
 #include "cli/common.h"
 #include "cli/policy_cmds.h"
+#include "cli/record_cmd.h"
 #include "cli/run_cmd.h"
 #include "cli/trace_cmd.h"
 
@@ -17,6 +18,8 @@ usage:
   pwnbox [run] [--policy FILE] [--complain] [--log FILE] -- CMD [ARG...]
   pwnbox trace [-f|--no-follow] [-o FILE] [-e trace=SET] [-c|-C] [-s N] [-t|-tt|-ttt]
                [-T] [-y] [-n] [--json] (-- CMD [ARG...] | -p PID)
+  pwnbox record -o FILE.pwnr [--policy FILE] -- CMD [ARG...]
+  pwnbox show FILE.pwnr [--json] [-c]
   pwnbox check POLICY
   pwnbox compile POLICY [--format bpf|disasm|pfc|oci|c] [-o FILE]
   pwnbox convert IN -o OUT
@@ -28,7 +31,7 @@ usage:
 
 // Subcommands SPEC.md defines that this build does not have yet: refused by name, so that they
 // are never taken for the name of a program to run.
-constexpr const char* kNotYet[] = {"record", "show", "replay", "diff", "explore",
+constexpr const char* kNotYet[] = {"replay", "diff", "explore",
                                    "profile", "learn", "proxy", "bench"};
 
 }  // namespace
@@ -50,6 +53,8 @@ int main(int argc, char** argv) {
   }
   if (cmd == "trace") return TraceCommand(argc - 1, argv + 1);
   if (cmd == "run") return RunCommand(argc - 1, argv + 1);
+  if (cmd == "record") return RecordCommand(argc - 1, argv + 1);
+  if (cmd == "show") return ShowCommand(argc - 1, argv + 1);
   if (cmd == "check") return CheckCommand(argc - 1, argv + 1);
   if (cmd == "compile") return CompileCommand(argc - 1, argv + 1);
   if (cmd == "convert") return ConvertCommand(argc - 1, argv + 1);

@@ -396,7 +396,9 @@ TEST_F(RecorderTest, WriterKilledMidRunLeavesChunksReadable) {
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_FALSE(r->complete());
   ReadResult res = ReadAll(*r);
-  if (!res.clean_end) EXPECT_NE(res.error.find(" is truncated: chunk at byte "), std::string::npos) << res.error;
+  if (!res.clean_end) {
+    EXPECT_NE(res.error.find(" is truncated: chunk at byte "), std::string::npos) << res.error;
+  }
   ASSERT_GT(res.events.size(), events.size());
   for (size_t i = 0; i < res.events.size(); ++i) {
     Event expect = events[i % events.size()];

@@ -1,0 +1,226 @@
+#include "cli/record_cmd.h"
+
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <unordered_map>
+
+#include "cli/common.h"
+#include "cli/traced_policy.h"
+#include "cli/traced_run.h"
+#include "recorder/reader.h"
+#include "recorder/recorded_memory.h"
+#include "recorder/writer.h"
+#include "supervisor/record_observer.h"
+#include "supervisor/trace_writer.h"
+
+namespace po = boost::program_options;
+
+namespace pwnbox::cli {
+namespace {
+
+std::string Join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) {
+    if (!out.empty()) out += ' ';
+    out += w;
+  }
+  return out;
+}
+
+// Serves TraceWriter the memory and time of the event being shown.
+class EventSource final : public supervisor::TraceSource {
+ public:
+  core::TargetMemory& Memory(supervisor::Task&, bool) override { return *memory_; }
+  timespec Now() override { return now_; }
+  void Set(const std::vector<recorder::MemoryBlob>& blobs, int64_t time_ns) {
+    memory_ = std::make_unique<recorder::RecordedMemory>(blobs);
+    now_.tv_sec = time_ns / 1000000000;
+    now_.tv_nsec = time_ns % 1000000000;
+  }
+
+ private:
+  std::unique_ptr<recorder::RecordedMemory> memory_;
+  timespec now_{};
+};
+
+timespec ToTimespec(int64_t ns) {
+  timespec ts;
+  ts.tv_sec = ns / 1000000000;
+  ts.tv_nsec = ns % 1000000000;
+  return ts;
+}
+
+}  // namespace
+
+int RecordCommand(int argc, char** argv) {
+  SplitArgs split = SplitCommand(argc, argv, 1, {"-o", "--output", "--policy"});
+  po::options_description desc("pwnbox record options");
+  std::string output, policy;
+  desc.add_options()
+      ("help,h", "show this help")
+      ("output,o", po::value(&output), "the recording to write (FILE.pwnr)")
+      ("policy", po::value(&policy), "enforce POLICY while recording")
+      ("snapshots", po::value<std::string>()->implicit_value(""),
+       "memory snapshots every EVERY syscalls");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(split.options).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Fail(std::string(e.what()) + " (see `pwnbox record --help`)");
+  }
+  if (vm.count("help")) {
+    std::cout << "usage: pwnbox record -o FILE.pwnr [--policy FILE] -- CMD [ARG...]\n" << desc;
+    return 0;
+  }
+  if (output.empty()) return Fail("record needs -o FILE.pwnr");
+  if (split.command.empty()) return Fail("no command to record: pwnbox record -o FILE.pwnr -- CMD");
+  if (vm.count("snapshots"))
+    return Fail("--snapshots is not in this build of pwnbox yet; record without it");
+
+  recorder::Header header;
+  header.command_line = Join(split.command);
+  header.metadata["pwnbox"] = "0.1.0";
+  if (!policy.empty()) header.metadata["policy"] = policy;
+  auto writer = recorder::Writer::Create(output, header);
+  if (!writer.ok()) return Fail(writer.error());
+  supervisor::RecordObserver recorder_obs(**writer);
+  std::unique_ptr<TracedPolicy> traced_policy;
+  if (!policy.empty()) {
+    auto tp = TracedPolicy::Load(policy, recorder_obs, STDERR_FILENO);
+    if (!tp.ok()) return Fail(tp.error());
+    traced_policy = std::move(*tp);
+  }
+  supervisor::PtraceObserver& observer =
+      traced_policy ? traced_policy->observer()
+                    : static_cast<supervisor::PtraceObserver&>(recorder_obs);
+  supervisor::PtraceMonitor monitor(observer, supervisor::PtraceOptions{});
+  filters::TraceSelection all;
+  core::Status finished;
+  int code = RunTraced(split.command, all, traced_policy.get(), monitor, [](pid_t) {},
+                       [&] { finished = (*writer)->Finish(); });
+  if (!finished.ok()) return Fail(finished.error());
+  return code;
+}
+
+int ShowCommand(int argc, char** argv) {
+  po::options_description desc("pwnbox show options");
+  std::string path;
+  desc.add_options()
+      ("help,h", "show this help")
+      ("file", po::value(&path), "the recording")
+      ("json", "one JSON object per line, as trace --json")
+      ("summary-only,c", "the per-syscall summary table")
+      ("at", po::value<uint64_t>(), "the state at event N (needs --snapshots)")
+      ("regs", "")
+      ("mem", po::value<std::string>(), "");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm;
+  try {
+    // (Boost skips argv[0], the subcommand name.)
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Fail(std::string(e.what()) + " (see `pwnbox show --help`)");
+  }
+  if (vm.count("help")) {
+    std::cout << "usage: pwnbox show FILE.pwnr [--json] [-c]\n" << desc;
+    return 0;
+  }
+  if (path.empty()) return Fail("show needs a recording: pwnbox show FILE.pwnr");
+  if (vm.count("at") || vm.count("regs") || vm.count("mem"))
+    return Fail("--at/--regs/--mem need snapshots, which this build of pwnbox does not record yet");
+
+  auto reader = recorder::Reader::Open(path);
+  if (!reader.ok()) return Fail(reader.error());
+
+  supervisor::TraceWriterOptions wopts;
+  wopts.json = vm.count("json") > 0;
+  wopts.summary = vm.count("summary-only") > 0;
+  wopts.trace = !wopts.summary;
+  wopts.flush_each_line = false;
+  std::unordered_map<pid_t, std::unique_ptr<supervisor::Task>> tasks;
+  std::set<pid_t> live;
+  supervisor::TraceWriter writer(STDOUT_FILENO, wopts, [&live] { return live.size(); });
+  EventSource source;
+  writer.set_source(&source);
+  auto task_of = [&](const recorder::Event& e) -> supervisor::Task& {
+    auto& t = tasks[e.pid];
+    if (!t) {
+      t = std::make_unique<supervisor::Task>();
+      t->tid = e.pid;
+      t->tgid = e.tgid;
+      t->shown = true;
+    }
+    live.insert(e.pid);
+    return *t;
+  };
+
+  recorder::Event e;
+  while (true) {
+    auto more = reader->Next(&e);
+    if (!more.ok()) {
+      writer.Finish();
+      return Fail(more.error());
+    }
+    if (!*more) break;
+    using K = recorder::Event::Kind;
+    switch (e.kind) {
+      case K::kSyscall: {
+        supervisor::Task& t = task_of(e);
+        t.call.pid = e.pid;
+        t.call.abi = static_cast<core::Abi>(e.abi);
+        t.call.nr = e.nr;
+        std::memcpy(t.call.args, e.args, sizeof e.args);
+        if (!e.returned) {
+          t.entry_time = ToTimespec(e.time_ns);
+          t.in_syscall = true;
+          source.Set(e.entry_mem, e.time_ns);
+          writer.OnEntry(t);
+        } else {
+          t.call.ret = e.ret;
+          t.in_syscall = false;
+          source.Set(e.exit_mem, e.time_ns + e.dur_ns);
+          writer.OnExit(t);
+        }
+        break;
+      }
+      case K::kSignal: {
+        siginfo_t si{};
+        std::memcpy(&si, e.data.data(), std::min(e.data.size(), sizeof si));
+        source.Set({}, e.time_ns);
+        writer.OnSignal(task_of(e), si);
+        break;
+      }
+      case K::kExit: {
+        supervisor::Task& t = task_of(e);
+        source.Set({}, e.time_ns);
+        writer.OnTaskExit(t, static_cast<int>(e.ret));
+        writer.OnForget(t);
+        live.erase(e.pid);
+        tasks.erase(e.pid);
+        break;
+      }
+      case K::kExec:
+        source.Set({}, e.time_ns);
+        writer.OnExec(task_of(e), static_cast<pid_t>(e.args[0]));
+        break;
+      case K::kNewTask:
+        task_of(e);
+        break;
+    }
+  }
+  writer.Finish();
+  if (!reader->complete())
+    std::fprintf(stderr, "pwnbox: %s ends early (the recording was cut short); %llu events shown\n",
+                 path.c_str(), static_cast<unsigned long long>(reader->events_read()));
+  return 0;
+}
+
+}  // namespace pwnbox::cli

@@ -1,0 +1,135 @@
+// `pwnbox record` and `pwnbox show`: a recording shows the same text `trace` printed, its JSON
+// and its summary; bad files fail cleanly; a recorder killed mid-way leaves a readable file.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/harness.h"
+
+namespace pwnbox::testing {
+namespace {
+
+// Addresses and pids differ between two runs of the same program.
+std::string Normalise(const std::string& text) {
+  static const std::regex hex("0x[0-9a-f]+"), pid("\\b[0-9]{4,}\\b");
+  return std::regex_replace(std::regex_replace(text, hex, "ADDR"), pid, "N");
+}
+
+TEST(Record, ShowPrintsWhatTracePrinted) {
+  std::string dir = TempDir();
+  WriteFile(dir + "/in.txt", "hello\n");
+  std::string rec = dir + "/run.pwnr";
+  auto r = Pwnbox({"record", "-o", rec, "--", Prog("tr_basic"), dir + "/in.txt"});
+  EXPECT_EQ(r.status, 3) << r.err;  // the target's exit status
+  auto t = Pwnbox({"trace", "--", Prog("tr_basic"), dir + "/in.txt"});
+  auto s = Pwnbox({"show", rec});
+  EXPECT_EQ(s.status, 0) << s.err;
+  EXPECT_EQ(s.err, "");
+  EXPECT_EQ(Normalise(s.out), Normalise(t.err));
+  EXPECT_TRUE(Contains(s.out, "read(3, \"hello\\n\", 64)")) << s.out;
+  EXPECT_TRUE(Contains(s.out, "+++ exited with 3 +++")) << s.out;
+}
+
+TEST(Record, ShowJsonAndSummary) {
+  std::string dir = TempDir();
+  WriteFile(dir + "/in.txt", "x\n");
+  std::string rec = dir + "/run.pwnr";
+  ASSERT_EQ(Pwnbox({"record", "-o", rec, "--", Prog("tr_basic"), dir + "/in.txt"}).status, 3);
+  auto j = Pwnbox({"show", "--json", rec});
+  EXPECT_EQ(j.status, 0) << j.err;
+  int getpids = 0;
+  for (const auto& line : Lines(j.out)) {
+    auto v = nlohmann::json::parse(line);
+    if (v.contains("syscall") && v["syscall"] == "getpid") ++getpids;
+  }
+  EXPECT_EQ(getpids, 5);
+  auto c = Pwnbox({"show", "-c", rec});
+  EXPECT_EQ(c.status, 0) << c.err;
+  auto rows = Grep(c.out, " getpid");
+  ASSERT_EQ(rows.size(), 1u) << c.out;
+  EXPECT_TRUE(Contains(rows[0], "         5           getpid")) << rows[0];
+  auto chdir_rows = Grep(c.out, " chdir");
+  ASSERT_EQ(chdir_rows.size(), 1u) << c.out;
+  EXPECT_TRUE(Contains(chdir_rows[0], "         2         2 chdir")) << chdir_rows[0];
+}
+
+TEST(Record, ForkingProgramAndPolicy) {
+  std::string dir = TempDir();
+  std::string rec = dir + "/run.pwnr";
+  std::string policy = dir + "/p.toml";
+  WriteFile(policy, "version = 1\ndefault = \"allow\"\n[[rule]]\nsyscalls = [\"getuid\"]\n"
+                    "action = \"return\"\nvalue = 4242\n");
+  auto r = Pwnbox({"record", "-o", rec, "--policy", policy, "--", "sh", "-c", "id -u; true"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "4242\n");
+  auto s = Pwnbox({"show", rec});
+  EXPECT_EQ(s.status, 0) << s.err;
+  EXPECT_TRUE(Contains(s.out, "getuid()")) << s.out;
+  EXPECT_TRUE(Contains(s.out, "= 4242")) << s.out;
+  EXPECT_GE(Grep(s.out, "+++ exited with 0 +++").size(), 2u) << s.out;
+  EXPECT_FALSE(Grep(s.out, "[pid ").empty()) << s.out;
+}
+
+TEST(Record, BadFilesFailWithOneLine) {
+  std::string dir = TempDir();
+  WriteFile(dir + "/not.pwnr", "this is not a recording at all\n");
+  auto r = Pwnbox({"show", dir + "/not.pwnr"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  EXPECT_EQ(r.err.rfind("pwnbox: ", 0), 0u) << r.err;
+  WriteFile(dir + "/empty.pwnr", "");
+  r = Pwnbox({"show", dir + "/empty.pwnr"});
+  EXPECT_EQ(r.status, 125);
+  r = Pwnbox({"show", dir + "/missing.pwnr"});
+  EXPECT_EQ(r.status, 125);
+  // A flipped byte in the middle of a real recording.
+  std::string rec = dir + "/run.pwnr";
+  ASSERT_EQ(Pwnbox({"record", "-o", rec, "--", "ls", "/usr/bin"}).status, 0);
+  std::string bytes = ReadFile(rec);
+  ASSERT_GT(bytes.size(), 200u);
+  bytes[bytes.size() / 2] ^= 0x5a;
+  WriteFile(dir + "/flipped.pwnr", bytes);
+  r = Pwnbox({"show", dir + "/flipped.pwnr"});
+  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_TRUE(Contains(r.err, "corrupt")) << r.err;
+  EXPECT_FALSE(r.timed_out);
+  r = Pwnbox({"record", "--", "true"});
+  EXPECT_EQ(r.status, 125);
+}
+
+TEST(Record, KilledRecorderLeavesEveryFinishedChunkReadable) {
+  std::string dir = TempDir();
+  std::string rec = dir + "/run.pwnr";
+  pid_t pw = fork();
+  if (pw == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    std::string bin = PwnboxBin();
+    execl(bin.c_str(), bin.c_str(), "record", "-o", rec.c_str(), "--", "sh", "-c",
+          "while :; do cat /etc/hostname; done", nullptr);
+    _exit(127);
+  }
+  // Let it write a few chunks, then kill pwnbox without warning.
+  for (int i = 0; i < 500; ++i) {
+    usleep(10000);
+    if (ReadFile(rec).size() > 600 * 1024) break;
+  }
+  kill(pw, SIGKILL);
+  waitpid(pw, nullptr, 0);
+  auto s = Pwnbox({"show", rec});
+  EXPECT_FALSE(s.timed_out);
+  EXPECT_GT(Grep(s.out, "openat(AT_FDCWD, \"/etc/hostname\"").size(), 10u) << s.err;
+  EXPECT_TRUE(Contains(s.err, "cut short") || s.status == 125) << s.err;
+}
+
+}  // namespace
+}  // namespace pwnbox::testing
