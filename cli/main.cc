@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "cli/bench_cmd.h"
 #include "cli/common.h"
 #include "cli/policy_cmds.h"
 #include "cli/record_cmd.h"
@@ -20,6 +21,7 @@ usage:
                [-T] [-y] [-n] [--json] (-- CMD [ARG...] | -p PID)
   pwnbox record -o FILE.pwnr [--policy FILE] -- CMD [ARG...]
   pwnbox show FILE.pwnr [--json] [-c]
+  pwnbox bench [--policy FILE] [-n RUNS] [--modes LIST] [--json] [--plot FILE.svg] -- CMD
   pwnbox check POLICY
   pwnbox compile POLICY [--format bpf|disasm|pfc|oci|c] [-o FILE]
   pwnbox convert IN -o OUT
@@ -32,7 +34,7 @@ usage:
 // Subcommands SPEC.md defines that this build does not have yet: refused by name, so that they
 // are never taken for the name of a program to run.
 constexpr const char* kNotYet[] = {"replay", "diff", "explore",
-                                   "profile", "learn", "proxy", "bench"};
+                                   "profile", "learn", "proxy"};
 
 }  // namespace
 
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
   if (cmd == "trace") return TraceCommand(argc - 1, argv + 1);
   if (cmd == "run") return RunCommand(argc - 1, argv + 1);
   if (cmd == "record") return RecordCommand(argc - 1, argv + 1);
+  if (cmd == "bench") return BenchCommand(argc - 1, argv + 1);
   if (cmd == "show") return ShowCommand(argc - 1, argv + 1);
   if (cmd == "check") return CheckCommand(argc - 1, argv + 1);
   if (cmd == "compile") return CompileCommand(argc - 1, argv + 1);
