@@ -84,7 +84,12 @@ void RecordObserver::OnExit(Task& task) {
   if (task.call.ret > 0) {
     for (int i = 0; i < sig.nargs; ++i) {
       if (sig.args[i].kind != core::ArgKind::kOutBuf || task.call.args[i] == 0) continue;
-      std::string bytes(std::min<size_t>(static_cast<size_t>(task.call.ret), kMaxOutBuffer), '\0');
+      const size_t want = std::min<size_t>(static_cast<size_t>(task.call.ret), kMaxOutBuffer);
+      bool have = false;  // the decoder read it all already
+      for (const auto& b : e.exit_mem)
+        have = have || (b.addr == task.call.args[i] && b.bytes.size() >= want);
+      if (have) continue;
+      std::string bytes(want, '\0');
       ssize_t n = cap.Read(task.call.args[i], bytes.data(), bytes.size());
       (void)n;
     }
