@@ -40,7 +40,9 @@ constexpr const char* kModeHelp =
     "  kernel   pwnbox run with every escalated rule made an in-kernel allow (pure filter cost)\n"
     "  policy   pwnbox run with the policy as written, escalations included\n"
     "  trace    pwnbox trace -o /dev/null\n"
-    "  strace   strace -f -o /dev/null (skipped when strace is not installed)\n";
+    "  strace   strace -f -o /dev/null (skipped when strace is not installed)\n"
+    "exit status: 0; 1 when a mode exits differently from native (reported FAILED, not timed);\n"
+    "125 on bad usage or when CMD fails without pwnbox. See docs/bench.md.\n";
 constexpr const char* kModes[] = {"native", "kernel", "policy", "trace", "strace"};
 // MAD / median above this, in a mode or in native, marks the mode's ratio as not to be trusted.
 constexpr double kNoisyMad = 0.05;
@@ -422,7 +424,9 @@ int BenchCommand(int argc, char** argv) {
       if (std::find(names.begin(), names.end(), item) == names.end()) names.push_back(item);
     }
     // Always in the same order, cheapest mechanism first, whatever order the list gives.
-    auto rank = [](const std::string& n) { return std::find(std::begin(kModes), std::end(kModes), n) - std::begin(kModes); };
+    auto rank = [](const std::string& n) {
+      return std::find(std::begin(kModes), std::end(kModes), n) - std::begin(kModes);
+    };
     std::sort(names.begin(), names.end(),
               [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
   }

@@ -21,6 +21,16 @@ std::string Escape(const std::string& s) {
   return out;
 }
 
+// Cuts `s` to at most `max` characters (UTF-8 aware), ending it with "…" when cut.
+std::string Shorten(const std::string& s, size_t max) {
+  size_t chars = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
+    if (++chars == max) return i + 1 < s.size() ? s.substr(0, i) + "…" : s;
+  }
+  return s;
+}
+
 std::string Num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f", v);
@@ -72,7 +82,7 @@ std::string FormatDuration(double seconds) {
 
 std::string RenderBenchSvg(const std::string& title, const std::string& subtitle,
                            const std::vector<PlotRow>& rows) {
-  constexpr double kWidth = 900, kLeft = 120, kRight = 130, kTop = 74, kRowH = 46, kBottom = 56;
+  constexpr double kWidth = 900, kLeft = 120, kRight = 170, kTop = 74, kRowH = 46, kBottom = 56;
   const double plot_w = kWidth - kLeft - kRight;
   const double height = kTop + kRowH * std::max<size_t>(rows.size(), 1) + kBottom;
 
@@ -93,7 +103,7 @@ std::string RenderBenchSvg(const std::string& title, const std::string& subtitle
        "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"13\">\n";
   s += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
   s += "<text x=\"" + Num(kWidth / 2) + "\" y=\"26\" text-anchor=\"middle\" font-size=\"16\" "
-       "font-weight=\"bold\">" + Escape(title) + "</text>\n";
+       "font-weight=\"bold\">" + Escape(Shorten(title, 95)) + "</text>\n";
   s += "<text x=\"" + Num(kWidth / 2) + "\" y=\"46\" text-anchor=\"middle\" fill=\"#555555\">" +
        Escape(subtitle) + "</text>\n";
 

@@ -18,6 +18,7 @@
 #include "core/decoder.h"
 #include "core/syscalls.h"
 #include "recorder/event.h"
+#include "recorder/format.h"
 #include "recorder/reader.h"
 #include "recorder/recorded_memory.h"
 #include "recorder/writer.h"
@@ -405,6 +406,27 @@ TEST_F(RecorderTest, WriterKilledMidRunLeavesChunksReadable) {
     expect.seq += (i / events.size()) * 1000000;
     ASSERT_EQ(res.events[i], expect) << "event " << i;
   }
+}
+
+// The documented encodings (docs/trace-format.md).
+TEST(FormatTest, Crc32AndVarints) {
+  EXPECT_EQ(format::Crc32("123456789", 9), 0xCBF43926u);
+  std::string out;
+  format::PutVarint(&out, 300);
+  format::PutZigzag(&out, -3);
+  format::PutU32(&out, 0x11223344);
+  EXPECT_EQ(out, std::string("\xac\x02\x05\x44\x33\x22\x11", 7));
+  format::Cursor c(out);
+  uint64_t v;
+  int64_t z;
+  ASSERT_TRUE(c.Varint(&v));
+  ASSERT_TRUE(c.Zigzag(&z));
+  EXPECT_EQ(v, 300u);
+  EXPECT_EQ(z, -3);
+  // An 11-byte varint is rejected.
+  const std::string eleven(11, '\x80');
+  format::Cursor bad(eleven);
+  EXPECT_FALSE(bad.Varint(&v));
 }
 
 TEST(RecordedMemoryTest, ReadsLikeProcessMemory) {
