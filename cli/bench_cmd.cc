@@ -48,6 +48,9 @@ constexpr const char* kModes[] = {"native", "kernel", "policy", "trace", "strace
 constexpr double kNoisyMad = 0.05;
 constexpr int kMaxRuns = 10000;
 
+volatile sig_atomic_t g_signal = 0;
+void OnSignal(int sig) { g_signal = sig; }
+
 struct Sample {
   double wall = 0, user = 0, sys = 0;
   long maxrss_kb = 0;
@@ -120,6 +123,7 @@ RunOutcome RunOnce(const std::vector<std::string>& argv) {
   if (pid == 0) {
     // Async-signal-safe only from here to execvp.
     close(pipe_fds[0]);
+    signal(SIGPIPE, SIG_DFL);
     if (dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(127);
     execvp(cargv[0], cargv.data());
     int e = errno;
@@ -142,6 +146,7 @@ RunOutcome RunOnce(const std::vector<std::string>& argv) {
   int status = 0;
   rusage ru{};
   while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+    if (g_signal) kill(pid, SIGKILL);  // interrupted: stop this run, bench reports nothing
   }
   out.sample.wall = Now() - t0;
   if (n == static_cast<ssize_t>(sizeof e)) out.exec_errno = e;
@@ -467,13 +472,15 @@ int BenchCommand(int argc, char** argv) {
     modes.push_back(std::move(m));
   }
 
+  InstallSignalHandlers(OnSignal);
   Progress progress;
-  for (int round = 0; round <= runs; ++round) {
+  for (int round = 0; round <= runs && !g_signal; ++round) {
     for (auto& m : modes) {
       if (!m.skipped.empty() || !m.failed.empty()) continue;
       progress.Show(round, runs, m.name);
       if (!m.stats_path.empty()) unlink(m.stats_path.c_str());
       RunOutcome r = RunOnce(m.argv);
+      if (g_signal) break;
       if (m.name == "native" && (r.exec_errno || r.status != 0)) {
         progress.Clear();
         std::string tail = r.stderr_tail;
@@ -493,6 +500,7 @@ int BenchCommand(int argc, char** argv) {
     }
   }
   progress.Clear();
+  if (g_signal) return 128 + g_signal;  // interrupted: no partial report
 
   std::vector<Summary> sums;
   for (const auto& m : modes) sums.push_back(Summarize(m));

@@ -103,7 +103,7 @@ std::string RenderBenchSvg(const std::string& title, const std::string& subtitle
        "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"13\">\n";
   s += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
   s += "<text x=\"" + Num(kWidth / 2) + "\" y=\"26\" text-anchor=\"middle\" font-size=\"16\" "
-       "font-weight=\"bold\">" + Escape(Shorten(title, 95)) + "</text>\n";
+       "font-weight=\"bold\">" + Escape(Shorten(title, 80)) + "</text>\n";
   s += "<text x=\"" + Num(kWidth / 2) + "\" y=\"46\" text-anchor=\"middle\" fill=\"#555555\">" +
        Escape(subtitle) + "</text>\n";
 
