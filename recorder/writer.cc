@@ -40,7 +40,11 @@ core::Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path,
   format::PutU32(&out, format::Crc32(body.data(), body.size()));
   out += body;
   std::unique_ptr<Writer> w(new Writer(std::move(fd), path, out.size()));
-  PWNBOX_RETURN_IF_ERROR(w->WriteAll(out));
+  core::Status s = w->WriteAll(out);
+  if (!s.ok()) {
+    w->finished_ = true;  // nothing to finish: the destructor must not write an index
+    return s.error();
+  }
   w->thread_ = std::thread([p = w.get()] { p->Run(); });
   return w;
 }

@@ -120,7 +120,6 @@ std::optional<Emulated> Emulate(int listener, uint64_t id, const core::SyscallCa
   const char* p1 = ps.size() > 1 ? ps[1].view.path.c_str() : nullptr;
   const int nofollow = ps[0].view.final_is_symlink ? AT_SYMLINK_NOFOLLOW : 0;
   AsTarget as_target(call.pid);
-  Emulated out;
 
   if (name == "open" || name == "openat" || name == "creat" || name == "openat2") {
     uint64_t flags, mode;
