@@ -19,8 +19,10 @@ namespace {
 
 // Addresses and pids differ between two runs of the same program.
 std::string Normalise(const std::string& text) {
-  static const std::regex hex("0x[0-9a-f]+"), pid("\\b[0-9]{4,}\\b");
-  return std::regex_replace(std::regex_replace(text, hex, "ADDR"), pid, "N");
+  static const std::regex hex("0x[0-9a-f]+"), pid("\\b[0-9]{4,}\\b"),
+      pid_ret("((getpid|set_tid_address)\\([^)]*\\) += )[0-9]+");
+  std::string out = std::regex_replace(text, pid_ret, "$1PID");
+  return std::regex_replace(std::regex_replace(out, hex, "ADDR"), pid, "N");
 }
 
 TEST(Record, ShowPrintsWhatTracePrinted) {
