@@ -21,6 +21,7 @@ usage:
                [-T] [-y] [-n] [--json] (-- CMD [ARG...] | -p PID)
   pwnbox record -o FILE.pwnr [--policy FILE] -- CMD [ARG...]
   pwnbox show FILE.pwnr [--json] [-c]
+  pwnbox replay FILE.pwnr [--until N]
   pwnbox bench [--policy FILE] [-n RUNS] [--modes LIST] [--json] [--plot FILE.svg] -- CMD
   pwnbox check POLICY
   pwnbox compile POLICY [--format bpf|disasm|pfc|oci|c] [-o FILE]
@@ -33,7 +34,7 @@ usage:
 
 // Subcommands SPEC.md defines that this build does not have yet: refused by name, so that they
 // are never taken for the name of a program to run.
-constexpr const char* kNotYet[] = {"replay", "diff", "explore",
+constexpr const char* kNotYet[] = {"diff", "explore",
                                    "profile", "learn", "proxy"};
 
 }  // namespace
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   if (cmd == "record") return RecordCommand(argc - 1, argv + 1);
   if (cmd == "bench") return BenchCommand(argc - 1, argv + 1);
   if (cmd == "show") return ShowCommand(argc - 1, argv + 1);
+  if (cmd == "replay") return ReplayCommand(argc - 1, argv + 1);
   if (cmd == "check") return CheckCommand(argc - 1, argv + 1);
   if (cmd == "compile") return CompileCommand(argc - 1, argv + 1);
   if (cmd == "convert") return ConvertCommand(argc - 1, argv + 1);

@@ -16,6 +16,7 @@
 #include "recorder/recorded_memory.h"
 #include "recorder/writer.h"
 #include "supervisor/record_observer.h"
+#include "supervisor/replay_observer.h"
 #include "supervisor/trace_writer.h"
 
 namespace po = boost::program_options;
@@ -86,6 +87,15 @@ int RecordCommand(int argc, char** argv) {
   recorder::Header header;
   header.command_line = Join(split.command);
   header.metadata["pwnbox"] = "0.1.0";
+  // The exact argv and where it ran, for `replay`.
+  header.metadata["argc"] = std::to_string(split.command.size());
+  for (size_t i = 0; i < split.command.size(); ++i)
+    header.metadata["argv." + std::to_string(i)] = split.command[i];
+  if (char* cwd = getcwd(nullptr, 0)) {
+    header.metadata["cwd"] = cwd;
+    free(cwd);
+  }
+  header.metadata["aslr"] = "off";
   if (!policy.empty()) header.metadata["policy"] = policy;
   auto writer = recorder::Writer::Create(output, header);
   if (!writer.ok()) return Fail(writer.error());
@@ -103,7 +113,7 @@ int RecordCommand(int argc, char** argv) {
   filters::TraceSelection all;
   core::Status finished;
   int code = RunTraced(split.command, all, traced_policy.get(), monitor, [](pid_t) {},
-                       [&] { finished = (*writer)->Finish(); });
+                       [&] { finished = (*writer)->Finish(); }, /*no_aslr=*/true);
   if (!finished.ok()) return Fail(finished.error());
   return code;
 }
@@ -221,6 +231,89 @@ int ShowCommand(int argc, char** argv) {
     std::fprintf(stderr, "pwnbox: %s ends early (the recording was cut short); %llu events shown\n",
                  path.c_str(), static_cast<unsigned long long>(reader->events_read()));
   return 0;
+}
+
+int ReplayCommand(int argc, char** argv) {
+  po::options_description desc("pwnbox replay options");
+  std::string path;
+  uint64_t until = 0;
+  desc.add_options()
+      ("help,h", "show this help")
+      ("file", po::value(&path), "the recording")
+      ("until", po::value(&until), "stop before the call whose event number exceeds N");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Fail(std::string(e.what()) + " (see `pwnbox replay --help`)");
+  }
+  if (vm.count("help")) {
+    std::cout << "usage: pwnbox replay FILE.pwnr [--until N]\n" << desc;
+    return 0;
+  }
+  if (path.empty()) return Fail("replay needs a recording: pwnbox replay FILE.pwnr");
+  auto reader = recorder::Reader::Open(path);
+  if (!reader.ok()) return Fail(reader.error());
+  const auto& meta = reader->header().metadata;
+  auto argc_it = meta.find("argc");
+  if (argc_it == meta.end()) return Fail(path + " does not say how its program was started");
+  std::vector<std::string> command;
+  for (size_t i = 0, n = std::stoul(argc_it->second); i < n; ++i) {
+    auto a = meta.find("argv." + std::to_string(i));
+    if (a == meta.end()) return Fail(path + ": its command line is incomplete");
+    command.push_back(a->second);
+  }
+
+  // The recorded calls, per task in the order the tasks appeared.
+  std::vector<std::vector<supervisor::RecordedCall>> calls;
+  std::unordered_map<pid_t, size_t> task_index;
+  recorder::Event e;
+  while (true) {
+    auto more = reader->Next(&e);
+    if (!more.ok()) return Fail(more.error());
+    if (!*more) break;
+    if (task_index.empty() || e.kind == recorder::Event::Kind::kNewTask) {
+      if (!task_index.count(e.pid)) {
+        task_index[e.pid] = calls.size();
+        calls.emplace_back();
+      }
+    }
+    if (e.kind != recorder::Event::Kind::kSyscall) continue;
+    auto it = task_index.find(e.pid);
+    if (it == task_index.end()) continue;
+    auto& list = calls[it->second];
+    if (!e.returned) list.push_back({e, std::nullopt});
+    else if (!list.empty() && !list.back().exit) list.back().exit = e;
+  }
+  if (!reader->complete())
+    std::fprintf(stderr, "pwnbox: %s was cut short: replaying the %llu events it has\n",
+                 path.c_str(), static_cast<unsigned long long>(reader->events_read()));
+  auto cwd = meta.find("cwd");
+  if (cwd != meta.end() && chdir(cwd->second.c_str()) != 0)
+    std::fprintf(stderr, "pwnbox: cannot enter the recorded directory %s; replaying here\n",
+                 cwd->second.c_str());
+
+  supervisor::ReplayObserver replay(std::move(calls), until);
+  supervisor::PtraceMonitor monitor(replay, supervisor::PtraceOptions{});
+  filters::TraceSelection all;
+  int code = RunTraced(command, all, nullptr, monitor, [](pid_t) {}, [] {}, /*no_aslr=*/true);
+  if (const auto& d = replay.divergence()) {
+    std::fprintf(stderr,
+                 "pwnbox: replay diverged from %s at event %llu (pid %d):\n"
+                 "  recorded: %s\n  replayed: %s\n",
+                 path.c_str(), static_cast<unsigned long long>(d->seq), d->pid,
+                 d->expected.c_str(), d->actual.c_str());
+    return 1;
+  }
+  if (replay.stopped_at_until()) {
+    std::fprintf(stderr, "pwnbox: replay stopped after event %llu (--until)\n",
+                 static_cast<unsigned long long>(until));
+    return 0;
+  }
+  return code;
 }
 
 }  // namespace pwnbox::cli

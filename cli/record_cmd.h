@@ -1,4 +1,4 @@
-// `pwnbox record` and `pwnbox show` (SPEC.md "Recording").
+// `pwnbox record`, `show` and `replay` (SPEC.md "Recording").
 #pragma once
 
 namespace pwnbox::cli {
@@ -6,5 +6,6 @@ namespace pwnbox::cli {
 // argv[0] is "record" / "show". Return the exit code.
 int RecordCommand(int argc, char** argv);
 int ShowCommand(int argc, char** argv);
+int ReplayCommand(int argc, char** argv);
 
 }  // namespace pwnbox::cli

@@ -12,7 +12,8 @@ const std::vector<std::string> kAlwaysStop = {"wait4", "waitid", "waitpid", "sch
 
 int RunTraced(const std::vector<std::string>& command, const filters::TraceSelection& selection,
               TracedPolicy* policy, supervisor::PtraceMonitor& monitor,
-              const std::function<void(pid_t)>& on_start, const std::function<void()>& on_end) {
+              const std::function<void(pid_t)>& on_start, const std::function<void()>& on_end,
+              bool no_aslr) {
   // Ctrl-C goes to the target (same process group); pwnbox reports its end.
   signal(SIGINT, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
@@ -25,6 +26,7 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
   spec.ptrace = true;
   spec.ptrace_options = monitor.SeizeOptions();
   spec.pin_cpu = monitor.PrepareSpawn();
+  spec.no_aslr = no_aslr;
   auto launched = supervisor::Launch(spec);
   if (!launched.ok()) {
     int err = launched.error().sys_errno();

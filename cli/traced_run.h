@@ -19,8 +19,10 @@ extern const std::vector<std::string> kAlwaysStop;
 // under `monitor`, and traces it to the end. `on_start(pid)` runs once the target is started;
 // `on_end()` runs when tracing ended, before the exit status is reported. Returns the exit
 // code for pwnbox (the target's, or 125/126/127).
+// `no_aslr` starts the target without address space randomisation (record, replay).
 int RunTraced(const std::vector<std::string>& command, const filters::TraceSelection& selection,
               TracedPolicy* policy, supervisor::PtraceMonitor& monitor,
-              const std::function<void(pid_t)>& on_start, const std::function<void()>& on_end);
+              const std::function<void(pid_t)>& on_start, const std::function<void()>& on_end,
+              bool no_aslr = false);
 
 }  // namespace pwnbox::cli

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -172,6 +173,7 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (spec.no_aslr) personality(ADDR_NO_RANDOMIZE);
     if (spec.pin_cpu >= 0) {
       cpu_set_t set;
       CPU_ZERO(&set);

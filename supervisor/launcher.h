@@ -31,6 +31,7 @@ struct LaunchSpec {
   bool ptrace = false;     // the caller seizes the child (Launched::Resume) before filters
   unsigned ptrace_options = 0;  // PTRACE_O_* for PTRACE_SEIZE
   int pin_cpu = -1;        // sched_setaffinity to this CPU before execve
+  bool no_aslr = false;    // personality(ADDR_NO_RANDOMIZE): record and replay line up
 };
 
 struct Launched {

@@ -1,0 +1,136 @@
+#include "supervisor/replay_observer.h"
+
+#include <signal.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/decoder.h"
+#include "recorder/recorded_memory.h"
+
+namespace pwnbox::supervisor {
+namespace {
+
+constexpr std::string_view kInputs[] = {
+    "clock_getres", "clock_gettime", "fstat", "getcwd", "getdents", "getdents64", "getegid",
+    "geteuid", "getgid", "getpgrp", "getpid", "getppid", "getrandom", "getresgid", "getresuid",
+    "getrusage", "gettid", "gettimeofday", "getuid", "lstat", "newfstatat", "pread64", "preadv",
+    "preadv2", "read", "readlink", "readlinkat", "readv", "recvfrom", "recvmmsg", "recvmsg",
+    "stat", "statfs", "statx", "sysinfo", "time", "times", "uname"};
+
+std::string RecordedLine(const RecordedCall& c) {
+  core::Decoder d{core::DecodeOptions{}};
+  core::SyscallCall call;
+  call.pid = c.entry.pid;
+  call.abi = static_cast<core::Abi>(c.entry.abi);
+  call.nr = c.entry.nr;
+  std::memcpy(call.args, c.entry.args, sizeof call.args);
+  core::DecodedCall out;
+  recorder::RecordedMemory entry_mem(c.entry.entry_mem);
+  d.Entry(call, entry_mem, &out);
+  if (!c.exit) return out.EntryText() + "...) = ?";
+  call.ret = c.exit->ret;
+  recorder::RecordedMemory exit_mem(c.exit->exit_mem);
+  d.Exit(call, exit_mem, &out);
+  return out.Line();
+}
+
+std::string LiveLine(const Task& task) {
+  core::Decoder d{core::DecodeOptions{}};
+  core::DecodedCall out;
+  core::ProcessMemory mem(task.tid);
+  d.Entry(task.call, mem, &out);
+  std::string text = out.EntryText();
+  if (text.size() >= 2 && text.compare(text.size() - 2, 2, ", ") == 0) text.resize(text.size() - 2);
+  return text + (out.entry_args < core::Signature(out.name).nargs ? ", ...)" : ")");
+}
+
+}  // namespace
+
+bool ReplayObserver::IsInput(std::string_view name) {
+  return std::find(std::begin(kInputs), std::end(kInputs), name) != std::end(kInputs);
+}
+
+ReplayObserver::ReplayObserver(std::vector<std::vector<RecordedCall>> calls, uint64_t until)
+    : calls_(std::move(calls)), until_(until) {}
+
+void ReplayObserver::OnNewTask(Task& task, pid_t) { cursors_[task.tid].task = next_task_++; }
+
+void ReplayObserver::Stop(Task& task) {
+  // Everything of the replayed program goes: the run ends here.
+  kill(task.tgid, SIGKILL);
+  for (const auto& [tid, c] : cursors_) kill(tid, SIGKILL);
+}
+
+void ReplayObserver::OnEntry(Task& task) {
+  if (divergence_ || stopped_) {
+    Stop(task);
+    return;
+  }
+  Cursor& c = cursors_[task.tid];  // the first task gets index 0
+  const std::vector<RecordedCall>* calls = c.task < calls_.size() ? &calls_[c.task] : nullptr;
+  if (!calls || c.next >= calls->size()) {
+    divergence_ = Divergence{0, task.tid, "(the recording has no more calls for this task)",
+                             LiveLine(task)};
+    Stop(task);
+    return;
+  }
+  const RecordedCall& rec = (*calls)[c.next];
+  if (until_ && rec.entry.seq > until_) {
+    stopped_ = true;
+    Stop(task);
+    return;
+  }
+  if (rec.entry.nr != task.call.nr || rec.entry.abi != static_cast<uint8_t>(task.call.abi)) {
+    divergence_ = Divergence{rec.entry.seq, task.tid, RecordedLine(rec), LiveLine(task)};
+    Stop(task);
+    return;
+  }
+  ++c.next;
+  c.current = nullptr;
+  const std::string_view name = core::SyscallName(task.call.nr, task.call.abi);
+  if (rec.exit && IsInput(name)) {
+    task.skip = true;
+    task.skip_ret = rec.exit->ret;
+    c.current = &rec;
+  }
+}
+
+void ReplayObserver::OnExit(Task& task) {
+  auto it = cursors_.find(task.tid);
+  if (it == cursors_.end() || !it->second.current) return;
+  const RecordedCall& rec = *it->second.current;
+  it->second.current = nullptr;
+  ++fed_;
+  // What the kernel wrote at record time, written where the program now expects it: at the
+  // same offset from the same argument (addresses line up anyway: ASLR is off both times).
+  for (const auto& blob : rec.exit->exit_mem) {
+    uint64_t addr = blob.addr;
+    for (int i = 0; i < 6; ++i) {
+      if (blob.addr >= rec.entry.args[i] && rec.entry.args[i] != 0 &&
+          blob.addr - rec.entry.args[i] < (1u << 20)) {
+        addr = task.call.args[i] + (blob.addr - rec.entry.args[i]);
+        break;
+      }
+    }
+    iovec local{const_cast<char*>(blob.bytes.data()), blob.bytes.size()};
+    iovec remote{reinterpret_cast<void*>(addr), blob.bytes.size()};
+    process_vm_writev(task.tid, &local, 1, &remote, 1, 0);
+  }
+}
+
+void ReplayObserver::OnTaskExit(Task& task, int) {
+  auto it = cursors_.find(task.tid);
+  if (it == cursors_.end()) return;
+  const Cursor& c = it->second;
+  // The program ended a task that the recording shows going on.
+  if (!divergence_ && !stopped_ && c.task < calls_.size() && c.next < calls_[c.task].size()) {
+    const RecordedCall& rec = calls_[c.task][c.next];
+    if (!until_ || rec.entry.seq <= until_)
+      divergence_ = Divergence{rec.entry.seq, task.tid, RecordedLine(rec), "(the task exited)"};
+  }
+  cursors_.erase(it);
+}
+
+}  // namespace pwnbox::supervisor

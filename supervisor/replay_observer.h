@@ -1,0 +1,75 @@
+// pwnbox::supervisor::ReplayObserver: re-executes a recorded program and feeds it the recorded
+// results of the calls that bring data in from outside (reads, receives, randomness, time, ids,
+// file metadata, ...), so that it computes what it computed at record time even after its
+// inputs changed. Every other call runs for real. The first call that differs from the
+// recording (another syscall than the recorded one, or a call past the recording's end) is a
+// divergence: the run is stopped there and reported.
+//
+// Tasks are matched by order: the first task with the recording's first, the N-th task created
+// with the N-th task the recording saw created. Deterministic single-threaded programs and
+// process trees replay; threads racing each other may not (docs/trace-format.md says more).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "recorder/event.h"
+#include "supervisor/ptrace_monitor.h"
+
+namespace pwnbox::supervisor {
+
+// One recorded syscall: its entry event and, when it returned, its exit event.
+struct RecordedCall {
+  recorder::Event entry;
+  std::optional<recorder::Event> exit;
+};
+
+struct Divergence {
+  uint64_t seq = 0;          // the recording's event number where replay diverged (0: past end)
+  pid_t pid = 0;             // the replayed task
+  std::string expected;      // the recorded call, decoded
+  std::string actual;        // the call the program made, decoded
+};
+
+class ReplayObserver final : public PtraceObserver {
+ public:
+  // `calls[i]` are the i-th recorded task's calls, in order. `until`: stop before the call
+  // whose entry event number exceeds it (0: no limit).
+  ReplayObserver(std::vector<std::vector<RecordedCall>> calls, uint64_t until);
+
+  void OnEntry(Task& task) override;
+  void OnExit(Task& task) override;
+  void OnSignal(Task&, const siginfo_t&) override {}
+  void OnTaskExit(Task& task, int status) override;
+  void OnNewTask(Task& task, pid_t parent) override;
+
+  const std::optional<Divergence>& divergence() const { return divergence_; }
+  bool stopped_at_until() const { return stopped_; }
+  uint64_t fed() const { return fed_; }  // calls answered from the recording
+
+  // Whether calls of syscall `name` are fed from the recording rather than run.
+  static bool IsInput(std::string_view name);
+
+ private:
+  struct Cursor {
+    size_t task = 0;   // index into calls_
+    size_t next = 0;   // next call to match
+    const RecordedCall* current = nullptr;  // between entry and exit, when fed
+  };
+  void Stop(Task& task);
+
+  std::vector<std::vector<RecordedCall>> calls_;
+  uint64_t until_;
+  std::unordered_map<pid_t, Cursor> cursors_;
+  size_t next_task_ = 1;  // index the next created task gets
+  std::optional<Divergence> divergence_;
+  bool stopped_ = false;
+  uint64_t fed_ = 0;
+};
+
+}  // namespace pwnbox::supervisor
