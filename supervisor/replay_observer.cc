@@ -15,7 +15,7 @@ namespace {
 constexpr std::string_view kInputs[] = {
     "clock_getres", "clock_gettime", "fstat", "getcwd", "getdents", "getdents64", "getegid",
     "geteuid", "getgid", "getpgrp", "getpid", "getppid", "getrandom", "getresgid", "getresuid",
-    "getrusage", "gettid", "gettimeofday", "getuid", "lstat", "newfstatat", "pread64", "preadv",
+    "getrusage", "gettid", "gettimeofday", "getuid", "lseek", "lstat", "newfstatat", "pread64", "preadv",
     "preadv2", "read", "readlink", "readlinkat", "readv", "recvfrom", "recvmmsg", "recvmsg",
     "stat", "statfs", "statx", "sysinfo", "time", "times", "uname"};
 

@@ -135,3 +135,53 @@ TEST(Record, KilledRecorderLeavesEveryFinishedChunkReadable) {
 
 }  // namespace
 }  // namespace pwnbox::testing
+
+namespace pwnbox::testing {
+namespace {
+
+TEST(Replay, FeedsTheRecordedInputsBackAfterTheyChanged) {
+  std::string dir = TempDir();
+  std::string file = dir + "/input.txt", rec = dir + "/run.pwnr";
+  WriteFile(file, "recorded content\n");
+  auto r = Pwnbox({"record", "-o", rec, "--", Prog("rp_inputs"), file});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "parent file=recorded content\nchild file=recorded content\n"))
+      << r.out;
+  WriteFile(file, "changed since\n");
+  auto p = Pwnbox({"replay", rec});
+  EXPECT_EQ(p.status, 0) << p.err;
+  // Same randomness, pid, syscall clock and file content, in the process and its child.
+  EXPECT_EQ(p.out, r.out) << p.err;
+  EXPECT_EQ(p.err, "");
+  // A fresh run sees the new content: the replay did not just rerun the program.
+  auto fresh = pwnbox::testing::Run({Prog("rp_inputs"), file});
+  EXPECT_TRUE(Contains(fresh.out, "parent file=changed since")) << fresh.out;
+}
+
+TEST(Replay, ReportsTheFirstDivergence) {
+  std::string dir = TempDir();
+  std::string file = dir + "/input.txt", rec = dir + "/run.pwnr";
+  WriteFile(file, "x\n");
+  ASSERT_EQ(Pwnbox({"record", "-o", rec, "--", Prog("rp_inputs"), file, "branch"}).status, 0);
+  unlink(file.c_str());  // access(2) is not fed: the program now takes the other branch
+  auto p = Pwnbox({"replay", rec});
+  EXPECT_EQ(p.status, 1) << p.err;
+  EXPECT_TRUE(Contains(p.err, "replay diverged from " + rec + " at event ")) << p.err;
+  EXPECT_TRUE(Contains(p.err, "recorded: getrandom(")) << p.err;
+  EXPECT_TRUE(Contains(p.err, "replayed: getppid()")) << p.err;
+}
+
+TEST(Replay, UntilStopsEarlyAndCleanly) {
+  std::string dir = TempDir();
+  std::string rec = dir + "/run.pwnr";
+  ASSERT_EQ(Pwnbox({"record", "-o", rec, "--", Prog("rp_inputs"), "/etc/hostname"}).status, 0);
+  auto p = Pwnbox({"replay", "--until", "5", rec});
+  EXPECT_EQ(p.status, 0) << p.err;
+  EXPECT_TRUE(Contains(p.err, "replay stopped after event 5")) << p.err;
+  EXPECT_EQ(p.out, "");
+  auto bad = Pwnbox({"replay", dir + "/missing.pwnr"});
+  EXPECT_EQ(bad.status, 125);
+}
+
+}  // namespace
+}  // namespace pwnbox::testing
