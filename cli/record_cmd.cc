@@ -1,6 +1,11 @@
 #include "cli/record_cmd.h"
 
+#include <sys/user.h>
 #include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
 
 #include <boost/program_options.hpp>
 #include <cstring>
@@ -56,6 +61,103 @@ timespec ToTimespec(int64_t ns) {
   return ts;
 }
 
+// `show --at N [--regs] [--mem ADDR:LEN]`: the state of event N's task, rebuilt from the
+// snapshots up to N and the kernel's writes (calls' exit memory) after them.
+int ShowAt(recorder::Reader& reader, const std::string& path, uint64_t at, bool regs,
+           const std::string& mem) {
+  uint64_t addr = 0, len = 0;
+  if (!mem.empty()) {
+    size_t colon = mem.find(':');
+    char* end = nullptr;
+    if (colon != std::string::npos) {
+      addr = std::strtoull(mem.substr(0, colon).c_str(), &end, 0);
+      if (*end) colon = std::string::npos;
+      else len = std::strtoull(mem.substr(colon + 1).c_str(), &end, 0);
+    }
+    if (colon == std::string::npos || *end || len == 0 || len > (1 << 20))
+      return Fail("--mem " + mem + ": give ADDR:LEN, e.g. 0x7ffff7dd3000:64 (LEN at most 1 MiB)");
+  }
+  std::unordered_map<pid_t, std::map<uint64_t, std::string>> pages;  // by tgid
+  std::unordered_map<pid_t, std::string> last_regs;                   // by pid
+  auto apply = [&](pid_t tgid, uint64_t a, const std::string& bytes) {
+    auto& img = pages[tgid];
+    for (size_t i = 0; i < bytes.size();) {
+      const uint64_t page = (a + i) & ~uint64_t{4095};
+      auto it = img.find(page);
+      const size_t off = (a + i) - page, n = std::min<size_t>(4096 - off, bytes.size() - i);
+      if (it != img.end()) it->second.replace(off, n, bytes, i, n);
+      i += n;
+    }
+  };
+  recorder::Event e, target;
+  bool found = false, any_snapshot = false;
+  while (true) {
+    auto more = reader.Next(&e);
+    if (!more.ok()) return Fail(more.error());
+    if (!*more || e.seq > at) break;
+    using K = recorder::Event::Kind;
+    if (e.kind == K::kSnapshot) {
+      any_snapshot = true;
+      auto& img = pages[e.tgid];
+      for (size_t off = 0; off + 8 + 4096 <= e.data.size(); off += 8 + 4096) {
+        uint64_t page;
+        std::memcpy(&page, e.data.data() + off, 8);
+        img[page] = e.data.substr(off + 8, 4096);
+      }
+    } else if (e.kind == K::kRegs) {
+      last_regs[e.pid] = e.data;
+    } else if (e.kind == K::kSyscall && e.returned) {
+      for (const auto& b : e.exit_mem) apply(e.tgid, b.addr, b.bytes);
+    }
+    if (e.seq == at) {
+      target = e;
+      found = true;
+    }
+  }
+  if (!found) return Fail(path + " has no event " + std::to_string(at));
+  std::printf("event %llu: pid %d\n", static_cast<unsigned long long>(at), target.pid);
+  if (regs) {
+    auto it = last_regs.find(target.pid);
+    if (it == last_regs.end() || it->second.size() < sizeof(user_regs_struct))
+      return Fail(path + " has no registers for pid " + std::to_string(target.pid) +
+                  " up to event " + std::to_string(at) + ": record with --snapshots");
+    user_regs_struct r;
+    std::memcpy(&r, it->second.data(), sizeof r);
+    const std::pair<const char*, unsigned long long> rows[] = {
+        {"rax", r.rax}, {"rbx", r.rbx}, {"rcx", r.rcx}, {"rdx", r.rdx}, {"rsi", r.rsi},
+        {"rdi", r.rdi}, {"rbp", r.rbp}, {"rsp", r.rsp}, {"r8", r.r8}, {"r9", r.r9},
+        {"r10", r.r10}, {"r11", r.r11}, {"r12", r.r12}, {"r13", r.r13}, {"r14", r.r14},
+        {"r15", r.r15}, {"rip", r.rip}, {"eflags", r.eflags}, {"orig_rax", r.orig_rax},
+        {"fs_base", r.fs_base}, {"gs_base", r.gs_base}};
+    for (const auto& [name, v] : rows) std::printf("%-8s 0x%016llx\n", name, v);
+  }
+  if (len) {
+    if (!any_snapshot)
+      return Fail(path + " has no memory snapshots up to event " + std::to_string(at) +
+                  ": record with --snapshots");
+    const auto& img = pages[target.tgid];
+    for (uint64_t row = addr; row < addr + len; row += 16) {
+      std::string hex, text;
+      for (uint64_t a = row; a < row + 16 && a < addr + len; ++a) {
+        auto it = img.find(a & ~uint64_t{4095});
+        char cell[4];
+        if (it == img.end()) {
+          hex += "?? ";
+          text += '?';
+          continue;
+        }
+        const unsigned char c = static_cast<unsigned char>(it->second[a & 4095]);
+        std::snprintf(cell, sizeof cell, "%02x ", c);
+        hex += cell;
+        text += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '.';
+      }
+      std::printf("%016llx  %-48s %s\n", static_cast<unsigned long long>(row), hex.c_str(),
+                  text.c_str());
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RecordCommand(int argc, char** argv) {
@@ -76,13 +178,23 @@ int RecordCommand(int argc, char** argv) {
     return Fail(std::string(e.what()) + " (see `pwnbox record --help`)");
   }
   if (vm.count("help")) {
-    std::cout << "usage: pwnbox record -o FILE.pwnr [--policy FILE] -- CMD [ARG...]\n" << desc;
+    std::cout << "usage: pwnbox record -o FILE.pwnr [--policy FILE] [--snapshots[=EVERY]] -- CMD\n"
+              << desc;
     return 0;
   }
   if (output.empty()) return Fail("record needs -o FILE.pwnr");
   if (split.command.empty()) return Fail("no command to record: pwnbox record -o FILE.pwnr -- CMD");
-  if (vm.count("snapshots"))
-    return Fail("--snapshots is not in this build of pwnbox yet; record without it");
+  uint64_t snapshot_every = 0;
+  if (vm.count("snapshots")) {
+    const std::string v = vm["snapshots"].as<std::string>();
+    snapshot_every = 1000;
+    if (!v.empty()) {
+      char* end = nullptr;
+      snapshot_every = std::strtoull(v.c_str(), &end, 10);
+      if (*end || snapshot_every == 0)
+        return Fail("--snapshots=" + v + ": EVERY must be a positive number of syscalls");
+    }
+  }
 
   recorder::Header header;
   header.command_line = Join(split.command);
@@ -97,9 +209,10 @@ int RecordCommand(int argc, char** argv) {
   }
   header.metadata["aslr"] = "off";
   if (!policy.empty()) header.metadata["policy"] = policy;
+  if (snapshot_every) header.metadata["snapshots"] = std::to_string(snapshot_every);
   auto writer = recorder::Writer::Create(output, header);
   if (!writer.ok()) return Fail(writer.error());
-  supervisor::RecordObserver recorder_obs(**writer);
+  supervisor::RecordObserver recorder_obs(**writer, snapshot_every);
   std::unique_ptr<TracedPolicy> traced_policy;
   if (!policy.empty()) {
     auto tp = TracedPolicy::Load(policy, recorder_obs, STDERR_FILENO);
@@ -140,15 +253,20 @@ int ShowCommand(int argc, char** argv) {
     return Fail(std::string(e.what()) + " (see `pwnbox show --help`)");
   }
   if (vm.count("help")) {
-    std::cout << "usage: pwnbox show FILE.pwnr [--json] [-c]\n" << desc;
+    std::cout << "usage: pwnbox show FILE.pwnr [--json] [-c] [--at N [--regs] [--mem ADDR:LEN]]\n"
+              << desc;
     return 0;
   }
   if (path.empty()) return Fail("show needs a recording: pwnbox show FILE.pwnr");
-  if (vm.count("at") || vm.count("regs") || vm.count("mem"))
-    return Fail("--at/--regs/--mem need snapshots, which this build of pwnbox does not record yet");
+  if ((vm.count("regs") || vm.count("mem")) && !vm.count("at"))
+    return Fail("--regs and --mem show the state at an event: give --at N");
 
   auto reader = recorder::Reader::Open(path);
   if (!reader.ok()) return Fail(reader.error());
+  if (vm.count("at")) {
+    std::string mem = vm.count("mem") ? vm["mem"].as<std::string>() : "";
+    return ShowAt(*reader, path, vm["at"].as<uint64_t>(), vm.count("regs") > 0, mem);
+  }
 
   supervisor::TraceWriterOptions wopts;
   wopts.json = vm.count("json") > 0;
@@ -172,6 +290,7 @@ int ShowCommand(int argc, char** argv) {
     return *t;
   };
 
+  std::unordered_map<pid_t, uint64_t> entry_seq;  // per task, its pending call's entry event
   recorder::Event e;
   while (true) {
     auto more = reader->Next(&e);
@@ -189,6 +308,7 @@ int ShowCommand(int argc, char** argv) {
         t.call.nr = e.nr;
         std::memcpy(t.call.args, e.args, sizeof e.args);
         if (!e.returned) {
+          entry_seq[e.pid] = e.seq;
           t.entry_time = ToTimespec(e.time_ns);
           t.in_syscall = true;
           source.Set(e.entry_mem, e.time_ns);
@@ -197,11 +317,13 @@ int ShowCommand(int argc, char** argv) {
           t.call.ret = e.ret;
           t.in_syscall = false;
           source.Set(e.exit_mem, e.time_ns + e.dur_ns);
+          writer.set_next_seq(entry_seq[e.pid]);  // a call is numbered by its entry event
           writer.OnExit(t);
         }
         break;
       }
       case K::kSignal: {
+        writer.set_next_seq(e.seq);
         siginfo_t si{};
         std::memcpy(&si, e.data.data(), std::min(e.data.size(), sizeof si));
         source.Set({}, e.time_ns);
@@ -211,6 +333,7 @@ int ShowCommand(int argc, char** argv) {
       case K::kExit: {
         supervisor::Task& t = task_of(e);
         source.Set({}, e.time_ns);
+        if (t.in_syscall) writer.set_next_seq(entry_seq[e.pid]);
         writer.OnTaskExit(t, static_cast<int>(e.ret));
         writer.OnForget(t);
         live.erase(e.pid);
@@ -224,6 +347,9 @@ int ShowCommand(int argc, char** argv) {
       case K::kNewTask:
         task_of(e);
         break;
+      case K::kRegs:
+      case K::kSnapshot:
+        break;  // state for --at
     }
   }
   writer.Finish();

@@ -20,8 +20,11 @@ struct MemoryBlob {
 
 // One thing that happened to one task.
 struct Event {
-  enum class Kind : uint8_t { kSyscall, kSignal, kExit, kExec, kNewTask };
-  static constexpr uint8_t kLastKind = static_cast<uint8_t>(Kind::kNewTask);
+  // kRegs (--snapshots): the task's registers at a syscall entry, `data` = user_regs_struct.
+  // kSnapshot (--snapshots): pages of the process's writable memory that changed since its
+  // previous snapshot, `data` = repeated {u64 address, 4096 bytes}.
+  enum class Kind : uint8_t { kSyscall, kSignal, kExit, kExec, kNewTask, kRegs, kSnapshot };
+  static constexpr uint8_t kLastKind = static_cast<uint8_t>(Kind::kSnapshot);
 
   Kind kind = Kind::kSyscall;
   uint64_t seq = 0;     // strictly increasing within a recording

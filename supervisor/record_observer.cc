@@ -1,6 +1,13 @@
 #include "supervisor/record_observer.h"
 
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
 #include <time.h>
+
+#include <cstdio>
+#include <functional>
+#include <string_view>
 
 #include <cstring>
 
@@ -28,12 +35,14 @@ struct RecordObserver::Pending {
   core::DecodedCall decoded;
 };
 
-RecordObserver::RecordObserver(recorder::Writer& writer)
-    : writer_(writer), decoder_([] {
+RecordObserver::RecordObserver(recorder::Writer& writer, uint64_t snapshot_every)
+    : writer_(writer),
+      decoder_([] {
         core::DecodeOptions o;
         o.string_limit = kStringLimit;
         return o;
-      }()) {}
+      }()),
+      snapshot_every_(snapshot_every) {}
 
 RecordObserver::~RecordObserver() = default;
 
@@ -63,10 +72,60 @@ void RecordObserver::OnEntry(Task& task) {
   core::ProcessMemory live(task.tid);
   recorder::CapturingMemory cap(live, &p->event.entry_mem);
   decoder_.Entry(task.call, cap, &p->decoded);
+  // State first (--snapshots), so that `show --at N` of this call's entry event includes it.
+  if (snapshot_every_ != 0) {
+    user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) == 0) {
+      recorder::Event r = Base(task, recorder::Event::Kind::kRegs, p->event.time_ns);
+      r.data.assign(reinterpret_cast<const char*>(&regs), sizeof regs);
+      Append(r);
+    }
+    ProcessState& ps = processes_[task.tgid];
+    if (ps.entries++ % snapshot_every_ == 0) Snapshot(task);
+  }
   // The entry is an event of its own (returned = false), so that `show` interleaves the calls
   // of several tasks exactly as `trace` did (<unfinished ...> / <... resumed>).
   Append(p->event);
   p->event.entry_mem.clear();
+}
+
+// The pages of the writable private mappings whose content changed since the last snapshot
+// of this process (hashes, as there are no soft-dirty bits on this kernel).
+void RecordObserver::Snapshot(const Task& task) {
+  constexpr size_t kPage = 4096, kBatch = 64;
+  ProcessState& ps = processes_[task.tgid];
+  recorder::Event e = Base(task, recorder::Event::Kind::kSnapshot, NowNs());
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/maps", task.tid);
+  FILE* maps = fopen(path, "re");
+  if (!maps) return;
+  char line[512];
+  std::string buf(kPage * kBatch, '\0');
+  while (fgets(line, sizeof line, maps)) {
+    unsigned long start, end;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3) continue;
+    if (perms[0] != 'r' || perms[1] != 'w' || perms[3] != 'p') continue;
+    if (strstr(line, "[vvar]") || strstr(line, "[vsyscall]")) continue;
+    for (uint64_t at = start; at < end; at += kPage * kBatch) {
+      const size_t len = std::min<uint64_t>(kPage * kBatch, end - at);
+      iovec local{buf.data(), len};
+      iovec remote{reinterpret_cast<void*>(at), len};
+      ssize_t n = process_vm_readv(task.tid, &local, 1, &remote, 1, 0);
+      for (ssize_t off = 0; off + static_cast<ssize_t>(kPage) <= n; off += kPage) {
+        const std::string_view page(buf.data() + off, kPage);
+        const uint64_t h = std::hash<std::string_view>{}(page);
+        auto [it, inserted] = ps.page_hash.try_emplace(at + off, h);
+        if (!inserted && it->second == h) continue;
+        it->second = h;
+        const uint64_t addr = at + static_cast<uint64_t>(off);
+        e.data.append(reinterpret_cast<const char*>(&addr), sizeof addr);
+        e.data.append(page);
+      }
+    }
+  }
+  fclose(maps);
+  if (!e.data.empty()) Append(e);
 }
 
 void RecordObserver::OnExit(Task& task) {

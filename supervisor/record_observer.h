@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <unordered_map>
 
 #include "core/decoder.h"
 #include "recorder/writer.h"
@@ -16,8 +17,10 @@ namespace pwnbox::supervisor {
 
 class RecordObserver final : public PtraceObserver {
  public:
-  // `writer` is not owned and outlives the observer.
-  explicit RecordObserver(recorder::Writer& writer);
+  // `writer` is not owned and outlives the observer. `snapshot_every` > 0 (--snapshots):
+  // registers at every syscall entry, and a snapshot of the changed pages of the process's
+  // writable memory at its first and then every `snapshot_every`-th syscall entry.
+  explicit RecordObserver(recorder::Writer& writer, uint64_t snapshot_every = 0);
   ~RecordObserver() override;
 
   void OnEntry(Task& task) override;
@@ -36,9 +39,17 @@ class RecordObserver final : public PtraceObserver {
   recorder::Event Base(const Task& task, recorder::Event::Kind kind, int64_t time_ns);
   void Append(recorder::Event& e);
 
+  void Snapshot(const Task& task);
+
   recorder::Writer& writer_;
   core::Decoder decoder_;
   uint64_t seq_ = 0;
+  uint64_t snapshot_every_;
+  struct ProcessState {
+    uint64_t entries = 0;
+    std::unordered_map<uint64_t, uint64_t> page_hash;  // page address -> content hash
+  };
+  std::unordered_map<pid_t, ProcessState> processes_;  // by tgid
 };
 
 }  // namespace pwnbox::supervisor

@@ -234,7 +234,9 @@ void TraceWriter::JsonSyscall(const Task& task, const core::DecodedCall& d, int6
 
 void TraceWriter::JsonCommon(const char* kind, pid_t pid, const timespec& when) {
   char buf[96];
-  snprintf(buf, sizeof buf, "{\"seq\":%" PRIu64 ",\"pid\":%d", ++seq_, pid);
+  ++seq_;
+  snprintf(buf, sizeof buf, "{\"seq\":%" PRIu64 ",\"pid\":%d", next_seq_ ? next_seq_ : seq_, pid);
+  next_seq_ = 0;
   out_ += buf;
   if (kind[0] != 's' || kind[1] != 'y') {
     out_ += ",\"event\":\"";

@@ -52,6 +52,10 @@ class TraceWriter final : public PtraceObserver {
   // Reads memory and time from `source` instead of the live task (not owned; null: live).
   void set_source(TraceSource* source) { source_ = source; }
 
+  // The "seq" of the next JSON object (`pwnbox show`: the recording's event number); by
+  // default objects are numbered 1, 2, 3...
+  void set_next_seq(uint64_t seq) { next_seq_ = seq; }
+
   // The first task (the one --no-follow prints).
   void set_main(pid_t pid) { main_ = pid; }
 
@@ -87,6 +91,7 @@ class TraceWriter final : public PtraceObserver {
   pid_t open_line_ = 0;  // the task whose "name(args" is printed without its end
   size_t open_prefix_ = 0;  // length of that line's prefix
   uint64_t seq_ = 0;
+  uint64_t next_seq_ = 0;
   TraceSource* source_ = nullptr;
   pid_t main_ = 0;
   timespec last_flush_{};

@@ -185,3 +185,38 @@ TEST(Replay, UntilStopsEarlyAndCleanly) {
 
 }  // namespace
 }  // namespace pwnbox::testing
+
+namespace pwnbox::testing {
+namespace {
+
+TEST(Snapshots, ShowAtRebuildsMemoryAndRegisters) {
+  std::string rec = TempDir() + "/run.pwnr";
+  auto r = Pwnbox({"record", "--snapshots=1", "-o", rec, "--", Prog("rp_steps")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string marker = Lines(r.out).at(0);  // e.g. 0x555555558060
+  auto j = Pwnbox({"show", "--json", rec});
+  std::vector<uint64_t> getppid_events;
+  for (const auto& line : Lines(j.out)) {
+    auto v = nlohmann::json::parse(line);
+    if (v.value("syscall", "") == "getppid") getppid_events.push_back(v["seq"].get<uint64_t>());
+  }
+  ASSERT_EQ(getppid_events.size(), 5u) << j.out;
+  for (int i : {0, 2, 4}) {
+    auto s = Pwnbox({"show", rec, "--at", std::to_string(getppid_events[i]), "--mem",
+                     marker + ":16"});
+    EXPECT_EQ(s.status, 0) << s.err;
+    EXPECT_TRUE(Contains(s.out, "STEP-" + std::to_string(i) + "-MARKER")) << s.out;
+  }
+  auto regs = Pwnbox({"show", rec, "--at", std::to_string(getppid_events[1]), "--regs"});
+  EXPECT_EQ(regs.status, 0) << regs.err;
+  EXPECT_TRUE(Contains(regs.out, "orig_rax 0x000000000000006e")) << regs.out;  // getppid
+  // Without snapshots there is nothing to show, and it says so.
+  std::string plain = TempDir() + "/plain.pwnr";
+  ASSERT_EQ(Pwnbox({"record", "-o", plain, "--", Prog("rp_steps")}).status, 0);
+  auto none = Pwnbox({"show", plain, "--at", "3", "--mem", marker + ":16"});
+  EXPECT_EQ(none.status, 125);
+  EXPECT_TRUE(Contains(none.err, "--snapshots")) << none.err;
+}
+
+}  // namespace
+}  // namespace pwnbox::testing
