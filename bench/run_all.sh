@@ -14,8 +14,7 @@ runs=5
 reps=7
 min_time_ms=200
 workloads="tar,find,python,sqlite"
-# `record` joins the default modes once the recorder exists (macro.py has the mode already).
-modes="native,policy,policy-paths,trace-narrow,trace-full,strace-full,strace-narrow,strace-seccomp"
+modes="native,policy,policy-paths,trace-narrow,trace-full,record,strace-full,strace-narrow,strace-seccomp"
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
