@@ -6,6 +6,7 @@
 
 #include "cli/bench_cmd.h"
 #include "cli/common.h"
+#include "cli/diff_cmd.h"
 #include "cli/policy_cmds.h"
 #include "cli/record_cmd.h"
 #include "cli/run_cmd.h"
@@ -22,6 +23,7 @@ usage:
   pwnbox record -o FILE.pwnr [--policy FILE] -- CMD [ARG...]
   pwnbox show FILE.pwnr [--json] [-c]
   pwnbox replay FILE.pwnr [--until N]
+  pwnbox diff A.pwnr B.pwnr [--json]
   pwnbox bench [--policy FILE] [-n RUNS] [--modes LIST] [--json] [--plot FILE.svg] -- CMD
   pwnbox check POLICY
   pwnbox compile POLICY [--format bpf|disasm|pfc|oci|c] [-o FILE]
@@ -34,7 +36,7 @@ usage:
 
 // Subcommands SPEC.md defines that this build does not have yet: refused by name, so that they
 // are never taken for the name of a program to run.
-constexpr const char* kNotYet[] = {"diff", "explore",
+constexpr const char* kNotYet[] = {"explore",
                                    "profile", "learn", "proxy"};
 
 }  // namespace
@@ -60,6 +62,7 @@ int main(int argc, char** argv) {
   if (cmd == "bench") return BenchCommand(argc - 1, argv + 1);
   if (cmd == "show") return ShowCommand(argc - 1, argv + 1);
   if (cmd == "replay") return ReplayCommand(argc - 1, argv + 1);
+  if (cmd == "diff") return DiffCommand(argc - 1, argv + 1);
   if (cmd == "check") return CheckCommand(argc - 1, argv + 1);
   if (cmd == "compile") return CompileCommand(argc - 1, argv + 1);
   if (cmd == "convert") return ConvertCommand(argc - 1, argv + 1);
