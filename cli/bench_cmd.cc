@@ -24,6 +24,7 @@
 
 #include "cli/bench_svg.h"
 #include "cli/common.h"
+#include "cli/options.h"
 #include "config/policy.h"
 
 namespace po = boost::program_options;
@@ -398,12 +399,8 @@ int BenchCommand(int argc, char** argv) {
       ("json", "print one JSON document with every sample and the summaries")
       ("plot", po::value(&plot_path), "also write an SVG chart of the distributions to FILE");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(split.options).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Fail(std::string(e.what()) + " (see `pwnbox bench --help`)");
-  }
+  if (!ParseOptions(po::command_line_parser(split.options), desc, &vm, "bench"))
+    return kExitFailure;
   if (vm.count("help")) {
     std::cout << kUsage << desc << kModeHelp;
     return 0;

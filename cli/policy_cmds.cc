@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/common.h"
+#include "cli/options.h"
 #include "config/policy.h"
 #include "core/syscalls.h"
 #include "filters/bpf.h"
@@ -27,14 +28,9 @@ bool Parse(int argc, char** argv, const po::options_description& desc, const cha
            po::variables_map* vm, int* exit_code) {
   po::positional_options_description pos;
   if (pos_name) pos.add(pos_name, -1);
-  try {
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), *vm);
-    po::notify(*vm);
-  } catch (const po::error& e) {
-    *exit_code = Fail(std::string(e.what()) + "; see `pwnbox " + argv[0] + " --help`");
-    return false;
-  }
-  return true;
+  if (ParseOptions(po::command_line_parser(argc, argv), desc, vm, argv[0], &pos)) return true;
+  *exit_code = kExitFailure;
+  return false;
 }
 
 // Loads a policy; prints its error and returns nullopt when it is invalid.

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "cli/common.h"
+#include "cli/options.h"
 #include "cli/traced_policy.h"
 #include "cli/traced_run.h"
 #include "recorder/reader.h"
@@ -171,12 +172,8 @@ int RecordCommand(int argc, char** argv) {
       ("snapshots", po::value<std::string>()->implicit_value(""),
        "memory snapshots every EVERY syscalls");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(split.options).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Fail(std::string(e.what()) + " (see `pwnbox record --help`)");
-  }
+  if (!ParseOptions(po::command_line_parser(split.options), desc, &vm, "record"))
+    return kExitFailure;
   if (vm.count("help")) {
     std::cout << "usage: pwnbox record -o FILE.pwnr [--policy FILE] [--snapshots[=EVERY]] -- CMD\n"
               << desc;
@@ -245,13 +242,9 @@ int ShowCommand(int argc, char** argv) {
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
-  try {
-    // (Boost skips argv[0], the subcommand name.)
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Fail(std::string(e.what()) + " (see `pwnbox show --help`)");
-  }
+  // (Boost skips argv[0], the subcommand name.)
+  if (!ParseOptions(po::command_line_parser(argc, argv), desc, &vm, "show", &pos))
+    return kExitFailure;
   if (vm.count("help")) {
     std::cout << "usage: pwnbox show FILE.pwnr [--json] [-c] [--at N [--regs] [--mem ADDR:LEN]]\n"
               << desc;
@@ -370,12 +363,8 @@ int ReplayCommand(int argc, char** argv) {
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Fail(std::string(e.what()) + " (see `pwnbox replay --help`)");
-  }
+  if (!ParseOptions(po::command_line_parser(argc, argv), desc, &vm, "replay", &pos))
+    return kExitFailure;
   if (vm.count("help")) {
     std::cout << "usage: pwnbox replay FILE.pwnr [--until N]\n" << desc;
     return 0;

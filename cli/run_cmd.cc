@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/common.h"
+#include "cli/options.h"
 #include "config/policy.h"
 #include "core/fd.h"
 #include "filters/filters.h"
@@ -47,12 +48,7 @@ int RunCommand(int argc, char** argv) {
   po::options_description all;
   all.add(desc).add(hidden);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(split.options).options(all).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Fail(std::string(e.what()) + " (see `pwnbox run --help`)");
-  }
+  if (!ParseOptions(po::command_line_parser(split.options), all, &vm, "run")) return kExitFailure;
   if (vm.count("help")) {
     std::cout << kUsage << desc;
     return 0;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/common.h"
+#include "cli/options.h"
 #include "cli/traced_policy.h"
 #include "cli/traced_run.h"
 #include "core/fd.h"
@@ -165,12 +166,7 @@ int TraceCommand(int argc, char** argv) {
       ("policy", po::value(&policy), "enforce POLICY while tracing")
       ("attach,p", po::value(&attach_pid), "attach to a running process");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(opts).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return Fail(std::string(e.what()) + " (see `pwnbox trace --help`)");
-  }
+  if (!ParseOptions(po::command_line_parser(opts), desc, &vm, "trace")) return kExitFailure;
   if (vm.count("help")) {
     std::cout << kUsage << desc;
     return 0;
