@@ -444,6 +444,18 @@ core::Result<CtxPtr> BuildContext(const config::Policy& p, const Plan& plan) {
   return ctx;
 }
 
+core::Result<std::vector<sock_filter>> ExportBpf(scmp_filter_ctx ctx) {
+  core::UniqueFd fd(memfd_create("pwnbox-bpf", MFD_CLOEXEC));
+  if (!fd) return core::ErrnoError(errno, "memfd_create");
+  int rc = seccomp_export_bpf(ctx, fd.get());
+  if (rc < 0) return core::ErrnoError(-rc, "seccomp_export_bpf");
+  off_t size = lseek(fd.get(), 0, SEEK_END);
+  if (size < 0 || size % sizeof(sock_filter) != 0) return core::Error("seccomp_export_bpf wrote a partial program");
+  std::vector<sock_filter> bpf(size / sizeof(sock_filter));
+  if (pread(fd.get(), bpf.data(), size, 0) != size) return core::ErrnoError(errno, "reading the BPF program");
+  return bpf;
+}
+
 }  // namespace internal
 
 std::string Program::Bytes() const {
@@ -453,15 +465,8 @@ std::string Program::Bytes() const {
 core::Result<Program> Compile(const config::Policy& policy, const CompileOptions& options) {
   PWNBOX_ASSIGN_OR_RETURN(internal::Plan plan, internal::MakePlan(policy, options));
   PWNBOX_ASSIGN_OR_RETURN(internal::CtxPtr ctx, internal::BuildContext(policy, plan));
-  core::UniqueFd fd(memfd_create("pwnbox-bpf", MFD_CLOEXEC));
-  if (!fd) return core::ErrnoError(errno, "memfd_create");
-  int rc = seccomp_export_bpf(ctx.get(), fd.get());
-  if (rc < 0) return core::ErrnoError(-rc, "seccomp_export_bpf");
-  off_t size = lseek(fd.get(), 0, SEEK_END);
-  if (size < 0 || size % sizeof(sock_filter) != 0) return core::Error("seccomp_export_bpf wrote a partial program");
   Program prog;
-  prog.bpf.resize(size / sizeof(sock_filter));
-  if (pread(fd.get(), prog.bpf.data(), size, 0) != size) return core::ErrnoError(errno, "reading the BPF program");
+  PWNBOX_ASSIGN_OR_RETURN(prog.bpf, internal::ExportBpf(ctx.get()));
   // libseccomp 2.5.4 counts instructions in 16 bits: past 65535 it writes a truncated program.
   // A truncated program has jumps past its end or does not end with a return.
   bool truncated = prog.bpf.empty() || BPF_CLASS(prog.bpf.back().code) != BPF_RET;

@@ -28,4 +28,7 @@ core::Result<Plan> MakePlan(const config::Policy& policy, const CompileOptions& 
 using CtxPtr = std::unique_ptr<void, decltype(&seccomp_release)>;
 core::Result<CtxPtr> BuildContext(const config::Policy& policy, const Plan& plan);
 
+// The BPF program of `ctx` (libseccomp 2.5 exports only to an fd: a memfd is used).
+core::Result<std::vector<sock_filter>> ExportBpf(scmp_filter_ctx ctx);
+
 }  // namespace pwnbox::filters::internal

@@ -3,27 +3,17 @@
 #include <seccomp.h>
 #include <unistd.h>
 
-#include <sys/mman.h>
-
 #include <memory>
 #include <set>
 
-#include "core/fd.h"
+#include "filters/internal.h"
 
 namespace pwnbox::filters {
-namespace {
-
-struct CtxDeleter {
-  void operator()(scmp_filter_ctx ctx) const { seccomp_release(ctx); }
-};
-using Ctx = std::unique_ptr<void, CtxDeleter>;
-
-}  // namespace
 
 core::Result<std::vector<sock_filter>> CompileTraceFilter(
     const TraceSelection& selection, const std::vector<std::string>& always) {
   const uint32_t trace = selection.all ? SCMP_ACT_TRACE(0) : SCMP_ACT_ALLOW;
-  Ctx ctx(seccomp_init(trace));
+  internal::CtxPtr ctx(seccomp_init(trace), &seccomp_release);
   if (!ctx) return core::Error("seccomp_init failed");
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
@@ -51,17 +41,7 @@ core::Result<std::vector<sock_filter>> CompileTraceFilter(
       if (!names.count(n)) add(n, SCMP_ACT_TRACE(0));
     }
   }
-  // libseccomp 2.5 exports only to an fd.
-  core::UniqueFd mem(memfd_create("pwnbox-bpf", MFD_CLOEXEC));
-  if (!mem) return core::ErrnoError(errno, "memfd_create");
-  int rc = seccomp_export_bpf(ctx.get(), mem.get());
-  if (rc != 0) return core::ErrnoError(-rc, "seccomp_export_bpf");
-  off_t len = lseek(mem.get(), 0, SEEK_END);
-  std::vector<sock_filter> prog(static_cast<size_t>(len) / sizeof(sock_filter));
-  if (pread(mem.get(), prog.data(), prog.size() * sizeof(sock_filter), 0) !=
-      static_cast<ssize_t>(prog.size() * sizeof(sock_filter)))
-    return core::ErrnoError(errno, "reading the exported filter");
-  return prog;
+  return internal::ExportBpf(ctx.get());
 }
 
 }  // namespace pwnbox::filters
