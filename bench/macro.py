@@ -14,6 +14,7 @@ import datetime
 import json
 import os
 import platform
+import random
 import shutil
 import statistics
 import subprocess
@@ -421,7 +422,13 @@ def main():
             label = f"run {rnd - args.warmup + 1}/{args.runs}" if timed else \
                 f"warm-up {rnd + 1}/{args.warmup}"
             for w in workloads:
-                for m in modes:
+                # Native runs first in the first round (the other modes are checked against its
+                # exit status); after that the order is shuffled per round, so that no mode
+                # always runs right after another's long run (a cold or busy machine).
+                order = list(modes)
+                if rnd > 0:
+                    random.Random(rnd * 7919 + len(w)).shuffle(order)
+                for m in order:
                     res = results[(w, m)]
                     if res["skipped"] or res["failure"]:
                         continue

@@ -43,7 +43,7 @@ bool ReadCString(TargetMemory& mem, uint64_t addr, size_t max, std::string* out,
     uint64_t a = addr + done;
     size_t chunk = std::min<size_t>(sizeof(buf), max - done);
     chunk = std::min<size_t>(chunk, 4096 - (a & 4095));
-    ssize_t n = mem.Read(a, buf, chunk);
+    ssize_t n = mem.ReadStringBytes(a, buf, chunk);
     if (n <= 0) return done != 0;
     const void* nul = memchr(buf, 0, n);
     if (nul != nullptr) {

@@ -28,6 +28,11 @@ class TargetMemory {
   // Copies up to `len` bytes at `addr` into `buf`. Returns the number of bytes copied, which is
   // less than `len` when the range ends in unmapped memory, or -1 when `addr` is not readable.
   virtual ssize_t Read(uint64_t addr, void* buf, size_t len) = 0;
+  // The same, for a reader looking for a NUL-terminated string: only the bytes up to and
+  // including the first NUL matter to it (a recorder keeps just those).
+  virtual ssize_t ReadStringBytes(uint64_t addr, void* buf, size_t len) {
+    return Read(addr, buf, len);
+  }
 };
 
 // Reads a live task's memory with process_vm_readv (falling back to /proc/PID/mem).

@@ -26,13 +26,70 @@ void PutString(std::string* out, std::string_view s) {
   out->append(s);
 }
 
-bool GetBlobs(Cursor* c, std::vector<MemoryBlob>* blobs) {
-  uint64_t n;
-  if (!c->Varint(&n) || n > kMaxBlobs || n > c->remaining() / 2) return false;
-  blobs->clear();
-  for (uint64_t i = 0; i < n; ++i) {
-    MemoryBlob& b = blobs->emplace_back();
-    if (!c->Varint(&b.addr) || !c->String(&b.bytes)) return false;
+// True when `e` is within the caps on stored memory (kMaxBlobs, kMaxString, kMaxEventMemory).
+bool WithinCaps(const Event& e) {
+  size_t total = 0;
+  for (const auto* blobs : {&e.entry_mem, &e.exit_mem}) {
+    if (blobs->size() > kMaxBlobs) return false;
+    for (const auto& b : *blobs) {
+      if (b.bytes.size() > kMaxString) return false;
+      total += b.bytes.size();
+    }
+  }
+  return total <= kMaxEventMemory && e.data.size() <= kMaxString;
+}
+
+// `e` cut to the caps: a blob past the budget is cut, later ones dropped.
+Event Capped(const Event& e) {
+  Event out = e;
+  size_t budget = kMaxEventMemory;
+  for (auto* blobs : {&out.entry_mem, &out.exit_mem}) {
+    size_t n = 0;
+    for (auto& b : *blobs) {
+      if (budget == 0 || n == kMaxBlobs) break;
+      b.bytes.resize(std::min({b.bytes.size(), kMaxString, budget}));
+      budget -= b.bytes.size();
+      ++n;
+    }
+    blobs->resize(n);
+  }
+  if (out.data.size() > kMaxString) out.data.resize(kMaxString);
+  return out;
+}
+
+// Flags of an event's first byte (after the 3-bit kind).
+constexpr uint8_t kSeqNext = 1 << 3;     // seq is the previous seq + 1
+constexpr uint8_t kSamePid = 1 << 4;     // pid is the previous event's
+constexpr uint8_t kTgidIsPid = 1 << 5;   // tgid == pid
+constexpr uint8_t kMicros = 1 << 6;      // time delta and duration are whole microseconds, stored / 1000
+constexpr uint8_t kSameCall = 1 << 7;    // a syscall exit of the task's last entry (abi, nr, args)
+// Flags of the second byte.
+constexpr uint8_t kReturned = 1 << 0;
+constexpr uint8_t kHasRet = 1 << 1;
+constexpr uint8_t kHasDur = 1 << 2;
+// Blob modes.
+constexpr uint8_t kBlobRaw = 0;
+constexpr uint8_t kBlobSame = 1;   // the bytes of the reference blob
+constexpr uint8_t kBlobWords = 2;  // per 8-byte word, zigzag(word - reference word)
+
+uint64_t Word(const std::string& s, size_t at) {
+  uint64_t w;
+  std::memcpy(&w, s.data() + at, 8);
+  return w;
+}
+
+// Same-sized structs (stat, statx, timespec, rlimit...) of one syscall differ in a few fields:
+// appends mode kBlobWords and the word deltas of `bytes` against `ref` when that takes at most
+// half the raw size (data buffers, whose deltas are noise, stay raw). Returns whether it did.
+bool PutWordDeltas(const std::string& bytes, const std::string& ref, std::string* out) {
+  const size_t start = out->size();
+  out->push_back(static_cast<char>(kBlobWords));
+  for (size_t at = 0; at < bytes.size(); at += 8) {
+    PutZigzag(out, static_cast<int64_t>(Word(bytes, at) - Word(ref, at)));
+    if (out->size() - start > bytes.size() / 2) {
+      out->resize(start);
+      return false;
+    }
   }
   return true;
 }
@@ -145,65 +202,216 @@ bool DecodeHeaderBody(std::string_view body, Header* h) {
   return c.remaining() == 0;
 }
 
-void EncodeEvent(const Event& e, uint64_t prev_seq, int64_t prev_time, std::string* out) {
-  out->push_back(static_cast<char>(e.kind));
-  PutVarint(out, e.seq - prev_seq);
-  PutZigzag(out, e.pid);
-  PutZigzag(out, e.tgid);
-  PutZigzag(out, static_cast<int64_t>(static_cast<uint64_t>(e.time_ns) -
-                                      static_cast<uint64_t>(prev_time)));
-  out->push_back(static_cast<char>(e.abi));
-  PutZigzag(out, e.nr);
-  for (uint64_t a : e.args) PutVarint(out, a);
-  PutZigzag(out, e.ret);
-  out->push_back(e.returned ? 1 : 0);
-  PutZigzag(out, e.dur_ns);
-  // Memory kept per event is capped (kMaxEventMemory in all, kMaxString per blob): a blob past
-  // the budget is cut, later ones dropped.
-  size_t budget = kMaxEventMemory;
-  for (const auto* blobs : {&e.entry_mem, &e.exit_mem}) {
-    size_t n = 0;
-    size_t b2 = budget;
-    for (const auto& b : *blobs) {
-      if (b2 == 0 || n == kMaxBlobs) break;
-      ++n;
-      b2 -= std::min(b2, std::min(b.bytes.size(), kMaxString));
-    }
-    PutVarint(out, n);
-    for (size_t i = 0; i < n; ++i) {
-      const auto& b = (*blobs)[i];
-      size_t len = std::min({b.bytes.size(), kMaxString, budget});
-      budget -= len;
-      PutVarint(out, b.addr);
-      PutString(out, std::string_view(b.bytes).substr(0, len));
-    }
-  }
-  PutString(out, std::string_view(e.data).substr(0, kMaxString));
+void EventCodec::Reset(uint64_t first_seq) {
+  prev_seq_ = first_seq;
+  prev_time_ = 0;
+  prev_pid_ = 0;
+  entries_.clear();
+  calls_.clear();
+  blobs_.clear();
 }
 
-bool DecodeEvent(Cursor* c, uint64_t prev_seq, int64_t prev_time, Event* e) {
-  uint8_t kind, abi, returned;
-  uint64_t dseq;
-  int64_t pid, tgid, dtime, nr;
-  if (!c->Byte(&kind) || kind > Event::kLastKind || !c->Varint(&dseq) || !c->Zigzag(&pid) ||
-      !c->Zigzag(&tgid) || !c->Zigzag(&dtime) || !c->Byte(&abi) || !c->Zigzag(&nr)) {
-    return false;
+uint64_t EventCodec::Key(const Event& e) {
+  return (uint64_t{static_cast<uint32_t>(e.nr)} << 32) | (uint64_t{e.abi} << 24) |
+         (uint64_t{static_cast<uint8_t>(e.kind)} << 16);
+}
+
+uint64_t EventCodec::BlobKey(uint64_t key, int list, size_t index) {
+  // Key() leaves the low 16 bits clear: the list and the blob's index go there.
+  return key | (static_cast<uint64_t>(list) << 15) | std::min<uint64_t>(index, 0x7fff);
+}
+
+void EventCodec::Remember(const Event& e) {
+  prev_seq_ = e.seq;
+  prev_time_ = e.time_ns;
+  prev_pid_ = e.pid;
+  Call call{e.abi, e.nr, {}};
+  std::memcpy(call.args, e.args, sizeof call.args);
+  const uint64_t key = Key(e);
+  calls_[key] = call;
+  if (e.kind == Event::Kind::kSyscall && !e.returned) entries_[e.pid] = call;
+  int list = 0;
+  for (const auto* blobs : {&e.entry_mem, &e.exit_mem}) {
+    for (size_t i = 0; i < blobs->size(); ++i) {
+      const MemoryBlob& b = (*blobs)[i];
+      const uint64_t bk = BlobKey(key, list, i);
+      if (b.bytes.size() <= kMaxReferenceBlob) {
+        blobs_[bk] = b;
+      } else {
+        blobs_.erase(bk);
+      }
+    }
+    ++list;
   }
-  e->kind = static_cast<Event::Kind>(kind);
-  e->seq = prev_seq + dseq;
-  e->pid = static_cast<int32_t>(pid);
-  e->tgid = static_cast<int32_t>(tgid);
-  e->time_ns = static_cast<int64_t>(static_cast<uint64_t>(prev_time) + static_cast<uint64_t>(dtime));
-  e->abi = abi;
-  e->nr = static_cast<int32_t>(nr);
-  for (uint64_t& a : e->args) {
-    if (!c->Varint(&a)) return false;
+}
+
+void EventCodec::Encode(const Event& event, std::string* out) {
+  if (!WithinCaps(event)) {
+    Encode(Capped(event), out);
+    return;
   }
-  if (!c->Zigzag(&e->ret) || !c->Byte(&returned) || returned > 1 || !c->Zigzag(&e->dur_ns)) {
-    return false;
+  const Event& e = event;
+  const int64_t dtime = static_cast<int64_t>(static_cast<uint64_t>(e.time_ns) -
+                                             static_cast<uint64_t>(prev_time_));
+  const bool micros = dtime % 1000 == 0 && e.dur_ns % 1000 == 0;
+  bool same_call = false;
+  if (e.kind == Event::Kind::kSyscall && e.returned) {
+    auto it = entries_.find(e.pid);
+    same_call = it != entries_.end() && it->second.abi == e.abi && it->second.nr == e.nr &&
+                std::memcmp(it->second.args, e.args, sizeof e.args) == 0;
   }
-  e->returned = returned != 0;
-  return GetBlobs(c, &e->entry_mem) && GetBlobs(c, &e->exit_mem) && c->String(&e->data);
+  uint8_t flags = static_cast<uint8_t>(e.kind);
+  if (e.seq == prev_seq_ + 1) flags |= kSeqNext;
+  if (e.pid == prev_pid_) flags |= kSamePid;
+  if (e.tgid == e.pid) flags |= kTgidIsPid;
+  if (micros) flags |= kMicros;
+  if (same_call) flags |= kSameCall;
+  out->push_back(static_cast<char>(flags));
+  if (!(flags & kSeqNext)) PutVarint(out, e.seq - prev_seq_);
+  if (!(flags & kSamePid)) PutZigzag(out, e.pid);
+  if (!(flags & kTgidIsPid)) PutZigzag(out, e.tgid);
+  PutZigzag(out, micros ? dtime / 1000 : dtime);
+  const uint64_t key = Key(e);
+  if (!same_call) {
+    out->push_back(static_cast<char>(e.abi));
+    PutZigzag(out, e.nr);
+    auto it = calls_.find(key);
+    const uint64_t* ref = it != calls_.end() ? it->second.args : nullptr;
+    uint8_t mask = 0;
+    for (int i = 0; i < 6; ++i) {
+      if (e.args[i] != (ref ? ref[i] : 0)) mask |= static_cast<uint8_t>(1 << i);
+    }
+    out->push_back(static_cast<char>(mask));
+    for (int i = 0; i < 6; ++i) {
+      if (mask & (1 << i)) PutZigzag(out, static_cast<int64_t>(e.args[i] - (ref ? ref[i] : 0)));
+    }
+  }
+  uint8_t result = 0;
+  if (e.returned) result |= kReturned;
+  if (e.ret != 0) result |= kHasRet;
+  if (e.dur_ns != 0) result |= kHasDur;
+  out->push_back(static_cast<char>(result));
+  if (result & kHasRet) PutZigzag(out, e.ret);
+  if (result & kHasDur) PutZigzag(out, micros ? e.dur_ns / 1000 : e.dur_ns);
+  int list = 0;
+  for (const auto* blobs : {&e.entry_mem, &e.exit_mem}) {
+    PutVarint(out, blobs->size());
+    for (size_t i = 0; i < blobs->size(); ++i) {
+      const MemoryBlob& b = (*blobs)[i];
+      auto it = blobs_.find(BlobKey(key, list, i));
+      const MemoryBlob* ref = it != blobs_.end() ? &it->second : nullptr;
+      const bool words = ref && ref->bytes.size() == b.bytes.size() && b.bytes.size() % 8 == 0;
+      if (ref && ref->bytes == b.bytes) {
+        out->push_back(static_cast<char>(kBlobSame));
+      } else if (!words || !PutWordDeltas(b.bytes, ref->bytes, out)) {
+        out->push_back(static_cast<char>(kBlobRaw));
+        PutString(out, b.bytes);
+      }
+      PutZigzag(out, static_cast<int64_t>(b.addr - (ref ? ref->addr : 0)));
+    }
+    ++list;
+  }
+  PutString(out, e.data);
+  Remember(e);
+}
+
+bool EventCodec::Decode(Cursor* c, Event* e) {
+  uint8_t flags;
+  if (!c->Byte(&flags) || (flags & 7) > Event::kLastKind) return false;
+  *e = Event{};
+  e->kind = static_cast<Event::Kind>(flags & 7);
+  uint64_t dseq = 1;
+  if (!(flags & kSeqNext) && !c->Varint(&dseq)) return false;
+  e->seq = prev_seq_ + dseq;
+  int64_t v;
+  if (flags & kSamePid) {
+    e->pid = prev_pid_;
+  } else {
+    if (!c->Zigzag(&v)) return false;
+    e->pid = static_cast<int32_t>(v);
+  }
+  if (flags & kTgidIsPid) {
+    e->tgid = e->pid;
+  } else {
+    if (!c->Zigzag(&v)) return false;
+    e->tgid = static_cast<int32_t>(v);
+  }
+  const bool micros = flags & kMicros;
+  int64_t dtime;
+  if (!c->Zigzag(&dtime)) return false;
+  if (micros) dtime = static_cast<int64_t>(static_cast<uint64_t>(dtime) * 1000);
+  e->time_ns = static_cast<int64_t>(static_cast<uint64_t>(prev_time_) + static_cast<uint64_t>(dtime));
+  if (flags & kSameCall) {
+    auto it = entries_.find(e->pid);
+    if (e->kind != Event::Kind::kSyscall || it == entries_.end()) return false;
+    e->abi = it->second.abi;
+    e->nr = it->second.nr;
+    std::memcpy(e->args, it->second.args, sizeof e->args);
+  } else {
+    uint8_t mask;
+    if (!c->Byte(&e->abi) || !c->Zigzag(&v) || !c->Byte(&mask) || mask > 0x3f) return false;
+    e->nr = static_cast<int32_t>(v);
+    auto it = calls_.find(Key(*e));
+    for (int i = 0; i < 6; ++i) {
+      const uint64_t ref = it != calls_.end() ? it->second.args[i] : 0;
+      int64_t d = 0;
+      if ((mask & (1 << i)) && !c->Zigzag(&d)) return false;
+      e->args[i] = ref + static_cast<uint64_t>(d);
+    }
+  }
+  uint8_t result;
+  if (!c->Byte(&result) || result > 7) return false;
+  e->returned = result & kReturned;
+  if ((result & kHasRet) && !c->Zigzag(&e->ret)) return false;
+  if (result & kHasDur) {
+    if (!c->Zigzag(&e->dur_ns)) return false;
+    if (micros) e->dur_ns = static_cast<int64_t>(static_cast<uint64_t>(e->dur_ns) * 1000);
+  }
+  const uint64_t key = Key(*e);
+  size_t budget = kMaxEventMemory;
+  int list = 0;
+  for (auto* blobs : {&e->entry_mem, &e->exit_mem}) {
+    uint64_t n;
+    if (!c->Varint(&n) || n > kMaxBlobs || n > c->remaining() / 2) return false;
+    blobs->resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      MemoryBlob& b = (*blobs)[i];
+      auto it = blobs_.find(BlobKey(key, list, i));
+      const MemoryBlob* ref = it != blobs_.end() ? &it->second : nullptr;
+      uint8_t mode;
+      if (!c->Byte(&mode)) return false;
+      switch (mode) {
+        case kBlobRaw:
+          if (!c->String(&b.bytes)) return false;
+          break;
+        case kBlobSame:
+          if (!ref) return false;
+          b.bytes = ref->bytes;
+          break;
+        case kBlobWords:
+          if (!ref || ref->bytes.size() % 8 != 0) return false;
+          b.bytes.resize(ref->bytes.size());
+          for (size_t at = 0; at < b.bytes.size(); at += 8) {
+            int64_t d;
+            if (!c->Zigzag(&d)) return false;
+            const uint64_t w = Word(ref->bytes, at) + static_cast<uint64_t>(d);
+            std::memcpy(b.bytes.data() + at, &w, 8);
+          }
+          break;
+        default:
+          return false;
+      }
+      if (b.bytes.size() > budget) return false;
+      budget -= b.bytes.size();
+      int64_t daddr;
+      if (!c->Zigzag(&daddr)) return false;
+      b.addr = (ref ? ref->addr : 0) + static_cast<uint64_t>(daddr);
+    }
+    ++list;
+  }
+  if (!c->String(&e->data)) return false;
+  Remember(*e);
+  return true;
 }
 
 }  // namespace pwnbox::recorder::format

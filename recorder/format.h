@@ -1,17 +1,18 @@
 // Internal to pwnbox::recorder: the byte layout of .pwnr files (docs/trace-format.md), shared
-// by Writer and Reader. Not a public header.
+// by Writer and Reader (whose headers hold its codec state). Not for use outside recorder/.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "recorder/event.h"
 
 namespace pwnbox::recorder::format {
 
-inline constexpr uint16_t kVersion = 1;
+inline constexpr uint16_t kVersion = 2;
 inline constexpr char kFileMagic[4] = {'P', 'W', 'N', 'R'};
 inline constexpr char kChunkMagic[4] = {'C', 'H', 'N', 'K'};
 inline constexpr char kIndexMagic[4] = {'I', 'N', 'D', 'X'};
@@ -62,8 +63,40 @@ class Cursor {
 std::string EncodeHeaderBody(const Header& h);
 bool DecodeHeaderBody(std::string_view body, Header* h);
 
-// Appends one event; `prev_seq`/`prev_time` are the previous event's in the chunk (0 first).
-void EncodeEvent(const Event& e, uint64_t prev_seq, int64_t prev_time, std::string* out);
-bool DecodeEvent(Cursor* c, uint64_t prev_seq, int64_t prev_time, Event* e);
+// Events are coded against earlier events of the same chunk (docs/trace-format.md "Events"):
+// an exit event names its entry instead of repeating the call, arguments are deltas from the
+// previous call of the same syscall, and small memory blobs (stat structs, paths) are "same as"
+// or word-wise deltas of the blob at the same place in that call. The state is reset at every
+// chunk, so each chunk still decodes on its own. Encoder and decoder update it identically
+// (Remember), which is what keeps them in step.
+class EventCodec {
+ public:
+  // Starts a chunk whose first event has seq `first_seq`.
+  void Reset(uint64_t first_seq);
+  // Appends `e` to `out`.
+  void Encode(const Event& e, std::string* out);
+  // Decodes the next event; false on malformed or truncated input (never reads out of bounds).
+  bool Decode(Cursor* c, Event* e);
+
+  // Blobs up to this size may serve as references for later ones.
+  static constexpr size_t kMaxReferenceBlob = 4096;
+
+ private:
+  struct Call {
+    uint8_t abi = 0;
+    int32_t nr = 0;
+    uint64_t args[6] = {};
+  };
+  static uint64_t Key(const Event& e);
+  static uint64_t BlobKey(uint64_t key, int list, size_t index);
+  void Remember(const Event& e);
+
+  uint64_t prev_seq_ = 0;
+  int64_t prev_time_ = 0;
+  int32_t prev_pid_ = 0;
+  std::unordered_map<int32_t, Call> entries_;   // task -> its last syscall entry
+  std::unordered_map<uint64_t, Call> calls_;     // (kind, nr) -> the last such event
+  std::unordered_map<uint64_t, MemoryBlob> blobs_;  // (kind, nr, list, index) -> last blob
+};
 
 }  // namespace pwnbox::recorder::format

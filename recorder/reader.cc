@@ -194,8 +194,7 @@ core::Result<bool> Reader::LoadChunk(uint64_t offset) {
   chunk_left_ = entry.count;
   chunk_count_ = entry.count;
   chunk_offset_ = offset;
-  prev_seq_ = entry.first_seq;
-  prev_time_ = 0;
+  codec_.Reset(entry.first_seq - 1);
   next_chunk_ = offset + format::kChunkHeaderSize + csize;
   events_done_ += entry.count;
   return true;
@@ -221,7 +220,7 @@ core::Result<bool> Reader::Next(Event* e) {
       continue;
     }
     format::Cursor c(std::string_view(chunk_).substr(chunk_pos_));
-    if (!format::DecodeEvent(&c, prev_seq_, prev_time_, e)) {
+    if (!codec_.Decode(&c, e)) {
       events_done_ -= chunk_count_;
       error_ = Corrupt(chunk_offset_, "bad event encoding");
       failed_ = true;
@@ -229,8 +228,6 @@ core::Result<bool> Reader::Next(Event* e) {
     }
     chunk_pos_ += c.pos();
     --chunk_left_;
-    prev_seq_ = e->seq;
-    prev_time_ = e->time_ns;
     if (e->seq < skip_below_) continue;
     ++events_read_;
     return true;

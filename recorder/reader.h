@@ -15,6 +15,7 @@
 #include "core/fd.h"
 #include "core/status.h"
 #include "recorder/event.h"
+#include "recorder/format.h"
 
 namespace pwnbox::recorder {
 
@@ -86,8 +87,7 @@ class Reader {
   size_t chunk_pos_ = 0;
   uint32_t chunk_left_ = 0;      // events not yet decoded in chunk_
   uint64_t chunk_offset_ = 0;
-  uint64_t prev_seq_ = 0;
-  int64_t prev_time_ = 0;
+  format::EventCodec codec_;  // the loaded chunk's decoding state
   uint64_t skip_below_ = 0;      // Seek: drop events with seq below this
   uint64_t events_read_ = 0;
   bool failed_ = false;

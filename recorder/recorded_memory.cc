@@ -38,4 +38,16 @@ ssize_t CapturingMemory::Read(uint64_t addr, void* buf, size_t len) {
   return n;
 }
 
+ssize_t CapturingMemory::ReadStringBytes(uint64_t addr, void* buf, size_t len) {
+  const ssize_t n = inner_.Read(addr, buf, len);
+  if (n > 0) {
+    const auto* p = static_cast<const char*>(buf);
+    const void* nul = std::memchr(p, 0, static_cast<size_t>(n));
+    const size_t keep = nul ? static_cast<size_t>(static_cast<const char*>(nul) - p) + 1
+                            : static_cast<size_t>(n);
+    out_->push_back(MemoryBlob{addr, std::string(p, keep)});
+  }
+  return n;
+}
+
 }  // namespace pwnbox::recorder

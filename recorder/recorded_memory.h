@@ -29,12 +29,14 @@ class RecordedMemory final : public core::TargetMemory {
 };
 
 // Forwards reads to `inner` and appends what each successful read returned to `*out` as one
-// blob. Does not own `inner` or `out`.
+// blob (for string reads, only the bytes up to and including the NUL: the rest of the chunk the
+// decoder read is not part of the call). Does not own `inner` or `out`.
 class CapturingMemory final : public core::TargetMemory {
  public:
   CapturingMemory(core::TargetMemory& inner, std::vector<MemoryBlob>* out)
       : inner_(inner), out_(out) {}
   ssize_t Read(uint64_t addr, void* buf, size_t len) override;
+  ssize_t ReadStringBytes(uint64_t addr, void* buf, size_t len) override;
 
  private:
   core::TargetMemory& inner_;

@@ -61,12 +61,9 @@ Writer::~Writer() {
 void Writer::Append(const Event& e) {
   if (current_.count == 0) {
     current_.first_seq = e.seq;
-    prev_seq_ = e.seq;
-    prev_time_ = 0;
+    codec_.Reset(e.seq - 1);
   }
-  format::EncodeEvent(e, prev_seq_, prev_time_, &current_.data);
-  prev_seq_ = e.seq;
-  prev_time_ = e.time_ns;
+  codec_.Encode(e, &current_.data);
   ++current_.count;
   ++events_;
   if (current_.data.size() >= format::kChunkTarget) HandOff();

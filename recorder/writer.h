@@ -19,6 +19,7 @@
 #include "core/fd.h"
 #include "core/status.h"
 #include "recorder/event.h"
+#include "recorder/format.h"
 
 namespace pwnbox::recorder {
 
@@ -67,8 +68,7 @@ class Writer {
   uint64_t events_ = 0;
   bool finished_ = false;
   Pending current_;
-  uint64_t prev_seq_ = 0;
-  int64_t prev_time_ = 0;
+  format::EventCodec codec_;  // the current chunk's coding state
 
   // Shared with the background thread, under mu_.
   std::mutex mu_;

@@ -19,7 +19,11 @@ namespace {
 // Output buffers are kept whole (replay feeds them back) up to this size per call.
 constexpr size_t kMaxOutBuffer = 1 << 20;
 
-int64_t Ns(const timespec& ts) { return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec; }
+// Times are kept to the microsecond, as strace prints them: whole microseconds cost the format
+// a byte or two less per event (docs/trace-format.md).
+int64_t Ns(const timespec& ts) {
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec / 1000 * 1000;
+}
 
 int64_t NowNs() {
   timespec ts;
@@ -72,6 +76,9 @@ void RecordObserver::OnEntry(Task& task) {
   core::ProcessMemory live(task.tid);
   recorder::CapturingMemory cap(live, &p->event.entry_mem);
   decoder_.Entry(task.call, cap, &p->decoded);
+  // Registers past the syscall's arguments hold whatever the program left there: keeping them
+  // would cost more than a tenth of a recording (--snapshots keeps every register anyway).
+  for (int i = core::Signature(p->decoded.name).nargs; i < 6; ++i) p->event.args[i] = 0;
   // State first (--snapshots), so that `show --at N` of this call's entry event includes it.
   if (snapshot_every_ != 0) {
     user_regs_struct regs;
@@ -134,7 +141,7 @@ void RecordObserver::OnExit(Task& task) {
   recorder::Event& e = p->event;
   e.ret = task.call.ret;
   e.returned = true;
-  e.dur_ns = NowNs() - e.time_ns;
+  e.dur_ns = NowNs() - e.time_ns;  // whole microseconds, as both times are
   core::ProcessMemory live(task.tid);
   recorder::CapturingMemory cap(live, &e.exit_mem);
   decoder_.Exit(task.call, cap, &p->decoded);

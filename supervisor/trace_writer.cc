@@ -10,6 +10,8 @@
 #include <cstring>
 #include <vector>
 
+#include "core/syscalls.h"
+
 namespace pwnbox::supervisor {
 namespace {
 
@@ -212,8 +214,9 @@ void TraceWriter::JsonSyscall(const Task& task, const core::DecodedCall& d, int6
     if (i) out_ += ',';
     AppendJsonString(out_, d.args[i]);
   }
+  // The registers of the syscall's own arguments (the others hold leftovers).
   out_ += "],\"raw_args\":[";
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < core::Signature(d.name).nargs; ++i) {
     snprintf(buf, sizeof buf, i ? ",%" PRIu64 : "%" PRIu64, task.call.args[i]);
     out_ += buf;
   }

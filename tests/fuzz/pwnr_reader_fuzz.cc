@@ -18,11 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     namespace format = pwnbox::recorder::format;
     format::Cursor c(std::string_view(reinterpret_cast<const char*>(data), size));
     pwnbox::recorder::Event e;
-    uint64_t seq = 0;
-    int64_t time = 0;
-    while (c.remaining() > 0 && format::DecodeEvent(&c, seq, time, &e)) {
-      seq = e.seq;
-      time = e.time_ns;
+    format::EventCodec codec;
+    codec.Reset(0);
+    while (c.remaining() > 0 && codec.Decode(&c, &e)) {
     }
   }
   static const int fd = memfd_create("pwnr_fuzz", MFD_CLOEXEC);
