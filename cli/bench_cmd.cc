@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <time.h>
@@ -70,6 +72,7 @@ struct Mode {
 struct RunOutcome {
   int exec_errno = 0;
   int status = 0;  // exit code, 128+N when killed by signal N
+  bool timed_out = false;  // killed after --timeout seconds
   Sample sample;
   std::string stderr_tail;
 };
@@ -104,8 +107,31 @@ std::optional<std::string> FindInPath(const std::string& name) {
   return std::nullopt;
 }
 
+// Waits until `pid` exits (true) or the clock passes `deadline` (false). Ctrl-C (g_signal)
+// kills the run's group: the caller then reports nothing.
+bool WaitWithTimeout(pid_t pid, double deadline) {
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return true;  // wait4 then waits without a limit
+  bool exited = false;
+  for (;;) {
+    if (g_signal) kill(-pid, SIGKILL);
+    const double left = deadline - Now();
+    if (left <= 0) break;
+    pollfd p{pidfd, POLLIN, 0};
+    const int n = poll(&p, 1, static_cast<int>(std::min(left, 1.0) * 1000) + 1);
+    if (n > 0) {
+      exited = true;
+      break;
+    }
+  }
+  close(pidfd);
+  return exited;
+}
+
 // One fork+exec: stdin and stdout /dev/null, stderr kept in a memfd; wait4 for the rusage.
-RunOutcome RunOnce(const std::vector<std::string>& argv) {
+// The run gets its own process group, so that a run past `timeout` seconds (or interrupted by
+// Ctrl-C) is killed whole: strace's tracees would outlive strace otherwise.
+RunOutcome RunOnce(const std::vector<std::string>& argv, double timeout) {
   RunOutcome out;
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
@@ -125,6 +151,7 @@ RunOutcome RunOnce(const std::vector<std::string>& argv) {
     // Async-signal-safe only from here to execvp.
     close(pipe_fds[0]);
     signal(SIGPIPE, SIG_DFL);
+    setpgid(0, 0);
     if (dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(127);
     execvp(cargv[0], cargv.data());
     int e = errno;
@@ -144,11 +171,16 @@ RunOutcome RunOnce(const std::vector<std::string>& argv) {
   ssize_t n;
   do n = read(pipe_fds[0], &e, sizeof e); while (n < 0 && errno == EINTR);
   close(pipe_fds[0]);
+  setpgid(pid, pid);  // also here: whichever of parent and child runs first sets it
+  if (!WaitWithTimeout(pid, t0 + timeout)) {
+    out.timed_out = true;
+    kill(-pid, SIGKILL);
+  }
   int status = 0;
   rusage ru{};
   while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
-    if (g_signal) kill(pid, SIGKILL);  // interrupted: stop this run, bench reports nothing
   }
+  if (!out.timed_out) kill(-pid, SIGKILL);  // what the run left behind in its group
   out.sample.wall = Now() - t0;
   if (n == static_cast<ssize_t>(sizeof e)) out.exec_errno = e;
   out.status = ExitCodeFromWaitStatus(status);
@@ -349,6 +381,7 @@ nlohmann::json ToJson(const std::vector<Mode>& modes, const std::vector<Summary>
 
 std::string StatusText(const RunOutcome& r) {
   if (r.exec_errno) return std::string("cannot start: ") + std::strerror(r.exec_errno);
+  if (r.timed_out) return "killed after " + Fixed(r.sample.wall, 1) + " s (--timeout)";
   std::string text = "exit status " + std::to_string(r.status);
   if (r.status > 128 && r.status < 128 + 65)
     if (const char* sig = sigabbrev_np(r.status - 128))
@@ -357,7 +390,7 @@ std::string StatusText(const RunOutcome& r) {
 }
 
 std::string FailureText(const RunOutcome& r) {
-  std::string why = StatusText(r) + " where native exits 0";
+  std::string why = StatusText(r) + (r.timed_out ? "" : " where native exits 0");
   std::string tail = r.stderr_tail;
   while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
   for (size_t at = tail.find('\n'); at != std::string::npos; at = tail.find('\n', at + 3))
@@ -386,15 +419,18 @@ class Progress {
 }  // namespace
 
 int BenchCommand(int argc, char** argv) {
-  SplitArgs split = SplitCommand(argc, argv, 1, {"--policy", "-n", "--modes", "--plot"});
+  SplitArgs split = SplitCommand(argc, argv, 1, {"--policy", "-n", "--modes", "--plot", "--timeout"});
   po::options_description desc("pwnbox bench options");
   std::string policy_path, modes_text = "native,policy", plot_path;
   int runs = 10;
+  double timeout = 600;
   desc.add_options()
       ("help,h", "show this help")
       ("policy", po::value(&policy_path),
        "the TOML policy for the kernel and policy modes (default: the built-in `default`)")
       (",n", po::value(&runs), "timed runs per mode (default 10)")
+      ("timeout", po::value(&timeout), "kill a run after SECS seconds and report its mode as "
+       "failed (default 600)")
       ("modes", po::value(&modes_text), "comma list of modes (see below)")
       ("json", "print one JSON document with every sample and the summaries")
       ("plot", po::value(&plot_path), "also write an SVG chart of the distributions to FILE");
@@ -409,6 +445,7 @@ int BenchCommand(int argc, char** argv) {
     return Fail("no command to benchmark: pwnbox bench [OPTIONS] -- CMD [ARG...]");
   if (runs < 1 || runs > kMaxRuns)
     return Fail("-n must be between 1 and " + std::to_string(kMaxRuns));
+  if (!(timeout > 0)) return Fail("--timeout must be a number of seconds above 0");
   if (!policy_path.empty()) {
     auto policy = config::LoadPolicyFile(policy_path);
     if (!policy.ok()) return Fail(policy.error());
@@ -476,9 +513,9 @@ int BenchCommand(int argc, char** argv) {
       if (!m.skipped.empty() || !m.failed.empty()) continue;
       progress.Show(round, runs, m.name);
       if (!m.stats_path.empty()) unlink(m.stats_path.c_str());
-      RunOutcome r = RunOnce(m.argv);
+      RunOutcome r = RunOnce(m.argv, timeout);
       if (g_signal) break;
-      if (m.name == "native" && (r.exec_errno || r.status != 0)) {
+      if (m.name == "native" && (r.exec_errno || r.timed_out || r.status != 0)) {
         progress.Clear();
         std::string tail = r.stderr_tail;
         while (!tail.empty() && tail.back() == '\n') tail.pop_back();
@@ -486,7 +523,7 @@ int BenchCommand(int argc, char** argv) {
         return Fail(Join(split.command) + " fails without pwnbox (" + StatusText(r) +
                     "); bench needs a command that succeeds");
       }
-      if (r.exec_errno || r.status != 0) {
+      if (r.exec_errno || r.timed_out || r.status != 0) {
         m.failed = FailureText(r);
         m.samples.clear();
         continue;

@@ -163,10 +163,29 @@ TEST(BenchCmdTest, ModeThatExitsDifferentlyIsReportedFailed) {
   EXPECT_TRUE(Contains(r.out, "exit status 159")) << r.out;
 }
 
+// A run past --timeout is killed with its whole process group (strace's tracees would outlive
+// strace) and its mode reported failed. The command sleeps only when something traces it.
+TEST(BenchCmdTest, RunPastTimeoutIsKilledAndReported) {
+  const std::string marker = TempDir() + "/still-running";
+  const std::string script = "grep -q 'TracerPid:[[:space:]]*0$' /proc/self/status && exit 0; "
+                             "sleep 30; touch " + marker;
+  auto r = Pwnbox({"bench", "-n", "1", "--timeout", "2", "--modes", "trace", "--", "sh", "-c",
+                   script});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  auto row = Grep(r.out, "trace ");
+  ASSERT_FALSE(row.empty()) << r.out;
+  EXPECT_TRUE(Contains(row[0], "FAILED")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "--timeout")) << r.out;
+  // Nothing of the killed run is left to finish its script later.
+  auto ps = pwnbox::testing::Run({"sh", "-c", "ps -eo args | grep -c '^sleep 30$' || true"});
+  EXPECT_EQ(ps.out, "0\n");
+}
+
 TEST(BenchCmdTest, BadUsageIs125WithOneLine) {
   for (std::vector<std::string> args :
        {std::vector<std::string>{"bench", "--modes", "native,bogus", "--", "true"},
         std::vector<std::string>{"bench", "-n", "0", "--", "true"},
+        std::vector<std::string>{"bench", "--timeout", "0", "--", "true"},
         std::vector<std::string>{"bench", "--frobnicate", "--", "true"},
         std::vector<std::string>{"bench"},
         std::vector<std::string>{"bench", "--policy", "/nonexistent.toml", "--", "true"}}) {
