@@ -8,6 +8,7 @@
 #include "cli/common.h"
 #include "cli/diff_cmd.h"
 #include "cli/policy_cmds.h"
+#include "cli/profile_cmd.h"
 #include "cli/record_cmd.h"
 #include "cli/run_cmd.h"
 #include "cli/trace_cmd.h"
@@ -28,6 +29,9 @@ usage:
   pwnbox check POLICY
   pwnbox compile POLICY [--format bpf|disasm|pfc|oci|c] [-o FILE]
   pwnbox convert IN -o OUT
+  pwnbox profile FILE... [-o OUT] [--format toml|oci|systemd|c] [--args] [--paths]
+                 [--default ACTION]
+  pwnbox learn -o OUT [--format ...] [--args] [--paths] [--default ACTION] -- CMD [ARG...]
   pwnbox groups [NAME]
 
 `pwnbox COMMAND --help` tells more. Exit status: the target's (128+N when killed by signal N),
@@ -36,8 +40,7 @@ usage:
 
 // Subcommands SPEC.md defines that this build does not have yet: refused by name, so that they
 // are never taken for the name of a program to run.
-constexpr const char* kNotYet[] = {"explore",
-                                   "profile", "learn", "proxy"};
+constexpr const char* kNotYet[] = {"explore", "proxy"};
 
 }  // namespace
 
@@ -67,6 +70,8 @@ int main(int argc, char** argv) {
   if (cmd == "compile") return CompileCommand(argc - 1, argv + 1);
   if (cmd == "convert") return ConvertCommand(argc - 1, argv + 1);
   if (cmd == "groups") return GroupsCommand(argc - 1, argv + 1);
+  if (cmd == "profile") return ProfileCommand(argc - 1, argv + 1);
+  if (cmd == "learn") return LearnCommand(argc - 1, argv + 1);
   for (const char* name : kNotYet)
     if (cmd == name)
       return Fail("`" + cmd + "` is not in this build of pwnbox yet; see `pwnbox --help`");

@@ -161,6 +161,46 @@ int ShowAt(recorder::Reader& reader, const std::string& path, uint64_t at, bool 
 
 }  // namespace
 
+int RecordToFile(const std::vector<std::string>& command, const std::string& output,
+                 const std::string& policy, uint64_t snapshot_every, bool* recorded) {
+  *recorded = false;
+  recorder::Header header;
+  header.command_line = Join(command);
+  header.metadata["pwnbox"] = "0.1.0";
+  // The exact argv and where it ran, for `replay`.
+  header.metadata["argc"] = std::to_string(command.size());
+  for (size_t i = 0; i < command.size(); ++i)
+    header.metadata["argv." + std::to_string(i)] = command[i];
+  if (char* cwd = getcwd(nullptr, 0)) {
+    header.metadata["cwd"] = cwd;
+    free(cwd);
+  }
+  header.metadata["aslr"] = "off";
+  if (!policy.empty()) header.metadata["policy"] = policy;
+  if (snapshot_every) header.metadata["snapshots"] = std::to_string(snapshot_every);
+  auto writer = recorder::Writer::Create(output, header);
+  if (!writer.ok()) return Fail(writer.error());
+  supervisor::RecordObserver recorder_obs(**writer, snapshot_every);
+  std::unique_ptr<TracedPolicy> traced_policy;
+  if (!policy.empty()) {
+    auto tp = TracedPolicy::Load(policy, recorder_obs, STDERR_FILENO);
+    if (!tp.ok()) return Fail(tp.error());
+    traced_policy = std::move(*tp);
+  }
+  supervisor::PtraceObserver& observer =
+      traced_policy ? traced_policy->observer()
+                    : static_cast<supervisor::PtraceObserver&>(recorder_obs);
+  supervisor::PtraceMonitor monitor(observer, supervisor::PtraceOptions{});
+  filters::TraceSelection all;
+  core::Status finished;
+  bool started = false;
+  int code = RunTraced(command, all, traced_policy.get(), monitor, [&](pid_t) { started = true; },
+                       [&] { finished = (*writer)->Finish(); }, /*no_aslr=*/true);
+  if (!finished.ok()) return Fail(finished.error());
+  *recorded = started;
+  return code;
+}
+
 int RecordCommand(int argc, char** argv) {
   SplitArgs split = SplitCommand(argc, argv, 1, {"-o", "--output", "--policy"});
   po::options_description desc("pwnbox record options");
@@ -193,39 +233,8 @@ int RecordCommand(int argc, char** argv) {
     }
   }
 
-  recorder::Header header;
-  header.command_line = Join(split.command);
-  header.metadata["pwnbox"] = "0.1.0";
-  // The exact argv and where it ran, for `replay`.
-  header.metadata["argc"] = std::to_string(split.command.size());
-  for (size_t i = 0; i < split.command.size(); ++i)
-    header.metadata["argv." + std::to_string(i)] = split.command[i];
-  if (char* cwd = getcwd(nullptr, 0)) {
-    header.metadata["cwd"] = cwd;
-    free(cwd);
-  }
-  header.metadata["aslr"] = "off";
-  if (!policy.empty()) header.metadata["policy"] = policy;
-  if (snapshot_every) header.metadata["snapshots"] = std::to_string(snapshot_every);
-  auto writer = recorder::Writer::Create(output, header);
-  if (!writer.ok()) return Fail(writer.error());
-  supervisor::RecordObserver recorder_obs(**writer, snapshot_every);
-  std::unique_ptr<TracedPolicy> traced_policy;
-  if (!policy.empty()) {
-    auto tp = TracedPolicy::Load(policy, recorder_obs, STDERR_FILENO);
-    if (!tp.ok()) return Fail(tp.error());
-    traced_policy = std::move(*tp);
-  }
-  supervisor::PtraceObserver& observer =
-      traced_policy ? traced_policy->observer()
-                    : static_cast<supervisor::PtraceObserver&>(recorder_obs);
-  supervisor::PtraceMonitor monitor(observer, supervisor::PtraceOptions{});
-  filters::TraceSelection all;
-  core::Status finished;
-  int code = RunTraced(split.command, all, traced_policy.get(), monitor, [](pid_t) {},
-                       [&] { finished = (*writer)->Finish(); }, /*no_aslr=*/true);
-  if (!finished.ok()) return Fail(finished.error());
-  return code;
+  bool recorded = false;
+  return RecordToFile(split.command, output, policy, snapshot_every, &recorded);
 }
 
 int ShowCommand(int argc, char** argv) {

@@ -172,6 +172,9 @@ struct ConditionError {
 std::variant<Condition, ConditionError> ParseCondition(std::string_view text,
                                                        const std::vector<std::string>& syscalls);
 
+// `s` as a TOML basic string: quoted, with quotes, backslashes and control characters escaped.
+std::string TomlString(std::string_view s);
+
 // Writes a policy as TOML that LoadPolicyString reads back to an equal Policy (rules, default,
 // options; includes are flattened). `header` lines are written first as comments.
 std::string ToToml(const Policy& policy, const std::vector<std::string>& header = {});

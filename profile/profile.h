@@ -47,6 +47,11 @@ class Observations {
     bool overflow[6] = {};
     uint64_t unknown[6] = {};  // calls whose argument i the input did not know
     std::map<std::string, uint64_t> paths;  // path -> calls
+    // Distinct (args[0], args[1]) pairs (calls that knew both; socket's domain and type),
+    // capped at kMaxValues like `values`.
+    std::map<std::pair<uint64_t, uint64_t>, uint64_t> pairs;
+    bool pairs_overflow = false;
+    uint64_t succeeded = 0;  // calls known to have returned >= 0
   };
   static constexpr size_t kMaxValues = 64;
   const std::map<std::pair<core::Abi, std::string>, Usage>& usage() const { return usage_; }
@@ -62,6 +67,7 @@ struct Generated {
   config::Policy policy;                  // compiles with filters::Compile
   std::vector<std::string> header;        // comment lines for the top of the file
   std::vector<std::string> rule_comments; // parallel to policy.rules ("12 calls: ls.pwnr (12)")
+  std::vector<std::string> rule_groups;   // parallel to policy.rules: the section ("file")
 };
 core::Result<Generated> Generate(const Observations& obs, const Options& options);
 

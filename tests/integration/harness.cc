@@ -46,8 +46,16 @@ RunResult Run(const std::vector<std::string>& argv, const RunOptions& opts) {
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
+  // opts.env entries replace the inherited ones of the same name (getenv finds the first).
   std::vector<std::string> envs;
-  for (char** e = environ; *e; ++e) envs.emplace_back(*e);
+  auto overridden = [&](std::string_view entry) {
+    const std::string_view name = entry.substr(0, entry.find('=') + 1);
+    for (const auto& e : opts.env)
+      if (std::string_view(e).substr(0, e.find('=') + 1) == name) return true;
+    return false;
+  };
+  for (char** e = environ; *e; ++e)
+    if (!overridden(*e)) envs.emplace_back(*e);
   for (const auto& e : opts.env) envs.push_back(e);
   std::vector<char*> cenv;
   for (auto& e : envs) cenv.push_back(e.data());
