@@ -133,6 +133,33 @@ bool All(const std::vector<std::string>& need, const std::vector<std::string>& h
   return true;
 }
 
+// Entries that differ only in their names become one entry, as Docker writes its profiles
+// (one long allow list): exact, since an OCI runtime does not order entries anyway. Each
+// merged entry keeps the place of its first part; its names are sorted.
+json MergeEntries(const json& entries) {
+  json out = json::array();
+  std::vector<json> shapes;  // out[i] without "names"
+  for (const auto& e : entries) {
+    json shape = e;
+    shape.erase("names");
+    auto it = std::find(shapes.begin(), shapes.end(), shape);
+    if (it == shapes.end()) {
+      shapes.push_back(shape);
+      out.push_back(e);
+      continue;
+    }
+    json& names = out[static_cast<size_t>(it - shapes.begin())]["names"];
+    for (const auto& n : e["names"]) names.push_back(n);
+  }
+  for (auto& e : out) {
+    std::vector<std::string> names = e["names"].get<std::vector<std::string>>();
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    e["names"] = names;
+  }
+  return out;
+}
+
 }  // namespace
 
 const std::vector<std::string>& DockerDefaultCapabilities() {
@@ -329,7 +356,7 @@ core::Result<std::string> PolicyToOci(const config::Policy& policy, std::vector<
       calls.push_back(e);
     }
   }
-  j["syscalls"] = calls;
+  j["syscalls"] = MergeEntries(calls);
   return j.dump(2) + "\n";
 }
 
