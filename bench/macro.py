@@ -76,13 +76,14 @@ MODES = {
     "trace-narrow": "pwnbox trace -e trace=openat -o /dev/null --",
     "trace-full": "pwnbox trace -o FILE -- (full trace to a file in a tmp dir)",
     "record": "pwnbox record -o FILE.pwnr --",
+    "record-nodata": "pwnbox record --no-data -o FILE.pwnr -- (what show prints, no replay data)",
     "strace-full": "strace -f -o FILE (full trace to a file in a tmp dir)",
     "strace-narrow": "strace -f -e trace=openat -o /dev/null",
     "strace-seccomp": "strace -f --seccomp-bpf -e trace=openat -o /dev/null",
 }
 DEFAULT_MODES = ["native", "policy", "trace-narrow", "trace-full", "strace-full", "strace-narrow",
                  "strace-seccomp"]
-PWNBOX_MODES = {"policy", "policy-paths", "trace-narrow", "trace-full", "record"}
+PWNBOX_MODES = {"policy", "policy-paths", "trace-narrow", "trace-full", "record", "record-nodata"}
 # The strace mode each mode is compared with in the "x strace" column.
 # Median absolute deviation / median above this (in a mode or in native) marks its ratios as not
 # to be trusted. Robust to one disturbed run, unlike max - min.
@@ -107,6 +108,9 @@ def mode_prefix(mode, args, tmpdir, tag):
     if mode == "record":
         out = os.path.join(tmpdir, f"pwnbox-{tag}.pwnr")
         return [args.pwnbox, "record", "-o", out, "--"], out
+    if mode == "record-nodata":
+        out = os.path.join(tmpdir, f"pwnbox-{tag}.pwnr")
+        return [args.pwnbox, "record", "--no-data", "-o", out, "--"], out
     if mode == "strace-full":
         out = os.path.join(tmpdir, f"strace-{tag}.trace")
         return [args.strace, "-f", "-o", out], out
@@ -182,8 +186,9 @@ def run_once(argv, stdin_path, timeout, out_file):
         r.stderr = err.read()[-2000:].decode("utf-8", "replace")
     if out_file and os.path.exists(out_file):
         r.out_bytes = os.path.getsize(out_file)
-        with open(out_file, "rb") as f:
-            r.out_lines = sum(1 for _ in f)
+        if not out_file.endswith(".pwnr"):  # a recording is binary: lines mean nothing
+            with open(out_file, "rb") as f:
+                r.out_lines = sum(1 for _ in f)
         os.unlink(out_file)
     return r
 
@@ -279,21 +284,22 @@ def render(info, args, workloads, modes, summary, notes, markdown):
         lines.append(f"{'### ' if markdown else '== '}{w}: {WORKLOADS[w][2]}")
         lines.append("")
         header = ["mode", "median s", "min s", "max s", "spread", "cpu s", "x native",
-                  "x native (min)", "x strace", "out lines"]
+                  "x native (min)", "x strace", "out lines", "out MB"]
         rows = []
         for m in modes:
             e = summary[(w, m)]
             if e["skipped"]:
-                rows.append([m, "skipped: " + e["skipped"]] + [""] * 8)
+                rows.append([m, "skipped: " + e["skipped"]] + [""] * 9)
             elif e["failure"]:
                 reason = e["failure"].split("; stderr:")[0]
-                rows.append([m, "FAILED: " + reason + " (see below)"] + [""] * 8)
+                rows.append([m, "FAILED: " + reason + " (see below)"] + [""] * 9)
             elif "median" in e:
                 rows.append([m, fmt_s(e["median"]), fmt_s(e["min"]), fmt_s(e["max"]),
                              f"{100 * e['spread']:.0f}%" + (" !" if e["noisy"] else ""),
                              fmt_s(e["cpu"]), fmt_ratio(e.get("x_native")),
                              fmt_ratio(e.get("x_native_min")), fmt_ratio(e.get("x_strace")),
-                             "" if e["out_lines"] is None else str(e["out_lines"])])
+                             "" if e["out_lines"] is None else str(e["out_lines"]),
+                             "" if e["out_bytes"] is None else f"{e['out_bytes'] / 1e6:.2f}"])
         if markdown:
             lines.append("| " + " | ".join(header) + " |")
             lines.append("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
@@ -306,7 +312,7 @@ def render(info, args, workloads, modes, summary, notes, markdown):
             for r in rows:
                 lines.append("  ".join(x.ljust(widths[i]) for i, x in enumerate(r)))
         lines.append("")
-    # Headline figures against the targets in issues 3 and 4.
+    # Headline figures against the targets in issues 3, 4 and 6.
     heads = []
 
     def noisy(*entries):
@@ -318,6 +324,17 @@ def render(info, args, workloads, modes, summary, notes, markdown):
             heads.append(f"{w}: pwnbox trace (full, to file) / strace -f (full, to file) = "
                          f"{tf['x_strace']:.2f} (target <= 0.33)" +
                          noisy(tf, summary[(w, "strace-full")]))
+        rec = summary.get((w, "record"), {})
+        if rec.get("median") is not None and tf.get("median") is not None:
+            heads.append(f"{w}: pwnbox record / pwnbox trace -o FILE = "
+                         f"{rec['median'] / tf['median']:.2f} (target <= 1.2)" + noisy(rec, tf))
+        sf = summary.get((w, "strace-full"), {})
+        for mode, what in (("record", ".pwnr"), ("record-nodata", ".pwnr --no-data")):
+            r = summary.get((w, mode), {})
+            if r.get("out_bytes") and sf.get("out_bytes"):
+                heads.append(f"{w}: {what} size / strace -f text size = "
+                             f"{r['out_bytes'] / 1e6:.2f} / {sf['out_bytes'] / 1e6:.2f} MB = "
+                             f"{r['out_bytes'] / sf['out_bytes']:.2f} (target <= 0.25)")
         tn = summary.get((w, "trace-narrow"), {})
         if tn.get("x_native") is not None:
             heads.append(f"{w}: pwnbox trace -e trace=openat / native = {tn['x_native']:.2f}, "
@@ -452,7 +469,8 @@ def main():
                     elif r.status != native_status[w]:
                         failure = (f"{describe_status(r.status)} where native gives "
                                    f"{describe_status(native_status[w])}")
-                    elif m in ("trace-full", "strace-full", "record") and not r.out_bytes:
+                    elif m in ("trace-full", "strace-full", "record", "record-nodata") and \
+                            not r.out_bytes:
                         failure = f"exit status as native, but the output file is empty"
                     if failure:
                         tail = r.stderr.strip().splitlines()[-3:] if r.stderr else []

@@ -300,7 +300,11 @@ int LearnCommand(int argc, char** argv) {
     temp = std::make_unique<TempFile>(recording);
   }
   bool recorded = false;
-  const int code = RecordToFile(split.command, recording, "", 0, &recorded);
+  // The profile needs the calls, not the data they moved: keep the data only for a recording
+  // the user keeps (to show or replay it).
+  RecordSettings settings;
+  settings.keep_data = !keep.empty();
+  const int code = RecordToFile(split.command, recording, settings, &recorded);
   if (!recorded) return code;  // the command never ran; RecordToFile said why
 
   profile::Observations obs;

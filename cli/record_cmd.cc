@@ -30,6 +30,9 @@ namespace po = boost::program_options;
 namespace pwnbox::cli {
 namespace {
 
+// Header metadata "data" of a recording made with --no-data.
+constexpr char kDataShownOnly[] = "shown";
+
 std::string Join(const std::vector<std::string>& words) {
   std::string out;
   for (const auto& w : words) {
@@ -162,7 +165,9 @@ int ShowAt(recorder::Reader& reader, const std::string& path, uint64_t at, bool 
 }  // namespace
 
 int RecordToFile(const std::vector<std::string>& command, const std::string& output,
-                 const std::string& policy, uint64_t snapshot_every, bool* recorded) {
+                 const RecordSettings& settings, bool* recorded) {
+  const std::string& policy = settings.policy;
+  const uint64_t snapshot_every = settings.snapshot_every;
   *recorded = false;
   recorder::Header header;
   header.command_line = Join(command);
@@ -178,9 +183,10 @@ int RecordToFile(const std::vector<std::string>& command, const std::string& out
   header.metadata["aslr"] = "off";
   if (!policy.empty()) header.metadata["policy"] = policy;
   if (snapshot_every) header.metadata["snapshots"] = std::to_string(snapshot_every);
+  if (!settings.keep_data) header.metadata["data"] = kDataShownOnly;
   auto writer = recorder::Writer::Create(output, header);
   if (!writer.ok()) return Fail(writer.error());
-  supervisor::RecordObserver recorder_obs(**writer, snapshot_every);
+  supervisor::RecordObserver recorder_obs(**writer, snapshot_every, settings.keep_data);
   std::unique_ptr<TracedPolicy> traced_policy;
   if (!policy.empty()) {
     auto tp = TracedPolicy::Load(policy, recorder_obs, STDERR_FILENO);
@@ -204,24 +210,29 @@ int RecordToFile(const std::vector<std::string>& command, const std::string& out
 int RecordCommand(int argc, char** argv) {
   SplitArgs split = SplitCommand(argc, argv, 1, {"-o", "--output", "--policy"});
   po::options_description desc("pwnbox record options");
-  std::string output, policy;
+  std::string output;
+  RecordSettings settings;
   desc.add_options()
       ("help,h", "show this help")
       ("output,o", po::value(&output), "the recording to write (FILE.pwnr)")
-      ("policy", po::value(&policy), "enforce POLICY while recording")
+      ("policy", po::value(&settings.policy), "enforce POLICY while recording")
       ("snapshots", po::value<std::string>()->implicit_value(""),
-       "memory snapshots every EVERY syscalls");
+       "memory snapshots every EVERY syscalls")
+      ("no-data", "keep only what `show` prints, not the whole buffers the kernel filled (much "
+       "smaller for programs that read a lot; `replay` then refuses the recording)");
   po::variables_map vm;
   if (!ParseOptions(po::command_line_parser(split.options), desc, &vm, "record"))
     return kExitFailure;
   if (vm.count("help")) {
-    std::cout << "usage: pwnbox record -o FILE.pwnr [--policy FILE] [--snapshots[=EVERY]] -- CMD\n"
+    std::cout << "usage: pwnbox record -o FILE.pwnr [--policy FILE] [--snapshots[=EVERY]] "
+                 "[--no-data] -- CMD\n"
               << desc;
     return 0;
   }
   if (output.empty()) return Fail("record needs -o FILE.pwnr");
   if (split.command.empty()) return Fail("no command to record: pwnbox record -o FILE.pwnr -- CMD");
-  uint64_t snapshot_every = 0;
+  uint64_t& snapshot_every = settings.snapshot_every;
+  settings.keep_data = !vm.count("no-data");
   if (vm.count("snapshots")) {
     const std::string v = vm["snapshots"].as<std::string>();
     snapshot_every = 1000;
@@ -234,7 +245,7 @@ int RecordCommand(int argc, char** argv) {
   }
 
   bool recorded = false;
-  return RecordToFile(split.command, output, policy, snapshot_every, &recorded);
+  return RecordToFile(split.command, output, settings, &recorded);
 }
 
 int ShowCommand(int argc, char** argv) {
@@ -382,6 +393,9 @@ int ReplayCommand(int argc, char** argv) {
   auto reader = recorder::Reader::Open(path);
   if (!reader.ok()) return Fail(reader.error());
   const auto& meta = reader->header().metadata;
+  if (auto d = meta.find("data"); d != meta.end() && d->second == kDataShownOnly)
+    return Fail(path + " was recorded with --no-data: it holds what `show` prints, not the data "
+                "replay feeds back; record the run again without --no-data");
   auto argc_it = meta.find("argc");
   if (argc_it == meta.end()) return Fail(path + " does not say how its program was started");
   std::vector<std::string> command;

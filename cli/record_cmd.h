@@ -12,11 +12,18 @@ int RecordCommand(int argc, char** argv);
 int ShowCommand(int argc, char** argv);
 int ReplayCommand(int argc, char** argv);
 
-// Records `command` into `output` as `pwnbox record -o OUTPUT [--policy POLICY]
-// [--snapshots=EVERY]` does (snapshot_every 0: none), printing pwnbox's errors. Returns the exit
-// code of SPEC.md (the target's, or 125/126/127). *recorded is set when the target started and
-// its recording was finished: `output` is then a complete recording (`learn` profiles it).
+// What `pwnbox record` was asked for besides the command and the output.
+struct RecordSettings {
+  std::string policy;           // --policy: enforced while recording ("" none)
+  uint64_t snapshot_every = 0;  // --snapshots=EVERY (0: none)
+  bool keep_data = true;        // false: --no-data (only what `show` prints; no replay)
+};
+
+// Records `command` into `output` as `pwnbox record -o OUTPUT ...` does, printing pwnbox's
+// errors. Returns the exit code of SPEC.md (the target's, or 125/126/127). *recorded is set when
+// the target started and its recording was finished: `output` is then a complete recording
+// (`learn` profiles it).
 int RecordToFile(const std::vector<std::string>& command, const std::string& output,
-                 const std::string& policy, uint64_t snapshot_every, bool* recorded);
+                 const RecordSettings& settings, bool* recorded);
 
 }  // namespace pwnbox::cli

@@ -39,14 +39,15 @@ struct RecordObserver::Pending {
   core::DecodedCall decoded;
 };
 
-RecordObserver::RecordObserver(recorder::Writer& writer, uint64_t snapshot_every)
+RecordObserver::RecordObserver(recorder::Writer& writer, uint64_t snapshot_every, bool keep_data)
     : writer_(writer),
-      decoder_([] {
+      decoder_([keep_data] {
         core::DecodeOptions o;
-        o.string_limit = kStringLimit;
+        o.string_limit = keep_data ? kStringLimit : kShownStringLimit;
         return o;
       }()),
-      snapshot_every_(snapshot_every) {}
+      snapshot_every_(snapshot_every),
+      keep_data_(keep_data) {}
 
 RecordObserver::~RecordObserver() = default;
 
@@ -147,7 +148,7 @@ void RecordObserver::OnExit(Task& task) {
   decoder_.Exit(task.call, cap, &p->decoded);
   // What the kernel wrote into an output buffer, whole (the decoder read only what it shows).
   const core::SyscallSig& sig = core::Signature(p->decoded.name);
-  if (task.call.ret > 0) {
+  if (keep_data_ && task.call.ret > 0) {
     for (int i = 0; i < sig.nargs; ++i) {
       if (sig.args[i].kind != core::ArgKind::kOutBuf || task.call.args[i] == 0) continue;
       const size_t want = std::min<size_t>(static_cast<size_t>(task.call.ret), kMaxOutBuffer);

@@ -20,7 +20,10 @@ class RecordObserver final : public PtraceObserver {
   // `writer` is not owned and outlives the observer. `snapshot_every` > 0 (--snapshots):
   // registers at every syscall entry, and a snapshot of the changed pages of the process's
   // writable memory at its first and then every `snapshot_every`-th syscall entry.
-  explicit RecordObserver(recorder::Writer& writer, uint64_t snapshot_every = 0);
+  // `keep_data` false (record --no-data): only what `show` prints with its default -s 32 is
+  // kept, not the whole buffers the kernel filled (which replay feeds back).
+  explicit RecordObserver(recorder::Writer& writer, uint64_t snapshot_every = 0,
+                          bool keep_data = true);
   ~RecordObserver() override;
 
   void OnEntry(Task& task) override;
@@ -31,8 +34,10 @@ class RecordObserver final : public PtraceObserver {
   void OnExec(Task& task, pid_t old_tid) override;
   void OnForget(Task& task) override;
 
-  // Decode limit used while recording: `show -s N` shows strings up to this many bytes.
+  // Decode limit used while recording: `show -s N` shows strings up to this many bytes (with
+  // keep_data false: kShownStringLimit, strace's default -s).
   static constexpr size_t kStringLimit = 4096;
+  static constexpr size_t kShownStringLimit = 32;
 
  private:
   struct Pending;
@@ -45,6 +50,7 @@ class RecordObserver final : public PtraceObserver {
   core::Decoder decoder_;
   uint64_t seq_ = 0;
   uint64_t snapshot_every_;
+  bool keep_data_;
   struct ProcessState {
     uint64_t entries = 0;
     std::unordered_map<uint64_t, uint64_t> page_hash;  // page address -> content hash

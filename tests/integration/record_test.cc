@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <string>
 
@@ -38,6 +40,32 @@ TEST(Record, ShowPrintsWhatTracePrinted) {
   EXPECT_EQ(Normalise(s.out), Normalise(t.err));
   EXPECT_TRUE(Contains(s.out, "read(3, \"hello\\n\", 64)")) << s.out;
   EXPECT_TRUE(Contains(s.out, "+++ exited with 3 +++")) << s.out;
+}
+
+// --no-data keeps what `show` prints and not the whole buffers: a program reading a large
+// file makes a small recording that shows the same, and replay refuses it with a reason.
+TEST(Record, NoDataShowsTheSameAndIsNotReplayable) {
+  std::string dir = TempDir();
+  std::string big(512 * 1024, '\0');
+  std::mt19937 rng(7);  // incompressible, so the sizes below are about what is kept
+  for (auto& c : big) c = static_cast<char>('a' + rng() % 26);
+  WriteFile(dir + "/big.txt", big);
+  const std::string full = dir + "/full.pwnr", lean = dir + "/lean.pwnr";
+  ASSERT_EQ(Pwnbox({"record", "-o", full, "--", "cat", dir + "/big.txt"}).status, 0);
+  auto r = Pwnbox({"record", "--no-data", "-o", lean, "--", "cat", dir + "/big.txt"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, big);  // the program itself is not affected
+  EXPECT_LT(std::filesystem::file_size(lean) * 8, std::filesystem::file_size(full));
+  auto a = Pwnbox({"show", full}), b = Pwnbox({"show", lean});
+  ASSERT_EQ(b.status, 0) << b.err;
+  static const std::regex random_bytes("getrandom\\(\"[^\"]*\"");  // glibc's malloc seed
+  EXPECT_EQ(std::regex_replace(Normalise(b.out), random_bytes, "getrandom(R"),
+            std::regex_replace(Normalise(a.out), random_bytes, "getrandom(R"));
+  EXPECT_TRUE(Contains(b.out, "read(3, \"" + big.substr(0, 32) + "\"...")) << b.out;
+  auto p = Pwnbox({"replay", lean});
+  EXPECT_EQ(p.status, 125);
+  EXPECT_TRUE(Contains(p.err, "recorded with --no-data")) << p.err;
+  EXPECT_EQ(Lines(p.err).size(), 1u) << p.err;
 }
 
 TEST(Record, ShowJsonAndSummary) {
