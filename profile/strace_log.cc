@@ -552,6 +552,7 @@ class LogReader {
                        std::string(why));
   }
   core::Abi AbiOf(int pid);
+  void SwitchMode(int pid, core::Abi abi);
   void Emit(const Call& call);
   core::Status Complete(Call call, std::string_view text, size_t lineno);
   void Abandon(Pending p);
@@ -568,7 +569,15 @@ class LogReader {
   std::string carry_;  // a call's text cut by an strace message (see Line)
   std::unordered_map<int, core::Abi> abi_;
   std::map<int, Pending> pending_;
+  int last_pid_ = -1;  // the task of the last call line (0: a line without a pid)
 };
+
+// "[ Process PID=N runs in 32 bit mode. ]": from then on task N's calls are of that ABI. In a
+// log whose lines carry no pid (one task, no -f), the unprefixed task is N.
+void LogReader::SwitchMode(int pid, core::Abi abi) {
+  abi_[pid] = abi;
+  if (last_pid_ == 0) abi_[0] = abi;
+}
 
 core::Abi LogReader::AbiOf(int pid) {
   if (auto it = abi_.find(pid); it != abi_.end()) return it->second;
@@ -732,7 +741,7 @@ core::Status LogReader::Line(std::string_view raw, size_t lineno) {
     carry_ = std::string(line.substr(0, *at));
     int pid;
     core::Abi abi;
-    if (ParseModeSwitch(msg, pid, abi)) abi_[pid] = abi;
+    if (ParseModeSwitch(msg, pid, abi)) SwitchMode(pid, abi);
     return core::Status::Ok();
   }
   if (line.find('\0') != std::string_view::npos) {
@@ -748,7 +757,7 @@ core::Status LogReader::Line(std::string_view raw, size_t lineno) {
   int mode_pid;
   core::Abi mode_abi;
   if (ParseModeSwitch(body, mode_pid, mode_abi)) {
-    abi_[mode_pid] = mode_abi;
+    SwitchMode(mode_pid, mode_abi);
     return core::Status::Ok();
   }
   if (body.starts_with("+++ ")) {  // "+++ exited with 0 +++", "+++ killed by SIGKILL +++"
@@ -766,8 +775,14 @@ core::Status LogReader::Line(std::string_view raw, size_t lineno) {
     summary_ = true;
     return core::Status::Ok();
   }
-  if (body.starts_with("<... ")) return Resumed(l, lineno);
-  if (LooksLikeCall(body)) return CallLine(l, lineno);
+  if (body.starts_with("<... ")) {
+    last_pid_ = l.pid;
+    return Resumed(l, lineno);
+  }
+  if (LooksLikeCall(body)) {
+    last_pid_ = l.pid;
+    return CallLine(l, lineno);
+  }
   if (!saw_call() && pending_.empty()) {
     return core::Error(path_ + ": not an strace log (line " + std::to_string(lineno) +
                        " is not a system call); " + std::string(kWhatToGive));

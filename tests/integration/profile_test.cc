@@ -289,6 +289,24 @@ TEST(Profile, StraceLogIsAnInput) {
   EXPECT_EQ(piped.out, "12\n");
 }
 
+// 32-bit calls (int 0x80) need the i386 ABI in the profile. strace says when a process switches
+// only on its stderr, so that is the log to give; a recording always knows.
+TEST(Profile, Int80CallsAddTheI386Abi) {
+  const std::string dir = TempDir();
+  const std::string log = dir + "/int80.strace";
+  RunResult traced = Exec({"sh", "-c", "strace " + Prog("tr_int80") + " 2>" + log});
+  ASSERT_EQ(traced.status, 0) << traced.err;
+  ASSERT_EQ(Pwnbox({"profile", log, "-o", dir + "/log.toml"}).status, 0);
+  ASSERT_EQ(Learn(dir + "/rec.toml", {Prog("tr_int80")}).status, 0);
+  for (const std::string& policy : {dir + "/log.toml", dir + "/rec.toml"}) {
+    SCOPED_TRACE(policy);
+    EXPECT_TRUE(Contains(ReadFile(policy), "abi = [\"x86_64\", \"i386\"]"));
+    RunResult enforced = Enforce(policy, {Prog("tr_int80")});
+    EXPECT_EQ(enforced.status, 0) << enforced.err;
+    EXPECT_EQ(enforced.out, "int80\n");
+  }
+}
+
 TEST(Profile, WritesToStdoutWithoutOutput) {
   const std::string dir = TempDir();
   ASSERT_EQ(Pwnbox({"record", "-o", dir + "/t.pwnr", "--", "true"}).status, 0);
