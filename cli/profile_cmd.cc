@@ -240,6 +240,7 @@ int ProfileCommand(int argc, char** argv) {
   if (!format.ok()) return Fail(format.error());
   auto options = ChooseOptions(f);
   if (!options.ok()) return Fail(options.error());
+  if (core::Status s = profile::CheckFormat(*format, *options); !s.ok()) return Fail(s.error());
 
   profile::Observations obs;
   std::set<std::string> run_names;
@@ -287,6 +288,7 @@ int LearnCommand(int argc, char** argv) {
   if (!format.ok()) return Fail(format.error());
   auto options = ChooseOptions(f);
   if (!options.ok()) return Fail(options.error());
+  if (core::Status s = profile::CheckFormat(*format, *options); !s.ok()) return Fail(s.error());
   if (access(DirectoryOf(f.output).c_str(), W_OK | X_OK) != 0)
     return Fail(core::ErrnoError(errno, "cannot write " + f.output + " (its directory " +
                                             DirectoryOf(f.output) + ")"));

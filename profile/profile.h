@@ -80,4 +80,9 @@ std::optional<Format> FormatFromName(std::string_view name);
 // message when the format cannot express the policy (e.g. --paths rules in OCI or systemd).
 core::Result<std::string> Render(const Generated& g, Format format);
 
+// Whether `format` can express a profile made with `options`, known before any run: the same
+// refusals Render makes for path rules (--paths outside TOML) and for a default action the
+// format lacks (systemd: errno or kill only). `learn` checks it before it runs the command.
+core::Status CheckFormat(Format format, const Options& options);
+
 }  // namespace pwnbox::profile

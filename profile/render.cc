@@ -90,19 +90,36 @@ std::string RenderToml(const Generated& g) {
   return s;
 }
 
+std::string_view FormatName(Format format) {
+  switch (format) {
+    case Format::kToml: return "toml";
+    case Format::kOci: return "oci";
+    case Format::kSystemd: return "systemd";
+    case Format::kC: return "c";
+  }
+  return "?";
+}
+
 // Formats that cannot check paths (they have no supervisor) refuse path rules outright:
 // dropping the paths would allow more than the profile says, failing them would break the run.
-core::Status NoPaths(const config::Policy& p, std::string_view format) {
-  for (const auto& r : p.rules) {
-    if (!r.paths.empty())
-      return core::Error("the " + std::string(format) + " format cannot express path rules (" +
-                         r.names.front() + " has paths); profile without --paths, or use --format toml");
-  }
+core::Status Expressible(Format format, bool paths, const config::Action& default_action) {
+  if (paths && format != Format::kToml)
+    return core::Error("the " + std::string(FormatName(format)) + " format cannot express path "
+                       "rules (--paths); profile without --paths, or use --format toml");
+  if (format == Format::kSystemd && default_action.kind != config::ActionKind::kErrno &&
+      default_action.kind != config::ActionKind::kKill)
+    return core::Error("systemd's SystemCallFilter= cannot express the default action \"" +
+                       default_action.ToString() + "\"; use --default errno:NAME or kill");
   return core::Status::Ok();
 }
 
+bool HasPaths(const config::Policy& p) {
+  return std::any_of(p.rules.begin(), p.rules.end(),
+                     [](const config::Rule& r) { return !r.paths.empty(); });
+}
+
 core::Result<std::string> RenderC(const Generated& g) {
-  PWNBOX_RETURN_IF_ERROR(NoPaths(g.policy, "c"));
+  PWNBOX_RETURN_IF_ERROR(Expressible(Format::kC, HasPaths(g.policy), g.policy.default_action));
   PWNBOX_ASSIGN_OR_RETURN(std::string c, filters::ExportC(g.policy));
   std::string s = "/*\n";
   for (const auto& h : g.header) {
@@ -114,26 +131,18 @@ core::Result<std::string> RenderC(const Generated& g) {
 }
 
 core::Result<std::string> RenderOci(const Generated& g) {
-  PWNBOX_RETURN_IF_ERROR(NoPaths(g.policy, "oci"));
+  PWNBOX_RETURN_IF_ERROR(Expressible(Format::kOci, HasPaths(g.policy), g.policy.default_action));
   return filters::PolicyToOci(g.policy);
 }
 
 core::Result<std::string> RenderSystemd(const Generated& g) {
   const config::Policy& p = g.policy;
-  PWNBOX_RETURN_IF_ERROR(NoPaths(p, "systemd"));
-  std::string errno_line;
-  switch (p.default_action.kind) {
-    case config::ActionKind::kErrno: {
-      std::string_view name = core::ErrnoName(p.default_action.errno_value);
-      errno_line = "SystemCallErrorNumber=" +
-                   (name.empty() ? std::to_string(p.default_action.errno_value) : std::string(name)) + "\n";
-      break;
-    }
-    case config::ActionKind::kKill:
-      break;  // systemd kills the process by default
-    default:
-      return core::Error("systemd's SystemCallFilter= cannot express the default action \"" +
-                         p.default_action.ToString() + "\"; use --default errno:NAME or kill");
+  PWNBOX_RETURN_IF_ERROR(Expressible(Format::kSystemd, HasPaths(p), p.default_action));
+  std::string errno_line;  // none for kill: systemd kills the process by default
+  if (p.default_action.kind == config::ActionKind::kErrno) {
+    std::string_view name = core::ErrnoName(p.default_action.errno_value);
+    errno_line = "SystemCallErrorNumber=" +
+                 (name.empty() ? std::to_string(p.default_action.errno_value) : std::string(name)) + "\n";
   }
   std::set<std::string> names;
   std::set<std::string> narrowed;
@@ -180,6 +189,10 @@ std::optional<Format> FormatFromName(std::string_view name) {
   if (name == "systemd") return Format::kSystemd;
   if (name == "c") return Format::kC;
   return std::nullopt;
+}
+
+core::Status CheckFormat(Format format, const Options& options) {
+  return Expressible(format, options.paths, options.default_action);
 }
 
 core::Result<std::string> Render(const Generated& g, Format format) {

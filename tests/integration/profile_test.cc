@@ -453,16 +453,23 @@ TEST(ProfilePaths, OnlyThePathsTheRunNamed) {
   EXPECT_FALSE(std::filesystem::exists(dir + "/paths.json"));
 }
 
-// When the profile cannot be written the way asked, learn keeps the run's recording for another
-// try instead of losing it.
+// A format that cannot express what was asked is refused before the command runs; when the
+// profile cannot be written after the run (here the run removed the output's directory),
+// learn keeps the run's recording for another try instead of losing it.
 TEST(Learn, KeepsTheRecordingWhenTheProfileFails) {
   const std::string dir = TempDir();
   const std::string tmp = dir + "/tmp";
   std::filesystem::create_directories(tmp);
-  RunResult r = Learn(dir + "/p.conf", {"true"}, {"--default", "log"},
-                      RunOptions{.env = {"TMPDIR=" + tmp}});
+  std::filesystem::create_directories(dir + "/out");
+  const RunOptions in_tmp{.env = {"TMPDIR=" + tmp}};
+  RunResult early = Learn(dir + "/p.conf", {"touch", dir + "/ran"}, {"--default", "log"}, in_tmp);
+  ExpectOneLineError(early, "cannot express the default action");
+  EXPECT_FALSE(std::filesystem::exists(dir + "/ran"));
+  EXPECT_TRUE(std::filesystem::is_empty(tmp));
+
+  RunResult r = Learn(dir + "/out/p.conf", {"rm", "-r", dir + "/out"}, {}, in_tmp);
   ExpectOneLineError(r, "recording is kept");
-  EXPECT_FALSE(std::filesystem::exists(dir + "/p.conf"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/out/p.conf"));
   std::vector<std::string> kept;
   for (const auto& e : std::filesystem::directory_iterator(tmp)) kept.push_back(e.path());
   ASSERT_EQ(kept.size(), 1u);
