@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -102,7 +103,16 @@ int RunCommand(int argc, char** argv) {
     Fail(core::ErrnoError(result->exec_errno, "cannot execute " + result->path));
     return result->exec_errno == ENOENT ? kExitNotFound : kExitCannotExec;
   }
-  return ExitCodeFromWaitStatus(result->wait_status);
+  const int status = result->wait_status;
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS && !copts.complain) {
+    // A seccomp kill is silent: say what it was and how to find the call.
+    const std::string policy_arg = policy_path.empty() ? "" : " --policy " + policy_path;
+    dprintf(sopts.report_fd,
+            "pwnbox: %s was killed by SIGSYS (exit 159): the policy kills a call it made; "
+            "`pwnbox --complain%s -- ...` names it\n",
+            split.command[0].c_str(), policy_arg.c_str());
+  }
+  return ExitCodeFromWaitStatus(status);
 }
 
 }  // namespace pwnbox::cli

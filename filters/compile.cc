@@ -256,6 +256,11 @@ namespace internal {
 core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o) {
   Plan plan;
   plan.default_action = RuleAction(p, -1, o);
+  if (o.complain) {
+    plan.badarch_action = p.options.escalate == config::Options::Escalate::kNotify
+                              ? SCMP_ACT_NOTIFY
+                              : SCMP_ACT_TRACE(kTraceDefault);
+  }
   plan.placements.resize(p.rules.size());
   if (p.options.escalate == config::Options::Escalate::kPtrace && p.rules.size() > kMaxTraceRules)
     return core::Error("too many rules for options.escalate = \"ptrace\" (" +
@@ -419,7 +424,8 @@ core::Result<CtxPtr> BuildContext(const config::Policy& p, const Plan& plan) {
   CtxPtr ctx(seccomp_init(plan.default_action), &seccomp_release);
   if (!ctx) return core::Error("seccomp_init failed (invalid default action)");
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
-  seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, plan.badarch_action); rc < 0)
+    return core::ErrnoError(-rc, "libseccomp refused the action for other ABIs");
   if (p.options.HasAbi(core::Abi::kI386)) {
     int rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X86);
     if (rc < 0 && rc != -EEXIST) return core::ErrnoError(-rc, "seccomp_arch_add(x86)");
@@ -490,7 +496,7 @@ core::Result<Program> Compile(const config::Policy& policy, const CompileOptions
     if ((e.action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF) prog.uses_notify = true;
     if ((e.action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRACE) prog.uses_trace = true;
   }
-  for (uint32_t a : {plan.default_action}) {
+  for (uint32_t a : {plan.default_action, plan.badarch_action}) {
     if ((a & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF) prog.uses_notify = true;
     if ((a & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRACE) prog.uses_trace = true;
   }

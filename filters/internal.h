@@ -13,6 +13,9 @@ namespace pwnbox::filters::internal {
 
 struct Plan {
   uint32_t default_action = 0;
+  // What a call of an ABI the policy does not list gets: killed, or under --complain escalated
+  // like the default, so that the supervisor reports it and lets it run.
+  uint32_t badarch_action = SCMP_ACT_KILL_PROCESS;
   std::vector<EmittedRule> emitted;
   std::vector<RulePlacement> placements;
   std::vector<int> escalated_rules;

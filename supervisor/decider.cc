@@ -51,7 +51,9 @@ void Reporter::Report(pid_t pid, const core::SyscallCall& call, core::TargetMemo
   }
   line += " /* pwnbox: ";
   if (verdict.complained) line += "--complain, would be ";
-  if (verdict.rule >= 0) {
+  if (verdict.foreign_abi) {
+    line += "kill, the policy's abi does not list " + std::string(core::AbiName(call.abi));
+  } else if (verdict.rule >= 0) {
     const auto& r = policy_.rules[static_cast<size_t>(verdict.rule)];
     line += r.action.ToString() + ", rule " + std::to_string(verdict.rule + 1) + " at " +
             r.Location();
@@ -121,8 +123,17 @@ Verdict Decider::ForMatch(int idx) {
   return FromAction(rule.action, idx, rule.log);
 }
 
+std::optional<Verdict> Decider::ForeignAbi(core::Abi abi) const {
+  if (policy_.options.HasAbi(abi)) return std::nullopt;
+  Verdict v;
+  v.kind = Verdict::Kind::kKillProcess;
+  v.foreign_abi = true;
+  return v;
+}
+
 Verdict Decider::Decide(core::Abi abi, int nr, const uint64_t args[6]) {
-  return Finish(ForMatch(filters::FirstMatch(policy_, abi, nr, args)), nr);
+  if (auto v = ForeignAbi(abi)) return Finish(std::move(*v), abi, nr);
+  return Finish(ForMatch(filters::FirstMatch(policy_, abi, nr, args)), abi, nr);
 }
 
 core::Result<std::vector<ResolvedPath>> Decider::ResolvePaths(const core::SyscallCall& call,
@@ -158,6 +169,7 @@ core::Result<std::vector<ResolvedPath>> Decider::ResolvePaths(const core::Syscal
 }
 
 Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) {
+  if (auto v = ForeignAbi(call.abi)) return Finish(std::move(*v), call.abi, call.nr);
   std::optional<std::vector<ResolvedPath>> paths;
   size_t from = 0;
   int idx;
@@ -200,16 +212,16 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
     v.path_checked = true;
     v.paths = std::move(*paths);
   }
-  return Finish(std::move(v), call.nr);
+  return Finish(std::move(v), call.abi, call.nr);
 }
 
-Verdict Decider::Finish(Verdict v, int nr) {
+Verdict Decider::Finish(Verdict v, core::Abi abi, int nr) {
   ++decisions_;
   const bool denies = v.kind == Verdict::Kind::kFail || v.kind == Verdict::Kind::kKillProcess ||
                       v.kind == Verdict::Kind::kKillThread || v.kind == Verdict::Kind::kTrap;
   if (complain_ && denies) {
     // Nothing is denied; each (syscall, rule) is reported once.
-    const bool first = complained_.insert({nr, v.rule}).second;
+    const bool first = complained_.insert({abi, nr, v.rule}).second;
     v.kind = Verdict::Kind::kContinue;
     v.report = first;
     v.complained = true;

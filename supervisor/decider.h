@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "config/policy.h"
@@ -38,6 +39,9 @@ struct Verdict {
   int rule = -1;      // the deciding rule, -1 for the default action
   bool report = false;  // log = true / action log / a complain-mode report
   bool complained = false;  // the report is a --complain "would be denied"
+  // The call's ABI is not in the policy's options.abi: the filter kills it (rule is -1). Only
+  // --complain lets such a call reach the supervisor.
+  bool foreign_abi = false;
   // Set when a `paths` rule was considered: the decision rests on `paths`, so letting the
   // kernel re-read the target's memory (CONTINUE) would not be race-free; the backend
   // performs the call itself on `paths` instead where it can (see Emulator).
@@ -83,7 +87,9 @@ class Decider {
   Verdict FromAction(const config::Action& action, int rule, bool log);
   // The verdict of FirstMatch's answer `idx` (a rule, -1 the default, or the io_uring guard).
   Verdict ForMatch(int idx);
-  Verdict Finish(Verdict v, int nr);
+  Verdict Finish(Verdict v, core::Abi abi, int nr);
+  // The verdict for a call of an ABI the policy does not list, or nullopt.
+  std::optional<Verdict> ForeignAbi(core::Abi abi) const;
   // Reads and resolves every path argument of `call`; an error is the errno the kernel would
   // have failed the call with.
   core::Result<std::vector<ResolvedPath>> ResolvePaths(const core::SyscallCall& call,
@@ -91,7 +97,7 @@ class Decider {
 
   const config::Policy& policy_;
   bool complain_;
-  std::set<std::pair<int, int>> complained_;  // (nr, rule) already reported
+  std::set<std::tuple<core::Abi, int, int>> complained_;  // (abi, nr, rule) already reported
   std::vector<std::vector<Glob>> globs_;         // per rule, compiled `paths`
   uint64_t decisions_ = 0;
 };

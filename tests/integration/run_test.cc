@@ -113,6 +113,26 @@ action = "kill"
   auto r = Pwnbox({"--policy", policy, "--", Prog("sb_calls"), "getppid", "personality", "uname"});
   EXPECT_EQ(r.status, 159) << r.err;  // 128 + SIGSYS
   EXPECT_EQ(Lines(r.out).size(), 1u) << r.out;
+  // The kill is explained, with the way to find the call.
+  ASSERT_EQ(Lines(r.err).size(), 1u) << r.err;
+  EXPECT_TRUE(Contains(r.err, "killed by SIGSYS")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "pwnbox --complain --policy " + policy)) << r.err;
+}
+
+// A call of an ABI the policy does not list (int 0x80 here) is killed, with a note saying how
+// to find it; --complain lets it run and names the ABI as the reason, once per call.
+TEST_P(RunTest, ForeignAbiIsKilledOrComplainedAbout) {
+  auto policy = Policy("");
+  auto killed = Pwnbox({"--policy", policy, "--", Prog("tr_int80")});
+  EXPECT_EQ(killed.status, 159) << killed.err;
+  EXPECT_TRUE(Contains(killed.err, "killed by SIGSYS")) << killed.err;
+  auto r = Pwnbox({"--complain", "--policy", policy, "--", Prog("tr_int80")});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "int80\n");
+  auto reports = Grep(r.err, "the policy's abi does not list i386");
+  ASSERT_EQ(reports.size(), 2u) << r.err;
+  EXPECT_TRUE(Contains(reports[0], "getpid()")) << reports[0];
+  EXPECT_TRUE(Contains(reports[1], "write(1, \"int80\\n\", 6)")) << reports[1];
 }
 
 TEST_P(RunTest, ComplainDeniesNothingAndReportsOncePerRule) {
