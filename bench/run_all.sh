@@ -14,7 +14,7 @@ runs=5
 reps=7
 min_time_ms=200
 workloads="tar,find,python,sqlite"
-modes="native,policy,policy-paths,trace-narrow,trace-full,record,strace-full,strace-narrow,strace-seccomp"
+modes="native,policy,policy-paths,trace-narrow,trace-full,record,record-nodata,strace-full,strace-narrow,strace-seccomp"
 
 while [[ $# -gt 0 ]]; do
   case "$1" in

@@ -214,10 +214,12 @@ void TraceWriter::JsonSyscall(const Task& task, const core::DecodedCall& d, int6
     if (i) out_ += ',';
     AppendJsonString(out_, d.args[i]);
   }
-  // The registers of the syscall's own arguments (the others hold leftovers).
+  // Six values, as SPEC.md shows; registers past the syscall's own arguments hold leftovers
+  // and are written as 0 (a recording does not keep them either).
   out_ += "],\"raw_args\":[";
-  for (int i = 0; i < core::Signature(d.name).nargs; ++i) {
-    snprintf(buf, sizeof buf, i ? ",%" PRIu64 : "%" PRIu64, task.call.args[i]);
+  const int nargs = core::Signature(d.name).nargs;
+  for (int i = 0; i < 6; ++i) {
+    snprintf(buf, sizeof buf, i ? ",%" PRIu64 : "%" PRIu64, i < nargs ? task.call.args[i] : 0);
     out_ += buf;
   }
   // As in the text: a failed call returns -1 and names its errno.
