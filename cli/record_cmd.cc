@@ -3,6 +3,7 @@
 #include <sys/user.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -71,14 +72,16 @@ int ShowAt(recorder::Reader& reader, const std::string& path, uint64_t at, bool 
            const std::string& mem) {
   uint64_t addr = 0, len = 0;
   if (!mem.empty()) {
-    size_t colon = mem.find(':');
-    char* end = nullptr;
-    if (colon != std::string::npos) {
-      addr = std::strtoull(mem.substr(0, colon).c_str(), &end, 0);
-      if (*end) colon = std::string::npos;
-      else len = std::strtoull(mem.substr(colon + 1).c_str(), &end, 0);
-    }
-    if (colon == std::string::npos || *end || len == 0 || len > (1 << 20))
+    // A whole number, C-style (0x.. hex, 0.. octal); `end` must point into a live string.
+    auto number = [](const std::string& text, uint64_t* v) {
+      char* end = nullptr;
+      errno = 0;
+      *v = std::strtoull(text.c_str(), &end, 0);
+      return !text.empty() && *end == '\0' && errno == 0;
+    };
+    const size_t colon = mem.find(':');
+    if (colon == std::string::npos || !number(mem.substr(0, colon), &addr) ||
+        !number(mem.substr(colon + 1), &len) || len == 0 || len > (1 << 20))
       return Fail("--mem " + mem + ": give ADDR:LEN, e.g. 0x7ffff7dd3000:64 (LEN at most 1 MiB)");
   }
   std::unordered_map<pid_t, std::map<uint64_t, std::string>> pages;  // by tgid

@@ -19,6 +19,9 @@ namespace {
 // Output buffers are kept whole (replay feeds them back) up to this size per call.
 constexpr size_t kMaxOutBuffer = 1 << 20;
 
+// --snapshots skips writable mappings larger than this (docs/trace-format.md).
+constexpr unsigned long kMaxSnapshotMapping = 1ul << 30;
+
 // Times are kept to the microsecond, as strace prints them: whole microseconds cost the format
 // a byte or two less per event (docs/trace-format.md).
 int64_t Ns(const timespec& ts) {
@@ -88,8 +91,11 @@ void RecordObserver::OnEntry(Task& task) {
       r.data.assign(reinterpret_cast<const char*>(&regs), sizeof regs);
       Append(r);
     }
+    // Never at an exec: that address space is about to go (and before the first exec it is
+    // pwnbox's own forked copy). The new image's first call gets a whole snapshot (OnExec).
+    const bool exec = p->decoded.name == "execve" || p->decoded.name == "execveat";
     ProcessState& ps = processes_[task.tgid];
-    if (ps.entries++ % snapshot_every_ == 0) Snapshot(task);
+    if (!exec && ps.entries++ % snapshot_every_ == 0) Snapshot(task);
   }
   // The entry is an event of its own (returned = false), so that `show` interleaves the calls
   // of several tasks exactly as `trace` did (<unfinished ...> / <... resumed>).
@@ -115,6 +121,9 @@ void RecordObserver::Snapshot(const Task& task) {
     if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3) continue;
     if (perms[0] != 'r' || perms[1] != 'w' || perms[3] != 'p') continue;
     if (strstr(line, "[vvar]") || strstr(line, "[vsyscall]")) continue;
+    // Huge reservations (ASan's shadow, a runtime's heap arena) are mostly untouched: reading
+    // and hashing them would take minutes for nothing.
+    if (end - start > kMaxSnapshotMapping) continue;
     for (uint64_t at = start; at < end; at += kPage * kBatch) {
       const size_t len = std::min<uint64_t>(kPage * kBatch, end - at);
       iovec local{buf.data(), len};
@@ -185,6 +194,7 @@ void RecordObserver::OnNewTask(Task& task, pid_t parent) {
 }
 
 void RecordObserver::OnExec(Task& task, pid_t old_tid) {
+  processes_.erase(task.tgid);  // a new address space: its first snapshot is whole
   recorder::Event e = Base(task, recorder::Event::Kind::kExec, NowNs());
   e.args[0] = static_cast<uint64_t>(old_tid);
   Append(e);
