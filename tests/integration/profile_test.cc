@@ -3,7 +3,12 @@
 // did (reported by --complain); recordings merge; strace logs are inputs; every output format
 // works where it is used (check, convert, cc -lseccomp, systemd); --args narrows by argument;
 // --default changes the verdict; bad input fails with one line and 125.
+#include <linux/filter.h>
+#include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <regex>
@@ -354,6 +359,50 @@ TEST(ProfileFormats, CProgramCompilesAndEnforces) {
   RunResult ls = Exec({dir + "/ls_prog", "/bin/ls", "/"});
   EXPECT_EQ(ls.status, 0) << ls.err;
   EXPECT_EQ(ls.out, Exec({"/bin/ls", "/"}).out);
+}
+
+// The C program installs exactly the filter `pwnbox compile --format bpf` builds from the same
+// profile: read back from the kernel (PTRACE_SECCOMP_GET_FILTER) at the exec that follows
+// seccomp_load. That request needs CAP_SYS_ADMIN, hence root only.
+TEST(ProfileFormats, CProgramInstallsTheSameFilter) {
+  if (geteuid() != 0) GTEST_SKIP() << "PTRACE_SECCOMP_GET_FILTER needs CAP_SYS_ADMIN";
+  const std::string dir = TempDir();
+  WriteFile(dir + "/f", "f\n");
+  const std::string rec = dir + "/rec.pwnr";
+  ASSERT_EQ(Pwnbox({"record", "-o", rec, "--", Prog("pf_args"), "learn", dir + "/f"}).status, 0);
+  ASSERT_EQ(Pwnbox({"profile", rec, "--args", "-o", dir + "/p.toml"}).status, 0);
+  ASSERT_EQ(Pwnbox({"profile", rec, "--args", "-o", dir + "/p.c"}).status, 0);
+  ASSERT_EQ(Pwnbox({"compile", dir + "/p.toml", "--format", "bpf", "-o", dir + "/p.bpf"}).status,
+            0);
+  RunResult cc = Exec({"cc", "-o", dir + "/prog", dir + "/p.c", "-lseccomp"});
+  ASSERT_EQ(cc.status, 0) << cc.err;
+
+  const std::string prog = dir + "/prog", target = Prog("pf_args"), file = dir + "/f";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+    execl(prog.c_str(), prog.c_str(), target.c_str(), "learn", file.c_str(), nullptr);
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  int status = 0;
+  // The exec of the C program, then its exec of the target: the filter is in place by then.
+  for (int exec = 0; exec < 2; ++exec) {
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP) << std::hex << status;
+    if (exec == 0) {
+      ASSERT_EQ(ptrace(PTRACE_CONT, pid, nullptr, nullptr), 0);
+    }
+  }
+  const long n = ptrace(static_cast<__ptrace_request>(PTRACE_SECCOMP_GET_FILTER), pid, 0, nullptr);
+  std::string installed(n > 0 ? static_cast<size_t>(n) * sizeof(sock_filter) : 0, '\0');
+  const long got = ptrace(static_cast<__ptrace_request>(PTRACE_SECCOMP_GET_FILTER), pid, 0,
+                          installed.data());
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  ASSERT_GT(n, 0) << strerror(errno);
+  ASSERT_EQ(got, n);
+  EXPECT_EQ(installed, ReadFile(dir + "/p.bpf"));
 }
 
 TEST(ProfileFormats, SystemdFragmentNamesRealSyscalls) {
