@@ -21,11 +21,12 @@ usage:
   pwnbox [run] [--policy FILE] [--complain] [--log FILE] -- CMD [ARG...]
   pwnbox trace [-f|--no-follow] [-o FILE] [-e trace=SET] [-c|-C] [-s N] [-t|-tt|-ttt]
                [-T] [-y] [-n] [--json] (-- CMD [ARG...] | -p PID)
-  pwnbox record -o FILE.pwnr [--policy FILE] -- CMD [ARG...]
-  pwnbox show FILE.pwnr [--json] [-c]
+  pwnbox record -o FILE.pwnr [--policy FILE] [--snapshots[=EVERY]] [--no-data] -- CMD [ARG...]
+  pwnbox show FILE.pwnr [--json] [-c] [--at N [--regs] [--mem ADDR:LEN]]
   pwnbox replay FILE.pwnr [--until N]
   pwnbox diff A.pwnr B.pwnr [--json]
-  pwnbox bench [--policy FILE] [-n RUNS] [--modes LIST] [--json] [--plot FILE.svg] -- CMD
+  pwnbox bench [--policy FILE] [-n RUNS] [--modes LIST] [--json] [--plot FILE.svg]
+               [--timeout SECS] -- CMD
   pwnbox check POLICY
   pwnbox compile POLICY [--format bpf|disasm|pfc|oci|c] [-o FILE]
   pwnbox convert IN -o OUT
