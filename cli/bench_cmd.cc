@@ -35,8 +35,8 @@ namespace pwnbox::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: pwnbox bench [--policy FILE] [-n RUNS] [--modes LIST] [--json] [--plot FILE.svg] "
-    "-- CMD [ARG...]\n";
+    "usage: pwnbox bench [--policy FILE] [-n RUNS] [--modes LIST] [--json] [--plot FILE.svg]\n"
+    "                    [--timeout SECS] -- CMD [ARG...]\n";
 constexpr const char* kModeHelp =
     "modes (default native,policy; native is always run):\n"
     "  native   the command alone\n"
