@@ -47,6 +47,12 @@ struct Verdict {
   // performs the call itself on `paths` instead where it can (see Emulator).
   bool path_checked = false;
   std::vector<ResolvedPath> paths;
+  // openat2: its struct open_how as the Decider read it, once (flags, mode, resolve). The
+  // emulator acts on this copy, never on the target's memory again.
+  struct OpenHow {
+    uint64_t flags = 0, mode = 0, resolve = 0;
+  };
+  std::optional<OpenHow> open_how;
 };
 
 // Writes reports (log = true, action log, --complain) in the trace format, followed by a
