@@ -1,6 +1,7 @@
 #include "cli/common.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -35,10 +36,43 @@ SplitArgs SplitCommand(int argc, char** argv, int first,
   return out;
 }
 
+namespace {
+int g_target_signal = 0;  // the signal that killed the target, 0 if none
+}  // namespace
+
 int ExitCodeFromWaitStatus(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  if (WIFSIGNALED(status)) {
+    g_target_signal = WTERMSIG(status);
+    return 128 + WTERMSIG(status);
+  }
   return kExitFailure;
+}
+
+int ExitLikeTarget(int code) {
+  const int sig = g_target_signal;
+  if (sig <= 0 || code != 128 + sig) return code;
+  switch (sig) {  // default action "ignore" or "stop": raising would not end pwnbox
+    case SIGCHLD: case SIGCONT: case SIGURG: case SIGWINCH:
+    case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+      return code;
+    default:
+      break;
+  }
+  std::fflush(nullptr);
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  sigemptyset(&sa.sa_mask);
+  sigaction(sig, &sa, nullptr);
+  sigset_t only;
+  sigemptyset(&only);
+  sigaddset(&only, sig);
+  sigprocmask(SIG_UNBLOCK, &only, nullptr);
+  raise(sig);
+  return code;  // still here: the signal did not end pwnbox
 }
 
 void InstallSignalHandlers(void (*on_signal)(int)) {

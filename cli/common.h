@@ -26,8 +26,17 @@ struct SplitArgs {
 };
 SplitArgs SplitCommand(int argc, char** argv, int first, const std::vector<std::string>& value_options);
 
-// SPEC.md: the target's exit code, 128+N when killed by signal N.
+// SPEC.md: the target's exit code, 128+N when killed by signal N. Remembers that signal for
+// ExitLikeTarget.
 int ExitCodeFromWaitStatus(int status);
+
+// What `main` returns through: when the target was killed by signal N (ExitCodeFromWaitStatus
+// saw it) and `code` is 128+N, pwnbox dies of the same signal, as strace and sudo do, so that a
+// shell loop stops on Ctrl-C and prints "Segmentation fault" itself: stdio is flushed, the
+// signal's default action restored and RLIMIT_CORE set to 0 (pwnbox must not dump its own core
+// for the target's crash). `$?` still reads 128+N. Otherwise (or for signals whose default
+// action is not to terminate) returns `code`.
+int ExitLikeTarget(int code);
 
 // Installs handlers for SIGINT/SIGTERM/SIGHUP/SIGQUIT that call `on_signal(sig)` (which must be
 // async-signal-safe) without SA_RESTART, so a blocking waitpid returns EINTR. SIGPIPE ignored.
