@@ -62,7 +62,14 @@ std::function<bool(core::Abi, int nr)> TraceSelector(const TraceSelection& selec
   for (const auto& n : selection.names)
     for (auto abi : {core::Abi::kX86_64, core::Abi::kI386, core::Abi::kX32})
       if (auto nr = core::SyscallNumber(n, abi)) wanted.insert({static_cast<int>(abi), *nr});
-  for (int nr : selection.numbers) wanted.insert({static_cast<int>(core::Abi::kX86_64), nr});
+  // Numbers are x86_64 numbers, traced by name in every ABI (as the filter stops them).
+  for (int nr : selection.numbers) {
+    wanted.insert({static_cast<int>(core::Abi::kX86_64), nr});
+    const std::string name(core::SyscallName(nr, core::Abi::kX86_64));
+    if (name.empty()) continue;
+    for (auto abi : {core::Abi::kI386, core::Abi::kX32})
+      if (auto n = core::SyscallNumber(name, abi)) wanted.insert({static_cast<int>(abi), *n});
+  }
   return [wanted](core::Abi abi, int nr) { return wanted.count({static_cast<int>(abi), nr}) > 0; };
 }
 

@@ -34,7 +34,7 @@ core::Result<std::vector<sock_filter>> CompileTraceFilter(const TraceSelection& 
                                                           const std::vector<std::string>& always);
 
 // Whether the calls `selection` names include (abi, nr): what the tracer shows. Numbers given
-// as numbers are x86_64 numbers.
+// as numbers are x86_64 numbers, selecting that syscall in every ABI, as the filter does.
 std::function<bool(core::Abi, int nr)> TraceSelector(const TraceSelection& selection);
 
 }  // namespace pwnbox::filters
