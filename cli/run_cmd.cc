@@ -7,6 +7,7 @@
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -94,6 +95,10 @@ int RunCommand(int argc, char** argv) {
     return err == ENOENT ? kExitNotFound : err == EACCES ? kExitCannotExec : kExitFailure;
   }
   const supervisor::Outcome& outcome = *result->outcome;
+  if (const char* dbg = getenv("PWNBOX_DEBUG_ISOLATION"); dbg && *dbg)
+    dprintf(STDERR_FILENO, "pwnbox: isolation %s (landlock abi %d)\n",
+            std::string(supervisor::IsolationName(result->isolation)).c_str(),
+            result->landlock_abi);
   if (outcome.kernel_errors() > 0)
     dprintf(STDERR_FILENO, "pwnbox: warning: %s (%llu unexpected kernel error%s in this run)\n",
             outcome.first_error().c_str(),

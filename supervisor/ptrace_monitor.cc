@@ -196,7 +196,9 @@ bool PtraceMonitor::StripUntraced(Task& task) {
 
 void PtraceMonitor::Resume(Task& task, int sig) {
   const auto req = (attached_ || task.in_syscall) ? PTRACE_SYSCALL : PTRACE_CONT;
-  ptrace(req, task.tid, 0, sig);
+  // ESRCH: the task was killed meanwhile (its exit is reported next).
+  if (ptrace(req, task.tid, 0, sig) != 0 && errno != ESRCH)
+    KernelError(req == PTRACE_SYSCALL ? "ptrace(PTRACE_SYSCALL)" : "ptrace(PTRACE_CONT)", errno);
 }
 
 core::Result<int> PtraceMonitor::RunSpawned(pid_t pid) {
@@ -375,7 +377,9 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
     }
     case PTRACE_EVENT_STOP:
       if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
-        ptrace(PTRACE_LISTEN, tid, 0, 0);  // group-stop: stay stopped until SIGCONT
+        // group-stop: stay stopped until SIGCONT
+        if (ptrace(PTRACE_LISTEN, tid, 0, 0) != 0 && errno != ESRCH)
+          KernelError("ptrace(PTRACE_LISTEN)", errno);
       } else {
         Resume(task, 0);  // initial stop of a new task, or our PTRACE_INTERRUPT
       }
