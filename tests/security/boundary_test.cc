@@ -318,7 +318,11 @@ TEST(PlainTrace, CloneUntracedChildIsTracedAndWorks) {
       ASSERT_EQ(lines[0].rfind("child: ", 0), 0u) << r.Describe();
       const std::string child = lines[0].substr(7);
       EXPECT_EQ(lines[1], mode + ": child exit=7") << r.Describe();
-      EXPECT_EQ(Grep(r.err, "[pid " + child + "] write(1, \"child: " + child).size(), 1u)
+      // `[pid  4242] write(1, "child: 4242\n", 12) = 12` (the pid is padded to 5 columns).
+      auto writes = Grep(r.err, "] write(1, \"child: " + child + "\\n\"");
+      ASSERT_EQ(writes.size(), 1u) << r.Describe();
+      EXPECT_EQ(writes[0].rfind("[pid ", 0), 0u) << r.Describe();
+      EXPECT_TRUE(Contains(writes[0].substr(0, writes[0].find(']')), " " + child))
           << r.Describe();
       EXPECT_TRUE(r.Exited(0)) << r.Describe();
     }
