@@ -327,9 +327,10 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
     case PTRACE_EVENT_VFORK:
     case PTRACE_EVENT_CLONE: {
       unsigned long msg = 0;
-      if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) != 0 || msg == 0) {
-        // The child still reports its first stop, and is taken up then.
-        if (errno != ESRCH) KernelError("ptrace(PTRACE_GETEVENTMSG)", errno);
+      const long rc = ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
+      if (rc != 0 || msg == 0) {
+        // No task with tid 0: the child still reports its first stop, and is taken up then.
+        if (rc != 0 && errno != ESRCH) KernelError("ptrace(PTRACE_GETEVENTMSG)", errno);
         Resume(task, 0);
         return;
       }
@@ -348,8 +349,9 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
     }
     case PTRACE_EVENT_EXEC: {
       unsigned long old = 0;
-      if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &old) != 0 || old == 0) {
-        if (errno != ESRCH) KernelError("ptrace(PTRACE_GETEVENTMSG)", errno);
+      const long rc = ptrace(PTRACE_GETEVENTMSG, tid, 0, &old);
+      if (rc != 0 || old == 0) {
+        if (rc != 0 && errno != ESRCH) KernelError("ptrace(PTRACE_GETEVENTMSG)", errno);
         old = static_cast<unsigned long>(tid);
       }
       pid_t old_tid = static_cast<pid_t>(old);
