@@ -14,8 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "filters/trace_filter.h"
-
 namespace pwnbox::supervisor {
 namespace {
 
