@@ -4,7 +4,7 @@
 // reachable parent shows as EFAULT and is never damaged.
 //
 // Modes: ptrace-seize ptrace-attach vm-read vm-write proc-mem proc-fd pidfd-getfd kill-stop
-// kill-kill kill-all kill-pgrp pidfd-signal tgkill
+// kill-kill kill-all kill-pgrp pidfd-signal tgkill sigio
 // kill-all (kill(-1, SIGKILL)) prints its return value, meaningless (see below). It runs only
 // when the parent already refuses kill(ppid, 0) and SEC_REACH_IN_SANDBOX=1 is set: outside a
 // sandbox it would kill every process it may signal.
@@ -141,6 +141,18 @@ int main(int argc, char** argv) {
     // canary outside still alive). The sender itself is spared by the kernel.
     long rc = kill(-1, SIGKILL);
     printf("%s: returned %ld and survived\n", mode, rc);
+    return 0;
+  }
+  if (!strcmp(mode, "sigio")) {
+    // The parent as the owner of an O_ASYNC pipe, SIGKILL as its signal: the kernel sends it on
+    // the write, silently dropped when not permitted. pwnbox still alive is the answer.
+    int p[2];
+    if (pipe(p) != 0) return 2;
+    if (fcntl(p[0], F_SETOWN, ppid) != 0) return Result(mode, -1);
+    if (fcntl(p[0], F_SETSIG, SIGKILL) != 0) return Result(mode, -1);
+    if (fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK) != 0) return Result(mode, -1);
+    write(p[1], "x", 1);
+    printf("%s: sent\n", mode);
     return 0;
   }
   if (!strcmp(mode, "kill-pgrp")) {

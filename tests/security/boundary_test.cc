@@ -187,6 +187,10 @@ TEST_P(ReachTest, PidfdSendSignalToPwnboxFailsWithEperm) {
   ExpectFails("pidfd-signal", "EPERM");
 }
 
+// An O_ASYNC pipe owned (F_SETOWN) by pwnbox, with F_SETSIG SIGKILL: the kernel drops the
+// signal silently, so pwnbox ending normally is the proof.
+TEST_P(ReachTest, SigioWithPwnboxAsOwnerIsNotDelivered) { ExpectFails("sigio", "sent"); }
+
 // kill(-1, SIGKILL) reaches no process outside the sandbox: pwnbox ends normally and a canary
 // of the test's (same user) is still alive. (Its return value is 0 whatever happened: the
 // kernel does not count EPERM; see sec_reach_attack.c.)
