@@ -4,7 +4,7 @@
 // reachable parent shows as EFAULT and is never damaged.
 //
 // Modes: ptrace-seize ptrace-attach vm-read vm-write proc-mem proc-fd pidfd-getfd kill-stop
-// kill-kill kill-all kill-pgrp pidfd-signal tgkill sigio
+// kill-kill kill-all kill-pgrp pidfd-signal tgkill sigio prlimit
 // kill-all (kill(-1, SIGKILL)) prints its return value, meaningless (see below). It runs only
 // when the parent already refuses kill(ppid, 0) and SEC_REACH_IN_SANDBOX=1 is set: outside a
 // sandbox it would kill every process it may signal.
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -142,6 +143,14 @@ int main(int argc, char** argv) {
     long rc = kill(-1, SIGKILL);
     printf("%s: returned %ld and survived\n", mode, rc);
     return 0;
+  }
+  if (!strcmp(mode, "prlimit")) {
+    // Not covered by Landlock (no prlimit hook): the same uid may set the parent's limits.
+    // RLIMIT_CORE only: harmless to pwnbox, enough to show the reach.
+    struct rlimit old, lim;
+    if (prlimit(ppid, RLIMIT_CORE, NULL, &old) != 0) return Result(mode, -1);
+    lim = old;
+    return Result(mode, prlimit(ppid, RLIMIT_CORE, &lim, NULL));
   }
   if (!strcmp(mode, "sigio")) {
     // The parent as the owner of an O_ASYNC pipe, SIGKILL as its signal: the kernel sends it on
