@@ -7,7 +7,9 @@
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "cli/common.h"
 #include "cli/options.h"
@@ -92,10 +94,24 @@ int RunCommand(int argc, char** argv) {
     Fail(result.error());
     return err == ENOENT ? kExitNotFound : err == EACCES ? kExitCannotExec : kExitFailure;
   }
+  const supervisor::Outcome& outcome = *result->outcome;
+  if (const char* dbg = getenv("PWNBOX_DEBUG_ISOLATION"); dbg && *dbg)
+    dprintf(STDERR_FILENO, "pwnbox: isolation %s (landlock abi %d)\n",
+            std::string(supervisor::IsolationName(result->isolation)).c_str(),
+            result->landlock_abi);
+  if (outcome.kernel_errors() > 0)
+    dprintf(STDERR_FILENO, "pwnbox: warning: %s (%llu unexpected kernel error%s in this run)\n",
+            outcome.first_error().c_str(),
+            static_cast<unsigned long long>(outcome.kernel_errors()),
+            outcome.kernel_errors() == 1 ? "" : "s");
   if (!stats_path.empty()) {
     if (FILE* f = std::fopen(stats_path.c_str(), "we")) {
-      std::fprintf(f, "{\"escalated\":%llu}\n",
-                   static_cast<unsigned long long>(result->escalated));
+      std::fprintf(f, "{\"escalated\":%llu,\"kernel_errors\":%llu,\"isolation\":\"%s\","
+                   "\"landlock_abi\":%d}\n",
+                   static_cast<unsigned long long>(result->escalated),
+                   static_cast<unsigned long long>(outcome.kernel_errors()),
+                   std::string(supervisor::IsolationName(result->isolation)).c_str(),
+                   result->landlock_abi);
       std::fclose(f);
     }
   }

@@ -1,6 +1,11 @@
 #include "cli/traced_run.h"
 
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <string>
 
 #include "cli/common.h"
 #include "supervisor/launcher.h"
@@ -22,7 +27,17 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
   supervisor::LaunchSpec spec;
   spec.argv = command;
   spec.trace = &*filter;
-  if (policy) spec.policy = &policy->program().bpf;
+  if (policy) {
+    // A sandbox: a listener is held for the whole run (the target cannot install its own) and
+    // the supervisor is out of the target's reach. Without a policy this is a debugger: the
+    // target is left as it is (it may ptrace or signal pwnbox, as under strace).
+    spec.policy = &policy->program().bpf;
+    spec.policy_listener = true;
+    spec.confine = true;
+  }
+  // What is shown is decided by syscall number, never by the filter's data (the target's own
+  // filter can forge it); the trace filter's extra stops (wait4, clone3, ...) stay hidden.
+  monitor.set_selected(filters::TraceSelector(selection));
   spec.ptrace = true;
   spec.ptrace_options = monitor.SeizeOptions();
   spec.pin_cpu = monitor.PrepareSpawn();
@@ -33,6 +48,10 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
     Fail(launched.error());
     return err == ENOENT ? kExitNotFound : err == EACCES ? kExitCannotExec : kExitFailure;
   }
+  if (const char* dbg = getenv("PWNBOX_DEBUG_ISOLATION"))
+    if (*dbg) dprintf(STDERR_FILENO, "pwnbox: isolation %s (landlock abi %d)\n",
+                      std::string(supervisor::IsolationName(launched->isolation)).c_str(),
+                      launched->landlock_abi);
   on_start(launched->pid);
   auto st = monitor.RunSpawned(launched->pid);
   on_end();

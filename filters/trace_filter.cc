@@ -9,6 +9,11 @@
 #include "filters/internal.h"
 
 namespace pwnbox::filters {
+namespace {
+
+constexpr uint64_t kCloneUntraced = 0x00800000;  // CLONE_UNTRACED
+
+}  // namespace
 
 core::Result<std::vector<sock_filter>> CompileTraceFilter(
     const TraceSelection& selection, const std::vector<std::string>& always) {
@@ -32,6 +37,13 @@ core::Result<std::vector<sock_filter>> CompileTraceFilter(
     for (const auto& name : names) add(name, SCMP_ACT_TRACE(0));
     for (const auto& name : always)
       if (!names.count(name)) add(name, SCMP_ACT_TRACE(kTraceHidden));
+    // The tracer clears CLONE_UNTRACED (see the header).
+    if (!names.count("clone")) {
+      int nr = seccomp_syscall_resolve_name("clone");
+      seccomp_rule_add(ctx.get(), SCMP_ACT_TRACE(kTraceHidden), nr, 1,
+                       SCMP_A0(SCMP_CMP_MASKED_EQ, kCloneUntraced, kCloneUntraced));
+    }
+    if (!names.count("clone3")) add("clone3", SCMP_ACT_TRACE(kTraceHidden));
     // Numbers are x86_64 numbers: traced by name, so the other ABIs' same call stops too.
     for (int nr : selection.numbers) {
       char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
@@ -42,6 +54,23 @@ core::Result<std::vector<sock_filter>> CompileTraceFilter(
     }
   }
   return internal::ExportBpf(ctx.get());
+}
+
+std::function<bool(core::Abi, int nr)> TraceSelector(const TraceSelection& selection) {
+  if (selection.all) return [](core::Abi, int) { return true; };
+  std::set<std::pair<int, int>> wanted;
+  for (const auto& n : selection.names)
+    for (auto abi : {core::Abi::kX86_64, core::Abi::kI386, core::Abi::kX32})
+      if (auto nr = core::SyscallNumber(n, abi)) wanted.insert({static_cast<int>(abi), *nr});
+  // Numbers are x86_64 numbers, traced by name in every ABI (as the filter stops them).
+  for (int nr : selection.numbers) {
+    wanted.insert({static_cast<int>(core::Abi::kX86_64), nr});
+    const std::string name(core::SyscallName(nr, core::Abi::kX86_64));
+    if (name.empty()) continue;
+    for (auto abi : {core::Abi::kI386, core::Abi::kX32})
+      if (auto n = core::SyscallNumber(name, abi)) wanted.insert({static_cast<int>(abi), *n});
+  }
+  return [wanted](core::Abi abi, int nr) { return wanted.count({static_cast<int>(abi), nr}) > 0; };
 }
 
 }  // namespace pwnbox::filters

@@ -4,6 +4,8 @@
 
 #include <linux/filter.h>
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "core/status.h"
@@ -25,8 +27,14 @@ struct TraceSelection {
 // Builds a filter returning SECCOMP_RET_TRACE for the selected syscalls of x86_64, i386 and x32
 // and SECCOMP_RET_ALLOW for the rest. `always` names syscalls that stop even when not selected
 // (the tracer needs to see them, e.g. sched_getaffinity); they stop with data kTraceHidden
-// and the tracer does not print them.
+// and the tracer does not print them. Unless selected, `clone` calls whose flags carry
+// CLONE_UNTRACED and every `clone3` stop too (hidden): the tracer clears the flag, so that the
+// child is traced (and its calls, which the inherited filter stops, keep working).
 core::Result<std::vector<sock_filter>> CompileTraceFilter(const TraceSelection& selection,
                                                           const std::vector<std::string>& always);
+
+// Whether the calls `selection` names include (abi, nr): what the tracer shows. Numbers given
+// as numbers are x86_64 numbers, selecting that syscall in every ABI, as the filter does.
+std::function<bool(core::Abi, int nr)> TraceSelector(const TraceSelection& selection);
 
 }  // namespace pwnbox::filters

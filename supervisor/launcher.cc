@@ -140,6 +140,20 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
                          "simplify the policy");
   }
 
+  core::UniqueFd ruleset;
+  if (spec.confine) {
+    out.landlock_abi = LandlockAbi();
+    auto rs = PrepareScopeRuleset();
+    if (rs.ok()) {
+      ruleset = std::move(*rs);
+      out.isolation = Isolation::kLandlock;
+    } else if (rs.error().sys_errno() != EOPNOTSUPP) {
+      return rs.error();
+    } else {
+      out.isolation = Isolation::kNonDumpable;
+    }
+  }
+
   int status_pipe[2], go_pipe[2] = {-1, -1}, sock[2] = {-1, -1};
   if (pipe2(status_pipe, O_CLOEXEC) != 0) return core::ErrnoError(errno, "pipe2");
   core::UniqueFd status_r(status_pipe[0]), status_w(status_pipe[1]);
@@ -186,6 +200,10 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
       }
     }
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(sfd, 0, errno);
+    if (ruleset) {
+      if (int err = LandlockRestrictSelf(ruleset.get())) ChildFail(sfd, 0, err);
+      close(ruleset.get());
+    }
     if (spec.policy) {
       unsigned flags = spec.policy_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
       int fd = InstallFilter(policy_prog, flags);
@@ -221,7 +239,12 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
   }
 
   status_w.reset();
+  ruleset.reset();
   out.pid = pid;
+  // The fallback: a non-dumpable process cannot be ptraced (nor its memory, fds or /proc files
+  // reached) by an unprivileged target. Only now: the child inherited our dumpability at fork,
+  // and PTRACE_SEIZE of a non-dumpable child would need CAP_SYS_PTRACE.
+  if (out.isolation == Isolation::kNonDumpable) prctl(PR_SET_DUMPABLE, 0);
   if (spec.ptrace) {
     if (ptrace(PTRACE_SEIZE, pid, 0, spec.ptrace_options) != 0) {
       int err = errno;

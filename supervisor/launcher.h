@@ -1,15 +1,21 @@
 // pwnbox::supervisor launcher: starts the target with its seccomp filters installed.
 //
 // fork → (child) PDEATHSIG(SIGKILL), optional CPU pin, wait until the tracer has seized it,
-// NO_NEW_PRIVS, install the policy filter (with a USER_NOTIF listener when the policy escalates
-// through notifications), hand the listener to the supervisor, install the trace filter,
-// execve. Between fork and execve the child is async-signal-safe: everything it needs is
+// NO_NEW_PRIVS, enter the Landlock domain that keeps the supervisor out of reach (landlock.h),
+// install the policy filter (with a USER_NOTIF listener), hand the listener to the supervisor,
+// install the trace filter, execve. Between fork and execve the child is async-signal-safe: everything it needs is
 // prepared by the parent; failures travel as an errno over a close-on-exec status pipe.
 //
 // The listener travels over a socketpair with sendmsg, after the policy filter is in place (it
 // must be: the listener is created by installing the filter). A policy may deny sendmsg, so the
 // policy filter is prefixed with an exception for exactly one call site in pwnbox's own text,
 // and a second filter then kills any later call from that site: see docs/security.md.
+//
+// The listener is created whenever a policy filter is installed, even when the policy never
+// returns SECCOMP_RET_USER_NOTIF, and the supervisor holds it for the whole run: the kernel allows
+// one listener per filter chain, so the target's own SECCOMP_FILTER_FLAG_NEW_LISTENER then fails
+// with EBUSY, and a filter of the target's that returns USER_NOTIF without a listener makes the
+// call fail with ENOSYS: it cannot answer (and so hide) calls that pwnbox escalates.
 #pragma once
 
 #include <linux/filter.h>
@@ -20,18 +26,24 @@
 
 #include "core/fd.h"
 #include "core/status.h"
+#include "supervisor/landlock.h"
 
 namespace pwnbox::supervisor {
 
 struct LaunchSpec {
   std::vector<std::string> argv;           // argv[0] is looked up in PATH
   const std::vector<sock_filter>* policy = nullptr;  // installed first, may be null
-  bool policy_listener = false;            // the policy uses SECCOMP_RET_USER_NOTIF
+  // Install the policy filter with SECCOMP_FILTER_FLAG_NEW_LISTENER and hand the listener over
+  // (Launched::listener). Set it whenever `policy` is set (see above).
+  bool policy_listener = false;
   const std::vector<sock_filter>* trace = nullptr;   // installed second, may be null
   bool ptrace = false;     // the caller seizes the child (Launched::Resume) before filters
   unsigned ptrace_options = 0;  // PTRACE_O_* for PTRACE_SEIZE
   int pin_cpu = -1;        // sched_setaffinity to this CPU before execve
   bool no_aslr = false;    // personality(ADDR_NO_RANDOMIZE): record and replay line up
+  // Keep the supervisor out of the target's reach (landlock.h): a Landlock domain scoping
+  // ptrace and signals when the kernel has ABI 6+, else a non-dumpable supervisor.
+  bool confine = false;
 };
 
 struct Launched {
@@ -39,6 +51,8 @@ struct Launched {
   std::string path;             // the resolved executable
   core::UniqueFd listener;      // USER_NOTIF listener when policy_listener
   core::UniqueFd status;        // read end of the status pipe (EOF once execve succeeded)
+  Isolation isolation = Isolation::kNone;  // what keeps the supervisor out of reach
+  int landlock_abi = 0;         // Landlock's ABI on this kernel when `confine` (0: none)
 };
 
 // Starts the target. Preconditions: argv non-empty. Errors: the command was not found

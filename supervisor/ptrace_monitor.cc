@@ -14,12 +14,13 @@
 #include <string>
 #include <vector>
 
-#include "filters/trace_filter.h"
-
 namespace pwnbox::supervisor {
 namespace {
 
 constexpr uint32_t kX32Bit = 0x40000000;
+constexpr uint64_t kCloneUntraced = 0x00800000;  // CLONE_UNTRACED
+constexpr int kI386Clone = 120;
+constexpr int kClone3 = 435;  // the same number in every ABI
 
 core::Abi AbiOf(uint32_t arch, uint64_t nr) {
   if (arch == AUDIT_ARCH_I386) return core::Abi::kI386;
@@ -39,6 +40,13 @@ bool IsAffinity(core::Abi abi, int nr, bool* is_get) {
   int set = abi == core::Abi::kI386 ? 241 : SYS_sched_setaffinity;
   *is_get = n == get;
   return n == get || n == set;
+}
+
+// 0: not a clone; 1: clone (flags in the first argument); 3: clone3 (flags in its struct).
+int CloneKind(core::Abi abi, int nr) {
+  if (abi == core::Abi::kI386) return nr == kI386Clone ? 1 : nr == kClone3 ? 3 : 0;
+  const int n = nr & ~static_cast<int>(kX32Bit);
+  return n == SYS_clone ? 1 : n == kClone3 ? 3 : 0;
 }
 
 }  // namespace
@@ -142,9 +150,53 @@ Task& PtraceMonitor::AddTask(pid_t tid, pid_t tgid) {
   return *slot;
 }
 
+std::vector<pid_t> PtraceMonitor::Tids() const {
+  std::vector<pid_t> tids;
+  tids.reserve(tasks_.size());
+  for (const auto& [tid, task] : tasks_) tids.push_back(tid);
+  return tids;
+}
+
+void PtraceMonitor::KernelError(const char* what, int err) {
+  if (options_.outcome) options_.outcome->KernelError(what, err);
+}
+
+void PtraceMonitor::FailClosed(Task& task, const char* what, int err) {
+  // ESRCH: the task is gone or dying (SIGKILL), so the call will not run either.
+  if (err != ESRCH) KernelError(what, err);
+  kill(task.tgid, SIGKILL);
+}
+
+bool PtraceMonitor::StripUntraced(Task& task) {
+  const int kind = CloneKind(task.call.abi, task.call.nr);
+  if (kind == 1) {
+    if (!(task.call.args[0] & kCloneUntraced)) return true;
+    user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) return false;
+    if (task.call.abi == core::Abi::kI386) regs.rbx &= ~kCloneUntraced;
+    else regs.rdi &= ~kCloneUntraced;
+    return ptrace(PTRACE_SETREGS, task.tid, 0, &regs) == 0;
+  }
+  if (kind == 3) {
+    // struct clone_args starts with its u64 flags. Another thread can set the flag again after
+    // this (plain trace is a debugger; a policy answers clone3 with ENOSYS in the filter).
+    uint64_t flags = 0;
+    iovec local{&flags, sizeof flags};
+    iovec remote{reinterpret_cast<void*>(task.call.args[0]), sizeof flags};
+    if (process_vm_readv(task.tid, &local, 1, &remote, 1, 0) != sizeof flags)
+      return true;  // unreadable: the kernel fails the call with EFAULT
+    if (!(flags & kCloneUntraced)) return true;
+    flags &= ~kCloneUntraced;
+    return process_vm_writev(task.tid, &local, 1, &remote, 1, 0) == sizeof flags;
+  }
+  return true;
+}
+
 void PtraceMonitor::Resume(Task& task, int sig) {
   const auto req = (attached_ || task.in_syscall) ? PTRACE_SYSCALL : PTRACE_CONT;
-  ptrace(req, task.tid, 0, sig);
+  // ESRCH: the task was killed meanwhile (its exit is reported next).
+  if (ptrace(req, task.tid, 0, sig) != 0 && errno != ESRCH)
+    KernelError(req == PTRACE_SYSCALL ? "ptrace(PTRACE_SYSCALL)" : "ptrace(PTRACE_CONT)", errno);
 }
 
 core::Result<int> PtraceMonitor::RunSpawned(pid_t pid) {
@@ -226,6 +278,7 @@ core::Result<int> PtraceMonitor::Loop(pid_t main_pid) {
       continue;
     }
     Dispatch(tid, status);
+    if (options_.end_with_main && main_done_) break;
   }
   (void)main_pid;
   return main_done_ ? main_status_ : 0;
@@ -272,7 +325,13 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
     case PTRACE_EVENT_VFORK:
     case PTRACE_EVENT_CLONE: {
       unsigned long msg = 0;
-      ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
+      const long rc = ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
+      if (rc != 0 || msg == 0) {
+        // No task with tid 0: the child still reports its first stop, and is taken up then.
+        if (rc != 0 && errno != ESRCH) KernelError("ptrace(PTRACE_GETEVENTMSG)", errno);
+        Resume(task, 0);
+        return;
+      }
       pid_t child = static_cast<pid_t>(msg);
       // A thread shows up under its creator's thread group.
       const bool thread =
@@ -288,7 +347,11 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
     }
     case PTRACE_EVENT_EXEC: {
       unsigned long old = 0;
-      ptrace(PTRACE_GETEVENTMSG, tid, 0, &old);
+      const long rc = ptrace(PTRACE_GETEVENTMSG, tid, 0, &old);
+      if (rc != 0 || old == 0) {
+        if (rc != 0 && errno != ESRCH) KernelError("ptrace(PTRACE_GETEVENTMSG)", errno);
+        old = static_cast<unsigned long>(tid);
+      }
       pid_t old_tid = static_cast<pid_t>(old);
       if (old_tid != tid) {
         // A non-leader thread exec'd: it took over the leader's tid; the leader's entry (and
@@ -306,7 +369,7 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
           tasks_[tid] = std::move(moved);
         }
       }
-      Task& t = *tasks_[tid];
+      Task& t = tasks_.count(tid) ? *tasks_[tid] : AddTask(tid, tid);
       t.tgid = tid;
       observer_.OnExec(t, old_tid);
       Resume(t, 0);
@@ -314,7 +377,9 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
     }
     case PTRACE_EVENT_STOP:
       if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
-        ptrace(PTRACE_LISTEN, tid, 0, 0);  // group-stop: stay stopped until SIGCONT
+        // group-stop: stay stopped until SIGCONT
+        if (ptrace(PTRACE_LISTEN, tid, 0, 0) != 0 && errno != ESRCH)
+          KernelError("ptrace(PTRACE_LISTEN)", errno);
       } else {
         Resume(task, 0);  // initial stop of a new task, or our PTRACE_INTERRUPT
       }
@@ -363,11 +428,14 @@ void PtraceMonitor::HandleSyscallStop(Task& task) {
     bool is_get = false;
     const bool affinity = IsAffinity(task.call.abi, task.call.nr, &is_get);
     if (affinity && !is_get) pinner_->Disable(tasks_);
-    // Which calls are shown: the selection when there is one (attach mode, or a policy filter
-    // stopping calls the trace did not select); otherwise every stop but those the trace
-    // filter makes only for the monitor's sake (wait4, sched_*affinity).
-    task.shown = options_.selected ? options_.selected(task.call.abi, task.call.nr)
-                                   : task.trace_data != filters::kTraceHidden;
+    // Which calls are shown: the selection's syscall numbers, never the filter's data (the
+    // target's own filter can stop a call with any data).
+    task.shown = options_.selected ? options_.selected(task.call.abi, task.call.nr) : true;
+    if (options_.follow && !StripUntraced(task)) {
+      FailClosed(task, "clearing CLONE_UNTRACED", errno);
+      Resume(task, 0);
+      return;
+    }
     if (IsWait(task.call.abi, task.call.nr)) {
       task.parked = true;
       pinner_->Update(tasks_);
@@ -375,11 +443,15 @@ void PtraceMonitor::HandleSyscallStop(Task& task) {
     task.skip = false;
     observer_.OnEntry(task);
     if (task.skip) {
-      // orig_rax = -1: the kernel skips the call; its result is set at the exit stop.
+      // orig_rax = -1: the kernel skips the call; its result is set at the exit stop. If that
+      // cannot be done the call would run: kill the task instead.
       user_regs_struct regs;
-      if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) == 0) {
+      if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) {
+        FailClosed(task, "ptrace(PTRACE_GETREGS)", errno);
+      } else {
         regs.orig_rax = static_cast<uint64_t>(-1);
-        ptrace(PTRACE_SETREGS, task.tid, 0, &regs);
+        if (ptrace(PTRACE_SETREGS, task.tid, 0, &regs) != 0)
+          FailClosed(task, "ptrace(PTRACE_SETREGS)", errno);
       }
     }
     Resume(task, 0);
@@ -393,10 +465,14 @@ void PtraceMonitor::HandleSyscallStop(Task& task) {
     task.call.ret = info.exit.rval;
     task.in_syscall = false;
     if (task.skip) {
+      // Failing here leaves the skipped call's -ENOSYS: it did not run either way.
       user_regs_struct regs;
-      if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) == 0) {
+      if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) {
+        if (errno != ESRCH) KernelError("ptrace(PTRACE_GETREGS)", errno);
+      } else {
         regs.rax = static_cast<uint64_t>(task.skip_ret);
-        ptrace(PTRACE_SETREGS, task.tid, 0, &regs);
+        if (ptrace(PTRACE_SETREGS, task.tid, 0, &regs) != 0 && errno != ESRCH)
+          KernelError("ptrace(PTRACE_SETREGS)", errno);
       }
       task.call.ret = task.skip_ret;
       task.skip = false;

@@ -11,6 +11,13 @@
 // task is runnable (the others blocked in wait4/waitid), tracer and tracees share one CPU; as
 // soon as two could run in parallel, every task gets its own affinity back. The target never
 // sees the pin: sched_getaffinity results are rewritten to the original mask.
+//
+// Nothing the target says is trusted: which calls are shown comes from the selection (syscall
+// numbers), never from SECCOMP_RET_DATA (a filter the target installs can return RET_TRACE with
+// any data); a clone asking for CLONE_UNTRACED has the flag cleared at its stop (the trace filter
+// stops such calls), so that every task is traced, with PTRACE_O_EXITKILL. Failed ptrace calls
+// that matter fail closed (the task is killed rather than let a denied call run) and are counted
+// in the run's Outcome.
 #pragma once
 
 #include <sched.h>
@@ -22,10 +29,12 @@
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "core/decoder.h"
 #include "core/status.h"
 #include "core/syscalls.h"
+#include "supervisor/outcome.h"
 
 namespace pwnbox::supervisor {
 
@@ -38,7 +47,9 @@ struct Task {
   bool parked = false;       // blocked in wait4/waitid: not runnable
   core::SyscallCall call;    // the current (or last) syscall
   timespec entry_time{};
-  uint16_t trace_data = 0;   // SECCOMP_RET_DATA of the filter that stopped the call
+  // SECCOMP_RET_DATA of the filter that stopped the call: untrusted (any filter the target
+  // installs can return RET_TRACE with any data), so nothing is decided on it.
+  uint16_t trace_data = 0;
   // Set by the observer in OnEntry: the call does not run and returns `skip_ret` (a negative
   // errno for a failure).
   bool skip = false;
@@ -68,8 +79,13 @@ class PtraceObserver {
 struct PtraceOptions {
   bool follow = true;     // trace children and threads
   bool pin = true;        // share one CPU while at most one task is runnable
-  // Which syscalls are shown (Task::shown); null: every stop but the monitor's own.
+  // Which syscalls are shown (Task::shown); null: every one.
   std::function<bool(core::Abi, int nr)> selected;
+  // RunSpawned returns as soon as the main process is gone (`run`: the caller then kills what
+  // it left); otherwise it traces until no task is left (`trace`, `record`, as strace -f).
+  bool end_with_main = false;
+  // Where unexpected kernel errors go (not owned; may be null).
+  Outcome* outcome = nullptr;
 };
 
 class PtraceMonitor {
@@ -100,6 +116,12 @@ class PtraceMonitor {
   // Async-signal-safe: asks RunAttached to detach from everything and return.
   void RequestDetach() { detach_requested_.store(true, std::memory_order_relaxed); }
   size_t task_count() const { return tasks_.size(); }
+  // The tids of every traced task (for killing what the target left).
+  std::vector<pid_t> Tids() const;
+  // Replaces PtraceOptions::selected (before Run*).
+  void set_selected(std::function<bool(core::Abi, int nr)> selected) {
+    options_.selected = std::move(selected);
+  }
   bool ever_multiple() const { return ever_multiple_; }
 
  private:
@@ -109,6 +131,11 @@ class PtraceMonitor {
   void HandleSyscallStop(Task& task);
   void HandleGone(pid_t tid, int status);
   void Resume(Task& task, int sig);
+  // Clears CLONE_UNTRACED from a clone/clone3 at its entry stop; false when it could not.
+  bool StripUntraced(Task& task);
+  // Kills `task`'s process after `what` failed with `err` (recorded unless the task is gone).
+  void FailClosed(Task& task, const char* what, int err);
+  void KernelError(const char* what, int err);
   void DetachAll();
   core::Result<int> Loop(pid_t main_pid);
 

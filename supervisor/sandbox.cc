@@ -1,6 +1,7 @@
 #include "supervisor/sandbox.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -22,27 +23,34 @@ namespace {
 
 std::atomic<pid_t> g_target{0};
 
-// SIGKILLs every descendant left (daemons the target started): the sandbox ends with its
-// main process, as a container does. Orphans were re-parented to us (we are a subreaper).
-void KillLeftovers() {
-  for (int round = 0; round < 16; ++round) {
-    bool any = false;
-    DIR* d = opendir("/proc/self/task");
-    if (!d) return;
-    while (dirent* e = readdir(d)) {
-      if (e->d_name[0] == '.') continue;
-      std::ifstream f(std::string("/proc/self/task/") + e->d_name + "/children");
-      pid_t child;
-      while (f >> child) {
-        kill(child, SIGKILL);
-        any = true;
-      }
+void KillChildren() {
+  DIR* d = opendir("/proc/self/task");
+  if (!d) return;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream f(std::string("/proc/self/task/") + e->d_name + "/children");
+    pid_t child;
+    while (f >> child) kill(child, SIGKILL);
+  }
+  closedir(d);
+}
+
+// SIGKILLs every task the target left (daemons, children that outlived it) and reaps them until
+// none is left: the sandbox ends with its main process, as a container does. The monitor knows
+// every traced task, wherever it is in the tree; orphans were re-parented to us (a subreaper).
+// No round limit: each pass waits for one more task to change state, and a new task (a fork that
+// raced the kill) reports its first stop or its parent's death here before it can run.
+void KillLeftovers(const PtraceMonitor& monitor) {
+  for (pid_t tid : monitor.Tids()) kill(tid, SIGKILL);
+  while (true) {
+    KillChildren();
+    int status;
+    pid_t pid = waitpid(-1, &status, __WALL);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      return;  // ECHILD: no child and no tracee left
     }
-    closedir(d);
-    while (waitpid(-1, nullptr, WNOHANG | __WALL) > 0) {
-    }
-    if (!any) return;
-    usleep(1000);
+    if (WIFSTOPPED(status)) kill(pid, SIGKILL);
   }
 }
 
@@ -61,28 +69,43 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   Decider decider(policy, options.complain);
   Reporter reporter(options.report_fd, policy);
   SandboxResult result;
+  Outcome& outcome = *result.outcome;
 
   LaunchSpec spec;
   spec.argv = argv;
   spec.policy = &program.bpf;
-  spec.policy_listener = program.uses_notify;
+  // Always a listener, held to the end (launcher.h), and the supervisor out of reach.
+  spec.policy_listener = true;
+  spec.confine = true;
 
   // Every task is traced: for PTRACE_O_EXITKILL and fork following always, and for the rules
   // that stop at the tracer (escalate = "ptrace", or actions only ptrace can carry out). Rules
   // escalated through USER_NOTIF are served by the notify loop, which also reaps the ptrace
-  // stops, so neither starves the other.
+  // stops, so neither starves the other. Both loops return when the main process is gone.
   PolicyTracer tracer(decider, &reporter);
   PtraceOptions popts;
   popts.pin = false;  // the policy filter does not stop on sched_getaffinity: never pin
+  popts.end_with_main = true;
+  popts.outcome = &outcome;
   PtraceMonitor monitor(tracer, popts);
   spec.ptrace = true;
   spec.ptrace_options = monitor.SeizeOptions();
+  core::UniqueFd held_listener;  // until every task is gone
   if (!program.uses_notify) {
-    PWNBOX_ASSIGN_OR_RETURN(Launched launched, Launch(spec));
-    result.path = launched.path;
-    g_target = launched.pid;
-    PWNBOX_ASSIGN_OR_RETURN(result.wait_status, monitor.RunSpawned(launched.pid));
-    result.exec_errno = ExecErrno(launched);
+    auto launched = Launch(spec);
+    if (!launched.ok()) return launched.error();
+    result.path = launched->path;
+    result.isolation = launched->isolation;
+    result.landlock_abi = launched->landlock_abi;
+    held_listener = std::move(launched->listener);
+    g_target = launched->pid;
+    auto st = monitor.RunSpawned(launched->pid);
+    if (!st.ok()) {
+      KillLeftovers(monitor);
+      return st.error();
+    }
+    result.wait_status = *st;
+    result.exec_errno = ExecErrno(*launched);
   } else {
     // SIGCHLD is read from a signalfd by the notify loop.
     sigset_t chld, old;
@@ -95,18 +118,26 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
       return launched.error();
     }
     result.path = launched->path;
+    result.isolation = launched->isolation;
+    result.landlock_abi = launched->landlock_abi;
+    held_listener.reset(fcntl(launched->listener.get(), F_DUPFD_CLOEXEC, 0));
+    if (!held_listener) outcome.KernelError("fcntl(F_DUPFD_CLOEXEC) of the listener", errno);
     g_target = launched->pid;
     monitor.Adopt(launched->pid);
     NotifyMonitor notify(decider, reporter, &monitor);
     auto st = notify.Run(std::move(launched->listener), launched->pid);
     sigprocmask(SIG_SETMASK, &old, nullptr);
-    if (!st.ok()) return st.error();
+    if (!st.ok()) {
+      KillLeftovers(monitor);
+      return st.error();
+    }
     result.wait_status = *st;
     result.exec_errno = ExecErrno(*launched);
   }
   g_target = 0;
+  outcome.Ended(result.wait_status);
   result.escalated = decider.decisions();
-  KillLeftovers();
+  KillLeftovers(monitor);
   return result;
 }
 

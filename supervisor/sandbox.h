@@ -1,14 +1,18 @@
 // pwnbox::supervisor::RunSandbox: `pwnbox run` end to end. Launches the target under the
 // compiled policy, serves its escalations (notify or ptrace backend, per the program), and
-// returns when the target's main process is gone, after killing what it left behind.
+// returns when the target's main process is gone, after killing what it left behind (every
+// task it started, whatever flags it used: nothing outlives the run).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "config/policy.h"
 #include "core/status.h"
 #include "filters/filters.h"
+#include "supervisor/landlock.h"
+#include "supervisor/outcome.h"
 
 namespace pwnbox::supervisor {
 
@@ -22,6 +26,10 @@ struct SandboxResult {
   int exec_errno = 0;        // the target's execve failed with this errno
   std::string path;          // the executable that was started
   uint64_t escalated = 0;    // calls that reached the supervisor
+  // How the run ended and the kernel errors met on the way (never null).
+  std::unique_ptr<Outcome> outcome = std::make_unique<Outcome>();
+  Isolation isolation = Isolation::kNone;  // what kept the supervisor out of the target's reach
+  int landlock_abi = 0;
 };
 
 // Async-signal-safe: sends `sig` to the running target's main process (if any). For SIGTERM /

@@ -1,4 +1,5 @@
-// bench_mechanisms: per-call cost of getppid(2) under each syscall interception mechanism.
+// bench_mechanisms: per-call cost of getppid(2) under each syscall interception mechanism (and
+// of kill(self, 0) where named: the cost of Landlock's signal scoping).
 //
 // Every measurement runs in a fresh forked child (a seccomp filter cannot be removed once
 // installed), so this is a plain driver rather than a Google Benchmark binary. Mechanisms are
@@ -53,7 +54,10 @@ constexpr int kTargetCpu = 0;
 constexpr int kHelperCpu = 1;
 constexpr int kChildTimeoutSeconds = 120;
 
-enum class Kind { kNative, kFilter, kNotify, kPtraceSyscall, kSeccompTrace, kCommand };
+enum class Kind { kNative, kFilter, kNotify, kPtraceSyscall, kSeccompTrace, kCommand, kLandlock };
+// The call the loop makes: getppid, or kill(getpid(), 0) (a call Landlock's signal scoping
+// hooks: the domain is looked up on every one).
+enum class Call { kGetppid, kKillSelf };
 enum class Placement { kFree, kCross, kSame };
 
 struct Mechanism {
@@ -65,6 +69,7 @@ struct Mechanism {
   bool sync_wake_up = false;   // kNotify: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP.
   Placement placement = Placement::kFree;
   std::vector<std::string> argv;  // kCommand: runs this program's --loop mode under it.
+  Call call = Call::kGetppid;
 };
 
 struct Sample {
@@ -98,6 +103,30 @@ inline long RawGetppid(long arg = 0) {
                : "a"(static_cast<long>(SYS_getppid)), "D"(arg)
                : "rcx", "r11", "memory");
   return ret;
+}
+
+inline long RawKill(long pid, long sig) {
+  long ret;
+  asm volatile("syscall"
+               : "=a"(ret)
+               : "a"(static_cast<long>(SYS_kill)), "D"(pid), "S"(sig)
+               : "rcx", "r11", "memory");
+  return ret;
+}
+
+// kLandlock: enters a Landlock domain as pwnbox's launcher does (no fs/net access handled,
+// signals scoped: ABI 6+). Returns an error message, or empty.
+std::string EnterLandlockDomain() {
+  struct {
+    uint64_t handled_access_fs, handled_access_net, scoped;
+  } attr{0, 0, 1ULL << 1 /* LANDLOCK_SCOPE_SIGNAL */};
+  long fd = syscall(444 /* landlock_create_ruleset */, &attr, sizeof attr, 0);
+  if (fd < 0) return std::string("landlock_create_ruleset: ") + strerror(errno);
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  if (syscall(446 /* landlock_restrict_self */, fd, 0) != 0)
+    return std::string("landlock_restrict_self: ") + strerror(errno);
+  close(static_cast<int>(fd));
+  return "";
 }
 
 bool PinTo(int cpu) {
@@ -166,14 +195,20 @@ bool ReadAll(int fd, std::string* out, int timeout_ms) {
 
 // The measured loop, run in the target. `expected` < 0: any constant positive value is right.
 // Writes "ok <ns_per_call> <bad>" or "calib <ns_per_call> <bad>" as one line to `out_fd`.
-void RunLoop(int out_fd, long iters, long expected) {
+void RunLoop(int out_fd, long iters, long expected, Call call = Call::kGetppid) {
   long bad = 0;
-  if (expected < 0) expected = RawGetppid();
-  if (expected <= 0) ++bad;
+  const long self = getpid();
+  auto once = [&] { return call == Call::kKillSelf ? RawKill(self, 0) : RawGetppid(); };
+  if (call == Call::kKillSelf) {
+    expected = 0;
+  } else {
+    if (expected < 0) expected = RawGetppid();
+    if (expected <= 0) ++bad;
+  }
   long warm = std::max(1L, iters / 50);
-  for (long i = 0; i < warm; ++i) bad += RawGetppid() != expected;
+  for (long i = 0; i < warm; ++i) bad += once() != expected;
   double t0 = NowNs();
-  for (long i = 0; i < iters; ++i) bad += RawGetppid() != expected;
+  for (long i = 0; i < iters; ++i) bad += once() != expected;
   double t1 = NowNs();
   char line[128];
   int len = snprintf(line, sizeof(line), "ok %.3f %ld\n", (t1 - t0) / iters, bad);
@@ -190,7 +225,7 @@ Sample ParseLoopOutput(const std::string& text) {
     return s;
   }
   if (bad != 0) {
-    s.error = std::to_string(bad) + " getppid calls returned a wrong value";
+    s.error = std::to_string(bad) + " calls returned a wrong value";
     return s;
   }
   s.ok = true;
@@ -322,7 +357,14 @@ int RecvFd(int sock) {
     }
     seccomp_release(ctx);
   }
-  RunLoop(out_fd, iters, ppid);
+  if (m.kind == Kind::kLandlock) {
+    std::string error = EnterLandlockDomain();
+    if (!error.empty()) {
+      dprintf(out_fd, "error %s\n", error.c_str());
+      _exit(95);
+    }
+  }
+  RunLoop(out_fd, iters, ppid, m.call);
   if (m.kind == Kind::kNotify) RawGetppid(kStopMagic);
   _exit(0);
 }
@@ -527,6 +569,21 @@ Sample RunOnce(const Mechanism& m, long iters) {
 std::vector<Mechanism> AllMechanisms(const Options& opt) {
   std::vector<Mechanism> out;
   out.push_back({"native", Kind::kNative});
+  // pwnbox's Landlock domain (supervisor/landlock.h): nothing on getppid; the signal scope
+  // check on kill.
+  {
+    Mechanism m;
+    m.name = "Landlock domain (ptrace + signal scoped), getppid";
+    m.kind = Kind::kLandlock;
+    out.push_back(m);
+    m.name = "native, kill(self, 0)";
+    m.kind = Kind::kNative;
+    m.call = Call::kKillSelf;
+    out.push_back(m);
+    m.name = "Landlock domain (ptrace + signal scoped), kill(self, 0)";
+    m.kind = Kind::kLandlock;
+    out.push_back(m);
+  }
   for (bool conditional : {false, true}) {
     for (int rules : {1, 50, 400}) {
       for (bool tree : {false, true}) {
@@ -711,7 +768,7 @@ int Main(int argc, char** argv) {
   strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %Z", localtime(&now));
   printf("Machine: %s, %ld CPUs, kernel %s %s, %s\n", CpuModel().c_str(), ncpu, u.release,
          u.machine, date);
-  printf("getppid loop, %d interleaved repetitions after a calibration round; ns per call.\n\n",
+  printf("getppid loop (kill where named), %d interleaved repetitions after a calibration round; ns per call.\n\n",
          opt.reps);
   printf("| mechanism | ns/call (median) | min | max | x native |\n");
   printf("|---|---:|---:|---:|---:|\n");

@@ -1,0 +1,72 @@
+#include "supervisor/landlock.h"
+
+#include <linux/landlock.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+// Debian 12's headers know Landlock up to ABI 3 (no net, no scopes).
+#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#endif
+#ifndef LANDLOCK_SCOPE_SIGNAL
+#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
+#endif
+#ifndef __NR_landlock_create_ruleset
+#define __NR_landlock_create_ruleset 444
+#endif
+#ifndef __NR_landlock_restrict_self
+#define __NR_landlock_restrict_self 446
+#endif
+
+namespace pwnbox::supervisor {
+namespace {
+
+// struct landlock_ruleset_attr as of ABI 6.
+struct RulesetAttr {
+  uint64_t handled_access_fs;
+  uint64_t handled_access_net;
+  uint64_t scoped;
+};
+
+constexpr int kScopeAbi = 6;
+
+}  // namespace
+
+std::string_view IsolationName(Isolation isolation) {
+  switch (isolation) {
+    case Isolation::kNone: return "none";
+    case Isolation::kNonDumpable: return "nondumpable";
+    case Isolation::kLandlock: return "landlock";
+  }
+  return "none";
+}
+
+int LandlockAbi() {
+  const char* off = getenv("PWNBOX_NO_LANDLOCK");
+  if (off && *off && std::strcmp(off, "0") != 0) return 0;
+  long abi = syscall(__NR_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  return abi < 0 ? 0 : static_cast<int>(abi);
+}
+
+core::Result<core::UniqueFd> PrepareScopeRuleset() {
+  const int abi = LandlockAbi();
+  if (abi < kScopeAbi)
+    return core::Error("Landlock ABI " + std::to_string(abi) + " has no signal scoping",
+                       EOPNOTSUPP);
+  RulesetAttr attr{};
+  attr.scoped = LANDLOCK_SCOPE_SIGNAL;
+  long fd = syscall(__NR_landlock_create_ruleset, &attr, sizeof attr, 0);
+  if (fd < 0) return core::ErrnoError(errno, "landlock_create_ruleset");
+  return core::UniqueFd(static_cast<int>(fd));  // O_CLOEXEC: gone at the target's execve
+}
+
+int LandlockRestrictSelf(int ruleset_fd) {
+  return syscall(__NR_landlock_restrict_self, ruleset_fd, 0) == 0 ? 0 : errno;
+}
+
+}  // namespace pwnbox::supervisor
