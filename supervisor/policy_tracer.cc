@@ -15,37 +15,26 @@ namespace pwnbox::supervisor {
 void PolicyTracer::OnEntry(Task& task) {
   core::ProcessMemory mem(task.tid);
   Verdict v = decider_.Decide(task.call, mem);
-  switch (v.kind) {
-    case Verdict::Kind::kContinue:
+  const Enforcement e = enforcer_.Plan(v, task.call, Backend::kPtrace);
+  switch (e.what) {
+    case Enforcement::Do::kContinue:
+    case Enforcement::Do::kEmulate:  // not planned for ptrace
       break;
-    case Verdict::Kind::kModify:
-      if (!Modify(task, v)) {
+    case Enforcement::Do::kRewrite:
+      if (!(v.kind == Verdict::Kind::kModify ? Modify(task, v) : Redirect(task, v))) {
         task.skip = true;  // fails closed
         task.skip_ret = -ENOSYS;
       }
       break;
-    case Verdict::Kind::kRedirect:
-      if (!Redirect(task, v)) {
-        task.skip = true;  // fails closed
-        task.skip_ret = -ENOSYS;
-      }
-      break;
-    case Verdict::Kind::kFail:
+    case Enforcement::Do::kAnswer:
       task.skip = true;
-      task.skip_ret = -v.value;
+      task.skip_ret = e.ret;
+      // The tracee is stopped: the signal is delivered when the skipped call returns, with
+      // rax = the syscall number, as SECCOMP_RET_TRAP leaves it.
+      if (e.trap) enforcer_.Trap(task.tgid, task.tid);
       break;
-    case Verdict::Kind::kReturn:
-      task.skip = true;
-      task.skip_ret = v.value;
-      break;
-    case Verdict::Kind::kTrap:
-      syscall(SYS_tgkill, task.tgid, task.tid, SIGSYS);
-      task.skip = true;
-      task.skip_ret = -ENOSYS;
-      break;
-    case Verdict::Kind::kKillProcess:
-    case Verdict::Kind::kKillThread:
-      kill(task.tgid, SIGKILL);
+    case Enforcement::Do::kKill:
+      enforcer_.Kill(task.tid);
       break;
   }
   if (v.report) verdicts_[task.tid] = v;
