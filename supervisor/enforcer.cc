@@ -1,10 +1,15 @@
 #include "supervisor/enforcer.h"
 
+#include <linux/audit.h>
 #include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <mutex>
+#include <unordered_map>
 
 #include "supervisor/credentials.h"
 
@@ -65,13 +70,62 @@ Enforcement Enforcer::NotEmulated(const Verdict& v) const {
   return e;
 }
 
-void Enforcer::Trap(pid_t tgid, pid_t tid) const {
+namespace {
+
+struct PendingTrap {
+  int nr;
+  core::Abi abi;
+};
+std::mutex g_traps_mu;
+std::unordered_map<pid_t, PendingTrap> g_traps;  // by thread id, until the delivery stop
+
+}  // namespace
+
+void Enforcer::Trap(pid_t tgid, pid_t tid, const core::SyscallCall& call) const {
   if (tgid == 0) {
     auto st = ReadTaskStatus(tid);
     if (!st.ok()) return;  // gone
     tgid = st->tgid;
   }
-  if (syscall(SYS_tgkill, tgid, tid, SIGSYS) != 0 && errno != ESRCH) KernelError("tgkill", errno);
+  {
+    std::lock_guard<std::mutex> lock(g_traps_mu);
+    g_traps[tid] = {call.nr, call.abi};
+  }
+  if (syscall(SYS_tgkill, tgid, tid, SIGSYS) != 0) {
+    if (errno != ESRCH) KernelError("tgkill", errno);
+    std::lock_guard<std::mutex> lock(g_traps_mu);
+    g_traps.erase(tid);
+  }
+}
+
+void Enforcer::FixTrapSignal(pid_t tid, const siginfo_t& si) const {
+  if (si.si_signo != SIGSYS) return;
+  PendingTrap trap;
+  {
+    std::lock_guard<std::mutex> lock(g_traps_mu);
+    auto it = g_traps.find(tid);
+    if (it == g_traps.end()) return;
+    trap = it->second;
+    g_traps.erase(it);
+  }
+  user_regs_struct regs;
+  if (ptrace(PTRACE_GETREGS, tid, 0, &regs) != 0) {
+    if (errno != ESRCH) KernelError("PTRACE_GETREGS", errno);
+    return;
+  }
+  // The call's wait was interrupted (-ERESTARTSYS): with rax = the number, no restart.
+  regs.rax = static_cast<uint64_t>(static_cast<int64_t>(trap.nr));
+  if (ptrace(PTRACE_SETREGS, tid, 0, &regs) != 0 && errno != ESRCH)
+    KernelError("PTRACE_SETREGS", errno);
+  siginfo_t info{};
+  info.si_signo = SIGSYS;
+  info.si_code = 1;  // SYS_SECCOMP
+  info.si_errno = 0;  // SECCOMP_RET_DATA: an escalated trap has none
+  info.si_call_addr = reinterpret_cast<void*>(regs.rip);
+  info.si_syscall = trap.nr;
+  info.si_arch = trap.abi == core::Abi::kI386 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+  if (ptrace(PTRACE_SETSIGINFO, tid, 0, &info) != 0 && errno != ESRCH)
+    KernelError("PTRACE_SETSIGINFO", errno);
 }
 
 void Enforcer::Kill(pid_t tid) const {

@@ -8,15 +8,25 @@
 //   errno / return              answer -errno / value          skipped, same result
 //   redirect                    emulated on `to`               path argument rewritten
 //   modify                      ENOSYS (refused before a run)  arguments rewritten
-//   trap                        answer = the syscall number, then SIGSYS to the calling thread
-//                               (tgkill(tgid, tid)): what SECCOMP_RET_TRAP leaves in rax
+//   trap                        SIGSYS to the calling thread (tgkill(tgid, tid)), and the call
+//                               returns its own number, as SECCOMP_RET_TRAP leaves rax; at the
+//                               signal's delivery stop (FixTrapSignal) the siginfo is made the
+//                               kernel's (SYS_SECCOMP, si_syscall, si_arch, si_call_addr)
 //   kill-process, kill-thread   SIGKILL to the process; no answer is needed
+//
+// Under notify the signal is sent before the answer: sent after it, the woken thread may be back
+// in user space first (SYNC_WAKE_UP hands it the CPU at once). The signal interrupts the call's
+// wait, so the kernel would restart it (SA_RESTART) or fail it with EINTR; every task is traced
+// (the lifecycle monitor), so at the signal-delivery stop FixTrapSignal sets rax to the number,
+// which the kernel's restart logic leaves alone: the handler runs after the call, as with the
+// kernel's trap. (Without a tracer, a trap under notify is restarted or fails with EINTR.)
 //
 // kill-thread cannot be done from user space: SIGKILL to any thread kills the whole thread
 // group, so an escalated kill-thread kills the process (the BPF filter's own kill-thread, for
 // rules that are not escalated, kills only the thread).
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -54,9 +64,14 @@ class Enforcer {
   // docs/security.md).
   Enforcement NotEmulated(const Verdict& v) const;
 
-  // SIGSYS to thread `tid` of process `tgid` (the calling thread, as SECCOMP_RET_TRAP does).
-  // `tgid` 0: read from /proc/TID/status.
-  void Trap(pid_t tgid, pid_t tid) const;
+  // SIGSYS to thread `tid` of process `tgid` (the calling thread, as SECCOMP_RET_TRAP does),
+  // for `call`; remembered (process-wide, for whichever tracer sees the delivery stop) until
+  // FixTrapSignal. `tgid` 0: read from /proc/TID/status.
+  void Trap(pid_t tgid, pid_t tid, const core::SyscallCall& call) const;
+  // At a signal-delivery stop of `tid` for `si`: when it is the SIGSYS of a Trap, makes rax the
+  // syscall number and the siginfo what the kernel's trap gives. Preconditions: the caller is
+  // `tid`'s tracer and `tid` is in its signal-delivery stop.
+  void FixTrapSignal(pid_t tid, const siginfo_t& si) const;
   // SIGKILL to the process of thread `tid`.
   void Kill(pid_t tid) const;
 

@@ -123,16 +123,10 @@ void NotifyMonitor::Serve(int listener) {
       e.ret = -ENOSYS;
       [[fallthrough]];
     case Enforcement::Do::kAnswer: {
-      pid_t tgid = 0;
-      if (e.trap) {
-        auto st = ReadTaskStatus(call.pid);
-        if (!st.ok()) return;  // gone
-        tgid = st->tgid;
-      }
       Report(call, v, e.ret);
-      // The signal follows the answer: sent while the call waits, it would interrupt the wait
-      // and the call would be restarted (and trapped again).
-      if (Send(listener, req->id, e.ret) && e.trap) enforcer_.Trap(tgid, call.pid);
+      // The signal goes first (see enforcer.h): the answer may find the call interrupted.
+      if (e.trap) enforcer_.Trap(0, call.pid, call);
+      Send(listener, req->id, e.ret);
       return;
     }
   }

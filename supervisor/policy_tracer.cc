@@ -31,7 +31,7 @@ void PolicyTracer::OnEntry(Task& task) {
       task.skip_ret = e.ret;
       // The tracee is stopped: the signal is delivered when the skipped call returns, with
       // rax = the syscall number, as SECCOMP_RET_TRAP leaves it.
-      if (e.trap) enforcer_.Trap(task.tgid, task.tid);
+      if (e.trap) enforcer_.Trap(task.tgid, task.tid, task.call);
       break;
     case Enforcement::Do::kKill:
       enforcer_.Kill(task.tid);

@@ -23,7 +23,9 @@ class PolicyTracer final : public PtraceObserver {
 
   void OnEntry(Task& task) override;
   void OnExit(Task& task) override;
+  // A SIGSYS sent for a trap verdict (by either backend) gets the kernel trap's rax and siginfo.
   void OnSignal(Task& task, const siginfo_t& si) override {
+    enforcer_.FixTrapSignal(task.tid, si);
     if (inner_) inner_->OnSignal(task, si);
   }
   void OnTaskExit(Task& task, int status) override;
