@@ -154,6 +154,7 @@ int main(int argc, char** argv) {
       struct pollfd pfd = {g_pipe[0], POLLIN, 0};
       while ((w = open(a, O_WRONLY | O_NONBLOCK)) < 0 && poll(&pfd, 1, 0) == 0) {
       }
+      int werr = errno;
       long r;
       int err;
       read(g_pipe[0], &r, sizeof r);
@@ -165,7 +166,7 @@ int main(int argc, char** argv) {
       } else {
         printf("signal=fd\n");
       }
-      printf("handled=%d writer=%s\n", g_handled, w >= 0 ? "ok" : strerrorname_np(errno));
+      printf("handled=%d writer=%s\n", g_handled, w >= 0 ? "ok" : strerrorname_np(werr));
       i += 2;
     } else if (!strcmp(op, "getppid")) {
       result(op, getppid());
