@@ -1,6 +1,8 @@
 #include "supervisor/credentials.h"
 
 #include <linux/capability.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -10,6 +12,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include "core/fd.h"
 
 namespace pwnbox::supervisor {
 namespace {
@@ -67,6 +71,7 @@ core::Result<TaskStatus> ReadTaskStatus(pid_t tid) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/status", tid);
   PWNBOX_ASSIGN_OR_RETURN(TaskStatus st, ParseStatus(path));
+  st.raw = st.creds;
   snprintf(path, sizeof path, "/proc/%d/ns/user", tid);
   const ino_t ns = UserNs(path);
   static const ino_t own_ns = UserNs("/proc/self/ns/user");
@@ -79,6 +84,40 @@ core::Result<TaskStatus> ReadTaskStatus(pid_t tid) {
     st.other_user_ns = true;
   }
   return st;
+}
+
+bool QuickCredentials::Matches(const Credentials& c) const {
+  return ruid == c.ruid && euid == c.euid && suid == c.suid && fsuid == c.fsuid &&
+         rgid == c.rgid && egid == c.egid && sgid == c.sgid && fsgid == c.fsgid &&
+         cap_inh == c.cap_inh && cap_prm == c.cap_prm && cap_eff == c.cap_eff;
+}
+
+core::Result<QuickCredentials> ReadQuickCredentials(pid_t tid) {
+  struct PidfdInfo {  // struct pidfd_info, PIDFD_INFO_SIZE_VER0
+    uint64_t mask, cgroupid;
+    uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+    int32_t exit_code;
+  };
+  static_assert(sizeof(PidfdInfo) == 64);
+  constexpr unsigned kPidfdThread = O_EXCL;  // PIDFD_THREAD
+  constexpr uint64_t kInfoCreds = 1 << 1;    // PIDFD_INFO_CREDS
+  const unsigned long kGetInfo = _IOWR(0xFF, 11, PidfdInfo);  // PIDFD_GET_INFO
+  core::UniqueFd fd(static_cast<int>(syscall(SYS_pidfd_open, tid, kPidfdThread)));
+  if (!fd) return core::ErrnoError(errno == EINVAL ? ESRCH : errno, "pidfd_open");
+  PidfdInfo info{};
+  info.mask = kInfoCreds;
+  if (ioctl(fd.get(), kGetInfo, &info) != 0) return core::ErrnoError(errno, "PIDFD_GET_INFO");
+  if (!(info.mask & kInfoCreds)) return core::ErrnoError(ENOTTY, "PIDFD_GET_INFO");
+  __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, tid};
+  __user_cap_data_struct d[2];
+  if (syscall(SYS_capget, &h, d) != 0) return core::ErrnoError(errno, "capget");
+  QuickCredentials q;
+  q.ruid = info.ruid, q.euid = info.euid, q.suid = info.suid, q.fsuid = info.fsuid;
+  q.rgid = info.rgid, q.egid = info.egid, q.sgid = info.sgid, q.fsgid = info.fsgid;
+  q.cap_eff = d[0].effective | (uint64_t{d[1].effective} << 32);
+  q.cap_prm = d[0].permitted | (uint64_t{d[1].permitted} << 32);
+  q.cap_inh = d[0].inheritable | (uint64_t{d[1].inheritable} << 32);
+  return q;
 }
 
 core::Result<Credentials> OwnCredentials() {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -136,7 +137,77 @@ int64_t Handle(const Place& pl, core::UniqueFd* fd, std::string* proc) {
   return 0;
 }
 
+// Filesystems whose calls may wait on the network or on a process (FUSE: maybe one of the
+// sandbox, itself waiting for the supervisor).
+bool RemoteFs(int dirfd) {
+  struct statfs fs;
+  if (fstatfs(dirfd, &fs) != 0) return true;
+  switch (static_cast<uint64_t>(fs.f_type)) {
+    case 0x65735546:  // FUSE
+    case 0x6969:      // NFS
+    case 0xFF534D42:  // CIFS
+    case 0xFE534D42:  // SMB2
+    case 0x517B:      // SMB
+    case 0x01021997:  // 9P
+    case 0x00c36400:  // Ceph
+    case 0x5346414F:  // AFS
+    case 0x6B414653:  // kAFS
+    case 0x73757245:  // Coda
+    case 0x47504653:  // GPFS
+    case 0x0BD00BD0:  // Lustre
+      return true;
+    default:
+      return false;
+  }
+}
+
+EmulationResult PerformAt(const EmulatedCall& e, const Place& pl);
+
 }  // namespace
+
+std::optional<EmulationResult> PerformIfQuick(const EmulatedCall& e) {
+  using Op = EmulatedCall::Op;
+  for (const auto& p : e.paths)
+    if (p.view.detached) return std::nullopt;  // a magic link: its object may be anything
+  Place pl;
+  if (int err = Locate(e.paths[0], &pl); err < 0) {
+    EmulationResult r;
+    r.ret = err;
+    return r;
+  }
+  if (RemoteFs(pl.dir.get())) return std::nullopt;
+  if (e.paths.size() > 1) {
+    Place to;
+    if (Locate(e.paths[1], &to) == 0 && RemoteFs(to.dir.get())) return std::nullopt;
+  }
+  if (e.op != Op::kOpen) return PerformAt(e, pl);
+  // Only a regular file or a directory, and never waiting (O_NONBLOCK, cleared afterwards).
+  struct stat st;
+  if (fstatat(pl.dir.get(), pl.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+      !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+    return std::nullopt;
+  EmulatedCall nb = e;
+  nb.flags |= O_NONBLOCK;
+  EmulationResult r = PerformAt(nb, pl);
+  if (!r.fd) {
+    // A lease breaks with EWOULDBLOCK under O_NONBLOCK: the worker waits as the call would.
+    if ((r.ret == -EWOULDBLOCK || r.ret == -ENXIO) && !(e.flags & O_NONBLOCK)) return std::nullopt;
+    return r;
+  }
+  if (fstat(r.fd.get(), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+    return std::nullopt;  // swapped for something else since: the worker opens it
+  if (!(e.flags & O_NONBLOCK)) {
+    const int fl = fcntl(r.fd.get(), F_GETFL);
+    if (fl < 0 || fcntl(r.fd.get(), F_SETFL, fl & ~O_NONBLOCK) != 0) return std::nullopt;
+  }
+  return r;
+}
+
+bool Creates(const EmulatedCall& e) {
+  using Op = EmulatedCall::Op;
+  if (e.op == Op::kOpen) return (e.flags & O_CREAT) || (e.flags & O_TMPFILE) == O_TMPFILE;
+  return e.op == Op::kMkdir || e.op == Op::kMknod;
+}
 
 bool CanEmulate(std::string_view name) {
   for (auto n : kEmulated)
@@ -315,13 +386,20 @@ std::optional<core::Result<EmulatedCall>> PrepareEmulation(const core::SyscallCa
 }
 
 EmulationResult PerformEmulation(const EmulatedCall& e) {
-  using Op = EmulatedCall::Op;
-  EmulationResult r;
   Place pl;
   if (int err = Locate(e.paths[0], &pl); err < 0) {
+    EmulationResult r;
     r.ret = err;
     return r;
   }
+  return PerformAt(e, pl);
+}
+
+namespace {
+
+EmulationResult PerformAt(const EmulatedCall& e, const Place& pl) {
+  using Op = EmulatedCall::Op;
+  EmulationResult r;
   const int dfd = pl.dirfd();
   const char* name = pl.name.c_str();
   const int nofollow = pl.magic ? 0 : AT_SYMLINK_NOFOLLOW;
@@ -438,5 +516,7 @@ EmulationResult PerformEmulation(const EmulatedCall& e) {
   r.ret = -ENOSYS;
   return r;
 }
+
+}  // namespace
 
 }  // namespace pwnbox::supervisor

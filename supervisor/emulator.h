@@ -11,7 +11,8 @@
 // the check fails (ELOOP), a symlink swapped into the last component is acted on itself
 // (inside the checked directory), never followed.
 //
-// Three steps, so that the one that may block runs on a worker thread (worker.h):
+// Three steps, so that the one that may block runs on a worker thread (worker.h) (the loop
+// performs the ones that cannot block itself, PerformIfQuick):
 //  - PrepareEmulation (notify loop): turns the call (x86_64 or i386) and its verdict into an
 //    EmulatedCall, reading the non-path inputs (utimensat times, symlink text) from the target.
 //  - PerformEmulation (a worker thread acting with the target's credentials and umask): the
@@ -71,6 +72,9 @@ struct EmulationResult {
   std::string out;        // bytes to copy to EmulatedCall::out_addr before answering
 };
 
+// Whether `e` creates a file (the umask applies).
+bool Creates(const EmulatedCall& e);
+
 // Whether calls of syscall `name` (x86_64 or i386 name) can be emulated.
 bool CanEmulate(std::string_view name);
 
@@ -84,5 +88,13 @@ std::optional<core::Result<EmulatedCall>> PrepareEmulation(const core::SyscallCa
 
 // Performs `e`. Preconditions: the calling thread acts as the target (worker.h).
 EmulationResult PerformEmulation(const EmulatedCall& e);
+
+// Performs `e` when it cannot block: not on a network or FUSE filesystem (which a process of
+// the sandbox may serve), and an open only of a regular file or a directory (checked on the
+// object opened: the open is made with O_NONBLOCK, which is cleared afterwards, so a FIFO
+// swapped in meanwhile does not block either). nullopt: `e` must go to a worker. For the notify
+// loop, when the target's credentials are the supervisor's own and `e` creates nothing (the
+// loop's umask is not the target's).
+std::optional<EmulationResult> PerformIfQuick(const EmulatedCall& e);
 
 }  // namespace pwnbox::supervisor

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -153,7 +154,7 @@ void NotifyMonitor::Emulate(int listener, uint64_t id, const core::SyscallCall& 
   }
   // The credentials of the calling thread, read after the decision, checked before acting
   // (the thread may have died and its id been reused).
-  auto st = ReadTaskStatus(call.pid);
+  auto st = StatusOf(call.pid, Creates(**prepared));
   if (!IdValid(listener, id)) return;
   int64_t refuse = 0;
   bool take = true;
@@ -166,6 +167,17 @@ void NotifyMonitor::Emulate(int listener, uint64_t id, const core::SyscallCall& 
       // Not expected under NO_NEW_PRIVS: the target's ids are the supervisor's own.
       enforcer_.KernelError("acting as the target's credentials", EPERM);
       refuse = -EPERM;
+    }
+  }
+  if (refuse == 0 && !take && !Creates(**prepared)) {
+    // Acting as the target needs no other identity here: what cannot block is done at once.
+    if (auto r = PerformIfQuick(**prepared)) {
+      InFlight f;
+      f.call = call;
+      f.verdict = std::move(v);
+      f.out_addr = (*prepared)->out_addr;
+      Deliver(listener, id, f, *r);
+      return;
     }
   }
   if (refuse == 0) {
@@ -189,14 +201,17 @@ void NotifyMonitor::Finish(int listener, WorkerPool::Done& done) {
   if (it == in_flight_.end()) return;
   InFlight f = std::move(it->second);
   in_flight_.erase(it);
-  EmulationResult& r = done.result;
   if (f.cancelled) {  // nothing waits for it; an fd is closed with `done`
     Report(f.call, f.verdict, std::nullopt);
     return;
   }
+  Deliver(listener, done.token, f, done.result);
+}
+
+void NotifyMonitor::Deliver(int listener, uint64_t id, const InFlight& f, EmulationResult& r) {
   if (r.fd) {
     seccomp_notif_addfd addfd{};
-    addfd.id = done.token;
+    addfd.id = id;
     addfd.flags = SECCOMP_ADDFD_FLAG_SEND;
     addfd.srcfd = static_cast<uint32_t>(r.fd.get());
     addfd.newfd_flags = r.cloexec ? O_CLOEXEC : 0;
@@ -213,15 +228,39 @@ void NotifyMonitor::Finish(int listener, WorkerPool::Done& done) {
     // EMFILE (the target's RLIMIT_NOFILE): the call fails with it, as the kernel's open would.
     if (err != EMFILE) enforcer_.KernelError("SECCOMP_IOCTL_NOTIF_ADDFD", err);
     Report(f.call, f.verdict, -err);
-    Send(listener, done.token, -err);
+    Send(listener, id, -err);
     return;
   }
   if (r.ret >= 0 && !r.out.empty()) {
-    if (!IdValid(listener, done.token)) return;
+    if (!IdValid(listener, id)) return;
     if (!WriteTarget(f.call.pid, f.out_addr, r.out)) r.ret = -EFAULT;
   }
   Report(f.call, f.verdict, r.ret);
-  Send(listener, done.token, r.ret);
+  Send(listener, id, r.ret);
+}
+
+core::Result<TaskStatus> NotifyMonitor::StatusOf(pid_t tid, bool need_umask) {
+  // Every capability the kernel knows: a task that has them all is not checked on its groups.
+  static const uint64_t all_caps = [] {
+    int last = 40;
+    if (FILE* f = fopen("/proc/sys/kernel/cap_last_cap", "re")) {
+      if (fscanf(f, "%d", &last) != 1) last = 40;
+      fclose(f);
+    }
+    return last >= 63 ? ~uint64_t{0} : (uint64_t{1} << (last + 1)) - 1;
+  }();
+  auto it = status_cache_.find(tid);
+  if (!need_umask && quick_creds_ && it != status_cache_.end()) {
+    auto q = ReadQuickCredentials(tid);
+    if (q.ok() && q->Matches(it->second.raw) &&
+        (!(it->second.raw.cap_prm & (1ull << CAP_SETGID)) || (q->cap_eff & all_caps) == all_caps))
+      return it->second;
+    if (!q.ok() && (q.error().sys_errno() == ENOTTY || q.error().sys_errno() == EINVAL))
+      quick_creds_ = false;
+  }
+  auto st = ReadTaskStatus(tid);
+  if (st.ok()) status_cache_[tid] = *st;
+  return st;
 }
 
 bool NotifyMonitor::CheckInFlight(int listener) {
@@ -258,6 +297,7 @@ core::Result<int> NotifyMonitor::Run(core::UniqueFd listener, pid_t main_pid) {
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
+      if (!WIFSTOPPED(status)) status_cache_.erase(pid);  // the tid may be reused now
       if (lifecycle_) {
         lifecycle_->Dispatch(pid, status);
         if (lifecycle_->main_done()) {

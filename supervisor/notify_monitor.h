@@ -68,10 +68,19 @@ class NotifyMonitor {
   bool Send(int listener, uint64_t id, int64_t ret, bool cont = false);
   void Emulate(int listener, uint64_t id, const core::SyscallCall& call, Verdict v);
   void Finish(int listener, WorkerPool::Done& done);
+  // Copies the result's output into the target and answers.
+  void Deliver(int listener, uint64_t id, const InFlight& f, EmulationResult& r);
   // Cancels the workers of notifications that became invalid; true while some are cancelled
   // and not done yet.
   bool CheckInFlight(int listener);
   void Report(const core::SyscallCall& call, const Verdict& v, std::optional<int64_t> ret);
+  // Task `tid`'s credentials (and, when `need_umask`, its umask), from /proc/TID/status, or
+  // from the last read when ReadQuickCredentials shows the same ids and capabilities and either
+  // the task cannot have changed its groups since (no CAP_SETGID in its permitted set, which
+  // cannot grow without an execve) or its groups do not matter (it has every capability, so no
+  // permission check looks at them; an NFS server would, see docs). Entries are dropped when
+  // their task is reaped.
+  core::Result<TaskStatus> StatusOf(pid_t tid, bool need_umask);
 
   Decider& decider_;
   Reporter& reporter_;
@@ -80,6 +89,8 @@ class NotifyMonitor {
   bool sync_wake_up_ = false;
   std::unique_ptr<WorkerPool> pool_;
   std::unordered_map<uint64_t, InFlight> in_flight_;
+  std::unordered_map<pid_t, TaskStatus> status_cache_;
+  bool quick_creds_ = true;         // the kernel has PIDFD_GET_INFO
   std::optional<Credentials> own_;  // the supervisor's credentials
   bool can_switch_ = false;         // it may take other credentials (CAP_SETUID, CAP_SETGID)
 };
