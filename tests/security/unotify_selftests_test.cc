@@ -107,7 +107,9 @@ TEST_P(UnotifySelftests, Signal) {
     EXPECT_EQ(r.out, "signal=fd\nhandled=1 writer=ok\n") << r.err;
     r = Run({Prog("sec_ans"), "signal", fifo_, "0"});
     EXPECT_EQ(r.status, 0) << r.err;
-    EXPECT_TRUE(r.out == "signal=-1 EINTR\nhandled=1 writer=ENXIO\n" ||
+    // (A writer may still find the interrupted open's worker as a reader until the loop has
+    // cancelled it: the writer's result is not checked here.)
+    EXPECT_TRUE(r.out.rfind("signal=-1 EINTR\nhandled=1 writer=", 0) == 0 ||
                 r.out == "signal=fd\nhandled=1 writer=ok\n")
         << r.out << r.err;
   }
