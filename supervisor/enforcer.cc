@@ -113,7 +113,13 @@ void Enforcer::FixTrapSignal(pid_t tid, const siginfo_t& si) const {
     if (errno != ESRCH) KernelError("PTRACE_GETREGS", errno);
     return;
   }
-  // The call's wait was interrupted (-ERESTARTSYS): with rax = the number, no restart.
+  // Only at the trapped call's return: its wait interrupted (-ERESTARTSYS) or answered (the
+  // number). A SIGSYS the target had blocked arrives later, anywhere: leave it alone.
+  constexpr int64_t kErestartsys = -512;
+  const auto rax = static_cast<int64_t>(regs.rax);
+  if (static_cast<int64_t>(regs.orig_rax) != trap.nr || (rax != kErestartsys && rax != trap.nr))
+    return;
+  // With rax = the number the kernel's restart logic leaves the call alone.
   regs.rax = static_cast<uint64_t>(static_cast<int64_t>(trap.nr));
   if (ptrace(PTRACE_SETREGS, tid, 0, &regs) != 0 && errno != ESRCH)
     KernelError("PTRACE_SETREGS", errno);
@@ -126,6 +132,11 @@ void Enforcer::FixTrapSignal(pid_t tid, const siginfo_t& si) const {
   info.si_arch = trap.abi == core::Abi::kI386 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
   if (ptrace(PTRACE_SETSIGINFO, tid, 0, &info) != 0 && errno != ESRCH)
     KernelError("PTRACE_SETSIGINFO", errno);
+}
+
+void Enforcer::Forget(pid_t tid) {
+  std::lock_guard<std::mutex> lock(g_traps_mu);
+  g_traps.erase(tid);
 }
 
 void Enforcer::Kill(pid_t tid) const {

@@ -72,6 +72,8 @@ class Enforcer {
   // syscall number and the siginfo what the kernel's trap gives. Preconditions: the caller is
   // `tid`'s tracer and `tid` is in its signal-delivery stop.
   void FixTrapSignal(pid_t tid, const siginfo_t& si) const;
+  // Task `tid` is gone: a trap still pending for it is dropped (its tid may be reused).
+  static void Forget(pid_t tid);
   // SIGKILL to the process of thread `tid`.
   void Kill(pid_t tid) const;
 

@@ -110,6 +110,7 @@ void PolicyTracer::OnExit(Task& task) {
 }
 
 void PolicyTracer::OnTaskExit(Task& task, int status) {
+  Enforcer::Forget(task.tid);
   auto it = verdicts_.find(task.tid);
   if (it != verdicts_.end() && reporter_) {
     core::ProcessMemory mem(task.tid);
