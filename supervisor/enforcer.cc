@@ -114,11 +114,12 @@ void Enforcer::FixTrapSignal(pid_t tid, const siginfo_t& si) const {
     return;
   }
   // Only at the trapped call's return: its wait interrupted (-ERESTARTSYS) or answered (the
-  // number). A SIGSYS the target had blocked arrives later, anywhere: leave it alone.
+  // number; under ptrace the call was skipped: orig_rax -1). A SIGSYS the target had blocked
+  // arrives later, anywhere: leave it alone.
   constexpr int64_t kErestartsys = -512;
   const auto rax = static_cast<int64_t>(regs.rax);
-  if (static_cast<int64_t>(regs.orig_rax) != trap.nr || (rax != kErestartsys && rax != trap.nr))
-    return;
+  const auto orig = static_cast<int64_t>(regs.orig_rax);
+  if ((orig != trap.nr && orig != -1) || (rax != kErestartsys && rax != trap.nr)) return;
   // With rax = the number the kernel's restart logic leaves the call alone.
   regs.rax = static_cast<uint64_t>(static_cast<int64_t>(trap.nr));
   if (ptrace(PTRACE_SETREGS, tid, 0, &regs) != 0 && errno != ESRCH)
