@@ -68,19 +68,27 @@ bool PolicyTracer::Modify(Task& task, const Verdict& v) {
   if (task.call.abi != core::Abi::kX86_64 || v.rule < 0) return false;
   const auto& set = decider_.policy().rules[static_cast<size_t>(v.rule)].action.set;
   user_regs_struct regs;
-  if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) return false;
+  if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) {
+    if (errno != ESRCH) enforcer_.KernelError("PTRACE_GETREGS", errno);
+    return false;
+  }
   uint64_t floor = regs.rsp - 128;
   for (const auto& a : set) {
     if (const auto* i = std::get_if<int64_t>(&a.value)) {
       *ArgRegister(regs, a.arg) = static_cast<uint64_t>(*i);
       task.call.args[a.arg] = static_cast<uint64_t>(*i);
     } else {
-      if (!PushString(task.tid, std::get<std::string>(a.value), &floor)) return false;
+      if (!PushString(task.tid, std::get<std::string>(a.value), &floor)) {
+        if (errno != ESRCH) enforcer_.KernelError("process_vm_writev", errno);
+        return false;
+      }
       *ArgRegister(regs, a.arg) = floor;
       task.call.args[a.arg] = floor;
     }
   }
-  return ptrace(PTRACE_SETREGS, task.tid, 0, &regs) == 0;
+  if (ptrace(PTRACE_SETREGS, task.tid, 0, &regs) == 0) return true;
+  if (errno != ESRCH) enforcer_.KernelError("PTRACE_SETREGS", errno);
+  return false;
 }
 
 // Points the call's first path argument at a copy of the rule's `to`, written below the
@@ -89,12 +97,20 @@ bool PolicyTracer::Redirect(Task& task, const Verdict& v) {
   if (task.call.abi != core::Abi::kX86_64 || v.paths.empty() || v.rule < 0) return false;
   const std::string& to = decider_.policy().rules[static_cast<size_t>(v.rule)].action.to;
   user_regs_struct regs;
-  if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) return false;
+  if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) {
+    if (errno != ESRCH) enforcer_.KernelError("PTRACE_GETREGS", errno);
+    return false;
+  }
   uint64_t floor = regs.rsp - 128;
-  if (!PushString(task.tid, to, &floor)) return false;
+  if (!PushString(task.tid, to, &floor)) {
+    if (errno != ESRCH) enforcer_.KernelError("process_vm_writev", errno);
+    return false;
+  }
   *ArgRegister(regs, v.paths[0].arg.path) = floor;
   // An absolute `to` ignores the dirfd, as the kernel does.
-  return ptrace(PTRACE_SETREGS, task.tid, 0, &regs) == 0;
+  if (ptrace(PTRACE_SETREGS, task.tid, 0, &regs) == 0) return true;
+  if (errno != ESRCH) enforcer_.KernelError("PTRACE_SETREGS", errno);
+  return false;
 }
 
 void PolicyTracer::OnExit(Task& task) {
