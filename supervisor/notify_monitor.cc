@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -240,20 +239,17 @@ void NotifyMonitor::Deliver(int listener, uint64_t id, const InFlight& f, Emulat
 }
 
 core::Result<TaskStatus> NotifyMonitor::StatusOf(pid_t tid, bool need_umask) {
-  // Every capability the kernel knows: a task that has them all is not checked on its groups.
-  static const uint64_t all_caps = [] {
-    int last = 40;
-    if (FILE* f = fopen("/proc/sys/kernel/cap_last_cap", "re")) {
-      if (fscanf(f, "%d", &last) != 1) last = 40;
-      fclose(f);
-    }
-    return last >= 63 ? ~uint64_t{0} : (uint64_t{1} << (last + 1)) - 1;
-  }();
+  // With these, no permission check of a file call looks at the groups (access() too, when the
+  // real uid is 0: it keeps the capabilities then).
+  constexpr uint64_t kFileCaps = (1ull << CAP_CHOWN) | (1ull << CAP_DAC_OVERRIDE) |
+                                 (1ull << CAP_DAC_READ_SEARCH) | (1ull << CAP_FOWNER) |
+                                 (1ull << CAP_FSETID);
   auto it = status_cache_.find(tid);
   if (!need_umask && quick_creds_ && it != status_cache_.end()) {
     auto q = ReadQuickCredentials(tid);
     if (q.ok() && q->Matches(it->second.raw) &&
-        (!(it->second.raw.cap_prm & (1ull << CAP_SETGID)) || (q->cap_eff & all_caps) == all_caps))
+        (!(it->second.raw.cap_prm & (1ull << CAP_SETGID)) ||
+         (q->ruid == 0 && (q->cap_eff & kFileCaps) == kFileCaps)))
       return it->second;
     if (!q.ok() && (q.error().sys_errno() == ENOTTY || q.error().sys_errno() == EINVAL))
       quick_creds_ = false;

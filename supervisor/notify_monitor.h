@@ -77,9 +77,10 @@ class NotifyMonitor {
   // Task `tid`'s credentials (and, when `need_umask`, its umask), from /proc/TID/status, or
   // from the last read when ReadQuickCredentials shows the same ids and capabilities and either
   // the task cannot have changed its groups since (no CAP_SETGID in its permitted set, which
-  // cannot grow without an execve) or its groups do not matter (it has every capability, so no
-  // permission check looks at them; an NFS server would, see docs). Entries are dropped when
-  // their task is reaped.
+  // cannot grow without an execve) or its groups do not matter (real uid 0 with CAP_CHOWN,
+  // CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER and CAP_FSETID effective: no local
+  // permission check looks at them; an NFS server would). Entries are dropped when their task
+  // is reaped.
   core::Result<TaskStatus> StatusOf(pid_t tid, bool need_umask);
 
   Decider& decider_;
