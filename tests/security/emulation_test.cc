@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
 #include <atomic>
 #include <cstdio>
 #include <string>
@@ -141,46 +143,43 @@ INSTANTIATE_TEST_SUITE_P(Backends, EmulationTest, ::testing::Values("notify", "p
 class NotifyEmulationTest : public EmulationTest {};
 
 TEST_P(NotifyEmulationTest, ASymlinkSwappedIntoACheckedPathNeverLeadsOutside) {
-  WriteFile(outside_ + "/a", "keep\n");
-  chmod((outside_ + "/a").c_str(), 0600);
-  chmod(outside_.c_str(), 0777);
-  ASSERT_EQ(mkdir((dir_ + "/d").c_str(), 0777), 0);
-  ASSERT_EQ(symlink(outside_.c_str(), (dir_ + "/e").c_str()), 0);
-  std::atomic<bool> stop{false};
-  std::atomic<long> swaps{0};
-  std::thread swapper([&] {
-    const std::string d = dir_ + "/d", e = dir_ + "/e";
-    while (!stop.load()) {
-      if (renameat2(AT_FDCWD, d.c_str(), AT_FDCWD, e.c_str(), RENAME_EXCHANGE) == 0) ++swaps;
-    }
-  });
-  auto r = Run({"race", dir_, "3000"});
-  stop = true;
-  swapper.join();
-  EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, "race=done\n") << r.err;
-  EXPECT_GT(swaps.load(), 100);
-  // Nothing happened outside.
-  struct stat st;
-  ASSERT_EQ(stat((outside_ + "/a").c_str(), &st), 0) << "outside/a was unlinked or renamed";
-  EXPECT_EQ(st.st_mode & 07777, 0600u) << "outside/a was chmodded";
-  EXPECT_EQ(st.st_nlink, 1u) << "outside/a was linked";
-  EXPECT_EQ(ReadFile(outside_ + "/a"), "keep\n") << "outside/a was truncated";
-  for (const char* name : {"/l", "/m"})
-    EXPECT_NE(lstat((outside_ + name).c_str(), &st), 0) << outside_ << name << " was created";
-}
-
-// An i386 open under a redirect rule is performed by the supervisor on `to` (it used to fail
-// with ENOSYS: i386 calls were not emulated).
-TEST_P(NotifyEmulationTest, I386OpenIsRedirected) {
-  WriteFile(policy_, "version = 1\ndefault = \"allow\"\n[options]\nabi = [\"x86_64\", \"i386\"]\n"
-                     "escalate = \"" + GetParam() + "\"\n\n[[rule]]\nsyscalls = [\"open\"]\n"
-                     "paths = [\"" + dir_ + "/red\"]\naction = \"redirect\"\nto = \"" + dir_ +
-                     "/f\"\n");
-  WriteFile(dir_ + "/f", "redirected\n");
-  auto r = Pwnbox({"run", "--policy", policy_, "--", Prog("sec_emu_i386"), "open", dir_ + "/red"});
-  EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, "open=redirected\n") << r.err;
+  // As pwnbox's own identity (done in the loop), and, as root, as a target that dropped to
+  // another uid (done on a worker thread that took its credentials).
+  for (bool drop : {false, true}) {
+    if (drop && !Root()) break;
+    SCOPED_TRACE(drop ? "target dropped to nobody" : "target as pwnbox");
+    ASSERT_EQ(system(("rm -rf " + dir_ + "/d " + dir_ + "/e " + outside_ + "/*").c_str()), 0);
+    WriteFile(outside_ + "/a", "keep\n");
+    chmod((outside_ + "/a").c_str(), drop ? 0666 : 0600);
+    chmod(outside_.c_str(), 0777);
+    ASSERT_EQ(mkdir((dir_ + "/d").c_str(), 0777), 0);
+    chmod((dir_ + "/d").c_str(), 0777);
+    ASSERT_EQ(symlink(outside_.c_str(), (dir_ + "/e").c_str()), 0);
+    std::atomic<bool> stop{false};
+    std::atomic<long> swaps{0};
+    std::thread swapper([&] {
+      const std::string d = dir_ + "/d", e = dir_ + "/e";
+      while (!stop.load()) {
+        if (renameat2(AT_FDCWD, d.c_str(), AT_FDCWD, e.c_str(), RENAME_EXCHANGE) == 0) ++swaps;
+      }
+    });
+    std::vector<std::string> ops{"race", dir_, "3000"};
+    if (drop) ops.insert(ops.begin(), {"drop", "65534", "65534"});
+    auto r = Run(ops);
+    stop = true;
+    swapper.join();
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, std::string(drop ? "drop=0\n" : "") + "race=done\n") << r.err;
+    EXPECT_GT(swaps.load(), 100);
+    // Nothing happened outside.
+    struct stat st;
+    ASSERT_EQ(stat((outside_ + "/a").c_str(), &st), 0) << "outside/a was unlinked or renamed";
+    EXPECT_EQ(st.st_mode & 07777, drop ? 0666u : 0600u) << "outside/a was chmodded";
+    EXPECT_EQ(st.st_nlink, 1u) << "outside/a was linked";
+    EXPECT_EQ(ReadFile(outside_ + "/a"), "keep\n") << "outside/a was truncated";
+    for (const char* name : {"/l", "/m"})
+      EXPECT_NE(lstat((outside_ + name).c_str(), &st), 0) << outside_ << name << " was created";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Notify, NotifyEmulationTest, ::testing::Values("notify"));
