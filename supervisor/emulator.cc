@@ -249,8 +249,8 @@ std::optional<core::Result<EmulatedCall>> PrepareEmulation(const core::SyscallCa
     if (name != "openat2") {
       flags &= kValidOpenFlags;
       mode = (flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE) ? (mode & 07777) : 0;
-      if (!i386) flags |= kKernelLargefile;  // force_o_largefile()
     }
+    if (!i386) flags |= kKernelLargefile;  // force_o_largefile(), openat2 included
     if (flags & O_PATH) return core::Result<EmulatedCall>(Errno(kOpathErrno));
     e.flags = flags;
     e.mode = mode;

@@ -123,11 +123,16 @@ TEST_P(EmulationTest, I386CallsAreEmulated) {
   std::vector<std::string> args{"run", "--policy", policy_, "--", Prog("sec_emu_i386"),
                                 "open", dir_ + "/f", "stat64", dir_ + "/f", "access", dir_ + "/f",
                                 "mkdir", dir_ + "/sub", "rmdir", dir_ + "/sub", "open",
-                                outside_ + "/g", "stat64", outside_ + "/g"};
+                                outside_ + "/g", "stat64", outside_ + "/g", "open", dir_ + "/big"};
+  // Over 2 GiB: an i386 open without O_LARGEFILE fails with EOVERFLOW, as in the kernel.
+  ASSERT_EQ(truncate((WriteFile(dir_ + "/big", ""), dir_ + "/big").c_str(), 3ll << 30), 0);
   auto r = Pwnbox(args);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "open=i386 file\nstat64=10 640\naccess=0\nmkdir=0\nrmdir=0\n"
-                   "open=-1 EACCES\nstat64=-1 EACCES\n") << r.err;
+                   "open=-1 EACCES\nstat64=-1 EACCES\nopen=-1 EOVERFLOW\n") << r.err;
+  // A 64-bit open of it works (force_o_largefile).
+  r = Run({"open", dir_ + "/big"});
+  EXPECT_EQ(r.out, "open=\n") << r.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EmulationTest, ::testing::Values("notify", "ptrace"));
