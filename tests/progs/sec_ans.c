@@ -14,6 +14,8 @@
 //                       SA_RESTART if R is 1) until its handler ran, then opens the writer:
 //                       "signal=<fd or -1 EINTR> handled=1"
 //   getppid             getppid()
+//   threads N           N threads call getppid 100 times each at once: "threads=<calls that
+//                       returned 42>"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -54,6 +56,15 @@ static void* reader(void* arg) {
 static void on_usr1(int sig) {
   (void)sig;
   g_handled = 1;
+}
+
+static volatile int g_answered;
+
+static void* getppider(void* arg) {
+  (void)arg;
+  for (int k = 0; k < 100; ++k)
+    if (getppid() == 42) __atomic_add_fetch(&g_answered, 1, __ATOMIC_RELAXED);
+  return NULL;
 }
 
 static void* flooder(void* arg) {
@@ -168,6 +179,13 @@ int main(int argc, char** argv) {
       }
       printf("handled=%d writer=%s\n", g_handled, w >= 0 ? "ok" : strerrorname_np(werr));
       i += 2;
+    } else if (!strcmp(op, "threads")) {
+      int n = atoi(a);
+      pthread_t t[256];
+      for (int k = 0; k < n && k < 256; ++k) pthread_create(&t[k], NULL, getppider, NULL);
+      for (int k = 0; k < n && k < 256; ++k) pthread_join(t[k], NULL);
+      printf("threads=%d\n", g_answered);
+      i += 1;
     } else if (!strcmp(op, "getppid")) {
       result(op, getppid());
     } else {

@@ -9,6 +9,7 @@
 //   closed_listener     the supervisor dies while a call waits: the target dies with it
 //   child_pid_ns        a target in its own pid (and user) namespace: the supervisor finds it by
 //                       the pid it sees and serves its path rules
+//   fifo_order          many threads' calls in flight at once: each is answered, once
 //   continue            an allowed call that rests on no path continues in the kernel
 //   addfd_rlimit        ADDFD fails with EMFILE: the call gets EMFILE, the target goes on
 //   wait_killable, sync pwnbox sets neither WAIT_KILLABLE_RECV (a non-fatal signal must still
@@ -62,6 +63,13 @@ TEST_P(UnotifySelftests, Basic) {
   auto r = Run({Prog("sec_ans"), "getppid", "getppid"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "getppid=42\ngetppid=42\n") << r.err;
+}
+
+TEST_P(UnotifySelftests, ManyCallsInFlight) {
+  AddRule("syscalls = [\"getppid\"]\naction = \"return\"\nvalue = 42\n");
+  auto r = Run({Prog("sec_ans"), "threads", "32"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "threads=3200\n") << r.err;
 }
 
 TEST_P(UnotifySelftests, Continue) {
