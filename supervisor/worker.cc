@@ -39,6 +39,7 @@ struct WorkerPool::State {
   bool stopping = false;
   size_t in_flight = 0;
   size_t threads = 0;
+  size_t idle_total = 0;
   std::map<std::pair<Credentials, bool>, std::vector<Worker*>> idle;
   std::map<uint64_t, Worker*> running;
   std::deque<Done> done;
@@ -77,8 +78,7 @@ WorkerPool::~WorkerPool() {
   for (auto& [key, workers] : state_->idle)
     for (Worker* w : workers) w->cv.notify_one();
   state_->idle.clear();
-  timespec deadline;
-  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  state_->idle_total = 0;
   for (int round = 0; round < 100 && state_->threads > 0; ++round) {
     for (auto& [token, w] : state_->running) pthread_kill(w->thread, CancelSignal());
     state_->gone.wait_for(lock, std::chrono::milliseconds(10));
@@ -94,6 +94,7 @@ bool WorkerPool::Submit(uint64_t token, const Credentials& creds, bool take_cred
   if (it != state_->idle.end() && !it->second.empty()) {
     w = it->second.back();
     it->second.pop_back();
+    --state_->idle_total;
   } else {
     w = new Worker;
     w->creds = creds;
@@ -167,8 +168,11 @@ void* WorkerPool::Main(void* arg) {
     if (write(st->event.get(), &one, sizeof one) < 0 && st->outcome)
       st->outcome->KernelError("write(eventfd)", errno);
     auto& idle = st->idle[{w->creds, w->take_creds}];
-    if (st->stopping || broken || idle.size() >= kIdlePerIdentity) break;
+    if (st->stopping || broken || idle.size() >= kIdlePerIdentity ||
+        st->idle_total >= kIdleTotal)
+      break;
     idle.push_back(w);
+    ++st->idle_total;
   }
   --st->threads;
   st->gone.notify_all();

@@ -4,7 +4,7 @@
 //
 // A worker thread unshares its fs struct (its own umask, set per call) and takes one identity
 // for its whole life (credentials.h); idle workers are kept per identity (at most
-// kIdlePerIdentity each), so the common case reuses a thread. At most `max_in_flight` jobs run
+// kIdlePerIdentity each, kIdleTotal in all), so the common case reuses a thread. At most `max_in_flight` jobs run
 // at once: Submit refuses more (the caller answers EAGAIN), so a flood of blocking opens cannot
 // exhaust the supervisor.
 //
@@ -30,6 +30,7 @@ namespace pwnbox::supervisor {
 class WorkerPool {
  public:
   static constexpr size_t kIdlePerIdentity = 2;
+  static constexpr size_t kIdleTotal = 16;  // a target cycling through identities leaves no more
   struct Done {
     uint64_t token = 0;
     EmulationResult result;
