@@ -6,7 +6,11 @@
 //
 // Emulated calls (path rules, redirect) run on worker threads acting as the target (worker.h):
 // the loop never blocks on one, keeps receiving and answering the others, and answers each
-// emulated call once its worker is done (ADDFD+SEND for an fd, SEND otherwise). A call whose
+// emulated call once its worker is done (ADDFD+SEND for an fd, SEND otherwise). The loop does
+// itself only what cannot block and needs no other identity: a target with the supervisor's
+// own credentials, a call that creates nothing, on a local filesystem, an open of a regular
+// file or directory (emulator.h PerformIfQuick). The target's credentials are read from
+// /proc/TID/status, or revalidated without it (StatusOf). A call whose
 // notification becomes invalid (the thread was interrupted by a signal, or died) has its worker
 // cancelled and its result discarded (an opened fd is closed). At most kMaxInFlight emulated
 // calls run at once; a call beyond that is answered EAGAIN.
