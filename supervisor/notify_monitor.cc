@@ -1,20 +1,23 @@
 #include "supervisor/notify_monitor.h"
 
-#include "supervisor/emulator.h"
-
+#include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <vector>
+
+#include "supervisor/emulator.h"
 
 // Debian 12's headers predate these (kernel 6.6).
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -33,27 +36,64 @@ core::Abi AbiOf(uint32_t arch, int nr) {
   return core::Abi::kX86_64;
 }
 
+bool IdValid(int listener, uint64_t id) {
+  return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+bool WriteTarget(pid_t pid, uint64_t addr, const std::string& data) {
+  iovec local{const_cast<char*>(data.data()), data.size()};
+  iovec remote{reinterpret_cast<void*>(addr), data.size()};
+  return process_vm_writev(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(data.size());
+}
+
 }  // namespace
 
-NotifyMonitor::NotifyMonitor(Decider& decider, Reporter& reporter, PtraceMonitor* lifecycle)
-    : decider_(decider), reporter_(reporter), lifecycle_(lifecycle) {}
+NotifyMonitor::NotifyMonitor(Decider& decider, Reporter& reporter, PtraceMonitor* lifecycle,
+                             Outcome* outcome)
+    : decider_(decider), reporter_(reporter), lifecycle_(lifecycle), enforcer_(outcome) {
+  auto own = OwnCredentials();
+  if (own.ok()) {
+    own_ = *own;
+    const uint64_t need = (1ull << CAP_SETUID) | (1ull << CAP_SETGID) | (1ull << CAP_SETPCAP);
+    can_switch_ = (own_->cap_eff & need) == need;
+  }
+}
+
+NotifyMonitor::~NotifyMonitor() = default;
+
+void NotifyMonitor::Report(const core::SyscallCall& call, const Verdict& v,
+                           std::optional<int64_t> ret) {
+  if (!v.report) return;
+  core::ProcessMemory mem(call.pid);
+  reporter_.Report(call.pid, call, mem, v, ret);
+}
+
+bool NotifyMonitor::Send(int listener, uint64_t id, int64_t ret, bool cont) {
+  seccomp_notif_resp resp{};
+  resp.id = id;
+  if (cont) resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  else if (ret < 0 && ret >= -4095) resp.error = static_cast<int32_t>(ret);
+  else resp.val = ret;
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0) return true;
+  // ENOENT: the call was interrupted (a signal, its task died): nothing waits for the answer.
+  if (errno != ENOENT) enforcer_.KernelError("SECCOMP_IOCTL_NOTIF_SEND", errno);
+  return false;
+}
 
 void NotifyMonitor::Serve(int listener) {
-  // The kernel may grow these structs: allocate the sizes it reports.
-  static const seccomp_notif_sizes sizes = [] {
+  // The kernel may grow this struct: allocate the size it reports.
+  static const size_t req_size = [] {
     seccomp_notif_sizes s{};
-    if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &s) != 0) {
-      s.seccomp_notif = sizeof(seccomp_notif);
-      s.seccomp_notif_resp = sizeof(seccomp_notif_resp);
-    }
-    return s;
+    if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &s) != 0) return sizeof(seccomp_notif);
+    return std::max<size_t>(s.seccomp_notif, sizeof(seccomp_notif));
   }();
-  std::vector<char> req_buf(std::max<size_t>(sizes.seccomp_notif, sizeof(seccomp_notif)));
-  std::vector<char> resp_buf(std::max<size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp)));
+  std::vector<char> req_buf(req_size);
   auto* req = reinterpret_cast<seccomp_notif*>(req_buf.data());
-  auto* resp = reinterpret_cast<seccomp_notif_resp*>(resp_buf.data());
-  std::memset(req, 0, req_buf.size());
-  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) return;  // ENOENT: target gone
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) {
+    // ENOENT: the call was interrupted before we got it.
+    if (errno != ENOENT && errno != EINTR) enforcer_.KernelError("SECCOMP_IOCTL_NOTIF_RECV", errno);
+    return;
+  }
 
   core::SyscallCall call;
   call.pid = static_cast<pid_t>(req->pid);
@@ -64,73 +104,177 @@ void NotifyMonitor::Serve(int listener) {
   Verdict v = decider_.Decide(call, mem);
   // What was read (paths) may belong to another process by now if the target died and its
   // pid was reused: decide nothing on it.
-  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) != 0) return;
+  if (!IdValid(listener, req->id)) return;
 
-  std::memset(resp, 0, resp_buf.size());
-  resp->id = req->id;
-  std::optional<int64_t> ret;
-  // A decision that rests on a path is carried out by the supervisor on the path it checked
-  // (CONTINUE would let the kernel read the target's memory again, after another thread may
-  // have changed it).
-  const bool emulate = (v.kind == Verdict::Kind::kContinue && v.path_checked && !v.complained) ||
-                       v.kind == Verdict::Kind::kRedirect;
-  if (emulate) {
-    const std::string* to = nullptr;
-    if (v.kind == Verdict::Kind::kRedirect)
-      to = &decider_.policy().rules[static_cast<size_t>(v.rule)].action.to;
-    std::optional<Emulated> e = Emulate(listener, req->id, call, v.paths, to);
-    if (e && e->answered) {
-      if (v.report) reporter_.Report(call.pid, call, mem, v, e->value);
+  Enforcement e = enforcer_.Plan(v, call, Backend::kNotify);
+  switch (e.what) {
+    case Enforcement::Do::kEmulate:
+      Emulate(listener, req->id, call, std::move(v));
+      return;
+    case Enforcement::Do::kKill:
+      Report(call, v, std::nullopt);
+      enforcer_.Kill(call.pid);
+      return;
+    case Enforcement::Do::kContinue:
+      Report(call, v, std::nullopt);
+      Send(listener, req->id, 0, /*cont=*/true);
+      return;
+    case Enforcement::Do::kRewrite:  // ptrace only
+      e.ret = -ENOSYS;
+      [[fallthrough]];
+    case Enforcement::Do::kAnswer: {
+      Report(call, v, e.ret);
+      // The signal goes first (see enforcer.h): the answer may find the call interrupted.
+      if (e.trap) enforcer_.Trap(0, call.pid, call);
+      Send(listener, req->id, e.ret);
       return;
     }
-    if (e) {
-      ret = e->value;
-      if (e->value < 0) resp->error = static_cast<int32_t>(e->value);
-      else resp->val = e->value;
-    } else if (to) {
-      resp->error = -ENOSYS;  // a redirect the supervisor cannot carry out fails closed
-      ret = -ENOSYS;
-    } else {
-      resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;  // advisory: see docs/security.md
-    }
+  }
+}
+
+void NotifyMonitor::Emulate(int listener, uint64_t id, const core::SyscallCall& call, Verdict v) {
+  const std::string* to = nullptr;
+  if (v.kind == Verdict::Kind::kRedirect && v.rule >= 0)
+    to = &decider_.policy().rules[static_cast<size_t>(v.rule)].action.to;
+  core::ProcessMemory mem(call.pid);
+  auto prepared = PrepareEmulation(call, v, to, mem);
+  if (!prepared) {
+    Enforcement e = enforcer_.NotEmulated(v);
+    const bool cont = e.what == Enforcement::Do::kContinue;
+    Report(call, v, cont ? std::nullopt : std::optional<int64_t>(e.ret));
+    Send(listener, id, e.ret, cont);
+    return;
+  }
+  if (!prepared->ok()) {
+    const int64_t ret = -prepared->error().sys_errno();
+    Report(call, v, ret);
+    Send(listener, id, ret);
+    return;
+  }
+  // The credentials of the calling thread, read after the decision, checked before acting
+  // (the thread may have died and its id been reused).
+  auto st = StatusOf(call.pid, Creates(**prepared));
+  if (!IdValid(listener, id)) return;
+  int64_t refuse = 0;
+  bool take = true;
+  if (!st.ok()) {
+    enforcer_.KernelError("reading /proc/TID/status", st.error().sys_errno());
+    refuse = -EPERM;
   } else {
-    switch (v.kind) {
-      case Verdict::Kind::kContinue:
-        resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-        break;
-      case Verdict::Kind::kRedirect:
-      case Verdict::Kind::kModify:  // refused before the run (Decider::Unsupported)
-        resp->error = -ENOSYS;
-        ret = -ENOSYS;
-        break;
-      case Verdict::Kind::kFail:
-        resp->error = -static_cast<int32_t>(v.value);
-        ret = -v.value;
-        break;
-      case Verdict::Kind::kReturn:
-        resp->val = v.value;
-        ret = v.value;
-        break;
-      case Verdict::Kind::kTrap:
-        syscall(SYS_tgkill, call.pid, call.pid, SIGSYS);
-        resp->error = -ENOSYS;
-        ret = -ENOSYS;
-        break;
-      case Verdict::Kind::kKillProcess:
-      case Verdict::Kind::kKillThread:
-        // A verdict from user space cannot make the kernel kill with SIGSYS: SIGKILL does it.
-        kill(call.pid, SIGKILL);
-        resp->error = -ENOSYS;
-        break;
+    take = !own_ || !(st->creds == *own_);
+    if (take && !can_switch_) {
+      // Not expected under NO_NEW_PRIVS: the target's ids are the supervisor's own.
+      enforcer_.KernelError("acting as the target's credentials", EPERM);
+      refuse = -EPERM;
     }
   }
-  if (v.report) reporter_.Report(call.pid, call, mem, v, ret);
-  ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp);  // ENOENT: the target was interrupted
+  if (refuse == 0 && !take && !Creates(**prepared)) {
+    // Acting as the target needs no other identity here: what cannot block is done at once.
+    if (auto r = PerformIfQuick(**prepared)) {
+      InFlight f;
+      f.call = call;
+      f.verdict = std::move(v);
+      f.out_addr = (*prepared)->out_addr;
+      Deliver(listener, id, f, *r);
+      return;
+    }
+  }
+  if (refuse == 0) {
+    const uint64_t out_addr = (*prepared)->out_addr;
+    if (pool_->Submit(id, st->creds, take, st->umask, std::move(prepared->value()))) {
+      InFlight f;
+      f.call = call;
+      f.verdict = std::move(v);
+      f.out_addr = out_addr;
+      in_flight_.emplace(id, std::move(f));
+      return;
+    }
+    refuse = -EAGAIN;  // kMaxInFlight emulations are running already
+  }
+  Report(call, v, refuse);
+  Send(listener, id, refuse);
+}
+
+void NotifyMonitor::Finish(int listener, WorkerPool::Done& done) {
+  auto it = in_flight_.find(done.token);
+  if (it == in_flight_.end()) return;
+  InFlight f = std::move(it->second);
+  in_flight_.erase(it);
+  if (f.cancelled) {  // nothing waits for it; an fd is closed with `done`
+    Report(f.call, f.verdict, std::nullopt);
+    return;
+  }
+  Deliver(listener, done.token, f, done.result);
+}
+
+void NotifyMonitor::Deliver(int listener, uint64_t id, const InFlight& f, EmulationResult& r) {
+  if (r.fd) {
+    seccomp_notif_addfd addfd{};
+    addfd.id = id;
+    addfd.flags = SECCOMP_ADDFD_FLAG_SEND;
+    addfd.srcfd = static_cast<uint32_t>(r.fd.get());
+    addfd.newfd_flags = r.cloexec ? O_CLOEXEC : 0;
+    int rc = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+    if (rc >= 0) {
+      Report(f.call, f.verdict, rc);
+      return;
+    }
+    const int err = errno;
+    if (err == ENOENT) {  // interrupted or gone
+      Report(f.call, f.verdict, std::nullopt);
+      return;
+    }
+    // EMFILE (the target's RLIMIT_NOFILE): the call fails with it, as the kernel's open would.
+    if (err != EMFILE) enforcer_.KernelError("SECCOMP_IOCTL_NOTIF_ADDFD", err);
+    Report(f.call, f.verdict, -err);
+    Send(listener, id, -err);
+    return;
+  }
+  if (r.ret >= 0 && !r.out.empty()) {
+    if (!IdValid(listener, id)) return;
+    if (!WriteTarget(f.call.pid, f.out_addr, r.out)) r.ret = -EFAULT;
+  }
+  Report(f.call, f.verdict, r.ret);
+  Send(listener, id, r.ret);
+}
+
+core::Result<TaskStatus> NotifyMonitor::StatusOf(pid_t tid, bool need_umask) {
+  // With these, no permission check of a file call looks at the groups (access() too, when the
+  // real uid is 0: it keeps the capabilities then).
+  constexpr uint64_t kFileCaps = (1ull << CAP_CHOWN) | (1ull << CAP_DAC_OVERRIDE) |
+                                 (1ull << CAP_DAC_READ_SEARCH) | (1ull << CAP_FOWNER) |
+                                 (1ull << CAP_FSETID);
+  auto it = status_cache_.find(tid);
+  if (!need_umask && quick_creds_ && it != status_cache_.end()) {
+    auto q = ReadQuickCredentials(tid);
+    if (q.ok() && q->Matches(it->second.raw) &&
+        (!(it->second.raw.cap_prm & (1ull << CAP_SETGID)) ||
+         (q->ruid == 0 && (q->cap_eff & kFileCaps) == kFileCaps)))
+      return it->second;
+    if (!q.ok() && (q.error().sys_errno() == ENOTTY || q.error().sys_errno() == EINVAL))
+      quick_creds_ = false;
+  }
+  auto st = ReadTaskStatus(tid);
+  if (st.ok()) status_cache_[tid] = *st;
+  return st;
+}
+
+bool NotifyMonitor::CheckInFlight(int listener) {
+  bool cancelling = false;
+  for (auto& [id, f] : in_flight_) {
+    if (!f.cancelled && !IdValid(listener, id)) f.cancelled = true;
+    if (f.cancelled) {
+      pool_->Cancel(id);
+      cancelling = true;
+    }
+  }
+  return cancelling;
 }
 
 core::Result<int> NotifyMonitor::Run(core::UniqueFd listener, pid_t main_pid) {
   uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
   sync_wake_up_ = ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) == 0;
+  pool_ = std::make_unique<WorkerPool>(kMaxInFlight, enforcer_.outcome());
 
   sigset_t chld;
   sigemptyset(&chld);
@@ -141,6 +285,7 @@ core::Result<int> NotifyMonitor::Run(core::UniqueFd listener, pid_t main_pid) {
   int main_status = 0;
   bool main_done = false;
   bool listening = true;
+  bool cancelling = false;
   auto reap = [&] {
     signalfd_siginfo si;
     while (read(sfd.get(), &si, sizeof si) == sizeof si) {
@@ -148,6 +293,7 @@ core::Result<int> NotifyMonitor::Run(core::UniqueFd listener, pid_t main_pid) {
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
+      if (!WIFSTOPPED(status)) status_cache_.erase(pid);  // the tid may be reused now
       if (lifecycle_) {
         lifecycle_->Dispatch(pid, status);
         if (lifecycle_->main_done()) {
@@ -162,18 +308,31 @@ core::Result<int> NotifyMonitor::Run(core::UniqueFd listener, pid_t main_pid) {
   };
   reap();  // the target may already be gone
   while (!main_done) {
-    pollfd fds[2] = {{sfd.get(), POLLIN, 0}, {listener.get(), POLLIN, 0}};
-    int n = poll(fds, listening ? 2 : 1, -1);
+    pollfd fds[3] = {{sfd.get(), POLLIN, 0},
+                     {pool_->event_fd(), POLLIN, 0},
+                     {listener.get(), POLLIN, 0}};
+    // With calls in flight, a notification may become invalid without any event (a signal
+    // interrupts the call): look again now and then, often while cancelling.
+    const int timeout = in_flight_.empty() ? -1 : cancelling ? 10 : 200;
+    int n = poll(fds, listening ? 3 : 2, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       return core::ErrnoError(errno, "poll");
     }
-    if (listening && (fds[1].revents & POLLIN)) Serve(listener.get());
-    if (listening && (fds[1].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
-        !(fds[1].revents & POLLIN))
+    if (fds[1].revents & POLLIN)
+      for (auto& d : pool_->TakeDone()) Finish(listener.get(), d);
+    if (listening && (fds[2].revents & POLLIN)) Serve(listener.get());
+    if (listening && (fds[2].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
+        !(fds[2].revents & POLLIN))
       listening = false;  // no task uses the filter any more
     if (fds[0].revents & POLLIN) reap();
+    if (!in_flight_.empty() && (n == 0 || (fds[0].revents & POLLIN) || cancelling))
+      cancelling = CheckInFlight(listener.get());
+    else if (in_flight_.empty())
+      cancelling = false;
   }
+  in_flight_.clear();
+  pool_.reset();  // cancels the workers still running
   return main_status;
 }
 

@@ -15,37 +15,26 @@ namespace pwnbox::supervisor {
 void PolicyTracer::OnEntry(Task& task) {
   core::ProcessMemory mem(task.tid);
   Verdict v = decider_.Decide(task.call, mem);
-  switch (v.kind) {
-    case Verdict::Kind::kContinue:
+  const Enforcement e = enforcer_.Plan(v, task.call, Backend::kPtrace);
+  switch (e.what) {
+    case Enforcement::Do::kContinue:
+    case Enforcement::Do::kEmulate:  // not planned for ptrace
       break;
-    case Verdict::Kind::kModify:
-      if (!Modify(task, v)) {
+    case Enforcement::Do::kRewrite:
+      if (!(v.kind == Verdict::Kind::kModify ? Modify(task, v) : Redirect(task, v))) {
         task.skip = true;  // fails closed
         task.skip_ret = -ENOSYS;
       }
       break;
-    case Verdict::Kind::kRedirect:
-      if (!Redirect(task, v)) {
-        task.skip = true;  // fails closed
-        task.skip_ret = -ENOSYS;
-      }
-      break;
-    case Verdict::Kind::kFail:
+    case Enforcement::Do::kAnswer:
       task.skip = true;
-      task.skip_ret = -v.value;
+      task.skip_ret = e.ret;
+      // The tracee is stopped: the signal is delivered when the skipped call returns, with
+      // rax = the syscall number, as SECCOMP_RET_TRAP leaves it.
+      if (e.trap) enforcer_.Trap(task.tgid, task.tid, task.call);
       break;
-    case Verdict::Kind::kReturn:
-      task.skip = true;
-      task.skip_ret = v.value;
-      break;
-    case Verdict::Kind::kTrap:
-      syscall(SYS_tgkill, task.tgid, task.tid, SIGSYS);
-      task.skip = true;
-      task.skip_ret = -ENOSYS;
-      break;
-    case Verdict::Kind::kKillProcess:
-    case Verdict::Kind::kKillThread:
-      kill(task.tgid, SIGKILL);
+    case Enforcement::Do::kKill:
+      enforcer_.Kill(task.tid);
       break;
   }
   if (v.report) verdicts_[task.tid] = v;
@@ -79,19 +68,27 @@ bool PolicyTracer::Modify(Task& task, const Verdict& v) {
   if (task.call.abi != core::Abi::kX86_64 || v.rule < 0) return false;
   const auto& set = decider_.policy().rules[static_cast<size_t>(v.rule)].action.set;
   user_regs_struct regs;
-  if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) return false;
+  if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) {
+    if (errno != ESRCH) enforcer_.KernelError("PTRACE_GETREGS", errno);
+    return false;
+  }
   uint64_t floor = regs.rsp - 128;
   for (const auto& a : set) {
     if (const auto* i = std::get_if<int64_t>(&a.value)) {
       *ArgRegister(regs, a.arg) = static_cast<uint64_t>(*i);
       task.call.args[a.arg] = static_cast<uint64_t>(*i);
     } else {
-      if (!PushString(task.tid, std::get<std::string>(a.value), &floor)) return false;
+      if (!PushString(task.tid, std::get<std::string>(a.value), &floor)) {
+        if (errno != ESRCH) enforcer_.KernelError("process_vm_writev", errno);
+        return false;
+      }
       *ArgRegister(regs, a.arg) = floor;
       task.call.args[a.arg] = floor;
     }
   }
-  return ptrace(PTRACE_SETREGS, task.tid, 0, &regs) == 0;
+  if (ptrace(PTRACE_SETREGS, task.tid, 0, &regs) == 0) return true;
+  if (errno != ESRCH) enforcer_.KernelError("PTRACE_SETREGS", errno);
+  return false;
 }
 
 // Points the call's first path argument at a copy of the rule's `to`, written below the
@@ -100,12 +97,20 @@ bool PolicyTracer::Redirect(Task& task, const Verdict& v) {
   if (task.call.abi != core::Abi::kX86_64 || v.paths.empty() || v.rule < 0) return false;
   const std::string& to = decider_.policy().rules[static_cast<size_t>(v.rule)].action.to;
   user_regs_struct regs;
-  if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) return false;
+  if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) {
+    if (errno != ESRCH) enforcer_.KernelError("PTRACE_GETREGS", errno);
+    return false;
+  }
   uint64_t floor = regs.rsp - 128;
-  if (!PushString(task.tid, to, &floor)) return false;
+  if (!PushString(task.tid, to, &floor)) {
+    if (errno != ESRCH) enforcer_.KernelError("process_vm_writev", errno);
+    return false;
+  }
   *ArgRegister(regs, v.paths[0].arg.path) = floor;
   // An absolute `to` ignores the dirfd, as the kernel does.
-  return ptrace(PTRACE_SETREGS, task.tid, 0, &regs) == 0;
+  if (ptrace(PTRACE_SETREGS, task.tid, 0, &regs) == 0) return true;
+  if (errno != ESRCH) enforcer_.KernelError("PTRACE_SETREGS", errno);
+  return false;
 }
 
 void PolicyTracer::OnExit(Task& task) {
@@ -121,6 +126,7 @@ void PolicyTracer::OnExit(Task& task) {
 }
 
 void PolicyTracer::OnTaskExit(Task& task, int status) {
+  Enforcer::Forget(task.tid);
   auto it = verdicts_.find(task.tid);
   if (it != verdicts_.end() && reporter_) {
     core::ProcessMemory mem(task.tid);

@@ -1,6 +1,6 @@
 // pwnbox::supervisor::PolicyTracer: the ptrace backend of the policy. At each seccomp stop it
-// asks the Decider and carries the verdict out (skip the call with an errno or a value, kill,
-// trap), then reports at the exit stop, where the result is known. It can wrap another
+// asks the Decider and carries out the Enforcer's plan (skip the call with an errno or a
+// value, kill, trap, rewrite the arguments), then reports at the exit stop, where the result is known. It can wrap another
 // observer (the TraceWriter of `pwnbox trace --policy`), which then sees the calls as the
 // policy made them end.
 #pragma once
@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "supervisor/decider.h"
+#include "supervisor/enforcer.h"
 #include "supervisor/ptrace_monitor.h"
 
 namespace pwnbox::supervisor {
@@ -15,12 +16,16 @@ namespace pwnbox::supervisor {
 class PolicyTracer final : public PtraceObserver {
  public:
   // Non-owning: all outlive the tracer. `inner` may be null.
-  PolicyTracer(Decider& decider, Reporter* reporter, PtraceObserver* inner = nullptr)
-      : decider_(decider), reporter_(reporter), inner_(inner) {}
+  // `outcome` (may be null) gets the kernel errors.
+  PolicyTracer(Decider& decider, Reporter* reporter, PtraceObserver* inner = nullptr,
+               Outcome* outcome = nullptr)
+      : decider_(decider), reporter_(reporter), inner_(inner), enforcer_(outcome) {}
 
   void OnEntry(Task& task) override;
   void OnExit(Task& task) override;
+  // A SIGSYS sent for a trap verdict (by either backend) gets the kernel trap's rax and siginfo.
   void OnSignal(Task& task, const siginfo_t& si) override {
+    enforcer_.FixTrapSignal(task.tid, si);
     if (inner_) inner_->OnSignal(task, si);
   }
   void OnTaskExit(Task& task, int status) override;
@@ -39,6 +44,7 @@ class PolicyTracer final : public PtraceObserver {
   Decider& decider_;
   Reporter* reporter_;
   PtraceObserver* inner_;
+  Enforcer enforcer_;
   std::unordered_map<pid_t, Verdict> verdicts_;  // per task, between entry and exit
 };
 
