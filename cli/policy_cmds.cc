@@ -1,6 +1,7 @@
 #include "cli/policy_cmds.h"
 
 #include <boost/program_options.hpp>
+#include <linux/seccomp.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -77,13 +78,6 @@ std::string Summary(const config::Rule& r) {
 
 }  // namespace
 
-// Rules that stop at the tracer whatever options.escalate says (filters/compile.cc).
-bool StopsAtTracer(const config::Rule& r) {
-  using K = config::ActionKind;
-  if (r.action.kind == K::kModify) return true;
-  return (r.action.kind == K::kAllow || r.action.kind == K::kLog) && r.paths.empty();
-}
-
 int CheckCommand(int argc, char** argv) {
   po::options_description desc(
       "usage: pwnbox check POLICY\n\nValidates a policy and says, for every rule, whether the kernel decides it or it is\n"
@@ -113,6 +107,18 @@ int CheckCommand(int argc, char** argv) {
   for (size_t i = 0; i < policy->options.abi.size(); ++i)
     std::printf("%s%s", i ? "," : " ", std::string(core::AbiName(policy->options.abi[i])).c_str());
   std::printf(", io_uring %s\n", policy->options.io_uring ? "allowed" : "denied (ENOSYS)");
+  for (const filters::Guard& g : filters::Guards()) {
+    std::printf("guard: %s%s%s -> %s: kernel (pwnbox built-in, ahead of every rule): %s\n", g.syscall,
+                *g.text ? " " : "", *g.text ? (std::string("[") + g.text + "]").c_str() : "",
+                g.rule.action.ToString().c_str(), g.why);
+  }
+  auto route = [](filters::RulePlacement::Route r) {
+    switch (r) {
+      case filters::RulePlacement::Route::kNotify: return "notify";
+      case filters::RulePlacement::Route::kPtrace: return "ptrace";
+      default: return "kernel";
+    }
+  };
   for (size_t i = 0; i < policy->rules.size(); ++i) {
     const config::Rule& r = policy->rules[i];
     const filters::RulePlacement& pl = prog->rules[i];
@@ -120,16 +126,18 @@ int CheckCommand(int argc, char** argv) {
     switch (pl.where) {
       case filters::RulePlacement::Where::kKernel: where = "kernel"; break;
       case filters::RulePlacement::Where::kEscalated:
-        // modify always stops at the tracer (filters/compile.cc).
-        where = std::string("escalated (") +
-                (StopsAtTracer(r) ? "ptrace" : how) + "): " + pl.why;
+        where = std::string("escalated (") + route(pl.route) + ", " + pl.route_why + "): " + pl.why;
         break;
       case filters::RulePlacement::Where::kShadowed: where = "never reached: " + pl.why; break;
     }
     std::printf("rule %zu (%s) %s: %s\n", i + 1, r.Location().c_str(), Summary(r).c_str(), where.c_str());
   }
-  for (const auto& e : prog->evaluated_syscalls)
-    std::printf("syscall %s: escalated (%s) and decided by pwnbox: %s\n", e.name.c_str(), how, e.why.c_str());
+  for (const auto& e : prog->evaluated_syscalls) {
+    std::string via = "ptrace";
+    for (const auto& em : prog->emitted)
+      if (em.syscall == e.name && (em.action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF) via = "notify";
+    std::printf("syscall %s: escalated (%s) and decided by pwnbox: %s\n", e.name.c_str(), via.c_str(), e.why.c_str());
+  }
   for (const auto& w : prog->warnings) std::printf("warning: %s\n", w.c_str());
   std::printf("BPF: %zu instructions (limit %zu)\n", prog->instructions(), filters::kMaxInstructions);
   return 0;

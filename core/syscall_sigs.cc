@@ -146,6 +146,10 @@ constexpr SyscallSig kSignatures[] = {
     S("fcntl64", Fd(), Enum("cmd", "fcntl_cmd"), H("arg")),
     S("fdatasync", Fd()),
     S("fgetxattr", Fd(), Str("name"), OutBuf("value", 3), U("size")),
+    S("file_getattr", DirFd(), Path(), PO("ufattr"), U("usize"),
+      Flags("at_flags", "at_flags")),
+    S("file_setattr", DirFd(), Path(), P("ufattr"), U("usize"),
+      Flags("at_flags", "at_flags")),
     S("finit_module", Fd(), Str("param_values"), Flags("flags", "module_init_flags")),
     S("flistxattr", Fd(), OutBuf("list", 2), U("size")),
     S("flock", Fd(), Flags("operation", "lock_op")),
@@ -217,6 +221,8 @@ constexpr SyscallSig kSignatures[] = {
     S("getuid"),
     S("getuid32"),
     S("getxattr", Path(), Str("name"), OutBuf("value", 3), U("size")),
+    S("getxattrat", DirFd(), Path(), Flags("at_flags", "at_flags"), Str("name"), P("uargs"),
+      U("usize")),
     S("gtty"),
     S("idle"),
     S("init_module", InBuf("module_image", 1), U("len"), Str("param_values")),
@@ -263,6 +269,8 @@ constexpr SyscallSig kSignatures[] = {
     S("listen", Fd("sockfd"), I("backlog")),
     S("listmount", P("req"), PO("mnt_ids"), U("nr_mnt_ids"), U("flags")),
     S("listxattr", Path(), OutBuf("list", 2), U("size")),
+    S("listxattrat", DirFd(), Path(), Flags("at_flags", "at_flags"), OutBuf("list", 4),
+      U("size")),
     S("llistxattr", Path(), OutBuf("list", 2), U("size")),
     S("lock"),
     S("lookup_dcookie", H("cookie"), OutBuf("buffer", 2), U("len")),
@@ -342,6 +350,8 @@ constexpr SyscallSig kSignatures[] = {
     R(kFd, "open", Path(), Flags("flags", "open_flags"), Mode()),
     R(kFd, "open_by_handle_at", Fd("mount_fd"), P("handle"), Flags("flags", "open_flags")),
     R(kFd, "open_tree", DirFd(), Path("path"), Flags("flags", "open_tree_flags")),
+    R(kFd, "open_tree_attr", DirFd(), Path("path"), Flags("flags", "open_tree_flags"),
+      SIn("uattr", "mount_attr", 4), U("usize")),
     R(kFd, "openat", DirFd(), Path(), Flags("flags", "open_flags"), Mode()),
     R(kFd, "openat2", DirFd(), Path(), SIn("how", "open_how", 3), U("size")),
     S("pause"),
@@ -409,6 +419,7 @@ constexpr SyscallSig kSignatures[] = {
     S("remap_file_pages", P("addr"), U("size"), Flags("prot", "prot"), U("pgoff"),
       Flags("flags", "mmap_flags")),
     S("removexattr", Path(), Str("name")),
+    S("removexattrat", DirFd(), Path(), Flags("at_flags", "at_flags"), Str("name")),
     S("rename", Path("oldpath"), Path("newpath")),
     S("renameat", DirFd("olddirfd"), Path("oldpath"), DirFd("newdirfd"), Path("newpath")),
     S("renameat2", DirFd("olddirfd"), Path("oldpath"), DirFd("newdirfd"), Path("newpath"),
@@ -497,6 +508,8 @@ constexpr SyscallSig kSignatures[] = {
     S("setuid", Uid("uid")),
     S("setuid32", Uid("uid")),
     S("setxattr", Path(), Str("name"), InBuf("value", 3), U("size"), Flags("flags", "xattr_flags")),
+    S("setxattrat", DirFd(), Path(), Flags("at_flags", "at_flags"), Str("name"), P("uargs"),
+      U("usize")),
     S("sgetmask"),
     R(kHex, "shmat", I("shmid"), P("shmaddr"), Flags("shmflg", "shmat_flags")),
     S("shmctl", I("shmid"), Enum("cmd", "ipc_cmd"), SIn("buf", "shmid_ds")),
@@ -573,6 +586,8 @@ constexpr SyscallSig kSignatures[] = {
     S("unlink", Path()),
     S("unlinkat", DirFd(), Path(), Flags("flags", "at_flags")),
     S("unshare", Flags("flags", "unshare_flags")),
+    S("uprobe"),
+    S("uretprobe"),
     S("uselib", Path("library")),
     R(kFd, "userfaultfd", Flags("flags", "userfaultfd_flags")),
     S("ustat", H("dev"), PO("ubuf")),
@@ -622,8 +637,113 @@ constexpr bool LengthsValid() {
 }
 static_assert(LengthsValid());
 
+// Arguments whose C type (the kernel's SYSCALL_DEFINE parameter) differs from what their kind
+// implies (see ArgType): unsigned int counts and flags printed as kUInt/kHex, int lengths, and
+// the unsigned long flag words.
+struct CTypeOverride {
+  const char* syscall;
+  const char* arg;
+  ArgSpec::CType ctype;
+};
+constexpr ArgSpec::CType kU32 = ArgSpec::CType::kU32;
+constexpr ArgSpec::CType kS32 = ArgSpec::CType::kS32;
+constexpr ArgSpec::CType kU64 = ArgSpec::CType::kU64;
+constexpr ArgSpec::CType kS64 = ArgSpec::CType::kS64;
+constexpr CTypeOverride kCTypeOverrides[] = {
+    // unsigned long flag words
+    {"clone", "flags", kU64}, {"mmap", "prot", kU64}, {"mmap", "flags", kU64},
+    {"mmap2", "prot", kU64}, {"mmap2", "flags", kU64}, {"mprotect", "prot", kU64},
+    {"pkey_mprotect", "prot", kU64}, {"remap_file_pages", "prot", kU64},
+    {"remap_file_pages", "flags", kU64}, {"mremap", "flags", kU64},
+    {"mount", "mountflags", kU64}, {"unshare", "flags", kU64}, {"kexec_load", "flags", kU64},
+    {"fanotify_mark", "mask", kU64}, {"get_mempolicy", "flags", kU64}, {"mbind", "flags", kU64},
+    {"move_pages", "flags", kU64},
+    // long
+    {"ptrace", "request", kS64}, {"msgrcv", "msgtyp", kS64},
+    // unsigned int
+    {"alarm", "seconds", kU32}, {"close_range", "last", kU32}, {"copy_file_range", "flags", kU32},
+    {"eventfd", "initval", kU32}, {"eventfd2", "initval", kU32}, {"futex", "val", kU32},
+    {"futex", "val3", kU32}, {"futex_time64", "val", kU32}, {"futex_time64", "val3", kU32},
+    {"futex_requeue", "flags", kU32}, {"futex_wait", "flags", kU32},
+    {"futex_waitv", "nr_futexes", kU32}, {"futex_waitv", "flags", kU32},
+    {"futex_wake", "flags", kU32}, {"getdents", "count", kU32}, {"getdents64", "count", kU32},
+    {"io_setup", "nr_events", kU32}, {"io_uring_enter", "to_submit", kU32},
+    {"io_uring_enter", "min_complete", kU32}, {"io_uring_register", "nr_args", kU32},
+    {"io_uring_setup", "entries", kU32}, {"ipc", "call", kU32},
+    {"landlock_add_rule", "flags", kU32}, {"landlock_restrict_self", "flags", kU32},
+    {"listmount", "flags", kU32}, {"lsm_get_self_attr", "attr", kU32},
+    {"lsm_get_self_attr", "flags", kU32}, {"lsm_list_modules", "flags", kU32},
+    {"lsm_set_self_attr", "attr", kU32}, {"lsm_set_self_attr", "size", kU32},
+    {"lsm_set_self_attr", "flags", kU32}, {"membarrier", "flags", kU32},
+    {"memfd_secret", "flags", kU32}, {"mq_timedsend", "msg_prio", kU32},
+    {"mq_timedsend_time64", "msg_prio", kU32}, {"pidfd_getfd", "flags", kU32},
+    {"pidfd_send_signal", "flags", kU32}, {"poll", "nfds", kU32}, {"ppoll", "nfds", kU32},
+    {"ppoll_time64", "nfds", kU32}, {"process_madvise", "flags", kU32},
+    {"process_mrelease", "flags", kU32}, {"readdir", "count", kU32}, {"recvmmsg", "vlen", kU32},
+    {"recvmmsg_time64", "vlen", kU32}, {"sendmmsg", "vlen", kU32}, {"rseq", "rseq_len", kU32},
+    {"sched_getaffinity", "cpusetsize", kU32}, {"sched_setaffinity", "cpusetsize", kU32},
+    {"sched_getattr", "size", kU32}, {"sched_getattr", "flags", kU32},
+    {"sched_setattr", "flags", kU32}, {"semop", "nsops", kU32}, {"semtimedop", "nsops", kU32},
+    {"semtimedop_time64", "nsops", kU32}, {"statmount", "flags", kU32},
+    {"cachestat", "flags", kU32}, {"bpf", "size", kU32}, {"map_shadow_stack", "flags", kU32},
+    {"mknod", "dev", kU32}, {"mknodat", "dev", kU32}, {"quotactl", "cmd", kU32},
+    {"quotactl_fd", "cmd", kU32}, {"landlock_add_rule", "rule_type", kU32},
+    // int
+    {"bind", "addrlen", kS32}, {"connect", "addrlen", kS32}, {"sendto", "addrlen", kS32},
+    {"setsockopt", "optlen", kS32}, {"readlink", "bufsiz", kS32}, {"readlinkat", "bufsiz", kS32},
+    {"setdomainname", "len", kS32}, {"sethostname", "len", kS32}, {"setgroups", "size", kS32},
+    {"setgroups32", "size", kS32}, {"msgget", "key", kS32}, {"semget", "key", kS32},
+    {"shmget", "key", kS32}, {"prctl", "option", kS32}, {"socket", "domain", kS32},
+    {"socket", "protocol", kS32}, {"socketpair", "domain", kS32},
+    {"socketpair", "protocol", kS32}, {"arch_prctl", "code", kS32},
+};
+
+// Every override names an existing syscall and argument.
+constexpr const SyscallSig* FindSig(std::string_view name) {
+  for (const SyscallSig& s : kSignatures)
+    if (name == s.name) return &s;
+  return nullptr;
+}
+constexpr bool OverridesValid() {
+  for (const CTypeOverride& o : kCTypeOverrides) {
+    const SyscallSig* s = FindSig(o.syscall);
+    if (s == nullptr) return false;
+    bool found = false;
+    for (int i = 0; i < s->nargs; ++i) found = found || std::string_view(s->args[i].name) == o.arg;
+    if (!found) return false;
+  }
+  return true;
+}
+static_assert(OverridesValid(), "kCTypeOverrides names an unknown syscall or argument");
+
 }  // namespace
 
 std::span<const SyscallSig> AllSignatures() { return kSignatures; }
+
+ArgSpec::CType DeclaredCType(const SyscallSig& sig, int arg) {
+  if (arg < 0 || arg >= sig.nargs) return ArgSpec::CType::kU64;
+  for (const CTypeOverride& o : kCTypeOverrides)
+    if (std::string_view(o.syscall) == sig.name && std::string_view(o.arg) == sig.args[arg].name)
+      return o.ctype;
+  if (sig.args[arg].ctype != ArgSpec::CType::kByKind) return sig.args[arg].ctype;
+  switch (sig.args[arg].kind) {
+    case ArgKind::kInt:
+    case ArgKind::kFd:
+    case ArgKind::kDirFd:
+    case ArgKind::kSignal:
+    case ArgKind::kPid:
+      return ArgSpec::CType::kS32;
+    case ArgKind::kUid:
+    case ArgKind::kFlags:
+    case ArgKind::kEnum:
+      return ArgSpec::CType::kU32;
+    case ArgKind::kMode:
+      return ArgSpec::CType::kU16;
+    case ArgKind::kOffset:
+      return ArgSpec::CType::kS64;
+    default:  // sizes, pointers, addresses, unsigned long words
+      return ArgSpec::CType::kU64;
+  }
+}
 
 }  // namespace pwnbox::core

@@ -4,6 +4,7 @@
 #include <seccomp.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <deque>
 #include <string>
@@ -34,6 +35,33 @@ struct AbiTable {
   std::deque<std::string> storage;         // owns the names (never moves elements)
 };
 
+constexpr ExtraSyscall kExtra[] = {
+    {"uretprobe", 335, -1, -1},        // 6.11, x86-64 only
+    {"uprobe", 336, -1, -1},           // 6.16, x86-64 only
+    {"statmount", 457, 457, 457},      // 6.8
+    {"listmount", 458, 458, 458},
+    {"lsm_get_self_attr", 459, 459, 459},
+    {"lsm_set_self_attr", 460, 460, 460},
+    {"lsm_list_modules", 461, 461, 461},
+    {"mseal", 462, 462, 462},          // 6.10
+    {"setxattrat", 463, 463, 463},     // 6.13
+    {"getxattrat", 464, 464, 464},
+    {"listxattrat", 465, 465, 465},
+    {"removexattrat", 466, 466, 466},
+    {"open_tree_attr", 467, 467, 467},  // 6.15
+    {"file_getattr", 468, 468, 468},    // 6.17
+    {"file_setattr", 469, 469, 469},
+};
+
+int ExtraNumber(const ExtraSyscall& e, Abi abi) {
+  switch (abi) {
+    case Abi::kX86_64: return e.x86_64;
+    case Abi::kI386: return e.i386;
+    case Abi::kX32: return e.x32;
+  }
+  return -1;
+}
+
 AbiTable* BuildTable(Abi abi) {
   auto* t = new AbiTable;
   t->by_index.resize(kMaxScan);
@@ -47,6 +75,13 @@ AbiTable* BuildTable(Abi abi) {
     t->by_index[n] = t->storage.back();
     t->numbers.push_back(base + n);
   }
+  for (const ExtraSyscall& e : kExtra) {
+    const int n = ExtraNumber(e, abi);
+    if (n < 0 || n >= kMaxScan || !t->by_index[n].empty()) continue;
+    t->by_index[n] = e.name;
+    t->numbers.push_back(base + n);
+  }
+  std::sort(t->numbers.begin(), t->numbers.end());
   return t;
 }
 
@@ -104,6 +139,12 @@ std::optional<int> SyscallNumber(std::string_view name, Abi abi) {
   std::string z(name);
   int nr = seccomp_syscall_resolve_name_arch(SeccompArch(abi), z.c_str());
   if (nr >= 0) return nr;
+  for (const ExtraSyscall& e : kExtra) {
+    if (e.name != name) continue;
+    const int n = ExtraNumber(e, abi);
+    if (n < 0) return std::nullopt;
+    return abi == Abi::kX32 ? (n | kX32Bit) : n;
+  }
   // Negative: unknown, or a libseccomp pseudo-number. i386's socket and IPC calls get one
   // (libseccomp models them through socketcall/ipc) although the kernel also has direct
   // numbers for them (socket = 359), which the number scan found.
@@ -125,6 +166,45 @@ std::string_view SyscallName(int nr, Abi abi) {
 }
 
 std::span<const int> AllSyscalls(Abi abi) { return Table(abi).numbers; }
+
+std::span<const ExtraSyscall> ExtraSyscalls() { return kExtra; }
+
+bool LibseccompKnows(std::string_view name) {
+  std::string z(name);
+  return seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, z.c_str()) >= 0;
+}
+
+ArgWidth ArgType(std::string_view name, int arg, Abi abi) {
+  // Resolved once per signature (FirstMatch asks on every escalated call).
+  static const std::vector<std::array<ArgWidth, 6>>* const widths = [] {
+    auto* v = new std::vector<std::array<ArgWidth, 6>>;
+    for (const SyscallSig& sig : AllSignatures()) {
+      std::array<ArgWidth, 6> a{};
+      for (int i = 0; i < 6; ++i) {
+        switch (DeclaredCType(sig, i)) {
+          case ArgSpec::CType::kS32: a[i] = {32, true}; break;
+          case ArgSpec::CType::kU32: a[i] = {32, false}; break;
+          case ArgSpec::CType::kU16: a[i] = {16, false}; break;
+          case ArgSpec::CType::kS64: a[i] = {64, true}; break;
+          default: a[i] = {64, false}; break;
+        }
+      }
+      v->push_back(a);
+    }
+    return v;
+  }();
+  ArgWidth w;
+  const SyscallSig* s = FindSignature(name);
+  if (s != nullptr && arg >= 0 && arg < 6) w = (*widths)[static_cast<size_t>(s - AllSignatures().data())][arg];
+  if (abi == Abi::kI386 && w.bits > 32) w.bits = 32;  // long is 32 bits there
+  return w;
+}
+
+std::string_view CTypeName(ArgWidth w) {
+  if (w.bits == 16) return w.is_signed ? "short" : "umode_t";
+  if (w.bits == 32) return w.is_signed ? "int" : "unsigned int";
+  return w.is_signed ? "long" : "unsigned long";
+}
 
 const SyscallSig& Signature(std::string_view name) {
   const SyscallSig* s = FindSignature(name);

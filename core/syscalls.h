@@ -52,7 +52,12 @@ struct ArgSpec {
   const char* table;      // flag/constant table or struct decoder name, or nullptr
   int8_t len_arg = -1;    // for buffers: index of the argument holding the length
   bool out = false;       // the kernel writes through this pointer (decoded at exit)
+  // The C type the x86-64 kernel reads the register as (its SYSCALL_DEFINE parameter type):
+  // kByKind derives it from `kind` (see ArgType); the others override.
+  enum class CType : uint8_t { kByKind, kS32, kU32, kU16, kS64, kU64 };
+  CType ctype = CType::kByKind;
 };
+
 
 enum class RetKind : uint8_t { kInt, kHex, kFd, kPid, kVoid, kNoReturn };
 
@@ -63,12 +68,39 @@ struct SyscallSig {
   RetKind ret = RetKind::kInt;
 };
 
+// How the kernel reads one argument: the low `bits` bits of the register (a parameter of
+// type int sees only the low 32 bits, umode_t the low 16), signed or not. Policy conditions
+// compare with this width and signedness (filters::Compile, FirstMatch).
+struct ArgWidth {
+  uint8_t bits = 64;
+  bool is_signed = false;
+  uint64_t Mask() const { return bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1; }
+  bool operator==(const ArgWidth&) const = default;
+};
+// Width of argument `arg` (0..5) of syscall `name` for an ABI (i386 registers are 32 bits);
+// 64-bit unsigned for unknown syscalls and arguments past the signature.
+ArgWidth ArgType(std::string_view name, int arg, Abi abi = Abi::kX86_64);
+// The declared C type of argument `arg` of a signature (overrides, then by kind).
+ArgSpec::CType DeclaredCType(const SyscallSig& sig, int arg);
+// "int", "unsigned int", "umode_t", "long", "unsigned long" (for messages).
+std::string_view CTypeName(ArgWidth w);
+
 // Looks a syscall up by name for an ABI; nullopt when that ABI has no such syscall. For i386's
 // multiplexed socket/IPC calls (libseccomp pseudo-numbers) this is the direct number (socket =
 // 359); they are also reachable through socketcall/ipc.
 std::optional<int> SyscallNumber(std::string_view name, Abi abi = Abi::kX86_64);
 // The name of syscall `nr` of an ABI ("" when unknown). For x32 pass the number with bit 30.
 std::string_view SyscallName(int nr, Abi abi = Abi::kX86_64);
+// Syscalls of the running kernel (up to Linux 6.18) that libseccomp 2.5.4 does not know:
+// name and number per ABI (-1: not on that ABI; x32 numbers without bit 30). libseccomp accepts
+// their raw x86-64 numbers; SyscallNumber/SyscallName/AllSyscalls include them.
+struct ExtraSyscall {
+  std::string_view name;
+  int x86_64, i386, x32;
+};
+std::span<const ExtraSyscall> ExtraSyscalls();
+// True when libseccomp knows `name` on x86-64 (BPF rules can name it directly).
+bool LibseccompKnows(std::string_view name);
 // Every syscall number the ABI has, ascending.
 std::span<const int> AllSyscalls(Abi abi = Abi::kX86_64);
 // The signature of a syscall by name; a generic 6-hex-argument signature when unknown.

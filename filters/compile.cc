@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -23,15 +26,50 @@ using Op = config::Condition::Op;
 
 constexpr uint64_t kMax = ~uint64_t{0};
 
-// The set of values one argument may take in a term: [lo, hi] minus `excl`, with the bits of
-// `mask` fixed to `bits`.
+// The key of a register value for an argument of width `w`: its low bits, sign bit flipped for a
+// signed type (unsigned order of keys = the C order of values).
+uint64_t Flip(core::ArgWidth w) { return w.is_signed ? uint64_t{1} << (w.bits - 1) : 0; }
+uint64_t Key(uint64_t raw, core::ArgWidth w) { return (raw & w.Mask()) ^ Flip(w); }
+
+bool Fits(uint64_t v, core::ArgWidth w) {
+  if (w.bits >= 64 || v <= w.Mask()) return true;
+  // Written negative: sign-extended from the argument's width.
+  const int64_t sv = static_cast<int64_t>(v);
+  return sv < 0 && sv >= -(int64_t{1} << (w.bits - 1));
+}
+
+// `c` in the key space of an argument of width `w` (see filters.h). Fails when the value does
+// not fit the argument's type.
+core::Result<Condition> ToKeySpace(const Condition& c, core::ArgWidth w) {
+  if (w.bits >= 64 && !w.is_signed) return c;
+  Condition k = c;
+  const uint64_t m = w.Mask(), f = Flip(w);
+  if (!Fits(c.value, w)) return core::Error("does not fit");
+  if (c.op == Op::kMaskedEq) {
+    k.mask = c.mask & m;
+    k.value = (c.value & m) ^ (f & k.mask);
+  } else {
+    k.value = (c.value & m) ^ f;
+  }
+  return k;
+}
+
+// The set of values one argument's key may take in a term: [lo, hi] minus `excl`, with the bits
+// of `mask` fixed to `bits`; keys range over [0, max] (max = the width's mask).
 struct ArgSet {
   uint64_t lo = 0, hi = kMax;
   std::vector<uint64_t> excl;
   uint64_t mask = 0, bits = 0;
   bool empty = false;
+  core::ArgWidth width;  // of the argument, for Express
+  uint64_t max = kMax;
 
-  bool IsAny() const { return !empty && lo == 0 && hi == kMax && excl.empty() && mask == 0; }
+  void SetWidth(core::ArgWidth w) {
+    width = w;
+    max = hi = w.Mask();
+  }
+
+  bool IsAny() const { return !empty && lo == 0 && hi == max && excl.empty() && mask == 0; }
 
   void Add(const Condition& c) {
     switch (c.op) {
@@ -43,14 +81,15 @@ struct ArgSet {
         break;
       case Op::kLe: hi = std::min(hi, c.value); break;
       case Op::kGt:
-        if (c.value == kMax) empty = true;
+        if (c.value >= max) empty = true;
         else lo = std::max(lo, c.value + 1);
         break;
       case Op::kGe: lo = std::max(lo, c.value); break;
       case Op::kMaskedEq:
         if ((mask & c.mask) && ((bits ^ c.value) & mask & c.mask)) empty = true;
+        if (c.value & ~c.mask) empty = true;  // (a & mask) can never equal it
         mask |= c.mask;
-        bits |= c.value;
+        bits |= c.value & c.mask;
         break;
     }
     Normalize();
@@ -89,52 +128,70 @@ struct ArgSet {
   }
 
   // Alternatives (OR) of at most one libseccomp comparison each (nullopt inside: no comparison
-  // needed); nullopt when it would take more than kMaxAlternatives.
+  // needed); nullopt when it would take more than kMaxAlternatives. Intervals of keys are mapped
+  // back to register values (a signed interval crossing 0 becomes two); an argument narrower
+  // than 64 bits is written with MASKED_EQ inside its low bits only.
   static constexpr size_t kMaxAlternatives = 64;
   std::optional<std::vector<std::optional<EmittedRule::Cmp>>> Express(int arg) const {
     using R = std::vector<std::optional<EmittedRule::Cmp>>;
     auto cmp = [&](scmp_compare op, uint64_t a, uint64_t b = 0) {
       return std::optional<EmittedRule::Cmp>(EmittedRule::Cmp{arg, op, a, b});
     };
+    const bool full = width.bits >= 64;
+    const uint64_t flip = Flip(width);
+    auto eq = [&](uint64_t v) { return full ? cmp(SCMP_CMP_EQ, v) : cmp(SCMP_CMP_MASKED_EQ, max, v); };
     if (IsAny()) return R{std::nullopt};
     // No SCMP_CMP_NE: libseccomp 2.5.4 loses some rules that mix NE with other comparisons when
     // it merges them into its tree (found by the differential test); a < p or a > p instead.
     // Split [lo, hi] at the excluded points, then write each interval.
     R r;
     uint64_t start = lo;
-    std::vector<std::pair<uint64_t, uint64_t>> intervals;
+    std::vector<std::pair<uint64_t, uint64_t>> keys, intervals;
     for (uint64_t x : excl) {  // sorted, strictly inside (lo, hi) after Normalize
-      intervals.push_back({start, x - 1});
+      keys.push_back({start, x - 1});
       start = x + 1;
     }
-    intervals.push_back({start, hi});
+    keys.push_back({start, hi});
+    for (auto [a, b] : keys) {
+      if (flip == 0 || (a & flip) == (b & flip)) {
+        intervals.push_back({a ^ flip, b ^ flip});
+      } else {  // a negative and a non-negative part
+        intervals.push_back({a ^ flip, max});
+        intervals.push_back({0, b ^ flip});
+      }
+    }
+    const uint64_t rbits = bits ^ (flip & mask);
     for (auto [a, b] : intervals) {
       if (mask == 0) {
-        if (a == b) { r.push_back(cmp(SCMP_CMP_EQ, a)); continue; }
-        if (a == 0) { r.push_back(cmp(SCMP_CMP_LT, b + 1)); continue; }
-        if (b == kMax) { r.push_back(cmp(SCMP_CMP_GT, a - 1)); continue; }
-      } else if (a == 0 && b == kMax) {
-        r.push_back(cmp(SCMP_CMP_MASKED_EQ, mask, bits));
+        if (a == b) { r.push_back(eq(a)); continue; }
+        if (a == 0 && b == max) { r.push_back(std::nullopt); continue; }
+        if (full && a == 0) { r.push_back(cmp(SCMP_CMP_LT, b + 1)); continue; }
+        if (full && b == kMax) { r.push_back(cmp(SCMP_CMP_GT, a - 1)); continue; }
+      } else if (a == 0 && b == max) {
+        r.push_back(cmp(SCMP_CMP_MASKED_EQ, mask, rbits));
         continue;
       }
       if (b - a < 16) {
         for (uint64_t v = a;; ++v) {
-          if ((v & mask) == bits) r.push_back(cmp(SCMP_CMP_EQ, v));
+          if ((v & mask) == rbits) r.push_back(eq(v));
           if (v == b) break;
         }
       } else {
         // Prefix expansion: [a, b] as aligned power-of-two blocks, each a masked equality
-        // (merged with this argument's own mask).
+        // (merged with this argument's own mask), inside the argument's width.
+        const int w = width.bits;
         uint64_t cur = a;
         for (;;) {
-          int k = cur == 0 ? 64 : __builtin_ctzll(cur);
-          auto last = [&](int kk) { return kk >= 64 ? kMax : cur + ((uint64_t{1} << kk) - 1); };
+          int k = cur == 0 ? w : std::min(w, __builtin_ctzll(cur));
+          auto last = [&](int kk) { return kk >= w ? max : cur + ((uint64_t{1} << kk) - 1); };
           while (k > 0 && (last(k) > b || last(k) < cur)) --k;
-          uint64_t bmask = k >= 64 ? 0 : ~((uint64_t{1} << k) - 1);
+          uint64_t bmask = (k >= 64 ? 0 : ~((uint64_t{1} << k) - 1)) & max;
           uint64_t bval = cur & bmask;
-          if (!((bmask & mask) && ((bval ^ bits) & bmask & mask))) {
-            uint64_t m = bmask | mask, v = bval | bits;
-            r.push_back(m == kMax ? cmp(SCMP_CMP_EQ, v) : cmp(SCMP_CMP_MASKED_EQ, m, v));
+          if (!((bmask & mask) && ((bval ^ rbits) & bmask & mask))) {
+            uint64_t m = bmask | mask, v = bval | rbits;
+            if (m == max) r.push_back(eq(v));
+            else if (m == 0) r.push_back(std::nullopt);
+            else r.push_back(cmp(SCMP_CMP_MASKED_EQ, m, v));
           }
           if (r.size() > kMaxAlternatives) return std::nullopt;
           if (last(k) >= b) break;
@@ -198,7 +255,106 @@ uint32_t KernelAction(const config::Action& a) {
   }
 }
 
+// The route of a rule that needs user space (see filters.h), and why.
+RulePlacement::Route RouteOf(const config::Policy& p, const config::Rule& r, std::string* why) {
+  using Route = RulePlacement::Route;
+  if (r.action.kind == ActionKind::kModify) {
+    if (why) *why = "action modify changes the arguments of a call that then runs: only the tracer can";
+    return Route::kPtrace;
+  }
+  if (!r.paths.empty() || r.action.kind == ActionKind::kRedirect) {
+    if (why) {
+      *why = !r.paths.empty() ? "paths are emulated race-free from one read of the arguments"
+                              : "redirect is emulated race-free";
+      if (p.options.escalate == config::Options::Escalate::kPtrace) *why += ", whatever options.escalate says";
+    }
+    return Route::kNotify;
+  }
+  // A report of a call that runs in the kernel (log = true on allow, action log) must show its
+  // result, which only the tracer sees.
+  const bool runs = r.action.kind == ActionKind::kAllow || r.action.kind == ActionKind::kLog;
+  if (runs) {
+    if (why) *why = "a report of a call that runs needs its result: only the tracer sees it";
+    return Route::kPtrace;
+  }
+  if (why) *why = "options.escalate";
+  return p.options.escalate == config::Options::Escalate::kNotify ? Route::kNotify : Route::kPtrace;
+}
+
+uint32_t RouteAction(RulePlacement::Route route, uint16_t trace_data) {
+  return route == RulePlacement::Route::kNotify ? SCMP_ACT_NOTIFY : SCMP_ACT_TRACE(trace_data);
+}
+
+config::Condition GuardCond(int arg, Op op, uint64_t mask, uint64_t value, const char* text) {
+  config::Condition c;
+  c.arg = arg;
+  c.op = op;
+  c.mask = mask;
+  c.value = value;
+  c.text = text;
+  return c;
+}
+
+std::vector<Guard>* BuildGuards() {
+  auto make = [](int code, const char* sc, const char* text, const char* why,
+                 std::vector<config::Condition> args, int err) {
+    Guard g{code, sc, text, why, {}};
+    g.rule.syscalls_as_written = {sc};
+    g.rule.names = {sc};
+    if (auto nr = core::SyscallNumber(sc)) g.rule.syscalls = {*nr};
+    g.rule.args = std::move(args);
+    g.rule.action = config::Action{ActionKind::kErrno, err};
+    g.rule.file = "<pwnbox guard>";
+    return g;
+  };
+  constexpr uint64_t kTiocsti = 0x5412, kTioclinux = 0x541c, kCloneUntraced = 0x00800000;
+  auto* v = new std::vector<Guard>;
+  v->push_back(make(kGuardTiocsti, "ioctl", "request == TIOCSTI",
+                    "would type into pwnbox's terminal (fake input to the shell after the run)",
+                    {GuardCond(1, Op::kEq, kMax, kTiocsti, "request == TIOCSTI")}, EPERM));
+  v->push_back(make(kGuardTioclinux, "ioctl", "request == TIOCLINUX",
+                    "would paste the console selection into the terminal",
+                    {GuardCond(1, Op::kEq, kMax, kTioclinux, "request == TIOCLINUX")}, EPERM));
+  v->push_back(make(kGuardCloneUntraced, "clone", "flags & CLONE_UNTRACED",
+                    "a child pwnbox could not trace would escape its supervision",
+                    {GuardCond(0, Op::kMaskedEq, kCloneUntraced, kCloneUntraced,
+                               "flags & CLONE_UNTRACED == CLONE_UNTRACED")},
+                    EPERM));
+  v->push_back(make(kGuardClone3, "clone3", "",
+                    "BPF cannot read clone3's flags (in memory); libc falls back to clone", {}, ENOSYS));
+  return v;
+}
+
+// Whether rule `r` (of syscall `name`) matches `args` for `abi`, each argument compared with its
+// width.
+bool ArgsMatch(const config::Rule& r, std::string_view name, core::Abi abi, const uint64_t args[6]) {
+  for (const Condition& c : r.args) {
+    const core::ArgWidth w = core::ArgType(name, c.arg, abi);
+    auto k = ToKeySpace(c, w);
+    if (!k.ok() || !k->Matches(Key(args[c.arg], w))) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+const std::vector<Guard>& Guards() {
+  static const std::vector<Guard>* const guards = BuildGuards();
+  return *guards;
+}
+
+const Guard* FindGuard(int code) {
+  for (const Guard& g : Guards())
+    if (g.code == code) return &g;
+  return nullptr;
+}
+
+const config::Action* GuardAction(int code) {
+  static const config::Action io_uring{ActionKind::kErrno, config::kIoUringErrno};
+  if (code == kIoUringGuard) return &io_uring;
+  const Guard* g = FindGuard(code);
+  return g ? &g->rule.action : nullptr;
+}
 
 uint32_t RuleAction(const config::Policy& p, int index, const CompileOptions& o) {
   if (index < 0) {
@@ -211,14 +367,7 @@ uint32_t RuleAction(const config::Policy& p, int index, const CompileOptions& o)
   uint16_t data = static_cast<uint16_t>(index + 1);
   if (r.NeedsUserSpace()) {
     if (o.kernel_only) return SCMP_ACT_ALLOW;
-    // Changing the arguments of a call that then runs needs ptrace, whatever the policy's
-    // escalate option: such rules stop at the tracer (DESIGN.md decision 4).
-    if (r.action.kind == ActionKind::kModify) return SCMP_ACT_TRACE(data);
-    // A report of a call that runs in the kernel (log = true on allow, action log) must show
-    // its result, which only the tracer sees. Path rules are reported by the emulator instead.
-    const bool runs = r.action.kind == ActionKind::kAllow || r.action.kind == ActionKind::kLog;
-    if (runs && r.paths.empty()) return SCMP_ACT_TRACE(data);
-    return EscalationAction(p, data);
+    return RouteAction(RouteOf(p, r, nullptr), data);
   }
   if (o.complain && r.action.kind != ActionKind::kAllow) return EscalationAction(p, data);
   return KernelAction(r.action);
@@ -229,29 +378,61 @@ int FirstMatch(const config::Policy& p, core::Abi abi, int nr, const uint64_t ar
   std::string_view name = core::SyscallName(nr, abi);
   if (name.empty()) return -1;
   if (!p.options.io_uring && config::IsIoUring(name)) return kIoUringGuard;
-  uint64_t a[6];
-  for (int i = 0; i < 6; ++i) a[i] = abi == core::Abi::kI386 ? (args[i] & 0xffffffffu) : args[i];
+  for (const Guard& g : Guards())
+    if (name == g.syscall && ArgsMatch(g.rule, name, abi, args)) return g.code;
   for (size_t k = from; k < p.rules.size(); ++k) {
     const config::Rule& r = p.rules[k];
-    if (!r.HasSyscall(name)) continue;
-    bool ok = true;
-    for (const Condition& c : r.args) {
-      if (abi == core::Abi::kI386) {
-        Condition c32 = c;
-        c32.value &= 0xffffffffu;
-        c32.mask &= 0xffffffffu;
-        if (!c32.Matches(a[c.arg])) ok = false;
-      } else if (!c.Matches(a[c.arg])) {
-        ok = false;
-      }
-      if (!ok) break;
-    }
-    if (ok) return static_cast<int>(k);
+    if (r.HasSyscall(name) && ArgsMatch(r, name, abi, args)) return static_cast<int>(k);
   }
   return -1;
 }
 
 namespace internal {
+
+namespace {
+
+// One candidate of a syscall's first-match chain: a guard or a policy rule, with its conditions
+// in the key space of this syscall's arguments.
+struct Entry {
+  const config::Rule* rule;
+  int index;  // policy rule index, or a guard code
+  uint32_t action;
+  std::vector<Condition> keys;
+  bool guard() const { return index < -2; }
+};
+
+std::string Hex(uint64_t v) {
+  char buf[24];
+  snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// The terms (condition sets) of `base` minus every condition set of `minus`.
+std::vector<Term> Subtract(std::vector<Term> terms, const std::vector<const Entry*>& minus,
+                           bool* overlapped = nullptr) {
+  for (const Entry* e : minus) {
+    std::vector<Term> next;
+    for (const Term& t : terms) {
+      Term both = t;
+      for (const Condition& c : e->keys) both.a[c.arg].Add(c);
+      if (both.Empty()) {
+        next.push_back(t);
+        continue;
+      }
+      if (overlapped) *overlapped = true;
+      for (const Condition& c : e->keys)
+        for (const Condition& n : Negate(c)) {
+          Term x = t;
+          x.a[n.arg].Add(n);
+          if (!x.Empty()) next.push_back(x);
+        }
+    }
+    terms = std::move(next);
+  }
+  return terms;
+}
+
+}  // namespace
 
 core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o) {
   Plan plan;
@@ -267,83 +448,121 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o) {
                        std::to_string(p.rules.size()) + ", at most " + std::to_string(kMaxTraceRules) + ")");
   std::vector<uint32_t> actions(p.rules.size());
   for (size_t k = 0; k < p.rules.size(); ++k) {
-    actions[k] = RuleAction(p, static_cast<int>(k), o);
     const config::Rule& r = p.rules[k];
+    if (r.action.kind == ActionKind::kModify && !r.paths.empty())
+      return core::Error(r.Location() + ": a modify rule cannot have paths: the call runs after the change and " +
+                         "the kernel reads the path again, after pwnbox checked it (a race)\n" +
+                         "hint: use action = \"redirect\" (emulated from one read of the path), or drop paths");
+    actions[k] = RuleAction(p, static_cast<int>(k), o);
+    auto& pl = plan.placements[k];
     if (r.NeedsUserSpace() && !o.kernel_only) {
-      plan.placements[k].where = RulePlacement::Where::kEscalated;
-      plan.placements[k].why = r.EscalationReason();
+      pl.where = RulePlacement::Where::kEscalated;
+      pl.why = r.EscalationReason();
+      pl.route = RouteOf(p, r, &pl.route_why);
       plan.escalated_rules.push_back(static_cast<int>(k));
     } else if (o.complain && actions[k] != KernelAction(r.action)) {
-      plan.placements[k].where = RulePlacement::Where::kEscalated;
-      plan.placements[k].why = "--complain";
+      pl.where = RulePlacement::Where::kEscalated;
+      pl.why = "--complain";
+      pl.route = p.options.escalate == config::Options::Escalate::kNotify ? RulePlacement::Route::kNotify
+                                                                          : RulePlacement::Route::kPtrace;
+      pl.route_why = "options.escalate";
       plan.escalated_rules.push_back(static_cast<int>(k));
     }
   }
-  // Every syscall named by a rule, plus the io_uring guard.
+  // Every syscall named by a rule, plus the guards'.
   std::set<std::string> names;
   for (const auto& r : p.rules) names.insert(r.names.begin(), r.names.end());
   if (!p.options.io_uring)
     for (auto n : config::kIoUringSyscalls) names.insert(std::string(n));
+  for (const Guard& g : Guards()) {
+    names.insert(g.syscall);
+    for (const auto& r : p.rules)
+      if (r.HasSyscall(g.syscall)) plan.needs_expansion = true;  // the guard comes first
+  }
   std::vector<std::set<std::string>> shadowed(p.rules.size());
+  std::vector<std::map<std::string, const Guard*>> guarded(p.rules.size());
   for (const std::string& name : names) {
     if (!p.options.io_uring && config::IsIoUring(name)) {
       uint32_t a = SCMP_ACT_ERRNO(config::kIoUringErrno);
       if (a != plan.default_action) plan.emitted.push_back({name, a, {}, -1});
       continue;
     }
-    std::vector<int> entries;
-    bool negated = false, fail = false;
-    std::string fail_why;
-    std::vector<EmittedRule> out;
+    std::array<core::ArgWidth, 6> widths;
+    for (int i = 0; i < 6; ++i) widths[i] = core::ArgType(name, i);
+    // The chain: guards, then the policy's rules, conditions in key space.
+    std::vector<Entry> chain;
+    for (const Guard& g : Guards()) {
+      if (name != g.syscall) continue;
+      Entry e{&g.rule, g.code, KernelAction(g.rule.action), {}};
+      for (const Condition& c : g.rule.args) e.keys.push_back(*ToKeySpace(c, widths[c.arg]));
+      chain.push_back(std::move(e));
+    }
     for (size_t k = 0; k < p.rules.size(); ++k) {
       const config::Rule& r = p.rules[k];
       if (!r.HasSyscall(name)) continue;
-      // Shadowed by an earlier rule of this syscall without conditions?
-      int shadow = -1;
-      for (int j : entries)
-        if (p.rules[j].args.empty()) shadow = j;
-      if (shadow >= 0) {
-        if (p.rules[shadow].paths.empty()) shadowed[k].insert(name);
+      Entry e{&r, static_cast<int>(k), actions[k], {}};
+      for (const Condition& c : r.args) {
+        const core::ArgWidth w = widths[c.arg];
+        auto key = ToKeySpace(c, w);
+        if (!key.ok())
+          return core::Error(r.Location() + ": condition \"" + c.text + "\": arg" + std::to_string(c.arg) +
+                             " of " + name + " is " + std::string(core::CTypeName(w)) + " (" +
+                             std::to_string(w.bits) + " bits, the kernel reads only those): " + Hex(c.value) +
+                             " does not fit\nhint: compare with a value of the argument's type");
+        // OCI writes `==` and `&` on one width as low-word masked equalities; the other shapes
+        // (ordering, !=, several widths, signed order) are written in their compiled form.
+        if (w.bits < 64 || w.is_signed) {
+          bool same = true;
+          for (const auto& n : r.names) same = same && core::ArgType(n, c.arg) == w;
+          if (!same || (c.op != Op::kEq && c.op != Op::kMaskedEq)) plan.needs_expansion = true;
+        }
+        e.keys.push_back(*key);
+      }
+      chain.push_back(std::move(e));
+    }
+    std::vector<const Entry*> entries;
+    bool negated = false, fail = false;
+    std::string fail_why;
+    std::vector<EmittedRule> out, guard_out;
+    for (const Entry& cur : chain) {
+      const int k = cur.index;
+      // Shadowed by an earlier entry of this syscall without conditions?
+      const Entry* shadow = nullptr;
+      for (const Entry* j : entries)
+        if (j->keys.empty()) shadow = j;
+      if (shadow) {
+        if (!cur.guard()) {
+          if (shadow->guard()) guarded[k][name] = FindGuard(shadow->index);
+          else if (shadow->rule->paths.empty()) shadowed[k].insert(name);
+        }
         plan.needs_expansion = true;
         continue;  // unreachable in the BPF
       }
-      entries.push_back(static_cast<int>(k));
+      entries.push_back(&cur);
       if (fail) continue;
       Term base;
-      for (const Condition& c : r.args) base.a[c.arg].Add(c);
+      for (int i = 0; i < 6; ++i) base.a[i].SetWidth(widths[i]);
+      for (const Condition& c : cur.keys) base.a[c.arg].Add(c);
       if (base.Empty()) {
-        plan.warnings.push_back("rule at " + r.Location() + ": its conditions can never hold together");
+        if (!cur.guard())
+          plan.warnings.push_back("rule at " + cur.rule->Location() + ": its conditions can never hold together" +
+                                  " for " + name);
         continue;
       }
+      std::vector<const Entry*> earlier;
+      for (const Entry* j : entries)
+        if (j != &cur && j->action != cur.action) earlier.push_back(j);
       std::vector<Term> terms{base};
-      for (int j : entries) {
-        if (j == static_cast<int>(k) || actions[j] == actions[k]) continue;
-        const config::Rule& rj = p.rules[j];
-        std::vector<Term> next;
-        for (const Term& t : terms) {
-          Term both = t;
-          for (const Condition& c : rj.args) both.a[c.arg].Add(c);
-          if (both.Empty()) {  // already disjoint from rule j
-            next.push_back(t);
-            continue;
-          }
-          negated = true;
-          for (const Condition& c : rj.args) {
-            for (const Condition& n : Negate(c)) {
-              Term x = t;
-              x.a[n.arg].Add(n);
-              if (!x.Empty()) next.push_back(x);
-            }
-          }
-        }
-        terms = std::move(next);
+      for (const Entry* j : earlier) {
+        terms = Subtract(std::move(terms), {j}, &negated);
         if (terms.size() > kMaxTermsPerSyscall) {
           fail = true;
           fail_why = "more than " + std::to_string(kMaxTermsPerSyscall) + " condition sets";
           break;
         }
       }
-      if (fail || actions[k] == plan.default_action) continue;
+      if (fail || cur.action == plan.default_action) continue;
+      std::vector<EmittedRule>& dest = cur.guard() ? guard_out : out;
       for (const Term& t : terms) {
         std::vector<std::vector<EmittedRule::Cmp>> alts{{}};
         for (int arg = 0; arg < 6 && !fail; ++arg) {
@@ -364,7 +583,7 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o) {
           alts = std::move(next);
         }
         if (fail) break;
-        for (auto& cmps : alts) out.push_back({name, actions[k], std::move(cmps), static_cast<int>(k)});
+        for (auto& cmps : alts) dest.push_back({name, cur.action, std::move(cmps), k});
       }
       if (out.size() > kMaxTermsPerSyscall) {
         fail = true;
@@ -372,20 +591,57 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o) {
       }
     }
     if (fail) {
-      uint32_t a = EscalationAction(p, kTraceEvaluate);
+      // The guards stay in the kernel; every other call of the syscall goes to the supervisor,
+      // through USER_NOTIF when a rule of it has paths or redirects (emulated race-free).
+      bool notify = p.options.escalate == config::Options::Escalate::kNotify;
+      for (const Entry* e : entries)
+        if (!e->guard() && RouteOf(p, *e->rule, nullptr) == RulePlacement::Route::kNotify &&
+            e->rule->NeedsUserSpace())
+          notify = true;
+      for (const Entry* e : entries)
+        if (!e->guard() && e->rule->action.kind == ActionKind::kModify) notify = false;
+      uint32_t a = notify ? SCMP_ACT_NOTIFY : SCMP_ACT_TRACE(kTraceEvaluate);
       if (o.kernel_only) a = SCMP_ACT_ALLOW;
       plan.evaluated.push_back({name, fail_why});
-      if (a != plan.default_action) plan.emitted.push_back({name, a, {}, -1});
-      for (int k : entries)
-        if (plan.placements[k].where == RulePlacement::Where::kKernel) {
-          plan.placements[k].where = RulePlacement::Where::kEscalated;
-          plan.placements[k].why = "for " + name + ": " + fail_why;
+      for (auto& g : guard_out) plan.emitted.push_back(std::move(g));
+      if (a != plan.default_action) {
+        std::vector<const Entry*> guards;
+        for (const Entry* e : entries)
+          if (e->guard()) guards.push_back(e);
+        Term any;
+        for (int i = 0; i < 6; ++i) any.a[i].SetWidth(widths[i]);
+        for (const Term& t : Subtract({any}, guards)) {
+          std::vector<std::vector<EmittedRule::Cmp>> alts{{}};
+          for (int arg = 0; arg < 6; ++arg) {
+            auto ex = t.a[arg].Express(arg);  // guards are small: always expressible
+            std::vector<std::vector<EmittedRule::Cmp>> next;
+            for (const auto& alt : alts)
+              for (const auto& c : *ex) {
+                auto x = alt;
+                if (c) x.push_back(*c);
+                next.push_back(std::move(x));
+              }
+            alts = std::move(next);
+          }
+          for (auto& cmps : alts) plan.emitted.push_back({name, a, std::move(cmps), -1});
         }
+      }
+      for (const Entry* e : entries) {
+        if (e->guard()) continue;
+        auto& pl = plan.placements[e->index];
+        if (pl.where == RulePlacement::Where::kKernel) {
+          pl.where = RulePlacement::Where::kEscalated;
+          pl.why = "for " + name + ": " + fail_why;
+          pl.route = notify ? RulePlacement::Route::kNotify : RulePlacement::Route::kPtrace;
+          pl.route_why = "the whole syscall is decided by pwnbox";
+        }
+      }
       plan.needs_expansion = true;
       continue;
     }
     if (negated) plan.needs_expansion = true;
-    // Drop duplicate condition sets of one action.
+    // Guards first, then drop duplicate condition sets of one action.
+    out.insert(out.begin(), std::make_move_iterator(guard_out.begin()), std::make_move_iterator(guard_out.end()));
     size_t first = plan.emitted.size();
     for (auto& e : out) {
       bool dup = false;
@@ -403,9 +659,21 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o) {
     }
   }
   for (size_t k = 0; k < p.rules.size(); ++k) {
-    if (shadowed[k].empty()) continue;
     const config::Rule& r = p.rules[k];
     auto& pl = plan.placements[k];
+    for (const auto& [name, g] : guarded[k]) {
+      // Named through a group (@process has clone3): expected, no warning.
+      if (std::find(r.syscalls_as_written.begin(), r.syscalls_as_written.end(), name) == r.syscalls_as_written.end())
+        continue;
+      plan.warnings.push_back("rule at " + r.Location() + " is never reached for " + name + ": pwnbox's guard (" +
+                              name + " -> " + g->rule.action.ToString() + ") answers every call of it: " + g->why);
+    }
+    if (!guarded[k].empty() && guarded[k].size() == r.names.size()) {
+      pl.where = RulePlacement::Where::kShadowed;
+      pl.why = "pwnbox's guard answers every call first";
+      continue;
+    }
+    if (shadowed[k].empty()) continue;
     pl.shadowed_syscalls.assign(shadowed[k].begin(), shadowed[k].end());
     std::string list;
     for (const auto& s : pl.shadowed_syscalls) list += (list.empty() ? "" : ", ") + s;
@@ -420,33 +688,65 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o) {
   return plan;
 }
 
-core::Result<CtxPtr> BuildContext(const config::Policy& p, const Plan& plan) {
+namespace {
+
+core::Result<CtxPtr> NewContext(const Plan& plan) {
   CtxPtr ctx(seccomp_init(plan.default_action), &seccomp_release);
   if (!ctx) return core::Error("seccomp_init failed (invalid default action)");
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
   if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, plan.badarch_action); rc < 0)
     return core::ErrnoError(-rc, "libseccomp refused the action for other ABIs");
-  if (p.options.HasAbi(core::Abi::kI386)) {
-    int rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X86);
-    if (rc < 0 && rc != -EEXIST) return core::ErrnoError(-rc, "seccomp_arch_add(x86)");
-  }
-  if (p.options.HasAbi(core::Abi::kX32)) {
-    int rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X32);
-    if (rc < 0 && rc != -EEXIST) return core::ErrnoError(-rc, "seccomp_arch_add(x32)");
-  }
+  return ctx;
+}
+
+// Adds the emitted rules to `ctx`; `native_only`: the context has only x86-64, and syscalls
+// libseccomp does not know are added by their raw x86-64 number; otherwise they are skipped.
+core::Status AddRules(const config::Policy& p, const Plan& plan, scmp_filter_ctx ctx, bool native_only) {
   for (const EmittedRule& e : plan.emitted) {
     int nr = seccomp_syscall_resolve_name(e.syscall.c_str());
-    if (nr == __NR_SCMP_ERROR) continue;  // unknown to libseccomp on every ABI of the filter
+    if (nr == __NR_SCMP_ERROR) {
+      if (!native_only) continue;
+      auto raw = core::SyscallNumber(e.syscall, core::Abi::kX86_64);
+      if (!raw) continue;  // unknown on x86-64
+      nr = *raw;
+    }
     std::vector<scmp_arg_cmp> cmps;
     for (const auto& c : e.cmps)
       cmps.push_back({static_cast<unsigned>(c.arg), static_cast<scmp_compare>(c.op), c.datum_a, c.datum_b});
-    int rc = seccomp_rule_add_array(ctx.get(), e.action, nr, cmps.size(), cmps.data());
+    int rc = seccomp_rule_add_array(ctx, e.action, nr, cmps.size(), cmps.data());
     if (rc == -EACCES) continue;  // same as the default action
     if (rc < 0) {
       std::string where = e.rule >= 0 ? " (rule at " + p.rules[e.rule].Location() + ")" : "";
       return core::ErrnoError(-rc, "libseccomp refused a rule for " + e.syscall + where);
     }
   }
+  return core::Status::Ok();
+}
+
+}  // namespace
+
+core::Result<CtxPtr> BuildContext(const config::Policy& p, const Plan& plan) {
+  PWNBOX_ASSIGN_OR_RETURN(CtxPtr ctx, NewContext(plan));
+  const bool i386 = p.options.HasAbi(core::Abi::kI386), x32 = p.options.HasAbi(core::Abi::kX32);
+  // x86-64 rules first, in a context of its own: libseccomp 2.5.4 takes syscalls it does not
+  // know (newer than Linux 6.7) only as raw native numbers, which it cannot translate to the
+  // other ABIs.
+  PWNBOX_RETURN_IF_ERROR(AddRules(p, plan, ctx.get(), /*native_only=*/true));
+  if (!i386 && !x32) return ctx;
+  PWNBOX_ASSIGN_OR_RETURN(CtxPtr other, NewContext(plan));
+  if (int rc = seccomp_arch_remove(other.get(), SCMP_ARCH_NATIVE); rc < 0)
+    return core::ErrnoError(-rc, "seccomp_arch_remove(native)");
+  if (i386) {
+    int rc = seccomp_arch_add(other.get(), SCMP_ARCH_X86);
+    if (rc < 0 && rc != -EEXIST) return core::ErrnoError(-rc, "seccomp_arch_add(x86)");
+  }
+  if (x32) {
+    int rc = seccomp_arch_add(other.get(), SCMP_ARCH_X32);
+    if (rc < 0 && rc != -EEXIST) return core::ErrnoError(-rc, "seccomp_arch_add(x32)");
+  }
+  PWNBOX_RETURN_IF_ERROR(AddRules(p, plan, other.get(), /*native_only=*/false));
+  if (int rc = seccomp_merge(ctx.get(), other.get()); rc < 0) return core::ErrnoError(-rc, "seccomp_merge");
+  other.release();  // seccomp_merge released it
   return ctx;
 }
 

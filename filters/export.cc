@@ -66,11 +66,16 @@ core::Result<std::string> ExportC(const config::Policy& policy, const CompileOpt
          " * cannot run here: `log` rules use SCMP_ACT_LOG, the others fail with ENOSYS.\n";
   s += " */\n#include <errno.h>\n#include <seccomp.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
        "#include <string.h>\n#include <unistd.h>\n\n"
-       "static void add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,\n"
-       "                const struct scmp_arg_cmp *cmps) {\n"
+       "/* x86_64_nr: the syscall's x86-64 number, for names this libseccomp may not know\n"
+       " * (newer than Linux 6.7); such a rule covers x86-64 only. */\n"
+       "static void add(scmp_filter_ctx ctx, uint32_t action, const char *name, int x86_64_nr,\n"
+       "                unsigned n, const struct scmp_arg_cmp *cmps) {\n"
        "  int nr = seccomp_syscall_resolve_name(name);\n"
-       "  if (nr == __NR_SCMP_ERROR) return;\n"
+       "  int raw = nr == __NR_SCMP_ERROR;\n"
+       "  if (raw) nr = x86_64_nr;\n"
+       "  if (nr < 0) return;\n"
        "  int rc = seccomp_rule_add_array(ctx, action, nr, n, cmps);\n"
+       "  if (raw && rc == -EFAULT) return; /* not translatable to the other ABIs */\n"
        "  if (rc < 0 && rc != -EACCES) {\n"
        "    fprintf(stderr, \"seccomp_rule_add(%s): %s\\n\", name, strerror(-rc));\n"
        "    exit(125);\n"
@@ -92,9 +97,11 @@ core::Result<std::string> ExportC(const config::Policy& policy, const CompileOpt
     if (a == def) continue;
     s += "  {";
     if (e.rule >= 0) s += "  /* rule at " + policy.rules[e.rule].Location() + " */";
+    if (const Guard* g = FindGuard(e.rule)) s += std::string("  /* pwnbox guard: ") + g->syscall + " " + g->text + " */";
     s += "\n";
+    const std::string nr = std::to_string(core::SyscallNumber(e.syscall).value_or(-1));
     if (e.cmps.empty()) {
-      s += "    add(ctx, " + Hex(a) + ", \"" + e.syscall + "\", 0, NULL);\n";
+      s += "    add(ctx, " + Hex(a) + ", \"" + e.syscall + "\", " + nr + ", 0, NULL);\n";
     } else {
       s += "    static const struct scmp_arg_cmp c[] = {";
       for (size_t i = 0; i < e.cmps.size(); ++i) {
@@ -102,7 +109,7 @@ core::Result<std::string> ExportC(const config::Policy& policy, const CompileOpt
         s += std::string(i ? ", " : "") + "{" + std::to_string(c.arg) + ", " + CmpName(c.op) + ", " +
              Hex(c.datum_a, "ULL") + ", " + Hex(c.datum_b, "ULL") + "}";
       }
-      s += "};\n    add(ctx, " + Hex(a) + ", \"" + e.syscall + "\", " + std::to_string(e.cmps.size()) + ", c);\n";
+      s += "};\n    add(ctx, " + Hex(a) + ", \"" + e.syscall + "\", " + nr + ", " + std::to_string(e.cmps.size()) + ", c);\n";
     }
     s += "  }\n";
   }

@@ -17,6 +17,29 @@
 // than 64 comparisons), the whole syscall is escalated and FirstMatch decides in user space
 // (Program::evaluated_syscalls lists them; `pwnbox check` says so).
 //
+// Argument widths: the x86-64 kernel reads each argument as its C type (core::ArgType): an
+// `int` is the low 32 bits of the register, whatever the upper half holds. Every condition is
+// compared in the argument's own key space: the low `bits` bits, with the sign bit flipped for
+// signed types so that unsigned order is the C order (a value written negative is sign-extended
+// for a signed argument: `dirfd == -100`). For an argument narrower than 64 bits the emitted
+// comparisons are all MASKED_EQ with masks inside the low word (an equality is MASKED_EQ
+// 0xffffffff; ranges are aligned blocks), never EQ/LT/GT on the whole register. A rule naming
+// several syscalls uses each syscall's own widths. A value that does not fit the argument's type
+// is refused (FILE:LINE:COL).
+//
+// Guards: every compiled policy starts with pwnbox's built-in guard rules (Guards()), ahead of
+// the policy's rules, in the kernel and in FirstMatch: ioctl TIOCSTI/TIOCLINUX (a target typing
+// into pwnbox's terminal) -> EPERM; clone with CLONE_UNTRACED (a child pwnbox would not trace)
+// -> EPERM; clone3 (its flags are in memory, BPF cannot read them) -> ENOSYS, so that libc falls
+// back to clone.
+//
+// Routing: a rule that needs user space reaches the supervisor through USER_NOTIF when it has
+// `paths` or is a `redirect`, whatever options.escalate says (the supervisor emulates those
+// calls from one read of their arguments: race-free); `modify` and reports of calls that run
+// (`log`) need the tracer (SECCOMP_RET_TRACE), only for their own condition sets; the rest
+// follow options.escalate. A `modify` rule with `paths` is refused (the modified call would read
+// the path again after the check).
+//
 // Tests compare the BPF (through RunBpf) with FirstMatch on the boundary values of every
 // condition (tests/unit/filters_test.cc), and install filters in forked children.
 #pragma once
@@ -44,6 +67,10 @@ inline constexpr size_t kMaxTermsPerSyscall = 256;
 struct RulePlacement {
   enum class Where { kKernel, kEscalated, kShadowed };
   Where where = Where::kKernel;
+  // How an escalated rule reaches the supervisor (kKernel when it does not).
+  enum class Route { kKernel, kNotify, kPtrace };
+  Route route = Route::kKernel;
+  std::string route_why;  // why this route ("paths: emulated race-free", "action modify", ...)
   std::string why;  // escalation reason, or which rule shadows it
   // Syscalls for which an earlier rule without args or paths matches every call first.
   std::vector<std::string> shadowed_syscalls;
@@ -65,8 +92,28 @@ struct EmittedRule {
     uint64_t datum_a, datum_b;
   };
   std::vector<Cmp> cmps;
-  int rule = -1;  // policy rule index, -1 for the io_uring guard / evaluated syscalls
+  int rule = -1;  // policy rule index, -1 for the io_uring guard / evaluated syscalls, or a
+                  // guard (kGuardTiocsti...)
 };
+
+// pwnbox's built-in guard rules (see above), in the order they are applied.
+struct Guard {
+  int code;              // what FirstMatch returns (kGuard*)
+  const char* syscall;   // "ioctl"
+  const char* text;      // "request == TIOCSTI"
+  const char* why;       // one line, for `pwnbox check`
+  config::Rule rule;     // as a policy rule (names, args, action errno)
+};
+inline constexpr int kGuardTiocsti = -3;
+inline constexpr int kGuardTioclinux = -4;
+inline constexpr int kGuardCloneUntraced = -5;
+inline constexpr int kGuardClone3 = -6;
+const std::vector<Guard>& Guards();
+// The guard with FirstMatch result `code`, or nullptr.
+const Guard* FindGuard(int code);
+// The action of a FirstMatch result that is not a policy rule (kIoUringGuard or a guard), or
+// nullptr (a rule index, or -1: the default).
+const config::Action* GuardAction(int code);
 
 struct Program {
   // Ready for seccomp(SECCOMP_SET_MODE_FILTER); the launcher installs it between fork and exec.
@@ -103,7 +150,8 @@ core::Result<Program> Compile(const config::Policy& policy, const CompileOptions
 // Index of the first rule, starting at `from`, whose syscall and scalar `args` match (paths are
 // NOT considered: the caller checks them and continues from index+1 when they do not match);
 // -1 when none does (the default action applies); kIoUringGuard for an io_uring syscall while
-// options.io_uring is false (denied with config::kIoUringErrno).
+// options.io_uring is false (denied with config::kIoUringErrno); a kGuard* code when a guard
+// matches (GuardAction says what it does). Conditions compare with each argument's width.
 inline constexpr int kIoUringGuard = -2;
 int FirstMatch(const config::Policy& policy, core::Abi abi, int nr, const uint64_t args[6],
                size_t from = 0);

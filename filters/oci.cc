@@ -215,6 +215,7 @@ core::Result<config::Policy> PolicyFromOci(std::string_view text, const std::str
         p.options.io_uring = false;
         continue;
       }
+      if (e.value("comment", std::string()).starts_with(kGuardCommentPrefix)) continue;  // built in
       if (e.contains("includes")) {
         const json& inc = e["includes"];
         auto need = Strings(inc.value("caps", json::array()));
@@ -269,6 +270,16 @@ core::Result<config::Policy> PolicyFromOci(std::string_view text, const std::str
           c.op = Op::kMaskedEq;
           c.mask = v;
           c.value = v2 & v;
+          // The whole low word of a 32-bit argument (as pwnbox writes `==` on an int): `==`.
+          bool whole = !r.names.empty();
+          for (const auto& n : r.names) {
+            const core::ArgWidth w = core::ArgType(n, c.arg);
+            whole = whole && w.bits < 64 && c.mask == w.Mask();
+          }
+          if (whole) {
+            c.op = Op::kEq;
+            c.mask = ~uint64_t{0};
+          }
         } else {
           return core::Error(where + ": unknown comparison \"" + op + "\"");
         }
@@ -321,6 +332,21 @@ core::Result<std::string> PolicyToOci(const config::Policy& policy, std::vector<
     if (a.second >= 0) e["errnoRet"] = a.second;
   };
   if (!plan.needs_expansion) {
+    for (const Guard& g : Guards()) {
+      json e;
+      e["names"] = json::array({std::string(g.syscall)});
+      put_action(e, {"SCMP_ACT_ERRNO", g.rule.action.errno_value});
+      e["comment"] = std::string(kGuardCommentPrefix) + g.syscall + (*g.text ? " " : "") + g.text;
+      for (const auto& c : g.rule.args) {
+        // Guards are on 32-bit arguments (ioctl's request) or bit tests: the low word only.
+        const core::ArgWidth w = core::ArgType(g.syscall, c.arg);
+        e["args"].push_back({{"index", c.arg},
+                             {"value", c.op == Op::kMaskedEq ? (c.mask & w.Mask()) : w.Mask()},
+                             {"valueTwo", c.value & w.Mask()},
+                             {"op", "SCMP_CMP_MASKED_EQ"}});
+      }
+      calls.push_back(e);
+    }
     for (const auto& r : policy.rules) {
       json e;
       e["names"] = r.names;
@@ -334,6 +360,13 @@ core::Result<std::string> PolicyToOci(const config::Policy& policy, std::vector<
           x["value"] = c.op == Op::kMaskedEq ? c.mask : c.value;
           x["valueTwo"] = c.op == Op::kMaskedEq ? c.value : 0;
           x["op"] = OpToOci(ConditionOp(c.op));
+          // A 32-bit argument: the low word only (MakePlan expands every other shape).
+          const core::ArgWidth w = core::ArgType(r.names.front(), c.arg);
+          if (w.bits < 64) {
+            x["value"] = c.op == Op::kMaskedEq ? (c.mask & w.Mask()) : w.Mask();
+            x["valueTwo"] = c.value & w.Mask();
+            x["op"] = "SCMP_CMP_MASKED_EQ";
+          }
           e["args"].push_back(x);
         }
       }
@@ -343,8 +376,10 @@ core::Result<std::string> PolicyToOci(const config::Policy& policy, std::vector<
     Note(notes, "rules of one syscall overlap with different actions: written as disjoint condition sets "
                 "(OCI runtimes do not apply rules in order)");
     for (const auto& er : plan.emitted) {
-      if (er.rule < 0) continue;  // the io_uring guard, written above
+      if (er.rule == -1) continue;  // the io_uring guard, written above
       json e;
+      if (const Guard* g = FindGuard(er.rule))
+        e["comment"] = std::string(kGuardCommentPrefix) + g->syscall + (*g->text ? " " : "") + g->text;
       e["names"] = json::array({er.syscall});
       PWNBOX_ASSIGN_OR_RETURN(auto a, RetToOci(er.action));
       put_action(e, a);

@@ -35,6 +35,9 @@ core::Result<config::Policy> PolicyFromOci(std::string_view json, const std::str
 // modify, proxy, log = true) and for syscalls the compiler had to escalate: OCI cannot express
 // them. The io_uring guard is written as an entry with comment kIoUringGuardComment.
 inline constexpr std::string_view kIoUringGuardComment = "pwnbox io_uring guard";
+// pwnbox's guards (filters::Guards()) are written first, each with a comment starting so; read
+// back, they are skipped (every compiled policy has them).
+inline constexpr std::string_view kGuardCommentPrefix = "pwnbox guard: ";
 core::Result<std::string> PolicyToOci(const config::Policy& policy,
                                       std::vector<std::string>* notes = nullptr);
 

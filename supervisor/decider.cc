@@ -116,8 +116,8 @@ Verdict Decider::FromAction(const config::Action& action, int rule, bool log) {
 }
 
 Verdict Decider::ForMatch(int idx) {
-  if (idx == filters::kIoUringGuard)
-    return FromAction(config::Action{config::ActionKind::kErrno, config::kIoUringErrno}, -1, false);
+  // The io_uring guard and pwnbox's guards (TIOCSTI, CLONE_UNTRACED, clone3).
+  if (const config::Action* g = filters::GuardAction(idx)) return FromAction(*g, -1, false);
   if (idx < 0) return FromAction(policy_.default_action, -1, false);
   const auto& rule = policy_.rules[static_cast<size_t>(idx)];
   return FromAction(rule.action, idx, rule.log);

@@ -50,7 +50,11 @@ TEST(Check, ValidPolicyTellsWhereEachRuleRuns) {
   EXPECT_TRUE(Contains(r.out, d + "/p.toml: valid: 4 rules, default allow, escalate notify, abi x86_64, io_uring denied (ENOSYS)\n")) << r.out;
   EXPECT_TRUE(Contains(r.out, "rule 1 (" + d + "/p.toml:4:1) socket [domain == AF_INET] -> errno:EACCES: kernel\n")) << r.out;
   EXPECT_TRUE(Contains(r.out, "rule 3 (" + d + "/p.toml:13:1) socket [domain == AF_INET6] -> kill: never reached")) << r.out;
-  EXPECT_TRUE(Contains(r.out, "rule 4 (" + d + "/p.toml:18:1) @file -> errno:EACCES: escalated (notify): paths\n")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "rule 4 (" + d + "/p.toml:18:1) @file -> errno:EACCES: escalated (notify, paths are "
+                              "emulated race-free from one read of the arguments): paths\n")) << r.out;
+  // pwnbox's guards come first, in every policy.
+  EXPECT_TRUE(Contains(r.out, "guard: ioctl [request == TIOCSTI] -> errno:EPERM: kernel")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "guard: clone3 -> errno:ENOSYS: kernel")) << r.out;
   EXPECT_TRUE(Contains(r.out, "warning: rule at " + d + "/p.toml:13:1 is never reached: earlier rules without conditions match socket first\n")) << r.out;
   EXPECT_TRUE(Contains(r.out, "BPF: ")) << r.out;
 }
@@ -70,9 +74,60 @@ TEST(Check, InvalidPolicyExits125WithTheLocation) {
   EXPECT_EQ(r.err, "pwnbox: cannot read policy " + d + "/missing.toml: No such file or directory\n");
 }
 
+TEST(Check, EachRuleSaysWhereItRunsUnderPtrace) {
+  std::string d = TempDir();
+  WriteFile(d + "/p.toml", R"(default = "allow"
+[options]
+escalate = "ptrace"
+[[rule]]
+syscalls = ["openat"]
+paths = ["/etc/**"]
+action = "errno:EACCES"
+[[rule]]
+syscalls = ["write"]
+args = ["fd == 1"]
+action = "modify"
+set = { count = 1 }
+[[rule]]
+syscalls = ["getuid"]
+action = "return"
+value = 0
+)");
+  auto r = Pwnbox({"check", d + "/p.toml"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "rule 1 (" + d + "/p.toml:4:1) openat -> errno:EACCES: escalated (notify, paths are emulated "
+                              "race-free from one read of the arguments, whatever options.escalate says): paths\n")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "rule 2 (" + d + "/p.toml:8:1) write [fd == 1] -> modify arg2=1: escalated (ptrace, action "
+                              "modify changes the arguments of a call that then runs: only the tracer can): action modify\n"))
+      << r.out;
+  EXPECT_TRUE(Contains(r.out, "rule 3 (" + d + "/p.toml:13:1) getuid -> return 0: escalated (ptrace, options.escalate)"))
+      << r.out;
+}
+
+TEST(Check, ModifyWithPathsIsRefused) {
+  std::string d = TempDir();
+  WriteFile(d + "/p.toml", "default = \"allow\"\n[[rule]]\nsyscalls = [\"openat\"]\npaths = [\"/etc/**\"]\n"
+                           "action = \"modify\"\nset = { flags = 0 }\n");
+  auto r = Pwnbox({"check", d + "/p.toml"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_TRUE(Contains(r.err, d + "/p.toml:2:1: a modify rule cannot have paths: the call runs after the change")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "hint: use action = \"redirect\"")) << r.err;
+}
+
+TEST(Check, AValueWiderThanTheArgumentIsRefused) {
+  std::string d = TempDir();
+  WriteFile(d + "/p.toml", "default = \"allow\"\n[[rule]]\nsyscalls = [\"ioctl\"]\nargs = [\"request == 0x100005412\"]\n"
+                           "action = \"errno:EPERM\"\n");
+  auto r = Pwnbox({"check", d + "/p.toml"});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_TRUE(Contains(r.err, d + "/p.toml:2:1: condition \"request == 0x100005412\": arg1 of ioctl is unsigned int (32 bits"))
+      << r.err;
+}
+
 TEST(Check, ShippedPoliciesAreValid) {
-  for (const char* name : {"default", "no-network", "read-only-fs", "strict-stdio", "trace-execs"}) {
-    auto r = Pwnbox({"check", SourcePath(std::string("policies/") + name + ".toml")});
+  for (const char* name : {"policies/default", "policies/no-network", "policies/read-only-fs", "policies/strict-stdio",
+                           "policies/trace-execs", "examples/hello", "examples/hide-secrets"}) {
+    auto r = Pwnbox({"check", SourcePath(std::string(name) + ".toml")});
     EXPECT_EQ(r.status, 0) << name << "\n" << r.err;
     EXPECT_FALSE(Contains(r.out, "warning:")) << name << "\n" << r.out;
   }
@@ -118,6 +173,8 @@ TEST(Compile, CProgramCompilesAndEnforces) {
   auto cc = testing::Run({"cc", "-o", d + "/s", d + "/s.c", "-lseccomp"});
   ASSERT_EQ(cc.status, 0) << cc.err;
   EXPECT_EQ(testing::Run({d + "/s", Prog("pol_try"), "socket", "2", "1", "0"}).out, "err=EACCES\n");
+  // AF_INET with junk in the upper half: the kernel reads an int, so does the filter.
+  EXPECT_EQ(testing::Run({d + "/s", Prog("pol_try"), "socket", "0x100000002", "1", "0"}).out, "err=EACCES\n");
   EXPECT_EQ(testing::Run({d + "/s", "sh", "-c", "ls / >/dev/null && echo ok"}).out, "ok\n");
   EXPECT_EQ(testing::Run({d + "/s", Prog("pol_try"), "--int80", "20"}).status, 159);
 }
@@ -182,6 +239,13 @@ TEST(Groups, ListAndMembers) {
   r = Pwnbox({"groups", "@network"});
   EXPECT_EQ(r.status, 0);
   EXPECT_TRUE(Contains(r.out, "\nsocket\n")) << r.out;
+  // Syscalls newer than libseccomp 2.5.4 are in their groups.
+  r = Pwnbox({"groups", "file"});
+  EXPECT_EQ(r.status, 0);
+  for (const char* n : {"setxattrat", "getxattrat", "removexattrat", "file_setattr", "open_tree_attr"})
+    EXPECT_TRUE(Contains(r.out, std::string("\n") + n + "\n")) << n << "\n" << r.out;
+  r = Pwnbox({"groups", "memory"});
+  EXPECT_TRUE(Contains(r.out, "\nmseal\n")) << r.out;
   r = Pwnbox({"groups", "nope"});
   EXPECT_EQ(r.status, 125);
   EXPECT_EQ(r.err, "pwnbox: unknown group \"nope\"; `pwnbox groups` lists them\n");

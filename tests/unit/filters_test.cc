@@ -59,12 +59,15 @@ uint32_t Expected(const config::Policy& p, const Program& prog, const seccomp_da
   uint64_t args[6];
   std::memcpy(args, d.args, sizeof(args));
   int idx = FirstMatch(p, core::Abi::kX86_64, d.nr, args);
-  if (idx == kIoUringGuard) return SECCOMP_RET_ERRNO | config::kIoUringErrno;
+  if (const config::Action* g = GuardAction(idx)) return SECCOMP_RET_ERRNO | g->errno_value;
   std::string_view name = core::SyscallName(d.nr);
-  for (const auto& e : prog.evaluated_syscalls)
-    if (e.name == name)
-      return p.options.escalate == config::Options::Escalate::kNotify ? SECCOMP_RET_USER_NOTIF
-                                                                      : SECCOMP_RET_TRACE | kTraceEvaluate;
+  for (const auto& e : prog.evaluated_syscalls) {
+    if (e.name != name) continue;
+    bool notify = p.options.escalate == config::Options::Escalate::kNotify;
+    for (const auto& r : p.rules)
+      if (r.HasSyscall(name) && (!r.paths.empty() || r.action.kind == config::ActionKind::kRedirect)) notify = true;
+    return notify ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_TRACE | kTraceEvaluate;
+  }
   return RuleAction(p, idx, o);
 }
 
@@ -88,6 +91,15 @@ void Differential(const config::Policy& p, const CompileOptions& o = {}, int sam
       }
     }
   }
+  // The same low words with junk in the upper half (the kernel reads only the low 32 bits of
+  // an int), and the guards' syscalls.
+  for (uint64_t x : std::vector<uint64_t>(vals.begin(), vals.end())) {
+    vals.insert((x & 0xffffffffu) | 0xdead00000000u);
+    vals.insert((x & 0xffffffffu) | 0xffffffff00000000u);
+    vals.insert((x & 0xffffffffu) | (uint64_t{1} << 32));
+    vals.insert(x & 0xffffffffu);
+  }
+  for (int nr : {SYS_ioctl, SYS_clone, SYS_clone3}) nrs.insert(nr);
   std::vector<uint64_t> v(vals.begin(), vals.end());
   std::vector<int> n(nrs.begin(), nrs.end());
   std::mt19937_64 rng(42);
@@ -169,10 +181,11 @@ TEST(Compile, MatrixEqualsFirstMatch) {
   config::Policy p = MustLoad(kMatrix);
   Program prog = MustCompile(p);
   // personality's rules need more than kMaxTermsPerSyscall condition sets: escalated as a
-  // whole; getpriority's stay in the kernel.
-  ASSERT_EQ(prog.evaluated_syscalls.size(), 1u);
-  EXPECT_EQ(prog.evaluated_syscalls[0].name, "personality");
-  EXPECT_EQ(prog.evaluated_syscalls[0].why, "more than 256 condition sets");
+  // whole; so are getpriority's: its arguments are 32-bit (which, who), and a 32-bit `!=`
+  // is written as aligned blocks of the low word (many comparisons).
+  ASSERT_EQ(prog.evaluated_syscalls.size(), 2u);
+  EXPECT_EQ(prog.evaluated_syscalls[1].name, "personality");
+  EXPECT_EQ(prog.evaluated_syscalls[1].why, "more than 256 condition sets");
   EXPECT_EQ(prog.rules[6].where, RulePlacement::Where::kShadowed);
   ASSERT_EQ(prog.warnings.size(), 1u);
   EXPECT_EQ(prog.warnings[0],
@@ -207,17 +220,17 @@ syscalls = ["getpriority"]
 args = ["arg0 >= 3", "arg0 <= 6"]
 action = "errno:EACCES"
 [[rule]]
-syscalls = ["setpriority"]
-args = ["arg0 > 0", "arg0 < 0xffffffffffffffff"]
+syscalls = ["madvise"]
+args = ["arg1 > 0", "arg1 < 0xffffffffffffffff"]
 action = "errno:EACCES"
 [[rule]]
-syscalls = ["getpriority", "setpriority"]
+syscalls = ["getpriority", "madvise"]
 args = ["arg0 != 1"]
 action = "errno:ENOENT"
 )");
   Program prog = MustCompile(p);
   ASSERT_EQ(prog.evaluated_syscalls.size(), 1u);
-  EXPECT_EQ(prog.evaluated_syscalls[0].name, "setpriority");
+  EXPECT_EQ(prog.evaluated_syscalls[0].name, "madvise");
   EXPECT_TRUE(prog.uses_notify);
   EXPECT_EQ(prog.rules[1].where, RulePlacement::Where::kEscalated);
   EXPECT_EQ(prog.rules[0].where, RulePlacement::Where::kKernel);
@@ -250,11 +263,15 @@ action = "kill"
 )");
   Program prog = MustCompile(p);
   EXPECT_TRUE(prog.uses_trace);
-  EXPECT_FALSE(prog.uses_notify);
+  // Path rules reach the supervisor through USER_NOTIF even under escalate = "ptrace": the
+  // supervisor emulates them from one read of the path (race-free).
+  EXPECT_TRUE(prog.uses_notify);
   EXPECT_EQ(prog.escalated_rules, (std::vector<int>{0, 1, 2}));
   EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getuid)), SECCOMP_RET_TRACE | 1);
   EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_uname)), SECCOMP_RET_TRACE | 2);
-  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_openat)), SECCOMP_RET_TRACE | 3);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_openat)), SECCOMP_RET_USER_NOTIF);
+  EXPECT_EQ(prog.rules[2].route, RulePlacement::Route::kNotify);
+  EXPECT_EQ(prog.rules[0].route, RulePlacement::Route::kPtrace);
   EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getpid)), SECCOMP_RET_ALLOW);
   EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_kill)), SECCOMP_RET_KILL_PROCESS);
   EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getppid)), SECCOMP_RET_ERRNO | EPERM);
@@ -410,9 +427,10 @@ Outcome InChild(const Program& prog, const std::function<std::string(long*, int*
   return o;
 }
 
-std::function<std::string(long*, int*)> Call(long nr, long a0 = 0, long a1 = 0, long a2 = 0) {
+std::function<std::string(long*, int*)> Call(long nr, long a0 = 0, long a1 = 0, long a2 = 0,
+                                             long a3 = 0) {
   return [=](long* ret, int* err) {
-    *ret = syscall(nr, a0, a1, a2);
+    *ret = syscall(nr, a0, a1, a2, a3);
     *err = *ret < 0 ? errno : 0;
     return std::string();
   };
@@ -426,7 +444,7 @@ args = ["which == 7"]
 action = "errno:EACCES"
 [[rule]]
 syscalls = ["getpriority"]
-args = ["arg0 > 100", "who == 5"]
+args = ["arg0 > 100", "arg3 == 5"]
 action = "kill"
 [[rule]]
 syscalls = ["getpriority"]
@@ -460,12 +478,12 @@ TEST(RealInstall, EveryKernelAction) {
   o = InChild(prog, Call(SYS_getpriority, 7, 0));
   EXPECT_EQ(o.err, EACCES);
   // kill (the whole process): 159 = 128 + SIGSYS as a wait status.
-  o = InChild(prog, Call(SYS_getpriority, 101, 5));
+  o = InChild(prog, Call(SYS_getpriority, 101, 0, 0, 5));
   EXPECT_FALSE(o.reported);
   ASSERT_TRUE(WIFSIGNALED(o.status));
   EXPECT_EQ(WTERMSIG(o.status), SIGSYS);
   // trap: SIGSYS delivered to a handler, with the syscall number.
-  o = InChild(prog, Call(SYS_getpriority, 101, 6), 0, true);
+  o = InChild(prog, Call(SYS_getpriority, 101, 0, 0, 6), 0, true);
   ASSERT_TRUE(WIFEXITED(o.status));
   EXPECT_EQ(WEXITSTATUS(o.status), 42);
   EXPECT_EQ(o.note, "SIGSYS:" + std::to_string(SYS_getpriority));
@@ -497,23 +515,23 @@ TEST(RealInstall, EveryKernelAction) {
 }
 
 TEST(RealInstall, FirstMatchMatrixAgainstRealCalls) {
-  // personality(0xffffffff) only queries; getpriority with a bad `which` is EINVAL when allowed.
+  // munmap of an address that is not page-aligned is EINVAL when allowed (64-bit arguments).
   config::Policy p = MustLoad(R"(
 default = "allow"
 [[rule]]
-syscalls = ["getpriority"]
+syscalls = ["munmap"]
 args = ["arg0 == 100", "arg1 == 1"]
 action = "errno:EACCES"
 [[rule]]
-syscalls = ["getpriority"]
+syscalls = ["munmap"]
 args = ["arg1 == 1"]
 action = "errno:ENOENT"
 [[rule]]
-syscalls = ["getpriority"]
+syscalls = ["munmap"]
 args = ["arg0 == 100"]
 action = "allow"
 [[rule]]
-syscalls = ["getpriority"]
+syscalls = ["munmap"]
 args = ["arg0 >= 50"]
 action = "errno:EEXIST"
 )");
@@ -524,12 +542,12 @@ action = "errno:EEXIST"
   } cases[] = {{100, 1, EACCES}, {7, 1, ENOENT}, {100, 2, EINVAL}, {60, 2, EEXIST}, {60, 1, ENOENT},
                {49, 2, EINVAL}};
   for (const Case& c : cases) {
-    Outcome o = InChild(prog, Call(SYS_getpriority, c.which, c.who));
+    Outcome o = InChild(prog, Call(SYS_munmap, c.which, c.who));
     EXPECT_EQ(o.err, c.err) << c.which << " " << c.who;
     uint64_t args[6] = {static_cast<uint64_t>(c.which), static_cast<uint64_t>(c.who)};
-    int idx = FirstMatch(p, core::Abi::kX86_64, SYS_getpriority, args);
+    int idx = FirstMatch(p, core::Abi::kX86_64, SYS_munmap, args);
     uint32_t want = idx < 0 ? SECCOMP_RET_ALLOW : RuleAction(p, idx);
-    EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getpriority, {args[0], args[1]})), want);
+    EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_munmap, {args[0], args[1]})), want);
   }
 }
 
@@ -655,7 +673,7 @@ syscalls = ["personality"]
 args = ["arg0 < 16"]
 action = "errno:EACCES"
 [[rule]]
-syscalls = ["personality", "getpriority"]
+syscalls = ["personality", "munmap"]
 args = ["arg1 == 5"]
 action = "kill"
 [[rule]]
@@ -663,15 +681,15 @@ syscalls = ["personality"]
 args = ["arg0 & 0xf0 == 0x20"]
 action = "trap"
 [[rule]]
-syscalls = ["getpriority"]
+syscalls = ["munmap"]
 args = ["arg0 == 1", "arg1 == 2"]
 action = "errno:EACCES"
 [[rule]]
-syscalls = ["getpriority"]
+syscalls = ["munmap"]
 args = ["arg2 == 3"]
 action = "errno:ENOENT"
 [[rule]]
-syscalls = ["getpriority"]
+syscalls = ["munmap"]
 args = ["arg0 == 1"]
 action = "errno:EEXIST"
 )");
@@ -686,7 +704,7 @@ action = "errno:EEXIST"
   std::mt19937_64 rng(7);
   const uint64_t vals[] = {0, 3, 5, 7, 8, 9, 15, 16, 0x20, 0x25, 0x1000, 0x5000, ~uint64_t{0}};
   for (int i = 0; i < 2000; ++i) {
-    seccomp_data d = Data(rng() % 2 ? SYS_personality : SYS_getpriority,
+    seccomp_data d = Data(rng() % 2 ? SYS_personality : SYS_munmap,
                           {vals[rng() % 13], vals[rng() % 13], vals[rng() % 13]});
     ASSERT_EQ(RunBpf(a.bpf, d), RunBpf(b.bpf, d));
   }
@@ -731,6 +749,182 @@ TEST(Oci, DockerDefaultProfile) {
   EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_chroot)), SECCOMP_RET_ALLOW);  // CAP_SYS_CHROOT is default
   EXPECT_EQ(RunBpf(prog.bpf, Data(20, {}, AUDIT_ARCH_I386)), SECCOMP_RET_ALLOW);  // getpid
   Differential(*p, {}, 1000);
+}
+
+// Class 4: a condition on a 32-bit argument looks at the low word only, as the kernel does.
+TEST(Widths, ThirtyTwoBitArgumentsIgnoreTheUpperHalf) {
+  config::Policy p = MustLoad(R"(
+default = "allow"
+[[rule]]
+syscalls = ["socket"]
+args = ["domain == AF_INET"]
+action = "errno:EACCES"
+[[rule]]
+syscalls = ["prctl"]
+args = ["option == PR_SET_NAME"]
+action = "errno:EPERM"
+[[rule]]
+syscalls = ["ioctl"]
+args = ["request == 0x5401"]
+action = "errno:ENOTTY"
+[[rule]]
+syscalls = ["openat"]
+args = ["dirfd == -100", "flags & O_WRONLY == O_WRONLY"]
+action = "errno:EROFS"
+[[rule]]
+syscalls = ["getpriority"]
+args = ["who < 10"]
+action = "errno:ENOENT"
+[[rule]]
+syscalls = ["lseek"]
+args = ["offset < 0"]
+action = "errno:EINVAL"
+[[rule]]
+syscalls = ["read"]
+args = ["count > 0x100000"]
+action = "errno:E2BIG"
+)");
+  Program prog = MustCompile(p);
+  EXPECT_TRUE(prog.evaluated_syscalls.empty());
+  const uint64_t junk = uint64_t{1} << 32;
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_socket, {AF_INET | junk, 1})), SECCOMP_RET_ERRNO | EACCES);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_socket, {AF_INET6 | junk, 1})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_prctl, {15 | junk})), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_ioctl, {1, 0x5401 | 0xffffffff00000000u})), SECCOMP_RET_ERRNO | ENOTTY);
+  // AT_FDCWD sign-extended (glibc) and zero-extended: both are -100 for the kernel.
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_openat, {~uint64_t{99}, 0, 1})), SECCOMP_RET_ERRNO | EROFS);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_openat, {0xffffff9cu, 0, 1})), SECCOMP_RET_ERRNO | EROFS);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_openat, {0xffffff9cu, 0, 0 | junk})), SECCOMP_RET_ALLOW);
+  // who is an int: -1 < 10; 10 | junk is 10.
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getpriority, {0, ~uint64_t{0}})), SECCOMP_RET_ERRNO | ENOENT);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getpriority, {0, 10 | junk})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getpriority, {0, 9 | junk})), SECCOMP_RET_ERRNO | ENOENT);
+  // off_t is a signed 64-bit value; size_t a 64-bit one (the upper half counts).
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_lseek, {3, ~uint64_t{0}})), SECCOMP_RET_ERRNO | EINVAL);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_lseek, {3, 5})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_read, {3, 0, junk})), SECCOMP_RET_ERRNO | E2BIG);
+  uint64_t a[6] = {AF_INET | junk};
+  EXPECT_EQ(FirstMatch(p, core::Abi::kX86_64, SYS_socket, a), 0);
+  Differential(p);
+}
+
+TEST(Widths, AValueThatDoesNotFitIsRefusedWithItsLocation) {
+  config::Policy p = MustLoad(R"(
+default = "allow"
+[[rule]]
+syscalls = ["socket"]
+args = ["domain == 0x100000002"]
+action = "errno:EACCES"
+)");
+  auto prog = Compile(p);
+  ASSERT_FALSE(prog.ok());
+  EXPECT_NE(prog.error().message().find("test.toml:3:1:"), std::string::npos) << prog.error().message();
+  EXPECT_NE(prog.error().message().find("arg0 of socket is int (32 bits"), std::string::npos)
+      << prog.error().message();
+}
+
+TEST(Guards, InEveryPolicyAheadOfItsRules) {
+  config::Policy p = MustLoad(R"(
+default = "allow"
+[[rule]]
+syscalls = ["ioctl", "clone", "clone3"]
+action = "allow"
+)");
+  Program prog = MustCompile(p);
+  const uint64_t junk = uint64_t{1} << 32;
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_ioctl, {0, 0x5412})), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_ioctl, {0, 0x5412 | junk})), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_ioctl, {0, 0x541c})), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_ioctl, {0, 0x5401})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_clone, {0x00800000 | SIGCHLD})), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_clone, {SIGCHLD})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_clone3, {0, 88})), SECCOMP_RET_ERRNO | ENOSYS);
+  uint64_t a[6] = {0, 0x5412 | junk};
+  EXPECT_EQ(FirstMatch(p, core::Abi::kX86_64, SYS_ioctl, a), kGuardTiocsti);
+  EXPECT_EQ(GuardAction(kGuardTiocsti)->errno_value, EPERM);
+  EXPECT_EQ(prog.rules[0].where, RulePlacement::Where::kKernel);  // ioctl and clone reach it
+  // --complain keeps them; a policy without those syscalls has them too.
+  Program c = MustCompile(p, CompileOptions{.complain = true});
+  EXPECT_EQ(RunBpf(c.bpf, Data(SYS_ioctl, {0, 0x5412})), SECCOMP_RET_ERRNO | EPERM);
+  Program d = MustCompile(MustLoad("default = \"allow\"\n"));
+  EXPECT_EQ(RunBpf(d.bpf, Data(SYS_clone3)), SECCOMP_RET_ERRNO | ENOSYS);
+  Differential(p);
+}
+
+TEST(NewSyscalls, NamedInPoliciesAndEnforced) {
+  EXPECT_EQ(core::SyscallNumber("mseal"), 462);
+  EXPECT_EQ(core::SyscallNumber("setxattrat"), 463);
+  EXPECT_EQ(core::SyscallNumber("file_setattr"), 469);
+  EXPECT_EQ(core::SyscallNumber("uretprobe"), 335);
+  EXPECT_EQ(core::SyscallNumber("setxattrat", core::Abi::kI386), 463);
+  EXPECT_EQ(core::SyscallName(464), "getxattrat");
+  config::Policy p = MustLoad(R"(
+default = "allow"
+[options]
+abi = ["x86_64", "i386"]
+[[rule]]
+syscalls = ["setxattrat", "mseal"]
+action = "errno:EPERM"
+[[rule]]
+syscalls = ["file_getattr"]
+args = ["at_flags == 0x100"]
+action = "errno:EACCES"
+)");
+  Program prog = MustCompile(p);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(463)), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(462)), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(468, {0, 0, 0, 0, 0x100})), SECCOMP_RET_ERRNO | EACCES);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(468, {0, 0, 0, 0, 0})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getpid)), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(20, {}, AUDIT_ARCH_I386)), SECCOMP_RET_ALLOW);  // getpid
+  const core::SyscallGroup* file = core::FindGroup("file");
+  ASSERT_NE(file, nullptr);
+  for (std::string_view n : {"setxattrat", "getxattrat", "file_setattr", "open_tree_attr"})
+    EXPECT_TRUE(std::find(file->members.begin(), file->members.end(), n) != file->members.end()) << n;
+}
+
+TEST(Routing, PathsAndRedirectUseNotifyModifyOnlyItsRegion) {
+  config::Policy p = MustLoad(R"(
+default = "allow"
+[options]
+escalate = "ptrace"
+[[rule]]
+syscalls = ["write"]
+args = ["fd == 1"]
+action = "modify"
+set = { count = 1 }
+[[rule]]
+syscalls = ["openat"]
+paths = ["/etc/**"]
+action = "errno:EACCES"
+[[rule]]
+syscalls = ["open"]
+action = "redirect"
+to = "/dev/null"
+)");
+  Program prog = MustCompile(p);
+  EXPECT_TRUE(prog.uses_notify);
+  EXPECT_TRUE(prog.uses_trace);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_write, {1})), SECCOMP_RET_TRACE | 1);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_write, {2})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_openat)), SECCOMP_RET_USER_NOTIF);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_open)), SECCOMP_RET_USER_NOTIF);
+  EXPECT_EQ(prog.rules[0].route, RulePlacement::Route::kPtrace);
+  EXPECT_EQ(prog.rules[1].route, RulePlacement::Route::kNotify);
+  EXPECT_EQ(prog.rules[2].route, RulePlacement::Route::kNotify);
+  config::Policy bad = MustLoad(R"(
+default = "allow"
+[[rule]]
+syscalls = ["openat"]
+paths = ["/etc/**"]
+action = "modify"
+set = { flags = 0 }
+)");
+  auto r = Compile(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("test.toml:3:1: a modify rule cannot have paths"), std::string::npos)
+      << r.error().message();
+  EXPECT_NE(r.error().message().find("hint: use action = \"redirect\""), std::string::npos);
 }
 
 }  // namespace
