@@ -19,6 +19,7 @@ namespace {
 constexpr int kMaxSymlinks = 40;  // the kernel's MAXSYMLINKS
 constexpr ino_t kProcRootIno = 1;
 constexpr uint64_t kScoped = RESOLVE_BENEATH | RESOLVE_IN_ROOT;
+constexpr uint64_t kCached = 0x20;  // RESOLVE_CACHED (linux 5.12)
 
 // The mount of `path` (not following a final symlink; mounts on it are crossed, as in a
 // lookup) and whether it is that mount's root. Returns 0 or an errno.
@@ -328,6 +329,8 @@ core::Result<PathView> Walker::Run(int dirfd) {
     // procfs magic links: absolute (d_path) or object ("pipe:[1]") texts; the relative ones
     // ("/proc/mounts" -> "self/mounts") are ordinary symlinks.
     if ((text[0] == '/' || text.find(':') != std::string::npos) && IsProcfs(cur)) {
+      // procfs cannot follow these in an RCU walk, which RESOLVE_CACHED cannot leave.
+      if (Has(kCached)) return Fail(EAGAIN, raw_);
       // nd_jump_link(): NO_MAGICLINKS first, then NO_XDEV, then the scoped lookups.
       if (Has(RESOLVE_NO_MAGICLINKS)) return Fail(ELOOP, raw_);
       if (Has(RESOLVE_NO_XDEV)) {
@@ -356,6 +359,9 @@ core::Result<PathView> Walker::Run(int dirfd) {
     if (text[0] == '/') {
       // nd_jump_root().
       if (Has(RESOLVE_BENEATH)) return Fail(EXDEV, raw_);
+      // NO_XDEV: the current mount must be the root's, and a lookup that has not needed its
+      // root yet (relative, no ".." so far) has none to compare with: EXDEV.
+      if (Has(RESOLVE_NO_XDEV) && root == nullptr) return Fail(EXDEV, raw_);
       if (root == nullptr) {
         if (int err = Root(&root)) return Fail(err, raw_);
       }
