@@ -1,10 +1,14 @@
 #include "supervisor/path_resolver.h"
 
+#include "core/syscalls.h"
+#include "supervisor/path_args.h"
+
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <linux/openat2.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -633,6 +637,89 @@ TEST_F(PathResolverTest, Openat2ResolveFlagsAgreeWithKernel) {
   // The cases must exercise both outcomes.
   EXPECT_GT(errors, compared / 10);
   EXPECT_LT(errors, compared * 9 / 10);
+}
+
+// Every i386 syscall whose signature takes a path has its path arguments listed, and the i386
+// spellings of the file calls are known (the Decider resolves int 0x80 calls by these names).
+TEST(PathArgsTest, I386PathCallsAreCovered) {
+  for (int nr : core::AllSyscalls(core::Abi::kI386)) {
+    const std::string_view name = core::SyscallName(nr, core::Abi::kI386);
+    const core::SyscallSig& sig = core::Signature(name);
+    int paths = 0;
+    for (int i = 0; i < sig.nargs; ++i) paths += sig.args[i].kind == core::ArgKind::kPath;
+    if (paths > 0) {
+      EXPECT_FALSE(PathArgsOf(name).empty()) << name;
+    }
+  }
+  for (const char* name :
+       {"open", "openat", "creat", "stat64", "lstat64", "fstatat64", "statx", "access",
+        "faccessat", "faccessat2", "readlink", "readlinkat", "unlink", "unlinkat", "rmdir",
+        "mkdir", "mkdirat", "mknod", "mknodat", "rename", "renameat", "renameat2", "link",
+        "linkat", "symlink", "symlinkat", "chmod", "fchmodat", "chown", "chown32", "lchown",
+        "lchown32", "fchownat", "truncate", "truncate64", "utime", "utimes", "utimensat",
+        "utimensat_time64", "execve", "execveat", "openat2"}) {
+    EXPECT_TRUE(core::SyscallNumber(name, core::Abi::kI386).has_value()) << name;
+    EXPECT_FALSE(PathArgsOf(name).empty()) << name;
+  }
+  const uint64_t none[6] = {};
+  EXPECT_FALSE(FollowsFinal(PathArgsOf("lstat64")[0], none));
+  EXPECT_FALSE(FollowsFinal(PathArgsOf("lchown32")[0], none));
+  EXPECT_TRUE(FollowsFinal(PathArgsOf("chown32")[0], none));
+  EXPECT_TRUE(FollowsFinal(PathArgsOf("stat64")[0], none));
+  const uint64_t nofollow[6] = {0, 0, 0, AT_SYMLINK_NOFOLLOW, 0, 0};
+  EXPECT_FALSE(FollowsFinal(PathArgsOf("fstatat64")[0], nofollow));
+  EXPECT_FALSE(FollowsFinal(PathArgsOf("utimensat_time64")[0], nofollow));
+}
+
+// Calls with flag-dependent following, AT_EMPTY_PATH bits of their own, two paths, or a path
+// only for some flags.
+TEST(PathArgsTest, FlagDependentAndTwoPathCalls) {
+  uint64_t a[6] = {};
+  // move_mount(from_dfd, from, to_dfd, to, flags): follows only with MOVE_MOUNT_[FT]_SYMLINKS.
+  auto mm = PathArgsOf("move_mount");
+  ASSERT_EQ(mm.size(), 2u);
+  EXPECT_EQ(mm[0].dirfd, 0);
+  EXPECT_EQ(mm[1].dirfd, 2);
+  EXPECT_FALSE(FollowsFinal(mm[0], a));
+  a[4] = 0x01 | 0x40;  // MOVE_MOUNT_F_SYMLINKS | MOVE_MOUNT_T_EMPTY_PATH
+  EXPECT_TRUE(FollowsFinal(mm[0], a));
+  EXPECT_FALSE(FollowsFinal(mm[1], a));
+  EXPECT_FALSE(EmptyPathAllowed(mm[0], a));
+  EXPECT_TRUE(EmptyPathAllowed(mm[1], a));
+  // mount: the source is a path for MS_BIND and MS_MOVE only (not a remount).
+  auto m = PathArgsOf("mount");
+  ASSERT_EQ(m.size(), 2u);
+  uint64_t b[6] = {};
+  EXPECT_FALSE(IsPathInCall(m[0], b));
+  EXPECT_TRUE(IsPathInCall(m[1], b));
+  b[3] = MS_BIND;
+  EXPECT_TRUE(IsPathInCall(m[0], b));
+  b[3] = MS_BIND | MS_REMOUNT;
+  EXPECT_FALSE(IsPathInCall(m[0], b));
+  // The *xattrat calls (dfd, path, at_flags, ...) and file_getattr (dfd, path, attr, size,
+  // at_flags).
+  for (const char* name : {"setxattrat", "getxattrat", "listxattrat", "removexattrat"}) {
+    auto x = PathArgsOf(name);
+    ASSERT_EQ(x.size(), 1u) << name;
+    EXPECT_EQ(x[0].path, 1);
+    EXPECT_EQ(x[0].dirfd, 0);
+    uint64_t f[6] = {0, 0, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, 0, 0, 0};
+    EXPECT_FALSE(FollowsFinal(x[0], f)) << name;
+    EXPECT_TRUE(EmptyPathAllowed(x[0], f)) << name;
+  }
+  for (const char* name : {"file_getattr", "file_setattr"}) {
+    auto x = PathArgsOf(name);
+    ASSERT_EQ(x.size(), 1u) << name;
+    uint64_t f[6] = {0, 0, 0, 0, AT_SYMLINK_NOFOLLOW, 0};
+    EXPECT_FALSE(FollowsFinal(x[0], f)) << name;
+  }
+  EXPECT_TRUE(PathArgsOf("statmount").empty());
+  EXPECT_TRUE(PathArgsOf("listmount").empty());
+  // Two paths: both listed; symlink's target text is not one.
+  EXPECT_EQ(PathArgsOf("renameat2").size(), 2u);
+  EXPECT_EQ(PathArgsOf("linkat").size(), 2u);
+  ASSERT_EQ(PathArgsOf("symlinkat").size(), 1u);
+  EXPECT_EQ(PathArgsOf("symlinkat")[0].path, 2);
 }
 
 TEST_F(PathResolverTest, GoneTask) {
