@@ -266,15 +266,18 @@ int Decider::MatchPath(const core::SyscallCall& call, int idx, const ResolvedPat
     if (p != nullptr && !p->view.detached)
       for (const auto& g : globs_[static_cast<size_t>(idx)])
         if (g.Matches(p->view.path)) return idx;
-    idx = filters::FirstMatch(policy_, call.abi, call.nr, call.args,
-                              static_cast<size_t>(idx) + 1);
+    uint64_t args[6];
+    KernelArgs(call, args);
+    idx = filters::FirstMatch(policy_, call.abi, call.nr, args, static_cast<size_t>(idx) + 1);
   }
   return idx;
 }
 
 Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) {
   if (auto v = ForeignAbi(call.abi)) return Finish(std::move(*v), call.abi, call.nr);
-  const int first = filters::FirstMatch(policy_, call.abi, call.nr, call.args);
+  uint64_t args[6];
+  KernelArgs(call, args);
+  const int first = filters::FirstMatch(policy_, call.abi, call.nr, args);
   const bool needs_paths =
       first >= 0 && !policy_.rules[static_cast<size_t>(first)].paths.empty();
   if (!needs_paths) {
