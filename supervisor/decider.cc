@@ -323,7 +323,11 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
       Verdict vi = ForMatch(MatchPath(call, first, &paths[i]));
       report = report || vi.report;
       if (i > 0 && vi.kind == Verdict::Kind::kRedirect) redirect_elsewhere = true;
-      if (i == 0 || Severity(vi.kind) > Severity(v.kind)) {
+      // Ties: the earlier argument's rule, unless only the later one reports (so that the
+      // report names the rule asking for it).
+      const bool wins = i == 0 || Severity(vi.kind) > Severity(v.kind) ||
+                        (Severity(vi.kind) == Severity(v.kind) && vi.report && !v.report);
+      if (wins) {
         v = std::move(vi);
         winner = i;
       }

@@ -79,7 +79,8 @@ class Reporter {
 // order) whose syscall and scalars match and that either names no `paths` or has a pattern
 // matching that path; then the most restrictive of those verdicts decides the call:
 //   kill > kill-thread > trap > errno > return > redirect = modify > allow (and log)
-// (ties: the earlier argument's rule). The call is reported if any path's rule reports. So
+// (ties: the earlier argument's rule, unless only a later one reports: the report names the
+// rule asking for it). The call is reported if any path's rule reports. So
 // every path of a call must be allowed for the call to be allowed, and a deny rule naming a
 // file denies the call whichever argument names it. A redirect applies to the first path
 // only; a redirect decided by another argument fails the call with ENOSYS. Paths that cannot

@@ -151,6 +151,18 @@ TEST_P(PathRulesTest, MostRestrictiveVerdictWins) {
   EXPECT_EQ(ReadFile(dir_ + "/secret.txt"), "secret\n");
 }
 
+// A call is reported when any of its paths' rules asks for it, naming that rule.
+TEST_P(PathRulesTest, ReportNamesTheRuleOfThePathThatAsks) {
+  const std::string policy = Policy("[[rule]]\nsyscalls = [\"rename\"]\npaths = [\"" + dir_ +
+                                    "/allowed/**\"]\naction = \"allow\"\nlog = true\n");
+  WriteFile(dir_ + "/outside/x", "x\n");
+  auto r = Sandboxed(policy, {"rename", "outside/x", "allowed/y"});
+  EXPECT_EQ(r.out, "rename=0\n") << r.err;
+  auto reports = Grep(r.err, "pwnbox: allow, rule 1 at ");
+  ASSERT_EQ(reports.size(), 1u) << r.err;
+  EXPECT_TRUE(Contains(reports[0], "rename(")) << reports[0];
+}
+
 // openat2 with every RESOLVE_* flag: the kernel (run natively) is the oracle. Where it fails
 // (EXDEV, ELOOP, ENOENT, ...), the sandbox fails the same way; where it opens an allowed file,
 // the sandbox opens that very file; where it would open a denied one, the sandbox says EACCES.
