@@ -15,7 +15,8 @@
 //   race2 GOOD BAD N RESOLVE  a thread flips the path buffer between GOOD and BAD while this
 //                             one calls openat2(AT_FDCWD, buf, {O_RDONLY, 0, RESOLVE}) N times
 //   race32 GOOD BAD N         the same with i386 open
-//   Both races print "race=<times a file starting with "secret" was read> opened=<opens>".
+//   racelink GOOD BAD NEW N   the same with link(buf, NEW); each link made is read, removed
+//   The races print "race=<times a file starting with "secret" was read> opened=<opens>".
 
 #include <errno.h>
 #include <fcntl.h>
@@ -100,6 +101,29 @@ static void* flipper(void* arg) {
     memcpy(g_buf, g_good, good);
   }
   return NULL;
+}
+
+// link(buf, NEW) N times while buf flips; each link made is read and removed.
+static void race_link(const char* newpath, long n) {
+  g_buf = g_path;
+  strcpy(g_buf, g_good);
+  pthread_t t;
+  pthread_create(&t, NULL, flipper, NULL);
+  long leaked = 0, linked = 0;
+  for (long k = 0; k < n; ++k) {
+    if (link(g_buf, newpath) != 0) continue;
+    ++linked;
+    int f = open(newpath, O_RDONLY);
+    char got[64];
+    ssize_t r = f >= 0 ? read(f, got, sizeof got - 1) : -1;
+    if (f >= 0) close(f);
+    if (r > 0 && !strncmp(got, "secret", 6)) ++leaked;
+    unlink(newpath);
+  }
+  g_stop = 1;
+  pthread_join(t, NULL);
+  g_stop = 0;
+  printf("race=%ld opened=%ld\n", leaked, linked);
 }
 
 static void race(int i386, long n, uint64_t resolve) {
@@ -213,6 +237,11 @@ int main(int argc, char** argv) {
         printf("stat32=%lld\n", size);
       }
       i += 1;
+    } else if (!strcmp(op, "racelink")) {
+      g_good = a;
+      g_bad = b;
+      race_link(i + 3 < argc ? argv[i + 3] : "", atol(i + 4 < argc ? argv[i + 4] : "1000"));
+      i += 4;
     } else if (!strcmp(op, "race2") || !strcmp(op, "race32")) {
       g_good = a;
       g_bad = b;

@@ -349,6 +349,18 @@ TEST_P(PathRacesTest, I386Open) {
                "i386 open");
 }
 
+// link(2) with its old path flipping between the allowed file and the secret, into the allowed
+// tree: the secret never gets a name there.
+TEST_P(PathRacesTest, LinkIntoTheAllowedTree) {
+  const std::string policy =
+      Policy("[[rule]]\nsyscalls = " + std::string(kTwoPathCalls) + "\npaths = [\"" + dir_ +
+             "/allowed/**\"]\naction = \"allow\"\n\n[[rule]]\nsyscalls = " +
+             std::string(kTwoPathCalls) + "\naction = \"errno:EACCES\"\n");
+  ExpectNoLeak(Sandboxed(policy, {"racelink", dir_ + "/allowed/public.txt",
+                                  dir_ + "/secret.txt", dir_ + "/allowed/new", "4000"}),
+               "link");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, PathRulesTest, ::testing::Values("notify", "ptrace"));
 INSTANTIATE_TEST_SUITE_P(Backends, PathRacesTest, ::testing::Values("notify", "ptrace"));
 
