@@ -230,7 +230,7 @@ core::Result<std::vector<ResolvedPath>> Decider::ResolvePaths(
     how_options.follow_final = !(f & O_NOFOLLOW) && !((f & O_CREAT) && (f & O_EXCL));
     how_options.resolve = how->resolve;
   }
-  for (const PathArg& arg : PathArgsOf(name)) {
+  for (const PathArg& arg : PathArgsOf(name, call.abi)) {
     if (!IsPathInCall(arg, args)) continue;
     const uint64_t addr = args[arg.path];
     int dirfd = arg.dirfd >= 0 ? static_cast<int>(args[arg.dirfd]) : AT_FDCWD;

@@ -115,7 +115,9 @@ const std::vector<Entry>& Table() {
 
 }  // namespace
 
-std::vector<PathArg> PathArgsOf(std::string_view name) {
+std::vector<PathArg> PathArgsOf(std::string_view name, core::Abi abi) {
+  if (abi == core::Abi::kI386 && name == "fanotify_mark")
+    return {{5, 4, F::kUnlessFlag, 1, false, true, kFanMarkDontFollow}};
   for (const auto& e : Table())
     if (name == e.name) return e.args;
   // Everything else: the kPath arguments, relative to a kDirFd just before them, followed.

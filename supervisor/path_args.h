@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/syscalls.h"
+
 namespace pwnbox::supervisor {
 
 struct PathArg {
@@ -38,7 +40,9 @@ struct PathArg {
 // Calls with two paths (link, rename, renameat2, move_mount, pivot_root, mount with MS_BIND,
 // ...) list both; symlink's target is text the kernel stores, not a path it resolves (a link
 // pointing at a denied file is harmless: opening it resolves to that file, checked then).
-std::vector<PathArg> PathArgsOf(std::string_view name);
+// `abi` matters where the i386 layout differs (fanotify_mark's 64-bit mask takes two registers
+// there, moving dirfd and path to arguments 4 and 5).
+std::vector<PathArg> PathArgsOf(std::string_view name, core::Abi abi = core::Abi::kX86_64);
 
 // Whether the call follows the final symlink of `arg`, given the call's raw arguments.
 bool FollowsFinal(const PathArg& arg, const uint64_t args[6]);

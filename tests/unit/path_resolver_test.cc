@@ -713,6 +713,10 @@ TEST(PathArgsTest, FlagDependentAndTwoPathCalls) {
     uint64_t f[6] = {0, 0, 0, 0, AT_SYMLINK_NOFOLLOW, 0};
     EXPECT_FALSE(FollowsFinal(x[0], f)) << name;
   }
+  // i386 passes fanotify_mark's 64-bit mask in two registers: dirfd and path move along.
+  EXPECT_EQ(PathArgsOf("fanotify_mark")[0].path, 4);
+  EXPECT_EQ(PathArgsOf("fanotify_mark", core::Abi::kI386)[0].path, 5);
+  EXPECT_EQ(PathArgsOf("fanotify_mark", core::Abi::kI386)[0].dirfd, 4);
   EXPECT_TRUE(PathArgsOf("statmount").empty());
   EXPECT_TRUE(PathArgsOf("listmount").empty());
   // Two paths: both listed; symlink's target text is not one.
