@@ -14,7 +14,11 @@
 // boundary by itself (the filesystem can change after the walk); callers that act on it must
 // open it without following symlinks (openat2 with RESOLVE_NO_SYMLINKS, or O_NOFOLLOW on the
 // final component when it was not followed), so that a directory swapped for a symlink after
-// the check makes the call fail (ELOOP) instead of reaching another file.
+// the check makes the call fail (ELOOP) instead of reaching another file. (A mount placed on a
+// component after the check is not caught that way; making one needs CAP_SYS_ADMIN over this
+// mount namespace.) openat2's RESOLVE_* flags are applied here (ResolveOptions::resolve), so
+// that the canonical path is the object the kernel would reach with them: acting on it with
+// RESOLVE_NO_SYMLINKS needs none of the call's own flags.
 //
 // Limits: canonical paths longer than PATH_MAX cannot be walked (ENAMETOOLONG, where the kernel
 // itself might succeed); hard links give a file several names, so a rule on one name does not
