@@ -3,6 +3,7 @@
 #include "supervisor/emulator.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -136,19 +137,109 @@ Verdict Decider::Decide(core::Abi abi, int nr, const uint64_t args[6]) {
   return Finish(ForMatch(filters::FirstMatch(policy_, abi, nr, args)), abi, nr);
 }
 
-core::Result<std::vector<ResolvedPath>> Decider::ResolvePaths(const core::SyscallCall& call,
-                                                              core::TargetMemory& mem) {
+namespace {
+
+// The call's arguments as the kernel's entry code for its ABI passes them on: i386 calls take
+// 32-bit registers (the ia32 wrappers truncate them; pointers are zero-extended, a dirfd is
+// the int in the low half).
+void KernelArgs(const core::SyscallCall& call, uint64_t out[6]) {
+  for (int i = 0; i < 6; ++i)
+    out[i] = call.abi == core::Abi::kI386 ? (call.args[i] & 0xffffffffu) : call.args[i];
+}
+
+// openat2(2)'s struct open_how, read once and checked as fs/open.c does before any lookup
+// (sys_openat2 and build_open_flags): the errno is the kernel's.
+core::Result<Verdict::OpenHow> ReadOpenHow(core::TargetMemory& mem, uint64_t addr,
+                                           uint64_t usize) {
+  constexpr uint64_t kVer0 = 24;   // OPEN_HOW_SIZE_VER0
+  constexpr uint64_t kPage = 4096;
+  constexpr uint64_t kTmpfile = 020000000;  // __O_TMPFILE (O_TMPFILE includes O_DIRECTORY)
+  constexpr uint64_t kValidFlags = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |
+                                   O_NONBLOCK | O_SYNC | O_DSYNC | FASYNC | O_DIRECT |
+                                   O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME |
+                                   O_CLOEXEC | O_PATH | kTmpfile;
+  constexpr uint64_t kPathFlags = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
+  constexpr uint64_t kValidResolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS |
+                                     RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT |
+                                     0x20 /* RESOLVE_CACHED */;
+  if (usize < kVer0) return core::Error("open_how smaller than version 0", EINVAL);
+  if (usize > kPage) return core::Error("open_how larger than a page", E2BIG);
+  uint64_t raw[3];
+  if (mem.Read(addr, raw, sizeof raw) != static_cast<ssize_t>(sizeof raw))
+    return core::Error("unreadable open_how", EFAULT);
+  if (usize > kVer0) {
+    // copy_struct_from_user(): a larger struct is accepted only if its tail is zero.
+    char tail[kPage];
+    const size_t n = static_cast<size_t>(usize - kVer0);
+    if (mem.Read(addr + kVer0, tail, n) != static_cast<ssize_t>(n))
+      return core::Error("unreadable open_how", EFAULT);
+    for (size_t i = 0; i < n; ++i)
+      if (tail[i]) return core::Error("open_how with unknown fields", E2BIG);
+  }
+  Verdict::OpenHow how{raw[0], raw[1], raw[2]};
+  const uint64_t flags = how.flags & ~uint64_t{O_CLOEXEC};
+  auto invalid = [] { return core::Error("invalid open_how", EINVAL); };
+  if (flags & ~kValidFlags) return invalid();
+  if (how.resolve & ~kValidResolve) return invalid();
+  if ((how.resolve & RESOLVE_BENEATH) && (how.resolve & RESOLVE_IN_ROOT)) return invalid();
+  const bool creates = (flags & O_CREAT) || (flags & kTmpfile) == kTmpfile;
+  if (creates ? (how.mode & ~uint64_t{07777}) : how.mode) return invalid();
+  if ((flags & (O_DIRECTORY | O_CREAT)) == (O_DIRECTORY | O_CREAT)) return invalid();
+  if (flags & kTmpfile) {
+    if (!(flags & O_DIRECTORY) || (flags & O_ACCMODE) == O_RDONLY) return invalid();
+  }
+  if ((flags & O_PATH) && (flags & ~kPathFlags)) return invalid();
+  if ((how.resolve & 0x20) && (flags & (O_TRUNC | O_CREAT | kTmpfile)))
+    return core::Error("RESOLVE_CACHED with O_CREAT, O_TRUNC or O_TMPFILE", EAGAIN);
+  return how;
+}
+
+// The order in which verdicts win when a call's paths are decided differently.
+int Severity(Verdict::Kind k) {
+  using K = Verdict::Kind;
+  switch (k) {
+    case K::kKillProcess: return 6;
+    case K::kKillThread: return 5;
+    case K::kTrap: return 4;
+    case K::kFail: return 3;
+    case K::kReturn: return 2;
+    case K::kRedirect:
+    case K::kModify: return 1;
+    case K::kContinue: return 0;
+  }
+  return 6;
+}
+
+}  // namespace
+
+core::Result<std::vector<ResolvedPath>> Decider::ResolvePaths(
+    const core::SyscallCall& call, core::TargetMemory& mem,
+    std::optional<Verdict::OpenHow>* open_how) {
   std::vector<ResolvedPath> out;
   const std::string_view name = core::SyscallName(call.nr, call.abi);
-  for (const PathArg& arg : PathArgsOf(name)) {
-    const uint64_t addr = call.args[arg.path];
-    int dirfd = arg.dirfd >= 0 ? static_cast<int>(call.args[arg.dirfd]) : AT_FDCWD;
-    ResolveOptions ro;
-    ro.follow_final = FollowsFinal(arg, call.args);
-    ro.empty_path = EmptyPathAllowed(arg, call.args);
+  uint64_t args[6];
+  KernelArgs(call, args);
+  ResolveOptions how_options;
+  const bool is_openat2 = name == "openat2";
+  if (is_openat2) {
+    // Read once, before the path (as the kernel does): the emulator acts on this copy.
+    auto how = ReadOpenHow(mem, args[2], args[3]);
+    if (!how.ok()) return how.error();
+    *open_how = *how;
+    const uint64_t f = how->flags;
+    how_options.follow_final = !(f & O_NOFOLLOW) && !((f & O_CREAT) && (f & O_EXCL));
+    how_options.resolve = how->resolve;
+  }
+  for (const PathArg& arg : PathArgsOf(name, call.abi)) {
+    if (!IsPathInCall(arg, args)) continue;
+    const uint64_t addr = args[arg.path];
+    int dirfd = arg.dirfd >= 0 ? static_cast<int>(args[arg.dirfd]) : AT_FDCWD;
+    ResolveOptions ro = how_options;
+    if (!is_openat2) ro.follow_final = FollowsFinal(arg, args);
+    ro.empty_path = EmptyPathAllowed(arg, args);
     std::string raw;
-    if (addr == 0 && arg.nullable) {
-      ro.empty_path = true;  // utimensat(fd, NULL, ...): the fd itself
+    if (addr == 0 && (arg.nullable || ro.empty_path)) {
+      ro.empty_path = true;  // utimensat(fd, NULL, ...), statx(fd, NULL, AT_EMPTY_PATH): the fd
     } else {
       // One read of the path, up to PATH_MAX: everything after works on this copy.
       char buf[4096];
@@ -168,50 +259,89 @@ core::Result<std::vector<ResolvedPath>> Decider::ResolvePaths(const core::Syscal
   return out;
 }
 
+int Decider::MatchPath(const core::SyscallCall& call, int idx, const ResolvedPath* p) const {
+  while (idx >= 0) {
+    const auto& rule = policy_.rules[static_cast<size_t>(idx)];
+    if (rule.paths.empty()) return idx;
+    if (p != nullptr && !p->view.detached)
+      for (const auto& g : globs_[static_cast<size_t>(idx)])
+        if (g.Matches(p->view.path)) return idx;
+    uint64_t args[6];
+    KernelArgs(call, args);
+    idx = filters::FirstMatch(policy_, call.abi, call.nr, args, static_cast<size_t>(idx) + 1);
+  }
+  return idx;
+}
+
 Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) {
   if (auto v = ForeignAbi(call.abi)) return Finish(std::move(*v), call.abi, call.nr);
-  std::optional<std::vector<ResolvedPath>> paths;
-  size_t from = 0;
-  int idx;
-  while (true) {
-    idx = filters::FirstMatch(policy_, call.abi, call.nr, call.args, from);
-    if (idx < 0) break;
-    const auto& rule = policy_.rules[static_cast<size_t>(idx)];
-    if (rule.paths.empty()) break;
-    if (!paths) {
-      auto resolved = ResolvePaths(call, mem);
+  uint64_t args[6];
+  KernelArgs(call, args);
+  const int first = filters::FirstMatch(policy_, call.abi, call.nr, args);
+  const bool needs_paths =
+      first >= 0 && !policy_.rules[static_cast<size_t>(first)].paths.empty();
+  if (!needs_paths) {
+    Verdict v = ForMatch(first);
+    if (v.kind == Verdict::Kind::kRedirect) {
+      // The emulator needs the path it replaces (and openat2's open_how).
+      auto resolved = ResolvePaths(call, mem, &v.open_how);
       if (!resolved.ok()) {
-        // The kernel would fail the call the same way (missing directory, loop, bad pointer).
-        Verdict v;
         v.kind = Verdict::Kind::kFail;
         v.value = resolved.error().sys_errno() ? resolved.error().sys_errno() : EINVAL;
-        v.rule = idx;
-        v.path_checked = true;
-        return v;
+        return Finish(std::move(v), call.abi, call.nr);
       }
-      paths = std::move(*resolved);
+      v.path_checked = true;
+      v.paths = std::move(*resolved);
     }
-    bool match = false;
-    for (const auto& p : *paths)
-      for (const auto& g : globs_[static_cast<size_t>(idx)])
-        match = match || (!p.view.detached && g.Matches(p.view.path));
-    if (match) break;
-    from = static_cast<size_t>(idx) + 1;
+    return Finish(std::move(v), call.abi, call.nr);
   }
-  Verdict v = ForMatch(idx);
-  if (!paths && v.kind == Verdict::Kind::kRedirect) {
-    auto resolved = ResolvePaths(call, mem);
-    if (!resolved.ok()) {
-      v.kind = Verdict::Kind::kFail;
-      v.value = resolved.error().sys_errno() ? resolved.error().sys_errno() : EINVAL;
-      return v;
-    }
-    paths = std::move(*resolved);
-  }
-  if (paths) {
+
+  std::optional<Verdict::OpenHow> open_how;
+  auto resolved = ResolvePaths(call, mem, &open_how);
+  if (!resolved.ok()) {
+    // The kernel would fail the call the same way (missing directory, loop, bad pointer,
+    // invalid open_how, EXDEV under RESOLVE_BENEATH, ...).
+    Verdict v;
+    v.kind = Verdict::Kind::kFail;
+    v.value = resolved.error().sys_errno() ? resolved.error().sys_errno() : EINVAL;
+    v.rule = first;
     v.path_checked = true;
-    v.paths = std::move(*paths);
+    return Finish(std::move(v), call.abi, call.nr);
   }
+  std::vector<ResolvedPath>& paths = *resolved;
+
+  // Each path is decided on its own (first match among the rules that name no path or a
+  // pattern matching it); the most restrictive of those verdicts decides the call.
+  Verdict v;
+  bool report = false;
+  size_t winner = 0;
+  bool redirect_elsewhere = false;  // a path other than the first is to be redirected
+  if (paths.empty()) {
+    v = ForMatch(MatchPath(call, first, nullptr));
+  } else {
+    for (size_t i = 0; i < paths.size(); ++i) {
+      Verdict vi = ForMatch(MatchPath(call, first, &paths[i]));
+      report = report || vi.report;
+      if (i > 0 && vi.kind == Verdict::Kind::kRedirect) redirect_elsewhere = true;
+      // Ties: the earlier argument's rule, unless only the later one reports (so that the
+      // report names the rule asking for it).
+      const bool wins = i == 0 || Severity(vi.kind) > Severity(v.kind) ||
+                        (Severity(vi.kind) == Severity(v.kind) && vi.report && !v.report);
+      if (wins) {
+        v = std::move(vi);
+        winner = i;
+      }
+    }
+    v.report = report;
+  }
+  if (v.kind == Verdict::Kind::kRedirect && (winner != 0 || redirect_elsewhere)) {
+    // Both backends redirect the first path only; anything else fails closed.
+    v.kind = Verdict::Kind::kFail;
+    v.value = ENOSYS;
+  }
+  v.path_checked = true;
+  v.paths = std::move(paths);
+  v.open_how = open_how;
   return Finish(std::move(v), call.abi, call.nr);
 }
 

@@ -71,6 +71,23 @@ class Reporter {
   core::Decoder decoder_;
 };
 
+// Path rules. A rule with `paths` matches a call when its syscall and scalar conditions match
+// and one of its patterns matches the path the kernel would act on (path_resolver.h). A call
+// with several path arguments (link, linkat, rename, renameat(2) with or without
+// RENAME_EXCHANGE, symlink(at)'s link path, mount's source and target, move_mount,
+// pivot_root, ...) is decided per path: for each path argument, the first rule (in policy
+// order) whose syscall and scalars match and that either names no `paths` or has a pattern
+// matching that path; then the most restrictive of those verdicts decides the call:
+//   kill > kill-thread > trap > errno > return > redirect = modify > allow (and log)
+// (ties: the earlier argument's rule, unless only a later one reports: the report names the
+// rule asking for it). The call is reported if any path's rule reports. So
+// every path of a call must be allowed for the call to be allowed, and a deny rule naming a
+// file denies the call whichever argument names it. A redirect applies to the first path
+// only; a redirect decided by another argument fails the call with ENOSYS. Paths that cannot
+// be resolved fail the call with the kernel's errno; names of nameless objects (pipes,
+// deleted files reached through /proc/PID/fd/N) match no pattern. A symlink's target text is
+// not a path of the call: the link is harmless by itself, opening it later resolves to the
+// denied file and is decided then.
 class Decider {
  public:
   // Non-owning: `policy` and `reporter` outlive the Decider.
@@ -96,10 +113,16 @@ class Decider {
   Verdict Finish(Verdict v, core::Abi abi, int nr);
   // The verdict for a call of an ABI the policy does not list, or nullopt.
   std::optional<Verdict> ForeignAbi(core::Abi abi) const;
-  // Reads and resolves every path argument of `call`; an error is the errno the kernel would
-  // have failed the call with.
+  // Reads and resolves every path argument of `call` (i386 calls with their 32-bit
+  // arguments); for openat2 first reads and checks its struct open_how into `*open_how` and
+  // resolves with its flags and RESOLVE_* bits. An error is the errno the kernel would have
+  // failed the call with.
   core::Result<std::vector<ResolvedPath>> ResolvePaths(const core::SyscallCall& call,
-                                                       core::TargetMemory& mem);
+                                                       core::TargetMemory& mem,
+                                                       std::optional<Verdict::OpenHow>* open_how);
+  // The first rule from `idx` on (a FirstMatch answer) that names no `paths` or has a pattern
+  // matching `p` (nullptr: no path matches); -1 for the default.
+  int MatchPath(const core::SyscallCall& call, int idx, const ResolvedPath* p) const;
 
   const config::Policy& policy_;
   bool complain_;

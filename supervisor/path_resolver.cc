@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -17,6 +18,30 @@ namespace {
 
 constexpr int kMaxSymlinks = 40;  // the kernel's MAXSYMLINKS
 constexpr ino_t kProcRootIno = 1;
+constexpr uint64_t kScoped = RESOLVE_BENEATH | RESOLVE_IN_ROOT;
+constexpr uint64_t kCached = 0x20;  // RESOLVE_CACHED (linux 5.12)
+
+// The mount of `path` (not following a final symlink; mounts on it are crossed, as in a
+// lookup) and whether it is that mount's root. Returns 0 or an errno.
+int MountOf(const std::string& path, uint64_t* mnt_id, bool* mount_root) {
+  struct statx stx;
+  if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MNT_ID,
+              &stx) != 0)
+    return errno;
+  if (!(stx.stx_mask & STATX_MNT_ID)) return ENOSYS;
+  *mnt_id = stx.stx_mnt_id;
+  if (mount_root) *mount_root = (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+  return 0;
+}
+
+// The mount of the object behind the magic link `link` (followed).
+int MountOfObject(const std::string& link, uint64_t* mnt_id) {
+  struct statx stx;
+  if (::statx(AT_FDCWD, link.c_str(), AT_NO_AUTOMOUNT, STATX_MNT_ID, &stx) != 0) return errno;
+  if (!(stx.stx_mask & STATX_MNT_ID)) return ENOSYS;
+  *mnt_id = stx.stx_mnt_id;
+  return 0;
+}
 
 std::string ProcPath(pid_t pid, std::string_view tail) {
   std::string s = "/proc/";
@@ -136,8 +161,10 @@ class Walker {
   core::Result<PathView> Run(int dirfd);
 
  private:
-  // The target's root, read once.
+  // The lookup's root: the task's root, read once, or the dirfd for scoped lookups (set by
+  // Run before the walk).
   int Root(const std::string** root);
+  bool Has(uint64_t flag) const { return (options_.resolve & flag) != 0; }
 
   pid_t pid_;
   std::string_view raw_;
@@ -166,6 +193,10 @@ core::Result<PathView> Walker::Run(int dirfd) {
   std::string cur;
   bool cur_is_dir = true;
   const std::string* root = nullptr;
+  const bool scoped = Has(kScoped);
+  // RESOLVE_NO_XDEV: the one mount the whole walk must stay on (it never changes: every
+  // crossing is an error).
+  uint64_t mnt = 0;
 
   if (raw_.empty()) {
     if (!options_.empty_path) return Fail(ENOENT, raw_);
@@ -177,7 +208,8 @@ core::Result<PathView> Walker::Run(int dirfd) {
     if (t.detached) out.reopen = std::move(t.link);
     return out;
   }
-  if (raw_[0] == '/') {
+  if (raw_[0] == '/' && Has(RESOLVE_BENEATH)) return Fail(EXDEV, raw_);
+  if (raw_[0] == '/' && !Has(RESOLVE_IN_ROOT)) {
     if (int err = Root(&root)) return Fail(err, raw_);
     cur = *root;
   } else {
@@ -186,6 +218,13 @@ core::Result<PathView> Walker::Run(int dirfd) {
     if (!t.is_dir) return Fail(ENOTDIR, raw_);
     if (t.detached) return Fail(ENOENT, raw_);  // a deleted directory has no entries
     cur = std::move(t.path);
+    if (scoped) {
+      root_ = cur;
+      root = &root_;
+    }
+  }
+  if (Has(RESOLVE_NO_XDEV)) {
+    if (int err = MountOf(cur, &mnt, nullptr)) return Fail(err, raw_);
   }
 
   std::string rest(raw_);
@@ -216,19 +255,31 @@ core::Result<PathView> Walker::Run(int dirfd) {
       if (root == nullptr) {
         if (int err = Root(&root)) return Fail(err, raw_);
       }
-      if (cur != *root) ToParent(&cur);
+      if (cur == *root) {
+        if (Has(RESOLVE_BENEATH)) return Fail(EXDEV, raw_);
+      } else {
+        if (Has(RESOLVE_NO_XDEV)) {
+          uint64_t id = 0;
+          bool mount_root = false;
+          if (int err = MountOf(cur, &id, &mount_root)) return Fail(err, raw_);
+          if (mount_root) return Fail(EXDEV, raw_);
+        }
+        ToParent(&cur);
+      }
       pos = end;
       continue;
     }
     if (name.size() > NAME_MAX) return Fail(ENAMETOOLONG, raw_);
 
-    // "self" and "thread-self" in a procfs root name the target, not pwnbox.
+    // "self" and "thread-self" in a procfs root name the target, not pwnbox (ordinary
+    // symlinks to "TGID" and "TGID/task/TID" for the kernel, not magic ones).
     if ((name == "self" || name == "thread-self") && IsProcRoot(cur)) {
       if (!follow) {
         out.path = Joined(cur, name);
         out.final_is_symlink = true;
         return out;
       }
+      if (Has(RESOLVE_NO_SYMLINKS)) return Fail(ELOOP, raw_);
       if (++hops > kMaxSymlinks) return Fail(ELOOP, raw_);
       pid_t tgid = ReadTgid(pid_);
       if (tgid == 0) return Fail(ESRCH, raw_);
@@ -255,6 +306,11 @@ core::Result<PathView> Walker::Run(int dirfd) {
       }
       return Fail(err, raw_);
     }
+    if (Has(RESOLVE_NO_XDEV)) {
+      uint64_t id = 0;
+      if (int err = MountOf(next, &id, nullptr)) return Fail(err, raw_);
+      if (id != mnt) return Fail(EXDEV, raw_);
+    }
     if (!S_ISLNK(st.st_mode)) {
       cur.swap(next);
       cur_is_dir = S_ISDIR(st.st_mode);
@@ -266,12 +322,23 @@ core::Result<PathView> Walker::Run(int dirfd) {
       out.final_is_symlink = true;
       return out;
     }
+    if (Has(RESOLVE_NO_SYMLINKS)) return Fail(ELOOP, raw_);
     if (++hops > kMaxSymlinks) return Fail(ELOOP, raw_);
     if (int err = ReadLink(next, &text)) return Fail(err, raw_);
     if (text.empty()) return Fail(ENOENT, raw_);
     // procfs magic links: absolute (d_path) or object ("pipe:[1]") texts; the relative ones
     // ("/proc/mounts" -> "self/mounts") are ordinary symlinks.
     if ((text[0] == '/' || text.find(':') != std::string::npos) && IsProcfs(cur)) {
+      // procfs cannot follow these in an RCU walk, which RESOLVE_CACHED cannot leave.
+      if (Has(kCached)) return Fail(EAGAIN, raw_);
+      // nd_jump_link(): NO_MAGICLINKS first, then NO_XDEV, then the scoped lookups.
+      if (Has(RESOLVE_NO_MAGICLINKS)) return Fail(ELOOP, raw_);
+      if (Has(RESOLVE_NO_XDEV)) {
+        uint64_t id = 0;
+        if (int err = MountOfObject(next, &id)) return Fail(err, raw_);
+        if (id != mnt) return Fail(EXDEV, raw_);
+      }
+      if (scoped) return Fail(EXDEV, raw_);
       LinkTarget t;
       if (int err = FollowMagic(next, text, &t)) return Fail(err, raw_);
       if (t.detached) {
@@ -290,10 +357,21 @@ core::Result<PathView> Walker::Run(int dirfd) {
       continue;
     }
     if (text[0] == '/') {
+      // nd_jump_root().
+      if (Has(RESOLVE_BENEATH)) return Fail(EXDEV, raw_);
+      // NO_XDEV: the current mount must be the root's, and a lookup that has not needed its
+      // root yet (relative, no ".." so far) has none to compare with: EXDEV.
+      if (Has(RESOLVE_NO_XDEV) && root == nullptr) return Fail(EXDEV, raw_);
       if (root == nullptr) {
         if (int err = Root(&root)) return Fail(err, raw_);
       }
+      if (Has(RESOLVE_NO_XDEV)) {
+        uint64_t id = 0;
+        if (int err = MountOf(*root, &id, nullptr)) return Fail(err, raw_);
+        if (id != mnt) return Fail(EXDEV, raw_);
+      }
       cur = *root;
+      cur_is_dir = true;
     }
     text.append(rest, end, std::string::npos);
     if (text.size() >= PATH_MAX) return Fail(ENAMETOOLONG, raw_);

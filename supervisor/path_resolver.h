@@ -14,7 +14,11 @@
 // boundary by itself (the filesystem can change after the walk); callers that act on it must
 // open it without following symlinks (openat2 with RESOLVE_NO_SYMLINKS, or O_NOFOLLOW on the
 // final component when it was not followed), so that a directory swapped for a symlink after
-// the check makes the call fail (ELOOP) instead of reaching another file.
+// the check makes the call fail (ELOOP) instead of reaching another file. (A mount placed on a
+// component after the check is not caught that way; making one needs CAP_SYS_ADMIN over this
+// mount namespace.) openat2's RESOLVE_* flags are applied here (ResolveOptions::resolve), so
+// that the canonical path is the object the kernel would reach with them: acting on it with
+// RESOLVE_NO_SYMLINKS needs none of the call's own flags.
 //
 // Limits: canonical paths longer than PATH_MAX cannot be walked (ENAMETOOLONG, where the kernel
 // itself might succeed); hard links give a file several names, so a rule on one name does not
@@ -23,6 +27,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -64,16 +69,41 @@ struct ResolveOptions {
   bool follow_final = true;
   // AT_EMPTY_PATH: an empty path names `dirfd` itself (otherwise an empty path is ENOENT).
   bool empty_path = false;
+  // openat2's RESOLVE_* bits (linux/openat2.h), applied as fs/namei.c applies them. The
+  // caller has validated them (RESOLVE_BENEATH with RESOLVE_IN_ROOT is EINVAL before any
+  // lookup). "The start" below is the dirfd (AT_FDCWD: the cwd), or the task's root for an
+  // absolute path without RESOLVE_IN_ROOT.
+  //  - RESOLVE_NO_XDEV: every component must be on the start's mount (per component
+  //    statx(STATX_MNT_ID)): stepping onto another mount, ".." out of a mount's root (other
+  //    than the lookup's root), an absolute symlink while the root is on another mount, or a
+  //    magic link to an object on another mount fails with EXDEV.
+  //  - RESOLVE_NO_MAGICLINKS: following a procfs magic link (/proc/PID/fd/N, cwd, root, exe,
+  //    ns/*, map_files/*) fails with ELOOP. "self"/"thread-self" are ordinary symlinks.
+  //  - RESOLVE_NO_SYMLINKS: following any symlink, magic or not, fails with ELOOP. A final
+  //    symlink that is not followed (O_NOFOLLOW) is not an error here.
+  //  - RESOLVE_BENEATH: the dirfd is the lookup's root and may not be left: an absolute path,
+  //    an absolute symlink or ".." at the dirfd fail with EXDEV ("a/../b" is fine), and so
+  //    does any magic link (after RESOLVE_NO_MAGICLINKS' ELOOP).
+  //  - RESOLVE_IN_ROOT: the dirfd is the lookup's root: an absolute path or symlink starts
+  //    at the dirfd, ".." at the dirfd stays there, magic links fail with EXDEV.
+  //  - RESOLVE_CACHED: ignored (the kernel may answer EAGAIN when the dentry cache cannot
+  //    answer; resolving fully gives what a retry without it would, which is valid). Its
+  //    EAGAIN for O_CREAT/O_TRUNC/O_TMPFILE is the caller's check (it depends on flags).
+  // The result is the object the kernel would reach with these flags, so acting on
+  // `PathView::path` with RESOLVE_NO_SYMLINKS reaches the same object.
+  uint64_t resolve = 0;
 };
 
 // Resolves `raw` (the bytes the target passed, up to its first NUL) as the kernel would for
 // the task `pid` (a thread id as given by seccomp_notif.pid, or a process id). `dirfd` is the
-// call's dirfd (AT_FDCWD for the cwd; ignored for absolute paths).
+// call's dirfd (AT_FDCWD for the cwd; ignored for absolute paths unless RESOLVE_IN_ROOT or
+// RESOLVE_BENEATH).
 // Errors carry in sys_errno() the errno the kernel would return: ENOENT (empty path, missing
 // middle component), ENOTDIR (a middle component or a "/"-terminated path that is not a
-// directory, a dirfd that is not one), ELOOP (more than 40 symlinks), ENAMETOOLONG (path of
-// PATH_MAX bytes or more, component over NAME_MAX), EBADF (bad dirfd), ESRCH (the task is
-// gone). Permissions (EACCES) are not checked.
+// directory, a dirfd that is not one), ELOOP (more than 40 symlinks; RESOLVE_NO_SYMLINKS,
+// RESOLVE_NO_MAGICLINKS), EXDEV (RESOLVE_NO_XDEV, RESOLVE_BENEATH, RESOLVE_IN_ROOT as above),
+// ENAMETOOLONG (path of PATH_MAX bytes or more, component over NAME_MAX), EBADF (bad dirfd),
+// ESRCH (the task is gone). Permissions (EACCES) are not checked.
 // Preconditions: the caller can read /proc/PID (same user or CAP_SYS_PTRACE) and shares the
 // target's mount namespace.
 core::Result<PathView> ResolveTargetPath(pid_t pid, int dirfd, std::string_view raw,

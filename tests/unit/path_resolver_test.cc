@@ -1,10 +1,16 @@
 #include "supervisor/path_resolver.h"
 
+#include "core/syscalls.h"
+#include "supervisor/path_args.h"
+
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +20,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -473,6 +480,250 @@ TEST_F(PathResolverTest, ChrootedTarget) {
   EXPECT_EQ(r->path, P("jail/etc/passwd"));
   // No /proc inside the jail.
   EXPECT_EQ(Errno(ResolveTargetPath(pid, AT_FDCWD, "/proc/self/root", true)), ENOENT);
+}
+
+#ifndef RESOLVE_CACHED
+#define RESOLVE_CACHED 0x20
+#endif
+
+// One openat2 call for the kernel and the resolver to answer.
+struct Openat2Case {
+  std::string raw;
+  uint64_t flags;
+  uint64_t resolve;
+};
+
+// A child that opens `dir` as fd kDirfd (or uses its cwd `dir` with AT_FDCWD), makes every
+// openat2 call of `cases` relative to it and keeps the fds open; `results` gets each call's fd
+// or -errno. The parent then resolves the same calls for the child and compares.
+class Openat2Child {
+ public:
+  static constexpr int kDirfd = 100;
+  Openat2Child(const std::string& dir, bool use_cwd, const std::vector<Openat2Case>& cases) {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      close(fds[0]);
+      int d = open(dir.c_str(), O_PATH | O_DIRECTORY);
+      if (d < 0 || dup2(d, kDirfd) < 0 || (use_cwd && chdir(dir.c_str()) != 0)) _exit(1);
+      close(d);
+      std::vector<int> out;
+      for (const auto& c : cases) {
+        open_how how{};
+        how.flags = c.flags;
+        how.resolve = c.resolve;
+        long rc = syscall(SYS_openat2, use_cwd ? AT_FDCWD : kDirfd, c.raw.c_str(), &how,
+                          sizeof how);
+        out.push_back(rc < 0 ? -errno : static_cast<int>(rc));
+      }
+      const size_t len = out.size() * sizeof(int);
+      if (write(fds[1], out.data(), len) != static_cast<ssize_t>(len)) _exit(1);
+      for (;;) pause();
+    }
+    close(fds[1]);
+    results_.resize(cases.size());
+    const size_t len = results_.size() * sizeof(int);
+    size_t got = 0;
+    while (got < len) {
+      ssize_t n = read(fds[0], reinterpret_cast<char*>(results_.data()) + got, len - got);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    if (got != len) results_.clear();
+    close(fds[0]);
+  }
+  ~Openat2Child() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+  const std::vector<int>& results() const { return results_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::vector<int> results_;
+};
+
+// Every RESOLVE_* flag (and the combinations that matter) on paths that cross mounts, climb
+// with "..", go through absolute, relative and magic links, from several dirfds: the
+// resolver's answer must be the kernel's own (errno, or the path of the fd it opened).
+TEST_F(PathResolverTest, Openat2ResolveFlagsAgreeWithKernel) {
+  Mkdir("etc");
+  Touch("etc/passwd");  // what RESOLVE_IN_ROOT makes of "/etc/passwd" under DIR
+  Symlink("/etc/passwd", "a/abs_passwd");
+  Symlink("/proc/self/fd/100", "a/to_dirfd");   // an ordinary link to a magic link
+  Symlink("../../etc/passwd", "a/sub/up2");
+  Symlink("../../../../../../etc", "a/sub/climb");
+  Symlink("/dev", "a/dev");
+  const std::vector<std::string> raws = {
+      "a/file", "a/link/inner", "a/rel/inner", "a/filelink", "a/abs_passwd", "/etc/passwd",
+      "etc/passwd", "..", "../..", "a/../a/file", "a/link/../../a/file", "a/sub/up2",
+      "a/sub/climb/passwd", "x/y/../../../etc/passwd", "a/to_dirfd", "a/to_dirfd/file",
+      "/proc/self/fd/100", "/proc/self/fd/100/a/file", "/proc/self/status", "proc/self/status",
+      "self/fd/100", "self", "thread-self/..", "dev/null", "dev/shm/..", "a/dev/null",
+      "shm/..", "/dev/shm/../null", "nothere", "a/nothere/x", "a/file/", "",
+      "/proc/self/cwd/a/file", "/",
+  };
+  const uint64_t resolves[] = {
+      0,
+      RESOLVE_NO_XDEV,
+      RESOLVE_NO_MAGICLINKS,
+      RESOLVE_NO_SYMLINKS,
+      RESOLVE_BENEATH,
+      RESOLVE_IN_ROOT,
+      RESOLVE_CACHED,
+      RESOLVE_NO_XDEV | RESOLVE_IN_ROOT,
+      RESOLVE_NO_XDEV | RESOLVE_BENEATH,
+      RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+      RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS,
+  };
+  const uint64_t flags[] = {O_PATH, O_PATH | O_NOFOLLOW, O_RDONLY};
+  std::vector<Openat2Case> cases;
+  for (const auto& raw : raws)
+    for (uint64_t r : resolves)
+      for (uint64_t f : flags) cases.push_back({raw, f | O_CLOEXEC, r});
+
+  struct Start {
+    std::string dir;
+    bool cwd;
+  };
+  const Start starts[] = {{dir_, false}, {dir_, true}, {"/", false}, {"/proc", false},
+                          {"/dev", false}, {P("a/sub"), false}};
+  int compared = 0, errors = 0;
+  for (const Start& start : starts) {
+    Openat2Child child(start.dir, start.cwd, cases);
+    ASSERT_EQ(child.results().size(), cases.size());
+    for (size_t i = 0; i < cases.size(); ++i) {
+      const Openat2Case& c = cases[i];
+      SCOPED_TRACE("dirfd " + start.dir + (start.cwd ? " (cwd)" : "") + ", \"" + c.raw +
+                   "\", flags " + std::to_string(c.flags) + ", resolve " +
+                   std::to_string(c.resolve));
+      ResolveOptions ro;
+      ro.follow_final = !(c.flags & O_NOFOLLOW);
+      ro.resolve = c.resolve;
+      auto r = ResolveTargetPath(child.pid(), start.cwd ? AT_FDCWD : Openat2Child::kDirfd, c.raw,
+                                 ro);
+      const int rc = child.results()[i];
+      ++compared;
+      if (rc < 0) {
+        ++errors;
+        const int err = -rc;
+        if (err == EAGAIN && (c.resolve & RESOLVE_CACHED)) {
+          // Not all in the dentry cache (or a procfs lookup, which cannot be done in an RCU
+          // walk): the kernel may refuse, a full walk is valid.
+        } else if (r.ok() && err == ENOENT) {
+          EXPECT_FALSE(r->exists);
+        } else if (r.ok() && err == ELOOP && !(c.flags & O_PATH)) {
+          // O_NOFOLLOW without O_PATH on a final symlink: the open itself fails, not the walk.
+          EXPECT_TRUE(r->final_is_symlink);
+        } else {
+          EXPECT_EQ(Errno(r), err) << (r.ok() ? r->path : r.error().message());
+        }
+        continue;
+      }
+      char buf[PATH_MAX];
+      ssize_t n = readlink(("/proc/" + std::to_string(child.pid()) + "/fd/" + std::to_string(rc))
+                               .c_str(),
+                           buf, sizeof buf);
+      ASSERT_GT(n, 0);
+      ASSERT_TRUE(r.ok()) << r.error().message();
+      EXPECT_TRUE(r->exists);
+      EXPECT_EQ(r->path, std::string(buf, static_cast<size_t>(n)));
+    }
+  }
+  // The cases must exercise both outcomes.
+  EXPECT_GT(errors, compared / 10);
+  EXPECT_LT(errors, compared * 9 / 10);
+}
+
+// Every i386 syscall whose signature takes a path has its path arguments listed, and the i386
+// spellings of the file calls are known (the Decider resolves int 0x80 calls by these names).
+TEST(PathArgsTest, I386PathCallsAreCovered) {
+  for (int nr : core::AllSyscalls(core::Abi::kI386)) {
+    const std::string_view name = core::SyscallName(nr, core::Abi::kI386);
+    const core::SyscallSig& sig = core::Signature(name);
+    int paths = 0;
+    for (int i = 0; i < sig.nargs; ++i) paths += sig.args[i].kind == core::ArgKind::kPath;
+    if (paths > 0) {
+      EXPECT_FALSE(PathArgsOf(name).empty()) << name;
+    }
+  }
+  for (const char* name :
+       {"open", "openat", "creat", "stat64", "lstat64", "fstatat64", "statx", "access",
+        "faccessat", "faccessat2", "readlink", "readlinkat", "unlink", "unlinkat", "rmdir",
+        "mkdir", "mkdirat", "mknod", "mknodat", "rename", "renameat", "renameat2", "link",
+        "linkat", "symlink", "symlinkat", "chmod", "fchmodat", "chown", "chown32", "lchown",
+        "lchown32", "fchownat", "truncate", "truncate64", "utime", "utimes", "utimensat",
+        "utimensat_time64", "execve", "execveat", "openat2"}) {
+    EXPECT_TRUE(core::SyscallNumber(name, core::Abi::kI386).has_value()) << name;
+    EXPECT_FALSE(PathArgsOf(name).empty()) << name;
+  }
+  const uint64_t none[6] = {};
+  EXPECT_FALSE(FollowsFinal(PathArgsOf("lstat64")[0], none));
+  EXPECT_FALSE(FollowsFinal(PathArgsOf("lchown32")[0], none));
+  EXPECT_TRUE(FollowsFinal(PathArgsOf("chown32")[0], none));
+  EXPECT_TRUE(FollowsFinal(PathArgsOf("stat64")[0], none));
+  const uint64_t nofollow[6] = {0, 0, 0, AT_SYMLINK_NOFOLLOW, 0, 0};
+  EXPECT_FALSE(FollowsFinal(PathArgsOf("fstatat64")[0], nofollow));
+  EXPECT_FALSE(FollowsFinal(PathArgsOf("utimensat_time64")[0], nofollow));
+}
+
+// Calls with flag-dependent following, AT_EMPTY_PATH bits of their own, two paths, or a path
+// only for some flags.
+TEST(PathArgsTest, FlagDependentAndTwoPathCalls) {
+  uint64_t a[6] = {};
+  // move_mount(from_dfd, from, to_dfd, to, flags): follows only with MOVE_MOUNT_[FT]_SYMLINKS.
+  auto mm = PathArgsOf("move_mount");
+  ASSERT_EQ(mm.size(), 2u);
+  EXPECT_EQ(mm[0].dirfd, 0);
+  EXPECT_EQ(mm[1].dirfd, 2);
+  EXPECT_FALSE(FollowsFinal(mm[0], a));
+  a[4] = 0x01 | 0x40;  // MOVE_MOUNT_F_SYMLINKS | MOVE_MOUNT_T_EMPTY_PATH
+  EXPECT_TRUE(FollowsFinal(mm[0], a));
+  EXPECT_FALSE(FollowsFinal(mm[1], a));
+  EXPECT_FALSE(EmptyPathAllowed(mm[0], a));
+  EXPECT_TRUE(EmptyPathAllowed(mm[1], a));
+  // mount: the source is a path for MS_BIND and MS_MOVE only (not a remount).
+  auto m = PathArgsOf("mount");
+  ASSERT_EQ(m.size(), 2u);
+  uint64_t b[6] = {};
+  EXPECT_FALSE(IsPathInCall(m[0], b));
+  EXPECT_TRUE(IsPathInCall(m[1], b));
+  b[3] = MS_BIND;
+  EXPECT_TRUE(IsPathInCall(m[0], b));
+  b[3] = MS_BIND | MS_REMOUNT;
+  EXPECT_FALSE(IsPathInCall(m[0], b));
+  // The *xattrat calls (dfd, path, at_flags, ...) and file_getattr (dfd, path, attr, size,
+  // at_flags).
+  for (const char* name : {"setxattrat", "getxattrat", "listxattrat", "removexattrat"}) {
+    auto x = PathArgsOf(name);
+    ASSERT_EQ(x.size(), 1u) << name;
+    EXPECT_EQ(x[0].path, 1);
+    EXPECT_EQ(x[0].dirfd, 0);
+    uint64_t f[6] = {0, 0, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, 0, 0, 0};
+    EXPECT_FALSE(FollowsFinal(x[0], f)) << name;
+    EXPECT_TRUE(EmptyPathAllowed(x[0], f)) << name;
+  }
+  for (const char* name : {"file_getattr", "file_setattr"}) {
+    auto x = PathArgsOf(name);
+    ASSERT_EQ(x.size(), 1u) << name;
+    uint64_t f[6] = {0, 0, 0, 0, AT_SYMLINK_NOFOLLOW, 0};
+    EXPECT_FALSE(FollowsFinal(x[0], f)) << name;
+  }
+  // i386 passes fanotify_mark's 64-bit mask in two registers: dirfd and path move along.
+  EXPECT_EQ(PathArgsOf("fanotify_mark")[0].path, 4);
+  EXPECT_EQ(PathArgsOf("fanotify_mark", core::Abi::kI386)[0].path, 5);
+  EXPECT_EQ(PathArgsOf("fanotify_mark", core::Abi::kI386)[0].dirfd, 4);
+  EXPECT_TRUE(PathArgsOf("statmount").empty());
+  EXPECT_TRUE(PathArgsOf("listmount").empty());
+  // Two paths: both listed; symlink's target text is not one.
+  EXPECT_EQ(PathArgsOf("renameat2").size(), 2u);
+  EXPECT_EQ(PathArgsOf("linkat").size(), 2u);
+  ASSERT_EQ(PathArgsOf("symlinkat").size(), 1u);
+  EXPECT_EQ(PathArgsOf("symlinkat")[0].path, 2);
 }
 
 TEST_F(PathResolverTest, GoneTask) {
