@@ -401,8 +401,15 @@ int ReplayCommand(int argc, char** argv) {
                 "replay feeds back; record the run again without --no-data");
   auto argc_it = meta.find("argc");
   if (argc_it == meta.end()) return Fail(path + " does not say how its program was started");
+  // The header is the recording's (untrusted) word: a count that is not a small number is a
+  // corrupt file, not an exception.
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long n = std::strtoull(argc_it->second.c_str(), &end, 10);
+  if (argc_it->second.empty() || *end != '\0' || errno != 0 || n == 0 || n > meta.size())
+    return Fail(path + ": its header is corrupt (argc \"" + argc_it->second + "\")");
   std::vector<std::string> command;
-  for (size_t i = 0, n = std::stoul(argc_it->second); i < n; ++i) {
+  for (size_t i = 0; i < n; ++i) {
     auto a = meta.find("argv." + std::to_string(i));
     if (a == meta.end()) return Fail(path + ": its command line is incomplete");
     command.push_back(a->second);
