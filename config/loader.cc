@@ -479,6 +479,12 @@ class Loader {
           for (std::string_view m : g->members) {
             if (!ExistsOnListedAbi(m, opt)) continue;
             if (has_paths && !HasPathArg(m)) continue;  // a path rule can never match it
+            // While options.io_uring is false the io_uring guard decides these before any
+            // rule; a member the rule could never decide is left out (written out by ToToml,
+            // it would be refused below as a name given explicitly).
+            if (IsIoUring(m) && !opt.io_uring &&
+                (r.action.kind == ActionKind::kAllow || !r.action.InKernel()))
+              continue;
             names.insert(std::string(m));
           }
           continue;

@@ -480,5 +480,37 @@ value = -5
   EXPECT_EQ(back->ToString(), p->ToString());
 }
 
+// Found by tests/fuzz/policy_loader_fuzz.cc on examples/hello.toml: a group that allows
+// io_uring members (@default) expanded to names that, written out by ToToml, were refused as
+// "always denied while options.io_uring is false". Every shipped policy round-trips.
+TEST(ToToml, ShippedPoliciesRoundTrip) {
+  const std::string src = getenv("PWNBOX_SOURCE_DIR") ? getenv("PWNBOX_SOURCE_DIR") : ".";
+  int n = 0;
+  for (const char* dir : {"/policies", "/examples"}) {
+    for (const auto& f : std::filesystem::directory_iterator(src + dir)) {
+      if (f.path().extension() != ".toml") continue;
+      SCOPED_TRACE(f.path().string());
+      auto p = LoadPolicyFile(f.path().string());
+      ASSERT_TRUE(p.ok()) << p.error().message();
+      auto back = LoadPolicyString(ToToml(*p), "back.toml");
+      ASSERT_TRUE(back.ok()) << back.error().message();
+      EXPECT_EQ(back->ToString(), p->ToString());
+      ++n;
+    }
+  }
+  EXPECT_GE(n, 7);
+}
+
+TEST(ToToml, GroupWithIoUringMembersRoundTrips) {
+  auto p = LoadPolicyString("default = \"errno:EPERM\"\n[[rule]]\nsyscalls = [\"@default\"]\n"
+                            "action = \"allow\"\n",
+                            "g.toml");
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  for (const auto& n : p->rules[0].names) EXPECT_FALSE(IsIoUring(n)) << n;
+  auto back = LoadPolicyString(ToToml(*p), "back.toml");
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(back->ToString(), p->ToString());
+}
+
 }  // namespace
 }  // namespace pwnbox::config
