@@ -46,23 +46,70 @@ struct SourceFile {
   }
 };
 
+// How byte `i` of `s` reaches a terminal: "" when it is printed as is, else its escape. Control
+// characters (but tab), DEL and the C1 controls (UTF-8 C2 80..C2 9F, which some terminals obey)
+// are escaped in octal as strace escapes them, so that a policy someone else wrote cannot send
+// terminal escapes or forge lines through an error message. `*len` is how many bytes it covers.
+std::string EscapeAt(std::string_view s, size_t i, size_t* len) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  auto octal = [](unsigned char b) {
+    std::string e = "\\";
+    if (b >> 6) e += static_cast<char>('0' + (b >> 6));
+    if (b >> 3) e += static_cast<char>('0' + ((b >> 3) & 7));
+    e += static_cast<char>('0' + (b & 7));
+    return e;
+  };
+  *len = 1;
+  if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+      static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+    *len = 2;
+    return octal(c) + octal(static_cast<unsigned char>(s[i + 1]));
+  }
+  if (c == '\n') return "\\n";
+  if (c == '\r') return "\\r";
+  if ((c < 0x20 && c != '\t') || c == 0x7f) return octal(c);
+  return "";
+}
+
+// `s` with EscapeAt's escapes applied.
+std::string EscapeText(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    size_t len;
+    std::string e = EscapeAt(s, i, &len);
+    if (e.empty()) out.append(s.substr(i, len));
+    else out += e;
+    i += len;
+  }
+  return out;
+}
+
 std::string Block(const SourceFile& f, int line, int col, const std::string& msg,
                   const std::string& hint) {
-  std::string out = f.name + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + msg;
+  std::string out = EscapeText(f.name) + ":" + std::to_string(line) + ":" + std::to_string(col) +
+                    ": " + EscapeText(msg);
   std::string_view l = f.Line(line);
   if (line > 0 && !l.empty()) {
-    out += "\n" + std::string(l) + "\n";
-    // Columns count UTF-8 code points; copy tabs so that the caret lines up.
+    out += "\n" + EscapeText(l) + "\n";
+    // Columns count UTF-8 code points; copy tabs, and pad for escapes, so the caret lines up.
     int cp = 1;
-    for (size_t i = 0; i < l.size() && cp < col; ++i) {
-      unsigned char c = l[i];
-      if ((c & 0xc0) == 0x80) continue;
-      out += c == '\t' ? '\t' : ' ';
-      ++cp;
+    for (size_t i = 0; i < l.size() && cp < col;) {
+      size_t len;
+      const std::string e = EscapeAt(l, i, &len);
+      const unsigned char c = l[i];
+      if (!e.empty()) {
+        out.append(e.size(), ' ');
+      } else if ((c & 0xc0) != 0x80) {
+        out += c == '\t' ? '\t' : ' ';
+      }
+      // A code point starts at every byte that is not a continuation byte.
+      for (size_t k = i; k < i + len; ++k)
+        if ((static_cast<unsigned char>(l[k]) & 0xc0) != 0x80) ++cp;
+      i += len;
     }
     out += "^";
   }
-  if (!hint.empty()) out += "\nhint: " + hint;
+  if (!hint.empty()) out += "\nhint: " + EscapeText(hint);
   return out;
 }
 

@@ -5,6 +5,8 @@
 // - A crafted .pwnr (bad ABI byte, event numbers going back, negative task ids) makes `show`,
 //   `show --at`, `diff`, `replay` and `profile` fail with one `pwnbox:` line and status 125,
 //   never crash.
+#include <unistd.h>
+
 #include <regex>
 #include <string>
 #include <vector>
@@ -119,6 +121,34 @@ TEST_P(CraftedRecording, EveryReaderFailsWithOneLine) {
 
 INSTANTIATE_TEST_SUITE_P(All, CraftedRecording, ::testing::ValuesIn(kBadFields),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// Replay runs the recorded command for real: without a policy its calls have their effects
+// again; `replay --policy` stops the ones the policy denies (the directory is not made).
+TEST(Outputs, ReplayHasRealEffectsAndPolicyConfinesThem) {
+  std::string dir = TempDir();
+  auto rec = Pwnbox({"record", "-o", dir + "/run.pwnr", "--", Prog("sec_out_names"), dir});
+  ASSERT_EQ(rec.status, 0) << rec.err;
+  const std::string made = dir + "/d\033]0;title\007";
+  ASSERT_EQ(access(made.c_str(), F_OK), 0);
+  ASSERT_EQ(unlink((made + "/f").c_str()), 0);
+  ASSERT_EQ(rmdir(made.c_str()), 0);
+  auto help = Pwnbox({"replay", "--help"});
+  EXPECT_TRUE(Contains(help.out, "Every other call really happens")) << help.out;
+
+  WriteFile(dir + "/no-mkdir.toml",
+            "version = 1\ndefault = \"allow\"\n[[rule]]\nsyscalls = [\"mkdir\", \"mkdirat\"]\n"
+            "action = \"errno:EACCES\"\n");
+  auto confined = Pwnbox({"replay", "--policy", dir + "/no-mkdir.toml", dir + "/run.pwnr"});
+  // mkdir failed this time, so the program gave up where the recording goes on.
+  EXPECT_EQ(confined.status, 1) << confined.err;
+  EXPECT_TRUE(Contains(confined.err, "replay diverged")) << confined.err;
+  EXPECT_TRUE(Contains(confined.err, "replayed: exit_group(5)")) << confined.err;
+  EXPECT_NE(access(made.c_str(), F_OK), 0) << "the policy did not stop mkdir";
+
+  auto free_run = Pwnbox({"replay", dir + "/run.pwnr"});
+  EXPECT_EQ(free_run.status, 0) << free_run.err;
+  EXPECT_EQ(access(made.c_str(), F_OK), 0) << "replay without a policy made the directory again";
+}
 
 }  // namespace
 }  // namespace pwnbox::testing

@@ -299,6 +299,47 @@ TEST(Includes, DepthIsBounded) {
   std::filesystem::remove_all(d);
 }
 
+// A policy may come from someone else: the line an error echoes, and the names it quotes, are
+// escaped (control characters, DEL, C1) so they cannot move the cursor, recolour the terminal
+// or forge lines; the caret still points at the column.
+TEST(Errors, EchoedTextIsEscaped) {
+  auto p = LoadPolicyString("default = \"allow\"\nx\033[2J = 1 \033]0;t\007\n", "e.toml");
+  ASSERT_FALSE(p.ok());
+  const std::string& m = p.error().message();
+  for (char c : m) EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << int(c) << m;
+  EXPECT_NE(m.find("x\\33[2J = 1 \\33]0;t\\7"), std::string::npos) << m;
+  // A quoted key holding an escape, written with TOML's \u escapes.
+  auto q = LoadPolicyString("default = \"allow\"\n\"a\\u001b[31m\\u009b\" = 1\n", "k.toml");
+  ASSERT_FALSE(q.ok());
+  EXPECT_EQ(q.error().message(),
+            "k.toml:2:1: unknown key \"a\\33[31m\\302\\233\"\n"
+            "\"a\\u001b[31m\\u009b\" = 1\n^\n"
+            "hint: known keys: version, default, include, options, rule");
+  // The caret lines up with the escaped text: here under the "\1" that stands for byte 1.
+  auto s = LoadPolicyString("default = \"allow\" # \001\n", "c.toml");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("c.toml:1:21: invalid TOML: ")
+            , std::string::npos) << s.error().message();
+  EXPECT_NE(s.error().message().find("\ndefault = \"allow\" # \\1\n                    ^\n"),
+            std::string::npos)
+      << s.error().message();
+  // A C1 control (raw U+009B is valid in a TOML string) before the column: the caret moves by
+  // the width of its escape.
+  auto c1 = LoadPolicyString(
+      "default = \"allow\"\nrule = [{ paths = [\"/\xc2\x9bz\"], syscalls = [\"nope\"], action = "
+      "\"allow\" }]\n",
+      "c1.toml");
+  ASSERT_FALSE(c1.ok());
+  const std::string echoed =
+      "rule = [{ paths = [\"/\\302\\233z\"], syscalls = [\"nope\"], action = \"allow\" }]";
+  EXPECT_NE(c1.error().message().find("c1.toml:2:40: unknown syscall \"nope\""), std::string::npos)
+      << c1.error().message();
+  EXPECT_NE(c1.error().message().find(
+                "\n" + echoed + "\n" + std::string(echoed.find("\"nope\""), ' ') + "^\n"),
+            std::string::npos)
+      << c1.error().message();
+}
+
 TEST(Includes, IncludingFileRulesComeFirstAndItsSettingsWin) {
   std::string d = TempDir();
   Write(d + "/app.toml",
