@@ -377,19 +377,28 @@ int ShowCommand(int argc, char** argv) {
 
 int ReplayCommand(int argc, char** argv) {
   po::options_description desc("pwnbox replay options");
-  std::string path;
+  std::string path, policy;
   uint64_t until = 0;
   desc.add_options()
       ("help,h", "show this help")
       ("file", po::value(&path), "the recording")
-      ("until", po::value(&until), "stop before the call whose event number exceeds N");
+      ("until", po::value(&until), "stop before the call whose event number exceeds N")
+      ("policy", po::value(&policy),
+       "enforce POLICY on the replayed program (confine a recording you did not make)");
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
   if (!ParseOptions(po::command_line_parser(argc, argv), desc, &vm, "replay", &pos))
     return kExitFailure;
   if (vm.count("help")) {
-    std::cout << "usage: pwnbox replay FILE.pwnr [--until N]\n" << desc;
+    std::cout << "usage: pwnbox replay FILE.pwnr [--until N] [--policy FILE]\n"
+                 "Runs the recorded command again (the argv and directory the recording names)\n"
+                 "and feeds it the recorded results of its input calls (reads, randomness, time,\n"
+                 "ids). Every other call really happens: writes, unlinks, connects and execs have\n"
+                 "their real effects. Replaying a recording is running its program: replay only\n"
+                 "recordings you trust, or confine the replay with --policy (a recording names\n"
+                 "the policy file it was made under, but does not hold the policy).\n"
+              << desc;
     return 0;
   }
   if (path.empty()) return Fail("replay needs a recording: pwnbox replay FILE.pwnr");
@@ -401,8 +410,16 @@ int ReplayCommand(int argc, char** argv) {
                 "replay feeds back; record the run again without --no-data");
   auto argc_it = meta.find("argc");
   if (argc_it == meta.end()) return Fail(path + " does not say how its program was started");
+  // The header is the recording's (untrusted) word: a count that is not a small number is a
+  // corrupt file, not an exception.
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long n = std::strtoull(argc_it->second.c_str(), &end, 10);
+  if (argc_it->second.empty() || *end != '\0' || errno != 0 || n == 0 || n > meta.size())
+    return Fail(path + ": its header is corrupt (argc " +
+                core::QuoteString(argc_it->second, 64) + ")");
   std::vector<std::string> command;
-  for (size_t i = 0, n = std::stoul(argc_it->second); i < n; ++i) {
+  for (size_t i = 0; i < n; ++i) {
     auto a = meta.find("argv." + std::to_string(i));
     if (a == meta.end()) return Fail(path + ": its command line is incomplete");
     command.push_back(a->second);
@@ -433,14 +450,27 @@ int ReplayCommand(int argc, char** argv) {
     std::fprintf(stderr, "pwnbox: %s was cut short: replaying the %llu events it has\n",
                  path.c_str(), static_cast<unsigned long long>(reader->events_read()));
   auto cwd = meta.find("cwd");
+  // (The directory comes from the file: quoted and escaped, as every string from a file.)
   if (cwd != meta.end() && chdir(cwd->second.c_str()) != 0)
     std::fprintf(stderr, "pwnbox: cannot enter the recorded directory %s; replaying here\n",
-                 cwd->second.c_str());
+                 core::QuoteString(cwd->second, 4096).c_str());
 
   supervisor::ReplayObserver replay(std::move(calls), until);
-  supervisor::PtraceMonitor monitor(replay, supervisor::PtraceOptions{});
+  // Under --policy the policy decides first (PolicyTracer, as `record --policy`): a call it
+  // denies never runs, whatever the recording says; replay then only changes what a skipped
+  // input call returns.
+  std::unique_ptr<TracedPolicy> traced_policy;
+  if (!policy.empty()) {
+    auto tp = TracedPolicy::Load(policy, replay, STDERR_FILENO);
+    if (!tp.ok()) return Fail(tp.error());
+    traced_policy = std::move(*tp);
+  }
+  supervisor::PtraceObserver& observer =
+      traced_policy ? traced_policy->observer() : static_cast<supervisor::PtraceObserver&>(replay);
+  supervisor::PtraceMonitor monitor(observer, supervisor::PtraceOptions{});
   filters::TraceSelection all;
-  int code = RunTraced(command, all, nullptr, monitor, [](pid_t) {}, [] {}, /*no_aslr=*/true);
+  int code = RunTraced(command, all, traced_policy.get(), monitor, [](pid_t) {}, [] {},
+                       /*no_aslr=*/true);
   if (const auto& d = replay.divergence()) {
     std::fprintf(stderr,
                  "pwnbox: replay diverged from %s at event %llu (pid %d):\n"

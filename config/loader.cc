@@ -2,17 +2,21 @@
 // FILE:LINE:COL error block.
 #include <toml++/toml.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
 
 #include "config/policy.h"
+#include "core/fd.h"
 
 namespace pwnbox::config {
 
@@ -42,23 +46,70 @@ struct SourceFile {
   }
 };
 
+// How byte `i` of `s` reaches a terminal: "" when it is printed as is, else its escape. Control
+// characters (but tab), DEL and the C1 controls (UTF-8 C2 80..C2 9F, which some terminals obey)
+// are escaped in octal as strace escapes them, so that a policy someone else wrote cannot send
+// terminal escapes or forge lines through an error message. `*len` is how many bytes it covers.
+std::string EscapeAt(std::string_view s, size_t i, size_t* len) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  auto octal = [](unsigned char b) {
+    std::string e = "\\";
+    if (b >> 6) e += static_cast<char>('0' + (b >> 6));
+    if (b >> 3) e += static_cast<char>('0' + ((b >> 3) & 7));
+    e += static_cast<char>('0' + (b & 7));
+    return e;
+  };
+  *len = 1;
+  if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+      static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+    *len = 2;
+    return octal(c) + octal(static_cast<unsigned char>(s[i + 1]));
+  }
+  if (c == '\n') return "\\n";
+  if (c == '\r') return "\\r";
+  if ((c < 0x20 && c != '\t') || c == 0x7f) return octal(c);
+  return "";
+}
+
+// `s` with EscapeAt's escapes applied.
+std::string EscapeText(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    size_t len;
+    std::string e = EscapeAt(s, i, &len);
+    if (e.empty()) out.append(s.substr(i, len));
+    else out += e;
+    i += len;
+  }
+  return out;
+}
+
 std::string Block(const SourceFile& f, int line, int col, const std::string& msg,
                   const std::string& hint) {
-  std::string out = f.name + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + msg;
+  std::string out = EscapeText(f.name) + ":" + std::to_string(line) + ":" + std::to_string(col) +
+                    ": " + EscapeText(msg);
   std::string_view l = f.Line(line);
   if (line > 0 && !l.empty()) {
-    out += "\n" + std::string(l) + "\n";
-    // Columns count UTF-8 code points; copy tabs so that the caret lines up.
+    out += "\n" + EscapeText(l) + "\n";
+    // Columns count UTF-8 code points; copy tabs, and pad for escapes, so the caret lines up.
     int cp = 1;
-    for (size_t i = 0; i < l.size() && cp < col; ++i) {
-      unsigned char c = l[i];
-      if ((c & 0xc0) == 0x80) continue;
-      out += c == '\t' ? '\t' : ' ';
-      ++cp;
+    for (size_t i = 0; i < l.size() && cp < col;) {
+      size_t len;
+      const std::string e = EscapeAt(l, i, &len);
+      const unsigned char c = l[i];
+      if (!e.empty()) {
+        out.append(e.size(), ' ');
+      } else if ((c & 0xc0) != 0x80) {
+        out += c == '\t' ? '\t' : ' ';
+      }
+      // A code point starts at every byte that is not a continuation byte.
+      for (size_t k = i; k < i + len; ++k)
+        if ((static_cast<unsigned char>(l[k]) & 0xc0) != 0x80) ++cp;
+      i += len;
     }
     out += "^";
   }
-  if (!hint.empty()) out += "\nhint: " + hint;
+  if (!hint.empty()) out += "\nhint: " + EscapeText(hint);
   return out;
 }
 
@@ -117,14 +168,66 @@ bool HasPathArg(std::string_view name) {
   return false;
 }
 
+// Bounds on what a policy may read (a policy can come from someone else: `include =
+// ["/dev/zero"]` must fail, not exhaust memory).
+constexpr size_t kMaxPolicyFileBytes = 1u << 20;    // one file
+constexpr size_t kMaxTotalPolicyBytes = 16u << 20;  // the file and all its includes
+constexpr size_t kMaxIncludeDepth = 64;             // files on the include stack
+constexpr size_t kMaxPolicyFiles = 1024;            // distinct files
+
+// Reads at most kMaxPolicyFileBytes of `path` into `*text`; false with `*why` when it cannot.
+// With `regular_only`, anything but a regular file (a device, FIFO, socket, directory) is
+// refused, and opening never blocks (O_NONBLOCK: a FIFO without a writer). Otherwise only
+// directories are refused.
+bool ReadBounded(const std::string& path, bool regular_only, std::string* text, std::string* why,
+                 int* err = nullptr) {
+  auto fail_errno = [&] {
+    if (err) *err = errno;
+    *why = std::strerror(errno);
+    return false;
+  };
+  const int flags = O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0);
+  core::UniqueFd fd(::open(path.c_str(), flags));
+  if (!fd) return fail_errno();
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0) return fail_errno();
+  if (S_ISDIR(st.st_mode) || (regular_only && !S_ISREG(st.st_mode))) {
+    *why = S_ISDIR(st.st_mode)    ? "a directory, not a file"
+           : S_ISFIFO(st.st_mode) ? "a FIFO, not a regular file"
+           : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device, not a regular file"
+                                                       : "not a regular file";
+    return false;
+  }
+  if (regular_only) {
+    // Reads of the regular file block as usual.
+    const int fl = fcntl(fd.get(), F_GETFL);
+    if (fl >= 0) fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK);
+  }
+  text->clear();
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno();
+    if (n == 0) return true;
+    if (text->size() + static_cast<size_t>(n) > kMaxPolicyFileBytes) {
+      *why = "larger than 1 MiB";
+      return false;
+    }
+    text->append(buf, static_cast<size_t>(n));
+  }
+}
+
 class Loader {
  public:
   core::Result<Policy> LoadFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return core::ErrnoError(errno, "cannot read policy " + path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return LoadText(ss.str(), path, path);
+    // The top file is the user's choice: a pipe (`--policy <(...)`) is fine, a directory or an
+    // endless device is not; the size bound stops /dev/zero.
+    std::string text, why;
+    int err = 0;
+    if (!ReadBounded(path, /*regular_only=*/false, &text, &why, &err))
+      return core::Error("cannot read policy " + path + ": " + why, err);
+    return LoadText(std::move(text), path, path);
   }
 
   core::Result<Policy> LoadText(std::string text, const std::string& name,
@@ -170,6 +273,8 @@ class Loader {
     }
     const SourceFile& file = *f;
     files_.push_back(std::move(f));
+    loaded_.insert(file.canonical);
+    if (total_bytes_ == 0) total_bytes_ = file.text.size();
     stack_.push_back(file.canonical);
     display_stack_.push_back(file.name);
 
@@ -224,6 +329,7 @@ class Loader {
                                                      : (fs::path(name).parent_path() / rel).lexically_normal();
         std::error_code ec2;
         std::string canon = fs::weakly_canonical(target, ec2).string();
+        if (ec2) canon = target.string();
         if (std::find(stack_.begin(), stack_.end(), canon) != stack_.end()) {
           std::string chain;
           size_t start = std::find(stack_.begin(), stack_.end(), canon) - stack_.begin();
@@ -231,15 +337,33 @@ class Loader {
           chain += shown.string();
           return At(file, inc.source(), "include cycle: " + chain, "remove one of these includes");
         }
-        std::ifstream in(target, std::ios::binary);
-        if (!in)
+        // A file already read (a diamond: two includes share a base) is not read again: its
+        // rules already come earlier, so under first-match a second copy could never decide a
+        // call, and re-reading would make shared includes cost exponential time.
+        if (loaded_.count(canon)) continue;
+        if (stack_.size() >= kMaxIncludeDepth)
           return At(file, inc.source(),
-                    "cannot read include " + Quote(rel) + " (" + target.string() + ": " + std::strerror(errno) + ")",
-                    "include paths are relative to the including file");
-        std::stringstream ss;
-        ss << in.rdbuf();
+                    "includes nested more than " + std::to_string(kMaxIncludeDepth) + " deep",
+                    "flatten the include chain");
+        if (files_.size() >= kMaxPolicyFiles)
+          return At(file, inc.source(),
+                    "more than " + std::to_string(kMaxPolicyFiles) + " policy files included",
+                    "merge some of the included files");
+        std::string text, why;
+        int err = 0;
+        if (!ReadBounded(target.string(), /*regular_only=*/true, &text, &why, &err))
+          return At(file, inc.source(),
+                    "cannot read include " + Quote(rel) + " (" + target.string() + ": " + why + ")",
+                    err == 0 ? "an include must be a regular file of at most 1 MiB"
+                        : "include paths are relative to the including file");
+        total_bytes_ += text.size();
+        if (total_bytes_ > kMaxTotalPolicyBytes)
+          return At(file, inc.source(),
+                    "the policy and its includes exceed " +
+                        std::to_string(kMaxTotalPolicyBytes >> 20) + " MiB",
+                    "merge or shorten the included files");
         std::pair<const SourceFile*, const toml::node*> origin{&file, &inc};
-        PWNBOX_RETURN_IF_ERROR(ReadFile(ss.str(), shown.string(), target.string(), &origin));
+        PWNBOX_RETURN_IF_ERROR(ReadFile(std::move(text), shown.string(), target.string(), &origin));
       }
     }
     stack_.pop_back();
@@ -402,6 +526,12 @@ class Loader {
           for (std::string_view m : g->members) {
             if (!ExistsOnListedAbi(m, opt)) continue;
             if (has_paths && !HasPathArg(m)) continue;  // a path rule can never match it
+            // While options.io_uring is false the io_uring guard decides these before any
+            // rule; a member the rule could never decide is left out (written out by ToToml,
+            // it would be refused below as a name given explicitly).
+            if (IsIoUring(m) && !opt.io_uring &&
+                (r.action.kind == ActionKind::kAllow || !r.action.InKernel()))
+              continue;
             names.insert(std::string(m));
           }
           continue;
@@ -540,6 +670,8 @@ class Loader {
   }
 
   std::vector<std::unique_ptr<SourceFile>> files_;
+  std::set<std::string> loaded_;  // canonical paths of files_
+  size_t total_bytes_ = 0;
   std::vector<std::string> stack_;
   std::vector<std::string> display_stack_;
   std::vector<PendingRule> rules_;

@@ -119,9 +119,14 @@ void AppendOct(std::string* out, uint64_t v) {
 }
 
 void AppendQuoted(std::string* out, std::string_view data, bool hex) {
-  static constexpr char kHexDigits[] = "0123456789abcdef";
   out->reserve(out->size() + data.size() * 2 + 2);
   out->push_back('"');
+  AppendEscaped(out, data, hex);
+  out->push_back('"');
+}
+
+void AppendEscaped(std::string* out, std::string_view data, bool hex, std::string_view extra) {
+  static constexpr char kHexDigits[] = "0123456789abcdef";
   const size_t n = data.size();
   for (size_t i = 0; i < n; ++i) {
     const unsigned char c = static_cast<unsigned char>(data[i]);
@@ -156,7 +161,7 @@ void AppendQuoted(std::string* out, std::string_view data, bool hex) {
       default:
         break;
     }
-    if (c >= ' ' && c < 0x7f) {
+    if (c >= ' ' && c < 0x7f && extra.find(static_cast<char>(c)) == std::string_view::npos) {
       out->push_back(static_cast<char>(c));
       continue;
     }
@@ -171,7 +176,6 @@ void AppendQuoted(std::string* out, std::string_view data, bool hex) {
     }
     out->push_back(static_cast<char>('0' + (c & 7)));
   }
-  out->push_back('"');
 }
 
 void AppendBuffer(Ctx& c, std::string* out, uint64_t addr, uint64_t len, bool hex) {
@@ -234,8 +238,11 @@ void AppendFdPath(Ctx& c, std::string* out, int fd) {
   if (!c.opt.fd_paths || !c.opt.fd_path) return;
   std::optional<std::string> p = c.opt.fd_path(c.call.pid, fd);
   if (!p) return;
+  // The path is the file's name, which whoever made the file chose: escaped as strace -y does
+  // (print_quoted_string_ex with "<>" escaped too), so that a name holding "\n+++ exited with
+  // 0 +++" or terminal escapes cannot forge lines or reach the terminal.
   out->push_back('<');
-  out->append(*p);
+  AppendEscaped(out, *p, /*hex=*/false, "<>");
   out->push_back('>');
 }
 }  // namespace

@@ -53,6 +53,10 @@ void AppendAddr(std::string* out, uint64_t v);  // "NULL" or "0x7ffd..."
 void AppendOct(std::string* out, uint64_t v);   // "0644", "000"
 // strace's string_quote: `data` quoted; when `hex` every byte as \xNN.
 void AppendQuoted(std::string* out, std::string_view data, bool hex = false);
+// The same escapes without the quotes; bytes listed in `extra` are escaped in octal too (-y
+// paths escape "<>", as strace does).
+void AppendEscaped(std::string* out, std::string_view data, bool hex = false,
+                   std::string_view extra = {});
 // printstrn: buffer of `len` bytes at `addr`, cut at the string limit with "...".
 void AppendBuffer(Ctx& c, std::string* out, uint64_t addr, uint64_t len, bool hex = false);
 // printstr: NUL-terminated string, cut at the string limit.

@@ -1,10 +1,16 @@
 #include "recorder/format.h"
 
+#include "core/syscalls.h"
+
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <cstring>
 
 namespace pwnbox::recorder::format {
+
+static_assert(EventCodec::kMaxAbi == static_cast<uint8_t>(core::Abi::kX32));
+
 namespace {
 
 constexpr std::array<uint32_t, 256> MakeCrcTable() {
@@ -203,6 +209,7 @@ bool DecodeHeaderBody(std::string_view body, Header* h) {
 }
 
 void EventCodec::Reset(uint64_t first_seq) {
+  first_ = true;
   prev_seq_ = first_seq;
   prev_time_ = 0;
   prev_pid_ = 0;
@@ -222,6 +229,7 @@ uint64_t EventCodec::BlobKey(uint64_t key, int list, size_t index) {
 }
 
 void EventCodec::Remember(const Event& e) {
+  first_ = false;
   prev_seq_ = e.seq;
   prev_time_ = e.time_ns;
   prev_pid_ = e.pid;
@@ -316,24 +324,34 @@ void EventCodec::Encode(const Event& event, std::string* out) {
 }
 
 bool EventCodec::Decode(Cursor* c, Event* e) {
+  why_ = "bad event encoding";
   uint8_t flags;
-  if (!c->Byte(&flags) || (flags & 7) > Event::kLastKind) return false;
+  if (!c->Byte(&flags)) return false;
+  if ((flags & 7) > Event::kLastKind) return Invalid("event kind out of range");
   *e = Event{};
   e->kind = static_cast<Event::Kind>(flags & 7);
   uint64_t dseq = 1;
   if (!(flags & kSeqNext) && !c->Varint(&dseq)) return false;
+  // Event numbers strictly increase (readers key maps and seeks on them).
+  // (A chunk's first event may wrap: Reset(first_seq - 1) with first_seq 0.)
+  if (dseq == 0 || (!first_ && prev_seq_ + dseq < prev_seq_))
+    return Invalid("event numbers do not increase");
   e->seq = prev_seq_ + dseq;
   int64_t v;
+  // Task ids are non-negative 32-bit numbers, as the kernel's are.
+  auto task_id = [](int64_t id) { return id >= 0 && id <= INT32_MAX; };
   if (flags & kSamePid) {
     e->pid = prev_pid_;
   } else {
     if (!c->Zigzag(&v)) return false;
+    if (!task_id(v)) return Invalid("task id out of range");
     e->pid = static_cast<int32_t>(v);
   }
   if (flags & kTgidIsPid) {
     e->tgid = e->pid;
   } else {
     if (!c->Zigzag(&v)) return false;
+    if (!task_id(v)) return Invalid("thread group id out of range");
     e->tgid = static_cast<int32_t>(v);
   }
   const bool micros = flags & kMicros;
@@ -349,7 +367,12 @@ bool EventCodec::Decode(Cursor* c, Event* e) {
     std::memcpy(e->args, it->second.args, sizeof e->args);
   } else {
     uint8_t mask;
-    if (!c->Byte(&e->abi) || !c->Zigzag(&v) || !c->Byte(&mask) || mask > 0x3f) return false;
+    if (!c->Byte(&e->abi) || !c->Zigzag(&v) || !c->Byte(&mask)) return false;
+    // The ABI byte indexes per-ABI syscall tables: anything but core::Abi's three values would
+    // read past them.
+    if (e->abi > kMaxAbi) return Invalid("ABI byte " + std::to_string(e->abi) + " out of range");
+    if (v < INT32_MIN || v > INT32_MAX) return Invalid("syscall number out of range");
+    if (mask > 0x3f) return false;
     e->nr = static_cast<int32_t>(v);
     auto it = calls_.find(Key(*e));
     for (int i = 0; i < 6; ++i) {
@@ -412,6 +435,11 @@ bool EventCodec::Decode(Cursor* c, Event* e) {
   if (!c->String(&e->data)) return false;
   Remember(*e);
   return true;
+}
+
+bool EventCodec::Invalid(std::string why) {
+  why_ = std::move(why);
+  return false;
 }
 
 }  // namespace pwnbox::recorder::format

@@ -76,7 +76,15 @@ class EventCodec {
   // Appends `e` to `out`.
   void Encode(const Event& e, std::string* out);
   // Decodes the next event; false on malformed or truncated input (never reads out of bounds).
+  // Every field is checked against what a writer can produce (kind, ABI byte, increasing seq,
+  // positive 32-bit task ids, 32-bit syscall numbers, the caps on memory), so readers can use
+  // the values as indexes. why() says what was wrong.
   bool Decode(Cursor* c, Event* e);
+  // Why the last Decode() failed: "bad event encoding" or the field that was out of range.
+  const std::string& why() const { return why_; }
+
+  // The highest ABI byte (core::Abi::kX32); recorder does not depend on core's syscall tables.
+  static constexpr uint8_t kMaxAbi = 2;
 
   // Blobs up to this size may serve as references for later ones.
   static constexpr size_t kMaxReferenceBlob = 4096;
@@ -90,7 +98,10 @@ class EventCodec {
   static uint64_t Key(const Event& e);
   static uint64_t BlobKey(uint64_t key, int list, size_t index);
   void Remember(const Event& e);
+  bool Invalid(std::string why);
 
+  std::string why_;
+  bool first_ = true;  // no event decoded since Reset()
   uint64_t prev_seq_ = 0;
   int64_t prev_time_ = 0;
   int32_t prev_pid_ = 0;

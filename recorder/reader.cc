@@ -222,10 +222,19 @@ core::Result<bool> Reader::Next(Event* e) {
     format::Cursor c(std::string_view(chunk_).substr(chunk_pos_));
     if (!codec_.Decode(&c, e)) {
       events_done_ -= chunk_count_;
-      error_ = Corrupt(chunk_offset_, "bad event encoding");
+      error_ = Corrupt(chunk_offset_, codec_.why());
       failed_ = true;
       continue;
     }
+    // Across chunks too, event numbers strictly increase.
+    if (have_last_seq_ && e->seq <= last_seq_) {
+      events_done_ -= chunk_count_;
+      error_ = Corrupt(chunk_offset_, "event numbers do not increase");
+      failed_ = true;
+      continue;
+    }
+    have_last_seq_ = true;
+    last_seq_ = e->seq;
     chunk_pos_ += c.pos();
     --chunk_left_;
     if (e->seq < skip_below_) continue;
@@ -241,6 +250,7 @@ core::Status Reader::Seek(uint64_t seq) {
   chunk_count_ = 0;
   failed_ = false;
   events_read_ = 0;
+  have_last_seq_ = false;
   skip_below_ = seq;
   events_done_ = 0;
   if (complete_) {

@@ -89,6 +89,8 @@ class Reader {
   uint64_t chunk_offset_ = 0;
   format::EventCodec codec_;  // the loaded chunk's decoding state
   uint64_t skip_below_ = 0;      // Seek: drop events with seq below this
+  bool have_last_seq_ = false;   // last_seq_ is the seq of the last event decoded
+  uint64_t last_seq_ = 0;
   uint64_t events_read_ = 0;
   bool failed_ = false;
   core::Error error_;

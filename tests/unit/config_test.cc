@@ -2,11 +2,16 @@
 // conditions, actions, includes, the built-in default and the TOML writer.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "config/policy.h"
+#include "core/syscalls.h"
 
 namespace pwnbox::config {
 namespace {
@@ -160,6 +165,179 @@ TEST(Includes, CycleIsReportedWithTheChain) {
                                      "/b.toml -> " + d + "/a.toml\ninclude = [\"a.toml\"]\n" +
                                      "           ^\nhint: remove one of these includes");
   std::filesystem::remove_all(d);
+}
+
+// A diamond at every level (each file includes the next two, which share their includes):
+// 2^30 include paths, 31 files. Each file is read once, so this loads at once.
+TEST(Includes, DiamondsOfDepth30LoadEachFileOnce) {
+  std::string d = TempDir();
+  constexpr int kDepth = 30;
+  for (int i = 0; i <= kDepth; ++i) {
+    std::string text = "[[rule]]\nsyscalls = [" + std::to_string(i) + "]\naction = \"allow\"\n";
+    if (i == 0) text = "default = \"allow\"\n" + text;
+    if (i < kDepth) {
+      text = "include = [\"f" + std::to_string(i + 1) + ".toml\", \"g" + std::to_string(i + 1) +
+             ".toml\"]\n" + text;
+    }
+    Write(d + "/f" + std::to_string(i) + ".toml", text);
+    // g_i is a second name of f_i's content through a symlink: one file, two spellings.
+    if (i > 0) std::filesystem::create_symlink("f" + std::to_string(i) + ".toml",
+                                               d + "/g" + std::to_string(i) + ".toml");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto p = LoadPolicyFile(d + "/f0.toml");
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_LT(took, std::chrono::seconds(5));
+  ASSERT_EQ(p->rules.size(), static_cast<size_t>(kDepth + 1));  // each file's rule once
+  for (int i = 0; i <= kDepth; ++i) EXPECT_EQ(p->rules[i].names[0], pwnbox::core::SyscallName(i));
+  EXPECT_EQ(p->files.size(), static_cast<size_t>(kDepth + 1));
+  std::filesystem::remove_all(d);
+}
+
+// Two distinct files that both include a third: the third's rules come once, after the first
+// includer's (first-match: a second copy could never decide a call).
+TEST(Includes, SharedIncludeIsReadOnceAtItsFirstPlace) {
+  std::string d = TempDir();
+  Write(d + "/app.toml", "default = \"allow\"\ninclude = [\"a.toml\", \"b.toml\"]\n");
+  Write(d + "/a.toml", "include = [\"base.toml\"]\n[[rule]]\nsyscalls = [\"read\"]\naction = \"allow\"\n");
+  Write(d + "/b.toml", "include = [\"base.toml\"]\n[[rule]]\nsyscalls = [\"write\"]\naction = \"allow\"\n");
+  Write(d + "/base.toml", "[[rule]]\nsyscalls = [\"close\"]\naction = \"kill\"\n");
+  auto p = LoadPolicyFile(d + "/app.toml");
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  ASSERT_EQ(p->rules.size(), 3u);
+  EXPECT_EQ(p->rules[0].names, std::vector<std::string>{"read"});
+  EXPECT_EQ(p->rules[1].names, std::vector<std::string>{"close"});
+  EXPECT_EQ(p->rules[2].names, std::vector<std::string>{"write"});
+  std::filesystem::remove_all(d);
+}
+
+TEST(Includes, DevZeroIsRefusedAtTheEntry) {
+  std::string d = TempDir();
+  Write(d + "/app.toml", "default = \"allow\"\ninclude = [\"/dev/zero\"]\n");
+  auto p = LoadPolicyFile(d + "/app.toml");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().message(),
+            d + "/app.toml:2:12: cannot read include \"/dev/zero\" (/dev/zero: a device, not a "
+                "regular file)\ninclude = [\"/dev/zero\"]\n           ^\n"
+                "hint: an include must be a regular file of at most 1 MiB");
+  std::filesystem::remove_all(d);
+}
+
+// No writer ever opens the FIFO: a blocking open would hang the loader (and this test).
+TEST(Includes, FifoIsRefusedWithoutBlocking) {
+  std::string d = TempDir();
+  ASSERT_EQ(mkfifo((d + "/pipe.toml").c_str(), 0600), 0);
+  Write(d + "/app.toml", "include = [\"pipe.toml\"]\n");
+  auto p = LoadPolicyFile(d + "/app.toml");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message().find("app.toml:1:12: cannot read include \"pipe.toml\" (" + d +
+                                     "/pipe.toml: a FIFO, not a regular file)"),
+            std::string::npos)
+      << p.error().message();
+  std::filesystem::remove_all(d);
+}
+
+TEST(Includes, DirectoryIsRefused) {
+  std::string d = TempDir();
+  std::filesystem::create_directories(d + "/sub");
+  Write(d + "/app.toml", "include = [\"sub\"]\n");
+  auto p = LoadPolicyFile(d + "/app.toml");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message().find("app.toml:1:12: cannot read include \"sub\" (" + d +
+                                     "/sub: a directory, not a file)"),
+            std::string::npos)
+      << p.error().message();
+  std::filesystem::remove_all(d);
+}
+
+TEST(Includes, FileOverOneMebibyteIsRefused) {
+  std::string d = TempDir();
+  Write(d + "/big.toml", "# " + std::string(1 << 20, 'x') + "\n");
+  Write(d + "/app.toml", "include = [\"big.toml\"]\n");
+  auto p = LoadPolicyFile(d + "/app.toml");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message().find("(" + d + "/big.toml: larger than 1 MiB)"), std::string::npos)
+      << p.error().message();
+  // The top file too, and an endless device given directly.
+  auto top = LoadPolicyFile(d + "/big.toml");
+  ASSERT_FALSE(top.ok());
+  EXPECT_EQ(top.error().message(), "cannot read policy " + d + "/big.toml: larger than 1 MiB");
+  auto zero = LoadPolicyFile("/dev/zero");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.error().message(), "cannot read policy /dev/zero: larger than 1 MiB");
+  std::filesystem::remove_all(d);
+}
+
+TEST(Includes, TotalSizeIsBounded) {
+  std::string d = TempDir();
+  std::string list;
+  for (int i = 0; i < 20; ++i) {
+    Write(d + "/p" + std::to_string(i) + ".toml", "# " + std::string(1000 * 1000, 'x') + "\n");
+    list += (i ? ", \"p" : "\"p") + std::to_string(i) + ".toml\"";
+  }
+  Write(d + "/app.toml", "include = [" + list + "]\n");
+  auto p = LoadPolicyFile(d + "/app.toml");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message().find("the policy and its includes exceed 16 MiB"),
+            std::string::npos)
+      << p.error().message();
+  std::filesystem::remove_all(d);
+}
+
+TEST(Includes, DepthIsBounded) {
+  std::string d = TempDir();
+  for (int i = 0; i < 100; ++i)
+    Write(d + "/c" + std::to_string(i) + ".toml",
+          "include = [\"c" + std::to_string(i + 1) + ".toml\"]\n");
+  Write(d + "/c100.toml", "default = \"allow\"\n");
+  auto p = LoadPolicyFile(d + "/c0.toml");
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message().find("c63.toml:1:12: includes nested more than 64 deep"),
+            std::string::npos)
+      << p.error().message();
+  std::filesystem::remove_all(d);
+}
+
+// A policy may come from someone else: the line an error echoes, and the names it quotes, are
+// escaped (control characters, DEL, C1) so they cannot move the cursor, recolour the terminal
+// or forge lines; the caret still points at the column.
+TEST(Errors, EchoedTextIsEscaped) {
+  auto p = LoadPolicyString("default = \"allow\"\nx\033[2J = 1 \033]0;t\007\n", "e.toml");
+  ASSERT_FALSE(p.ok());
+  const std::string& m = p.error().message();
+  for (char c : m) EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << int(c) << m;
+  EXPECT_NE(m.find("x\\33[2J = 1 \\33]0;t\\7"), std::string::npos) << m;
+  // A quoted key holding an escape, written with TOML's \u escapes.
+  auto q = LoadPolicyString("default = \"allow\"\n\"a\\u001b[31m\\u009b\" = 1\n", "k.toml");
+  ASSERT_FALSE(q.ok());
+  EXPECT_EQ(q.error().message(),
+            "k.toml:2:1: unknown key \"a\\33[31m\\302\\233\"\n"
+            "\"a\\u001b[31m\\u009b\" = 1\n^\n"
+            "hint: known keys: version, default, include, options, rule");
+  // The caret lines up with the escaped text: here under the "\1" that stands for byte 1.
+  auto s = LoadPolicyString("default = \"allow\" # \001\n", "c.toml");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("c.toml:1:21: invalid TOML: ")
+            , std::string::npos) << s.error().message();
+  EXPECT_NE(s.error().message().find("\ndefault = \"allow\" # \\1\n                    ^\n"),
+            std::string::npos)
+      << s.error().message();
+  // A C1 control (raw U+009B is valid in a TOML string) before the column: the caret moves by
+  // the width of its escape.
+  auto c1 = LoadPolicyString(
+      "default = \"allow\"\nrule = [{ paths = [\"/\xc2\x9bz\"], syscalls = [\"nope\"], action = "
+      "\"allow\" }]\n",
+      "c1.toml");
+  ASSERT_FALSE(c1.ok());
+  const std::string echoed =
+      "rule = [{ paths = [\"/\\302\\233z\"], syscalls = [\"nope\"], action = \"allow\" }]";
+  EXPECT_NE(c1.error().message().find("c1.toml:2:40: unknown syscall \"nope\""), std::string::npos)
+      << c1.error().message();
+  EXPECT_NE(c1.error().message().find(
+                "\n" + echoed + "\n" + std::string(echoed.find("\"nope\""), ' ') + "^\n"),
+            std::string::npos)
+      << c1.error().message();
 }
 
 TEST(Includes, IncludingFileRulesComeFirstAndItsSettingsWin) {
@@ -340,6 +518,38 @@ value = -5
   std::string text = ToToml(*p, {"header line"});
   auto back = LoadPolicyString(text, "back.toml");
   ASSERT_TRUE(back.ok()) << back.error().message() << "\n" << text;
+  EXPECT_EQ(back->ToString(), p->ToString());
+}
+
+// Found by tests/fuzz/policy_loader_fuzz.cc on examples/hello.toml: a group that allows
+// io_uring members (@default) expanded to names that, written out by ToToml, were refused as
+// "always denied while options.io_uring is false". Every shipped policy round-trips.
+TEST(ToToml, ShippedPoliciesRoundTrip) {
+  const std::string src = getenv("PWNBOX_SOURCE_DIR") ? getenv("PWNBOX_SOURCE_DIR") : ".";
+  int n = 0;
+  for (const char* dir : {"/policies", "/examples"}) {
+    for (const auto& f : std::filesystem::directory_iterator(src + dir)) {
+      if (f.path().extension() != ".toml") continue;
+      SCOPED_TRACE(f.path().string());
+      auto p = LoadPolicyFile(f.path().string());
+      ASSERT_TRUE(p.ok()) << p.error().message();
+      auto back = LoadPolicyString(ToToml(*p), "back.toml");
+      ASSERT_TRUE(back.ok()) << back.error().message();
+      EXPECT_EQ(back->ToString(), p->ToString());
+      ++n;
+    }
+  }
+  EXPECT_GE(n, 7);
+}
+
+TEST(ToToml, GroupWithIoUringMembersRoundTrips) {
+  auto p = LoadPolicyString("default = \"errno:EPERM\"\n[[rule]]\nsyscalls = [\"@default\"]\n"
+                            "action = \"allow\"\n",
+                            "g.toml");
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  for (const auto& n : p->rules[0].names) EXPECT_FALSE(IsIoUring(n)) << n;
+  auto back = LoadPolicyString(ToToml(*p), "back.toml");
+  ASSERT_TRUE(back.ok()) << back.error().message();
   EXPECT_EQ(back->ToString(), p->ToString());
 }
 

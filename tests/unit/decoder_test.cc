@@ -262,6 +262,21 @@ TEST(Decoder, FdPaths) {
             R"(openat(AT_FDCWD</tmp>, "/etc/passwd", O_RDONLY) = 3</etc/passwd>)");
 }
 
+// A file's name is chosen by whoever made the file: -y escapes it as strace 6.1 prints it
+// (checked against strace in tests/security/outputs_test.cc), so that it cannot forge a line
+// or send terminal escapes.
+TEST(Decoder, FdPathsAreEscapedAsStraceDoes) {
+  FakeMemory mem;
+  DecodeOptions o;
+  o.fd_paths = true;
+  o.fd_path = [](pid_t, int fd) -> std::optional<std::string> {
+    if (fd == 3) return std::string("/t/x\n+++ exited with 0 +++\n\033[31mred<a>\"q\"\\b\tz\001\2007");
+    return std::nullopt;
+  };
+  EXPECT_EQ(Line(Call("close", {3}, 0), mem, o),
+            R"(close(3</t/x\n+++ exited with 0 +++\n\33[31mred\74a\76\"q\"\\b\tz\1\2007>) = 0)");
+}
+
 TEST(Decoder, MmapAndBrk) {
   FakeMemory mem;
   EXPECT_EQ(Line(Call("mmap", {0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,

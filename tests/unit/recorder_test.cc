@@ -470,6 +470,8 @@ TEST_F(RecorderTest, CodecShortcutsRoundTrip) {
       sig.time_ns = t;
       sig.data = std::string(128, 's');
       events.push_back(sig);
+      exit.seq = ++seq;  // event numbers strictly increase: the reader checks
+      ++seq;
     }
     events.push_back(exit);
   }
@@ -512,6 +514,74 @@ TEST_F(RecorderTest, CappedEventKeepsCodecInStep) {
   big.exit_mem.resize(format::kMaxBlobs);
   EXPECT_EQ(res.events[0], big);
   EXPECT_EQ(res.events[1], next);
+}
+
+// Crafted files: every field a writer cannot produce is refused by the reader, with the field
+// named, so that `show`, `diff`, `replay` and `profile` can use the values as indexes.
+struct CraftedCase {
+  const char* name;
+  void (*craft)(std::vector<Event>*);
+  const char* why;
+};
+
+Event SyscallEvent(uint64_t seq) {
+  Event e;
+  e.seq = seq;
+  e.pid = e.tgid = 4242;
+  e.nr = 39;  // getpid
+  return e;
+}
+
+const CraftedCase kCrafted[] = {
+    // core::Abi has three values; the decoder's per-ABI tables had three entries: ABI byte 7
+    // read past them (show and diff crashed).
+    {"BadAbiByte", [](std::vector<Event>* v) { (*v)[1].abi = 7; }, "ABI byte 7 out of range"},
+    {"AbiByte255", [](std::vector<Event>* v) { (*v)[1].abi = 255; }, "ABI byte 255 out of range"},
+    {"SeqGoesBack",
+     [](std::vector<Event>* v) { (*v)[2].seq = (*v)[1].seq; },
+     "event numbers do not increase"},
+    {"NegativePid", [](std::vector<Event>* v) { (*v)[1].pid = -5; }, "task id out of range"},
+    {"NegativeTgid",
+     [](std::vector<Event>* v) { (*v)[1].tgid = -1; },
+     "thread group id out of range"},
+};
+
+class CraftedRecording : public RecorderTest, public ::testing::WithParamInterface<CraftedCase> {};
+
+TEST_P(CraftedRecording, IsRefusedWithTheFieldNamed) {
+  std::vector<Event> events = {SyscallEvent(1), SyscallEvent(2), SyscallEvent(3)};
+  GetParam().craft(&events);
+  WriteRecording(Path("crafted.pwnr"), events);
+  auto r = Reader::Open(Path("crafted.pwnr"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ReadResult res = ReadAll(*r);
+  EXPECT_FALSE(res.clean_end);
+  EXPECT_EQ(res.error, Path("crafted.pwnr") + ": chunk at byte " +
+                           std::to_string(r->index()[0].offset) + " is corrupt (" +
+                           GetParam().why + "); 0 events before it are readable");
+}
+
+INSTANTIATE_TEST_SUITE_P(All, CraftedRecording, ::testing::ValuesIn(kCrafted),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// Seqs must increase across chunks too (each chunk's codec starts afresh from its header's
+// first_seq): a chunk that starts again at 2 after one that ended at 4 is refused.
+TEST_F(RecorderTest, SeqGoingBackAcrossChunksIsRefused) {
+  std::vector<Event> events = {SyscallEvent(1), SyscallEvent(2), SyscallEvent(3), SyscallEvent(4),
+                               SyscallEvent(2), SyscallEvent(3)};
+  // The writer hands a chunk off once it holds 256 KiB: event 4 ends the first chunk.
+  events[3].entry_mem.push_back({0x1000, std::string(300 << 10, 'x')});
+  WriteRecording(Path("back.pwnr"), events);
+  auto r = Reader::Open(Path("back.pwnr"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_EQ(r->index().size(), 2u);
+  ReadResult res = ReadAll(*r);
+  EXPECT_FALSE(res.clean_end);
+  EXPECT_EQ(res.events.size(), 4u);
+  EXPECT_EQ(res.error, Path("back.pwnr") + ": chunk at byte " +
+                           std::to_string(r->index()[1].offset) +
+                           " is corrupt (event numbers do not increase); 4 events before it are "
+                           "readable");
 }
 
 TEST(RecordedMemoryTest, ReadsLikeProcessMemory) {
