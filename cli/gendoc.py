@@ -413,13 +413,14 @@ def zsh_quote(s):
 
 def zsh_action(cmd, name, lists):
     if name in lists:
-        return f":value:({' '.join(lists[name])})"
+        words = " ".join(w.replace(":", "\\:") for w in lists[name])  # errno:EPERM
+        return f":value:({words})"
     long = name if name.startswith("--") else None
     for o in cmd.options:
         if name in o.names():
             long = o.long
     if long in FILE_KINDS:
-        return f":file:_files -g '{FILE_KINDS[long]}(-.)'"
+        return f":file:_files -g \"{FILE_KINDS[long]}(-.)\""
     if long == "--attach" or name == "-p":
         return ":pid:_pids"
     if long in ("--output", "--log") or name == "-o":
@@ -470,15 +471,16 @@ def zsh_completion(commands, helps, groups, version):
         out.append("  _arguments -s -S \\")
         out += [f"    {s} \\" for s in specs[:-1]] + [f"    {specs[-1]}", "}", ""]
     out += ["_pwnbox() {",
-            "  local curcontext=$curcontext state line",
-            "  if (( CURRENT == 2 )) && [[ $words[2] == -* ]]; then",
-            "    _arguments -s '(- *)'{-h,--help}'[show the help]' \\",
-            "      '(- *)'{-V,--version}'[print the version]' && return",
-            "    _pwnbox_run",
-            "    return",
-            "  fi",
+            "  local curcontext=$curcontext",
             "  if (( CURRENT == 2 )); then",
-            "    _pwnbox_commands",
+            "    if [[ $PREFIX == -* ]]; then",
+            "      local -a top=('-h:show the help' '--help:show the help'",
+            "                    '-V:print the version' '--version:print the version')",
+            "      _describe -t options 'pwnbox option' top",
+            "      _pwnbox_run  # `pwnbox --policy FILE -- CMD` is run",
+            "    else",
+            "      _pwnbox_commands",
+            "    fi",
             "    return",
             "  fi",
             "  local cmd=$words[2]",

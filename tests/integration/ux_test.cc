@@ -104,12 +104,13 @@ class Installed : public ::testing::Test {
   }
   static std::string ZshCompletion() { return *prefix_ + "/share/zsh/site-functions/_pwnbox"; }
 
-  // The page as man(1) shows it (plain text), or nroff's when man is not installed.
+  // The page as man(1) shows it (plain text), or groff's when man is not installed.
   static RunResult Render(const std::string& page) {
     RunOptions o;
     o.env = {"LC_ALL=C", "LANG=C", "MANWIDTH=100", "MANPAGER=cat", "PAGER=cat"};
     if (OnPath("man")) return pwnbox::testing::Run({"man", "-l", page}, o);
-    return pwnbox::testing::Run({"sh", "-c", "nroff -man \"$0\" | col -b", page}, o);
+    return pwnbox::testing::Run(
+        {"groff", "-man", "-Tascii", "-rLL=100n", "-P-c", "-P-b", "-P-o", "-P-u", page}, o);
   }
 
   // COMPREPLY of the bash completion for `words` (the last one is the word being completed),
