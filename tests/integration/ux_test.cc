@@ -187,6 +187,37 @@ TEST(Help, ListsExactlyTheCommandsThatExist) {
   EXPECT_EQ(Pwnbox({"-h"}).out, top.out);
 }
 
+// README.md's "Commands" section: a synopsis line and a table row for every listed command, and
+// nothing for a command there is not.
+TEST(Help, ReadmeDocumentsEveryCommand) {
+  const std::string readme = ReadFile(SourcePath("README.md"));
+  const size_t start = readme.find("\n## Commands\n");
+  ASSERT_NE(start, std::string::npos);
+  const std::string section = readme.substr(start, readme.find("\n## ", start + 1) - start);
+  std::set<std::string> synopsis, table, listed;
+  std::smatch m;
+  for (const std::string& line : Lines(section)) {
+    if (std::regex_match(line, m, std::regex(R"(^pwnbox (\[run\]|[a-z]+)(?: .*)?$)")))
+      synopsis.insert(m[1] == "[run]" ? "run" : m[1].str());
+    if (std::regex_match(line, m, std::regex(R"(^\| `([a-z]+)` +\|.*$)"))) table.insert(m[1]);
+  }
+  for (const auto& [cmd, summary] : ListedCommands()) listed.insert(cmd);
+  EXPECT_EQ(synopsis, listed);
+  listed.erase("help");
+  EXPECT_EQ(table, listed);
+  // The options each synopsis line and example names are options of that command's --help
+  // (up to the "--" that starts the command, and the "# comment").
+  for (const std::string& line : Lines(section)) {
+    if (!std::regex_match(line, m, std::regex(R"(^pwnbox ([a-z]+) .*$)")) || m[1] == "help")
+      continue;
+    const std::string cmd = listed.count(m[1]) ? m[1].str() : "run";
+    const std::set<std::string> known = OptionWords(Pwnbox({cmd, "--help"}).out);
+    const std::string own = line.substr(0, std::min(line.find(" -- "), line.find(" # ")));
+    for (const std::string& option : OptionWords(own))
+      EXPECT_TRUE(known.count(option)) << "README: pwnbox " << cmd << " " << option;
+  }
+}
+
 TEST(Help, UnknownCommandIsOneLineAnd125) {
   for (const Words& args : {Words{"help", "nosuch"}, Words{"help", "trace", "extra"}}) {
     RunResult r = Pwnbox(args);
