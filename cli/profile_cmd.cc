@@ -44,10 +44,11 @@ void AddProfileOptions(po::options_description* desc, ProfileFlags* f) {
        "narrow rules by argument where the runs used a syscall narrowly (socket domains, "
        "mprotect/mmap protections, fcntl commands, ioctl requests, open flags)")
       ("paths", po::bool_switch(&f->paths),
-       "path rules from the directories the runs named (toml and c only)")
+       "path rules from the directories the runs named (toml only: the oci, systemd and c "
+       "formats cannot express them and refuse --paths)")
       ("default", po::value(&f->default_action),
        "what happens to every other call: errno:NAME (default errno:EPERM), kill, kill-thread, "
-       "trap or log");
+       "trap or log (systemd: errno:NAME or kill only)");
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {

@@ -166,6 +166,22 @@ LogText ReadWithRegex(const std::string& path) {
   return out;
 }
 
+// How many calls of each name a log of `strace -f -tt` to stderr starts, counted on the text
+// alone: a line's optional "[pid N] " and timestamp, then "name(". strace's messages that cut a
+// line ("...}strace: Process 12 attached") come after the call's start, and "<... name resumed>"
+// is the second half of a call already counted.
+std::map<std::string, int> CallStartsInStderrLog(const std::string& path) {
+  static const std::regex kStart(R"(^(?:\[pid +\d+\] )?(?:[\d:.]+ )?(\w+)\(.*$)");
+  std::map<std::string, int> out;
+  std::istringstream in(FileText(path));
+  std::string line;
+  std::smatch m;
+  while (std::getline(in, line)) {
+    if (std::regex_match(line, m, kStart)) ++out[m[1]];
+  }
+  return out;
+}
+
 // The reader's calls, per pid, agree with the log's text: same names in the same order, and
 // each result as printed.
 void ExpectMatchesText(const std::vector<Call>& calls, const LogText& text) {
@@ -356,16 +372,23 @@ TEST_F(StraceLogTest, SocketWithTimestampsDurationsAndFdPaths) {
   }
 }
 
-// Four threads, each failing to stat a missing file 20 times.
+// Four threads, each failing to stat a missing file 20 times, joined with pthread_join. Python's
+// Thread.join() would not do: it returns once the thread's Python code is over, before the thread
+// makes its exit(0) call, so the main thread's exit_group could kill a thread before that call
+// (under load it did: a log with three `exit(0)` lines and a fourth thread that only has
+// "+++ exited with 0 +++"). pthread_join returns only after the kernel cleared the thread's tid,
+// which it does inside exit(0): every thread's exit call is in the log whatever the schedule.
 constexpr const char* kThreads =
-       "import os, threading\n"
-       "def work():\n"
+       "import ctypes, os\n"
+       "libc = ctypes.CDLL(None)\n"
+       "@ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)\n"
+       "def work(_):\n"
        "    for _ in range(20):\n"
        "        try: os.stat('/nonexistent-pwnbox-thread')\n"
        "        except FileNotFoundError: pass\n"
-       "ts = [threading.Thread(target=work) for _ in range(4)]\n"
-       "[t.start() for t in ts]\n"
-       "[t.join() for t in ts]\n";
+       "ts = [ctypes.c_ulong() for _ in range(4)]\n"
+       "for t in ts: assert libc.pthread_create(ctypes.byref(t), None, work, None) == 0\n"
+       "for t in ts: assert libc.pthread_join(t, None) == 0\n";
 
 // The threads the clone3 calls created are the tasks that stat the missing file.
 void ExpectFourThreads(const std::vector<Call>& calls) {
@@ -417,6 +440,11 @@ TEST_F(StraceLogTest, ThreadsLoggedToStderr) {
   std::vector<Call> exits = Named(calls, "exit");
   EXPECT_EQ(exits.size(), 4u);
   for (const Call& c : exits) EXPECT_FALSE(c.returned);
+  // No call lost where strace's messages cut a line or a prefix came or went: as many calls of
+  // each name as the log's text starts.
+  std::map<std::string, int> read;
+  for (const Call& c : calls) ++read[c.name];
+  EXPECT_EQ(read, CallStartsInStderrLog(log));
 }
 
 // -Y prints "PID<comm>", -r a relative timestamp.
