@@ -105,6 +105,36 @@ pid_t ReadTgid(pid_t tid) {
   return tgid;
 }
 
+// The filesystem uid of task `tid` (the fourth "Uid:" field of /proc/TID/status).
+bool ReadFsuid(pid_t tid, uid_t* out) {
+  core::UniqueFd fd(::open(ProcPath(tid, "/status").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;
+  char buf[2048];
+  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return false;
+  std::string_view s(buf, static_cast<size_t>(n));
+  size_t at = s.find("\nUid:");
+  if (at == std::string_view::npos) return false;
+  at += 5;
+  uid_t id = 0;
+  for (int field = 0; field < 4; ++field) {
+    while (at < s.size() && (s[at] == ' ' || s[at] == '\t')) ++at;
+    auto r = std::from_chars(s.data() + at, s.data() + s.size(), id);
+    if (r.ec != std::errc()) return false;
+    at = static_cast<size_t>(r.ptr - s.data());
+  }
+  *out = id;
+  return true;
+}
+
+// fs.protected_symlinks (read at each use: it can change).
+bool ProtectedSymlinks() {
+  core::UniqueFd fd(::open("/proc/sys/fs/protected_symlinks", O_RDONLY | O_CLOEXEC));
+  char c = '1';  // unreadable: assume the protection, which only makes us refuse more
+  if (fd && ::read(fd.get(), &c, 1) != 1) c = '1';
+  return c != '0';
+}
+
 // A magic link (procfs) resolved to the object it references.
 struct LinkTarget {
   std::string path;  // canonical host path, or the readlink text when detached
@@ -164,13 +194,34 @@ class Walker {
   // The lookup's root: the task's root, read once, or the dirfd for scoped lookups (set by
   // Run before the walk).
   int Root(const std::string** root);
+  // may_follow_link() of fs/namei.c: with fs.protected_symlinks, a symlink in a sticky,
+  // world-writable directory is followed only by its owner or when the directory's owner owns
+  // it too (EACCES otherwise). `link` is the lstat of the symlink in directory `dir`.
+  int MayFollow(const std::string& dir, const struct stat& link);
   bool Has(uint64_t flag) const { return (options_.resolve & flag) != 0; }
 
   pid_t pid_;
   std::string_view raw_;
   const ResolveOptions& options_;
   std::string root_;
+  int protected_ = -1;  // fs.protected_symlinks, read at the first symlink followed
+  bool have_fsuid_ = false;
+  uid_t fsuid_ = 0;
 };
+
+int Walker::MayFollow(const std::string& dir, const struct stat& link) {
+  if (protected_ < 0) protected_ = ProtectedSymlinks() ? 1 : 0;
+  if (!protected_) return 0;
+  struct stat d;
+  if (::stat(dir.c_str(), &d) != 0) return errno;
+  if ((d.st_mode & (S_ISVTX | S_IWOTH)) != (S_ISVTX | S_IWOTH)) return 0;
+  if (d.st_uid == link.st_uid) return 0;
+  if (!have_fsuid_) {
+    if (!ReadFsuid(pid_, &fsuid_)) return TaskExists(pid_) ? EACCES : ESRCH;
+    have_fsuid_ = true;
+  }
+  return link.st_uid == fsuid_ ? 0 : EACCES;
+}
 
 int Walker::Root(const std::string** root) {
   if (root_.empty()) {
@@ -324,6 +375,7 @@ core::Result<PathView> Walker::Run(int dirfd) {
     }
     if (Has(RESOLVE_NO_SYMLINKS)) return Fail(ELOOP, raw_);
     if (++hops > kMaxSymlinks) return Fail(ELOOP, raw_);
+    if (int err = MayFollow(cur, st)) return Fail(err, raw_);
     if (int err = ReadLink(next, &text)) return Fail(err, raw_);
     if (text.empty()) return Fail(ENOENT, raw_);
     // procfs magic links: absolute (d_path) or object ("pipe:[1]") texts; the relative ones

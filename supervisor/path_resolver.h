@@ -103,7 +103,9 @@ struct ResolveOptions {
 // directory, a dirfd that is not one), ELOOP (more than 40 symlinks; RESOLVE_NO_SYMLINKS,
 // RESOLVE_NO_MAGICLINKS), EXDEV (RESOLVE_NO_XDEV, RESOLVE_BENEATH, RESOLVE_IN_ROOT as above),
 // ENAMETOOLONG (path of PATH_MAX bytes or more, component over NAME_MAX), EBADF (bad dirfd),
-// ESRCH (the task is gone). Permissions (EACCES) are not checked.
+// ESRCH (the task is gone), EACCES (a symlink fs.protected_symlinks forbids the task to follow:
+// in a sticky world-writable directory, owned neither by the task's fsuid nor by the
+// directory's owner). Other permissions (EACCES) are not checked.
 // Preconditions: the caller can read /proc/PID (same user or CAP_SYS_PTRACE) and shares the
 // target's mount namespace.
 core::Result<PathView> ResolveTargetPath(pid_t pid, int dirfd, std::string_view raw,

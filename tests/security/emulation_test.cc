@@ -187,6 +187,19 @@ TEST_P(NotifyEmulationTest, ASymlinkSwappedIntoACheckedPathNeverLeadsOutside) {
   }
 }
 
+// An i386 open under a redirect rule is performed by the supervisor on `to` (it used to fail
+// with ENOSYS: i386 calls were not emulated).
+TEST_P(NotifyEmulationTest, I386OpenIsRedirected) {
+  WriteFile(policy_, "version = 1\ndefault = \"allow\"\n[options]\nabi = [\"x86_64\", \"i386\"]\n"
+                     "escalate = \"" + GetParam() + "\"\n\n[[rule]]\nsyscalls = [\"open\"]\n"
+                     "paths = [\"" + dir_ + "/red\"]\naction = \"redirect\"\nto = \"" + dir_ +
+                     "/f\"\n");
+  WriteFile(dir_ + "/f", "redirected\n");
+  auto r = Pwnbox({"run", "--policy", policy_, "--", Prog("sec_emu_i386"), "open", dir_ + "/red"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "open=redirected\n") << r.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Notify, NotifyEmulationTest, ::testing::Values("notify"));
 
 }  // namespace

@@ -726,6 +726,39 @@ TEST(PathArgsTest, FlagDependentAndTwoPathCalls) {
   EXPECT_EQ(PathArgsOf("symlinkat")[0].path, 2);
 }
 
+// fs.protected_symlinks: the emulator opens the canonical path without following symlinks, so
+// the resolver must refuse what the kernel would refuse to follow (root only: it needs a link
+// owned by another user; and only where the sysctl is on).
+TEST_F(PathResolverTest, ProtectedSymlinksAreNotFollowed) {
+  std::string on = "0";
+  {
+    FILE* f = fopen("/proc/sys/fs/protected_symlinks", "r");
+    if (f) {
+      int c = fgetc(f);
+      if (c != EOF) on = std::string(1, static_cast<char>(c));
+      fclose(f);
+    }
+  }
+  if (on == "0") GTEST_SKIP() << "fs.protected_symlinks is 0 on this machine";
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (a symlink owned by another user)";
+  Mkdir("sticky");
+  ASSERT_EQ(chmod(P("sticky").c_str(), 01777), 0);
+  Symlink(P("a/file"), "sticky/theirs");
+  Symlink(P("a/file"), "sticky/mine");
+  ASSERT_EQ(lchown(P("sticky/theirs").c_str(), 65534, 65534), 0);
+  for (const char* name : {"sticky/theirs", "sticky/mine"}) {
+    SCOPED_TRACE(name);
+    const std::string path = P(name);
+    Child child([&] { return open(path.c_str(), O_RDONLY | O_CLOEXEC) < 0 ? -errno : 0; });
+    auto r = ResolveTargetPath(child.pid(), AT_FDCWD, path, true);
+    EXPECT_EQ(-Errno(r), child.value());
+  }
+  // Owned by root: as the kernel, the check compares with the follower's fsuid.
+  Child child([&] { return 0; });
+  EXPECT_EQ(Errno(ResolveTargetPath(child.pid(), AT_FDCWD, P("sticky/theirs"), true)), EACCES);
+  EXPECT_EQ(Errno(ResolveTargetPath(child.pid(), AT_FDCWD, P("sticky/theirs"), false)), 0);
+}
+
 TEST_F(PathResolverTest, GoneTask) {
   pid_t pid;
   {
