@@ -195,7 +195,8 @@ ArgWidth ArgType(std::string_view name, int arg, Abi abi) {
   }();
   ArgWidth w;
   const SyscallSig* s = FindSignature(name);
-  if (s != nullptr && arg >= 0 && arg < 6) w = (*widths)[static_cast<size_t>(s - AllSignatures().data())][arg];
+  if (s != nullptr && arg >= 0 && arg < 6)
+    w = (*widths)[static_cast<size_t>(s - AllSignatures().data())][static_cast<size_t>(arg)];
   if (abi == Abi::kI386 && w.bits > 32) w.bits = 32;  // long is 32 bits there
   return w;
 }

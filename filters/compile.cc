@@ -1,9 +1,11 @@
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -791,6 +793,49 @@ core::Result<Program> Compile(const config::Policy& policy, const CompileOptions
                        std::to_string(prog.bpf.size()) + " BPF instructions and the kernel accepts at most " +
                        std::to_string(kMaxInstructions) +
                        "; merge rules, drop argument conditions, or split it (nothing was loaded)");
+  // libseccomp 2.5.4 cannot put the syscalls it does not know into the i386 part of the filter:
+  // a prologue decides them for i386 (their own action when it does not depend on arguments,
+  // otherwise the supervisor's FirstMatch, which knows every syscall of every ABI).
+  if (policy.options.HasAbi(core::Abi::kI386)) {
+    std::vector<std::pair<int, uint32_t>> cases;
+    std::set<std::string> done;
+    for (const auto& e : plan.emitted) {
+      if (core::LibseccompKnows(e.syscall) || !done.insert(e.syscall).second) continue;
+      auto nr = core::SyscallNumber(e.syscall, core::Abi::kI386);
+      if (!nr) continue;
+      uint32_t action = e.action;
+      bool notify = false, varies = false;
+      for (const auto& x : plan.emitted) {
+        if (x.syscall != e.syscall) continue;
+        if ((x.action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF) notify = true;
+        if (!x.cmps.empty() || x.action != e.action) varies = true;
+      }
+      if (varies) {
+        action = notify || policy.options.escalate == config::Options::Escalate::kNotify ? SCMP_ACT_NOTIFY
+                                                                                         : SCMP_ACT_TRACE(kTraceEvaluate);
+        if (options.kernel_only) action = SCMP_ACT_ALLOW;
+        plan.evaluated.push_back({e.syscall, "i386: libseccomp 2.5.4 does not know it"});
+      }
+      cases.push_back({*nr, action});
+      plan.emitted.push_back({e.syscall, action, {}, -1});  // for uses_notify/uses_trace
+    }
+    if (!cases.empty()) {
+      std::vector<sock_filter> pro;
+      pro.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
+      pro.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0,
+                             static_cast<uint8_t>(1 + 2 * cases.size())));
+      pro.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+      for (auto [nr, action] : cases) {
+        pro.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1));
+        pro.push_back(BPF_STMT(BPF_RET | BPF_K, action));
+      }
+      prog.bpf.insert(prog.bpf.begin(), pro.begin(), pro.end());
+      if (prog.bpf.size() > kMaxInstructions)
+        return core::Error("policy " + policy.source + " is too large: its filter has " +
+                           std::to_string(prog.bpf.size()) + " BPF instructions and the kernel accepts at most " +
+                           std::to_string(kMaxInstructions) + " (nothing was loaded)");
+    }
+  }
   prog.default_action = plan.default_action;
   for (const auto& e : plan.emitted) {
     if ((e.action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF) prog.uses_notify = true;

@@ -3,7 +3,9 @@
 // arguments, syscalls newer than libc, two-path and fd-based calls). Prints one line per
 // operation: "OP:ok" or "OP:ERRNONAME" (e.g. "socket-inet-junk:EACCES").
 //   sec_flt_calls OP[=ARG[,ARG2]] ...
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -53,6 +55,17 @@ static const char* Name(int e) {
   }
 }
 
+// An i386 syscall (int 0x80) from this 64-bit process: returns -errno like the kernel.
+static long Int80(long nr, long a, long b, long c) {
+  long r;
+  __asm__ volatile("int $0x80" : "=a"(r) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
+  if (r < 0 && r > -4096) {
+    errno = (int)-r;
+    return -1;
+  }
+  return r;
+}
+
 static void Report(const char* op, long r) {
   if (r < 0) printf("%s:%s\n", op, Name(errno));
   else printf("%s:ok\n", op);
@@ -93,6 +106,11 @@ int main(int argc, char** argv) {
       if (r > 0) waitpid((pid_t)r, NULL, 0);
     } else if (!strcmp(op, "clone3")) {
       r = syscall(SYS_clone3, NULL, 0);
+    } else if (!strcmp(op, "mseal-int80")) {
+      r = Int80(462, 0, 0, 0);
+    } else if (!strcmp(op, "tiocsti-int80")) {
+      static char c = 'x';  // the guard answers before the kernel reads it
+      r = Int80(54, 0, TIOCSTI, (long)&c);
     } else if (!strcmp(op, "mseal")) {
       r = syscall(462, 0, 0, 0);
     } else if (!strcmp(op, "setxattrat")) {

@@ -877,6 +877,14 @@ action = "errno:EACCES"
   EXPECT_EQ(RunBpf(prog.bpf, Data(468, {0, 0, 0, 0, 0})), SECCOMP_RET_ALLOW);
   EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_getpid)), SECCOMP_RET_ALLOW);
   EXPECT_EQ(RunBpf(prog.bpf, Data(20, {}, AUDIT_ARCH_I386)), SECCOMP_RET_ALLOW);  // getpid
+  // i386 (int 0x80): libseccomp cannot place them; pwnbox's prologue does. file_getattr's
+  // rule depends on an argument: the supervisor decides (FirstMatch knows i386's numbers).
+  EXPECT_EQ(RunBpf(prog.bpf, Data(463, {}, AUDIT_ARCH_I386)), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(462, {}, AUDIT_ARCH_I386)), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(468, {}, AUDIT_ARCH_I386)), SECCOMP_RET_USER_NOTIF);
+  uint64_t a[6] = {0, 0, 0, 0, 0x100};
+  EXPECT_EQ(FirstMatch(p, core::Abi::kI386, 468, a), 1);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(39, {}, AUDIT_ARCH_X86_64)), SECCOMP_RET_ALLOW);
   const core::SyscallGroup* file = core::FindGroup("file");
   ASSERT_NE(file, nullptr);
   for (std::string_view n : {"setxattrat", "getxattrat", "file_setattr", "open_tree_attr"})

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <linux/audit.h>
 #include <sys/syscall.h>
 
@@ -118,6 +119,46 @@ TEST(SyscallTable, Abis) {
   EXPECT_EQ(AuditArch(Abi::kX86_64), AUDIT_ARCH_X86_64);
   EXPECT_EQ(AuditArch(Abi::kX32), AUDIT_ARCH_X86_64);
   EXPECT_EQ(AuditArch(Abi::kI386), AUDIT_ARCH_I386);
+}
+
+// The syscalls libseccomp 2.5.4 does not know, checked against the running kernel: each number
+// is a syscall there (a call with bad arguments fails with something other than ENOSYS).
+TEST(SyscallTable, ExtraSyscallsAreKnownAndExistOnThisKernel) {
+  for (const ExtraSyscall& e : ExtraSyscalls()) {
+    EXPECT_EQ(SyscallNumber(e.name), e.x86_64) << e.name;
+    EXPECT_EQ(SyscallName(e.x86_64), e.name);
+    if (e.i386 >= 0) EXPECT_EQ(SyscallName(e.i386, Abi::kI386), e.name);
+    if (e.x32 >= 0) EXPECT_EQ(SyscallNumber(e.name, Abi::kX32), e.x32 | 0x40000000);
+    EXPECT_STRNE(Signature(e.name).name, "") << e.name << " has no signature";
+    if (e.name == "uretprobe" || e.name == "uprobe") continue;  // SIGILL outside a uprobe
+    errno = 0;
+    // -1 as the first argument (a bad fd or address) makes every one of them fail early.
+    long r = syscall(e.x86_64, -1L, 0L, 0L, 0L, 0L, 0L);
+    EXPECT_FALSE(r < 0 && errno == ENOSYS) << e.name << " (" << e.x86_64 << ") is not a syscall here";
+  }
+  EXPECT_EQ(SyscallNumber("uretprobe", Abi::kI386), std::nullopt);
+  // The path-taking ones have dirfd and path kinds (the supervisor's path fallback uses them).
+  EXPECT_EQ(Signature("setxattrat").args[0].kind, ArgKind::kDirFd);
+  EXPECT_EQ(Signature("setxattrat").args[1].kind, ArgKind::kPath);
+  EXPECT_EQ(Signature("file_setattr").args[1].kind, ArgKind::kPath);
+}
+
+TEST(Signatures, ArgumentWidthsAsTheKernelReadsThem) {
+  EXPECT_EQ(ArgType("ioctl", 1), (ArgWidth{32, false}));  // unsigned int cmd
+  EXPECT_EQ(ArgType("ioctl", 2), (ArgWidth{64, false}));  // unsigned long arg
+  EXPECT_EQ(ArgType("socket", 0), (ArgWidth{32, true}));  // int family
+  EXPECT_EQ(ArgType("prctl", 0), (ArgWidth{32, true}));   // int option
+  EXPECT_EQ(ArgType("prctl", 1), (ArgWidth{64, false}));  // unsigned long arg2
+  EXPECT_EQ(ArgType("openat", 0), (ArgWidth{32, true}));  // int dfd
+  EXPECT_EQ(ArgType("openat", 3), (ArgWidth{16, false}));  // umode_t
+  EXPECT_EQ(ArgType("read", 2), (ArgWidth{64, false}));   // size_t
+  EXPECT_EQ(ArgType("clone", 0), (ArgWidth{64, false}));  // unsigned long clone_flags
+  EXPECT_EQ(ArgType("mmap", 3), (ArgWidth{64, false}));   // unsigned long flags
+  EXPECT_EQ(ArgType("lseek", 1), (ArgWidth{64, true}));   // off_t
+  EXPECT_EQ(ArgType("ptrace", 0), (ArgWidth{64, true}));  // long request
+  EXPECT_EQ(ArgType("poll", 1), (ArgWidth{32, false}));   // unsigned int nfds
+  EXPECT_EQ(ArgType("lseek", 1, Abi::kI386), (ArgWidth{32, true}));
+  EXPECT_EQ(ArgType("no_such_call", 0), (ArgWidth{64, false}));
 }
 
 TEST(Signatures, Examples) {
