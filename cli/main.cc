@@ -16,10 +16,10 @@
 
 namespace {
 
-// The top-level help. Its "commands:" and "options:" sections are also the source of pwnbox(1)
-// and of the shell completions (cli/gendoc.py): every command main() dispatches is listed there,
-// and nothing else.
-constexpr const char* kHelp = R"(pwnbox: a syscall sandbox and syscall debugger
+// The top-level help: kUsage, then a "commands:" table made from kCommands (so that it lists
+// exactly the commands main() dispatches), then kOptions. Its sections are also the source of
+// pwnbox(1) and of the shell completions (cli/gendoc.py).
+constexpr const char* kUsage = R"(pwnbox: a syscall sandbox and syscall debugger
 
 usage:
   pwnbox [run] [--policy FILE] [--complain] [--log FILE] -- CMD [ARG...]
@@ -40,23 +40,9 @@ usage:
   pwnbox learn -o OUT [--format ...] [--args] [--paths] [--default ACTION]
                [--keep-recording FILE.pwnr] -- CMD [ARG...]
   pwnbox help [COMMAND]
+)";
 
-commands:
-  run      run CMD under a policy (the command when none is named)
-  trace    trace the system calls of CMD or of process PID, in strace's format
-  record   record CMD's system calls, results and the data it read to a .pwnr file
-  show     print a recording as a trace, a summary, or the state at one event
-  replay   run a recorded program again, fed the recorded results
-  diff     compare two recordings call by call
-  bench    measure what pwnbox costs a command
-  check    validate a policy and say where each of its rules runs
-  compile  compile a policy to seccomp-BPF, its disassembly, PFC, OCI JSON or C
-  convert  convert an OCI/Docker seccomp profile to a TOML policy, or back
-  groups   list the syscall groups, or the members of one
-  profile  write a least-privilege policy from recordings and strace logs
-  learn    run CMD and write a least-privilege policy from what it did
-  help     show the help of pwnbox or of one COMMAND
-
+constexpr const char* kOptions = R"(
 options:
   -h, --help     show this help (`pwnbox help COMMAND` = `pwnbox COMMAND --help`)
   -V, --version  print pwnbox's version
@@ -71,19 +57,42 @@ using Command = int (*)(int argc, char** argv);
 
 struct Entry {
   const char* name;
-  Command run;
+  Command run;       // nullptr for main's own `help`
+  const char* what;  // one line, for the help's table and the man page's NAME
 };
 
-// Every command of kHelp, in its order ("help" is main's own).
 constexpr Entry kCommands[] = {
-    {"run", pwnbox::cli::RunCommand},         {"trace", pwnbox::cli::TraceCommand},
-    {"record", pwnbox::cli::RecordCommand},   {"show", pwnbox::cli::ShowCommand},
-    {"replay", pwnbox::cli::ReplayCommand},   {"diff", pwnbox::cli::DiffCommand},
-    {"bench", pwnbox::cli::BenchCommand},     {"check", pwnbox::cli::CheckCommand},
-    {"compile", pwnbox::cli::CompileCommand}, {"convert", pwnbox::cli::ConvertCommand},
-    {"groups", pwnbox::cli::GroupsCommand},   {"profile", pwnbox::cli::ProfileCommand},
-    {"learn", pwnbox::cli::LearnCommand},
+    {"run", pwnbox::cli::RunCommand, "run CMD under a policy (the command when none is named)"},
+    {"trace", pwnbox::cli::TraceCommand,
+     "trace the system calls of CMD or of process PID, in strace's format"},
+    {"record", pwnbox::cli::RecordCommand,
+     "record CMD's system calls, results and the data it read to a .pwnr file"},
+    {"show", pwnbox::cli::ShowCommand,
+     "print a recording as a trace, a summary, or the state at one event"},
+    {"replay", pwnbox::cli::ReplayCommand,
+     "run a recorded program again, fed the recorded results"},
+    {"diff", pwnbox::cli::DiffCommand, "compare two recordings call by call"},
+    {"bench", pwnbox::cli::BenchCommand, "measure what pwnbox costs a command"},
+    {"check", pwnbox::cli::CheckCommand,
+     "validate a policy and say where each of its rules runs"},
+    {"compile", pwnbox::cli::CompileCommand,
+     "compile a policy to seccomp-BPF, its disassembly, PFC, OCI JSON or C"},
+    {"convert", pwnbox::cli::ConvertCommand,
+     "convert an OCI/Docker seccomp profile to a TOML policy, or back"},
+    {"groups", pwnbox::cli::GroupsCommand, "list the syscall groups, or the members of one"},
+    {"profile", pwnbox::cli::ProfileCommand,
+     "write a least-privilege policy from recordings and strace logs"},
+    {"learn", pwnbox::cli::LearnCommand,
+     "run CMD and write a least-privilege policy from what it did"},
+    {"help", nullptr, "show the help of pwnbox or of one COMMAND"},
 };
+
+void PrintHelp(std::FILE* out) {
+  std::fputs(kUsage, out);
+  std::fputs("\ncommands:\n", out);
+  for (const Entry& e : kCommands) std::fprintf(out, "  %-8s %s\n", e.name, e.what);
+  std::fputs(kOptions, out);
+}
 
 // Subcommands SPEC.md defines that this build does not have yet: refused by name, so that they
 // are never taken for the name of a program to run.
@@ -91,7 +100,7 @@ constexpr const char* kNotYet[] = {"explore", "proxy", "debug", "cov", "audit", 
 
 Command Find(const std::string& name) {
   for (const Entry& e : kCommands)
-    if (name == e.name) return e.run;
+    if (e.run != nullptr && name == e.name) return e.run;
   return nullptr;
 }
 
@@ -105,13 +114,13 @@ int NotYet(const std::string& name) {
 int Help(int argc, char** argv) {
   using pwnbox::cli::Fail;
   if (argc < 2) {
-    std::fputs(kHelp, stdout);
+    PrintHelp(stdout);
     return 0;
   }
   if (argc > 2) return Fail("help takes one COMMAND: pwnbox help COMMAND");
   const std::string name = argv[1];
   if (name == "help") {
-    std::fputs(kHelp, stdout);
+    PrintHelp(stdout);
     return 0;
   }
   if (Command run = Find(name)) {
@@ -128,12 +137,12 @@ int Help(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fputs(kHelp, stderr);
+    PrintHelp(stderr);
     return pwnbox::cli::kExitFailure;
   }
   const std::string cmd = argv[1];
   if (cmd == "-h" || cmd == "--help") {
-    std::fputs(kHelp, stdout);
+    PrintHelp(stdout);
     return 0;
   }
   if (cmd == "-V" || cmd == "--version") {

@@ -3,6 +3,7 @@
 // `cmake --install` puts a man page per command (rendered by man(1), each naming every option its
 // --help names) and bash/zsh completions (which complete the commands and each command's options,
 // policies for --policy, recordings for show/replay/diff) under the prefix.
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,8 +14,6 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "tests/integration/harness.h"
 
 namespace pwnbox::testing {
@@ -24,9 +23,10 @@ namespace fs = std::filesystem;
 
 // The commands SPEC.md names. Each is either in `pwnbox --help` and has its own --help, or is
 // refused by name as not in this build.
-const std::vector<std::string> kSpecCommands = {
-    "run",   "trace",   "record", "show",  "replay",  "diff",   "debug", "explore", "cov", "profile",
-    "learn", "compile", "check",  "audit", "convert", "groups", "proxy", "agent",   "bench"};
+const std::vector<std::string> kSpecCommands = {"run",    "trace",   "record",  "show",  "replay",
+                                                "diff",   "debug",   "explore", "cov",   "profile",
+                                                "learn",  "compile", "check",   "audit", "convert",
+                                                "groups", "proxy",   "agent",   "bench"};
 
 // The "commands:" table of the top-level help: name -> one-line summary.
 std::map<std::string, std::string> ListedCommands() {
@@ -53,8 +53,8 @@ std::map<std::string, std::string> ListedCommands() {
 std::set<std::string> OptionWords(const std::string& text) {
   static const std::regex kWord(R"((^|[\s\[(|,`])(--?[A-Za-z][A-Za-z0-9-]*))");
   std::set<std::string> out;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), kWord); it != std::sregex_iterator();
-       ++it)
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kWord);
+       it != std::sregex_iterator(); ++it)
     out.insert((*it)[2]);
   return out;
 }
@@ -82,7 +82,8 @@ class Installed : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     prefix_ = new std::string(TempDir() + "/prefix");
-    install_ = new RunResult(pwnbox::testing::Run({"cmake", "--install", BuildDir(), "--prefix", *prefix_}));
+    install_ = new RunResult(
+        pwnbox::testing::Run({"cmake", "--install", BuildDir(), "--prefix", *prefix_}));
   }
   static void TearDownTestSuite() {
     delete prefix_;
@@ -124,7 +125,8 @@ class Installed : public ::testing::Test {
               "printf '%s\\n' \"${COMPREPLY[@]}\"";
     RunOptions o;
     o.cwd = cwd;
-    RunResult r = pwnbox::testing::Run({"bash", "--norc", "--noprofile", "-c", script, BashCompletion()}, o);
+    RunResult r =
+        pwnbox::testing::Run({"bash", "--norc", "--noprofile", "-c", script, BashCompletion()}, o);
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.err, "");
     std::vector<std::string> out;
@@ -249,8 +251,10 @@ TEST(Help, PathsIsTomlOnly) {
     const std::string help =
         std::regex_replace(Pwnbox({cmd, "--help"}).out, std::regex(R"(\s+)"), " ");
     EXPECT_FALSE(Contains(help, "toml and c")) << help;
-    EXPECT_TRUE(Contains(help, "--paths path rules from the directories the runs named (toml "
-                               "only")) << help;
+    EXPECT_TRUE(Contains(help,
+                         "--paths path rules from the directories the runs named (toml "
+                         "only"))
+        << help;
   }
   std::string dir = TempDir();
   WriteFile(dir + "/s.log", "100  getpid() = 100\n");
@@ -293,8 +297,8 @@ TEST_F(Installed, EachPageRendersWithEveryOptionOfItsHelp) {
     const std::string help = Pwnbox({cmd, "--help"}).out;
     std::set<std::string> options = OptionWords(help);
     for (const std::string& option : options)
-      EXPECT_TRUE(std::regex_search(shown.out, std::regex("(^|[^A-Za-z0-9-])" + option +
-                                                          "($|[^A-Za-z0-9-])")))
+      EXPECT_TRUE(std::regex_search(shown.out,
+                                    std::regex("(^|[^A-Za-z0-9-])" + option + "($|[^A-Za-z0-9-])")))
           << option << " is not in the page:\n"
           << shown.out;
     // The table's descriptions come along (the first words of each, as man fills them).
@@ -353,7 +357,8 @@ TEST_F(Installed, BashCompletesCommandsAndOptions) {
 
 TEST_F(Installed, BashCompletesTheRightFiles) {
   const std::string dir = TempDir();
-  for (const char* f : {"app.toml", "oci.json", "run.pwnr", "notes.txt"}) WriteFile(dir + "/" + f, "");
+  for (const char* f : {"app.toml", "oci.json", "run.pwnr", "notes.txt"})
+    WriteFile(dir + "/" + f, "");
   fs::create_directory(dir + "/sub");
   // Policies for --policy, recordings for show/replay/diff; directories to descend into.
   EXPECT_EQ(Complete({"pwnbox", "trace", "--policy", ""}, dir), (Words{"app.toml", "sub"}));
