@@ -150,9 +150,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "help") return Help(argc - 1, argv + 1);
-  if (Command run = Find(cmd)) return run(argc - 1, argv + 1);
+  // A target killed by a signal takes pwnbox with it, by the same signal (ExitLikeTarget).
+  if (Command run = Find(cmd)) return pwnbox::cli::ExitLikeTarget(run(argc - 1, argv + 1));
   for (const char* later : kNotYet)
     if (cmd == later) return NotYet(cmd);
   // `pwnbox [run] ...`: everything else is run's arguments.
-  return pwnbox::cli::RunCommand(argc, argv);
+  return pwnbox::cli::ExitLikeTarget(pwnbox::cli::RunCommand(argc, argv));
 }

@@ -15,7 +15,8 @@ core::Result<std::unique_ptr<TracedPolicy>> TracedPolicy::Load(const std::string
   tp->decider_ = std::make_unique<supervisor::Decider>(tp->policy_, false);
   tp->reporter_ = std::make_unique<supervisor::Reporter>(report_fd, tp->policy_);
   tp->tracer_ =
-      std::make_unique<supervisor::PolicyTracer>(*tp->decider_, tp->reporter_.get(), &inner);
+      std::make_unique<supervisor::PolicyTracer>(*tp->decider_, tp->reporter_.get(), &inner,
+                                                 &tp->outcome_);
   return tp;
 }
 

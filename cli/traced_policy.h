@@ -10,6 +10,7 @@
 #include "core/status.h"
 #include "filters/filters.h"
 #include "supervisor/decider.h"
+#include "supervisor/outcome.h"
 #include "supervisor/policy_tracer.h"
 
 namespace pwnbox::cli {
@@ -24,6 +25,11 @@ class TracedPolicy {
   const filters::Program& program() const { return program_; }
   // The observer to give the PtraceMonitor.
   supervisor::PtraceObserver& observer() { return *tracer_; }
+  // For the notify loop that serves the policy's path rules (Program::uses_notify).
+  supervisor::Decider& decider() { return *decider_; }
+  supervisor::Reporter& reporter() { return *reporter_; }
+  // Kernel errors met while enforcing the policy.
+  supervisor::Outcome& outcome() { return outcome_; }
 
  private:
   TracedPolicy(config::Policy policy, filters::Program program)
@@ -34,6 +40,7 @@ class TracedPolicy {
   std::unique_ptr<supervisor::Decider> decider_;
   std::unique_ptr<supervisor::Reporter> reporter_;
   std::unique_ptr<supervisor::PolicyTracer> tracer_;
+  supervisor::Outcome outcome_;
 };
 
 }  // namespace pwnbox::cli

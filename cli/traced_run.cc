@@ -9,6 +9,7 @@
 
 #include "cli/common.h"
 #include "supervisor/launcher.h"
+#include "supervisor/notify_monitor.h"
 
 namespace pwnbox::cli {
 
@@ -42,7 +43,14 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
   spec.ptrace_options = monitor.SeizeOptions();
   spec.pin_cpu = monitor.PrepareSpawn();
   spec.no_aslr = no_aslr;
+  // The notify loop reads SIGCHLD from a signalfd: block it before the child can exit.
+  sigset_t chld, old_mask;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, &old_mask);
   auto launched = supervisor::Launch(spec);
+  if (!launched.ok() || !(policy && policy->program().uses_notify))
+    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
   if (!launched.ok()) {
     int err = launched.error().sys_errno();
     Fail(launched.error());
@@ -53,8 +61,29 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
                       std::string(supervisor::IsolationName(launched->isolation)).c_str(),
                       launched->landlock_abi);
   on_start(launched->pid);
-  auto st = monitor.RunSpawned(launched->pid);
+  core::Result<int> st = 0;
+  if (policy && policy->program().uses_notify) {
+    // Path rules (and redirect) are decided and emulated by the notify loop, race-free; their
+    // calls never stop at the tracer (USER_NOTIF outranks TRACE), so the loop hands each
+    // answered call to the trace as a whole (PtraceObserver::OnServed).
+    monitor.Adopt(launched->pid);
+    supervisor::NotifyMonitor notify(policy->decider(), policy->reporter(), &monitor,
+                                     &policy->outcome());
+    notify.set_until_all_tasks(true);
+    notify.set_on_served(
+        [&monitor](const core::SyscallCall& call) { monitor.ServedEntry(call); },
+        [&monitor](pid_t tid, std::optional<int64_t> ret) { monitor.ServedExit(tid, ret); });
+    st = notify.Run(std::move(launched->listener), launched->pid);
+    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+  } else {
+    st = monitor.RunSpawned(launched->pid);
+  }
   on_end();
+  if (policy && policy->outcome().kernel_errors() > 0)
+    dprintf(STDERR_FILENO, "pwnbox: warning: %s (%llu unexpected kernel error%s)\n",
+            policy->outcome().first_error().c_str(),
+            static_cast<unsigned long long>(policy->outcome().kernel_errors()),
+            policy->outcome().kernel_errors() == 1 ? "" : "s");
   if (!st.ok()) return Fail(st.error());
   if (int err = supervisor::ExecErrno(*launched)) {
     Fail(core::ErrnoError(err, "cannot execute " + launched->path));

@@ -1,5 +1,8 @@
 #include "recorder/writer.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <fcntl.h>
 #include <lz4.h>
 #include <time.h>
@@ -45,7 +48,13 @@ core::Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path,
     w->finished_ = true;  // nothing to finish: the destructor must not write an index
     return s.error();
   }
+  // The writer thread only writes: it takes no process signal (SIGCHLD must stay pending for
+  // the supervisor's signalfd, SIGINT/SIGTERM for its handlers).
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
   w->thread_ = std::thread([p = w.get()] { p->Run(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   return w;
 }
 

@@ -126,7 +126,17 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
   std::vector<char*> argv;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  std::vector<sock_filter> policy_prog, seal_prog;
+  std::vector<sock_filter> policy_prog, seal_prog, trace_prog;
+  // With a policy, the trace filter goes in through the launch site too, before the seal: the
+  // policy may deny seccomp() itself (every deny-by-default profile does). It lets the launch
+  // site's own calls (the seal) through untraced, so the trace starts at execve as always.
+  const bool trace_via_site = spec.trace && spec.policy && spec.policy_listener;
+  if (spec.trace) {
+    if (trace_via_site) trace_prog = LaunchSiteCheck(SECCOMP_RET_ALLOW);
+    trace_prog.insert(trace_prog.end(), spec.trace->begin(), spec.trace->end());
+    if (trace_prog.size() > BPF_MAXINSNS)
+      return core::Error("the trace filter has more than 4096 instructions: trace fewer syscalls");
+  }
   if (spec.policy) {
     if (spec.policy_listener) {
       policy_prog = LaunchSiteCheck(SECCOMP_RET_ALLOW);
@@ -227,13 +237,20 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
                                         reinterpret_cast<long>(&msg), 0);
         if (rc < 0) ChildFail(sfd, 0, static_cast<int>(-rc));
         close(fd);
+        if (trace_via_site) {
+          sock_fprog tf{static_cast<unsigned short>(trace_prog.size()), trace_prog.data()};
+          rc = pwnbox_launch_syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0,
+                                     reinterpret_cast<long>(&tf));
+          if (rc < 0) ChildFail(sfd, 0, static_cast<int>(-rc));
+        }
         sock_fprog seal{static_cast<unsigned short>(seal_prog.size()), seal_prog.data()};
         rc = pwnbox_launch_syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0,
                                    reinterpret_cast<long>(&seal));
         if (rc < 0) ChildFail(sfd, 0, static_cast<int>(-rc));
       }
     }
-    if (spec.trace && InstallFilter(*spec.trace, 0) < 0) ChildFail(sfd, 0, errno);
+    if (spec.trace && !trace_via_site && InstallFilter(trace_prog, 0) < 0)
+      ChildFail(sfd, 0, errno);
     execve(path, argv.data(), environ);
     ChildFail(sfd, kStageExec, errno);
   }

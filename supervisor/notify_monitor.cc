@@ -63,6 +63,7 @@ NotifyMonitor::~NotifyMonitor() = default;
 
 void NotifyMonitor::Report(const core::SyscallCall& call, const Verdict& v,
                            std::optional<int64_t> ret) {
+  if (on_served_exit_) on_served_exit_(call.pid, ret);
   if (!v.report) return;
   core::ProcessMemory mem(call.pid);
   reporter_.Report(call.pid, call, mem, v, ret);
@@ -105,6 +106,7 @@ void NotifyMonitor::Serve(int listener) {
   // What was read (paths) may belong to another process by now if the target died and its
   // pid was reused: decide nothing on it.
   if (!IdValid(listener, req->id)) return;
+  if (on_served_entry_) on_served_entry_(call);
 
   Enforcement e = enforcer_.Plan(v, call, Backend::kNotify);
   switch (e.what) {
@@ -307,7 +309,10 @@ core::Result<int> NotifyMonitor::Run(core::UniqueFd listener, pid_t main_pid) {
     }
   };
   reap();  // the target may already be gone
-  while (!main_done) {
+  auto done = [&] {
+    return main_done && (!until_all_tasks_ || !lifecycle_ || lifecycle_->task_count() == 0);
+  };
+  while (!done()) {
     pollfd fds[3] = {{sfd.get(), POLLIN, 0},
                      {pool_->event_fd(), POLLIN, 0},
                      {listener.get(), POLLIN, 0}};

@@ -26,7 +26,9 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "config/policy.h"
@@ -56,6 +58,18 @@ class NotifyMonitor {
   // Preconditions: SIGCHLD is blocked in the calling thread (the monitor reads it from a
   // signalfd), and the caller is the parent (or subreaper) of the target.
   core::Result<int> Run(core::UniqueFd listener, pid_t main_pid);
+
+  // Called on the loop's thread for every notification when it was received and decided (its
+  // task still blocked) and once it is answered (`ret` nullopt when the call continued in the
+  // kernel or its answer was lost): `trace --policy` shows them (PtraceMonitor::ServedEntry).
+  void set_on_served(std::function<void(const core::SyscallCall&)> entry,
+                     std::function<void(pid_t, std::optional<int64_t>)> exit) {
+    on_served_entry_ = std::move(entry);
+    on_served_exit_ = std::move(exit);
+  }
+  // Run until every task of `lifecycle` is gone, not only the main process (`trace`, `record`:
+  // strace -f's behaviour). Needs a lifecycle monitor.
+  void set_until_all_tasks(bool all) { until_all_tasks_ = all; }
 
   // Whether the kernel accepted SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (after Run started).
   bool sync_wake_up() const { return sync_wake_up_; }
@@ -92,6 +106,9 @@ class NotifyMonitor {
   PtraceMonitor* lifecycle_;
   Enforcer enforcer_;
   bool sync_wake_up_ = false;
+  std::function<void(const core::SyscallCall&)> on_served_entry_;
+  std::function<void(pid_t, std::optional<int64_t>)> on_served_exit_;
+  bool until_all_tasks_ = false;
   std::unique_ptr<WorkerPool> pool_;
   std::unordered_map<uint64_t, InFlight> in_flight_;
   std::unordered_map<pid_t, TaskStatus> status_cache_;

@@ -23,6 +23,13 @@ class PolicyTracer final : public PtraceObserver {
 
   void OnEntry(Task& task) override;
   void OnExit(Task& task) override;
+  // Decided by the notify loop already: only the inner observer sees them.
+  void OnServedEntry(Task& task) override {
+    if (inner_) inner_->OnServedEntry(task);
+  }
+  void OnServedExit(Task& task) override {
+    if (inner_) inner_->OnServedExit(task);
+  }
   // A SIGSYS sent for a trap verdict (by either backend) gets the kernel trap's rax and siginfo.
   void OnSignal(Task& task, const siginfo_t& si) override {
     enforcer_.FixTrapSignal(task.tid, si);

@@ -289,6 +289,31 @@ void PtraceMonitor::Adopt(pid_t pid) {
   AddTask(pid, pid);
 }
 
+void PtraceMonitor::ServedEntry(const core::SyscallCall& call) {
+  auto it = tasks_.find(call.pid);
+  if (it == tasks_.end() || it->second->in_syscall) return;
+  Task& task = *it->second;
+  task.call = call;
+  task.call.ret = 0;
+  task.served = true;
+  task.served_unknown = false;
+  clock_gettime(CLOCK_REALTIME, &task.entry_time);
+  task.shown = options_.selected ? options_.selected(call.abi, call.nr) : true;
+  task.skip = false;
+  observer_.OnServedEntry(task);
+}
+
+void PtraceMonitor::ServedExit(pid_t tid, std::optional<int64_t> ret) {
+  auto it = tasks_.find(tid);
+  if (it == tasks_.end() || !it->second->served) return;
+  Task& task = *it->second;
+  task.call.ret = ret.value_or(0);
+  task.served_unknown = !ret.has_value();
+  observer_.OnServedExit(task);
+  task.served = false;
+  task.served_unknown = false;
+}
+
 void PtraceMonitor::Dispatch(pid_t tid, int status) {
   if (WIFEXITED(status) || WIFSIGNALED(status)) HandleGone(tid, status);
   else if (WIFSTOPPED(status)) HandleStop(tid, status);

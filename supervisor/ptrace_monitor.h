@@ -28,6 +28,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -54,6 +55,8 @@ struct Task {
   // errno for a failure).
   bool skip = false;
   int64_t skip_ret = 0;
+  bool served = false;          // between OnServedEntry and OnServedExit
+  bool served_unknown = false;  // OnServedExit: the call went on in the kernel, result unknown
   void* user = nullptr;      // owned by the observer
 };
 
@@ -74,6 +77,13 @@ class PtraceObserver {
   virtual void OnExec(Task& /*task*/, pid_t /*old_tid*/) {}
   // The observer drops its per-task data.
   virtual void OnForget(Task& /*task*/) {}
+  // Calls that never stop at the tracer: the notify loop decides and answers them (`trace
+  // --policy` with path rules; USER_NOTIF outranks TRACE). OnServedEntry comes while the task
+  // is still blocked in the notification (its memory holds the arguments), OnServedExit once
+  // it was answered (task.call.ret; task.served_unknown when the call went on in the kernel and
+  // its result is not known). By default they are shown as any entry and exit.
+  virtual void OnServedEntry(Task& task) { OnEntry(task); }
+  virtual void OnServedExit(Task& task) { OnExit(task); }
 };
 
 struct PtraceOptions {
@@ -110,6 +120,11 @@ class PtraceMonitor {
   // the main task, then hands every waitpid(-1, ..., __WALL) result to Dispatch().
   void Adopt(pid_t pid);
   void Dispatch(pid_t tid, int status);
+  // The notify loop received `call` of task `call.pid` (before answering it) / answered it
+  // (`ret`: its result; nullopt when it continued in the kernel or the answer was lost): hands
+  // them to the observer's OnServedEntry / OnServedExit. Unknown tasks are ignored.
+  void ServedEntry(const core::SyscallCall& call);
+  void ServedExit(pid_t tid, std::optional<int64_t> ret);
   bool main_done() const { return main_done_; }
   int main_status() const { return main_status_; }
 
