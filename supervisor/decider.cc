@@ -288,6 +288,7 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
       if (!resolved.ok()) {
         v.kind = Verdict::Kind::kFail;
         v.value = resolved.error().sys_errno() ? resolved.error().sys_errno() : EINVAL;
+        v.resolution_failed = true;
         return Finish(std::move(v), call.abi, call.nr);
       }
       v.path_checked = true;
@@ -306,6 +307,7 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
     v.value = resolved.error().sys_errno() ? resolved.error().sys_errno() : EINVAL;
     v.rule = first;
     v.path_checked = true;
+    v.resolution_failed = true;
     return Finish(std::move(v), call.abi, call.nr);
   }
   std::vector<ResolvedPath>& paths = *resolved;
@@ -349,7 +351,7 @@ Verdict Decider::Finish(Verdict v, core::Abi abi, int nr) {
   ++decisions_;
   const bool denies = v.kind == Verdict::Kind::kFail || v.kind == Verdict::Kind::kKillProcess ||
                       v.kind == Verdict::Kind::kKillThread || v.kind == Verdict::Kind::kTrap;
-  if (complain_ && denies) {
+  if (complain_ && denies && !v.resolution_failed) {
     // Nothing is denied; each (syscall, rule) is reported once.
     const bool first = complained_.insert({abi, nr, v.rule}).second;
     v.kind = Verdict::Kind::kContinue;

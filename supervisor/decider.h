@@ -39,6 +39,9 @@ struct Verdict {
   int rule = -1;      // the deciding rule, -1 for the default action
   bool report = false;  // log = true / action log / a complain-mode report
   bool complained = false;  // the report is a --complain "would be denied"
+  // kFail because a path could not be resolved: the kernel itself fails the call with this
+  // errno (a missing directory, a loop, ...). Not the policy's denial: --complain leaves it.
+  bool resolution_failed = false;
   // The call's ABI is not in the policy's options.abi: the filter kills it (rule is -1). Only
   // --complain lets such a call reach the supervisor.
   bool foreign_abi = false;

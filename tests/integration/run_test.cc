@@ -276,23 +276,38 @@ TEST(Run, CommandErrors) {
   EXPECT_EQ(r.status, 125);
 }
 
+// Ctrl-C: the terminal sends SIGINT to the whole foreground process group, pwnbox and the
+// target. The target dies of it; pwnbox (which ignores SIGINT while the target runs) reports
+// that and then dies of SIGINT itself, as strace and sudo do, so that a shell loop stops. The
+// --stats file, written at the very end, shows that pwnbox was not simply killed by the SIGINT.
 TEST(Run, CtrlCReachesTheTarget) {
-  // The terminal sends SIGINT to the whole foreground process group: pwnbox and the target.
-  // The harness runs pwnbox in a process group of its own; signal that group.
+  const std::string dir = TempDir();
+  const std::string stats = dir + "/stats.json";
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
   pid_t pw = fork();
   if (pw == 0) {
     setpgid(0, 0);
+    dup2(ready[1], 1);
+    close(ready[0]);
     std::string bin = PwnboxBin();
-    execl(bin.c_str(), bin.c_str(), "--", "sleep", "30", nullptr);
+    execl(bin.c_str(), bin.c_str(), "--stats", stats.c_str(), "--", "sh", "-c",
+          "echo ready; exec sleep 30", nullptr);
     _exit(127);
   }
+  close(ready[1]);
   setpgid(pw, pw);
-  usleep(300000);
+  char buf[16];
+  // The target runs (and so pwnbox's handlers are in place) once it printed "ready".
+  ASSERT_EQ(read(ready[0], buf, 6), 6);
+  ASSERT_EQ(std::string(buf, 6), "ready\n");
   kill(-pw, SIGINT);
   int st = 0;
-  for (int i = 0; i < 500 && waitpid(pw, &st, WNOHANG) == 0; ++i) usleep(10000);
-  ASSERT_TRUE(WIFEXITED(st)) << "pwnbox did not end after Ctrl-C";
-  EXPECT_EQ(WEXITSTATUS(st), 128 + SIGINT);
+  ASSERT_EQ(waitpid(pw, &st, 0), pw);
+  close(ready[0]);
+  ASSERT_TRUE(WIFSIGNALED(st)) << "pwnbox exited " << WEXITSTATUS(st);
+  EXPECT_EQ(WTERMSIG(st), SIGINT);
+  EXPECT_TRUE(Contains(ReadFile(stats), "\"escalated\"")) << "pwnbox did not finish the run";
 }
 
 TEST(Run, KillingPwnboxLeavesNothingBehind) {

@@ -223,11 +223,29 @@ TEST_P(ReachTest, KillMinusOneReachesNoProcessOutside) {
 }
 
 // The target stays in pwnbox's process group: kill(0, SIGKILL) kills the target itself (the
-// sender is in the group) and not pwnbox, which reports the target's death as 137.
+// sender is in the group) and not pwnbox, which reports the target's death and then dies of the
+// same signal (ExitLikeTarget). That pwnbox lived to the end shows in what it writes last: run's
+// --stats file, the trace's "+++ killed by SIGKILL +++", a finished recording.
 TEST_P(ReachTest, KillZeroInPwnboxProcessGroupKillsOnlyTheTarget) {
-  RawResult r = Attack("sec_reach_attack", "kill-pgrp");
+  auto args = SandboxArgs(GetParam());
+  const std::string stats = TempDir() + "/stats.json";
+  const bool run = GetParam() == "default" || GetParam() == "notify" || GetParam() == "ptrace";
+  if (run) args.insert(args.end(), {"--stats", stats});
+  args.insert(args.end(), {"--", Prog("sec_reach_attack"), "kill-pgrp"});
+  RawResult r = RunPwnbox(args);
   EXPECT_EQ(r.out, "kill-pgrp: same-pgrp=1\n") << r.Describe();
-  EXPECT_TRUE(r.Exited(128 + SIGKILL)) << r.Describe();
+  ASSERT_FALSE(r.timed_out) << r.Describe();
+  EXPECT_TRUE(WIFSIGNALED(r.wait_status) && WTERMSIG(r.wait_status) == SIGKILL) << r.Describe();
+  if (run) {
+    EXPECT_TRUE(Contains(ReadFile(stats), "\"escalated\"")) << "pwnbox did not finish the run";
+  } else if (GetParam() == "trace-policy") {
+    const std::string trace = ReadFile(args[2]);
+    EXPECT_TRUE(Contains(trace, "+++ killed by SIGKILL +++")) << trace;
+  } else {
+    auto show = Pwnbox({"show", args[2]});
+    EXPECT_EQ(show.status, 0) << show.err;
+    EXPECT_TRUE(Contains(show.out, "+++ killed by SIGKILL +++")) << show.out;
+  }
 }
 
 // pwnbox holds a listener in every policy's filter chain: the target cannot install its own
