@@ -39,7 +39,7 @@ int RunCommand(int argc, char** argv) {
       ("help,h", "show this help")
       ("policy", po::value(&policy_path),
        "the TOML policy to enforce (default: the built-in `default` profile)")
-      ("complain", "deny nothing; report every call the policy would deny, once per rule")
+      ("complain", "deny nothing; report every call the policy would deny, once per syscall, rule and path")
       ("log", po::value(&log_path), "write reports to FILE instead of stderr");
   // For `pwnbox bench` (not in --help): the policy with every escalated rule made an in-kernel
   // allow, and a JSON line of run statistics written to a file at the end.

@@ -17,39 +17,32 @@ namespace pwnbox::supervisor {
 Reporter::Reporter(int fd, const config::Policy& policy)
     : fd_(fd), policy_(policy), decoder_(core::DecodeOptions{}) {}
 
-void Reporter::Report(pid_t pid, const core::SyscallCall& call, core::TargetMemory& mem,
-                      const Verdict& verdict, std::optional<int64_t> ret) {
+core::DecodedCall Reporter::DecodeEntry(const core::SyscallCall& call,
+                                        core::TargetMemory& mem) const {
   core::DecodedCall d;
   decoder_.Entry(call, mem, &d);
+  return d;
+}
+
+void Reporter::Report(pid_t pid, const core::SyscallCall& call, core::TargetMemory& mem,
+                      const Verdict& verdict, std::optional<int64_t> ret,
+                      const core::DecodedCall* entry) {
+  core::DecodedCall d = entry ? *entry : DecodeEntry(call, mem);
   char prefix[32];
   snprintf(prefix, sizeof prefix, "[pid %5d] ", pid);
   std::string line = prefix;
-  if (ret) {
-    core::SyscallCall done = call;
-    done.ret = *ret;
-    decoder_.Exit(done, mem, &d);
-    line += d.Line();
-  } else {
-    // The call continues in the kernel: its result is not known here.
-    // The call continues in the kernel: the arguments it fills in are shown as pointers.
-    line += d.name + "(";
-    const size_t nargs = core::Signature(d.name).nargs;
-    for (size_t i = 0; i < std::max(nargs, d.args.size()); ++i) {
-      if (i) line += ", ";
-      if (i < d.args.size()) {
-        line += d.args[i];
-      } else {
-        char buf[24];
-        snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(call.args[i]));
-        line += buf;
-      }
-    }
-    line += ")";
-    size_t col = line.size() - (line.find("] ") + 2);
-    if (col < 39) line.append(39 - col, ' ');
-    else line += ' ';
-    line += "= ?";
+  // The decoder finishes the line as trace would. When the call goes on in the kernel its
+  // result is not known here: it is decoded as a failed call (what the kernel would write shows
+  // as pointers, as strace shows it for a failure; flags after it decoded) and shown as `?`.
+  core::SyscallCall done = call;
+  done.ret = ret ? *ret : -EFAULT;
+  decoder_.Exit(done, mem, &d);
+  std::string text = d.Line(line.size());
+  if (!ret) {
+    const size_t at = text.rfind("= " + d.ret);
+    if (at != std::string::npos) text = text.substr(0, at) + "= ?";
   }
+  line += text;
   line += " /* pwnbox: ";
   if (verdict.complained) line += "--complain, would be ";
   if (verdict.foreign_abi) {
@@ -352,8 +345,11 @@ Verdict Decider::Finish(Verdict v, core::Abi abi, int nr) {
   const bool denies = v.kind == Verdict::Kind::kFail || v.kind == Verdict::Kind::kKillProcess ||
                       v.kind == Verdict::Kind::kKillThread || v.kind == Verdict::Kind::kTrap;
   if (complain_ && denies && !v.resolution_failed) {
-    // Nothing is denied; each (syscall, rule) is reported once.
-    const bool first = complained_.insert({abi, nr, v.rule}).second;
+    // Nothing is denied; each (syscall, rule, paths) is reported once.
+    std::string paths;
+    for (const auto& p : v.paths) paths += p.view.path + '\0';
+    const bool first = complained_.insert({abi, nr, v.rule, std::move(paths)}).second;
+    if (!first) ++complaints_suppressed_;
     v.kind = Verdict::Kind::kContinue;
     v.report = first;
     v.complained = true;

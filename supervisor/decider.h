@@ -64,9 +64,16 @@ class Reporter {
  public:
   // `fd` is not owned (stderr or the --log file).
   Reporter(int fd, const config::Policy& policy);
-  // `ret` is the call's result when the backend knows it (ptrace, return, errno).
+  // What the call reads, decoded while it is still in the target's memory (a tracer reports
+  // at the exit stop, after an execve replaced that memory): for Report's `entry`.
+  core::DecodedCall DecodeEntry(const core::SyscallCall& call, core::TargetMemory& mem) const;
+  // Writes one report, decoded exactly as `trace` prints the call. `ret` is the call's result
+  // when the backend knows it (ptrace, return, errno); otherwise the result shows as `?` and
+  // what the kernel would write as pointers. `entry`: the call as DecodeEntry saw it (else it
+  // is decoded now).
   void Report(pid_t pid, const core::SyscallCall& call, core::TargetMemory& mem,
-              const Verdict& verdict, std::optional<int64_t> ret);
+              const Verdict& verdict, std::optional<int64_t> ret,
+              const core::DecodedCall* entry = nullptr);
 
  private:
   int fd_;
@@ -104,6 +111,9 @@ class Decider {
   const config::Policy& policy() const { return policy_; }
   // How many calls were decided here (every escalated call is decided once).
   uint64_t decisions() const { return decisions_; }
+  // --complain: calls that would have been denied but were not reported, because the same
+  // syscall, rule and paths were reported already.
+  uint64_t complaints_suppressed() const { return complaints_suppressed_; }
 
   // Rules the supervisor cannot carry out in this build (paths, redirect, modify, proxy):
   // the first one's location and why, or nullopt.
@@ -129,7 +139,10 @@ class Decider {
 
   const config::Policy& policy_;
   bool complain_;
-  std::set<std::tuple<core::Abi, int, int>> complained_;  // (abi, nr, rule) already reported
+  // --complain reports once per (abi, nr, rule, the call's resolved paths); the others are
+  // counted.
+  std::set<std::tuple<core::Abi, int, int, std::string>> complained_;
+  uint64_t complaints_suppressed_ = 0;
   std::vector<std::vector<Glob>> globs_;         // per rule, compiled `paths`
   uint64_t decisions_ = 0;
 };

@@ -236,7 +236,8 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
         long rc = pwnbox_launch_syscall(__NR_sendmsg, sock_child.get(),
                                         reinterpret_cast<long>(&msg), 0);
         if (rc < 0) ChildFail(sfd, 0, static_cast<int>(-rc));
-        close(fd);
+        // The listener fd is close-on-exec (the kernel makes it so): no close() here, which the
+        // policy would see (and log) as the target's first call.
         if (trace_via_site) {
           sock_fprog tf{static_cast<unsigned short>(trace_prog.size()), trace_prog.data()};
           rc = pwnbox_launch_syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0,

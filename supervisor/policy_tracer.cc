@@ -37,7 +37,14 @@ void PolicyTracer::OnEntry(Task& task) {
       enforcer_.Kill(task.tid);
       break;
   }
-  if (v.report) verdicts_[task.tid] = v;
+  if (v.report) {
+    Pending& p = verdicts_[task.tid];
+    if (reporter_) {
+      core::ProcessMemory entry_mem(task.tid);
+      p.entry = reporter_->DecodeEntry(task.call, entry_mem);
+    }
+    p.verdict = v;
+  }
   if (inner_) inner_->OnEntry(task);
 }
 
@@ -118,7 +125,8 @@ void PolicyTracer::OnExit(Task& task) {
   if (it != verdicts_.end()) {
     if (reporter_) {
       core::ProcessMemory mem(task.tid);
-      reporter_->Report(task.tid, task.call, mem, it->second, task.call.ret);
+      reporter_->Report(task.tid, task.call, mem, it->second.verdict, task.call.ret,
+                        &it->second.entry);
     }
     verdicts_.erase(it);
   }
@@ -130,7 +138,8 @@ void PolicyTracer::OnTaskExit(Task& task, int status) {
   auto it = verdicts_.find(task.tid);
   if (it != verdicts_.end() && reporter_) {
     core::ProcessMemory mem(task.tid);
-    reporter_->Report(task.tid, task.call, mem, it->second, std::nullopt);
+    reporter_->Report(task.tid, task.call, mem, it->second.verdict, std::nullopt,
+                      &it->second.entry);
   }
   verdicts_.erase(task.tid);
   if (inner_) inner_->OnTaskExit(task, status);

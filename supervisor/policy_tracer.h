@@ -52,7 +52,13 @@ class PolicyTracer final : public PtraceObserver {
   Reporter* reporter_;
   PtraceObserver* inner_;
   Enforcer enforcer_;
-  std::unordered_map<pid_t, Verdict> verdicts_;  // per task, between entry and exit
+  // Per task, between entry and exit: the verdict of a call to report, and its arguments as
+  // decoded at entry (an execve replaces the memory they were in).
+  struct Pending {
+    Verdict verdict;
+    core::DecodedCall entry;
+  };
+  std::unordered_map<pid_t, Pending> verdicts_;
 };
 
 }  // namespace pwnbox::supervisor

@@ -137,6 +137,13 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   g_target = 0;
   outcome.Ended(result.wait_status);
   result.escalated = decider.decisions();
+  if (options.complain && decider.complaints_suppressed() > 0)
+    dprintf(options.report_fd,
+            "pwnbox: --complain: %llu more call%s of an already reported syscall, rule and path "
+            "%s not reported\n",
+            static_cast<unsigned long long>(decider.complaints_suppressed()),
+            decider.complaints_suppressed() == 1 ? "" : "s",
+            decider.complaints_suppressed() == 1 ? "was" : "were");
   KillLeftovers(monitor);
   return result;
 }
