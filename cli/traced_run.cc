@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
 
 #include "cli/common.h"
@@ -12,6 +13,18 @@
 #include "supervisor/notify_monitor.h"
 
 namespace pwnbox::cli {
+namespace {
+
+std::atomic<pid_t> g_traced_main{0};
+
+// SIGTERM/SIGHUP sent to pwnbox are passed on to the target's main process, which decides how to
+// end; pwnbox reports that end (and a recording is finished), as `run` does.
+void ForwardToTarget(int sig) {
+  const pid_t pid = g_traced_main.load(std::memory_order_relaxed);
+  if (pid > 0) kill(pid, sig);
+}
+
+}  // namespace
 
 const std::vector<std::string> kAlwaysStop = {"wait4", "waitid", "waitpid", "sched_getaffinity",
                                               "sched_setaffinity"};
@@ -60,6 +73,13 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
     if (*dbg) dprintf(STDERR_FILENO, "pwnbox: isolation %s (landlock abi %d)\n",
                       std::string(supervisor::IsolationName(launched->isolation)).c_str(),
                       launched->landlock_abi);
+  g_traced_main = launched->pid;
+  struct sigaction forward {};
+  forward.sa_handler = ForwardToTarget;
+  sigemptyset(&forward.sa_mask);
+  struct sigaction old_term {}, old_hup {};
+  sigaction(SIGTERM, &forward, &old_term);
+  sigaction(SIGHUP, &forward, &old_hup);
   on_start(launched->pid);
   core::Result<int> st = 0;
   if (policy && policy->program().uses_notify) {
@@ -78,6 +98,9 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
   } else {
     st = monitor.RunSpawned(launched->pid);
   }
+  g_traced_main = 0;
+  sigaction(SIGTERM, &old_term, nullptr);
+  sigaction(SIGHUP, &old_hup, nullptr);
   on_end();
   if (policy && policy->outcome().kernel_errors() > 0)
     dprintf(STDERR_FILENO, "pwnbox: warning: %s (%llu unexpected kernel error%s)\n",

@@ -205,9 +205,15 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
       sched_setaffinity(0, sizeof set, &set);
     }
     if (spec.ptrace) {
-      char c;
-      while (read(go_r.get(), &c, 1) < 0 && errno == EINTR) {
+      char c = 0;
+      ssize_t n;
+      while ((n = read(go_r.get(), &c, 1)) < 0 && errno == EINTR) {
       }
+      if (n != 1 || c != 'G') _exit(125);  // the supervisor died before seizing us
+      // Seized with PTRACE_O_EXITKILL: the kernel kills this task (and every traced one) with
+      // the supervisor from now on, so the parent-death signal can go back to what a program
+      // expects to find (PR_GET_PDEATHSIG: 0), as it would be outside pwnbox.
+      if (prctl(PR_SET_PDEATHSIG, 0) != 0) ChildFail(sfd, 0, errno);
     }
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(sfd, 0, errno);
     if (ruleset) {

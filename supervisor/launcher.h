@@ -1,6 +1,7 @@
 // pwnbox::supervisor launcher: starts the target with its seccomp filters installed.
 //
-// fork → (child) PDEATHSIG(SIGKILL), optional CPU pin, wait until the tracer has seized it,
+// fork → (child) PDEATHSIG(SIGKILL), optional CPU pin, wait until the tracer has seized it (then
+// PDEATHSIG is cleared: PTRACE_O_EXITKILL holds the child to the supervisor's life),
 // NO_NEW_PRIVS, enter the Landlock domain that keeps the supervisor out of reach (landlock.h),
 // install the policy filter (with a USER_NOTIF listener), hand the listener to the supervisor,
 // install the trace filter, execve. Between fork and execve the child is async-signal-safe: everything it needs is
