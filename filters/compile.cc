@@ -142,8 +142,15 @@ struct ArgSet {
   std::optional<std::vector<std::optional<EmittedRule::Cmp>>> Express(int arg, bool canonical = false,
                                                                      bool* used = nullptr) const {
     if (canonical && width.bits < 64 && mask == 0 && !IsAny() && lo != hi) {
-      if (used) *used = true;
-      return ExpressCanonical(arg);
+      // Widening into the never-seen encodings merges intervals (`!=` becomes LT or GT) but can
+      // also cost more blocks (a signed `>= 1000`): the shorter of the two.
+      auto a = ExpressCanonical(arg, true), b = ExpressCanonical(arg, false);
+      if (a || b) {
+        if (used) *used = true;
+        if (!a || (b && b->size() < a->size())) return b;
+        return a;
+      }
+      return std::nullopt;
     }
     using R = std::vector<std::optional<EmittedRule::Cmp>>;
     auto cmp = [&](scmp_compare op, uint64_t a, uint64_t b = 0) {
@@ -217,7 +224,7 @@ struct ArgSet {
 
   // The key intervals as canonical register values, widened across the encodings that never
   // get here (the prologue escalates them), then written as 64-bit comparisons.
-  std::optional<std::vector<std::optional<EmittedRule::Cmp>>> ExpressCanonical(int arg) const {
+  std::optional<std::vector<std::optional<EmittedRule::Cmp>>> ExpressCanonical(int arg, bool widen) const {
     using R = std::vector<std::optional<EmittedRule::Cmp>>;
     auto cmp = [&](scmp_compare op, uint64_t a, uint64_t b = 0) {
       return std::optional<EmittedRule::Cmp>(EmittedRule::Cmp{arg, op, a, b});
@@ -246,6 +253,7 @@ struct ArgSet {
       }
     }
     for (auto& [a, b] : iv) {
+      if (!widen) break;
       if (b == dlo - 1) b = dhi;
       if (a == dhi + 1 && dhi != kMax) a = dlo;
     }
