@@ -835,6 +835,23 @@ action = "errno:E2BIG"
   Differential(p);
 }
 
+TEST(Widths, EachSyscallOfARuleUsesItsOwnWidth) {
+  // arg1: ioctl's request is an unsigned int, lseek's offset an off_t (64 bits).
+  config::Policy p = MustLoad(R"(
+default = "allow"
+[[rule]]
+syscalls = ["ioctl", "lseek"]
+args = ["arg1 == 0x5401"]
+action = "errno:EPERM"
+)");
+  Program prog = MustCompile(p);
+  const uint64_t junk = uint64_t{1} << 32;
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_ioctl, {0, 0x5401 | junk})), SECCOMP_RET_ERRNO | EPERM);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_lseek, {0, 0x5401 | junk})), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(RunBpf(prog.bpf, Data(SYS_lseek, {0, 0x5401})), SECCOMP_RET_ERRNO | EPERM);
+  Differential(p);
+}
+
 TEST(Widths, AValueThatDoesNotFitIsRefusedWithItsLocation) {
   config::Policy p = MustLoad(R"(
 default = "allow"
