@@ -138,6 +138,13 @@ int CheckCommand(int argc, char** argv) {
       if (em.syscall == e.name && (em.action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF) via = "notify";
     std::printf("syscall %s: escalated (%s) and decided by pwnbox: %s\n", e.name.c_str(), via.c_str(), e.why.c_str());
   }
+  for (const auto& [name, args] : prog->canonical_checks) {
+    std::string list;
+    for (int i = 0; i < 6; ++i)
+      if (args & (1u << i)) list += (list.empty() ? "arg" : ", arg") + std::to_string(i);
+    std::printf("syscall %s: %s compared as sign/zero-extended values in the kernel; other encodings "
+                "(junk in the upper half) decided by pwnbox\n", name.c_str(), list.c_str());
+  }
   for (const auto& w : prog->warnings) std::printf("warning: %s\n", w.c_str());
   std::printf("BPF: %zu instructions (limit %zu)\n", prog->instructions(), filters::kMaxInstructions);
   return 0;

@@ -24,7 +24,9 @@
 //                redirect | modify | proxy
 //   COND      := ARG OP VALUE | ARG "&" VALUE "==" VALUE
 //   ARG       := arg0..arg5 | parameter name (core::ArgIndex), the same index for every syscall
-//   OP        := == | != | < | <= | > | >=     (unsigned 64-bit comparisons, as the kernel does)
+//   OP        := == | != | < | <= | > | >=     (on the argument as the kernel reads it: the width
+//                and signedness of its C type, core::ArgType; an int compares its low 32 bits,
+//                signed; a value written negative is sign-extended)
 //   VALUE     := TERM ("|" TERM)*    TERM := -?DECIMAL | 0xHEX | 0oOCTAL | 0bBINARY | CONSTANT
 //
 // Semantics: the first rule whose syscall and conditions (args, then paths) match decides; the
@@ -50,7 +52,8 @@
 namespace pwnbox::config {
 
 // One scalar argument comparison. For kMaskedEq: (arg & mask) == value; otherwise `mask` is
-// all ones and the comparison is on the full unsigned 64-bit value.
+// all ones. `value` is as written (64 bits); filters::Compile and FirstMatch compare it with the
+// argument's width and signedness (core::ArgType), not with Matches() on the raw register.
 struct Condition {
   enum class Op { kEq, kNe, kLt, kLe, kGt, kGe, kMaskedEq };
   int arg = 0;  // 0..5

@@ -133,8 +133,25 @@ struct ArgSet {
   // needed); nullopt when it would take more than kMaxAlternatives. Intervals of keys are mapped
   // back to register values (a signed interval crossing 0 becomes two); an argument narrower
   // than 64 bits is written with MASKED_EQ inside its low bits only.
+  //
+  // `canonical` (Compile only): a narrow argument's range may be written on the whole register
+  // (EQ/LT/GT as for 64 bits) for the canonical encodings of its values (zero-extended for an
+  // unsigned type, sign-extended for a signed one), because a prologue sends every other
+  // encoding to the supervisor (see Program::canonical_checks); *used is set when it was.
   static constexpr size_t kMaxAlternatives = 64;
-  std::optional<std::vector<std::optional<EmittedRule::Cmp>>> Express(int arg) const {
+  std::optional<std::vector<std::optional<EmittedRule::Cmp>>> Express(int arg, bool canonical = false,
+                                                                     bool* used = nullptr) const {
+    if (canonical && width.bits < 64 && mask == 0 && !IsAny() && lo != hi) {
+      // Widening into the never-seen encodings merges intervals (`!=` becomes LT or GT) but can
+      // also cost more blocks (a signed `>= 1000`): the shorter of the two.
+      auto a = ExpressCanonical(arg, true), b = ExpressCanonical(arg, false);
+      if (a || b) {
+        if (used) *used = true;
+        if (!a || (b && b->size() < a->size())) return b;
+        return a;
+      }
+      return std::nullopt;
+    }
     using R = std::vector<std::optional<EmittedRule::Cmp>>;
     auto cmp = [&](scmp_compare op, uint64_t a, uint64_t b = 0) {
       return std::optional<EmittedRule::Cmp>(EmittedRule::Cmp{arg, op, a, b});
@@ -195,6 +212,78 @@ struct ArgSet {
             else if (m == 0) r.push_back(std::nullopt);
             else r.push_back(cmp(SCMP_CMP_MASKED_EQ, m, v));
           }
+          if (r.size() > kMaxAlternatives) return std::nullopt;
+          if (last(k) >= b) break;
+          cur = last(k) + 1;
+        }
+      }
+      if (r.size() > kMaxAlternatives) return std::nullopt;
+    }
+    return r;
+  }
+
+  // The key intervals as canonical register values, widened across the encodings that never
+  // get here (the prologue escalates them), then written as 64-bit comparisons.
+  std::optional<std::vector<std::optional<EmittedRule::Cmp>>> ExpressCanonical(int arg, bool widen) const {
+    using R = std::vector<std::optional<EmittedRule::Cmp>>;
+    auto cmp = [&](scmp_compare op, uint64_t a, uint64_t b = 0) {
+      return std::optional<EmittedRule::Cmp>(EmittedRule::Cmp{arg, op, a, b});
+    };
+    const uint64_t flip = Flip(width);
+    // Never-seen encodings: [dlo, dhi].
+    const uint64_t dlo = width.is_signed ? flip : max + 1;
+    const uint64_t dhi = width.is_signed ? kMax - flip : kMax;
+    auto raw = [&](uint64_t key) {  // canonical register value of a key
+      if (!width.is_signed) return key;
+      return key < flip ? kMax - flip + 1 + key : key - flip;  // negative: sign-extended
+    };
+    std::vector<std::pair<uint64_t, uint64_t>> keys, iv;
+    uint64_t start = lo;
+    for (uint64_t x : excl) {
+      keys.push_back({start, x - 1});
+      start = x + 1;
+    }
+    keys.push_back({start, hi});
+    for (auto [a, b] : keys) {
+      if (width.is_signed && a < flip && b >= flip) {
+        iv.push_back({raw(a), kMax});
+        iv.push_back({0, raw(b)});
+      } else {
+        iv.push_back({raw(a), raw(b)});
+      }
+    }
+    for (auto& [a, b] : iv) {
+      if (!widen) break;
+      if (b == dlo - 1) b = dhi;
+      if (a == dhi + 1 && dhi != kMax) a = dlo;
+    }
+    std::sort(iv.begin(), iv.end());
+    std::vector<std::pair<uint64_t, uint64_t>> merged;
+    for (auto [a, b] : iv) {
+      if (!merged.empty() && (merged.back().second == kMax || a <= merged.back().second + 1))
+        merged.back().second = std::max(merged.back().second, b);
+      else
+        merged.push_back({a, b});
+    }
+    R r;
+    for (auto [a, b] : merged) {
+      if (a == 0 && b == kMax) r.push_back(std::nullopt);
+      else if (a == b) r.push_back(cmp(SCMP_CMP_EQ, a));
+      else if (a == 0) r.push_back(cmp(SCMP_CMP_LT, b + 1));
+      else if (b == kMax) r.push_back(cmp(SCMP_CMP_GT, a - 1));
+      else if (b - a < 16) {
+        for (uint64_t v = a;; ++v) {
+          r.push_back(cmp(SCMP_CMP_EQ, v));
+          if (v == b) break;
+        }
+      } else {
+        uint64_t cur = a;
+        for (;;) {
+          int k = cur == 0 ? 64 : __builtin_ctzll(cur);
+          auto last = [&](int kk) { return kk >= 64 ? kMax : cur + ((uint64_t{1} << kk) - 1); };
+          while (k > 0 && (last(k) > b || last(k) < cur)) --k;
+          uint64_t bmask = k >= 64 ? 0 : ~((uint64_t{1} << k) - 1);
+          r.push_back(bmask == kMax ? cmp(SCMP_CMP_EQ, cur) : cmp(SCMP_CMP_MASKED_EQ, bmask, cur & bmask));
           if (r.size() > kMaxAlternatives) return std::nullopt;
           if (last(k) >= b) break;
           cur = last(k) + 1;
@@ -340,6 +429,13 @@ bool ArgsMatch(const config::Rule& r, std::string_view name, core::Abi abi, cons
 
 }  // namespace
 
+bool Canonical(uint64_t v, core::ArgWidth w) {
+  if (w.bits >= 64) return true;
+  if (!w.is_signed) return v <= w.Mask();
+  const int64_t sv = static_cast<int64_t>(v), half = int64_t{1} << (w.bits - 1);
+  return sv >= -half && sv < half;
+}
+
 const std::vector<Guard>& Guards() {
   static const std::vector<Guard>* const guards = BuildGuards();
   return *guards;
@@ -436,8 +532,11 @@ std::vector<Term> Subtract(std::vector<Term> terms, const std::vector<const Entr
 
 }  // namespace
 
-core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o) {
+core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bool canonical) {
   Plan plan;
+  // The prologue that makes canonical comparisons safe covers x86-64 only; i386's part of the
+  // filter shares the emitted rules, so a policy with i386 keeps the exact low-word form.
+  if (p.options.HasAbi(core::Abi::kI386) || p.options.HasAbi(core::Abi::kX32)) canonical = false;
   plan.default_action = RuleAction(p, -1, o);
   if (o.complain) {
     plan.badarch_action = p.options.escalate == config::Options::Escalate::kNotify
@@ -523,6 +622,7 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o) {
       chain.push_back(std::move(e));
     }
     std::vector<const Entry*> entries;
+    bool used_canonical[6] = {};
     bool negated = false, fail = false;
     std::string fail_why;
     std::vector<EmittedRule> out, guard_out;
@@ -568,7 +668,7 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o) {
       for (const Term& t : terms) {
         std::vector<std::vector<EmittedRule::Cmp>> alts{{}};
         for (int arg = 0; arg < 6 && !fail; ++arg) {
-          auto e = t.a[arg].Express(arg);
+          auto e = t.a[arg].Express(arg, canonical, &used_canonical[arg]);
           if (!e) {
             fail = true;
             fail_why = "the conditions on arg" + std::to_string(arg) + " need more than " +
@@ -642,6 +742,10 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o) {
       continue;
     }
     if (negated) plan.needs_expansion = true;
+    uint8_t checked = 0;
+    for (int i = 0; i < 6; ++i)
+      if (used_canonical[i]) checked |= static_cast<uint8_t>(1u << i);
+    if (checked) plan.canonical_checks.push_back({name, checked});
     // Guards first, then drop duplicate condition sets of one action.
     out.insert(out.begin(), std::make_move_iterator(guard_out.begin()), std::make_move_iterator(guard_out.end()));
     size_t first = plan.emitted.size();
@@ -771,7 +875,7 @@ std::string Program::Bytes() const {
 }
 
 core::Result<Program> Compile(const config::Policy& policy, const CompileOptions& options) {
-  PWNBOX_ASSIGN_OR_RETURN(internal::Plan plan, internal::MakePlan(policy, options));
+  PWNBOX_ASSIGN_OR_RETURN(internal::Plan plan, internal::MakePlan(policy, options, /*canonical=*/true));
   PWNBOX_ASSIGN_OR_RETURN(internal::CtxPtr ctx, internal::BuildContext(policy, plan));
   Program prog;
   PWNBOX_ASSIGN_OR_RETURN(prog.bpf, internal::ExportBpf(ctx.get()));
@@ -793,6 +897,74 @@ core::Result<Program> Compile(const config::Policy& policy, const CompileOptions
                        std::to_string(prog.bpf.size()) + " BPF instructions and the kernel accepts at most " +
                        std::to_string(kMaxInstructions) +
                        "; merge rules, drop argument conditions, or split it (nothing was loaded)");
+  // Canonical checks: for the syscalls whose narrow arguments were compared on the whole
+  // register, every other encoding of those arguments (junk in the upper half) goes to the
+  // supervisor, which decides with FirstMatch on the low bits (as the kernel reads them).
+  if (!plan.canonical_checks.empty()) {
+    const uint32_t esc = options.kernel_only ? SCMP_ACT_ALLOW
+                         : policy.options.escalate == config::Options::Escalate::kNotify
+                             ? SCMP_ACT_NOTIFY
+                             : SCMP_ACT_TRACE(kTraceEvaluate);
+    // One block per syscall: ld nr; jeq NR (else next block); per argument: the upper half
+    // against what the low half implies (0, or 0xffffffff for a negative signed value), a
+    // failing check to the block's `ret esc`; all canonical: ja to the program.
+    constexpr uint8_t kEsc = 0xfe;
+    std::vector<sock_filter> body;
+    for (const auto& [name, args] : plan.canonical_checks) {
+      auto nr = core::SyscallNumber(name, core::Abi::kX86_64);
+      if (!nr) continue;
+      std::vector<sock_filter> b;
+      for (int i = 0; i < 6; ++i) {
+        if (!(args & (1u << i))) continue;
+        const core::ArgWidth w = core::ArgType(name, i);
+        const uint32_t lo_off = static_cast<uint32_t>(offsetof(seccomp_data, args) + 8 * i), hi_off = lo_off + 4;
+        if (!w.is_signed) {
+          b.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, hi_off));
+          b.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, kEsc));
+          if (w.bits < 32) {
+            b.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, lo_off));
+            b.push_back(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, ~static_cast<uint32_t>(w.Mask()), kEsc, 0));
+          }
+        } else {  // signed 32-bit (the only signed narrow width)
+          b.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, lo_off));
+          b.push_back(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x80000000u, 0, 2));
+          b.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, hi_off));
+          b.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, 2, kEsc));
+          b.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, hi_off));
+          b.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, kEsc));
+        }
+      }
+      b.push_back(BPF_STMT(BPF_JMP | BPF_JA, 0));  // to the program: k set below
+      b.push_back(BPF_STMT(BPF_RET | BPF_K, esc));
+      const size_t esc_at = b.size() - 1;
+      for (size_t k = 0; k < b.size(); ++k) {
+        if (BPF_CLASS(b[k].code) != BPF_JMP || BPF_OP(b[k].code) == BPF_JA) continue;
+        if (b[k].jt == kEsc) b[k].jt = static_cast<uint8_t>(esc_at - (k + 1));
+        if (b[k].jf == kEsc) b[k].jf = static_cast<uint8_t>(esc_at - (k + 1));
+      }
+      body.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+      body.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(*nr), 0,
+                              static_cast<uint8_t>(b.size())));
+      body.insert(body.end(), b.begin(), b.end());
+    }
+    if (!body.empty()) {
+      std::vector<sock_filter> pro;
+      pro.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
+      pro.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0));
+      pro.push_back(BPF_STMT(BPF_JMP | BPF_JA, static_cast<uint32_t>(body.size())));
+      pro.insert(pro.end(), body.begin(), body.end());
+      const size_t end = pro.size();
+      for (size_t k = 3; k < pro.size(); ++k)
+        if (pro[k].code == (BPF_JMP | BPF_JA)) pro[k].k = static_cast<uint32_t>(end - (k + 1));
+      prog.bpf.insert(prog.bpf.begin(), pro.begin(), pro.end());
+      plan.emitted.push_back({"", esc, {}, -1});  // for uses_notify/uses_trace
+      prog.canonical_checks = plan.canonical_checks;
+      if (prog.bpf.size() > kMaxInstructions)
+        return core::Error("policy " + policy.source + " is too large: its filter has " +
+                           std::to_string(prog.bpf.size()) + " BPF instructions and the kernel accepts at most " +
+                           std::to_string(kMaxInstructions) + " (nothing was loaded)");
+    }
+  }
   // libseccomp 2.5.4 cannot put the syscalls it does not know into the i386 part of the filter:
   // a prologue decides them for i386 (their own action when it does not depend on arguments,
   // otherwise the supervisor's FirstMatch, which knows every syscall of every ABI).

@@ -33,6 +33,13 @@
 // -> EPERM; clone3 (its flags are in memory, BPF cannot read them) -> ENOSYS, so that libc falls
 // back to clone.
 //
+// Ranges and `!=` on a narrow argument would take many low-word blocks (about 32 per excluded
+// point); Compile writes them instead as 64-bit comparisons of the canonical encoding (zero-
+// or sign-extended) and adds a prologue that sends every non-canonical encoding of those
+// arguments to the supervisor (Program::canonical_checks; x86-64 policies only). Equalities and
+// bit tests stay exact low-word MASKED_EQs. The exporters (C, OCI) have no prologue and keep
+// the exact low-word form.
+//
 // Routing: a rule that needs user space reaches the supervisor through USER_NOTIF when it has
 // `paths` or is a `redirect`, whatever options.escalate says (the supervisor emulates those
 // calls from one read of their arguments: race-free); `modify` and reports of calls that run
@@ -127,6 +134,11 @@ struct Program {
   std::vector<EvaluatedSyscall> evaluated_syscalls;
   std::vector<EmittedRule> emitted;  // what was given to libseccomp, in order
   std::vector<std::string> warnings;  // shadowed rules, dropped names, ...
+  // Syscalls whose narrow arguments (bit i: arg i) are compared on the whole register for their
+  // canonical encodings (zero-extended unsigned, sign-extended signed values): a prologue sends
+  // every other encoding of them to the supervisor (FirstMatch, on the low bits). Cheaper than
+  // low-word blocks for ranges and `!=` (see filters.h).
+  std::vector<std::pair<std::string, uint8_t>> canonical_checks;
 
   size_t instructions() const { return bpf.size(); }
   // The raw bytes of `bpf` (struct sock_filter array), as `compile --format bpf` writes them.
@@ -153,6 +165,8 @@ core::Result<Program> Compile(const config::Policy& policy, const CompileOptions
 // options.io_uring is false (denied with config::kIoUringErrno); a kGuard* code when a guard
 // matches (GuardAction says what it does). Conditions compare with each argument's width.
 inline constexpr int kIoUringGuard = -2;
+// True when `v` is the canonical encoding of a value of an argument of width `w` (see above).
+bool Canonical(uint64_t v, core::ArgWidth w);
 int FirstMatch(const config::Policy& policy, core::Abi abi, int nr, const uint64_t args[6],
                size_t from = 0);
 

@@ -24,9 +24,14 @@ struct Plan {
   // Some syscall needed negated conditions (first-match across different actions) or was
   // escalated as a whole: the rules cannot be exported one to one to an unordered format.
   bool needs_expansion = false;
+  // Syscalls whose narrow arguments (bit set per argument) were compared on the whole register
+  // (`canonical` below): Compile adds the prologue that escalates their other encodings.
+  std::vector<std::pair<std::string, uint8_t>> canonical_checks;
 };
 
-core::Result<Plan> MakePlan(const config::Policy& policy, const CompileOptions& options);
+// `canonical`: narrow arguments' ranges may be written on the whole register for their
+// canonical encodings (needs Compile's prologue; the exporters keep the exact low-word form).
+core::Result<Plan> MakePlan(const config::Policy& policy, const CompileOptions& options, bool canonical = false);
 
 using CtxPtr = std::unique_ptr<void, decltype(&seccomp_release)>;
 core::Result<CtxPtr> BuildContext(const config::Policy& policy, const Plan& plan);
