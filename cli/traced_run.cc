@@ -16,12 +16,14 @@ namespace pwnbox::cli {
 namespace {
 
 std::atomic<pid_t> g_traced_main{0};
+std::atomic<int> g_pending_signal{0};  // arrived before the target was started
 
 // SIGTERM/SIGHUP sent to pwnbox are passed on to the target's main process, which decides how to
 // end; pwnbox reports that end (and a recording is finished), as `run` does.
 void ForwardToTarget(int sig) {
   const pid_t pid = g_traced_main.load(std::memory_order_relaxed);
   if (pid > 0) kill(pid, sig);
+  else g_pending_signal.store(sig, std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -56,6 +58,13 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
   spec.ptrace_options = monitor.SeizeOptions();
   spec.pin_cpu = monitor.PrepareSpawn();
   spec.no_aslr = no_aslr;
+  // Installed before the target can run (it may be signalled as soon as it prints anything).
+  struct sigaction forward {};
+  forward.sa_handler = ForwardToTarget;
+  sigemptyset(&forward.sa_mask);
+  struct sigaction old_term {}, old_hup {};
+  sigaction(SIGTERM, &forward, &old_term);
+  sigaction(SIGHUP, &forward, &old_hup);
   // The notify loop reads SIGCHLD from a signalfd: block it before the child can exit.
   sigset_t chld, old_mask;
   sigemptyset(&chld);
@@ -65,6 +74,8 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
   if (!launched.ok() || !(policy && policy->program().uses_notify))
     sigprocmask(SIG_SETMASK, &old_mask, nullptr);
   if (!launched.ok()) {
+    sigaction(SIGTERM, &old_term, nullptr);
+    sigaction(SIGHUP, &old_hup, nullptr);
     int err = launched.error().sys_errno();
     Fail(launched.error());
     return err == ENOENT ? kExitNotFound : err == EACCES ? kExitCannotExec : kExitFailure;
@@ -74,12 +85,7 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
                       std::string(supervisor::IsolationName(launched->isolation)).c_str(),
                       launched->landlock_abi);
   g_traced_main = launched->pid;
-  struct sigaction forward {};
-  forward.sa_handler = ForwardToTarget;
-  sigemptyset(&forward.sa_mask);
-  struct sigaction old_term {}, old_hup {};
-  sigaction(SIGTERM, &forward, &old_term);
-  sigaction(SIGHUP, &forward, &old_hup);
+  if (int sig = g_pending_signal.exchange(0)) kill(launched->pid, sig);
   on_start(launched->pid);
   core::Result<int> st = 0;
   if (policy && policy->program().uses_notify) {
