@@ -84,6 +84,52 @@ std::string EscapeText(std::string_view s) {
   return out;
 }
 
+// TOML allows characters beyond ASCII only in strings and comments. TOML++ 3.3.0 (Debian 12)
+// checks a code point it meets between tokens with is_non_ascii_horizontal_whitespace, which
+// reaches __builtin_unreachable for U+00A1..U+0499 and U+2D6E..U+3167 and shifts by 64 past
+// U+FF1F: undefined behaviour on a malformed policy (found by tests/fuzz/policy_loader_fuzz.cc
+// with UBSan). Such a file is invalid TOML anyway, so it is refused before TOML++ sees it.
+// Returns the 1-based line and column (in code points) of the first such character.
+std::optional<std::pair<int, int>> NonAsciiOutsideStrings(std::string_view t) {
+  int line = 1;
+  size_t line_start = 0;
+  auto column = [&](size_t at) {
+    int col = 1;
+    for (size_t i = line_start; i < at; ++i)
+      if ((static_cast<unsigned char>(t[i]) & 0xc0) != 0x80) ++col;
+    return col;
+  };
+  for (size_t i = 0; i < t.size();) {
+    const char c = t[i];
+    if (c == '\n') {
+      ++line;
+      line_start = ++i;
+    } else if (c == '#') {  // a comment runs to the end of the line
+      while (i < t.size() && t[i] != '\n') ++i;
+    } else if (c == '"' || c == '\'') {
+      const bool multi = t.substr(i, 3) == std::string_view(c == '"' ? "\"\"\"" : "'''");
+      const std::string_view close = multi ? t.substr(i, 3) : t.substr(i, 1);
+      i += close.size();
+      // To the closing quote (a basic string's backslash escapes the next byte); a single-line
+      // string ends at the end of the line at the latest (TOML++ reports it unterminated).
+      while (i < t.size() && t.substr(i, close.size()) != close) {
+        if (!multi && t[i] == '\n') break;
+        if (t[i] == '\n') {
+          ++line;
+          line_start = i + 1;
+        }
+        i += (c == '"' && t[i] == '\\' && i + 1 < t.size() && t[i + 1] != '\n') ? 2 : 1;
+      }
+      if (i < t.size() && t[i] != '\n') i += close.size();
+    } else if (static_cast<unsigned char>(c) >= 0x80) {
+      return std::make_pair(line, column(i));
+    } else {
+      ++i;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string Block(const SourceFile& f, int line, int col, const std::string& msg,
                   const std::string& hint) {
   std::string out = EscapeText(f.name) + ":" + std::to_string(line) + ":" + std::to_string(col) +
@@ -263,6 +309,11 @@ class Loader {
     f->canonical = path.empty() ? name : fs::weakly_canonical(path, ec).string();
     if (ec) f->canonical = path;
     (void)from;
+    if (auto at = NonAsciiOutsideStrings(f->text)) {
+      return core::Error(Block(*f, at->first, at->second,
+                               "invalid TOML: a non-ASCII character outside a string or comment",
+                               "quote keys and values that hold such characters"));
+    }
     try {
       f->root = toml::parse(f->text, std::string_view(f->name));
     } catch (const toml::parse_error& e) {

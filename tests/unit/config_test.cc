@@ -340,6 +340,25 @@ TEST(Errors, EchoedTextIsEscaped) {
       << c1.error().message();
 }
 
+// Found by tests/fuzz/policy_loader_fuzz.cc (UBSan): TOML++ 3.3.0 reaches
+// __builtin_unreachable for some non-ASCII code points between tokens. Such characters are
+// refused before TOML++ sees them; in strings and comments they stay fine.
+TEST(Errors, NonAsciiOutsideStringsIsRefusedFirst) {
+  auto p = LoadPolicyString("default = \"allow\"\nversi\xc5\x9d = 1\n", "u.toml");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().message(),
+            "u.toml:2:6: invalid TOML: a non-ASCII character outside a string or comment\n"
+            "versi\xc5\x9d = 1\n     ^\n"
+            "hint: quote keys and values that hold such characters");
+  auto q = LoadPolicyString(
+      "# caf\xc3\xa9 \xe2\x80\x94 comment\ndefault = \"allow\" # \xc5\x9d\n[[rule]]\n"
+      "syscalls = [\"openat\"]\npaths = [\"/srv/caf\xc3\xa9/**\", '/l\xc5\x9d\\', \"\"\"/m\n\xc5\x9d\"\"\"]\n"
+      "action = \"errno:EACCES\"\n",
+      "ok.toml");
+  ASSERT_TRUE(q.ok()) << q.error().message();
+  EXPECT_EQ(q->rules[0].paths[0], "/srv/caf\xc3\xa9/**");
+}
+
 TEST(Includes, IncludingFileRulesComeFirstAndItsSettingsWin) {
   std::string d = TempDir();
   Write(d + "/app.toml",
