@@ -84,13 +84,19 @@ std::string EscapeText(std::string_view s) {
   return out;
 }
 
-// TOML allows characters beyond ASCII only in strings and comments. TOML++ 3.3.0 (Debian 12)
-// checks a code point it meets between tokens with is_non_ascii_horizontal_whitespace, which
-// reaches __builtin_unreachable for U+00A1..U+0499 and U+2D6E..U+3167 and shifts by 64 past
-// U+FF1F: undefined behaviour on a malformed policy (found by tests/fuzz/policy_loader_fuzz.cc
-// with UBSan). Such a file is invalid TOML anyway, so it is refused before TOML++ sees it.
-// Returns the 1-based line and column (in code points) of the first such character.
-std::optional<std::pair<int, int>> NonAsciiOutsideStrings(std::string_view t) {
+// TOML allows characters beyond ASCII only in strings and comments, and control characters
+// (but tab) nowhere. TOML++ 3.3.0 (Debian 12) checks a code point it meets between tokens with
+// is_non_ascii_horizontal_whitespace, which reaches __builtin_unreachable for U+00A1..U+0499
+// and U+2D6E..U+3167 and shifts by 64 past U+FF1F: undefined behaviour on a malformed policy
+// (found by tests/fuzz/policy_loader_fuzz.cc with UBSan; a NUL in a string led it there too).
+// Such a file is invalid TOML anyway, so it is refused before TOML++ sees it. Returns where
+// (1-based line, column in code points) and what.
+struct BadChar {
+  int line, column;
+  const char* what;
+  const char* hint;
+};
+std::optional<BadChar> CheckCharacters(std::string_view t) {
   int line = 1;
   size_t line_start = 0;
   auto column = [&](size_t at) {
@@ -99,6 +105,19 @@ std::optional<std::pair<int, int>> NonAsciiOutsideStrings(std::string_view t) {
       if ((static_cast<unsigned char>(t[i]) & 0xc0) != 0x80) ++col;
     return col;
   };
+  for (size_t k = 0; k < t.size(); ++k) {
+    const auto b = static_cast<unsigned char>(t[k]);
+    if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7f) {
+      for (size_t i = line_start; i < k; ++i) {
+        if (t[i] == '\n') {
+          ++line;
+          line_start = i + 1;
+        }
+      }
+      return BadChar{line, column(k), "a control character",
+                     "write control characters in strings as escapes (\\u001b)"};
+    }
+  }
   for (size_t i = 0; i < t.size();) {
     const char c = t[i];
     if (c == '\n') {
@@ -122,7 +141,8 @@ std::optional<std::pair<int, int>> NonAsciiOutsideStrings(std::string_view t) {
       }
       if (i < t.size() && t[i] != '\n') i += close.size();
     } else if (static_cast<unsigned char>(c) >= 0x80) {
-      return std::make_pair(line, column(i));
+      return BadChar{line, column(i), "a non-ASCII character outside a string or comment",
+                     "quote keys and values that hold such characters"};
     } else {
       ++i;
     }
@@ -309,10 +329,9 @@ class Loader {
     f->canonical = path.empty() ? name : fs::weakly_canonical(path, ec).string();
     if (ec) f->canonical = path;
     (void)from;
-    if (auto at = NonAsciiOutsideStrings(f->text)) {
-      return core::Error(Block(*f, at->first, at->second,
-                               "invalid TOML: a non-ASCII character outside a string or comment",
-                               "quote keys and values that hold such characters"));
+    if (auto bad = CheckCharacters(f->text)) {
+      return core::Error(
+          Block(*f, bad->line, bad->column, "invalid TOML: " + std::string(bad->what), bad->hint));
     }
     try {
       f->root = toml::parse(f->text, std::string_view(f->name));

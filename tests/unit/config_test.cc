@@ -357,6 +357,14 @@ TEST(Errors, NonAsciiOutsideStringsIsRefusedFirst) {
       "ok.toml");
   ASSERT_TRUE(q.ok()) << q.error().message();
   EXPECT_EQ(q->rules[0].paths[0], "/srv/caf\xc3\xa9/**");
+  // Control characters are refused anywhere (a NUL in a string led TOML++ to the same spot).
+  auto z = LoadPolicyString(std::string("default = \"allow\"\nx = [\"/dev/z") + '\0' +
+                                "C\xc7\xbc\"]\n",
+                            "z.toml");
+  ASSERT_FALSE(z.ok());
+  EXPECT_EQ(z.error().message(),
+            "z.toml:2:13: invalid TOML: a control character\nx = [\"/dev/z\\0C\xc7\xbc\"]\n"
+            "            ^\nhint: write control characters in strings as escapes (\\u001b)");
 }
 
 TEST(Includes, IncludingFileRulesComeFirstAndItsSettingsWin) {
