@@ -548,8 +548,21 @@ class LogReader {
   };
 
   core::Error LineError(size_t lineno, std::string_view why) const {
+    // `why` may quote the log line: control characters are escaped (octal, as strace escapes),
+    // so that a log holding terminal escapes cannot reach the terminal through the message
+    // (found by tests/fuzz/strace_log_fuzz.cc).
+    std::string safe;
+    for (unsigned char c : why) {
+      if (c >= 0x20 && c != 0x7f) {
+        safe.push_back(static_cast<char>(c));
+        continue;
+      }
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\%o", c);
+      safe += buf;
+    }
     return core::Error(path_ + ":" + std::to_string(lineno) + ": cannot parse strace line: " +
-                       std::string(why));
+                       safe);
   }
   core::Abi AbiOf(int pid);
   void SwitchMode(int pid, core::Abi abi);

@@ -1,11 +1,11 @@
 #include "recorder/format.h"
 
-#include "core/syscalls.h"
-
 #include <algorithm>
 #include <array>
 #include <climits>
 #include <cstring>
+
+#include "core/syscalls.h"
 
 namespace pwnbox::recorder::format {
 
@@ -324,7 +324,7 @@ void EventCodec::Encode(const Event& event, std::string* out) {
 }
 
 bool EventCodec::Decode(Cursor* c, Event* e) {
-  why_ = "bad event encoding";
+  invalid_ = false;
   uint8_t flags;
   if (!c->Byte(&flags)) return false;
   if ((flags & 7) > Event::kLastKind) return Invalid("event kind out of range");
@@ -439,6 +439,7 @@ bool EventCodec::Decode(Cursor* c, Event* e) {
 
 bool EventCodec::Invalid(std::string why) {
   why_ = std::move(why);
+  invalid_ = true;
   return false;
 }
 

@@ -81,7 +81,7 @@ class EventCodec {
   // the values as indexes. why() says what was wrong.
   bool Decode(Cursor* c, Event* e);
   // Why the last Decode() failed: "bad event encoding" or the field that was out of range.
-  const std::string& why() const { return why_; }
+  std::string why() const { return invalid_ ? why_ : "bad event encoding"; }
 
   // The highest ABI byte (core::Abi::kX32); recorder does not depend on core's syscall tables.
   static constexpr uint8_t kMaxAbi = 2;
@@ -100,7 +100,8 @@ class EventCodec {
   void Remember(const Event& e);
   bool Invalid(std::string why);
 
-  std::string why_;
+  std::string why_;       // set by Invalid()
+  bool invalid_ = false;  // the last Decode() failed a field check (why_ says which)
   bool first_ = true;  // no event decoded since Reset()
   uint64_t prev_seq_ = 0;
   int64_t prev_time_ = 0;

@@ -8,6 +8,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   strace sqlite3 python3 tar findutils util-linux
   groff-base zsh   # man pages rendered (nroff) and the zsh completion checked by tests/integration/ux_test.cc
+  clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz/, scripts/test.sh)
 )
 
 missing=()

@@ -17,9 +17,10 @@
 #include "config/policy.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static char dir[] = "/tmp/pwnbox-policy-fuzz-XXXXXX";
   static const std::string name = [] {
-    char dir[] = "/tmp/pwnbox-policy-fuzz-XXXXXX";
     if (mkdtemp(dir) == nullptr) abort();
+    atexit([] { rmdir(dir); });  // (it stays empty)
     return std::string(dir) + "/fuzz.toml";
   }();
   std::string_view text(reinterpret_cast<const char*>(data), size);

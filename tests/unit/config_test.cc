@@ -340,6 +340,38 @@ TEST(Errors, EchoedTextIsEscaped) {
       << c1.error().message();
 }
 
+// Found by tests/fuzz/policy_loader_fuzz.cc (UBSan): TOML++ 3.3.0 reached
+// __builtin_unreachable for some non-ASCII code points between tokens (config/loader.cc makes
+// that branch answer "not whitespace"). A malformed file is an error; non-ASCII in strings and
+// comments, and after a multi-line string's line-ending backslash, is fine.
+TEST(Errors, NonAsciiBetweenTokens) {
+  auto p = LoadPolicyString("default = \"allow\"\nversi\xc5\x9d = 1\n", "u.toml");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().message().rfind("u.toml:2:6: invalid TOML: ", 0), 0u) << p.error().message();
+  auto v = LoadPolicyString("vers= 0\"\xc9\x90", "v.toml");
+  ASSERT_FALSE(v.ok());
+  auto m = LoadPolicyString("default = \"allow\"\n[[rule]]\nsyscalls = [\"openat\"]\n"
+                            "paths = [\"\"\"/a\\\n\xc9\x90\"\"\"]\naction = \"errno:EACCES\"\n",
+                            "m.toml");
+  ASSERT_TRUE(m.ok()) << m.error().message();
+  EXPECT_EQ(m->rules[0].paths[0], "/a\xc9\x90");
+  auto q = LoadPolicyString(
+      "# caf\xc3\xa9 \xe2\x80\x94 comment\ndefault = \"allow\" # \xc5\x9d\n[[rule]]\n"
+      "syscalls = [\"openat\"]\npaths = [\"/srv/caf\xc3\xa9/**\", '/l\xc5\x9d\\', \"\"\"/m\n\xc5\x9d\"\"\"]\n"
+      "action = \"errno:EACCES\"\n",
+      "ok.toml");
+  ASSERT_TRUE(q.ok()) << q.error().message();
+  EXPECT_EQ(q->rules[0].paths[0], "/srv/caf\xc3\xa9/**");
+  // Control characters are refused anywhere (a NUL in a string led TOML++ to the same spot).
+  auto z = LoadPolicyString(std::string("default = \"allow\"\nx = [\"/dev/z") + '\0' +
+                                "C\xc7\xbc\"]\n",
+                            "z.toml");
+  ASSERT_FALSE(z.ok());
+  EXPECT_EQ(z.error().message(),
+            "z.toml:2:13: invalid TOML: a control character\nx = [\"/dev/z\\0C\xc7\xbc\"]\n"
+            "            ^\nhint: write control characters in strings as escapes (\\u001b)");
+}
+
 TEST(Includes, IncludingFileRulesComeFirstAndItsSettingsWin) {
   std::string d = TempDir();
   Write(d + "/app.toml",

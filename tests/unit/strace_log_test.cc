@@ -725,5 +725,15 @@ TEST_F(StraceLogTest, BadLineSaysFileAndLine) {
   }
 }
 
+// Found by tests/fuzz/strace_log_fuzz.cc: an error that quotes the log escapes its control
+// characters (a log holding terminal escapes cannot reach the terminal through the message).
+TEST_F(StraceLogTest, BadLineErrorEscapesControlCharacters) {
+  std::string path = Write("esc.log", "100  close(3) = \033]0;pwned\007\n");
+  core::Status st = ReadStatus(path);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message(),
+            path + ":1: cannot parse strace line: the result '\\33]0;pwned\\7' is not a number");
+}
+
 }  // namespace
 }  // namespace pwnbox::profile
