@@ -16,6 +16,7 @@
 #include <set>
 
 #include "core/fd.h"
+#include "filters/bpf.h"
 #include "filters/filters.h"
 #include "filters/internal.h"
 
@@ -139,12 +140,15 @@ struct ArgSet {
   // unsigned type, sign-extended for a signed one), because a prologue sends every other
   // encoding to the supervisor (see Program::canonical_checks); *used is set when it was.
   static constexpr size_t kMaxAlternatives = 64;
+  // `ranges`: half-lines may be written as LT/GT (false: only EQ and MASKED_EQ blocks, for the
+  // syscalls whose range comparisons libseccomp mistranslated; see Compile).
   std::optional<std::vector<std::optional<EmittedRule::Cmp>>> Express(int arg, bool canonical = false,
-                                                                     bool* used = nullptr) const {
+                                                                     bool* used = nullptr,
+                                                                     bool ranges = true) const {
     if (canonical && width.bits < 64 && mask == 0 && !IsAny() && lo != hi) {
       // Widening into the never-seen encodings merges intervals (`!=` becomes LT or GT) but can
       // also cost more blocks (a signed `>= 1000`): the shorter of the two.
-      auto a = ExpressCanonical(arg, true), b = ExpressCanonical(arg, false);
+      auto a = ExpressCanonical(arg, true, ranges), b = ExpressCanonical(arg, false, ranges);
       if (a || b) {
         if (used) *used = true;
         if (!a || (b && b->size() < a->size())) return b;
@@ -184,8 +188,8 @@ struct ArgSet {
       if (mask == 0) {
         if (a == b) { r.push_back(eq(a)); continue; }
         if (a == 0 && b == max) { r.push_back(std::nullopt); continue; }
-        if (full && a == 0) { r.push_back(cmp(SCMP_CMP_LT, b + 1)); continue; }
-        if (full && b == kMax) { r.push_back(cmp(SCMP_CMP_GT, a - 1)); continue; }
+        if (ranges && full && a == 0) { r.push_back(cmp(SCMP_CMP_LT, b + 1)); continue; }
+        if (ranges && full && b == kMax) { r.push_back(cmp(SCMP_CMP_GT, a - 1)); continue; }
       } else if (a == 0 && b == max) {
         r.push_back(cmp(SCMP_CMP_MASKED_EQ, mask, rbits));
         continue;
@@ -224,7 +228,8 @@ struct ArgSet {
 
   // The key intervals as canonical register values, widened across the encodings that never
   // get here (the prologue escalates them), then written as 64-bit comparisons.
-  std::optional<std::vector<std::optional<EmittedRule::Cmp>>> ExpressCanonical(int arg, bool widen) const {
+  std::optional<std::vector<std::optional<EmittedRule::Cmp>>> ExpressCanonical(int arg, bool widen,
+                                                                              bool ranges = true) const {
     using R = std::vector<std::optional<EmittedRule::Cmp>>;
     auto cmp = [&](scmp_compare op, uint64_t a, uint64_t b = 0) {
       return std::optional<EmittedRule::Cmp>(EmittedRule::Cmp{arg, op, a, b});
@@ -269,8 +274,8 @@ struct ArgSet {
     for (auto [a, b] : merged) {
       if (a == 0 && b == kMax) r.push_back(std::nullopt);
       else if (a == b) r.push_back(cmp(SCMP_CMP_EQ, a));
-      else if (a == 0) r.push_back(cmp(SCMP_CMP_LT, b + 1));
-      else if (b == kMax) r.push_back(cmp(SCMP_CMP_GT, a - 1));
+      else if (ranges && a == 0) r.push_back(cmp(SCMP_CMP_LT, b + 1));
+      else if (ranges && b == kMax) r.push_back(cmp(SCMP_CMP_GT, a - 1));
       else if (b - a < 16) {
         for (uint64_t v = a;; ++v) {
           r.push_back(cmp(SCMP_CMP_EQ, v));
@@ -532,7 +537,8 @@ std::vector<Term> Subtract(std::vector<Term> terms, const std::vector<const Entr
 
 }  // namespace
 
-core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bool canonical) {
+core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bool canonical,
+                            const std::set<std::string>* no_ranges) {
   Plan plan;
   // The prologue that makes canonical comparisons safe covers x86-64 only; i386's part of the
   // filter shares the emitted rules, so a policy with i386 keeps the exact low-word form.
@@ -668,7 +674,8 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
       for (const Term& t : terms) {
         std::vector<std::vector<EmittedRule::Cmp>> alts{{}};
         for (int arg = 0; arg < 6 && !fail; ++arg) {
-          auto e = t.a[arg].Express(arg, canonical, &used_canonical[arg]);
+          auto e = t.a[arg].Express(arg, canonical, &used_canonical[arg],
+                                    !(no_ranges && no_ranges->count(name)));
           if (!e) {
             fail = true;
             fail_why = "the conditions on arg" + std::to_string(arg) + " need more than " +
@@ -874,11 +881,130 @@ std::string Program::Bytes() const {
   return std::string(reinterpret_cast<const char*>(bpf.data()), bpf.size() * sizeof(sock_filter));
 }
 
+namespace internal {
+
+std::set<std::string> MistranslatedSyscalls(const Plan& plan, const std::vector<sock_filter>& bpf) {
+  auto is_range = [](int op) {
+    return op == SCMP_CMP_LT || op == SCMP_CMP_LE || op == SCMP_CMP_GT || op == SCMP_CMP_GE ||
+           op == SCMP_CMP_NE;
+  };
+  std::map<std::string, std::vector<const EmittedRule*>> by_name;
+  for (const EmittedRule& e : plan.emitted) by_name[e.syscall].push_back(&e);
+  std::set<std::string> bad;
+  for (const auto& [name, rules] : by_name) {
+    bool ranges = false;
+    for (const EmittedRule* e : rules)
+      for (const auto& c : e->cmps) ranges = ranges || is_range(c.op);
+    if (!ranges) continue;
+    auto nr = core::SyscallNumber(name, core::Abi::kX86_64);
+    if (!nr) continue;
+    // Boundary values of every comparison on each argument, with their high words varied.
+    std::array<std::vector<uint64_t>, 6> cand;
+    for (int a = 0; a < 6; ++a) cand[a] = {0, kMax};
+    for (const EmittedRule* e : rules)
+      for (const auto& c : e->cmps) {
+        const uint64_t d = c.op == SCMP_CMP_MASKED_EQ ? c.datum_b : c.datum_a;
+        for (uint64_t v : {d, d - 1, d + 1, d ^ (uint64_t{1} << 63), d & 0xffffffffu,
+                           d | 0xffffffff00000000u, d + (uint64_t{1} << 32), d - (uint64_t{1} << 32)})
+          cand[c.arg].push_back(v);
+        if (c.op == SCMP_CMP_MASKED_EQ) {
+          cand[c.arg].push_back(c.datum_b | ~c.datum_a);
+          if (c.datum_a) cand[c.arg].push_back(c.datum_b ^ (c.datum_a & (~c.datum_a + 1)));
+        }
+      }
+    // Arguments compared on their canonical encoding only see those (the prologue escalates
+    // the others before libseccomp's code runs).
+    uint8_t canonical_args = 0;
+    for (const auto& [n, bits] : plan.canonical_checks)
+      if (n == name) canonical_args = bits;
+    for (int a = 0; a < 6; ++a) {
+      auto& v = cand[a];
+      if (canonical_args & (1u << a)) {
+        const core::ArgWidth w = core::ArgType(name, a);
+        v.erase(std::remove_if(v.begin(), v.end(), [&](uint64_t x) { return !Canonical(x, w); }),
+                v.end());
+        v.push_back(0);
+      }
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+    }
+    auto expected = [&](const __u64 args[6]) {
+      for (const EmittedRule* e : rules) {
+        bool all = true;
+        for (const auto& c : e->cmps) {
+          const uint64_t x = args[c.arg];
+          switch (c.op) {
+            case SCMP_CMP_EQ: all = all && x == c.datum_a; break;
+            case SCMP_CMP_NE: all = all && x != c.datum_a; break;
+            case SCMP_CMP_LT: all = all && x < c.datum_a; break;
+            case SCMP_CMP_LE: all = all && x <= c.datum_a; break;
+            case SCMP_CMP_GT: all = all && x > c.datum_a; break;
+            case SCMP_CMP_GE: all = all && x >= c.datum_a; break;
+            case SCMP_CMP_MASKED_EQ: all = all && (x & c.datum_a) == c.datum_b; break;
+            default: all = false; break;
+          }
+        }
+        if (all) return e->action;
+      }
+      return plan.default_action;
+    };
+    // Every combination when there are few, else a fixed pseudo-random sample of them.
+    size_t combos = 1;
+    for (const auto& v : cand) combos = std::min<size_t>(combos * v.size(), size_t{1} << 40);
+    const size_t samples = std::min<size_t>(combos, 20000);
+    uint64_t rng = 0x9e3779b97f4a7c15u ^ static_cast<uint64_t>(*nr);
+    for (size_t i = 0; i < samples; ++i) {
+      seccomp_data d{};
+      d.nr = *nr;
+      d.arch = AUDIT_ARCH_X86_64;
+      size_t rest = i;
+      for (int a = 0; a < 6; ++a) {
+        size_t pick;
+        if (combos <= samples) {
+          pick = rest % cand[a].size();
+          rest /= cand[a].size();
+        } else {
+          rng ^= rng << 13;
+          rng ^= rng >> 7;
+          rng ^= rng << 17;
+          pick = rng % cand[a].size();
+        }
+        d.args[a] = cand[a][pick];
+      }
+      if (RunBpf(bpf, d) != expected(d.args)) {
+        bad.insert(name);
+        break;
+      }
+    }
+  }
+  return bad;
+}
+
+}  // namespace internal
+
 core::Result<Program> Compile(const config::Policy& policy, const CompileOptions& options) {
-  PWNBOX_ASSIGN_OR_RETURN(internal::Plan plan, internal::MakePlan(policy, options, /*canonical=*/true));
-  PWNBOX_ASSIGN_OR_RETURN(internal::CtxPtr ctx, internal::BuildContext(policy, plan));
+  // libseccomp 2.5.4 writes some 64-bit range comparisons wrongly when a syscall has other
+  // rules (the BPF allowed calls the rules trap: tests/fuzz/findings/). The program is checked
+  // against the rules it was built from, and a syscall it got wrong is written again with
+  // equality blocks only (more instructions, never wrong); a second failure is an error, never
+  // a filter that disagrees with its policy.
+  std::set<std::string> no_ranges;
+  internal::Plan plan;
+  internal::CtxPtr ctx(nullptr, seccomp_release);
   Program prog;
-  PWNBOX_ASSIGN_OR_RETURN(prog.bpf, internal::ExportBpf(ctx.get()));
+  for (;;) {
+    PWNBOX_ASSIGN_OR_RETURN(plan, internal::MakePlan(policy, options, /*canonical=*/true, &no_ranges));
+    PWNBOX_ASSIGN_OR_RETURN(ctx, internal::BuildContext(policy, plan));
+    PWNBOX_ASSIGN_OR_RETURN(prog.bpf, internal::ExportBpf(ctx.get()));
+    std::set<std::string> bad = internal::MistranslatedSyscalls(plan, prog.bpf);
+    if (bad.empty()) break;
+    bool again = false;
+    for (const auto& name : bad) again = no_ranges.insert(name).second || again;
+    if (!again)
+      return core::Error("libseccomp wrote a filter for " + *bad.begin() + " that disagrees with the " +
+                         "policy " + policy.source + " even without range comparisons; simplify its " +
+                         "argument conditions (nothing was loaded)");
+  }
   // libseccomp 2.5.4 counts instructions in 16 bits: past 65535 it writes a truncated program.
   // A truncated program has jumps past its end or does not end with a return.
   bool truncated = prog.bpf.empty() || BPF_CLASS(prog.bpf.back().code) != BPF_RET;

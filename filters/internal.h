@@ -4,6 +4,7 @@
 #include <seccomp.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,15 @@ struct Plan {
 
 // `canonical`: narrow arguments' ranges may be written on the whole register for their
 // canonical encodings (needs Compile's prologue; the exporters keep the exact low-word form).
-core::Result<Plan> MakePlan(const config::Policy& policy, const CompileOptions& options, bool canonical = false);
+// `no_ranges`: syscalls whose ranges are written without LT/GT comparisons (Compile's check).
+core::Result<Plan> MakePlan(const config::Policy& policy, const CompileOptions& options, bool canonical = false,
+                            const std::set<std::string>* no_ranges = nullptr);
+
+// The x86-64 syscalls of `plan` with a range comparison (LT, LE, GT, GE, NE) whose BPF, as
+// libseccomp wrote it into `bpf`, does not take the action the emitted rules say for every
+// boundary value of their comparisons (libseccomp 2.5.4 mistranslates some 64-bit ranges that
+// share a syscall with other rules: it compares a reloaded low word as the high word).
+std::set<std::string> MistranslatedSyscalls(const Plan& plan, const std::vector<sock_filter>& bpf);
 
 using CtxPtr = std::unique_ptr<void, decltype(&seccomp_release)>;
 core::Result<CtxPtr> BuildContext(const config::Policy& policy, const Plan& plan);
