@@ -42,6 +42,10 @@ core::Result<Plan> MakePlan(const config::Policy& policy, const CompileOptions& 
 // share a syscall with other rules: it compares a reloaded low word as the high word).
 std::set<std::string> MistranslatedSyscalls(const Plan& plan, const std::vector<sock_filter>& bpf);
 
+// Whether libseccomp fails to build `plan` within a few seconds (tried in a child process when
+// the plan has range comparisons: libseccomp 2.5.4 never returns on some of those).
+bool RangesHangLibseccomp(const config::Policy& policy, const Plan& plan);
+
 using CtxPtr = std::unique_ptr<void, decltype(&seccomp_release)>;
 core::Result<CtxPtr> BuildContext(const config::Policy& policy, const Plan& plan);
 
