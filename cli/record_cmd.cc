@@ -21,6 +21,7 @@
 #include "cli/traced_run.h"
 #include "recorder/reader.h"
 #include "recorder/recorded_memory.h"
+#include "supervisor/launcher.h"
 #include "recorder/writer.h"
 #include "supervisor/record_observer.h"
 #include "supervisor/replay_observer.h"
@@ -172,6 +173,12 @@ int RecordToFile(const std::vector<std::string>& command, const std::string& out
   const std::string& policy = settings.policy;
   const uint64_t snapshot_every = settings.snapshot_every;
   *recorded = false;
+  // A command that cannot be started leaves no recording behind (one that looked valid).
+  if (auto resolved = supervisor::ResolveCommand(command.at(0)); !resolved.ok()) {
+    const int err = resolved.error().sys_errno();
+    Fail(resolved.error());
+    return err == ENOENT ? kExitNotFound : err == EACCES ? kExitCannotExec : kExitFailure;
+  }
   recorder::Header header;
   header.command_line = Join(command);
   header.metadata["pwnbox"] = "0.1.0";
@@ -193,7 +200,11 @@ int RecordToFile(const std::vector<std::string>& command, const std::string& out
   std::unique_ptr<TracedPolicy> traced_policy;
   if (!policy.empty()) {
     auto tp = TracedPolicy::Load(policy, recorder_obs, STDERR_FILENO);
-    if (!tp.ok()) return Fail(tp.error());
+    if (!tp.ok()) {
+      (void)(*writer)->Finish();
+      unlink(output.c_str());
+      return Fail(tp.error());
+    }
     traced_policy = std::move(*tp);
   }
   supervisor::PtraceObserver& observer =
@@ -207,6 +218,7 @@ int RecordToFile(const std::vector<std::string>& command, const std::string& out
                        [&] { finished = (*writer)->Finish(); }, /*no_aslr=*/true);
   if (!finished.ok()) return Fail(finished.error());
   *recorded = started;
+  if (!started) unlink(output.c_str());  // nothing ran: no recording that looks valid
   return code;
 }
 

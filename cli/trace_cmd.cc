@@ -146,7 +146,7 @@ int TraceCommand(int argc, char** argv) {
   po::options_description desc("pwnbox trace options");
   std::string output, policy;
   std::vector<std::string> exprs;
-  size_t strsize = 32;
+  long long strsize = 32;  // signed: `-s -5` is refused, not read as a huge limit
   int timestamps = 0;
   pid_t attach_pid = 0;
   desc.add_options()
@@ -193,7 +193,9 @@ int TraceCommand(int argc, char** argv) {
   wopts.timestamps = timestamps;
   wopts.durations = vm.count("syscall-times") > 0;
   wopts.numbers = vm.count("syscall-number") > 0;
-  wopts.decode.string_limit = strsize;
+  if (strsize < 0)
+    return Fail("-s takes a number of bytes, 0 or more (got " + std::to_string(strsize) + ")");
+  wopts.decode.string_limit = static_cast<size_t>(strsize);
   if (vm.count("decode-fds")) {
     wopts.decode.fd_paths = true;
     wopts.decode.fd_path = FdPath;
