@@ -68,20 +68,31 @@ Writer::~Writer() {
 }
 
 void Writer::Append(const Event& e) {
-  if (current_.count == 0) {
+  std::unique_lock lock(mu_);
+  const bool first = current_.count == 0;
+  if (first) {
     current_.first_seq = e.seq;
+    current_.started = std::chrono::steady_clock::now();
     codec_.Reset(e.seq - 1);
   }
   codec_.Encode(e, &current_.data);
   ++current_.count;
   ++events_;
-  if (current_.data.size() >= format::kChunkTarget) HandOff();
+  if (current_.data.size() < format::kChunkTarget) {
+    if (first) {  // the background thread starts timing this chunk
+      lock.unlock();
+      cv_.notify_all();
+    }
+    return;
+  }
+  cv_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
+  QueueCurrent();
+  lock.unlock();
+  cv_.notify_all();
 }
 
-void Writer::HandOff() {
+void Writer::QueueCurrent() {
   if (current_.count == 0) return;
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
   queue_.push_back(std::move(current_));
   current_ = Pending();
   if (!free_.empty()) {
@@ -89,6 +100,13 @@ void Writer::HandOff() {
     free_.pop_back();
     current_.data.clear();
   }
+}
+
+void Writer::HandOff() {
+  std::unique_lock lock(mu_);
+  if (current_.count == 0) return;
+  cv_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
+  QueueCurrent();
   lock.unlock();
   cv_.notify_all();
 }
@@ -97,7 +115,21 @@ void Writer::Run() {
   std::string scratch;
   for (;;) {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    // Wakes for a full chunk, for Finish(), or when the current chunk's first event has waited
+    // kMaxChunkAge: that chunk is then written as it is.
+    for (;;) {
+      if (stop_ || !queue_.empty()) break;
+      if (current_.count > 0) {
+        const auto due = current_.started + kMaxChunkAge;
+        if (std::chrono::steady_clock::now() >= due) {
+          QueueCurrent();
+          break;
+        }
+        cv_.wait_until(lock, due);
+      } else {
+        cv_.wait(lock);
+      }
+    }
     if (queue_.empty()) return;  // stop_ and drained
     Pending p = std::move(queue_.front());
     queue_.pop_front();

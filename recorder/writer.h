@@ -3,10 +3,13 @@
 // Append() is the tracer's hot path: it only serialises the event into an in-memory buffer.
 // Every ~256 KiB the buffer goes to a background thread that LZ4-compresses it and writes it as
 // one chunk with a single write(), so a run killed at any point (SIGKILL included) leaves every
-// chunk written before it whole and readable. Finish() writes the last chunk, the index and the
-// trailer.
+// chunk written before it whole and readable. Events do not wait longer than kMaxChunkAge for
+// their chunk: the background thread takes a younger, smaller chunk then (a slow program killed
+// after minutes loses about a second, not everything since its last 256 KiB). Finish() writes
+// the last chunk, the index and the trailer.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -46,11 +49,15 @@ class Writer {
 
   uint64_t events_appended() const { return events_; }
 
+  // How long an appended event may wait before its chunk is written.
+  static constexpr std::chrono::milliseconds kMaxChunkAge{1000};
+
  private:
   struct Pending {
     std::string data;
     uint64_t first_seq = 0;
     uint32_t count = 0;
+    std::chrono::steady_clock::time_point started{};  // when its first event was appended
   };
   struct IndexEntry {
     uint64_t offset, first_seq;
@@ -59,6 +66,8 @@ class Writer {
 
   Writer(core::UniqueFd fd, std::string path, uint64_t offset);
   void HandOff();
+  // Moves current_ to the queue. Precondition: mu_ held.
+  void QueueCurrent();
   void Run();
   core::Status WriteAll(const std::string& bytes);
   core::Status WriteChunk(const Pending& p, std::string* scratch);
@@ -67,10 +76,9 @@ class Writer {
   std::string path_;
   uint64_t events_ = 0;
   bool finished_ = false;
+  // Shared with the background thread, under mu_ (it takes current_ when it is too old).
   Pending current_;
   format::EventCodec codec_;  // the current chunk's coding state
-
-  // Shared with the background thread, under mu_.
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;
