@@ -1,7 +1,7 @@
 // sec_life_tree SHAPE END: starts processes meant to outlive the sandbox and writes the pid of
 // each (one per line) to fd 3, then `READY`; then the main process pauses (END = hold: the test
-// kills pwnbox) or exits 0 (END = exit: pwnbox must kill what is left). Every process it starts
-// waits in pause() until killed.
+// kills pwnbox) or, once stdin gives a byte or EOF, exits 0 (END = exit: pwnbox must kill what
+// is left). Every process it starts waits in pause() until killed.
 //
 // SHAPE: tree      a child with a grandchild, a double-forked daemon, a setsid'd double-forked
 //                  daemon
@@ -87,6 +87,13 @@ int main(int argc, char** argv) {
   for (int i = 0; i < expected; ++i)
     if (read(ack[0], &c, 1) != 1) return 3;
   Say("READY\n");
-  if (!strcmp(argv[2], "exit")) return 0;
+  if (!strcmp(argv[2], "exit")) {
+    // Exits once the test has a handle on every pid (a byte or EOF on stdin), so that pwnbox's
+    // kill of the leftovers cannot come before the test sees them.
+    char c;
+    while (read(0, &c, 1) < 0 && errno == EINTR) {
+    }
+    return 0;
+  }
   for (;;) pause();
 }

@@ -82,15 +82,15 @@ void Start(const std::vector<std::string>& args, const std::string& shape, const
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
-  int report[2];
+  int report[2], go[2];
   ASSERT_EQ(pipe2(report, O_CLOEXEC), 0);
+  ASSERT_EQ(pipe2(go, O_CLOEXEC), 0);  // END = exit: the tree's main exits when this closes
   int log = open(s->log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   ASSERT_GE(log, 0);
   pid_t pid = fork();
   if (pid == 0) {
     setpgid(0, 0);
-    int in = open("/dev/null", O_RDONLY);
-    dup2(in, 0);
+    dup2(go[0], 0);
     dup2(log, 1);
     dup2(log, 2);
     dup2(report[1], 3);  // dup2 clears O_CLOEXEC
@@ -99,6 +99,7 @@ void Start(const std::vector<std::string>& args, const std::string& shape, const
     _exit(127);
   }
   close(report[1]);
+  close(go[0]);
   close(log);
   s->pwnbox = pid;
   s->pwnbox_fd = PidfdOpen(pid);
@@ -132,6 +133,7 @@ void Start(const std::vector<std::string>& args, const std::string& shape, const
     }
   }
   close(report[0]);
+  close(go[1]);  // every pid has its pidfd now: the tree's main may exit
 }
 
 std::string PermissivePolicy(const std::string& escalate) {
