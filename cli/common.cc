@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace pwnbox::cli {
 
@@ -73,6 +75,20 @@ int ExitLikeTarget(int code) {
   sigprocmask(SIG_UNBLOCK, &only, nullptr);
   raise(sig);
   return code;  // still here: the signal did not end pwnbox
+}
+
+void PrintIsolation(supervisor::Isolation isolation, int landlock_abi) {
+  const char* dbg = getenv("PWNBOX_DEBUG_ISOLATION");
+  if (!dbg || !*dbg) return;
+  std::fprintf(stderr, "pwnbox: isolation %s (landlock abi %d)\n",
+               std::string(supervisor::IsolationName(isolation)).c_str(), landlock_abi);
+}
+
+void WarnKernelErrors(const supervisor::Outcome& outcome) {
+  const unsigned long long n = outcome.kernel_errors();
+  if (n == 0) return;
+  std::fprintf(stderr, "pwnbox: warning: %s (%llu unexpected kernel error%s in this run)\n",
+               outcome.first_error().c_str(), n, n == 1 ? "" : "s");
 }
 
 void InstallSignalHandlers(void (*on_signal)(int)) {

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "core/status.h"
+#include "supervisor/landlock.h"
+#include "supervisor/outcome.h"
 
 namespace pwnbox::cli {
 
@@ -37,6 +39,12 @@ int ExitCodeFromWaitStatus(int status);
 // for the target's crash). `$?` still reads 128+N. Otherwise (or for signals whose default
 // action is not to terminate) returns `code`.
 int ExitLikeTarget(int code);
+
+// With PWNBOX_DEBUG_ISOLATION set: one line saying how the supervisor was kept out of the
+// target's reach (supervisor/landlock.h).
+void PrintIsolation(supervisor::Isolation isolation, int landlock_abi);
+// One `pwnbox: warning:` line with the run's first unexpected kernel error, if there was one.
+void WarnKernelErrors(const supervisor::Outcome& outcome);
 
 // Installs handlers for SIGINT/SIGTERM/SIGHUP/SIGQUIT that call `on_signal(sig)` (which must be
 // async-signal-safe) without SA_RESTART, so a blocking waitpid returns EINTR. SIGPIPE ignored.

@@ -95,15 +95,8 @@ int RunCommand(int argc, char** argv) {
     return err == ENOENT ? kExitNotFound : err == EACCES ? kExitCannotExec : kExitFailure;
   }
   const supervisor::Outcome& outcome = *result->outcome;
-  if (const char* dbg = getenv("PWNBOX_DEBUG_ISOLATION"); dbg && *dbg)
-    dprintf(STDERR_FILENO, "pwnbox: isolation %s (landlock abi %d)\n",
-            std::string(supervisor::IsolationName(result->isolation)).c_str(),
-            result->landlock_abi);
-  if (outcome.kernel_errors() > 0)
-    dprintf(STDERR_FILENO, "pwnbox: warning: %s (%llu unexpected kernel error%s in this run)\n",
-            outcome.first_error().c_str(),
-            static_cast<unsigned long long>(outcome.kernel_errors()),
-            outcome.kernel_errors() == 1 ? "" : "s");
+  PrintIsolation(result->isolation, result->landlock_abi);
+  WarnKernelErrors(outcome);
   if (!stats_path.empty()) {
     if (FILE* f = std::fopen(stats_path.c_str(), "we")) {
       std::fprintf(f, "{\"escalated\":%llu,\"kernel_errors\":%llu,\"isolation\":\"%s\","

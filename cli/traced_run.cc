@@ -80,10 +80,7 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
     Fail(launched.error());
     return err == ENOENT ? kExitNotFound : err == EACCES ? kExitCannotExec : kExitFailure;
   }
-  if (const char* dbg = getenv("PWNBOX_DEBUG_ISOLATION"))
-    if (*dbg) dprintf(STDERR_FILENO, "pwnbox: isolation %s (landlock abi %d)\n",
-                      std::string(supervisor::IsolationName(launched->isolation)).c_str(),
-                      launched->landlock_abi);
+  PrintIsolation(launched->isolation, launched->landlock_abi);
   g_traced_main = launched->pid;
   if (int sig = g_pending_signal.exchange(0)) kill(launched->pid, sig);
   on_start(launched->pid);
@@ -91,7 +88,7 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
   if (policy && policy->program().uses_notify) {
     // Path rules (and redirect) are decided and emulated by the notify loop, race-free; their
     // calls never stop at the tracer (USER_NOTIF outranks TRACE), so the loop hands each
-    // answered call to the trace as a whole (PtraceObserver::OnServed).
+    // answered call to the trace as a whole (PtraceObserver::OnServedEntry/Exit).
     monitor.Adopt(launched->pid);
     supervisor::NotifyMonitor notify(policy->decider(), policy->reporter(), &monitor,
                                      &policy->outcome());
@@ -108,11 +105,7 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
   sigaction(SIGTERM, &old_term, nullptr);
   sigaction(SIGHUP, &old_hup, nullptr);
   on_end();
-  if (policy && policy->outcome().kernel_errors() > 0)
-    dprintf(STDERR_FILENO, "pwnbox: warning: %s (%llu unexpected kernel error%s)\n",
-            policy->outcome().first_error().c_str(),
-            static_cast<unsigned long long>(policy->outcome().kernel_errors()),
-            policy->outcome().kernel_errors() == 1 ? "" : "s");
+  if (policy) WarnKernelErrors(policy->outcome());
   if (!st.ok()) return Fail(st.error());
   if (int err = supervisor::ExecErrno(*launched)) {
     Fail(core::ErrnoError(err, "cannot execute " + launched->path));

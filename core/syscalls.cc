@@ -134,6 +134,12 @@ std::optional<Abi> AbiFromName(std::string_view name) {
 
 uint32_t AuditArch(Abi abi) { return abi == Abi::kI386 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64; }
 
+Abi AbiOfCall(uint32_t audit_arch, uint64_t nr) {
+  if (audit_arch == AUDIT_ARCH_I386) return Abi::kI386;
+  if (nr & 0x40000000) return Abi::kX32;
+  return Abi::kX86_64;
+}
+
 std::optional<int> SyscallNumber(std::string_view name, Abi abi) {
   if (name.empty()) return std::nullopt;
   std::string z(name);

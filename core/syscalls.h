@@ -21,6 +21,8 @@ std::string_view AbiName(Abi abi);  // "x86_64", "i386", "x32"
 std::optional<Abi> AbiFromName(std::string_view name);
 // AUDIT_ARCH_* value of an ABI (x32 shares AUDIT_ARCH_X86_64 and sets bit 30 in the number).
 uint32_t AuditArch(Abi abi);
+// The ABI of a call from its seccomp_data arch and number (x32: AUDIT_ARCH_X86_64, bit 30 set).
+Abi AbiOfCall(uint32_t audit_arch, uint64_t nr);
 
 // How one argument is read and printed.
 enum class ArgKind : uint8_t {

@@ -30,12 +30,6 @@
 namespace pwnbox::supervisor {
 namespace {
 
-core::Abi AbiOf(uint32_t arch, int nr) {
-  if (arch == AUDIT_ARCH_I386) return core::Abi::kI386;
-  if (nr & 0x40000000) return core::Abi::kX32;
-  return core::Abi::kX86_64;
-}
-
 bool IdValid(int listener, uint64_t id) {
   return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
@@ -99,7 +93,7 @@ void NotifyMonitor::Serve(int listener) {
   core::SyscallCall call;
   call.pid = static_cast<pid_t>(req->pid);
   call.nr = req->data.nr;
-  call.abi = AbiOf(req->data.arch, req->data.nr);
+  call.abi = core::AbiOfCall(req->data.arch, req->data.nr);
   for (int i = 0; i < 6; ++i) call.args[i] = req->data.args[i];
   core::ProcessMemory mem(call.pid);
   Verdict v = decider_.Decide(call, mem);

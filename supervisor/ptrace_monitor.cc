@@ -22,12 +22,6 @@ constexpr uint64_t kCloneUntraced = 0x00800000;  // CLONE_UNTRACED
 constexpr int kI386Clone = 120;
 constexpr int kClone3 = 435;  // the same number in every ABI
 
-core::Abi AbiOf(uint32_t arch, uint64_t nr) {
-  if (arch == AUDIT_ARCH_I386) return core::Abi::kI386;
-  if (nr & kX32Bit) return core::Abi::kX32;
-  return core::Abi::kX86_64;
-}
-
 bool IsWait(core::Abi abi, int nr) {
   if (abi == core::Abi::kI386) return nr == 7 /* waitpid */ || nr == 114 || nr == 284;
   int n = nr & ~kX32Bit;
@@ -441,7 +435,7 @@ void PtraceMonitor::HandleSyscallStop(Task& task) {
     const uint64_t* args =
         info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.args : info.entry.args;
     task.call.pid = task.tid;
-    task.call.abi = AbiOf(info.arch, nr);
+    task.call.abi = core::AbiOfCall(info.arch, nr);
     task.call.nr = static_cast<int>(nr);
     for (int i = 0; i < 6; ++i) task.call.args[i] = args[i];
     task.call.ret = 0;
