@@ -154,11 +154,22 @@ void TraceWriter::OnEntry(Task& task) {
   open_line_ = task.tid;
 }
 
+void TraceWriter::OnServedExit(Task& task) {
+  unknown_result_ = task.served_unknown;
+  if (unknown_result_) task.call.ret = -EFAULT;
+  OnExit(task);
+  unknown_result_ = false;
+}
+
 void TraceWriter::OnExit(Task& task) {
   if (!task.shown || (options_.only_main && task.tid != main_)) return;
   Pending& p = PendingOf(task);
   core::ProcessMemory live(task.tid);
   decoder_.Exit(task.call, source_ ? source_->Memory(task, true) : live, &p.decoded);
+  if (unknown_result_) {
+    p.decoded.ret = "?";
+    p.decoded.error.clear();
+  }
   const timespec now = Now();
   const int64_t ns = NanosBetween(task.entry_time, now);
   if (options_.summary) {

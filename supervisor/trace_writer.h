@@ -44,6 +44,9 @@ class TraceWriter final : public PtraceObserver {
 
   void OnEntry(Task& task) override;
   void OnExit(Task& task) override;
+  // A call the notify loop let go on in the kernel has no known result: shown as `= ?`, what it
+  // would write as pointers (decoded as a failed call), never with a made-up value.
+  void OnServedExit(Task& task) override;
   void OnSignal(Task& task, const siginfo_t& si) override;
   void OnTaskExit(Task& task, int status) override;
   void OnExec(Task& task, pid_t old_tid) override;
@@ -64,6 +67,7 @@ class TraceWriter final : public PtraceObserver {
   void Flush();
 
  private:
+  bool unknown_result_ = false;  // OnServedExit of a call whose result is not known
   struct Pending;
   struct Stats {
     uint64_t calls = 0;

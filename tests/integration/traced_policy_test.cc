@@ -88,3 +88,27 @@ TEST(DenyByDefaultPython, TraceRunsPythonUnderTheHelloExample) {
 
 }  // namespace
 }  // namespace pwnbox::testing
+
+namespace pwnbox::testing {
+namespace {
+
+// A path rule on execve: the supervisor decides it but cannot perform an exec for the target,
+// so the call goes on in the kernel and its result is not seen: the trace says `= ?`, never a
+// made-up value.
+TEST(TracedPolicyServed, ACallThatWentOnInTheKernelShowsAnUnknownResult) {
+  const std::string dir = TempDir();
+  const std::string policy = dir + "/exec.toml";
+  WriteFile(policy, "version = 1\ndefault = \"allow\"\n[[rule]]\nsyscalls = [\"execve\"]\n"
+                    "paths = [\"/usr/bin/true\"]\naction = \"allow\"\n");
+  auto r = Pwnbox({"trace", "--policy", policy, "-e", "trace=execve", "--", "sh", "-c",
+                   "/usr/bin/true; echo done"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "done\n");
+  auto lines = Grep(r.err, "execve(\"/usr/bin/true\"");
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_TRUE(lines[0].size() >= 3 && lines[0].compare(lines[0].size() - 3, 3, "= ?") == 0)
+      << lines[0];
+}
+
+}  // namespace
+}  // namespace pwnbox::testing
