@@ -1,6 +1,5 @@
 #include "supervisor/sandbox.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -10,10 +9,10 @@
 
 #include <atomic>
 #include <cerrno>
-#include <fstream>
 
 #include "supervisor/decider.h"
 #include "supervisor/launcher.h"
+#include "supervisor/leftovers.h"
 #include "supervisor/notify_monitor.h"
 #include "supervisor/policy_tracer.h"
 #include "supervisor/ptrace_monitor.h"
@@ -22,37 +21,6 @@ namespace pwnbox::supervisor {
 namespace {
 
 std::atomic<pid_t> g_target{0};
-
-void KillChildren() {
-  DIR* d = opendir("/proc/self/task");
-  if (!d) return;
-  while (dirent* e = readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    std::ifstream f(std::string("/proc/self/task/") + e->d_name + "/children");
-    pid_t child;
-    while (f >> child) kill(child, SIGKILL);
-  }
-  closedir(d);
-}
-
-// SIGKILLs every task the target left (daemons, children that outlived it) and reaps them until
-// none is left: the sandbox ends with its main process, as a container does. The monitor knows
-// every traced task, wherever it is in the tree; orphans were re-parented to us (a subreaper).
-// No round limit: each pass waits for one more task to change state, and a new task (a fork that
-// raced the kill) reports its first stop or its parent's death here before it can run.
-void KillLeftovers(const PtraceMonitor& monitor) {
-  for (pid_t tid : monitor.Tids()) kill(tid, SIGKILL);
-  while (true) {
-    KillChildren();
-    int status;
-    pid_t pid = waitpid(-1, &status, __WALL);
-    if (pid < 0) {
-      if (errno == EINTR) continue;
-      return;  // ECHILD: no child and no tracee left
-    }
-    if (WIFSTOPPED(status)) kill(pid, SIGKILL);
-  }
-}
 
 }  // namespace
 
