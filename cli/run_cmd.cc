@@ -25,22 +25,30 @@ namespace pwnbox::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: pwnbox [run] [--policy FILE] [--complain] [--log FILE] -- CMD [ARG...]\n";
+    "usage: pwnbox [run] [--policy FILE] [--complain] [--log FILE] [--wait-all]\n"
+    "                    [--lifecycle auto|namespace|ptrace] -- CMD [ARG...]\n";
 
 void Forward(int sig) { supervisor::ForwardSignal(sig); }
 
 }  // namespace
 
 int RunCommand(int argc, char** argv) {
-  SplitArgs split = SplitCommand(argc, argv, 1, {"--policy", "--log", "--stats"});
+  SplitArgs split = SplitCommand(argc, argv, 1, {"--policy", "--log", "--stats", "--lifecycle"});
   po::options_description desc("pwnbox run options");
-  std::string policy_path, log_path;
+  std::string policy_path, log_path, lifecycle = "auto";
   desc.add_options()
       ("help,h", "show this help")
       ("policy", po::value(&policy_path),
        "the TOML policy to enforce (default: the built-in `default` profile)")
       ("complain", "deny nothing; report every call the policy would deny, once per syscall, rule and path")
-      ("log", po::value(&log_path), "write reports to FILE instead of stderr");
+      ("log", po::value(&log_path), "write reports to FILE instead of stderr")
+      ("wait-all", "wait for every process the command started, as strace -f does; by default "
+       "pwnbox ends with the command and kills what it left behind")
+      ("lifecycle", po::value(&lifecycle),
+       "how nothing the command starts outlives pwnbox: `namespace` (a PID namespace, plus a "
+       "user namespace mapping only your own ids when not root: ptrace stays free for strace, "
+       "gdb and sanitizers inside), `ptrace` (every task traced), `auto` (namespace when the "
+       "policy has no path or ptrace rules and the kernel allows it, else ptrace; the default)");
   // For `pwnbox bench` (not in --help): the policy with every escalated rule made an in-kernel
   // allow, and a JSON line of run statistics written to a file at the end.
   po::options_description hidden;
@@ -70,6 +78,11 @@ int RunCommand(int argc, char** argv) {
 
   core::UniqueFd log_file;
   supervisor::SandboxOptions sopts;
+  if (lifecycle == "auto") sopts.lifecycle = supervisor::Lifecycle::kAuto;
+  else if (lifecycle == "namespace") sopts.lifecycle = supervisor::Lifecycle::kNamespace;
+  else if (lifecycle == "ptrace") sopts.lifecycle = supervisor::Lifecycle::kPtrace;
+  else return Fail("--lifecycle " + lifecycle + ": expected auto, namespace or ptrace");
+  sopts.wait_all = vm.count("wait-all") > 0;
   sopts.complain = copts.complain;
   if (!log_path.empty()) {
     log_file.reset(open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
@@ -96,15 +109,20 @@ int RunCommand(int argc, char** argv) {
   }
   const supervisor::Outcome& outcome = *result->outcome;
   PrintIsolation(result->isolation, result->landlock_abi);
+  if (const char* dbg = getenv("PWNBOX_DEBUG_ISOLATION"); dbg && *dbg)
+    std::fprintf(stderr, "pwnbox: lifecycle %s%s%s\n",
+                 result->pid_namespace ? "namespace" : "ptrace",
+                 result->namespace_refused.empty() ? "" : ": ",
+                 result->namespace_refused.c_str());
   WarnKernelErrors(outcome);
   if (!stats_path.empty()) {
     if (FILE* f = std::fopen(stats_path.c_str(), "we")) {
       std::fprintf(f, "{\"escalated\":%llu,\"kernel_errors\":%llu,\"isolation\":\"%s\","
-                   "\"landlock_abi\":%d}\n",
+                   "\"landlock_abi\":%d,\"lifecycle\":\"%s\"}\n",
                    static_cast<unsigned long long>(result->escalated),
                    static_cast<unsigned long long>(outcome.kernel_errors()),
                    std::string(supervisor::IsolationName(result->isolation)).c_str(),
-                   result->landlock_abi);
+                   result->landlock_abi, result->pid_namespace ? "namespace" : "ptrace");
       std::fclose(f);
     }
   }

@@ -45,6 +45,21 @@ struct LaunchSpec {
   // Keep the supervisor out of the target's reach (landlock.h): a Landlock domain scoping
   // ptrace and signals when the kernel has ABI 6+, else a non-dumpable supervisor.
   bool confine = false;
+  // Hold the target's tree to the supervisor's life with a PID namespace instead of ptrace
+  // (docs/security.md "Nothing outlives pwnbox"): the child becomes PID 1 of a new PID namespace
+  // (with a mount namespace whose /proc shows it, and a user namespace mapping only pwnbox's own
+  // uid and gid when pwnbox is not root), a small init that starts the target as its child,
+  // reaps every orphan of the namespace, and reports the target's wait status. It dies with
+  // pwnbox (PDEATHSIG), and the kernel kills every process of a namespace whose init is gone, so
+  // nothing survives pwnbox and ptrace stays free for the target's own debuggers. Needs
+  // `policy_listener` (the listener's handover tells pwnbox the target's pid). When the kernel
+  // refuses a namespace (no unprivileged user namespaces, a seccomp profile around pwnbox, a
+  // /proc that may not be mounted again), Launch falls back to `ptrace` if set, else fails.
+  bool pid_namespace = false;
+  // With `pid_namespace`: the init reports and ends only once every process of the namespace
+  // is gone (strace -f's behaviour), not when the target's main process exits (then the kernel
+  // kills what is left).
+  bool wait_all = false;
 };
 
 struct Launched {
@@ -54,6 +69,14 @@ struct Launched {
   core::UniqueFd status;        // read end of the status pipe (EOF once execve succeeded)
   Isolation isolation = Isolation::kNone;  // what keeps the supervisor out of reach
   int landlock_abi = 0;         // Landlock's ABI on this kernel when `confine` (0: none)
+  // The target runs under pwnbox's init in its own PID namespace (LaunchSpec::pid_namespace):
+  // `pid` is the init's pid (pwnbox's child, to wait for), `target_pid` the target's as pwnbox
+  // sees it, and `init_report` gives the target's wait status (TargetWaitStatus). Otherwise
+  // `target_pid` == `pid`.
+  bool pid_namespace = false;
+  pid_t target_pid = -1;
+  core::UniqueFd init_report;
+  std::string namespace_refused;  // why the namespace was not used, when it was asked for
 };
 
 // Starts the target. Preconditions: argv non-empty. Errors: the command was not found
@@ -64,6 +87,11 @@ core::Result<Launched> Launch(const LaunchSpec& spec);
 
 // After the target finished: when its execve failed, the errno the child reported, else 0.
 int ExecErrno(Launched& launched);
+
+// With a PID namespace: the target's wait status, given the init's (`init_status`, from
+// waitpid). An init that did not report was killed from outside, and the kernel killed the
+// target with it: SIGKILL.
+int TargetWaitStatus(Launched& launched, int init_status);
 
 // Resolves argv0 against PATH as execvp would; ENOENT/EACCES errors say what to do.
 core::Result<std::string> ResolveCommand(const std::string& argv0);

@@ -21,13 +21,57 @@ namespace pwnbox::supervisor {
 namespace {
 
 std::atomic<pid_t> g_target{0};
+std::atomic<int> g_pending_signal{0};  // arrived while the target was being started
 
 }  // namespace
 
 void ForwardSignal(int sig) {
-  pid_t pid = g_target.load(std::memory_order_relaxed);
+  pid_t pid = g_target.load();
   if (pid > 0) kill(pid, sig);
+  else g_pending_signal.store(sig);
 }
+
+std::optional<std::string> NamespaceUnsuitable(const config::Policy& policy,
+                                               const filters::Program& program) {
+  if (program.uses_trace)
+    return "the policy has rules served through ptrace, which needs a tracer on every task";
+  for (const auto& rule : policy.rules)
+    if (!rule.paths.empty() || rule.action.kind == config::ActionKind::kRedirect)
+      return "the policy has path rules (" + rule.Location() +
+             "), which pwnbox resolves in its own mount namespace";
+  return std::nullopt;
+}
+
+namespace {
+
+void ReportSuppressedComplaints(const Decider& decider, int report_fd) {
+  const unsigned long long n = decider.complaints_suppressed();
+  if (n == 0) return;
+  dprintf(report_fd,
+          "pwnbox: --complain: %llu more call%s of an already reported syscall, rule and path "
+          "%s not reported\n",
+          n, n == 1 ? "" : "s", n == 1 ? "was" : "were");
+}
+
+// The run in a PID namespace: no ptrace. pwnbox waits for its init, which reports the target.
+core::Result<int> RunInNamespace(Launched& launched, const filters::Program& program,
+                                 Decider& decider, Reporter& reporter, Outcome& outcome,
+                                 core::UniqueFd* held_listener) {
+  held_listener->reset(fcntl(launched.listener.get(), F_DUPFD_CLOEXEC, 0));
+  if (!*held_listener) outcome.KernelError("fcntl(F_DUPFD_CLOEXEC) of the listener", errno);
+  int init_status = 0;
+  if (program.uses_notify) {
+    NotifyMonitor notify(decider, reporter, nullptr, &outcome);
+    PWNBOX_ASSIGN_OR_RETURN(init_status, notify.Run(std::move(launched.listener), launched.pid));
+  } else {
+    while (waitpid(launched.pid, &init_status, 0) < 0) {
+      if (errno != EINTR) return core::ErrnoError(errno, "waitpid of the target's init");
+    }
+  }
+  return TargetWaitStatus(launched, init_status);
+}
+
+}  // namespace
 
 core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
                                        const filters::Program& program,
@@ -45,73 +89,79 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   // Always a listener, held to the end (launcher.h), and the supervisor out of reach.
   spec.policy_listener = true;
   spec.confine = true;
+  spec.wait_all = options.wait_all;
+  if (options.lifecycle != Lifecycle::kPtrace) {
+    auto unsuitable = NamespaceUnsuitable(policy, program);
+    if (!unsuitable) {
+      spec.pid_namespace = true;
+    } else if (options.lifecycle == Lifecycle::kNamespace) {
+      return core::Error("--lifecycle=namespace: " + *unsuitable +
+                         "; use --lifecycle=auto or ptrace");
+    } else {
+      result.namespace_refused = *unsuitable;
+    }
+  }
 
-  // Every task is traced: for PTRACE_O_EXITKILL and fork following always, and for the rules
-  // that stop at the tracer (escalate = "ptrace", or actions only ptrace can carry out). Rules
-  // escalated through USER_NOTIF are served by the notify loop, which also reaps the ptrace
-  // stops, so neither starves the other. Both loops return when the main process is gone.
+  // Without a PID namespace every task is traced: for PTRACE_O_EXITKILL and fork following
+  // always, and for the rules that stop at the tracer (escalate = "ptrace", or actions only
+  // ptrace can carry out). Rules escalated through USER_NOTIF are served by the notify loop,
+  // which also reaps the ptrace stops, so neither starves the other. Both loops return when the
+  // main process is gone (or every task, with wait_all).
   PolicyTracer tracer(decider, &reporter);
   PtraceOptions popts;
   popts.pin = false;  // the policy filter does not stop on sched_getaffinity: never pin
-  popts.end_with_main = true;
+  popts.end_with_main = !options.wait_all;
   popts.outcome = &outcome;
   PtraceMonitor monitor(tracer, popts);
-  spec.ptrace = true;
+  spec.ptrace = options.lifecycle != Lifecycle::kNamespace;
   spec.ptrace_options = monitor.SeizeOptions();
   core::UniqueFd held_listener;  // until every task is gone
-  if (!program.uses_notify) {
-    auto launched = Launch(spec);
-    if (!launched.ok()) return launched.error();
-    result.path = launched->path;
-    result.isolation = launched->isolation;
-    result.landlock_abi = launched->landlock_abi;
+
+  // SIGCHLD is read from a signalfd by the notify loop.
+  sigset_t chld, old;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, &old);
+  auto launched = Launch(spec);
+  if (!launched.ok()) {
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    return launched.error();
+  }
+  result.path = launched->path;
+  result.isolation = launched->isolation;
+  result.landlock_abi = launched->landlock_abi;
+  result.pid_namespace = launched->pid_namespace;
+  if (!launched->namespace_refused.empty()) result.namespace_refused = launched->namespace_refused;
+  g_target = launched->target_pid;
+  // The target runs already (it may have printed that it is ready): what came meanwhile is its.
+  if (int sig = g_pending_signal.exchange(0)) kill(launched->target_pid, sig);
+  core::Result<int> st = 0;
+  if (launched->pid_namespace) {
+    st = RunInNamespace(*launched, program, decider, reporter, outcome, &held_listener);
+  } else if (!program.uses_notify) {
+    sigprocmask(SIG_SETMASK, &old, nullptr);
     held_listener = std::move(launched->listener);
-    g_target = launched->pid;
-    auto st = monitor.RunSpawned(launched->pid);
-    if (!st.ok()) {
-      KillLeftovers(monitor);
-      return st.error();
-    }
-    result.wait_status = *st;
-    result.exec_errno = ExecErrno(*launched);
+    st = monitor.RunSpawned(launched->pid);
   } else {
-    // SIGCHLD is read from a signalfd by the notify loop.
-    sigset_t chld, old;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, &old);
-    auto launched = Launch(spec);
-    if (!launched.ok()) {
-      sigprocmask(SIG_SETMASK, &old, nullptr);
-      return launched.error();
-    }
-    result.path = launched->path;
-    result.isolation = launched->isolation;
-    result.landlock_abi = launched->landlock_abi;
     held_listener.reset(fcntl(launched->listener.get(), F_DUPFD_CLOEXEC, 0));
     if (!held_listener) outcome.KernelError("fcntl(F_DUPFD_CLOEXEC) of the listener", errno);
-    g_target = launched->pid;
     monitor.Adopt(launched->pid);
-    NotifyMonitor notify(decider, reporter, &monitor);
-    auto st = notify.Run(std::move(launched->listener), launched->pid);
-    sigprocmask(SIG_SETMASK, &old, nullptr);
-    if (!st.ok()) {
-      KillLeftovers(monitor);
-      return st.error();
-    }
-    result.wait_status = *st;
-    result.exec_errno = ExecErrno(*launched);
+    NotifyMonitor notify(decider, reporter, &monitor, &outcome);
+    notify.set_until_all_tasks(options.wait_all);
+    st = notify.Run(std::move(launched->listener), launched->pid);
   }
+  sigprocmask(SIG_SETMASK, &old, nullptr);
   g_target = 0;
+  if (!st.ok()) {
+    KillLeftovers(monitor);
+    return st.error();
+  }
+  result.wait_status = *st;
+  result.exec_errno = ExecErrno(*launched);
   outcome.Ended(result.wait_status);
   result.escalated = decider.decisions();
-  if (options.complain && decider.complaints_suppressed() > 0)
-    dprintf(options.report_fd,
-            "pwnbox: --complain: %llu more call%s of an already reported syscall, rule and path "
-            "%s not reported\n",
-            static_cast<unsigned long long>(decider.complaints_suppressed()),
-            decider.complaints_suppressed() == 1 ? "" : "s",
-            decider.complaints_suppressed() == 1 ? "was" : "were");
+  if (options.complain) ReportSuppressedComplaints(decider, options.report_fd);
+  // In a namespace its init's exit has killed what was left; the ptrace lifecycle does it here.
   KillLeftovers(monitor);
   return result;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,9 +17,21 @@
 
 namespace pwnbox::supervisor {
 
+// How pwnbox makes sure that nothing the target starts outlives the run (docs/security.md).
+enum class Lifecycle {
+  kAuto,       // a PID namespace when the policy allows it (NamespaceUnsuitable) and the
+               // kernel does, else ptrace
+  kNamespace,  // a PID namespace (launcher.h), or fail
+  kPtrace,     // every task traced with PTRACE_O_EXITKILL: the target cannot use ptrace itself
+};
+
 struct SandboxOptions {
   bool complain = false;  // the program must have been compiled with complain too
   int report_fd = 2;      // reports (log = true, --complain): stderr or the --log file
+  Lifecycle lifecycle = Lifecycle::kAuto;
+  // End when every process the target started is gone, not when its main process exits (then
+  // what is left is killed).
+  bool wait_all = false;
 };
 
 struct SandboxResult {
@@ -30,7 +43,15 @@ struct SandboxResult {
   std::unique_ptr<Outcome> outcome = std::make_unique<Outcome>();
   Isolation isolation = Isolation::kNone;  // what kept the supervisor out of the target's reach
   int landlock_abi = 0;
+  bool pid_namespace = false;      // the run's lifecycle was a PID namespace (else ptrace)
+  std::string namespace_refused;   // why not, when kAuto asked for one and it was not possible
 };
+
+// Why `policy` cannot run in a PID namespace (Lifecycle::kNamespace), or nullopt: rules served
+// through ptrace need a tracer on every task anyway, and path rules are resolved and emulated
+// by the supervisor in its own mount namespace (the namespace's /proc differs).
+std::optional<std::string> NamespaceUnsuitable(const config::Policy& policy,
+                                               const filters::Program& program);
 
 // Async-signal-safe: sends `sig` to the running target's main process (if any). For SIGTERM /
 // SIGHUP handlers in the CLI: the target decides how to end, and pwnbox reports it.

@@ -310,40 +310,8 @@ TEST(Run, CtrlCReachesTheTarget) {
   EXPECT_TRUE(Contains(ReadFile(stats), "\"escalated\"")) << "pwnbox did not finish the run";
 }
 
-TEST(Run, KillingPwnboxLeavesNothingBehind) {
-  std::string pidfile = TempDir() + "/pids";
-  pid_t pw = fork();
-  if (pw == 0) {
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    std::string bin = PwnboxBin(), prog = Prog("sb_sleep");
-    execl(bin.c_str(), bin.c_str(), "--", prog.c_str(), pidfile.c_str(), nullptr);
-    _exit(127);
-  }
-  std::string pids;
-  for (int i = 0; i < 500 && pids.find('\n') == std::string::npos; ++i) {
-    usleep(10000);
-    pids = ReadFile(pidfile);
-  }
-  ASSERT_NE(pids.find('\n'), std::string::npos) << "the target never started";
-  pid_t parent = 0, child = 0;
-  sscanf(pids.c_str(), "%d %d", &parent, &child);
-  kill(pw, SIGKILL);
-  waitpid(pw, nullptr, 0);
-  // The target and its child die with pwnbox (PTRACE_O_EXITKILL on every task).
-  for (pid_t p : {parent, child}) {
-    bool gone = false;
-    for (int i = 0; i < 200 && !gone; ++i) {
-      // A zombie waiting for its reaper counts as gone: it runs nothing.
-      std::string stat = ReadFile("/proc/" + std::to_string(p) + "/stat");
-      gone = stat.empty() || Contains(stat, ") Z ");
-      if (!gone) usleep(10000);
-    }
-    EXPECT_TRUE(gone) << "process " << p << " of the sandbox survived pwnbox";
-    kill(p, SIGKILL);
-  }
-}
+// Killing pwnbox kills the whole tree, in both lifecycles (a PID namespace, ptrace): see
+// tests/security/lifecycle_test.cc (KillPwnboxTest), which waits on pidfds of every process.
 
 }  // namespace
 }  // namespace pwnbox::testing

@@ -218,7 +218,11 @@ TEST_P(ReachTest, KillMinusOneReachesNoProcessOutside) {
   waitpid(canary, &st, 0);
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "canary status " << st;
   close(canary_fd);
-  EXPECT_EQ(r.out, "kill-all: returned 0 and survived\n") << r.Describe();
+  // 0, or -1 (ESRCH) in a PID namespace where nothing but the init (never signalled by kill(-1))
+  // and the sender are: the return value is meaningless, survival is what counts.
+  EXPECT_TRUE(r.out == "kill-all: returned 0 and survived\n" ||
+              r.out == "kill-all: returned -1 and survived\n")
+      << r.Describe();
   EXPECT_TRUE(r.Exited(0)) << r.Describe();
 }
 
