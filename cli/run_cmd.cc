@@ -83,6 +83,7 @@ int RunCommand(int argc, char** argv) {
   else if (lifecycle == "ptrace") sopts.lifecycle = supervisor::Lifecycle::kPtrace;
   else return Fail("--lifecycle " + lifecycle + ": expected auto, namespace or ptrace");
   sopts.wait_all = vm.count("wait-all") > 0;
+  sopts.compile = copts;
   sopts.complain = copts.complain;
   if (!log_path.empty()) {
     log_file.reset(open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));

@@ -127,6 +127,10 @@ struct Options {
   Escalate escalate = Escalate::kNotify;
   std::vector<core::Abi> abi = {core::Abi::kX86_64};
   bool io_uring = false;
+  // Not TOML: set by `run` when the target's lifecycle is a PID namespace, which traces no task,
+  // so clone(CLONE_UNTRACED) escapes nothing and its guard (filters.h) is left out: sanitizers'
+  // StopTheWorld (LeakSanitizer) clones its tracer thread with it.
+  bool untraced_children = false;
   bool operator==(const Options& o) const {
     return escalate == o.escalate && abi == o.abi && io_uring == o.io_uring;
   }

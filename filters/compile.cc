@@ -416,7 +416,8 @@ std::vector<Guard>* BuildGuards() {
                     "would paste the console selection into the terminal",
                     {GuardCond(1, Op::kEq, kMax, kTioclinux, "request == TIOCLINUX")}, EPERM));
   v->push_back(make(kGuardCloneUntraced, "clone", "flags & CLONE_UNTRACED",
-                    "a child pwnbox could not trace would escape its supervision",
+                    "a child pwnbox could not trace would escape its supervision (not under run's "
+                    "PID-namespace lifecycle, which traces nothing)",
                     {GuardCond(0, Op::kMaskedEq, kCloneUntraced, kCloneUntraced,
                                "flags & CLONE_UNTRACED == CLONE_UNTRACED")},
                     EPERM));
@@ -448,6 +449,10 @@ bool Canonical(uint64_t v, core::ArgWidth w) {
 const std::vector<Guard>& Guards() {
   static const std::vector<Guard>* const guards = BuildGuards();
   return *guards;
+}
+
+bool GuardInForce(const Guard& g, const config::Policy& p) {
+  return !(g.code == kGuardCloneUntraced && p.options.untraced_children);
 }
 
 const Guard* FindGuard(int code) {
@@ -486,7 +491,8 @@ int FirstMatch(const config::Policy& p, core::Abi abi, int nr, const uint64_t ar
   if (name.empty()) return -1;
   if (!p.options.io_uring && config::IsIoUring(name)) return kIoUringGuard;
   for (const Guard& g : Guards())
-    if (name == g.syscall && ArgsMatch(g.rule, name, abi, args)) return g.code;
+    if (GuardInForce(g, p) && name == g.syscall && ArgsMatch(g.rule, name, abi, args))
+      return g.code;
   for (size_t k = from; k < p.rules.size(); ++k) {
     const config::Rule& r = p.rules[k];
     if (r.HasSyscall(name) && ArgsMatch(r, name, abi, args)) return static_cast<int>(k);
@@ -586,6 +592,7 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
   if (!p.options.io_uring)
     for (auto n : config::kIoUringSyscalls) names.insert(std::string(n));
   for (const Guard& g : Guards()) {
+    if (!GuardInForce(g, p)) continue;
     names.insert(g.syscall);
     for (const auto& r : p.rules)
       if (r.HasSyscall(g.syscall)) plan.needs_expansion = true;  // the guard comes first
@@ -603,7 +610,7 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
     // The chain: guards, then the policy's rules, conditions in key space.
     std::vector<Entry> chain;
     for (const Guard& g : Guards()) {
-      if (name != g.syscall) continue;
+      if (name != g.syscall || !GuardInForce(g, p)) continue;
       Entry e{&g.rule, g.code, KernelAction(g.rule.action), {}};
       for (const Condition& c : g.rule.args) e.keys.push_back(*ToKeySpace(c, widths[c.arg]));
       chain.push_back(std::move(e));

@@ -116,6 +116,9 @@ inline constexpr int kGuardTioclinux = -4;
 inline constexpr int kGuardCloneUntraced = -5;
 inline constexpr int kGuardClone3 = -6;
 const std::vector<Guard>& Guards();
+// Whether guard `g` is part of `policy`'s filter (the CLONE_UNTRACED guard is not when
+// policy.options.untraced_children).
+bool GuardInForce(const Guard& g, const config::Policy& policy);
 // The guard with FirstMatch result `code`, or nullptr.
 const Guard* FindGuard(int code);
 // The action of a FirstMatch result that is not a policy rule (kIoUringGuard or a guard), or

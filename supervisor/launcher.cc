@@ -285,6 +285,10 @@ struct ChildPlan {
   _exit(0);
 }
 
+core::Error NamespaceRefused(const std::string& why) {
+  return core::Error("cannot start the target in a PID namespace: " + why, ENOTSUP);
+}
+
 bool WriteProcFile(pid_t pid, const char* name, const std::string& text) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
@@ -443,8 +447,7 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
                                 (own_user_ns ? "|CLONE_NEWUSER" : "") +
                                 "): " + std::strerror(errno);
         in_namespace = false;
-        if (!spec.ptrace) return core::Error("cannot start the target in a PID namespace: " +
-                                             out.namespace_refused);
+        if (!spec.ptrace) return NamespaceRefused(out.namespace_refused);
         continue;
       }
     } else {
@@ -474,8 +477,7 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
             !WriteProcFile(pid, "uid_map", uid + " " + uid + " 1\n") ||
             !WriteProcFile(pid, "gid_map", gid + " " + gid + " 1\n")) {
           refuse(std::string("writing the user namespace's id maps: ") + std::strerror(errno));
-          if (!spec.ptrace) return core::Error("cannot start the target in a PID namespace: " +
-                                               out.namespace_refused);
+          if (!spec.ptrace) return NamespaceRefused(out.namespace_refused);
           continue;
         }
       }
@@ -509,8 +511,7 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
             out.namespace_refused = std::string("setting up the namespace: ") +
                                     std::strerror(f.err);
             in_namespace = false;
-            if (!spec.ptrace) return core::Error("cannot start the target in a PID namespace: " +
-                                                 out.namespace_refused);
+            if (!spec.ptrace) return NamespaceRefused(out.namespace_refused);
             continue;
           }
           return core::ErrnoError(f.err, "installing the seccomp filter");

@@ -78,50 +78,93 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
                                        const std::vector<std::string>& argv,
                                        const SandboxOptions& options) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
-  Decider decider(policy, options.complain);
-  Reporter reporter(options.report_fd, policy);
   SandboxResult result;
   Outcome& outcome = *result.outcome;
 
+  // The namespace's own policy and program: the same, without the CLONE_UNTRACED guard.
+  std::optional<config::Policy> ns_policy;
+  std::optional<filters::Program> ns_program;
+  if (options.lifecycle != Lifecycle::kPtrace) {
+    if (auto unsuitable = NamespaceUnsuitable(policy, program)) {
+      if (options.lifecycle == Lifecycle::kNamespace)
+        return core::Error("--lifecycle namespace: " + *unsuitable +
+                           "; use --lifecycle auto or ptrace");
+      result.namespace_refused = *unsuitable;
+    } else {
+      ns_policy = policy;
+      ns_policy->options.untraced_children = true;
+      auto compiled = filters::Compile(*ns_policy, options.compile);
+      if (!compiled.ok()) return compiled.error();
+      ns_program = std::move(*compiled);
+    }
+  }
+  const bool try_namespace = ns_program.has_value();
+  const config::Policy& run_policy = try_namespace ? *ns_policy : policy;
+  const filters::Program& run_program = try_namespace ? *ns_program : program;
+  Decider ns_decider(run_policy, options.complain);
+  Reporter ns_reporter(options.report_fd, run_policy);
+
   LaunchSpec spec;
   spec.argv = argv;
-  spec.policy = &program.bpf;
+  spec.policy = &run_program.bpf;
   // Always a listener, held to the end (launcher.h), and the supervisor out of reach.
   spec.policy_listener = true;
   spec.confine = true;
   spec.wait_all = options.wait_all;
-  if (options.lifecycle != Lifecycle::kPtrace) {
-    auto unsuitable = NamespaceUnsuitable(policy, program);
-    if (!unsuitable) {
-      spec.pid_namespace = true;
-    } else if (options.lifecycle == Lifecycle::kNamespace) {
-      return core::Error("--lifecycle=namespace: " + *unsuitable +
-                         "; use --lifecycle=auto or ptrace");
-    } else {
-      result.namespace_refused = *unsuitable;
-    }
-  }
-
-  // Without a PID namespace every task is traced: for PTRACE_O_EXITKILL and fork following
-  // always, and for the rules that stop at the tracer (escalate = "ptrace", or actions only
-  // ptrace can carry out). Rules escalated through USER_NOTIF are served by the notify loop,
-  // which also reaps the ptrace stops, so neither starves the other. Both loops return when the
-  // main process is gone (or every task, with wait_all).
-  PolicyTracer tracer(decider, &reporter);
-  PtraceOptions popts;
-  popts.pin = false;  // the policy filter does not stop on sched_getaffinity: never pin
-  popts.end_with_main = !options.wait_all;
-  popts.outcome = &outcome;
-  PtraceMonitor monitor(tracer, popts);
-  spec.ptrace = options.lifecycle != Lifecycle::kNamespace;
-  spec.ptrace_options = monitor.SeizeOptions();
-  core::UniqueFd held_listener;  // until every task is gone
+  spec.pid_namespace = try_namespace;
 
   // SIGCHLD is read from a signalfd by the notify loop.
   sigset_t chld, old;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, &old);
+  core::UniqueFd held_listener;  // until every task is gone
+  if (try_namespace) {
+    auto launched = Launch(spec);
+    if (launched.ok()) {
+      result.path = launched->path;
+      result.isolation = launched->isolation;
+      result.landlock_abi = launched->landlock_abi;
+      result.pid_namespace = true;
+      g_target = launched->target_pid;
+      // The target runs already (it may have said it is ready): what came meanwhile is its.
+      if (int sig = g_pending_signal.exchange(0)) kill(launched->target_pid, sig);
+      auto st = RunInNamespace(*launched, run_program, ns_decider, ns_reporter, outcome,
+                               &held_listener);
+      sigprocmask(SIG_SETMASK, &old, nullptr);
+      g_target = 0;
+      if (!st.ok()) return st.error();
+      result.wait_status = *st;
+      result.exec_errno = ExecErrno(*launched);
+      outcome.Ended(result.wait_status);
+      result.escalated = ns_decider.decisions();
+      if (options.complain) ReportSuppressedComplaints(ns_decider, options.report_fd);
+      return result;  // the init's exit has killed what was left
+    }
+    if (launched.error().sys_errno() != ENOTSUP || options.lifecycle == Lifecycle::kNamespace) {
+      sigprocmask(SIG_SETMASK, &old, nullptr);
+      return launched.error();
+    }
+    result.namespace_refused = launched.error().message();
+  }
+
+  // The ptrace lifecycle: every task is traced, for PTRACE_O_EXITKILL and fork following
+  // always, and for the rules that stop at the tracer (escalate = "ptrace", or actions only
+  // ptrace can carry out). Rules escalated through USER_NOTIF are served by the notify loop,
+  // which also reaps the ptrace stops, so neither starves the other. Both loops return when the
+  // main process is gone (or every task, with wait_all).
+  Decider decider(policy, options.complain);
+  Reporter reporter(options.report_fd, policy);
+  PolicyTracer tracer(decider, &reporter);
+  PtraceOptions popts;
+  popts.pin = false;  // the policy filter does not stop on sched_getaffinity: never pin
+  popts.end_with_main = !options.wait_all;
+  popts.outcome = &outcome;
+  PtraceMonitor monitor(tracer, popts);
+  spec.policy = &program.bpf;
+  spec.pid_namespace = false;
+  spec.ptrace = true;
+  spec.ptrace_options = monitor.SeizeOptions();
   auto launched = Launch(spec);
   if (!launched.ok()) {
     sigprocmask(SIG_SETMASK, &old, nullptr);
@@ -130,15 +173,10 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   result.path = launched->path;
   result.isolation = launched->isolation;
   result.landlock_abi = launched->landlock_abi;
-  result.pid_namespace = launched->pid_namespace;
-  if (!launched->namespace_refused.empty()) result.namespace_refused = launched->namespace_refused;
   g_target = launched->target_pid;
-  // The target runs already (it may have printed that it is ready): what came meanwhile is its.
   if (int sig = g_pending_signal.exchange(0)) kill(launched->target_pid, sig);
   core::Result<int> st = 0;
-  if (launched->pid_namespace) {
-    st = RunInNamespace(*launched, program, decider, reporter, outcome, &held_listener);
-  } else if (!program.uses_notify) {
+  if (!program.uses_notify) {
     sigprocmask(SIG_SETMASK, &old, nullptr);
     held_listener = std::move(launched->listener);
     st = monitor.RunSpawned(launched->pid);
@@ -161,7 +199,6 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   outcome.Ended(result.wait_status);
   result.escalated = decider.decisions();
   if (options.complain) ReportSuppressedComplaints(decider, options.report_fd);
-  // In a namespace its init's exit has killed what was left; the ptrace lifecycle does it here.
   KillLeftovers(monitor);
   return result;
 }

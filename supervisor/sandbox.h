@@ -32,6 +32,9 @@ struct SandboxOptions {
   // End when every process the target started is gone, not when its main process exits (then
   // what is left is killed).
   bool wait_all = false;
+  // How `program` was compiled: a run in a PID namespace compiles the policy again, with
+  // options.untraced_children (no CLONE_UNTRACED guard: nothing is traced).
+  filters::CompileOptions compile;
 };
 
 struct SandboxResult {

@@ -18,8 +18,10 @@ class FiltersAttack : public ::testing::TestWithParam<std::string> {
     WriteFile(path, "version = 1\ndefault = \"allow\"\n\n[options]\nescalate = \"" + GetParam() + "\"\n\n" + body);
     return path;
   }
-  RunResult Calls(const std::string& policy, const std::vector<std::string>& ops) {
-    std::vector<std::string> argv = {"--policy", policy, "--", Prog("sec_flt_calls")};
+  RunResult Calls(const std::string& policy, const std::vector<std::string>& ops,
+                  const std::string& lifecycle = "auto") {
+    std::vector<std::string> argv = {"--policy", policy, "--lifecycle", lifecycle, "--",
+                                     Prog("sec_flt_calls")};
     argv.insert(argv.end(), ops.begin(), ops.end());
     return Pwnbox(argv);
   }
@@ -54,11 +56,18 @@ TEST_P(FiltersAttack, JunkInTheUpperHalfOfA32BitArgumentIsStillDenied) {
 
 TEST_P(FiltersAttack, GuardsHoldInEveryPolicy) {
   // Even a policy that allows ioctl, clone and clone3 explicitly.
-  auto r = Calls(Policy("[[rule]]\nsyscalls = [\"ioctl\", \"clone\", \"clone3\"]\naction = \"allow\"\n"),
-                 {"tiocsti", "tiocsti-junk", "clone-untraced", "clone3"});
+  // CLONE_UNTRACED is refused where tasks are traced (--lifecycle ptrace), and runs in a PID
+  // namespace, where nothing is traced.
+  const std::string allow =
+      Policy("[[rule]]\nsyscalls = [\"ioctl\", \"clone\", \"clone3\"]\naction = \"allow\"\n");
+  auto r = Calls(allow, {"tiocsti", "tiocsti-junk", "clone-untraced", "clone3"}, "ptrace");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(Lines(r.out), (std::vector<std::string>{"tiocsti:EPERM", "tiocsti-junk:EPERM",
                                                     "clone-untraced:EPERM", "clone3:ENOSYS"}));
+  auto ns = Calls(allow, {"tiocsti", "tiocsti-junk", "clone-untraced", "clone3"}, "namespace");
+  ASSERT_EQ(ns.status, 0) << ns.err;
+  EXPECT_EQ(Lines(ns.out), (std::vector<std::string>{"tiocsti:EPERM", "tiocsti-junk:EPERM",
+                                                     "clone-untraced:ok", "clone3:ENOSYS"}));
   // Ordinary programs still fork (glibc falls back from clone3 to clone).
   auto sh = Pwnbox({"--policy", Policy(""), "--", "/bin/sh", "-c", "(echo child) | cat; echo parent"});
   EXPECT_EQ(sh.status, 0) << sh.err;
