@@ -147,6 +147,10 @@ struct ChildPlan {
   if (!plan.in_namespace) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ChildFail(sfd, 0, errno);
     if (getppid() != plan.parent) _exit(125);  // the supervisor is already gone
+  } else {
+    // The init made itself non-dumpable, and we inherited that: pwnbox (not root) could not
+    // read our memory to decode the first execve's arguments. execve resets it anyway.
+    prctl(PR_SET_DUMPABLE, 1);
   }
   // Signals as pwnbox found them: what pwnbox (or its init) changed for itself goes back to the
   // default; what pwnbox inherited ignored (nohup's SIGHUP) stays ignored, as execve keeps it.
