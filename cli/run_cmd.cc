@@ -70,6 +70,14 @@ int RunCommand(int argc, char** argv) {
                                     : config::LoadPolicyFile(policy_path);
   if (!policy.ok()) return Fail(policy.error());
   if (auto why = supervisor::Decider::Unsupported(*policy)) return Fail(*why);
+  supervisor::Lifecycle lc;
+  if (lifecycle == "auto") lc = supervisor::Lifecycle::kAuto;
+  else if (lifecycle == "namespace") lc = supervisor::Lifecycle::kNamespace;
+  else if (lifecycle == "ptrace") lc = supervisor::Lifecycle::kPtrace;
+  else return Fail("--lifecycle " + lifecycle + ": expected auto, namespace or ptrace");
+  // Compiled for the lifecycle it will most likely have (RunSandbox compiles the other variant
+  // if it must).
+  policy->options.untraced_children = supervisor::PreferNamespace(*policy, lc);
   filters::CompileOptions copts;
   copts.complain = vm.count("complain") > 0;
   copts.kernel_only = vm.count("kernel-only") > 0;
@@ -78,10 +86,7 @@ int RunCommand(int argc, char** argv) {
 
   core::UniqueFd log_file;
   supervisor::SandboxOptions sopts;
-  if (lifecycle == "auto") sopts.lifecycle = supervisor::Lifecycle::kAuto;
-  else if (lifecycle == "namespace") sopts.lifecycle = supervisor::Lifecycle::kNamespace;
-  else if (lifecycle == "ptrace") sopts.lifecycle = supervisor::Lifecycle::kPtrace;
-  else return Fail("--lifecycle " + lifecycle + ": expected auto, namespace or ptrace");
+  sopts.lifecycle = lc;
   sopts.wait_all = vm.count("wait-all") > 0;
   sopts.compile = copts;
   sopts.complain = copts.complain;

@@ -42,6 +42,13 @@ std::optional<std::string> NamespaceUnsuitable(const config::Policy& policy,
   return std::nullopt;
 }
 
+bool PreferNamespace(const config::Policy& policy, Lifecycle lifecycle) {
+  if (lifecycle == Lifecycle::kPtrace) return false;
+  for (const auto& rule : policy.rules)
+    if (!rule.paths.empty() || rule.action.kind == config::ActionKind::kRedirect) return false;
+  return true;
+}
+
 namespace {
 
 void ReportSuppressedComplaints(const Decider& decider, int report_fd) {
@@ -81,9 +88,18 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   SandboxResult result;
   Outcome& outcome = *result.outcome;
 
-  // The namespace's own policy and program: the same, without the CLONE_UNTRACED guard.
-  std::optional<config::Policy> ns_policy;
-  std::optional<filters::Program> ns_program;
+  // The policy and program of each lifecycle: the namespace's has no CLONE_UNTRACED guard, the
+  // ptrace lifecycle's has it. The caller compiled one of them (policy.options
+  // .untraced_children says which); the other is compiled only when it is needed.
+  auto variant = [&](bool untraced_children)
+      -> core::Result<std::pair<config::Policy, filters::Program>> {
+    config::Policy p = policy;
+    p.options.untraced_children = untraced_children;
+    PWNBOX_ASSIGN_OR_RETURN(filters::Program prog, filters::Compile(p, options.compile));
+    return std::make_pair(std::move(p), std::move(prog));
+  };
+  std::optional<std::pair<config::Policy, filters::Program>> ns_variant, ptrace_variant;
+  bool try_namespace = false;
   if (options.lifecycle != Lifecycle::kPtrace) {
     if (auto unsuitable = NamespaceUnsuitable(policy, program)) {
       if (options.lifecycle == Lifecycle::kNamespace)
@@ -91,16 +107,16 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
                            "; use --lifecycle auto or ptrace");
       result.namespace_refused = *unsuitable;
     } else {
-      ns_policy = policy;
-      ns_policy->options.untraced_children = true;
-      auto compiled = filters::Compile(*ns_policy, options.compile);
-      if (!compiled.ok()) return compiled.error();
-      ns_program = std::move(*compiled);
+      try_namespace = true;
+      if (!policy.options.untraced_children) {
+        auto v = variant(true);
+        if (!v.ok()) return v.error();
+        ns_variant = std::move(*v);
+      }
     }
   }
-  const bool try_namespace = ns_program.has_value();
-  const config::Policy& run_policy = try_namespace ? *ns_policy : policy;
-  const filters::Program& run_program = try_namespace ? *ns_program : program;
+  const config::Policy& run_policy = ns_variant ? ns_variant->first : policy;
+  const filters::Program& run_program = ns_variant ? ns_variant->second : program;
   Decider ns_decider(run_policy, options.complain);
   Reporter ns_reporter(options.report_fd, run_policy);
 
@@ -148,20 +164,31 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
     result.namespace_refused = launched.error().message();
   }
 
+  if (policy.options.untraced_children) {  // compiled for a namespace: the guard goes back in
+    auto v = variant(false);
+    if (!v.ok()) {
+      sigprocmask(SIG_SETMASK, &old, nullptr);
+      return v.error();
+    }
+    ptrace_variant = std::move(*v);
+  }
+  const config::Policy& traced_policy = ptrace_variant ? ptrace_variant->first : policy;
+  const filters::Program& traced_program = ptrace_variant ? ptrace_variant->second : program;
+
   // The ptrace lifecycle: every task is traced, for PTRACE_O_EXITKILL and fork following
   // always, and for the rules that stop at the tracer (escalate = "ptrace", or actions only
   // ptrace can carry out). Rules escalated through USER_NOTIF are served by the notify loop,
   // which also reaps the ptrace stops, so neither starves the other. Both loops return when the
   // main process is gone (or every task, with wait_all).
-  Decider decider(policy, options.complain);
-  Reporter reporter(options.report_fd, policy);
+  Decider decider(traced_policy, options.complain);
+  Reporter reporter(options.report_fd, traced_policy);
   PolicyTracer tracer(decider, &reporter);
   PtraceOptions popts;
   popts.pin = false;  // the policy filter does not stop on sched_getaffinity: never pin
   popts.end_with_main = !options.wait_all;
   popts.outcome = &outcome;
   PtraceMonitor monitor(tracer, popts);
-  spec.policy = &program.bpf;
+  spec.policy = &traced_program.bpf;
   spec.pid_namespace = false;
   spec.ptrace = true;
   spec.ptrace_options = monitor.SeizeOptions();
@@ -176,7 +203,7 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   g_target = launched->target_pid;
   if (int sig = g_pending_signal.exchange(0)) kill(launched->target_pid, sig);
   core::Result<int> st = 0;
-  if (!program.uses_notify) {
+  if (!traced_program.uses_notify) {
     sigprocmask(SIG_SETMASK, &old, nullptr);
     held_listener = std::move(launched->listener);
     st = monitor.RunSpawned(launched->pid);

@@ -56,11 +56,17 @@ struct SandboxResult {
 std::optional<std::string> NamespaceUnsuitable(const config::Policy& policy,
                                                const filters::Program& program);
 
+// Whether a run of `policy` under `lifecycle` will likely be in a PID namespace (before it is
+// compiled: a rule served through ptrace is then found only by NamespaceUnsuitable).
+bool PreferNamespace(const config::Policy& policy, Lifecycle lifecycle);
+
 // Async-signal-safe: sends `sig` to the running target's main process (if any). For SIGTERM /
 // SIGHUP handlers in the CLI: the target decides how to end, and pwnbox reports it.
 void ForwardSignal(int sig);
 
-// Preconditions: `program` was compiled from `policy`; argv non-empty.
+// Preconditions: `program` was compiled from `policy` with options.compile; argv non-empty.
+// Compile `policy` with options.untraced_children set when the run will likely be in a PID
+// namespace (PreferNamespace): the other variant is then compiled only on a fallback.
 core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
                                        const filters::Program& program,
                                        const std::vector<std::string>& argv,
