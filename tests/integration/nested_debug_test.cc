@@ -199,6 +199,30 @@ TEST(PidNamespace, LifecycleNamespaceRefusesPathRules) {
   EXPECT_EQ(Pwnbox({"--policy", path, "--", "true"}).status, 0);
 }
 
+// When the kernel refuses the namespaces (a container runtime's seccomp profile around pwnbox):
+// at the clone, or at the init's mount of /proc. `auto` falls back to ptrace and says why;
+// `--lifecycle namespace` fails with the reason.
+TEST(PidNamespace, FallsBackToPtraceWhenTheKernelRefuses) {
+  for (const char* what : {"clone", "mount"}) {
+    RunOptions o;
+    o.env = {"PWNBOX_DEBUG_ISOLATION=1"};
+    auto r = ::pwnbox::testing::Run(
+        {Prog("nd_deny_ns"), what, PwnboxBin(), "--", Prog("nd_traceme")}, o);
+    EXPECT_EQ(r.status, 1) << what << ": " << r.out << r.err;
+    EXPECT_EQ(r.out, "PTRACE_TRACEME: Operation not permitted\n") << what;
+    EXPECT_TRUE(Contains(r.err, "pwnbox: lifecycle ptrace: cannot start the target in a PID "
+                                "namespace: "))
+        << what << ": " << r.err;
+    EXPECT_TRUE(Contains(r.err, std::string(what) == "clone" ? "clone(CLONE_NEWPID"
+                                                              : "setting up the namespace"))
+        << r.err;
+    auto strict = ::pwnbox::testing::Run(
+        {Prog("nd_deny_ns"), what, PwnboxBin(), "--lifecycle", "namespace", "--", "true"});
+    EXPECT_EQ(strict.status, 125) << what;
+    EXPECT_TRUE(Contains(strict.err, "Operation not permitted")) << strict.err;
+  }
+}
+
 // --wait-all: pwnbox waits for the background process (it holds stdin); by default it ends with
 // the main process and kills it (stdout reaches EOF without its line).
 TEST(PidNamespace, WaitAllWaitsForTheWholeTree) {
@@ -230,7 +254,9 @@ TEST(PidNamespace, WaitAllWaitsForTheWholeTree) {
       ASSERT_GT(n, 0) << got;
       got.append(buf, static_cast<size_t>(n));
     }
-    if (wait_all) ASSERT_EQ(write(in[1], "x\n", 2), 2);  // the background reads it and prints
+    if (wait_all) {
+      ASSERT_EQ(write(in[1], "x\n", 2), 2);  // the background reads it and prints
+    }
     ssize_t n;
     while ((n = read(out[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
     close(in[1]);
