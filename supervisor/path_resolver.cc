@@ -248,6 +248,7 @@ core::Result<PathView> Walker::Run(int dirfd) {
   // RESOLVE_NO_XDEV: the one mount the whole walk must stay on (it never changes: every
   // crossing is an error).
   uint64_t mnt = 0;
+  size_t start = 0;  // where the walk starts in raw_ (after a removed directory's "..")
 
   if (raw_.empty()) {
     if (!options_.empty_path) return Fail(ENOENT, raw_);
@@ -267,7 +268,44 @@ core::Result<PathView> Walker::Run(int dirfd) {
     LinkTarget t;
     if (int err = DirfdTarget(pid_, dirfd, &t)) return Fail(err, raw_);
     if (!t.is_dir) return Fail(ENOTDIR, raw_);
-    if (t.detached) return Fail(ENOENT, raw_);  // a deleted directory has no entries
+    if (t.detached) {
+      // A deleted directory has no entries, but the kernel's walk still takes "." (the
+      // directory itself: stat(".") and opendir(".") in a removed cwd work) and ".." (its
+      // parent, where it was: chdir("..") leaves it).
+      size_t p = 0;
+      while (p < raw_.size()) {
+        if (raw_[p] == '/') {
+          ++p;
+        } else if (raw_[p] == '.' && (p + 1 == raw_.size() || raw_[p + 1] == '/')) {
+          ++p;
+        } else {
+          break;
+        }
+      }
+      if (p == raw_.size()) {
+        out.path = std::move(t.path);
+        out.is_dir = true;
+        out.detached = true;
+        out.reopen = std::move(t.link);
+        return out;
+      }
+      const bool dotdot = raw_.compare(p, 2, "..") == 0 &&
+                          (p + 2 == raw_.size() || raw_[p + 2] == '/');
+      if (!dotdot || scoped) return Fail(scoped && dotdot ? EXDEV : ENOENT, raw_);
+      // The parent through the kernel (the magic link, then ".."), named by what it is now;
+      // a parent removed too has no name left to check rules against.
+      core::UniqueFd parent(::open((t.link + "/..").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (!parent) return Fail(errno == ENOENT && !TaskExists(pid_) ? ESRCH : errno, raw_);
+      const std::string link = "/proc/self/fd/" + std::to_string(parent.get());
+      std::string text;
+      LinkTarget up;
+      int err = ReadLink(link, &text);
+      if (err == 0) err = FollowMagic(link, std::move(text), &up);
+      if (err != 0) return Fail(err, raw_);
+      if (up.detached) return Fail(ENOENT, raw_);
+      t.path = std::move(up.path);
+      start = p + 2;
+    }
     cur = std::move(t.path);
     if (scoped) {
       root_ = cur;
@@ -281,7 +319,7 @@ core::Result<PathView> Walker::Run(int dirfd) {
   std::string rest(raw_);
   std::string next;
   std::string text;
-  size_t pos = 0;
+  size_t pos = start;
   int hops = 0;
   bool last_trailing = false;  // the last component seen was followed by "/"
   while (true) {

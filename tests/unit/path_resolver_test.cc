@@ -308,6 +308,35 @@ TEST_F(PathResolverTest, RelativeToTargetCwd) {
   EXPECT_TRUE(r->is_dir);
 }
 
+// In a removed cwd, "." is still the directory (stat(".") works in the kernel); other names are
+// ENOENT (a dead directory has no entries).
+TEST_F(PathResolverTest, DotInARemovedCwdIsTheDirectory) {
+  const std::string cwd = P("gone");
+  ASSERT_EQ(mkdir(cwd.c_str(), 0755), 0);
+  Child child([&] { return chdir(cwd.c_str()) == 0 ? 0 : -errno; });
+  ASSERT_EQ(child.value(), 0);
+  ASSERT_EQ(rmdir(cwd.c_str()), 0);
+  for (const char* dot : {".", "./", "./.", ".//./"}) {
+    auto r = ResolveTargetPath(child.pid(), AT_FDCWD, dot, true);
+    ASSERT_TRUE(r.ok()) << dot << ": " << r.error().message();
+    EXPECT_TRUE(r->detached) << dot;
+    EXPECT_TRUE(r->is_dir) << dot;
+    EXPECT_EQ(r->path, cwd + " (deleted)") << dot;
+    EXPECT_EQ(r->reopen, "/proc/" + std::to_string(child.pid()) + "/cwd") << dot;
+  }
+  EXPECT_EQ(Errno(ResolveTargetPath(child.pid(), AT_FDCWD, "file", true)), ENOENT);
+  EXPECT_EQ(Errno(ResolveTargetPath(child.pid(), AT_FDCWD, "./file", true)), ENOENT);
+  // ".." is where it was: chdir("..") leaves a removed directory.
+  const std::string top = P("a").substr(0, P("a").size() - 2);
+  for (const char* up : {"..", "./..", "../", "../a/file"}) {
+    auto r = ResolveTargetPath(child.pid(), AT_FDCWD, up, true);
+    ASSERT_TRUE(r.ok()) << up << ": " << r.error().message();
+    EXPECT_FALSE(r->detached) << up;
+    EXPECT_EQ(r->path, std::string(up) == "../a/file" ? P("a/file") : top) << up;
+  }
+  EXPECT_EQ(Errno(ResolveTargetPath(child.pid(), AT_FDCWD, "../missing/x", true)), ENOENT);
+}
+
 TEST_F(PathResolverTest, RelativeToTargetDirfd) {
   constexpr int kDirFd = 77, kFileFd = 78, kPipeFd = 79, kDeletedFd = 80;
   const std::string x = P("x"), file = P("a/file"), del = P("deleted");
