@@ -215,7 +215,8 @@ int RecordToFile(const std::vector<std::string>& command, const std::string& out
   core::Status finished;
   bool started = false;
   int code = RunTraced(command, all, traced_policy.get(), monitor, [&](pid_t) { started = true; },
-                       [&] { finished = (*writer)->Finish(); }, /*no_aslr=*/true);
+                       [&] { finished = (*writer)->Finish(); }, /*no_aslr=*/true,
+                       settings.wait_all);
   if (!finished.ok()) return Fail(finished.error());
   *recorded = started;
   if (!started) unlink(output.c_str());  // nothing ran: no recording that looks valid
@@ -231,6 +232,9 @@ int RecordCommand(int argc, char** argv) {
       ("help,h", "show this help")
       ("output,o", po::value(&output), "the recording to write (FILE.pwnr)")
       ("policy", po::value(&settings.policy), "enforce POLICY while recording")
+      ("wait-all", po::bool_switch(&settings.wait_all),
+       "wait for every process the command started, as strace -f does; by default pwnbox ends "
+       "with the command and kills what it left behind")
       ("snapshots", po::value<std::string>()->implicit_value(""),
        "memory snapshots every EVERY syscalls")
       ("no-data", "keep only what `show` prints, not the whole buffers the kernel filled (much "

@@ -25,7 +25,7 @@ void KillChildren() {
 
 }  // namespace
 
-void KillLeftovers(const PtraceMonitor& monitor) {
+void KillLeftovers(PtraceMonitor& monitor) {
   for (pid_t tid : monitor.Tids()) kill(tid, SIGKILL);
   while (true) {
     KillChildren();
@@ -36,6 +36,7 @@ void KillLeftovers(const PtraceMonitor& monitor) {
       return;  // ECHILD: no child and no tracee left
     }
     if (WIFSTOPPED(status)) kill(pid, SIGKILL);
+    else monitor.Dispatch(pid, status);  // its observer shows the end (unknown pids: nothing)
   }
 }
 

@@ -91,8 +91,9 @@ struct PtraceOptions {
   bool pin = true;        // share one CPU while at most one task is runnable
   // Which syscalls are shown (Task::shown); null: every one.
   std::function<bool(core::Abi, int nr)> selected;
-  // RunSpawned returns as soon as the main process is gone (`run`: the caller then kills what
-  // it left); otherwise it traces until no task is left (`trace`, `record`, as strace -f).
+  // RunSpawned returns as soon as the main process is gone, its exit handed to the observer
+  // (`run`, and `trace`/`record` by default: the caller then kills what it left with
+  // KillLeftovers); otherwise it traces until no task is left (`trace --wait-all`, as strace -f).
   bool end_with_main = false;
   // Where unexpected kernel errors go (not owned; may be null).
   Outcome* outcome = nullptr;
@@ -137,6 +138,8 @@ class PtraceMonitor {
   void set_selected(std::function<bool(core::Abi, int nr)> selected) {
     options_.selected = std::move(selected);
   }
+  // Replaces PtraceOptions::end_with_main (before Run*).
+  void set_end_with_main(bool end) { options_.end_with_main = end; }
   bool ever_multiple() const { return ever_multiple_; }
 
  private:
