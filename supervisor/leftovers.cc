@@ -27,6 +27,7 @@ void KillChildren() {
 
 void KillLeftovers(PtraceMonitor& monitor) {
   for (pid_t tid : monitor.Tids()) kill(tid, SIGKILL);
+  monitor.KillReleased();
   while (true) {
     KillChildren();
     int status;

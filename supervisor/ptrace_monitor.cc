@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,34 @@ int CloneKind(core::Abi abi, int nr) {
   if (abi == core::Abi::kI386) return nr == kI386Clone ? 1 : nr == kClone3 ? 3 : 0;
   const int n = nr & ~static_cast<int>(kX32Bit);
   return n == SYS_clone ? 1 : n == kClone3 ? 3 : 0;
+}
+
+// Whether `si`, at a signal-delivery-stop of `tid`, is a fault the kernel raised (force_sig: the
+// instruction faults again when it is run again) in the init of a PID namespace that has no
+// handler for it: natively that init dies of it; traced, the kernel keeps it unkillable
+// (force_sig_info_to_task clears SIGNAL_UNKILLABLE only when the task is not traced), so the
+// signal the tracer passes on is dropped at delivery (get_signal: an unkillable init gets no
+// signal of default action but SIGKILL and SIGSTOP), and the instruction faults again, forever.
+bool IsUnkillableInitFault(pid_t tid, const siginfo_t& si) {
+  const int sig = si.si_signo;
+  if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL && sig != SIGFPE) return false;
+  if (si.si_code <= 0) return false;  // sent by a process (kill, tgkill, sigqueue): no fault
+  std::ifstream status("/proc/" + std::to_string(tid) + "/status");
+  std::string line;
+  bool init = false, caught = true;
+  while (std::getline(status, line)) {
+    if (line.rfind("NStgid:", 0) == 0) {
+      // The thread group id in each PID namespace, the task's own last.
+      const size_t last = line.find_last_of(" \t");
+      init = last != std::string::npos && line.compare(last + 1, std::string::npos, "1") == 0;
+    } else if (line.rfind("SigCgt:", 0) == 0) {
+      // force_sig reset an ignored or blocked fault to the default action: caught means a
+      // handler, which runs as natively.
+      const uint64_t mask = std::strtoull(line.c_str() + 7, nullptr, 16);
+      caught = (mask >> (sig - 1)) & 1;
+    }
+  }
+  return init && !caught;
 }
 
 }  // namespace
@@ -420,7 +450,37 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
     return;
   }
   observer_.OnSignal(task, si);
+  if (IsUnkillableInitFault(tid, si)) {
+    Release(task, sig);
+    return;
+  }
   Resume(task, sig);
+}
+
+void PtraceMonitor::Release(Task& task, int sig) {
+  // Only an untraced task can die of the fault (see IsUnkillableInitFault): the tracer lets go
+  // of it at the fault; the signal passed on is dropped, the instruction faults again untraced,
+  // the kernel makes the init killable and it dies of the fault, its namespace with it (its
+  // members, traced, report their SIGKILL here). A pidfd is kept so that KillLeftovers ends it
+  // should it live on (the instruction did not fault again): it is no longer under
+  // PTRACE_O_EXITKILL, and a call its filter sends to the tracer fails with ENOSYS.
+  const pid_t tid = task.tid;
+  core::UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, task.tgid, 0)));
+  if (ptrace(PTRACE_DETACH, tid, 0, sig) != 0) {
+    if (errno != ESRCH) KernelError("ptrace(PTRACE_DETACH)", errno);
+    Resume(task, sig);  // still traced: as before (the exit of a dying task is reported next)
+    return;
+  }
+  if (pidfd) released_.push_back(std::move(pidfd));
+  auto it = tasks_.find(tid);
+  observer_.OnForget(*it->second);
+  tasks_.erase(it);
+  pinner_->Update(tasks_);
+}
+
+void PtraceMonitor::KillReleased() {
+  for (const auto& fd : released_) syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
+  released_.clear();
 }
 
 void PtraceMonitor::HandleSyscallStop(Task& task) {

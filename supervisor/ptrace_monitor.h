@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/decoder.h"
+#include "core/fd.h"
 #include "core/status.h"
 #include "core/syscalls.h"
 #include "supervisor/outcome.h"
@@ -134,6 +135,8 @@ class PtraceMonitor {
   size_t task_count() const { return tasks_.size(); }
   // The tids of every traced task (for killing what the target left).
   std::vector<pid_t> Tids() const;
+  // SIGKILLs the processes the monitor let go of (Release) that may still live.
+  void KillReleased();
   // Replaces PtraceOptions::selected (before Run*).
   void set_selected(std::function<bool(core::Abi, int nr)> selected) {
     options_.selected = std::move(selected);
@@ -149,6 +152,9 @@ class PtraceMonitor {
   void HandleSyscallStop(Task& task);
   void HandleGone(pid_t tid, int status);
   void Resume(Task& task, int sig);
+  // Detaches `task` at its signal-delivery-stop of `sig`, a fault it can die of only untraced
+  // (the init of a PID namespace), and forgets it; keeps a pidfd of its process in released_.
+  void Release(Task& task, int sig);
   // Clears CLONE_UNTRACED from a clone/clone3 at its entry stop; false when it could not.
   bool StripUntraced(Task& task);
   // Kills `task`'s process after `what` failed with `err` (recorded unless the task is gone).
@@ -167,6 +173,7 @@ class PtraceMonitor {
   bool main_done_ = false;
   pid_t main_pid_ = 0;
   std::atomic<bool> detach_requested_{false};
+  std::vector<core::UniqueFd> released_;  // pidfds of the processes Release let go of
 };
 
 }  // namespace pwnbox::supervisor
