@@ -361,6 +361,9 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
   Task& task = it != tasks_.end() ? *it->second : AddTask(tid, tid);
   const int sig = WSTOPSIG(status);
   const int event = status >> 16;
+  // The check of a fault (see below) lasts until the task's next stop, whatever it is.
+  const bool checking_fault = task.fault_check;
+  task.fault_check = false;
 
   if (sig == (SIGTRAP | 0x80)) {  // syscall-enter or -exit stop
     HandleSyscallStop(task);
@@ -449,17 +452,43 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
     Resume(task, sig);
     return;
   }
-  observer_.OnSignal(task, si);
-  if (IsUnkillableInitFault(tid, si)) {
-    Release(task, sig);
+  if (checking_fault && sig == SIGTRAP && si.si_code == TRAP_TRACE) {
+    Resume(task, 0);  // the step ran the instruction: it was no fault (the check's own trap)
     return;
   }
+  if (IsUnkillableInitFault(tid, si)) {
+    // A process can queue itself a signal that looks like a fault (rt_sigqueueinfo), which an
+    // init ignores: the tracer lets go only of a task whose instruction faults again. First the
+    // signal is suppressed (as the kernel would drop it) and that one instruction is run alone:
+    // it stops with the same signal at the same address (a fault), or with the step's SIGTRAP
+    // or any other stop (no fault; the task goes on traced).
+    user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, tid, 0, &regs) == 0) {
+      if (checking_fault && regs.rip == task.fault_ip && sig == task.fault_sig) {
+        Release(task, sig);
+        return;
+      }
+      observer_.OnSignal(task, si);
+      task.fault_check = true;
+      task.fault_ip = regs.rip;
+      task.fault_sig = sig;
+      if (ptrace(PTRACE_SINGLESTEP, tid, 0, 0) == 0) return;
+      task.fault_check = false;
+      if (errno == ESRCH) return;  // killed meanwhile: its exit is reported next
+      KernelError("ptrace(PTRACE_SINGLESTEP)", errno);
+      Resume(task, sig);
+      return;
+    }
+    if (errno != ESRCH) KernelError("ptrace(PTRACE_GETREGS)", errno);
+  }
+  observer_.OnSignal(task, si);
   Resume(task, sig);
 }
 
 void PtraceMonitor::Release(Task& task, int sig) {
   // Only an untraced task can die of the fault (see IsUnkillableInitFault): the tracer lets go
-  // of it at the fault; the signal passed on is dropped, the instruction faults again untraced,
+  // of it at the fault, once the instruction was seen to fault again when run alone (HandleStop);
+  // the signal passed on is dropped, the instruction faults a third time, untraced,
   // the kernel makes the init killable and it dies of the fault, its namespace with it (its
   // members, traced, report their SIGKILL here). A pidfd is kept so that KillLeftovers ends it
   // should it live on (the instruction did not fault again): it is no longer under

@@ -18,6 +18,10 @@
 // stops such calls), so that every task is traced, with PTRACE_O_EXITKILL. Failed ptrace calls
 // that matter fail closed (the task is killed rather than let a denied call run) and are counted
 // in the run's Outcome.
+//
+// One task is let go of: the init of a PID namespace whose instruction faults (SIGSEGV, SIGBUS,
+// SIGILL, SIGFPE, no handler), which the kernel lets die of it only untraced (Release; a signal
+// it queues itself that only looks like a fault is ignored, as natively, and it stays traced).
 #pragma once
 
 #include <sched.h>
@@ -56,6 +60,11 @@ struct Task {
   // errno for a failure).
   bool skip = false;
   int64_t skip_ret = 0;
+  // A fault the kernel would never let this task (the init of a PID namespace) die of while
+  // traced: its instruction is being run again alone to see whether it faults again.
+  bool fault_check = false;
+  uint64_t fault_ip = 0;
+  int fault_sig = 0;
   bool served = false;          // between OnServedEntry and OnServedExit
   bool served_unknown = false;  // OnServedExit: the call went on in the kernel, result unknown
   void* user = nullptr;      // owned by the observer
@@ -153,7 +162,8 @@ class PtraceMonitor {
   void HandleGone(pid_t tid, int status);
   void Resume(Task& task, int sig);
   // Detaches `task` at its signal-delivery-stop of `sig`, a fault it can die of only untraced
-  // (the init of a PID namespace), and forgets it; keeps a pidfd of its process in released_.
+  // (the init of a PID namespace; its instruction was seen to fault again), and forgets it;
+  // keeps a pidfd of its process in released_.
   void Release(Task& task, int sig);
   // Clears CLONE_UNTRACED from a clone/clone3 at its entry stop; false when it could not.
   bool StripUntraced(Task& task);

@@ -6,7 +6,8 @@
 //   pipe the test holds; pwnbox is still there once the main is gone, and ends once the test
 //   lets the process go, which then exits on its own);
 // - the init of a PID namespace that faults (tests/progs/tl_pidns_segv.c) dies of it as it does
-//   natively, its namespace with it, instead of faulting again forever.
+//   natively, its namespace with it, instead of faulting again forever; a signal it queues
+//   itself that only looks like a fault is ignored, as natively, and it stays traced.
 // Every wait is for an event (pidfd, pipe, exit status), bounded by a timeout.
 #include <dirent.h>
 #include <fcntl.h>
@@ -229,6 +230,30 @@ TEST_P(PidNamespaceInitTest, DiesOfItsFaultAsNatively) {
     EXPECT_EQ(Grep(shown, "--- " + sig + " {").size(), 1u) << shown;
     EXPECT_TRUE(Contains(shown, "WTERMSIG(s) == " + sig)) << shown;
   }
+}
+
+// A signal the init queues itself that looks like a fault (rt_sigqueueinfo, si_code
+// SEGV_MAPERR) is ignored, as natively, and the init stays traced: pwnbox lets go only of a task
+// whose instruction faults again (letting go on the signal alone made the init die of its next
+// syscall, which its trace filter failed with ENOSYS, exit_group included).
+TEST_P(PidNamespaceInitTest, QueuedLookalikeFaultIsIgnoredAndTheInitStaysTraced) {
+  RunOptions o;
+  o.timeout_sec = 30;
+  auto native = testing::Run({Prog("tl_pidns_segv"), "queue"}, o);
+  if (native.status == 2 && Contains(native.err, "unshare"))
+    GTEST_SKIP() << "no PID namespace for this user here: " << native.err;
+  ASSERT_EQ(native.status, 0) << native.err;
+  ASSERT_EQ(native.out, "init: exit 0\nmember: dead\n");  // 1: traced
+  const std::string out = TempDir() + "/out";
+  std::vector<std::string> args = ModeArgs(GetParam(), out);
+  args.insert(args.end(), {"--", Prog("tl_pidns_segv"), "queue"});
+  auto r = Pwnbox(args, o);
+  ASSERT_FALSE(r.timed_out);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "init: exit 1\nmember: dead\n") << r.err;
+  const std::string shown = Shown(GetParam(), out);
+  EXPECT_EQ(Grep(shown, "--- SIGSEGV {").size(), 3u) << shown;
+  EXPECT_TRUE(Contains(shown, "WIFEXITED(s) && WEXITSTATUS(s) == 1")) << shown;
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, PidNamespaceInitTest, kModes, Name);

@@ -2,7 +2,9 @@
 // root) that makes a fault, and prints how it ended: `init: signal N` or `init: exit N`. The
 // init first starts a member of the namespace that waits in pause(); once the init is reaped,
 // `member: dead` or `member: alive` (natively the kernel kills the namespace with its init).
-// KIND: segv (NULL dereference, the default), ud2 (SIGILL), div (SIGFPE).
+// KIND: segv (NULL dereference, the default), ud2 (SIGILL), div (SIGFPE); queue: no fault, the
+// init queues itself three SIGSEGVs that look like one (rt_sigqueueinfo, si_code SEGV_MAPERR),
+// which an init ignores, then exits 1 if it is traced (TracerPid), else 0.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -20,7 +22,27 @@
 #define SYS_pidfd_open 434
 #endif
 
+static int Traced(void) {
+  FILE* f = fopen("/proc/self/status", "r");
+  char line[256];
+  int tracer = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "TracerPid: %d", &tracer) == 1) break;
+  if (f) fclose(f);
+  return tracer != 0;
+}
+
 static void Fault(const char* kind) {
+  if (!strcmp(kind, "queue")) {
+    for (int i = 0; i < 3; ++i) {
+      siginfo_t si;
+      memset(&si, 0, sizeof si);
+      si.si_signo = SIGSEGV;
+      si.si_code = SEGV_MAPERR;
+      syscall(SYS_rt_sigqueueinfo, getpid(), SIGSEGV, &si);
+    }
+    _exit(Traced());
+  }
   if (!strcmp(kind, "ud2")) __asm__ volatile("ud2");
   if (!strcmp(kind, "div"))
     __asm__ volatile("xor %%ecx, %%ecx; mov $1, %%eax; cltd; idiv %%ecx" ::: "eax", "ecx", "edx");
