@@ -52,8 +52,9 @@ bool ReplayObserver::IsInput(std::string_view name) {
   return std::find(std::begin(kInputs), std::end(kInputs), name) != std::end(kInputs);
 }
 
-ReplayObserver::ReplayObserver(std::vector<std::vector<RecordedCall>> calls, uint64_t until)
-    : calls_(std::move(calls)), until_(until) {}
+ReplayObserver::ReplayObserver(std::vector<std::vector<RecordedCall>> calls, uint64_t until,
+                               std::vector<bool> killed)
+    : calls_(std::move(calls)), until_(until), killed_(std::move(killed)) {}
 
 void ReplayObserver::OnNewTask(Task& task, pid_t) { cursors_[task.tid].task = next_task_++; }
 
@@ -70,6 +71,18 @@ void ReplayObserver::OnEntry(Task& task) {
   }
   Cursor& c = cursors_[task.tid];  // the first task gets index 0
   const std::vector<RecordedCall>* calls = c.task < calls_.size() ? &calls_[c.task] : nullptr;
+  const bool killed = c.task < killed_.size() && killed_[c.task];
+  const auto same = [&task](const RecordedCall& rec) {
+    return rec.entry.nr == task.call.nr && rec.entry.abi == static_cast<uint8_t>(task.call.abi);
+  };
+  if (calls && killed &&
+      (c.next >= calls->size() ||
+       (c.next + 1 == calls->size() && !(*calls)[c.next].exit && same((*calls)[c.next])))) {
+    // Where the recording's task was killed (its last call never returned): so is this one.
+    c.next = calls->size();
+    kill(task.tid, SIGKILL);
+    return;
+  }
   if (!calls || c.next >= calls->size()) {
     divergence_ = Divergence{0, task.tid, "(the recording has no more calls for this task)",
                              LiveLine(task)};
@@ -82,7 +95,7 @@ void ReplayObserver::OnEntry(Task& task) {
     Stop(task);
     return;
   }
-  if (rec.entry.nr != task.call.nr || rec.entry.abi != static_cast<uint8_t>(task.call.abi)) {
+  if (!same(rec)) {
     divergence_ = Divergence{rec.entry.seq, task.tid, RecordedLine(rec), LiveLine(task)};
     Stop(task);
     return;

@@ -200,6 +200,31 @@ TEST_P(LeftoverTest, WaitAllWaitsForIt) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, LeftoverTest, kModes, Name);
 
+// A recording ends where pwnbox killed the leftover, at whatever call it was in; its replay kills
+// the leftover at the same call, instead of diverging where the two kills differ (replay waits
+// for every task; the leftover here makes calls until it is killed).
+TEST(LeftoverReplay, KilledWhereTheRecordingShowsIt) {
+  for (const bool policy : {false, true}) {
+    SCOPED_TRACE(policy ? "record --policy" : "record");
+    const std::string rec = TempDir() + "/run.pwnr";
+    std::vector<std::string> args = ModeArgs(Mode{"", true, policy}, rec);
+    args.insert(args.end(), {"--", Prog("tl_leave"), "3", "sh", "-c",
+                             "while :; do read x </dev/null; done"});
+    RunOptions o;
+    o.timeout_sec = 30;
+    auto r = Pwnbox(args, o);
+    ASSERT_FALSE(r.timed_out);
+    ASSERT_EQ(r.status, 3) << r.err;
+    ASSERT_EQ(Grep(Shown(Mode{"", true, policy}, rec), "+++ killed by SIGKILL +++").size(), 1u);
+    for (int i = 0; i < 3; ++i) {
+      auto p = Pwnbox({"replay", rec}, o);
+      ASSERT_FALSE(p.timed_out);
+      EXPECT_EQ(p.status, 3) << p.err;
+      EXPECT_FALSE(Contains(p.err, "diverged")) << p.err;
+    }
+  }
+}
+
 class PidNamespaceInitTest : public ::testing::TestWithParam<Mode> {};
 
 // The init of a new PID namespace dies of its fault (SIGSEGV, SIGILL, SIGFPE) as it does
