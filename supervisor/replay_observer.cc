@@ -71,15 +71,10 @@ void ReplayObserver::OnEntry(Task& task) {
   }
   Cursor& c = cursors_[task.tid];  // the first task gets index 0
   const std::vector<RecordedCall>* calls = c.task < calls_.size() ? &calls_[c.task] : nullptr;
-  const bool killed = c.task < killed_.size() && killed_[c.task];
-  const auto same = [&task](const RecordedCall& rec) {
-    return rec.entry.nr == task.call.nr && rec.entry.abi == static_cast<uint8_t>(task.call.abi);
-  };
-  if (calls && killed &&
-      (c.next >= calls->size() ||
-       (c.next + 1 == calls->size() && !(*calls)[c.next].exit && same((*calls)[c.next])))) {
-    // Where the recording's task was killed (its last call never returned): so is this one.
-    c.next = calls->size();
+  // The recording's task was killed by SIGKILL here (past its last call, or in that call, which
+  // never returned): so is this one.
+  const bool killed = calls && c.task < killed_.size() && killed_[c.task];
+  if (killed && c.next >= calls->size()) {
     kill(task.tid, SIGKILL);
     return;
   }
@@ -95,9 +90,14 @@ void ReplayObserver::OnEntry(Task& task) {
     Stop(task);
     return;
   }
-  if (!same(rec)) {
+  if (rec.entry.nr != task.call.nr || rec.entry.abi != static_cast<uint8_t>(task.call.abi)) {
     divergence_ = Divergence{rec.entry.seq, task.tid, RecordedLine(rec), LiveLine(task)};
     Stop(task);
+    return;
+  }
+  if (killed && c.next + 1 == calls->size() && !rec.exit) {
+    c.next = calls->size();
+    kill(task.tid, SIGKILL);
     return;
   }
   ++c.next;
