@@ -97,7 +97,8 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
     // Held until the leftovers are killed: a call they make meanwhile waits for an answer that
     // never comes (they are killed in it), rather than failing with ENOSYS.
     core::UniqueFd held_listener(fcntl(launched->listener.get(), F_DUPFD_CLOEXEC, 0));
-    if (!held_listener) policy->outcome().KernelError("fcntl(F_DUPFD_CLOEXEC) of the listener", errno);
+    if (!held_listener)
+      policy->outcome().KernelError("fcntl(F_DUPFD_CLOEXEC) of the listener", errno);
     supervisor::NotifyMonitor notify(policy->decider(), policy->reporter(), &monitor,
                                      &policy->outcome());
     notify.set_until_all_tasks(wait_all);
