@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -77,6 +78,9 @@ struct Mode {
   bool record = false;
   bool policy = false;
 };
+
+// gtest prints a parameter with this (not as bytes).
+void PrintTo(const Mode& m, std::ostream* os) { *os << m.name; }
 
 std::vector<std::string> ModeArgs(const Mode& m, const std::string& out) {
   std::vector<std::string> args{m.record ? "record" : "trace", "-o", out};
