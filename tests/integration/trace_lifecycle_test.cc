@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ostream>
+#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -133,6 +134,12 @@ TEST_P(LeftoverTest, KilledWhenTheMainProcessExits) {
   auto killed = shown.find("+++ killed by SIGKILL +++", main_end);
   EXPECT_NE(killed, std::string::npos) << shown;
   EXPECT_EQ(Grep(shown, "+++ killed by SIGKILL +++").size(), 1u) << shown;
+  // A call the kill cut short ends as strace ends it: "...)  = ?" with " <unfinished ...>" where
+  // it had arguments left to print (never "clock_nanosleep(..., {...}, = ?").
+  for (const auto& l : Grep(shown, "= ?"))
+    EXPECT_TRUE(std::regex_search(l, std::regex(R"(\) += \?$)")) &&
+                !std::regex_search(l, std::regex(R"([(,] += \?$|, \) += \?$)")))
+        << l;
   // The killed process is the sleep: its execve is shown under its pid.
   char prefix[32];
   snprintf(prefix, sizeof prefix, "[pid %5s] execve(", sleeper.c_str());
