@@ -452,8 +452,11 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
     Resume(task, sig);
     return;
   }
-  if (checking_fault && sig == SIGTRAP && si.si_code == TRAP_TRACE) {
-    Resume(task, 0);  // the step ran the instruction: it was no fault (the check's own trap)
+  if (checking_fault && sig == SIGTRAP &&
+      (si.si_code == TRAP_TRACE || si.si_code == TRAP_BRKPT)) {
+    // The step ran the instruction: it was no fault. The check's own trap (TRAP_BRKPT: the step
+    // was a syscall the filter let run, x86's user_single_step_report; an int3 is SI_KERNEL).
+    Resume(task, 0);
     return;
   }
   if (IsUnkillableInitFault(tid, si)) {
@@ -487,11 +490,11 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
 
 void PtraceMonitor::Release(Task& task, int sig) {
   // Only an untraced task can die of the fault (see IsUnkillableInitFault): the tracer lets go
-  // of it at the fault, once the instruction was seen to fault again when run alone (HandleStop);
-  // the signal passed on is dropped, the instruction faults a third time, untraced,
-  // the kernel makes the init killable and it dies of the fault, its namespace with it (its
-  // members, traced, report their SIGKILL here). A pidfd is kept so that KillLeftovers ends it
-  // should it live on (the instruction did not fault again): it is no longer under
+  // of it at the fault, once the instruction was seen to fault again when run alone
+  // (HandleStop); the signal passed on is dropped, the instruction faults a third time,
+  // untraced, the kernel makes the init killable and it dies of the fault, its namespace with it
+  // (its members, traced, report their SIGKILL here). A pidfd is kept so that KillLeftovers ends
+  // it should it live on (the instruction did not fault again): it is no longer under
   // PTRACE_O_EXITKILL, and a call its filter sends to the tracer fails with ENOSYS.
   const pid_t tid = task.tid;
   core::UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, task.tgid, 0)));
