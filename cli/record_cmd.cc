@@ -215,7 +215,8 @@ int RecordToFile(const std::vector<std::string>& command, const std::string& out
   core::Status finished;
   bool started = false;
   int code = RunTraced(command, all, traced_policy.get(), monitor, [&](pid_t) { started = true; },
-                       [&] { finished = (*writer)->Finish(); }, /*no_aslr=*/true);
+                       [&] { finished = (*writer)->Finish(); }, /*no_aslr=*/true,
+                       settings.wait_all);
   if (!finished.ok()) return Fail(finished.error());
   *recorded = started;
   if (!started) unlink(output.c_str());  // nothing ran: no recording that looks valid
@@ -231,6 +232,9 @@ int RecordCommand(int argc, char** argv) {
       ("help,h", "show this help")
       ("output,o", po::value(&output), "the recording to write (FILE.pwnr)")
       ("policy", po::value(&settings.policy), "enforce POLICY while recording")
+      ("wait-all", po::bool_switch(&settings.wait_all),
+       "wait for every process the command started, as strace -f does; by default pwnbox ends "
+       "with the command and kills what it left behind")
       ("snapshots", po::value<std::string>()->implicit_value(""),
        "memory snapshots every EVERY syscalls")
       ("no-data", "keep only what `show` prints, not the whole buffers the kernel filled (much "
@@ -439,6 +443,7 @@ int ReplayCommand(int argc, char** argv) {
 
   // The recorded calls, per task in the order the tasks appeared.
   std::vector<std::vector<supervisor::RecordedCall>> calls;
+  std::vector<bool> killed;  // per task: its recorded end is SIGKILL
   std::unordered_map<pid_t, size_t> task_index;
   recorder::Event e;
   while (true) {
@@ -449,10 +454,13 @@ int ReplayCommand(int argc, char** argv) {
       if (!task_index.count(e.pid)) {
         task_index[e.pid] = calls.size();
         calls.emplace_back();
+        killed.push_back(false);
       }
     }
-    if (e.kind != recorder::Event::Kind::kSyscall) continue;
     auto it = task_index.find(e.pid);
+    if (it != task_index.end() && e.kind == recorder::Event::Kind::kExit)
+      killed[it->second] = WIFSIGNALED(e.ret) && WTERMSIG(e.ret) == SIGKILL;
+    if (e.kind != recorder::Event::Kind::kSyscall) continue;
     if (it == task_index.end()) continue;
     auto& list = calls[it->second];
     if (!e.returned) list.push_back({e, std::nullopt});
@@ -467,7 +475,7 @@ int ReplayCommand(int argc, char** argv) {
     std::fprintf(stderr, "pwnbox: cannot enter the recorded directory %s; replaying here\n",
                  core::QuoteString(cwd->second, 4096).c_str());
 
-  supervisor::ReplayObserver replay(std::move(calls), until);
+  supervisor::ReplayObserver replay(std::move(calls), until, std::move(killed));
   // Under --policy the policy decides first (PolicyTracer, as `record --policy`): a call it
   // denies never runs, whatever the recording says; replay then only changes what a skipped
   // input call returns.
@@ -481,8 +489,9 @@ int ReplayCommand(int argc, char** argv) {
       traced_policy ? traced_policy->observer() : static_cast<supervisor::PtraceObserver&>(replay);
   supervisor::PtraceMonitor monitor(observer, supervisor::PtraceOptions{});
   filters::TraceSelection all;
+  // Every task runs to its recorded end (the observer kills those the recording shows killed).
   int code = RunTraced(command, all, traced_policy.get(), monitor, [](pid_t) {}, [] {},
-                       /*no_aslr=*/true);
+                       /*no_aslr=*/true, /*wait_all=*/true);
   if (const auto& d = replay.divergence()) {
     std::fprintf(stderr,
                  "pwnbox: replay diverged from %s at event %llu (pid %d):\n"

@@ -17,6 +17,7 @@ struct RecordSettings {
   std::string policy;           // --policy: enforced while recording ("" none)
   uint64_t snapshot_every = 0;  // --snapshots=EVERY (0: none)
   bool keep_data = true;        // false: --no-data (only what `show` prints; no replay)
+  bool wait_all = false;        // --wait-all: trace until every process is gone, not the main
 };
 
 // Records `command` into `output` as `pwnbox record -o OUTPUT ...` does, printing pwnbox's

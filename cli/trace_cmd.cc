@@ -164,6 +164,8 @@ int TraceCommand(int argc, char** argv) {
       ("syscall-number,n", "print the syscall number")
       ("json", "one JSON object per line")
       ("policy", po::value(&policy), "enforce POLICY while tracing")
+      ("wait-all", "wait for every process the command started, as strace -f does; by default "
+       "pwnbox ends with the command and kills what it left behind")
       ("attach,p", po::value(&attach_pid), "attach to a running process");
   po::variables_map vm;
   if (!ParseOptions(po::command_line_parser(opts), desc, &vm, "trace")) return kExitFailure;
@@ -250,7 +252,8 @@ int TraceCommand(int argc, char** argv) {
       [&writer] {
         writer.Finish();
         g_monitor = nullptr;
-      });
+      },
+      /*no_aslr=*/false, /*wait_all=*/vm.count("wait-all") > 0);
 }
 
 }  // namespace pwnbox::cli

@@ -1,15 +1,18 @@
 #include "cli/traced_run.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <string>
 
 #include "cli/common.h"
 #include "supervisor/launcher.h"
+#include "supervisor/leftovers.h"
 #include "supervisor/notify_monitor.h"
 
 namespace pwnbox::cli {
@@ -34,7 +37,7 @@ const std::vector<std::string> kAlwaysStop = {"wait4", "waitid", "waitpid", "sch
 int RunTraced(const std::vector<std::string>& command, const filters::TraceSelection& selection,
               TracedPolicy* policy, supervisor::PtraceMonitor& monitor,
               const std::function<void(pid_t)>& on_start, const std::function<void()>& on_end,
-              bool no_aslr) {
+              bool no_aslr, bool wait_all) {
   // Ctrl-C goes to the target (same process group); pwnbox reports its end.
   signal(SIGINT, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
@@ -54,6 +57,7 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
   // What is shown is decided by syscall number, never by the filter's data (the target's own
   // filter can forge it); the trace filter's extra stops (wait4, clone3, ...) stay hidden.
   monitor.set_selected(filters::TraceSelector(selection));
+  monitor.set_end_with_main(!wait_all);
   spec.ptrace = true;
   spec.ptrace_options = monitor.SeizeOptions();
   spec.pin_cpu = monitor.PrepareSpawn();
@@ -90,16 +94,25 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
     // calls never stop at the tracer (USER_NOTIF outranks TRACE), so the loop hands each
     // answered call to the trace as a whole (PtraceObserver::OnServedEntry/Exit).
     monitor.Adopt(launched->pid);
+    // Held until the leftovers are killed: a call they make meanwhile waits for an answer that
+    // never comes (they are killed in it), rather than failing with ENOSYS.
+    core::UniqueFd held_listener(fcntl(launched->listener.get(), F_DUPFD_CLOEXEC, 0));
+    if (!held_listener)
+      policy->outcome().KernelError("fcntl(F_DUPFD_CLOEXEC) of the listener", errno);
     supervisor::NotifyMonitor notify(policy->decider(), policy->reporter(), &monitor,
                                      &policy->outcome());
-    notify.set_until_all_tasks(true);
+    notify.set_until_all_tasks(wait_all);
     notify.set_on_served(
         [&monitor](const core::SyscallCall& call) { monitor.ServedEntry(call); },
         [&monitor](pid_t tid, std::optional<int64_t> ret) { monitor.ServedExit(tid, ret); });
     st = notify.Run(std::move(launched->listener), launched->pid);
+    supervisor::KillLeftovers(monitor);
     sigprocmask(SIG_SETMASK, &old_mask, nullptr);
   } else {
     st = monitor.RunSpawned(launched->pid);
+    // The main process is gone (or the loop failed): nothing it started outlives it. With
+    // --wait-all nothing is left.
+    supervisor::KillLeftovers(monitor);
   }
   g_traced_main = 0;
   sigaction(SIGTERM, &old_term, nullptr);

@@ -19,10 +19,13 @@ extern const std::vector<std::string> kAlwaysStop;
 // under `monitor`, and traces it to the end. `on_start(pid)` runs once the target is started;
 // `on_end()` runs when tracing ended, before the exit status is reported. Returns the exit
 // code for pwnbox (the target's, or 125/126/127).
+// The run ends with the main process: once its exit was handed to the observer, what it left
+// behind is killed (supervisor::KillLeftovers), and those ends are handed to the observer too.
+// `wait_all` (--wait-all) traces until every task is gone instead, as strace -f does.
 // `no_aslr` starts the target without address space randomisation (record, replay).
 int RunTraced(const std::vector<std::string>& command, const filters::TraceSelection& selection,
               TracedPolicy* policy, supervisor::PtraceMonitor& monitor,
               const std::function<void(pid_t)>& on_start, const std::function<void()>& on_end,
-              bool no_aslr = false);
+              bool no_aslr = false, bool wait_all = false);
 
 }  // namespace pwnbox::cli

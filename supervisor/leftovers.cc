@@ -25,8 +25,9 @@ void KillChildren() {
 
 }  // namespace
 
-void KillLeftovers(const PtraceMonitor& monitor) {
+void KillLeftovers(PtraceMonitor& monitor) {
   for (pid_t tid : monitor.Tids()) kill(tid, SIGKILL);
+  monitor.KillReleased();
   while (true) {
     KillChildren();
     int status;
@@ -36,6 +37,7 @@ void KillLeftovers(const PtraceMonitor& monitor) {
       return;  // ECHILD: no child and no tracee left
     }
     if (WIFSTOPPED(status)) kill(pid, SIGKILL);
+    else monitor.Dispatch(pid, status);  // its observer shows the end (unknown pids: nothing)
   }
 }
 

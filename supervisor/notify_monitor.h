@@ -67,8 +67,8 @@ class NotifyMonitor {
     on_served_entry_ = std::move(entry);
     on_served_exit_ = std::move(exit);
   }
-  // Run until every task of `lifecycle` is gone, not only the main process (`trace`, `record`:
-  // strace -f's behaviour). Needs a lifecycle monitor.
+  // Run until every task of `lifecycle` is gone, not only the main process (`trace --wait-all`,
+  // `record --wait-all`, replay: strace -f's behaviour). Needs a lifecycle monitor.
   void set_until_all_tasks(bool all) { until_all_tasks_ = all; }
 
   // Whether the kernel accepted SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (after Run started).

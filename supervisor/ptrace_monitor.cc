@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,34 @@ int CloneKind(core::Abi abi, int nr) {
   if (abi == core::Abi::kI386) return nr == kI386Clone ? 1 : nr == kClone3 ? 3 : 0;
   const int n = nr & ~static_cast<int>(kX32Bit);
   return n == SYS_clone ? 1 : n == kClone3 ? 3 : 0;
+}
+
+// Whether `si`, at a signal-delivery-stop of `tid`, is a fault the kernel raised (force_sig: the
+// instruction faults again when it is run again) in the init of a PID namespace that has no
+// handler for it: natively that init dies of it; traced, the kernel keeps it unkillable
+// (force_sig_info_to_task clears SIGNAL_UNKILLABLE only when the task is not traced), so the
+// signal the tracer passes on is dropped at delivery (get_signal: an unkillable init gets no
+// signal of default action but SIGKILL and SIGSTOP), and the instruction faults again, forever.
+bool IsUnkillableInitFault(pid_t tid, const siginfo_t& si) {
+  const int sig = si.si_signo;
+  if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL && sig != SIGFPE) return false;
+  if (si.si_code <= 0) return false;  // sent by a process (kill, tgkill, sigqueue): no fault
+  std::ifstream status("/proc/" + std::to_string(tid) + "/status");
+  std::string line;
+  bool init = false, caught = true;
+  while (std::getline(status, line)) {
+    if (line.rfind("NStgid:", 0) == 0) {
+      // The thread group id in each PID namespace, the task's own last.
+      const size_t last = line.find_last_of(" \t");
+      init = last != std::string::npos && line.compare(last + 1, std::string::npos, "1") == 0;
+    } else if (line.rfind("SigCgt:", 0) == 0) {
+      // force_sig reset an ignored or blocked fault to the default action: caught means a
+      // handler, which runs as natively.
+      const uint64_t mask = std::strtoull(line.c_str() + 7, nullptr, 16);
+      caught = (mask >> (sig - 1)) & 1;
+    }
+  }
+  return init && !caught;
 }
 
 }  // namespace
@@ -331,6 +361,9 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
   Task& task = it != tasks_.end() ? *it->second : AddTask(tid, tid);
   const int sig = WSTOPSIG(status);
   const int event = status >> 16;
+  // The check of a fault (see below) lasts until the task's next stop, whatever it is.
+  const bool checking_fault = task.fault_check;
+  task.fault_check = false;
 
   if (sig == (SIGTRAP | 0x80)) {  // syscall-enter or -exit stop
     HandleSyscallStop(task);
@@ -419,8 +452,67 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
     Resume(task, sig);
     return;
   }
+  if (checking_fault && sig == SIGTRAP &&
+      (si.si_code == TRAP_TRACE || si.si_code == TRAP_BRKPT)) {
+    // The step ran the instruction: it was no fault. The check's own trap (TRAP_BRKPT: the step
+    // was a syscall the filter let run, x86's user_single_step_report; an int3 is SI_KERNEL).
+    Resume(task, 0);
+    return;
+  }
+  if (IsUnkillableInitFault(tid, si)) {
+    // A process can queue itself a signal that looks like a fault (rt_sigqueueinfo), which an
+    // init ignores: the tracer lets go only of a task whose instruction faults again. First the
+    // signal is suppressed (as the kernel would drop it) and that one instruction is run alone:
+    // it stops with the same signal at the same address (a fault), or with the step's SIGTRAP
+    // or any other stop (no fault; the task goes on traced).
+    user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, tid, 0, &regs) == 0) {
+      if (checking_fault && regs.rip == task.fault_ip && sig == task.fault_sig) {
+        Release(task, sig);
+        return;
+      }
+      observer_.OnSignal(task, si);
+      task.fault_check = true;
+      task.fault_ip = regs.rip;
+      task.fault_sig = sig;
+      if (ptrace(PTRACE_SINGLESTEP, tid, 0, 0) == 0) return;
+      task.fault_check = false;
+      if (errno == ESRCH) return;  // killed meanwhile: its exit is reported next
+      KernelError("ptrace(PTRACE_SINGLESTEP)", errno);
+      Resume(task, sig);
+      return;
+    }
+    if (errno != ESRCH) KernelError("ptrace(PTRACE_GETREGS)", errno);
+  }
   observer_.OnSignal(task, si);
   Resume(task, sig);
+}
+
+void PtraceMonitor::Release(Task& task, int sig) {
+  // Only an untraced task can die of the fault (see IsUnkillableInitFault): the tracer lets go
+  // of it at the fault, once the instruction was seen to fault again when run alone
+  // (HandleStop); the signal passed on is dropped, the instruction faults a third time,
+  // untraced, the kernel makes the init killable and it dies of the fault, its namespace with it
+  // (its members, traced, report their SIGKILL here). A pidfd is kept so that KillLeftovers ends
+  // it should it live on (the instruction did not fault again): it is no longer under
+  // PTRACE_O_EXITKILL, and a call its filter sends to the tracer fails with ENOSYS.
+  const pid_t tid = task.tid;
+  core::UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, task.tgid, 0)));
+  if (ptrace(PTRACE_DETACH, tid, 0, sig) != 0) {
+    if (errno != ESRCH) KernelError("ptrace(PTRACE_DETACH)", errno);
+    Resume(task, sig);  // still traced: as before (the exit of a dying task is reported next)
+    return;
+  }
+  if (pidfd) released_.push_back(std::move(pidfd));
+  auto it = tasks_.find(tid);
+  observer_.OnForget(*it->second);
+  tasks_.erase(it);
+  pinner_->Update(tasks_);
+}
+
+void PtraceMonitor::KillReleased() {
+  for (const auto& fd : released_) syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
+  released_.clear();
 }
 
 void PtraceMonitor::HandleSyscallStop(Task& task) {

@@ -18,6 +18,10 @@
 // stops such calls), so that every task is traced, with PTRACE_O_EXITKILL. Failed ptrace calls
 // that matter fail closed (the task is killed rather than let a denied call run) and are counted
 // in the run's Outcome.
+//
+// One task is let go of: the init of a PID namespace whose instruction faults (SIGSEGV, SIGBUS,
+// SIGILL, SIGFPE, no handler), which the kernel lets die of it only untraced (Release; a signal
+// it queues itself that only looks like a fault is ignored, as natively, and it stays traced).
 #pragma once
 
 #include <sched.h>
@@ -33,6 +37,7 @@
 #include <vector>
 
 #include "core/decoder.h"
+#include "core/fd.h"
 #include "core/status.h"
 #include "core/syscalls.h"
 #include "supervisor/outcome.h"
@@ -55,6 +60,11 @@ struct Task {
   // errno for a failure).
   bool skip = false;
   int64_t skip_ret = 0;
+  // A fault the kernel would never let this task (the init of a PID namespace) die of while
+  // traced: its instruction is being run again alone to see whether it faults again.
+  bool fault_check = false;
+  uint64_t fault_ip = 0;
+  int fault_sig = 0;
   bool served = false;          // between OnServedEntry and OnServedExit
   bool served_unknown = false;  // OnServedExit: the call went on in the kernel, result unknown
   void* user = nullptr;      // owned by the observer
@@ -91,8 +101,9 @@ struct PtraceOptions {
   bool pin = true;        // share one CPU while at most one task is runnable
   // Which syscalls are shown (Task::shown); null: every one.
   std::function<bool(core::Abi, int nr)> selected;
-  // RunSpawned returns as soon as the main process is gone (`run`: the caller then kills what
-  // it left); otherwise it traces until no task is left (`trace`, `record`, as strace -f).
+  // RunSpawned returns as soon as the main process is gone, its exit handed to the observer
+  // (`run`, and `trace`/`record` by default: the caller then kills what it left with
+  // KillLeftovers); otherwise it traces until no task is left (`trace --wait-all`, as strace -f).
   bool end_with_main = false;
   // Where unexpected kernel errors go (not owned; may be null).
   Outcome* outcome = nullptr;
@@ -133,10 +144,14 @@ class PtraceMonitor {
   size_t task_count() const { return tasks_.size(); }
   // The tids of every traced task (for killing what the target left).
   std::vector<pid_t> Tids() const;
+  // SIGKILLs the processes the monitor let go of (Release) that may still live.
+  void KillReleased();
   // Replaces PtraceOptions::selected (before Run*).
   void set_selected(std::function<bool(core::Abi, int nr)> selected) {
     options_.selected = std::move(selected);
   }
+  // Replaces PtraceOptions::end_with_main (before Run*).
+  void set_end_with_main(bool end) { options_.end_with_main = end; }
   bool ever_multiple() const { return ever_multiple_; }
 
  private:
@@ -146,6 +161,10 @@ class PtraceMonitor {
   void HandleSyscallStop(Task& task);
   void HandleGone(pid_t tid, int status);
   void Resume(Task& task, int sig);
+  // Detaches `task` at its signal-delivery-stop of `sig`, a fault it can die of only untraced
+  // (the init of a PID namespace; its instruction was seen to fault again), and forgets it;
+  // keeps a pidfd of its process in released_.
+  void Release(Task& task, int sig);
   // Clears CLONE_UNTRACED from a clone/clone3 at its entry stop; false when it could not.
   bool StripUntraced(Task& task);
   // Kills `task`'s process after `what` failed with `err` (recorded unless the task is gone).
@@ -164,6 +183,7 @@ class PtraceMonitor {
   bool main_done_ = false;
   pid_t main_pid_ = 0;
   std::atomic<bool> detach_requested_{false};
+  std::vector<core::UniqueFd> released_;  // pidfds of the processes Release let go of
 };
 
 }  // namespace pwnbox::supervisor

@@ -52,8 +52,9 @@ bool ReplayObserver::IsInput(std::string_view name) {
   return std::find(std::begin(kInputs), std::end(kInputs), name) != std::end(kInputs);
 }
 
-ReplayObserver::ReplayObserver(std::vector<std::vector<RecordedCall>> calls, uint64_t until)
-    : calls_(std::move(calls)), until_(until) {}
+ReplayObserver::ReplayObserver(std::vector<std::vector<RecordedCall>> calls, uint64_t until,
+                               std::vector<bool> killed)
+    : calls_(std::move(calls)), until_(until), killed_(std::move(killed)) {}
 
 void ReplayObserver::OnNewTask(Task& task, pid_t) { cursors_[task.tid].task = next_task_++; }
 
@@ -70,6 +71,13 @@ void ReplayObserver::OnEntry(Task& task) {
   }
   Cursor& c = cursors_[task.tid];  // the first task gets index 0
   const std::vector<RecordedCall>* calls = c.task < calls_.size() ? &calls_[c.task] : nullptr;
+  // The recording's task was killed by SIGKILL here (past its last call, or in that call, which
+  // never returned): so is this one.
+  const bool killed = calls && c.task < killed_.size() && killed_[c.task];
+  if (killed && c.next >= calls->size()) {
+    kill(task.tid, SIGKILL);
+    return;
+  }
   if (!calls || c.next >= calls->size()) {
     divergence_ = Divergence{0, task.tid, "(the recording has no more calls for this task)",
                              LiveLine(task)};
@@ -85,6 +93,11 @@ void ReplayObserver::OnEntry(Task& task) {
   if (rec.entry.nr != task.call.nr || rec.entry.abi != static_cast<uint8_t>(task.call.abi)) {
     divergence_ = Divergence{rec.entry.seq, task.tid, RecordedLine(rec), LiveLine(task)};
     Stop(task);
+    return;
+  }
+  if (killed && c.next + 1 == calls->size() && !rec.exit) {
+    c.next = calls->size();
+    kill(task.tid, SIGKILL);
     return;
   }
   ++c.next;

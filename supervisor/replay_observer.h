@@ -3,7 +3,8 @@
 // file metadata, ...), so that it computes what it computed at record time even after its
 // inputs changed. Every other call runs for real. The first call that differs from the
 // recording (another syscall than the recorded one, or a call past the recording's end) is a
-// divergence: the run is stopped there and reported.
+// divergence: the run is stopped there and reported. A task the recording shows killed by
+// SIGKILL is killed where it was.
 //
 // Tasks are matched by order: the first task with the recording's first, the N-th task created
 // with the N-th task the recording saw created. Deterministic single-threaded programs and
@@ -39,8 +40,12 @@ struct Divergence {
 class ReplayObserver final : public PtraceObserver {
  public:
   // `calls[i]` are the i-th recorded task's calls, in order. `until`: stop before the call
-  // whose entry event number exceeds it (0: no limit).
-  ReplayObserver(std::vector<std::vector<RecordedCall>> calls, uint64_t until);
+  // whose entry event number exceeds it (0: no limit). `killed[i]`: the i-th recorded task was
+  // killed by SIGKILL (a leftover pwnbox killed when the main process ended, or a kill from
+  // outside): it is killed at the same point, when it enters a call past its last recorded one
+  // or its last recorded call, cut short by the kill (replay then waits for every task).
+  ReplayObserver(std::vector<std::vector<RecordedCall>> calls, uint64_t until,
+                 std::vector<bool> killed = {});
 
   void OnEntry(Task& task) override;
   void OnExit(Task& task) override;
@@ -65,6 +70,7 @@ class ReplayObserver final : public PtraceObserver {
 
   std::vector<std::vector<RecordedCall>> calls_;
   uint64_t until_;
+  std::vector<bool> killed_;
   std::unordered_map<pid_t, Cursor> cursors_;
   size_t next_task_ = 1;  // index the next created task gets
   std::optional<Divergence> divergence_;

@@ -309,8 +309,15 @@ void TraceWriter::OnTaskExit(Task& task, int status) {
   if (task.in_syscall && task.shown && p && options_.json)
     JsonSyscall(task, p->decoded, NanosBetween(task.entry_time, now), false);
   if (task.in_syscall && task.shown && p && !options_.json) {
-    // exit/exit_group (or a call cut short by the task's death): strace prints "= ?".
+    // exit/exit_group (or a call cut short by the task's death): strace prints "= ?", after
+    // " <unfinished ...>" when the call had arguments left to print at its exit (a killed
+    // "clock_nanosleep(..., {tv_sec=100, tv_nsec=0},  <unfinished ...>) = ?").
     p->decoded.ret.assign(1, '?');  // (operator= of a literal trips GCC 12 -Wrestrict)
+    if (p->decoded.entry_args < static_cast<size_t>(core::Signature(p->decoded.name).nargs)) {
+      p->decoded.args.resize(std::min(p->decoded.entry_args, p->decoded.args.size()));
+      p->decoded.entry_suffix = open_line_ == task.tid && p->decoded.entry_sep ? ", " : "";
+      p->decoded.entry_suffix += " <unfinished ...>";
+    }
     FinishLine(task, p->decoded, now);
     out_ += '\n';
   }
