@@ -91,6 +91,16 @@ void WarnKernelErrors(const supervisor::Outcome& outcome) {
                outcome.first_error().c_str(), n, n == 1 ? "" : "s");
 }
 
+void ShieldFromGroupSignals() {
+  struct sigaction sa {};
+  sa.sa_handler = [](int) {};
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGSTKFLT})
+    sigaction(sig, &sa, nullptr);
+  for (int sig = SIGRTMIN; sig <= SIGRTMAX; ++sig) sigaction(sig, &sa, nullptr);
+}
+
 void InstallSignalHandlers(void (*on_signal)(int)) {
   struct sigaction sa;
   std::memset(&sa, 0, sizeof sa);

@@ -50,4 +50,13 @@ void WarnKernelErrors(const supervisor::Outcome& outcome);
 // async-signal-safe) without SA_RESTART, so a blocking waitpid returns EINTR. SIGPIPE ignored.
 void InstallSignalHandlers(void (*on_signal)(int));
 
+// pwnbox shares the target's process group: a target that signals its group (kill(0, SIGUSR1),
+// as shells and servers do to their children) reaches pwnbox too, and plain `trace`/`record`
+// (no Landlock domain) would die of it while the target handles it. Gives every signal that
+// ends a process by default and that pwnbox does not use itself (SIGUSR1/2, SIGALRM, SIGVTALRM,
+// SIGPROF, SIGIO, SIGPWR, SIGSTKFLT, the real-time signals) a handler that does nothing
+// (SA_RESTART). A handler, not SIG_IGN: the target starts with what pwnbox inherited, and
+// execve resets handlers.
+void ShieldFromGroupSignals();
+
 }  // namespace pwnbox::cli

@@ -102,6 +102,7 @@ int RunCommand(int argc, char** argv) {
   signal(SIGINT, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
+  ShieldFromGroupSignals();  // only reachable without a Landlock domain
   struct sigaction sa {};
   sa.sa_handler = Forward;
   sigemptyset(&sa.sa_mask);

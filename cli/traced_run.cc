@@ -41,6 +41,7 @@ int RunTraced(const std::vector<std::string>& command, const filters::TraceSelec
   // Ctrl-C goes to the target (same process group); pwnbox reports its end.
   signal(SIGINT, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
+  ShieldFromGroupSignals();
   auto filter = filters::CompileTraceFilter(selection, kAlwaysStop);
   if (!filter.ok()) return Fail(filter.error());
   supervisor::LaunchSpec spec;
