@@ -193,6 +193,8 @@ int TraceCommand(int argc, char** argv) {
   wopts.timestamps = timestamps;
   wopts.durations = vm.count("syscall-times") > 0;
   wopts.numbers = vm.count("syscall-number") > 0;
+  // Spawned, the target's filter stops only the selected calls; attached, every call stops.
+  wopts.every_call_stops = attach_pid || selection.all;
   if (strsize < 0)
     return Fail("-s takes a number of bytes, 0 or more (got " + std::to_string(strsize) + ")");
   wopts.decode.string_limit = static_cast<size_t>(strsize);

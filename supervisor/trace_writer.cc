@@ -1,5 +1,6 @@
 #include "supervisor/trace_writer.h"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -129,10 +131,32 @@ size_t TraceWriter::Prefix(pid_t pid, const timespec& when, int nr) {
     out_ += buf;
   }
   if (options_.numbers) {
-    snprintf(buf, sizeof buf, "[%4d] ", nr);
-    out_ += buf;
+    if (nr < 0) out_ += "[????] ";  // strace's mark for a number it does not know
+    else {
+      snprintf(buf, sizeof buf, "[%4d] ", nr);
+      out_ += buf;
+    }
   }
   return out_.size() - start;
+}
+
+int TraceWriter::LastNumber(const Task& task, bool exited) const {
+  if (options_.every_call_stops || source_) return task.call.nr;
+  if (task.in_syscall) return task.call.nr;  // stopped at its entry: it is the last one
+  if (exited || !options_.numbers) return -1;
+  // A signal-delivery-stop: orig_rax still holds the call the signal interrupted or followed
+  // (-1 when it came while the task ran its own code).
+  char path[64], buf[64];
+  snprintf(path, sizeof path, "/proc/%d/syscall", task.tid);
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  const ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  char* end = nullptr;
+  const long nr = strtol(buf, &end, 10);
+  return end != buf && nr >= 0 && nr < 100000 ? static_cast<int>(nr) : -1;
 }
 
 void TraceWriter::CloseOpenLine() {
@@ -167,7 +191,7 @@ void TraceWriter::OnExit(Task& task) {
   core::ProcessMemory live(task.tid);
   decoder_.Exit(task.call, source_ ? source_->Memory(task, true) : live, &p.decoded);
   if (unknown_result_) {
-    p.decoded.ret = "?";
+    p.decoded.ret.assign(1, '?');  // (operator= of a literal trips GCC 12 -Wrestrict)
     p.decoded.error.clear();
   }
   const timespec now = Now();
@@ -280,7 +304,7 @@ void TraceWriter::OnSignal(Task& task, const siginfo_t& si) {
     out_ += "}\n";
   } else {
     CloseOpenLine();
-    Prefix(task.tid, now, task.call.nr);
+    Prefix(task.tid, now, LastNumber(task, false));
     out_ += "--- ";
     out_ += name;
     out_ += ' ';
@@ -327,7 +351,7 @@ void TraceWriter::OnTaskExit(Task& task, int status) {
     }
   } else {
     CloseOpenLine();
-    Prefix(task.tid, now, task.call.nr);
+    Prefix(task.tid, now, LastNumber(task, true));
     char buf[64];
     if (WIFSIGNALED(status)) {
       out_ += "+++ killed by ";

@@ -21,6 +21,11 @@ struct TraceWriterOptions {
   int timestamps = 0;    // 0, 1 (-t), 2 (-tt), 3 (-ttt)
   bool durations = false;  // -T
   bool numbers = false;    // -n
+  // Every call of every task stops at the tracer (no selection, or attached). When false (a
+  // spawned target under -e trace=SET: its filter stops only the selected calls) the last call
+  // the writer saw need not be the task's last: -n then reads the number a signal interrupts
+  // from the kernel, and prints strace's "[????]" on an exit line it cannot know.
+  bool every_call_stops = true;
   bool flush_each_line = true;  // interactive output (stderr); false for -o FILE
   bool only_main = false;  // --no-follow: print only the first task's events
   core::DecodeOptions decode;
@@ -75,8 +80,11 @@ class TraceWriter final : public PtraceObserver {
     uint64_t total_ns = 0;
   };
   Pending& PendingOf(Task& task);
-  // Appends "[pid N] ", timestamps and "[ nr] " as asked; returns how many chars it wrote.
+  // Appends "[pid N] ", timestamps and "[ nr] " as asked ("[????]" for nr < 0: not known);
+  // returns how many chars it wrote.
   size_t Prefix(pid_t pid, const timespec& when, int nr);
+  // The number -n prints on a signal or exit line of `task`: the task's last call.
+  int LastNumber(const Task& task, bool exited) const;
   // Ends the line of `task`'s call: continues its open line or prints "<... NAME resumed>".
   void FinishLine(Task& task, const core::DecodedCall& d, const timespec& now);
   void CloseOpenLine();
