@@ -270,7 +270,8 @@ int ShowCommand(int argc, char** argv) {
       ("help,h", "show this help")
       ("file", po::value(&path), "the recording")
       ("json", "one JSON object per line, as trace --json")
-      ("summary-only,c", "the per-syscall summary table")
+      ("summary-only,c", "the per-syscall summary table (its times are the calls' recorded "
+       "wall-clock durations, as trace -c -w)")
       ("at", po::value<uint64_t>(), "the state at event N (needs --snapshots)")
       ("regs", "")
       ("mem", po::value<std::string>(), "");

@@ -35,7 +35,7 @@ namespace pwnbox::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: pwnbox trace [-f|--no-follow] [-o FILE] [-e trace=SET] [-c|-C] [-s N]\n"
+    "usage: pwnbox trace [-f|--no-follow] [-o FILE] [-e trace=SET] [-c|-C [-w]] [-s N]\n"
     "                    [-t|-tt|-ttt] [-T] [-y] [-n] [--json] (-- CMD [ARG...] | -p PID)\n";
 
 supervisor::PtraceMonitor* g_monitor = nullptr;
@@ -155,8 +155,11 @@ int TraceCommand(int argc, char** argv) {
       ("no-follow", "trace only the first task")
       ("output,o", po::value(&output), "write the trace to FILE instead of stderr")
       ("expr,e", po::value(&exprs), "trace=SET: names, numbers, @groups, %groups; ! negates")
-      ("summary-only,c", "print a per-syscall summary instead of the trace")
+      ("summary-only,c", "print a per-syscall summary instead of the trace; its times are "
+       "the target's CPU time in each call (system time, as strace's)")
       ("summary,C", "print the trace and a summary")
+      ("summary-wall-clock,w", "-c/-C: time each call from entry to exit, wall-clock, as "
+       "strace -w (includes waiting and the tracer's overhead)")
       ("string-limit,s", po::value(&strsize), "print at most N bytes of strings (32)")
       ("timestamps", po::value(&timestamps), "-t (time), -tt (with usecs), -ttt (epoch)")
       ("syscall-times,T", "print the time spent in each call")
@@ -190,6 +193,7 @@ int TraceCommand(int argc, char** argv) {
   wopts.json = vm.count("json") > 0;
   wopts.summary = vm.count("summary-only") || vm.count("summary");
   wopts.trace = !vm.count("summary-only");
+  wopts.summary_wall = vm.count("summary-wall-clock") > 0;
   wopts.timestamps = timestamps;
   wopts.durations = vm.count("syscall-times") > 0;
   wopts.numbers = vm.count("syscall-number") > 0;

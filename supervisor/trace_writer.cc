@@ -12,6 +12,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/fd.h"
 #include "core/syscalls.h"
 
 namespace pwnbox::supervisor {
@@ -53,6 +54,9 @@ int64_t NanosBetween(const timespec& a, const timespec& b) {
 struct TraceWriter::Pending {
   core::DecodedCall decoded;
   bool unfinished = false;  // its entry text was cut by another line
+  core::UniqueFd schedstat;  // /proc/TID/schedstat, for -c's CPU times
+  bool cpu_at_entry_ok = false;
+  uint64_t cpu_at_entry = 0;
 };
 
 TraceWriter::TraceWriter(int fd, TraceWriterOptions options, std::function<size_t()> task_count)
@@ -159,6 +163,29 @@ int TraceWriter::LastNumber(const Task& task, bool exited) const {
   return end != buf && nr >= 0 && nr < 100000 ? static_cast<int>(nr) : -1;
 }
 
+bool TraceWriter::CpuTime(Task& task, Pending& p, uint64_t* ns) {
+  // The first field of schedstat is the task's sum_exec_runtime: exact for a task that is off
+  // the CPU, as a stopped tracee is once ptrace has looked at it.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!p.schedstat) {
+      char path[64];
+      snprintf(path, sizeof path, "/proc/%d/schedstat", task.tid);
+      p.schedstat.reset(open(path, O_RDONLY | O_CLOEXEC));
+      if (!p.schedstat) return false;
+    }
+    char buf[96];
+    const ssize_t n = pread(p.schedstat.get(), buf, sizeof buf - 1, 0);
+    if (n > 0) {
+      buf[n] = '\0';
+      char* end = nullptr;
+      *ns = strtoull(buf, &end, 10);
+      return end != buf;
+    }
+    p.schedstat.reset();  // a thread that exec'd has its leader's tid now: open it again
+  }
+  return false;
+}
+
 void TraceWriter::CloseOpenLine() {
   if (!open_line_) return;
   out_ += " <unfinished ...>\n";
@@ -171,6 +198,8 @@ void TraceWriter::OnEntry(Task& task) {
   core::ProcessMemory live(task.tid);
   decoder_.Entry(task.call, source_ ? source_->Memory(task, false) : live, &p.decoded);
   p.unfinished = false;
+  if (options_.summary && !options_.summary_wall && !source_)
+    p.cpu_at_entry_ok = CpuTime(task, p, &p.cpu_at_entry);
   if (!options_.trace || options_.json) return;
   CloseOpenLine();
   open_prefix_ = Prefix(task.tid, task.entry_time, task.call.nr);
@@ -200,7 +229,16 @@ void TraceWriter::OnExit(Task& task) {
     Stats& s = stats_[p.decoded.name];
     ++s.calls;
     if (!p.decoded.error.empty()) ++s.errors;
-    s.total_ns += static_cast<uint64_t>(std::max<int64_t>(ns, 0));
+    uint64_t spent = static_cast<uint64_t>(std::max<int64_t>(ns, 0));
+    if (!options_.summary_wall && !source_) {
+      uint64_t cpu = 0;
+      if (p.cpu_at_entry_ok && CpuTime(task, p, &cpu) && cpu >= p.cpu_at_entry)
+        spent = cpu - p.cpu_at_entry;
+      else
+        wall_fallback_ = true;
+      p.cpu_at_entry_ok = false;
+    }
+    s.total_ns += spent;
   }
   if (!options_.trace) return;
   if (options_.json) {
@@ -397,6 +435,8 @@ void TraceWriter::PrintSummary() {
   for (const auto& r : rows) row(r.name, r.s);
   out_ += "------ ----------- ----------- --------- --------- ----------------\n";
   row("total", total);
+  if (wall_fallback_)
+    out_ += "(some times are wall-clock: the task's CPU time was not readable in /proc)\n";
 }
 
 void TraceWriter::Finish() {

@@ -18,6 +18,11 @@ struct TraceWriterOptions {
   bool json = false;
   bool trace = true;     // print the calls (false with -c)
   bool summary = false;  // -c / -C
+  // -w: the summary's times are wall-clock from entry to exit stop, tracer overhead included.
+  // Otherwise, as strace's default, the time the task itself ran in the call: its CPU time
+  // between the entry and exit stops (/proc/TID/schedstat, ns; the task runs no user code in
+  // between). A recording (`show -c`) keeps only wall-clock durations.
+  bool summary_wall = false;
   int timestamps = 0;    // 0, 1 (-t), 2 (-tt), 3 (-ttt)
   bool durations = false;  // -T
   bool numbers = false;    // -n
@@ -85,6 +90,8 @@ class TraceWriter final : public PtraceObserver {
   size_t Prefix(pid_t pid, const timespec& when, int nr);
   // The number -n prints on a signal or exit line of `task`: the task's last call.
   int LastNumber(const Task& task, bool exited) const;
+  // The CPU time `task` has run, in ns (false: not readable). The task must be stopped.
+  bool CpuTime(Task& task, Pending& p, uint64_t* ns);
   // Ends the line of `task`'s call: continues its open line or prints "<... NAME resumed>".
   void FinishLine(Task& task, const core::DecodedCall& d, const timespec& now);
   void CloseOpenLine();
@@ -108,6 +115,7 @@ class TraceWriter final : public PtraceObserver {
   pid_t main_ = 0;
   timespec last_flush_{};
   std::map<std::string, Stats> stats_;
+  bool wall_fallback_ = false;  // some summary time is wall-clock: CPU time was not readable
 };
 
 }  // namespace pwnbox::supervisor

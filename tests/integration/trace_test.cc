@@ -640,6 +640,33 @@ TEST(TraceCount, BothTraceAndTable) {
   EXPECT_LT(r.err.find("+++ exited with 3 +++"), r.err.find(kHeader)) << r.err;
 }
 
+// -c times, as strace's: the CPU time the target spent in each call, so a call that waits
+// (nanosleep of 300 ms) costs next to nothing and one that works in the kernel (clearing 64 MiB
+// for a read of /dev/zero) shows its work; -w (as strace -w) times them wall-clock instead.
+TEST(TraceCount, TimesAreTheTargetsCpuTimeAndWallClockWithW) {
+  RunResult r = Pwnbox({"trace", "-c", "-e", "trace=nanosleep,read", "--", Prog("po_cputime")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto rows = ParseTable(r.err);
+  ASSERT_TRUE(rows.count("nanosleep") && rows.count("read")) << r.err;
+  EXPECT_EQ(rows["nanosleep"].calls, 1);
+  EXPECT_LT(rows["nanosleep"].seconds, 0.1) << r.err;
+  EXPECT_GT(rows["read"].seconds, 0.0005) << r.err;
+  EXPECT_GT(rows["read"].seconds, rows["nanosleep"].seconds) << r.err;
+  EXPECT_EQ(Grep(r.err, "wall-clock").size(), 0u) << r.err;
+
+  r = Pwnbox({"trace", "-c", "-w", "-e", "trace=nanosleep,read", "--", Prog("po_cputime")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  rows = ParseTable(r.err);
+  ASSERT_TRUE(rows.count("nanosleep")) << r.err;
+  EXPECT_GE(rows["nanosleep"].seconds, 0.3) << r.err;
+  // --summary-wall-clock is strace's long name for it.
+  r = Pwnbox({"trace", "-C", "--summary-wall-clock", "-e", "trace=nanosleep", "--",
+              Prog("po_cputime")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(Grep(r.err, "nanosleep({tv_sec=0, tv_nsec=300000000}, NULL)").size(), 1u) << r.err;
+  EXPECT_GE(ParseTable(r.err)["nanosleep"].seconds, 0.3) << r.err;
+}
+
 TEST(TraceCount, ThreadsAllCounted) {
   constexpr int kThreads = 4, kCalls = 25;
   RunResult r = Pwnbox({"trace", "-c", "--", Prog("tr_threads"), std::to_string(kThreads),
