@@ -1,8 +1,10 @@
 // Integration tests for `pwnbox trace`: trace the helper programs in tests/progs/tr_*.c and real
 // tools, and check exact lines of output against SPEC.md ("Trace output") and, where SPEC.md is
 // silent, against what the real strace prints for the same program.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -1164,6 +1166,103 @@ TEST(TraceErrors, AttachToMissingProcess) {
   RunResult r = Pwnbox({"trace", "-p", "2147483647"});
   EXPECT_EQ(r.status, 125);
   EXPECT_TRUE(OneLineMessage(r.err)) << r.err;
+}
+
+// A command started in the background with stdin and stdout on pipes; stderr to /dev/null.
+// Closing stdin ends tests/progs/po_waiter; the destructor kills and reaps what is left.
+class Background {
+ public:
+  explicit Background(const std::vector<std::string>& argv) {
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) return;
+    std::vector<char*> cargv;
+    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(in[0], 0);
+      dup2(out[1], 1);
+      int null = open("/dev/null", O_WRONLY);
+      dup2(null, 2);
+      execvp(cargv[0], cargv.data());
+      _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    in_ = in[1];
+    out_ = out[0];
+  }
+  ~Background() {
+    CloseStdin();
+    if (out_ >= 0) close(out_);
+    if (pid_ > 0 && !reaped_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+  std::string ReadLine() {
+    std::string line;
+    char c;
+    while (read(out_, &c, 1) == 1 && c != '\n') line += c;
+    return line;
+  }
+  void CloseStdin() {
+    if (in_ >= 0) close(in_);
+    in_ = -1;
+  }
+  // Closes stdin and waits for the end; returns the wait status.
+  int End() {
+    CloseStdin();
+    int st = -1;
+    if (waitpid(pid_, &st, 0) == pid_) reaped_ = true;
+    return st;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int in_ = -1, out_ = -1;
+  bool reaped_ = false;
+};
+
+// argv run as nobody (65534): through setpriv when the test runs as root.
+std::vector<std::string> AsNobody(std::vector<std::string> argv) {
+  if (geteuid() != 0) return argv;
+  argv.insert(argv.begin(), {"setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                             "--"});
+  return argv;
+}
+
+// -p on a process another tracer holds names that tracer, not ptrace_scope (this kernel has
+// no Yama); a refusal for another user's process or a non-dumpable one says so.
+TEST(TraceErrors, AttachRefusedSaysWhy) {
+  Background traced({PwnboxBin(), "trace", "-o", "/dev/null", "--", Prog("po_waiter")});
+  const std::string target = traced.ReadLine();
+  ASSERT_FALSE(target.empty());
+  RunResult r = Pwnbox({"trace", "-p", target});
+  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_TRUE(OneLineMessage(r.err)) << r.err;
+  EXPECT_TRUE(Contains(r.err, "cannot attach to " + target + ": it is already traced by PID " +
+                                  std::to_string(traced.pid()) + " (pwnbox)"))
+      << r.err;
+  EXPECT_FALSE(Contains(r.err, "ptrace_scope")) << r.err;
+  const int st = traced.End();
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
+
+  // PID 1 is root's: nobody may not attach to it.
+  r = pwnbox::testing::Run(AsNobody({PwnboxBin(), "trace", "-p", "1"}));
+  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_TRUE(Contains(r.err, "cannot attach to 1: it runs as uid 0: attaching to another "
+                              "user's process needs root"))
+      << r.err;
+
+  // Same user, but the process made itself non-dumpable.
+  Background nodump(AsNobody({Prog("po_waiter"), "nodump"}));
+  const std::string pid = nodump.ReadLine();
+  ASSERT_FALSE(pid.empty());
+  r = pwnbox::testing::Run(AsNobody({PwnboxBin(), "trace", "-p", pid}));
+  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_TRUE(Contains(r.err, "cannot attach to " + pid + ": it is not dumpable")) << r.err;
 }
 
 TEST(TraceErrors, CommandNotFound) {
