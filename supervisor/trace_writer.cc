@@ -54,6 +54,7 @@ int64_t NanosBetween(const timespec& a, const timespec& b) {
 struct TraceWriter::Pending {
   core::DecodedCall decoded;
   bool unfinished = false;  // its entry text was cut by another line
+  uint64_t seq = 0;         // its entry event's number (set_event_seq), 0 if none
   core::UniqueFd schedstat;  // /proc/TID/schedstat, for -c's CPU times
   bool cpu_at_entry_ok = false;
   uint64_t cpu_at_entry = 0;
@@ -113,9 +114,14 @@ timespec TraceWriter::Now() const {
   return now;
 }
 
-size_t TraceWriter::Prefix(pid_t pid, const timespec& when, int nr) {
-  const size_t start = out_.size();
+size_t TraceWriter::Prefix(pid_t pid, const timespec& when, int nr, uint64_t seq) {
   char buf[64];
+  if (options_.seq_prefix && seq) {
+    // Outside strace's columns: without it, the line is the one `show` prints.
+    snprintf(buf, sizeof buf, "#%" PRIu64 " ", seq);
+    out_ += buf;
+  }
+  const size_t start = out_.size();
   if (!options_.only_main && task_count_() > 1) {
     snprintf(buf, sizeof buf, "[pid %5d] ", pid);
     out_ += buf;
@@ -193,8 +199,10 @@ void TraceWriter::CloseOpenLine() {
 }
 
 void TraceWriter::OnEntry(Task& task) {
+  const uint64_t seq = TakeSeq();
   if (!task.shown || (options_.only_main && task.tid != main_)) return;
   Pending& p = PendingOf(task);
+  p.seq = seq;
   core::ProcessMemory live(task.tid);
   decoder_.Entry(task.call, source_ ? source_->Memory(task, false) : live, &p.decoded);
   p.unfinished = false;
@@ -202,7 +210,7 @@ void TraceWriter::OnEntry(Task& task) {
     p.cpu_at_entry_ok = CpuTime(task, p, &p.cpu_at_entry);
   if (!options_.trace || options_.json) return;
   CloseOpenLine();
-  open_prefix_ = Prefix(task.tid, task.entry_time, task.call.nr);
+  open_prefix_ = Prefix(task.tid, task.entry_time, task.call.nr, p.seq);
   out_ += p.decoded.EntryText();
   open_line_ = task.tid;
 }
@@ -215,8 +223,10 @@ void TraceWriter::OnServedExit(Task& task) {
 }
 
 void TraceWriter::OnExit(Task& task) {
+  const uint64_t exit_seq = TakeSeq();
   if (!task.shown || (options_.only_main && task.tid != main_)) return;
   Pending& p = PendingOf(task);
+  if (!p.seq) p.seq = exit_seq;  // (an exit whose entry was not seen)
   core::ProcessMemory live(task.tid);
   decoder_.Exit(task.call, source_ ? source_->Memory(task, true) : live, &p.decoded);
   if (unknown_result_) {
@@ -242,7 +252,7 @@ void TraceWriter::OnExit(Task& task) {
   }
   if (!options_.trace) return;
   if (options_.json) {
-    JsonSyscall(task, p.decoded, ns, true);
+    JsonSyscall(task, p.decoded, ns, true, p.seq);
     Emit();
     return;
   }
@@ -265,7 +275,7 @@ void TraceWriter::FinishLine(Task& task, const core::DecodedCall& d, const times
     out_ += std::string_view(line).substr(done);
   } else {
     CloseOpenLine();
-    size_t col = Prefix(task.tid, now, task.call.nr);
+    size_t col = Prefix(task.tid, now, task.call.nr, PendingOf(task).seq);
     out_ += "<... ";
     out_ += d.name;
     out_ += " resumed>";
@@ -276,8 +286,8 @@ void TraceWriter::FinishLine(Task& task, const core::DecodedCall& d, const times
 }
 
 void TraceWriter::JsonSyscall(const Task& task, const core::DecodedCall& d, int64_t ns,
-                              bool returned) {
-  JsonCommon("syscall", task.tid, task.entry_time);
+                              bool returned, uint64_t seq) {
+  JsonCommon("syscall", task.tid, task.entry_time, seq);
   out_ += ",\"syscall\":";
   AppendJsonString(out_, d.name);
   char buf[64];
@@ -310,11 +320,10 @@ void TraceWriter::JsonSyscall(const Task& task, const core::DecodedCall& d, int6
   out_ += buf;
 }
 
-void TraceWriter::JsonCommon(const char* kind, pid_t pid, const timespec& when) {
+void TraceWriter::JsonCommon(const char* kind, pid_t pid, const timespec& when, uint64_t seq) {
   char buf[96];
   ++seq_;
-  snprintf(buf, sizeof buf, "{\"seq\":%" PRIu64 ",\"pid\":%d", next_seq_ ? next_seq_ : seq_, pid);
-  next_seq_ = 0;
+  snprintf(buf, sizeof buf, "{\"seq\":%" PRIu64 ",\"pid\":%d", seq ? seq : seq_, pid);
   out_ += buf;
   if (kind[0] != 's' || kind[1] != 'y') {
     out_ += ",\"event\":\"";
@@ -328,13 +337,14 @@ void TraceWriter::JsonCommon(const char* kind, pid_t pid, const timespec& when) 
 }
 
 void TraceWriter::OnSignal(Task& task, const siginfo_t& si) {
+  const uint64_t seq = TakeSeq();
   if (options_.only_main && task.tid != main_) return;
   if (!options_.trace) return;
   const timespec now = Now();
   std::string info = core::FormatSiginfo(si);
   std::string_view name = core::SignalName(si.si_signo);
   if (options_.json) {
-    JsonCommon("signal", task.tid, now);
+    JsonCommon("signal", task.tid, now, seq);
     out_ += ",\"signal\":";
     AppendJsonString(out_, name);
     out_ += ",\"siginfo\":";
@@ -342,7 +352,7 @@ void TraceWriter::OnSignal(Task& task, const siginfo_t& si) {
     out_ += "}\n";
   } else {
     CloseOpenLine();
-    Prefix(task.tid, now, LastNumber(task, false));
+    Prefix(task.tid, now, LastNumber(task, false), seq);
     out_ += "--- ";
     out_ += name;
     out_ += ' ';
@@ -353,10 +363,11 @@ void TraceWriter::OnSignal(Task& task, const siginfo_t& si) {
 }
 
 void TraceWriter::OnExec(Task& task, pid_t old_tid) {
+  const uint64_t seq = TakeSeq();
   if (options_.only_main && task.tid != main_) return;
   if (!options_.trace || !options_.json) return;
   const timespec now = Now();
-  JsonCommon("exec", task.tid, now);
+  JsonCommon("exec", task.tid, now, seq);
   char buf[48];
   snprintf(buf, sizeof buf, ",\"old_pid\":%d}\n", old_tid);
   out_ += buf;
@@ -364,12 +375,13 @@ void TraceWriter::OnExec(Task& task, pid_t old_tid) {
 }
 
 void TraceWriter::OnTaskExit(Task& task, int status) {
+  const uint64_t seq = TakeSeq();
   if (options_.only_main && task.tid != main_) return;
   if (!options_.trace) return;
   const timespec now = Now();
   Pending* p = static_cast<Pending*>(task.user);
   if (task.in_syscall && task.shown && p && options_.json)
-    JsonSyscall(task, p->decoded, NanosBetween(task.entry_time, now), false);
+    JsonSyscall(task, p->decoded, NanosBetween(task.entry_time, now), false, p->seq);
   if (task.in_syscall && task.shown && p && !options_.json) {
     // exit/exit_group (or a call cut short by the task's death): strace prints "= ?".
     p->decoded.ret.assign(1, '?');  // (operator= of a literal trips GCC 12 -Wrestrict)
@@ -377,7 +389,7 @@ void TraceWriter::OnTaskExit(Task& task, int status) {
     out_ += '\n';
   }
   if (options_.json) {
-    JsonCommon("exit", task.tid, now);
+    JsonCommon("exit", task.tid, now, seq);
     char buf[64];
     if (WIFSIGNALED(status)) {
       out_ += ",\"signal\":";
@@ -389,7 +401,7 @@ void TraceWriter::OnTaskExit(Task& task, int status) {
     }
   } else {
     CloseOpenLine();
-    Prefix(task.tid, now, LastNumber(task, true));
+    Prefix(task.tid, now, LastNumber(task, true), seq);
     char buf[64];
     if (WIFSIGNALED(status)) {
       out_ += "+++ killed by ";

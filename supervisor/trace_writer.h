@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "core/decoder.h"
 #include "supervisor/ptrace_monitor.h"
@@ -33,6 +34,10 @@ struct TraceWriterOptions {
   bool every_call_stops = true;
   bool flush_each_line = true;  // interactive output (stderr); false for -o FILE
   bool only_main = false;  // --no-follow: print only the first task's events
+  // `show --seq`: each text line starts with "#N ", N the recording's number of its event (a
+  // call's lines, resumed or not, carry its entry event's number), the N `show --at` takes.
+  // The rest of the line is unchanged (its padding does not count the "#N ").
+  bool seq_prefix = false;
   core::DecodeOptions decode;
 };
 
@@ -65,9 +70,10 @@ class TraceWriter final : public PtraceObserver {
   // Reads memory and time from `source` instead of the live task (not owned; null: live).
   void set_source(TraceSource* source) { source_ = source; }
 
-  // The "seq" of the next JSON object (`pwnbox show`: the recording's event number); by
-  // default objects are numbered 1, 2, 3...
-  void set_next_seq(uint64_t seq) { next_seq_ = seq; }
+  // The recording's number of the event the next call (OnEntry, OnExit, OnSignal, ...) shows
+  // (`pwnbox show`): the JSON "seq" and the "#N" of seq_prefix; a syscall is numbered by its
+  // entry event. Without it, JSON objects are numbered 1, 2, 3... in the order written.
+  void set_event_seq(uint64_t seq) { event_seq_ = seq; }
 
   // The first task (the one --no-follow prints).
   void set_main(pid_t pid) { main_ = pid; }
@@ -85,9 +91,11 @@ class TraceWriter final : public PtraceObserver {
     uint64_t total_ns = 0;
   };
   Pending& PendingOf(Task& task);
-  // Appends "[pid N] ", timestamps and "[ nr] " as asked ("[????]" for nr < 0: not known);
-  // returns how many chars it wrote.
-  size_t Prefix(pid_t pid, const timespec& when, int nr);
+  // Appends "#SEQ ", "[pid N] ", timestamps and "[ nr] " as asked ("[????]" for nr < 0: not
+  // known); returns how many chars it wrote after "#SEQ " (the columns strace counts).
+  size_t Prefix(pid_t pid, const timespec& when, int nr, uint64_t seq);
+  // The number set_event_seq gave the event being handled (0: none), once.
+  uint64_t TakeSeq() { return std::exchange(event_seq_, 0); }
   // The number -n prints on a signal or exit line of `task`: the task's last call.
   int LastNumber(const Task& task, bool exited) const;
   // The CPU time `task` has run, in ns (false: not readable). The task must be stopped.
@@ -97,9 +105,11 @@ class TraceWriter final : public PtraceObserver {
   void CloseOpenLine();
   void Emit();
   // One syscall as a JSON line; `returned` is false for a call the task never returned from.
-  void JsonSyscall(const Task& task, const core::DecodedCall& d, int64_t ns, bool returned);
+  void JsonSyscall(const Task& task, const core::DecodedCall& d, int64_t ns, bool returned,
+                   uint64_t seq);
   timespec Now() const;
-  void JsonCommon(const char* kind, pid_t pid, const timespec& when);
+  // `seq` 0: the next number of the writer's own count.
+  void JsonCommon(const char* kind, pid_t pid, const timespec& when, uint64_t seq);
   void PrintSummary();
 
   int fd_;
@@ -110,7 +120,7 @@ class TraceWriter final : public PtraceObserver {
   pid_t open_line_ = 0;  // the task whose "name(args" is printed without its end
   size_t open_prefix_ = 0;  // length of that line's prefix
   uint64_t seq_ = 0;
-  uint64_t next_seq_ = 0;
+  uint64_t event_seq_ = 0;
   TraceSource* source_ = nullptr;
   pid_t main_ = 0;
   timespec last_flush_{};
