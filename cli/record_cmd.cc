@@ -355,7 +355,11 @@ int ShowCommand(int argc, char** argv) {
           t.call.ret = e.ret;
           t.in_syscall = false;
           source.Set(e.exit_mem, e.time_ns + e.dur_ns);
-          writer.OnExit(t);
+          // A call the supervisor let go on in the kernel: `= ?`, as trace --policy shows it.
+          t.served_unknown = e.ret_unknown;
+          if (e.ret_unknown) writer.OnServedExit(t);
+          else writer.OnExit(t);
+          t.served_unknown = false;
         }
         break;
       }

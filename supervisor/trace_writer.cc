@@ -306,7 +306,7 @@ void TraceWriter::JsonSyscall(const Task& task, const core::DecodedCall& d, int6
     out_ += buf;
   }
   // As in the text: a failed call returns -1 and names its errno.
-  if (!returned) out_ += "],\"ret\":null";
+  if (!returned || unknown_result_) out_ += "],\"ret\":null";
   else {
     snprintf(buf, sizeof buf, "],\"ret\":%" PRId64, d.error.empty() ? task.call.ret : -1);
     out_ += buf;
