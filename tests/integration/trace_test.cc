@@ -1273,6 +1273,49 @@ TEST(TraceErrors, CommandNotFound) {
   EXPECT_EQ(r.status, 127) << r.err;
 }
 
+// $PATH is searched as bash does: a directory that cannot be searched holds no command (127
+// when the name is nowhere else, not 126); a file that is there but not executable is 126
+// unless an executable one comes later. (pwnbox runs as nobody: as root every directory can be
+// searched.)
+TEST(TraceErrors, CommandNotFoundPastAnUnsearchableDirectory) {
+  // Root's 0700 directory is not searchable by nobody; nobody's own needs mode 0.
+  const std::string locked = TempDir();
+  chmod(locked.c_str(), geteuid() == 0 ? 0700 : 0);
+  const std::string noexec = TempDir(), exec = TempDir();
+  for (const auto& d : {noexec, exec}) chmod(d.c_str(), 0755);
+  WriteFile(noexec + "/po-cmd", "#!/bin/sh\necho noexec\n");
+  chmod((noexec + "/po-cmd").c_str(), 0644);
+  WriteFile(exec + "/po-cmd", "#!/bin/sh\necho exec\n");
+  chmod((exec + "/po-cmd").c_str(), 0755);
+  auto with_path = [](const std::string& path) {
+    RunOptions o;
+    o.env = {"PATH=" + path};
+    return o;
+  };
+  RunResult r = pwnbox::testing::Run(
+      AsNobody({PwnboxBin(), "trace", "-o", "/dev/null", "--", "pwnbox-no-such-command"}),
+      with_path(locked + ":/usr/bin:/bin"));
+  EXPECT_EQ(r.status, 127) << r.err;
+  EXPECT_TRUE(Contains(r.err, "pwnbox-no-such-command: command not found")) << r.err;
+  EXPECT_TRUE(Contains(r.err, locked + " in $PATH cannot be searched")) << r.err;
+  // Found but not executable: 126, as bash.
+  r = pwnbox::testing::Run(AsNobody({PwnboxBin(), "trace", "-o", "/dev/null", "--", "po-cmd"}),
+                           with_path(locked + ":" + noexec + ":/usr/bin:/bin"));
+  EXPECT_EQ(r.status, 126) << r.err;
+  EXPECT_TRUE(Contains(r.err, noexec + "/po-cmd: Permission denied")) << r.err;
+  // An executable one later in $PATH is the command.
+  r = pwnbox::testing::Run(AsNobody({PwnboxBin(), "trace", "-o", "/dev/null", "--", "po-cmd"}),
+                           with_path(locked + ":" + noexec + ":" + exec + ":/usr/bin:/bin"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "exec\n");
+  // A directory of that name is no command either.
+  ASSERT_EQ(mkdir((noexec + "/po-dir").c_str(), 0755), 0);
+  r = pwnbox::testing::Run(AsNobody({PwnboxBin(), "trace", "-o", "/dev/null", "--", "po-dir"}),
+                           with_path(noexec + ":/usr/bin:/bin"));
+  EXPECT_EQ(r.status, 127) << r.err;
+  if (geteuid() != 0) chmod(locked.c_str(), 0700);  // (so that it can be removed)
+}
+
 TEST(TraceErrors, CommandNotExecutable) {
   std::string f = TempDir() + "/not-executable";
   WriteFile(f, "#!/bin/sh\nexit 0\n");
