@@ -275,6 +275,8 @@ int TraceCommand(int argc, char** argv) {
   wopts.summary = vm.count("summary-only") || vm.count("summary");
   wopts.trace = !vm.count("summary-only");
   wopts.summary_wall = vm.count("summary-wall-clock") > 0;
+  if (wopts.summary_wall && !wopts.summary)
+    return Fail("-w times the summary: give it with -c or -C");
   wopts.timestamps = timestamps;
   wopts.durations = vm.count("syscall-times") > 0;
   wopts.numbers = vm.count("syscall-number") > 0;

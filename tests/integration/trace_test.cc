@@ -667,6 +667,11 @@ TEST(TraceCount, TimesAreTheTargetsCpuTimeAndWallClockWithW) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(Grep(r.err, "nanosleep({tv_sec=0, tv_nsec=300000000}, NULL)").size(), 1u) << r.err;
   EXPECT_GE(ParseTable(r.err)["nanosleep"].seconds, 0.3) << r.err;
+  // Without a summary -w means nothing: refused, as strace refuses it.
+  r = Pwnbox({"trace", "-w", "--", Prog("po_cputime")});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  EXPECT_TRUE(Contains(r.err, "pwnbox: -w times the summary: give it with -c or -C")) << r.err;
 }
 
 TEST(TraceCount, ThreadsAllCounted) {
