@@ -164,6 +164,9 @@ std::string Comm(pid_t pid) {
   fclose(f);
   std::string comm = buf;
   if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  // Any process names itself: no control characters reach the terminal.
+  for (char& c : comm)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   return comm;
 }
 
