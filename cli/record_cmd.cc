@@ -67,12 +67,13 @@ timespec ToTimespec(int64_t ns) {
   return ts;
 }
 
-// `show --at N [--regs] [--mem ADDR:LEN]`: the state of event N's task, rebuilt from the
-// snapshots up to N and the kernel's writes (calls' exit memory) after them.
+// `show --at N [--regs] [--mem ADDR:LEN]...`: the state of event N's task, rebuilt from the
+// snapshots up to N and the kernel's writes (calls' exit memory) after them; each --mem range
+// is dumped in the order given.
 int ShowAt(recorder::Reader& reader, const std::string& path, uint64_t at, bool regs,
-           const std::string& mem) {
-  uint64_t addr = 0, len = 0;
-  if (!mem.empty()) {
+           const std::vector<std::string>& mems) {
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;  // (addr, len)
+  for (const auto& mem : mems) {
     // A whole number, C-style (0x.. hex, 0.. octal); `end` must point into a live string.
     auto number = [](const std::string& text, uint64_t* v) {
       char* end = nullptr;
@@ -80,10 +81,13 @@ int ShowAt(recorder::Reader& reader, const std::string& path, uint64_t at, bool 
       *v = std::strtoull(text.c_str(), &end, 0);
       return !text.empty() && *end == '\0' && errno == 0;
     };
+    uint64_t addr = 0, len = 0;
     const size_t colon = mem.find(':');
     if (colon == std::string::npos || !number(mem.substr(0, colon), &addr) ||
-        !number(mem.substr(colon + 1), &len) || len == 0 || len > (1 << 20))
+        !number(mem.substr(colon + 1), &len) || len == 0 || len > (1 << 20) ||
+        addr + len < addr)
       return Fail("--mem " + mem + ": give ADDR:LEN, e.g. 0x7ffff7dd3000:64 (LEN at most 1 MiB)");
+    ranges.emplace_back(addr, len);
   }
   std::unordered_map<pid_t, std::map<uint64_t, std::string>> pages;  // by tgid
   std::unordered_map<pid_t, std::string> last_regs;                   // by pid
@@ -139,10 +143,10 @@ int ShowAt(recorder::Reader& reader, const std::string& path, uint64_t at, bool 
         {"fs_base", r.fs_base}, {"gs_base", r.gs_base}};
     for (const auto& [name, v] : rows) std::printf("%-8s 0x%016llx\n", name, v);
   }
-  if (len) {
-    if (!any_snapshot)
-      return Fail(path + " has no memory snapshots up to event " + std::to_string(at) +
-                  ": record with --snapshots");
+  if (!ranges.empty() && !any_snapshot)
+    return Fail(path + " has no memory snapshots up to event " + std::to_string(at) +
+                ": record with --snapshots");
+  for (const auto& [addr, len] : ranges) {
     const auto& img = pages[target.tgid];
     for (uint64_t row = addr; row < addr + len; row += 16) {
       std::string hex, text;
@@ -274,10 +278,15 @@ int ShowCommand(int argc, char** argv) {
       ("help,h", "show this help")
       ("file", po::value(&path), "the recording")
       ("json", "one JSON object per line, as trace --json")
-      ("summary-only,c", "the per-syscall summary table")
+      ("seq", "start each line with \"#N \", N its event's number in the recording (a call's "
+       "lines carry its entry event's): the N that --at takes")
+      ("summary-only,c", "the per-syscall summary table (its times are the calls' recorded "
+       "wall-clock durations, as trace -c -w)")
       ("at", po::value<uint64_t>(), "the state at event N (needs --snapshots)")
-      ("regs", "")
-      ("mem", po::value<std::string>(), "");
+      ("regs", "with --at: the registers of event N's task (at its last syscall entry up to N)")
+      ("mem", po::value<std::vector<std::string>>(),
+       "with --at: LEN bytes of memory from ADDR (ADDR:LEN), as a hex dump; more than once for "
+       "more ranges, dumped in order");
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
@@ -285,7 +294,7 @@ int ShowCommand(int argc, char** argv) {
   if (!ParseOptions(po::command_line_parser(argc, argv), desc, &vm, "show", &pos))
     return kExitFailure;
   if (vm.count("help")) {
-    std::cout << "usage: pwnbox show FILE.pwnr [--json] [-c] [--at N [--regs] [--mem ADDR:LEN]]\n"
+    std::cout << "usage: pwnbox show FILE.pwnr [--json] [--seq] [-c] [--at N [--regs] [--mem ADDR:LEN]...]\n"
               << desc;
     return 0;
   }
@@ -296,8 +305,9 @@ int ShowCommand(int argc, char** argv) {
   auto reader = recorder::Reader::Open(path);
   if (!reader.ok()) return Fail(reader.error());
   if (vm.count("at")) {
-    std::string mem = vm.count("mem") ? vm["mem"].as<std::string>() : "";
-    return ShowAt(*reader, path, vm["at"].as<uint64_t>(), vm.count("regs") > 0, mem);
+    std::vector<std::string> mems;
+    if (vm.count("mem")) mems = vm["mem"].as<std::vector<std::string>>();
+    return ShowAt(*reader, path, vm["at"].as<uint64_t>(), vm.count("regs") > 0, mems);
   }
 
   supervisor::TraceWriterOptions wopts;
@@ -305,6 +315,7 @@ int ShowCommand(int argc, char** argv) {
   wopts.summary = vm.count("summary-only") > 0;
   wopts.trace = !wopts.summary;
   wopts.flush_each_line = false;
+  wopts.seq_prefix = vm.count("seq") > 0;
   std::unordered_map<pid_t, std::unique_ptr<supervisor::Task>> tasks;
   std::set<pid_t> live;
   supervisor::TraceWriter writer(STDOUT_FILENO, wopts, [&live] { return live.size(); });
@@ -322,7 +333,6 @@ int ShowCommand(int argc, char** argv) {
     return *t;
   };
 
-  std::unordered_map<pid_t, uint64_t> entry_seq;  // per task, its pending call's entry event
   recorder::Event e;
   while (true) {
     auto more = reader->Next(&e);
@@ -332,6 +342,7 @@ int ShowCommand(int argc, char** argv) {
     }
     if (!*more) break;
     using K = recorder::Event::Kind;
+    writer.set_event_seq(e.seq);  // (a call's exit is numbered by its entry: the writer knows)
     switch (e.kind) {
       case K::kSyscall: {
         supervisor::Task& t = task_of(e);
@@ -340,7 +351,6 @@ int ShowCommand(int argc, char** argv) {
         t.call.nr = e.nr;
         std::memcpy(t.call.args, e.args, sizeof e.args);
         if (!e.returned) {
-          entry_seq[e.pid] = e.seq;
           t.entry_time = ToTimespec(e.time_ns);
           t.in_syscall = true;
           source.Set(e.entry_mem, e.time_ns);
@@ -349,13 +359,15 @@ int ShowCommand(int argc, char** argv) {
           t.call.ret = e.ret;
           t.in_syscall = false;
           source.Set(e.exit_mem, e.time_ns + e.dur_ns);
-          writer.set_next_seq(entry_seq[e.pid]);  // a call is numbered by its entry event
-          writer.OnExit(t);
+          // A call the supervisor let go on in the kernel: `= ?`, as trace --policy shows it.
+          t.served_unknown = e.ret_unknown;
+          if (e.ret_unknown) writer.OnServedExit(t);
+          else writer.OnExit(t);
+          t.served_unknown = false;
         }
         break;
       }
       case K::kSignal: {
-        writer.set_next_seq(e.seq);
         siginfo_t si{};
         std::memcpy(&si, e.data.data(), std::min(e.data.size(), sizeof si));
         source.Set({}, e.time_ns);
@@ -365,7 +377,6 @@ int ShowCommand(int argc, char** argv) {
       case K::kExit: {
         supervisor::Task& t = task_of(e);
         source.Set({}, e.time_ns);
-        if (t.in_syscall) writer.set_next_seq(entry_seq[e.pid]);
         writer.OnTaskExit(t, static_cast<int>(e.ret));
         writer.OnForget(t);
         live.erase(e.pid);

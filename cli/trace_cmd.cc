@@ -1,16 +1,21 @@
 #include "cli/trace_cmd.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <iostream>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -35,7 +40,7 @@ namespace pwnbox::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: pwnbox trace [-f|--no-follow] [-o FILE] [-e trace=SET] [-c|-C] [-s N]\n"
+    "usage: pwnbox trace [-f|--no-follow] [-o FILE] [-e trace=SET] [-c|-C [-w]] [-s N]\n"
     "                    [-t|-tt|-ttt] [-T] [-y] [-n] [--json] (-- CMD [ARG...] | -p PID)\n";
 
 supervisor::PtraceMonitor* g_monitor = nullptr;
@@ -132,6 +137,85 @@ std::optional<std::string> FdPath(pid_t pid, int fd) {
   return std::string(target, static_cast<size_t>(n));
 }
 
+// A field of /proc/PID/status ("TracerPid", "Uid"): its value, or empty.
+std::string StatusField(const std::string& status_path, const std::string& field) {
+  FILE* f = fopen(status_path.c_str(), "re");
+  if (!f) return "";
+  char line[512];
+  std::string value;
+  const std::string key = field + ":";
+  while (fgets(line, sizeof line, f)) {
+    if (strncmp(line, key.c_str(), key.size()) != 0) continue;
+    const char* v = line + key.size();
+    while (*v == ' ' || *v == '\t') ++v;
+    value = v;
+    while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.pop_back();
+    break;
+  }
+  fclose(f);
+  return value;
+}
+
+std::string Comm(pid_t pid) {
+  FILE* f = fopen(("/proc/" + std::to_string(pid) + "/comm").c_str(), "re");
+  if (!f) return "?";
+  char buf[64] = "";
+  if (!fgets(buf, sizeof buf, f)) buf[0] = '\0';
+  fclose(f);
+  std::string comm = buf;
+  if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  // Any process names itself: no control characters reach the terminal.
+  for (char& c : comm)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return comm;
+}
+
+// Why the kernel refused to let us attach to `pid` (EPERM from PTRACE_SEIZE), from what /proc
+// says of it and of us: the first reason that holds, in the kernel's order of checks.
+std::string AttachRefusal(pid_t pid) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  // A task has one tracer at a time; any thread of the process may be the one that is taken.
+  std::vector<std::string> statuses = {proc + "/status"};
+  if (DIR* d = opendir((proc + "/task").c_str())) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') statuses.push_back(proc + "/task/" + e->d_name + "/status");
+    closedir(d);
+  }
+  for (const auto& st : statuses) {
+    const std::string tracer = StatusField(st, "TracerPid");
+    if (!tracer.empty() && tracer != "0") {
+      const pid_t t = static_cast<pid_t>(std::atol(tracer.c_str()));
+      return "it is already traced by PID " + tracer + " (" + Comm(t) +
+             "): a process has one tracer at a time; end that trace first";
+    }
+  }
+  if (StatusField(proc + "/status", "Kthread") == "1") return "it is a kernel thread";
+  const bool privileged = geteuid() == 0;  // (CAP_SYS_PTRACE, in practice)
+  std::istringstream uids(StatusField(proc + "/status", "Uid"));
+  unsigned long real = 0, effective = 0, saved = 0;
+  if (!privileged && (uids >> real >> effective >> saved) &&
+      (real != getuid() || effective != getuid() || saved != getuid()))
+    return "it runs as uid " + std::to_string(effective) +
+           ": attaching to another user's process needs root (CAP_SYS_PTRACE)";
+  struct stat sb;
+  // (The files of a non-dumpable process belong to root, its directory does not.)
+  if (!privileged && stat((proc + "/status").c_str(), &sb) == 0 && sb.st_uid != getuid())
+    return "it is not dumpable (a set-uid program, or prctl(PR_SET_DUMPABLE, 0)): only root "
+           "can attach";
+  FILE* yama = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+  if (yama) {
+    int scope = 0;
+    const bool read = fscanf(yama, "%d", &scope) == 1;
+    fclose(yama);
+    if (read && scope > 0)
+      return "/proc/sys/kernel/yama/ptrace_scope is " + std::to_string(scope) +
+             (scope == 1 ? " (only a parent may trace its descendants; root may attach)"
+                         : scope == 2 ? " (only root may attach)" : " (no process may attach)");
+  }
+  return "the kernel refused (not traced, same user, no Yama: a security module or a "
+         "sandbox around pwnbox forbids ptrace)";
+}
+
 }  // namespace
 
 int TraceCommand(int argc, char** argv) {
@@ -155,8 +239,11 @@ int TraceCommand(int argc, char** argv) {
       ("no-follow", "trace only the first task")
       ("output,o", po::value(&output), "write the trace to FILE instead of stderr")
       ("expr,e", po::value(&exprs), "trace=SET: names, numbers, @groups, %groups; ! negates")
-      ("summary-only,c", "print a per-syscall summary instead of the trace")
+      ("summary-only,c", "print a per-syscall summary instead of the trace; its times are "
+       "the target's CPU time in each call (system time, as strace's)")
       ("summary,C", "print the trace and a summary")
+      ("summary-wall-clock,w", "-c/-C: time each call from entry to exit, wall-clock, as "
+       "strace -w (includes waiting and the tracer's overhead)")
       ("string-limit,s", po::value(&strsize), "print at most N bytes of strings (32)")
       ("timestamps", po::value(&timestamps), "-t (time), -tt (with usecs), -ttt (epoch)")
       ("syscall-times,T", "print the time spent in each call")
@@ -192,9 +279,14 @@ int TraceCommand(int argc, char** argv) {
   wopts.json = vm.count("json") > 0;
   wopts.summary = vm.count("summary-only") || vm.count("summary");
   wopts.trace = !vm.count("summary-only");
+  wopts.summary_wall = vm.count("summary-wall-clock") > 0;
+  if (wopts.summary_wall && !wopts.summary)
+    return Fail("-w times the summary: give it with -c or -C");
   wopts.timestamps = timestamps;
   wopts.durations = vm.count("syscall-times") > 0;
   wopts.numbers = vm.count("syscall-number") > 0;
+  // Spawned, the target's filter stops only the selected calls; attached, every call stops.
+  wopts.every_call_stops = attach_pid || selection.all;
   if (strsize < 0)
     return Fail("-s takes a number of bytes, 0 or more (got " + std::to_string(strsize) + ")");
   wopts.decode.string_limit = static_cast<size_t>(strsize);
@@ -242,6 +334,9 @@ int TraceCommand(int argc, char** argv) {
     auto st = monitor.RunAttached(attach_pid);
     writer.Finish();
     g_monitor = nullptr;
+    if (!st.ok() && st.error().sys_errno() == EPERM)
+      return Fail("cannot attach to " + std::to_string(attach_pid) + ": " +
+                  AttachRefusal(attach_pid));
     if (!st.ok()) return Fail(st.error());
     return g_stop_signal ? 0 : ExitCodeFromWaitStatus(*st);
   }

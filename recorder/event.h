@@ -36,7 +36,11 @@ struct Event {
   int32_t nr = -1;
   uint64_t args[6] = {};
   int64_t ret = 0;        // kExit: the wait status
-  bool returned = false;  // the exit of the call was seen (ret is valid)
+  bool returned = false;  // the exit of the call was seen (ret is valid unless ret_unknown)
+  // With returned: the call ended but its result is not known (ret is 0): the supervisor let
+  // it go on in the kernel (SECCOMP_USER_NOTIF_FLAG_CONTINUE, e.g. an execve under a path
+  // rule) and no tracer stop saw its end. `show` prints `= ?`.
+  bool ret_unknown = false;
   int64_t dur_ns = 0;
   std::vector<MemoryBlob> entry_mem;  // bytes the decoder read at entry
   std::vector<MemoryBlob> exit_mem;   // bytes the decoder read at exit

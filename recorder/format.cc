@@ -73,6 +73,7 @@ constexpr uint8_t kSameCall = 1 << 7;    // a syscall exit of the task's last en
 constexpr uint8_t kReturned = 1 << 0;
 constexpr uint8_t kHasRet = 1 << 1;
 constexpr uint8_t kHasDur = 1 << 2;
+constexpr uint8_t kRetUnknown = 1 << 3;  // with kReturned and without kHasRet
 // Blob modes.
 constexpr uint8_t kBlobRaw = 0;
 constexpr uint8_t kBlobSame = 1;   // the bytes of the reference blob
@@ -298,6 +299,7 @@ void EventCodec::Encode(const Event& event, std::string* out) {
   if (e.returned) result |= kReturned;
   if (e.ret != 0) result |= kHasRet;
   if (e.dur_ns != 0) result |= kHasDur;
+  if (e.returned && e.ret_unknown && e.ret == 0) result |= kRetUnknown;
   out->push_back(static_cast<char>(result));
   if (result & kHasRet) PutZigzag(out, e.ret);
   if (result & kHasDur) PutZigzag(out, micros ? e.dur_ns / 1000 : e.dur_ns);
@@ -383,8 +385,11 @@ bool EventCodec::Decode(Cursor* c, Event* e) {
     }
   }
   uint8_t result;
-  if (!c->Byte(&result) || result > 7) return false;
+  if (!c->Byte(&result) || result > 15) return false;
+  // An unknown result is one of a call that returned, with no value.
+  if ((result & kRetUnknown) && (!(result & kReturned) || (result & kHasRet))) return false;
   e->returned = result & kReturned;
+  e->ret_unknown = result & kRetUnknown;
   if ((result & kHasRet) && !c->Zigzag(&e->ret)) return false;
   if (result & kHasDur) {
     if (!c->Zigzag(&e->dur_ns)) return false;

@@ -92,7 +92,7 @@ core::Result<std::string> ResolveCommand(const std::string& argv0) {
   auto check = [](const std::string& path) -> int {
     struct stat st;
     if (stat(path.c_str(), &st) != 0) return errno;
-    if (S_ISDIR(st.st_mode)) return EACCES;
+    if (S_ISDIR(st.st_mode)) return EISDIR;
     if (access(path.c_str(), X_OK) != 0) return errno;
     return 0;
   };
@@ -100,26 +100,45 @@ core::Result<std::string> ResolveCommand(const std::string& argv0) {
   if (argv0.find('/') != std::string::npos) {
     int err = check(argv0);
     if (err == 0) return argv0;
+    if (err == EISDIR) err = EACCES;  // what execve says of a directory (126, as shells)
     return core::Error(argv0 + ": " + std::strerror(err), err);
   }
+  // As bash looks a name up: a directory that cannot be searched, and a directory of that name,
+  // are no command (127 when nothing else is found); a file that is there but cannot be
+  // executed is (126), unless an executable one comes later in $PATH.
   const char* env_path = getenv("PATH");
   std::string path = env_path ? env_path : "/usr/local/bin:/usr/bin:/bin";
-  int first_err = ENOENT;
+  int found_err = 0;  // the first file found that cannot be executed
+  std::string found, unsearchable;
   size_t pos = 0;
   while (pos <= path.size()) {
     size_t end = path.find(':', pos);
     if (end == std::string::npos) end = path.size();
     std::string dir = path.substr(pos, end - pos);
-    if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + argv0;
-    int err = check(candidate);
-    if (err == 0) return candidate;
-    if (err != ENOENT && err != ENOTDIR && first_err == ENOENT) first_err = err;
     pos = end + 1;
+    if (dir.empty()) dir = ".";
+    const std::string candidate = dir + "/" + argv0;
+    const int err = check(candidate);
+    if (err == 0) return candidate;
+    struct stat st;
+    if (err == EACCES && stat(candidate.c_str(), &st) != 0) {
+      if (unsearchable.empty()) unsearchable = dir;  // stat itself failed: the directory
+      continue;
+    }
+    if (err == ENOENT || err == ENOTDIR || err == EISDIR || err == ELOOP ||
+        err == ENAMETOOLONG)
+      continue;
+    if (!found_err) {
+      found_err = err;
+      found = candidate;
+    }
   }
-  if (first_err == ENOENT)
-    return core::Error(argv0 + ": command not found (check the name and $PATH)", ENOENT);
-  return core::Error(argv0 + ": " + std::strerror(first_err), first_err);
+  if (found_err) return core::Error(found + ": " + std::strerror(found_err), found_err);
+  return core::Error(argv0 + ": command not found (check the name and $PATH" +
+                         (unsearchable.empty()
+                              ? std::string(")")
+                              : "; " + unsearchable + " in $PATH cannot be searched)"),
+                     ENOENT);
 }
 
 namespace {

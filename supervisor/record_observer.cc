@@ -5,6 +5,7 @@
 #include <sys/user.h>
 #include <time.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <functional>
 #include <string_view>
@@ -149,7 +150,7 @@ void RecordObserver::OnExit(Task& task) {
   auto* p = static_cast<Pending*>(task.user);
   if (!task.shown || !p || p->event.nr != task.call.nr) return;
   recorder::Event& e = p->event;
-  e.ret = task.call.ret;
+  e.ret = e.ret_unknown ? 0 : task.call.ret;
   e.returned = true;
   e.dur_ns = NowNs() - e.time_ns;  // whole microseconds, as both times are
   core::ProcessMemory live(task.tid);
@@ -172,6 +173,17 @@ void RecordObserver::OnExit(Task& task) {
   }
   Append(e);
   e = recorder::Event{};
+}
+
+void RecordObserver::OnServedExit(Task& task) {
+  if (!task.served_unknown) return OnExit(task);
+  auto* p = static_cast<Pending*>(task.user);
+  if (!task.shown || !p || p->event.nr != task.call.nr) return;
+  const int64_t ret = task.call.ret;
+  task.call.ret = -EFAULT;  // no output is read for it, as for TraceWriter's `= ?`
+  p->event.ret_unknown = true;
+  OnExit(task);
+  task.call.ret = ret;
 }
 
 void RecordObserver::OnSignal(Task& task, const siginfo_t& si) {

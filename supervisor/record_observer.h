@@ -28,6 +28,10 @@ class RecordObserver final : public PtraceObserver {
 
   void OnEntry(Task& task) override;
   void OnExit(Task& task) override;
+  // A call the notify loop answered; one it let go on in the kernel (task.served_unknown) is
+  // recorded as returned with an unknown result (Event::ret_unknown), decoded as a failed call
+  // (nothing it wrote is read), never with a made-up value.
+  void OnServedExit(Task& task) override;
   void OnSignal(Task& task, const siginfo_t& si) override;
   void OnTaskExit(Task& task, int status) override;
   void OnNewTask(Task& task, pid_t parent) override;

@@ -1,5 +1,6 @@
 #include "supervisor/trace_writer.h"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -7,9 +8,11 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
+#include "core/fd.h"
 #include "core/syscalls.h"
 
 namespace pwnbox::supervisor {
@@ -51,6 +54,10 @@ int64_t NanosBetween(const timespec& a, const timespec& b) {
 struct TraceWriter::Pending {
   core::DecodedCall decoded;
   bool unfinished = false;  // its entry text was cut by another line
+  uint64_t seq = 0;         // its entry event's number (set_event_seq), 0 if none
+  core::UniqueFd schedstat;  // /proc/TID/schedstat, for -c's CPU times
+  bool cpu_at_entry_ok = false;
+  uint64_t cpu_at_entry = 0;
 };
 
 TraceWriter::TraceWriter(int fd, TraceWriterOptions options, std::function<size_t()> task_count)
@@ -107,9 +114,14 @@ timespec TraceWriter::Now() const {
   return now;
 }
 
-size_t TraceWriter::Prefix(pid_t pid, const timespec& when, int nr) {
-  const size_t start = out_.size();
+size_t TraceWriter::Prefix(pid_t pid, const timespec& when, int nr, uint64_t seq) {
   char buf[64];
+  if (options_.seq_prefix && seq) {
+    // Outside strace's columns: without it, the line is the one `show` prints.
+    snprintf(buf, sizeof buf, "#%" PRIu64 " ", seq);
+    out_ += buf;
+  }
+  const size_t start = out_.size();
   if (!options_.only_main && task_count_() > 1) {
     snprintf(buf, sizeof buf, "[pid %5d] ", pid);
     out_ += buf;
@@ -129,10 +141,55 @@ size_t TraceWriter::Prefix(pid_t pid, const timespec& when, int nr) {
     out_ += buf;
   }
   if (options_.numbers) {
-    snprintf(buf, sizeof buf, "[%4d] ", nr);
-    out_ += buf;
+    if (nr < 0) out_ += "[????] ";  // strace's mark for a number it does not know
+    else {
+      snprintf(buf, sizeof buf, "[%4d] ", nr);
+      out_ += buf;
+    }
   }
   return out_.size() - start;
+}
+
+int TraceWriter::LastNumber(const Task& task, bool exited) const {
+  if (options_.every_call_stops || source_) return task.call.nr;
+  if (task.in_syscall) return task.call.nr;  // stopped at its entry: it is the last one
+  if (exited || !options_.numbers) return -1;
+  // A signal-delivery-stop: orig_rax still holds the call the signal interrupted or followed
+  // (-1 when it came while the task ran its own code).
+  char path[64], buf[64];
+  snprintf(path, sizeof path, "/proc/%d/syscall", task.tid);
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  const ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  char* end = nullptr;
+  const long nr = strtol(buf, &end, 10);
+  return end != buf && nr >= 0 && nr < 100000 ? static_cast<int>(nr) : -1;
+}
+
+bool TraceWriter::CpuTime(Task& task, Pending& p, uint64_t* ns) {
+  // The first field of schedstat is the task's sum_exec_runtime: exact for a task that is off
+  // the CPU, as a stopped tracee is once ptrace has looked at it.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!p.schedstat) {
+      char path[64];
+      snprintf(path, sizeof path, "/proc/%d/schedstat", task.tid);
+      p.schedstat.reset(open(path, O_RDONLY | O_CLOEXEC));
+      if (!p.schedstat) return false;
+    }
+    char buf[96];
+    const ssize_t n = pread(p.schedstat.get(), buf, sizeof buf - 1, 0);
+    if (n > 0) {
+      buf[n] = '\0';
+      char* end = nullptr;
+      *ns = strtoull(buf, &end, 10);
+      return end != buf;
+    }
+    p.schedstat.reset();  // a thread that exec'd has its leader's tid now: open it again
+  }
+  return false;
 }
 
 void TraceWriter::CloseOpenLine() {
@@ -142,14 +199,18 @@ void TraceWriter::CloseOpenLine() {
 }
 
 void TraceWriter::OnEntry(Task& task) {
+  const uint64_t seq = TakeSeq();
   if (!task.shown || (options_.only_main && task.tid != main_)) return;
   Pending& p = PendingOf(task);
+  p.seq = seq;
   core::ProcessMemory live(task.tid);
   decoder_.Entry(task.call, source_ ? source_->Memory(task, false) : live, &p.decoded);
   p.unfinished = false;
+  if (options_.summary && !options_.summary_wall && !source_)
+    p.cpu_at_entry_ok = CpuTime(task, p, &p.cpu_at_entry);
   if (!options_.trace || options_.json) return;
   CloseOpenLine();
-  open_prefix_ = Prefix(task.tid, task.entry_time, task.call.nr);
+  open_prefix_ = Prefix(task.tid, task.entry_time, task.call.nr, p.seq);
   out_ += p.decoded.EntryText();
   open_line_ = task.tid;
 }
@@ -162,12 +223,14 @@ void TraceWriter::OnServedExit(Task& task) {
 }
 
 void TraceWriter::OnExit(Task& task) {
+  const uint64_t exit_seq = TakeSeq();
   if (!task.shown || (options_.only_main && task.tid != main_)) return;
   Pending& p = PendingOf(task);
+  if (!p.seq) p.seq = exit_seq;  // (an exit whose entry was not seen)
   core::ProcessMemory live(task.tid);
   decoder_.Exit(task.call, source_ ? source_->Memory(task, true) : live, &p.decoded);
   if (unknown_result_) {
-    p.decoded.ret = "?";
+    p.decoded.ret.assign(1, '?');  // (operator= of a literal trips GCC 12 -Wrestrict)
     p.decoded.error.clear();
   }
   const timespec now = Now();
@@ -176,11 +239,20 @@ void TraceWriter::OnExit(Task& task) {
     Stats& s = stats_[p.decoded.name];
     ++s.calls;
     if (!p.decoded.error.empty()) ++s.errors;
-    s.total_ns += static_cast<uint64_t>(std::max<int64_t>(ns, 0));
+    uint64_t spent = static_cast<uint64_t>(std::max<int64_t>(ns, 0));
+    if (!options_.summary_wall && !source_) {
+      uint64_t cpu = 0;
+      if (p.cpu_at_entry_ok && CpuTime(task, p, &cpu) && cpu >= p.cpu_at_entry)
+        spent = cpu - p.cpu_at_entry;
+      else
+        wall_fallback_ = true;
+      p.cpu_at_entry_ok = false;
+    }
+    s.total_ns += spent;
   }
   if (!options_.trace) return;
   if (options_.json) {
-    JsonSyscall(task, p.decoded, ns, true);
+    JsonSyscall(task, p.decoded, ns, true, p.seq);
     Emit();
     return;
   }
@@ -203,7 +275,7 @@ void TraceWriter::FinishLine(Task& task, const core::DecodedCall& d, const times
     out_ += std::string_view(line).substr(done);
   } else {
     CloseOpenLine();
-    size_t col = Prefix(task.tid, now, task.call.nr);
+    size_t col = Prefix(task.tid, now, task.call.nr, PendingOf(task).seq);
     out_ += "<... ";
     out_ += d.name;
     out_ += " resumed>";
@@ -214,8 +286,8 @@ void TraceWriter::FinishLine(Task& task, const core::DecodedCall& d, const times
 }
 
 void TraceWriter::JsonSyscall(const Task& task, const core::DecodedCall& d, int64_t ns,
-                              bool returned) {
-  JsonCommon("syscall", task.tid, task.entry_time);
+                              bool returned, uint64_t seq) {
+  JsonCommon("syscall", task.tid, task.entry_time, seq);
   out_ += ",\"syscall\":";
   AppendJsonString(out_, d.name);
   char buf[64];
@@ -234,7 +306,7 @@ void TraceWriter::JsonSyscall(const Task& task, const core::DecodedCall& d, int6
     out_ += buf;
   }
   // As in the text: a failed call returns -1 and names its errno.
-  if (!returned) out_ += "],\"ret\":null";
+  if (!returned || unknown_result_) out_ += "],\"ret\":null";
   else {
     snprintf(buf, sizeof buf, "],\"ret\":%" PRId64, d.error.empty() ? task.call.ret : -1);
     out_ += buf;
@@ -248,11 +320,10 @@ void TraceWriter::JsonSyscall(const Task& task, const core::DecodedCall& d, int6
   out_ += buf;
 }
 
-void TraceWriter::JsonCommon(const char* kind, pid_t pid, const timespec& when) {
+void TraceWriter::JsonCommon(const char* kind, pid_t pid, const timespec& when, uint64_t seq) {
   char buf[96];
   ++seq_;
-  snprintf(buf, sizeof buf, "{\"seq\":%" PRIu64 ",\"pid\":%d", next_seq_ ? next_seq_ : seq_, pid);
-  next_seq_ = 0;
+  snprintf(buf, sizeof buf, "{\"seq\":%" PRIu64 ",\"pid\":%d", seq ? seq : seq_, pid);
   out_ += buf;
   if (kind[0] != 's' || kind[1] != 'y') {
     out_ += ",\"event\":\"";
@@ -266,13 +337,14 @@ void TraceWriter::JsonCommon(const char* kind, pid_t pid, const timespec& when) 
 }
 
 void TraceWriter::OnSignal(Task& task, const siginfo_t& si) {
+  const uint64_t seq = TakeSeq();
   if (options_.only_main && task.tid != main_) return;
   if (!options_.trace) return;
   const timespec now = Now();
   std::string info = core::FormatSiginfo(si);
   std::string_view name = core::SignalName(si.si_signo);
   if (options_.json) {
-    JsonCommon("signal", task.tid, now);
+    JsonCommon("signal", task.tid, now, seq);
     out_ += ",\"signal\":";
     AppendJsonString(out_, name);
     out_ += ",\"siginfo\":";
@@ -280,7 +352,7 @@ void TraceWriter::OnSignal(Task& task, const siginfo_t& si) {
     out_ += "}\n";
   } else {
     CloseOpenLine();
-    Prefix(task.tid, now, task.call.nr);
+    Prefix(task.tid, now, LastNumber(task, false), seq);
     out_ += "--- ";
     out_ += name;
     out_ += ' ';
@@ -291,10 +363,11 @@ void TraceWriter::OnSignal(Task& task, const siginfo_t& si) {
 }
 
 void TraceWriter::OnExec(Task& task, pid_t old_tid) {
+  const uint64_t seq = TakeSeq();
   if (options_.only_main && task.tid != main_) return;
   if (!options_.trace || !options_.json) return;
   const timespec now = Now();
-  JsonCommon("exec", task.tid, now);
+  JsonCommon("exec", task.tid, now, seq);
   char buf[48];
   snprintf(buf, sizeof buf, ",\"old_pid\":%d}\n", old_tid);
   out_ += buf;
@@ -302,12 +375,13 @@ void TraceWriter::OnExec(Task& task, pid_t old_tid) {
 }
 
 void TraceWriter::OnTaskExit(Task& task, int status) {
+  const uint64_t seq = TakeSeq();
   if (options_.only_main && task.tid != main_) return;
   if (!options_.trace) return;
   const timespec now = Now();
   Pending* p = static_cast<Pending*>(task.user);
   if (task.in_syscall && task.shown && p && options_.json)
-    JsonSyscall(task, p->decoded, NanosBetween(task.entry_time, now), false);
+    JsonSyscall(task, p->decoded, NanosBetween(task.entry_time, now), false, p->seq);
   if (task.in_syscall && task.shown && p && !options_.json) {
     // exit/exit_group (or a call cut short by the task's death): strace prints "= ?", after
     // " <unfinished ...>" when the call had arguments left to print at its exit (a killed
@@ -322,7 +396,7 @@ void TraceWriter::OnTaskExit(Task& task, int status) {
     out_ += '\n';
   }
   if (options_.json) {
-    JsonCommon("exit", task.tid, now);
+    JsonCommon("exit", task.tid, now, seq);
     char buf[64];
     if (WIFSIGNALED(status)) {
       out_ += ",\"signal\":";
@@ -334,7 +408,7 @@ void TraceWriter::OnTaskExit(Task& task, int status) {
     }
   } else {
     CloseOpenLine();
-    Prefix(task.tid, now, task.call.nr);
+    Prefix(task.tid, now, LastNumber(task, true), seq);
     char buf[64];
     if (WIFSIGNALED(status)) {
       out_ += "+++ killed by ";
@@ -380,6 +454,8 @@ void TraceWriter::PrintSummary() {
   for (const auto& r : rows) row(r.name, r.s);
   out_ += "------ ----------- ----------- --------- --------- ----------------\n";
   row("total", total);
+  if (wall_fallback_)
+    out_ += "(some times are wall-clock: the task's CPU time was not readable in /proc)\n";
 }
 
 void TraceWriter::Finish() {

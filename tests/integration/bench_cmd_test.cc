@@ -1,5 +1,7 @@
 // `pwnbox bench` end to end: real runs of real commands in every mode, the text table, --json,
 // --plot and the failure paths. Never asserts on timing beyond "positive".
+#include <unistd.h>
+
 #include <sstream>
 #include <string>
 #include <vector>
@@ -167,8 +169,10 @@ TEST(BenchCmdTest, ModeThatExitsDifferentlyIsReportedFailed) {
 // strace) and its mode reported failed. The command sleeps only when something traces it.
 TEST(BenchCmdTest, RunPastTimeoutIsKilledAndReported) {
   const std::string marker = TempDir() + "/still-running";
-  const std::string script = "grep -q 'TracerPid:[[:space:]]*0$' /proc/self/status && exit 0; "
-                             "sleep 30; touch " + marker;
+  // A sleep no other test (nor a parallel run of this one) starts: 30.PID seconds.
+  const std::string nap = "sleep 30." + std::to_string(getpid());
+  const std::string script = "grep -q 'TracerPid:[[:space:]]*0$' /proc/self/status && exit 0; " +
+                             nap + "; touch " + marker;
   auto r = Pwnbox({"bench", "-n", "1", "--timeout", "2", "--modes", "trace", "--", "sh", "-c",
                    script});
   EXPECT_EQ(r.status, 1) << r.out << r.err;
@@ -177,7 +181,7 @@ TEST(BenchCmdTest, RunPastTimeoutIsKilledAndReported) {
   EXPECT_TRUE(Contains(row[0], "FAILED")) << r.out;
   EXPECT_TRUE(Contains(r.out, "--timeout")) << r.out;
   // Nothing of the killed run is left to finish its script later.
-  auto ps = pwnbox::testing::Run({"sh", "-c", "ps -eo args | grep -c '^sleep 30$' || true"});
+  auto ps = pwnbox::testing::Run({"sh", "-c", "ps -eo args | grep -cx '" + nap + "' || true"});
   EXPECT_EQ(ps.out, "0\n");
 }
 

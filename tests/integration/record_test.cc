@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -244,6 +245,128 @@ TEST(Snapshots, ShowAtRebuildsMemoryAndRegisters) {
   auto none = Pwnbox({"show", plain, "--at", "3", "--mem", marker + ":16"});
   EXPECT_EQ(none.status, 125);
   EXPECT_TRUE(Contains(none.err, "--snapshots")) << none.err;
+}
+
+// record --policy with a path rule on execve: the supervisor decides it but the exec goes on
+// in the kernel and its result is not seen, so the recording keeps it as unknown and show
+// prints `= ?` (JSON "ret": null), as trace --policy does, never a made-up 0.
+TEST(Record, ACallThatWentOnInTheKernelIsRecordedAsUnknown) {
+  const std::string dir = TempDir();
+  const std::string policy = dir + "/exec.toml";
+  WriteFile(policy, "version = 1\ndefault = \"allow\"\n[[rule]]\nsyscalls = [\"execve\"]\n"
+                    "paths = [\"/usr/bin/true\"]\naction = \"allow\"\n");
+  const std::string rec = dir + "/run.pwnr";
+  auto r = Pwnbox({"record", "--policy", policy, "-o", rec, "--", "sh", "-c",
+                   "/usr/bin/true; echo done"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "done\n");
+  auto s = Pwnbox({"show", rec});
+  ASSERT_EQ(s.status, 0) << s.err;
+  auto lines = Grep(s.out, "execve(\"/usr/bin/true\"");
+  ASSERT_EQ(lines.size(), 1u) << s.out;
+  EXPECT_TRUE(lines[0].size() >= 3 && lines[0].compare(lines[0].size() - 3, 3, "= ?") == 0)
+      << lines[0];
+  // The same as trace --policy prints for it.
+  auto t = Pwnbox({"trace", "--policy", policy, "--", "sh", "-c", "/usr/bin/true; echo done"});
+  auto traced = Grep(t.err, "execve(\"/usr/bin/true\"");
+  ASSERT_EQ(traced.size(), 1u) << t.err;
+  EXPECT_EQ(Normalise(lines[0]), Normalise(traced[0]));
+  bool seen = false;
+  for (const auto& line : Lines(Pwnbox({"show", "--json", rec}).out)) {
+    auto v = nlohmann::json::parse(line);
+    if (v.value("syscall", "") != "execve" || !Contains(line, "/usr/bin/true")) continue;
+    seen = true;
+    EXPECT_TRUE(v["ret"].is_null()) << line;
+    EXPECT_TRUE(v["error"].is_null()) << line;
+  }
+  EXPECT_TRUE(seen);
+  // trace --json says the same.
+  t = Pwnbox({"trace", "--json", "--policy", policy, "-e", "trace=execve", "--", "sh", "-c",
+              "/usr/bin/true; echo done"});
+  seen = false;
+  for (const auto& line : Lines(t.err)) {
+    if (!Contains(line, "\"\\\"/usr/bin/true\\\"\"")) continue;
+    seen = true;
+    auto v = nlohmann::json::parse(line);
+    EXPECT_TRUE(v["ret"].is_null()) << line;
+  }
+  EXPECT_TRUE(seen) << t.err;
+}
+
+// show --seq: every line starts with "#N ", the recording's number of its event, which --at
+// takes: a call's lines carry its entry event's number, as --json's "seq" does; without the
+// prefix the text is show's own.
+TEST(Snapshots, ShowSeqNumbersAreTheOnesAtTakes) {
+  std::string rec = TempDir() + "/run.pwnr";
+  auto r = Pwnbox({"record", "--snapshots=1", "-o", rec, "--", Prog("tr_threads"), "2", "3"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto plain = Pwnbox({"show", rec});
+  auto seq = Pwnbox({"show", "--seq", rec});
+  ASSERT_EQ(seq.status, 0) << seq.err;
+  const auto plain_lines = Lines(plain.out), seq_lines = Lines(seq.out);
+  ASSERT_EQ(plain_lines.size(), seq_lines.size());
+  static const std::regex prefixed(R"(#([0-9]+) (.*))");
+  std::vector<uint64_t> getppids, resumed, exits;
+  for (size_t i = 0; i < seq_lines.size(); ++i) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(seq_lines[i], m, prefixed)) << seq_lines[i];
+    EXPECT_EQ(m[2].str(), plain_lines[i]);
+    // A call's first line, whole or "<unfinished ...>" (its "<... getppid resumed>" line, if
+    // any, carries the same number: checked below).
+    if (Contains(seq_lines[i], "getppid(")) getppids.push_back(std::stoull(m[1].str()));
+    if (Contains(seq_lines[i], "<... getppid resumed>")) resumed.push_back(std::stoull(m[1].str()));
+    if (Contains(seq_lines[i], "+++ exited with")) exits.push_back(std::stoull(m[1].str()));
+  }
+  // The same numbers as --json's, for the calls and for the exit events.
+  std::vector<uint64_t> json_getppids, json_exits;
+  for (const auto& line : Lines(Pwnbox({"show", "--json", rec}).out)) {
+    auto v = nlohmann::json::parse(line);
+    if (v.value("syscall", "") == "getppid") json_getppids.push_back(v["seq"].get<uint64_t>());
+    if (v.value("event", "") == "exit") json_exits.push_back(v["seq"].get<uint64_t>());
+  }
+  EXPECT_EQ(getppids.size(), 6u) << seq.out;
+  std::vector<uint64_t> a = getppids, b = json_getppids;
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(exits, json_exits);
+  for (uint64_t n : resumed)
+    EXPECT_NE(std::find(getppids.begin(), getppids.end(), n), getppids.end()) << n;
+  ASSERT_EQ(exits.size(), 3u) << seq.out;
+  // --at takes them: the state at a getppid line is that call's entry.
+  for (uint64_t n : getppids) {
+    auto at = Pwnbox({"show", rec, "--at", std::to_string(n), "--regs"});
+    EXPECT_EQ(at.status, 0) << at.err;
+    EXPECT_TRUE(Contains(at.out, "orig_rax 0x000000000000006e")) << n << "\n" << at.out;
+  }
+}
+
+// --mem more than once: each range, in the order given.
+TEST(Snapshots, ShowAtMemMoreThanOnce) {
+  std::string rec = TempDir() + "/run.pwnr";
+  auto r = Pwnbox({"record", "--snapshots=1", "-o", rec, "--", Prog("rp_steps")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string marker = Lines(r.out).at(0);
+  const uint64_t addr = std::stoull(marker, nullptr, 16);
+  uint64_t last_getppid = 0;
+  for (const auto& line : Lines(Pwnbox({"show", "--json", rec}).out)) {
+    auto v = nlohmann::json::parse(line);
+    if (v.value("syscall", "") == "getppid") last_getppid = v["seq"].get<uint64_t>();
+  }
+  ASSERT_NE(last_getppid, 0u);
+  char second[32];
+  snprintf(second, sizeof second, "0x%llx:4", static_cast<unsigned long long>(addr + 5));
+  auto s = Pwnbox({"show", rec, "--at", std::to_string(last_getppid), "--mem", second, "--mem",
+                   marker + ":6"});
+  ASSERT_EQ(s.status, 0) << s.err;
+  auto lines = Lines(s.out);
+  ASSERT_EQ(lines.size(), 3u) << s.out;  // "event N: pid P", then one row per range
+  EXPECT_TRUE(Contains(lines[1], "34 2d 4d 41") && Contains(lines[1], "4-MA")) << s.out;
+  EXPECT_TRUE(Contains(lines[2], "53 54 45 50 2d 34") && Contains(lines[2], "STEP-4")) << s.out;
+  // A bad range among good ones is refused.
+  auto bad = Pwnbox({"show", rec, "--at", "3", "--mem", marker + ":6", "--mem", "nope"});
+  EXPECT_EQ(bad.status, 125);
+  EXPECT_TRUE(Contains(bad.err, "--mem nope")) << bad.err;
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 // Integration tests for `pwnbox trace`: trace the helper programs in tests/progs/tr_*.c and real
 // tools, and check exact lines of output against SPEC.md ("Trace output") and, where SPEC.md is
 // silent, against what the real strace prints for the same program.
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -438,6 +441,37 @@ TEST(TraceBasic, SyscallNumbers) {
   EXPECT_EQ(Grep(r.err, "exit_group(3)"), std::vector<std::string>{L("[ 231] exit_group(3)", "?")});
 }
 
+// -n on the lines that are not calls: strace prints the task's last call. Traced whole, pwnbox
+// knows it; under -e trace=SET the target's filter stops only the selected calls, so the last
+// call pwnbox saw (write) is not the last one made (kill, exit_group): the signal line takes
+// the interrupted call from the kernel and an exit line it cannot know says "[????]".
+TEST(TraceBasic, SyscallNumbersOnSignalAndExitLines) {
+  RunResult r = Pwnbox({"trace", "-n", "--", Prog("po_lastcall"), "kill"});
+  EXPECT_EQ(r.status, 128 + SIGUSR1) << r.err;
+  auto lines = From(r.err, "kill(");
+  ASSERT_EQ(lines.size(), 3u) << r.err;
+  EXPECT_EQ(lines[0].substr(0, 12), "[  62] kill(") << r.err;
+  EXPECT_EQ(lines[1].substr(0, 18), "[  62] --- SIGUSR1") << r.err;
+  EXPECT_EQ(lines[2], "[  62] +++ killed by SIGUSR1 +++") << r.err;
+
+  r = Pwnbox({"trace", "-n", "-e", "trace=write", "--", Prog("po_lastcall"), "kill"});
+  EXPECT_EQ(r.status, 128 + SIGUSR1) << r.err;
+  lines = Lines(r.err);
+  ASSERT_EQ(lines.size(), 3u) << r.err;
+  EXPECT_EQ(lines[0], L("[   1] write(1, \"x\", 1)", "1")) << r.err;
+  EXPECT_EQ(lines[1].substr(0, 18), "[  62] --- SIGUSR1") << r.err;
+  EXPECT_EQ(lines[2], "[????] +++ killed by SIGUSR1 +++") << r.err;
+
+  r = Pwnbox({"trace", "-n", "-e", "trace=write", "--", Prog("po_lastcall"), "exit"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(Join(Lines(r.err)),
+            Join({L("[   1] write(1, \"x\", 1)", "1"), "[????] +++ exited with 0 +++"}));
+  // Selected, exit_group is seen and its number is known.
+  r = Pwnbox({"trace", "-n", "-e", "trace=write,exit_group", "--", Prog("po_lastcall"), "exit"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(Lines(r.err).back(), "[ 231] +++ exited with 0 +++") << r.err;
+}
+
 TEST(TraceBasic, StringLimit) {
   std::string in = BasicInput();
   RunResult r = Pwnbox({"trace", "-s", "8", "-e", "trace=write", "--", Prog("tr_basic"), in});
@@ -606,6 +640,38 @@ TEST(TraceCount, BothTraceAndTable) {
   EXPECT_EQ(rows["total"].calls, 7);
   // The trace comes first, the table after it.
   EXPECT_LT(r.err.find("+++ exited with 3 +++"), r.err.find(kHeader)) << r.err;
+}
+
+// -c times, as strace's: the CPU time the target spent in each call, so a call that waits
+// (nanosleep of 300 ms) costs next to nothing and one that works in the kernel (clearing 64 MiB
+// for a read of /dev/zero) shows its work; -w (as strace -w) times them wall-clock instead.
+TEST(TraceCount, TimesAreTheTargetsCpuTimeAndWallClockWithW) {
+  RunResult r = Pwnbox({"trace", "-c", "-e", "trace=nanosleep,read", "--", Prog("po_cputime")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto rows = ParseTable(r.err);
+  ASSERT_TRUE(rows.count("nanosleep") && rows.count("read")) << r.err;
+  EXPECT_EQ(rows["nanosleep"].calls, 1);
+  EXPECT_LT(rows["nanosleep"].seconds, 0.1) << r.err;
+  EXPECT_GT(rows["read"].seconds, 0.0005) << r.err;
+  EXPECT_GT(rows["read"].seconds, rows["nanosleep"].seconds) << r.err;
+  EXPECT_EQ(Grep(r.err, "wall-clock").size(), 0u) << r.err;
+
+  r = Pwnbox({"trace", "-c", "-w", "-e", "trace=nanosleep,read", "--", Prog("po_cputime")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  rows = ParseTable(r.err);
+  ASSERT_TRUE(rows.count("nanosleep")) << r.err;
+  EXPECT_GE(rows["nanosleep"].seconds, 0.3) << r.err;
+  // --summary-wall-clock is strace's long name for it.
+  r = Pwnbox({"trace", "-C", "--summary-wall-clock", "-e", "trace=nanosleep", "--",
+              Prog("po_cputime")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(Grep(r.err, "nanosleep({tv_sec=0, tv_nsec=300000000}, NULL)").size(), 1u) << r.err;
+  EXPECT_GE(ParseTable(r.err)["nanosleep"].seconds, 0.3) << r.err;
+  // Without a summary -w means nothing: refused, as strace refuses it.
+  r = Pwnbox({"trace", "-w", "--", Prog("po_cputime")});
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  EXPECT_TRUE(Contains(r.err, "pwnbox: -w times the summary: give it with -c or -C")) << r.err;
 }
 
 TEST(TraceCount, ThreadsAllCounted) {
@@ -1107,12 +1173,152 @@ TEST(TraceErrors, AttachToMissingProcess) {
   EXPECT_TRUE(OneLineMessage(r.err)) << r.err;
 }
 
+// A command started in the background with stdin and stdout on pipes; stderr to /dev/null.
+// Closing stdin ends tests/progs/po_waiter; the destructor kills and reaps what is left.
+class Background {
+ public:
+  explicit Background(const std::vector<std::string>& argv) {
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) return;
+    std::vector<char*> cargv;
+    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(in[0], 0);
+      dup2(out[1], 1);
+      int null = open("/dev/null", O_WRONLY);
+      dup2(null, 2);
+      execvp(cargv[0], cargv.data());
+      _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    in_ = in[1];
+    out_ = out[0];
+  }
+  ~Background() {
+    CloseStdin();
+    if (out_ >= 0) close(out_);
+    if (pid_ > 0 && !reaped_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+  std::string ReadLine() {
+    std::string line;
+    char c;
+    while (read(out_, &c, 1) == 1 && c != '\n') line += c;
+    return line;
+  }
+  void CloseStdin() {
+    if (in_ >= 0) close(in_);
+    in_ = -1;
+  }
+  // Closes stdin and waits for the end; returns the wait status.
+  int End() {
+    CloseStdin();
+    int st = -1;
+    if (waitpid(pid_, &st, 0) == pid_) reaped_ = true;
+    return st;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int in_ = -1, out_ = -1;
+  bool reaped_ = false;
+};
+
+// argv run as nobody (65534): through setpriv when the test runs as root.
+std::vector<std::string> AsNobody(std::vector<std::string> argv) {
+  if (geteuid() != 0) return argv;
+  argv.insert(argv.begin(), {"setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                             "--"});
+  return argv;
+}
+
+// -p on a process another tracer holds names that tracer, not ptrace_scope (this kernel has
+// no Yama); a refusal for another user's process or a non-dumpable one says so.
+TEST(TraceErrors, AttachRefusedSaysWhy) {
+  Background traced({PwnboxBin(), "trace", "-o", "/dev/null", "--", Prog("po_waiter")});
+  const std::string target = traced.ReadLine();
+  ASSERT_FALSE(target.empty());
+  RunResult r = Pwnbox({"trace", "-p", target});
+  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_TRUE(OneLineMessage(r.err)) << r.err;
+  EXPECT_TRUE(Contains(r.err, "cannot attach to " + target + ": it is already traced by PID " +
+                                  std::to_string(traced.pid()) + " (pwnbox)"))
+      << r.err;
+  EXPECT_FALSE(Contains(r.err, "ptrace_scope")) << r.err;
+  const int st = traced.End();
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
+
+  // PID 1 is root's: nobody may not attach to it.
+  r = pwnbox::testing::Run(AsNobody({PwnboxBin(), "trace", "-p", "1"}));
+  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_TRUE(Contains(r.err, "cannot attach to 1: it runs as uid 0: attaching to another "
+                              "user's process needs root"))
+      << r.err;
+
+  // Same user, but the process made itself non-dumpable.
+  Background nodump(AsNobody({Prog("po_waiter"), "nodump"}));
+  const std::string pid = nodump.ReadLine();
+  ASSERT_FALSE(pid.empty());
+  r = pwnbox::testing::Run(AsNobody({PwnboxBin(), "trace", "-p", pid}));
+  EXPECT_EQ(r.status, 125) << r.err;
+  EXPECT_TRUE(Contains(r.err, "cannot attach to " + pid + ": it is not dumpable")) << r.err;
+}
+
 TEST(TraceErrors, CommandNotFound) {
   RunResult r = Pwnbox({"trace", "--", "/nonexistent/pwnbox-no-such-command"});
   EXPECT_EQ(r.status, 127) << r.err;
   EXPECT_TRUE(Contains(r.err, "pwnbox:")) << r.err;
   r = Pwnbox({"trace", "--", "pwnbox-no-such-command-in-path"});
   EXPECT_EQ(r.status, 127) << r.err;
+}
+
+// $PATH is searched as bash does: a directory that cannot be searched holds no command (127
+// when the name is nowhere else, not 126); a file that is there but not executable is 126
+// unless an executable one comes later. (pwnbox runs as nobody: as root every directory can be
+// searched.)
+TEST(TraceErrors, CommandNotFoundPastAnUnsearchableDirectory) {
+  // Root's 0700 directory is not searchable by nobody; nobody's own needs mode 0.
+  const std::string locked = TempDir();
+  chmod(locked.c_str(), geteuid() == 0 ? 0700 : 0);
+  const std::string noexec = TempDir(), exec = TempDir();
+  for (const auto& d : {noexec, exec}) chmod(d.c_str(), 0755);
+  WriteFile(noexec + "/po-cmd", "#!/bin/sh\necho noexec\n");
+  chmod((noexec + "/po-cmd").c_str(), 0644);
+  WriteFile(exec + "/po-cmd", "#!/bin/sh\necho exec\n");
+  chmod((exec + "/po-cmd").c_str(), 0755);
+  auto with_path = [](const std::string& path) {
+    RunOptions o;
+    o.env = {"PATH=" + path};
+    return o;
+  };
+  RunResult r = pwnbox::testing::Run(
+      AsNobody({PwnboxBin(), "trace", "-o", "/dev/null", "--", "pwnbox-no-such-command"}),
+      with_path(locked + ":/usr/bin:/bin"));
+  EXPECT_EQ(r.status, 127) << r.err;
+  EXPECT_TRUE(Contains(r.err, "pwnbox-no-such-command: command not found")) << r.err;
+  EXPECT_TRUE(Contains(r.err, locked + " in $PATH cannot be searched")) << r.err;
+  // Found but not executable: 126, as bash.
+  r = pwnbox::testing::Run(AsNobody({PwnboxBin(), "trace", "-o", "/dev/null", "--", "po-cmd"}),
+                           with_path(locked + ":" + noexec + ":/usr/bin:/bin"));
+  EXPECT_EQ(r.status, 126) << r.err;
+  EXPECT_TRUE(Contains(r.err, noexec + "/po-cmd: Permission denied")) << r.err;
+  // An executable one later in $PATH is the command.
+  r = pwnbox::testing::Run(AsNobody({PwnboxBin(), "trace", "-o", "/dev/null", "--", "po-cmd"}),
+                           with_path(locked + ":" + noexec + ":" + exec + ":/usr/bin:/bin"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "exec\n");
+  // A directory of that name is no command either.
+  ASSERT_EQ(mkdir((noexec + "/po-dir").c_str(), 0755), 0);
+  r = pwnbox::testing::Run(AsNobody({PwnboxBin(), "trace", "-o", "/dev/null", "--", "po-dir"}),
+                           with_path(noexec + ":/usr/bin:/bin"));
+  EXPECT_EQ(r.status, 127) << r.err;
+  if (geteuid() != 0) chmod(locked.c_str(), 0700);  // (so that it can be removed)
 }
 
 TEST(TraceErrors, CommandNotExecutable) {

@@ -142,12 +142,17 @@ INSTANTIATE_TEST_SUITE_P(Backends, EmulationTest, ::testing::Values("notify", "p
 // checked while d was the directory is performed through a parent opened without following
 // symlinks, so it fails (ELOOP) if d became the symlink; one checked while d was the symlink is
 // denied. `outside` must come out untouched: its one file, with its content and mode.
-// notify only: the supervisor performs these calls (under ptrace the kernel does, after the
-// check: until path rules are routed through USER_NOTIF under ptrace too, it leaks). Once they
-// are, add "ptrace" to this suite's values.
-class NotifyEmulationTest : public EmulationTest {};
+// Under both backends: path rules go through USER_NOTIF whatever options.escalate says, so the
+// supervisor performs these calls under escalate = "ptrace" too (when they were decided at a
+// ptrace stop the kernel performed them after the check, and leaked); the test first checks
+// that `pwnbox check` still routes the policy's path rules that way.
+class PathEmulationTest : public EmulationTest {};
 
-TEST_P(NotifyEmulationTest, ASymlinkSwappedIntoACheckedPathNeverLeadsOutside) {
+TEST_P(PathEmulationTest, ASymlinkSwappedIntoACheckedPathNeverLeadsOutside) {
+  auto check = Pwnbox({"check", policy_});
+  ASSERT_EQ(check.status, 0) << check.err;
+  ASSERT_TRUE(Contains(check.out, "escalated (notify, paths are emulated race-free"))
+      << check.out;
   // As pwnbox's own identity (done in the loop), and, as root, as a target that dropped to
   // another uid (done on a worker thread that took its credentials).
   for (bool drop : {false, true}) {
@@ -189,7 +194,7 @@ TEST_P(NotifyEmulationTest, ASymlinkSwappedIntoACheckedPathNeverLeadsOutside) {
 
 // An i386 open under a redirect rule is performed by the supervisor on `to` (it used to fail
 // with ENOSYS: i386 calls were not emulated).
-TEST_P(NotifyEmulationTest, I386OpenIsRedirected) {
+TEST_P(PathEmulationTest, I386OpenIsRedirected) {
   WriteFile(policy_, "version = 1\ndefault = \"allow\"\n[options]\nabi = [\"x86_64\", \"i386\"]\n"
                      "escalate = \"" + GetParam() + "\"\n\n[[rule]]\nsyscalls = [\"open\"]\n"
                      "paths = [\"" + dir_ + "/red\"]\naction = \"redirect\"\nto = \"" + dir_ +
@@ -200,7 +205,7 @@ TEST_P(NotifyEmulationTest, I386OpenIsRedirected) {
   EXPECT_EQ(r.out, "open=redirected\n") << r.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(Notify, NotifyEmulationTest, ::testing::Values("notify"));
+INSTANTIATE_TEST_SUITE_P(Backends, PathEmulationTest, ::testing::Values("notify", "ptrace"));
 
 }  // namespace
 }  // namespace pwnbox::testing
