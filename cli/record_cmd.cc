@@ -248,7 +248,7 @@ int RecordCommand(int argc, char** argv) {
     return kExitFailure;
   if (vm.count("help")) {
     std::cout << "usage: pwnbox record -o FILE.pwnr [--policy FILE] [--snapshots[=EVERY]] "
-                 "[--no-data] -- CMD\n"
+                 "[--no-data] [--wait-all] -- CMD\n"
               << desc;
     return 0;
   }

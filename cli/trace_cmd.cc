@@ -41,7 +41,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: pwnbox trace [-f|--no-follow] [-o FILE] [-e trace=SET] [-c|-C [-w]] [-s N]\n"
-    "                    [-t|-tt|-ttt] [-T] [-y] [-n] [--json] (-- CMD [ARG...] | -p PID)\n";
+    "                    [-t|-tt|-ttt] [-T] [-y] [-n] [--json] [--policy FILE] [--wait-all]\n"
+    "                    (-- CMD [ARG...] | -p PID)\n";
 
 supervisor::PtraceMonitor* g_monitor = nullptr;
 volatile sig_atomic_t g_stop_signal = 0;
