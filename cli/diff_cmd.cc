@@ -136,6 +136,10 @@ class Loader {
         } else {
           auto it = pending_.find(e.pid);
           if (it == pending_.end()) break;  // an exit without its entry (attached mid-call)
+          if (e.ret_unknown) {  // went on in the kernel under a policy: no result to compare
+            Flush(e.pid, false);
+            break;
+          }
           it->second.call.ret = e.ret;
           recorder::RecordedMemory mem(e.exit_mem);
           decoder_.Exit(it->second.call, mem, &it->second.decoded);

@@ -143,3 +143,34 @@ TEST(DiffCmd, BadFilesAndUsageFailWithOneLine) {
 
 }  // namespace
 }  // namespace pwnbox::testing
+
+namespace pwnbox::testing {
+namespace {
+
+// A call the supervisor let go on in the kernel (record --policy, execve under a path rule) has
+// no recorded result: diff shows it as `= ?`, as show and trace do, never as `= 0`.
+TEST(DiffCmd, UnknownResultsShowAsQuestionMarks) {
+  const std::string dir = TempDir();
+  const std::string policy = dir + "/exec.toml";
+  WriteFile(policy, "version = 1\ndefault = \"allow\"\n[[rule]]\nsyscalls = [\"execve\"]\n"
+                    "paths = [\"/usr/bin/true\"]\naction = \"allow\"\n");
+  const std::string a = dir + "/a.pwnr", b = dir + "/b.pwnr";
+  ASSERT_EQ(Pwnbox({"record", "--policy", policy, "-o", a, "--", "sh", "-c", "/usr/bin/true"})
+                .status,
+            0);
+  ASSERT_EQ(Pwnbox({"record", "--policy", policy, "-o", b, "--", "sh", "-c",
+                    "/usr/bin/true one"})
+                .status,
+            0);
+  auto r = Pwnbox({"diff", a, b});
+  EXPECT_EQ(r.status, 1) << r.err;
+  auto minus = Grep(r.out, "-execve(\"/usr/bin/true\"");
+  auto plus = Grep(r.out, "+execve(\"/usr/bin/true\"");
+  ASSERT_EQ(minus.size(), 1u) << r.out;
+  ASSERT_EQ(plus.size(), 1u) << r.out;
+  for (const auto& line : {minus[0], plus[0]})
+    EXPECT_EQ(line.substr(line.size() - 4), " = ?") << line;
+}
+
+}  // namespace
+}  // namespace pwnbox::testing
