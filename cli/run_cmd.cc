@@ -47,8 +47,9 @@ int RunCommand(int argc, char** argv) {
       ("lifecycle", po::value(&lifecycle),
        "how nothing the command starts outlives pwnbox: `namespace` (a PID namespace, plus a "
        "user namespace mapping only your own ids when not root: ptrace stays free for strace, "
-       "gdb and sanitizers inside), `ptrace` (every task traced), `auto` (namespace when the "
-       "policy has no path or ptrace rules and the kernel allows it, else ptrace; the default)");
+       "gdb and sanitizers inside; with path rules the target sees the host's /proc), `ptrace` "
+       "(every task traced), `auto` (namespace when the policy has no path or ptrace rules and "
+       "the kernel allows it, else ptrace; the default)");
   // For `pwnbox bench` (not in --help): the policy with every escalated rule made an in-kernel
   // allow, and a JSON line of run statistics written to a file at the end.
   po::options_description hidden;

@@ -267,10 +267,12 @@ struct ChildPlan {
   prctl(PR_SET_DUMPABLE, 0);
   // A /proc that shows this namespace, so /proc/$(getpid()) is the caller; mounts made here do
   // not propagate back (slave), mounts made outside still come in.
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0)
-    ChildFail(sfd, kStageNamespace, errno);
-  if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
-    ChildFail(sfd, kStageNamespace, errno);
+  if (plan.spec->own_proc) {
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0)
+      ChildFail(sfd, kStageNamespace, errno);
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
+      ChildFail(sfd, kStageNamespace, errno);
+  }
   // An init dies of no signal sent from inside its namespace (the kernel drops those without a
   // handler); from outside (Ctrl-C to the terminal's process group) it would: ignore them all,
   // the target gets them itself (same process group) and pwnbox forwards SIGTERM/SIGHUP.
@@ -457,7 +459,7 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
       // Root needs no user namespace; anyone else (and root without CAP_SYS_ADMIN, in a
       // container) gets one that maps only its own ids.
       own_user_ns = geteuid() != 0;
-      unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
+      unsigned long flags = CLONE_NEWPID | (spec.own_proc ? CLONE_NEWNS : 0) | SIGCHLD;
       pid = static_cast<pid_t>(
           syscall(SYS_clone, flags | (own_user_ns ? CLONE_NEWUSER : 0), 0, 0, 0, 0));
       if (pid < 0 && errno == EPERM && !own_user_ns) {

@@ -46,9 +46,9 @@ struct LaunchSpec {
   // ptrace and signals when the kernel has ABI 6+, else a non-dumpable supervisor.
   bool confine = false;
   // Hold the target's tree to the supervisor's life with a PID namespace instead of ptrace
-  // (docs/security.md "Nothing outlives pwnbox"): the child becomes PID 1 of a new PID namespace
-  // (with a mount namespace whose /proc shows it, and a user namespace mapping only pwnbox's own
-  // uid and gid when pwnbox is not root), a small init that starts the target as its child,
+  // (docs/security.md "Lifecycle"): the child becomes PID 1 of a new PID namespace (with a
+  // mount namespace whose /proc shows it, see own_proc, and a user namespace mapping only
+  // pwnbox's own uid and gid when pwnbox is not root), a small init that starts the target as its child,
   // reaps every orphan of the namespace, and reports the target's wait status. It dies with
   // pwnbox (PDEATHSIG), and the kernel kills every process of a namespace whose init is gone, so
   // nothing survives pwnbox and ptrace stays free for the target's own debuggers. Needs
@@ -60,6 +60,10 @@ struct LaunchSpec {
   // is gone (strace -f's behaviour), not when the target's main process exits (then the kernel
   // kills what is left).
   bool wait_all = false;
+  // With `pid_namespace`: a mount namespace of the target's own whose /proc shows its PID
+  // namespace. False: the target shares pwnbox's mount namespace (path rules need that) and sees
+  // the host's /proc, where /proc/self is right but /proc/$(getpid()) is another process.
+  bool own_proc = true;
 };
 
 struct Launched {

@@ -31,22 +31,33 @@ void ForwardSignal(int sig) {
   else g_pending_signal.store(sig);
 }
 
+namespace {
+
+// The first rule whose paths pwnbox resolves (and emulates) in its own mount namespace.
+const config::Rule* FirstPathRule(const config::Policy& policy) {
+  for (const auto& rule : policy.rules)
+    if (!rule.paths.empty() || rule.action.kind == config::ActionKind::kRedirect) return &rule;
+  return nullptr;
+}
+
+}  // namespace
+
 std::optional<std::string> NamespaceUnsuitable(const config::Policy& policy,
-                                               const filters::Program& program) {
+                                               const filters::Program& program,
+                                               Lifecycle lifecycle) {
   if (program.uses_trace)
     return "the policy has rules served through ptrace, which needs a tracer on every task";
-  for (const auto& rule : policy.rules)
-    if (!rule.paths.empty() || rule.action.kind == config::ActionKind::kRedirect)
-      return "the policy has path rules (" + rule.Location() +
-             "), which pwnbox resolves in its own mount namespace";
+  if (lifecycle != Lifecycle::kNamespace)
+    if (const config::Rule* rule = FirstPathRule(policy))
+      return "the policy has path rules (" + rule->Location() +
+             "), which pwnbox resolves in its own mount namespace, where /proc is not the "
+             "target's (--lifecycle namespace runs them with the host's /proc)";
   return std::nullopt;
 }
 
 bool PreferNamespace(const config::Policy& policy, Lifecycle lifecycle) {
   if (lifecycle == Lifecycle::kPtrace) return false;
-  for (const auto& rule : policy.rules)
-    if (!rule.paths.empty() || rule.action.kind == config::ActionKind::kRedirect) return false;
-  return true;
+  return lifecycle == Lifecycle::kNamespace || !FirstPathRule(policy);
 }
 
 namespace {
@@ -101,7 +112,7 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   std::optional<std::pair<config::Policy, filters::Program>> ns_variant, ptrace_variant;
   bool try_namespace = false;
   if (options.lifecycle != Lifecycle::kPtrace) {
-    if (auto unsuitable = NamespaceUnsuitable(policy, program)) {
+    if (auto unsuitable = NamespaceUnsuitable(policy, program, options.lifecycle)) {
       if (options.lifecycle == Lifecycle::kNamespace)
         return core::Error("--lifecycle namespace: " + *unsuitable +
                            "; use --lifecycle auto or ptrace");
@@ -128,6 +139,9 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   spec.confine = true;
   spec.wait_all = options.wait_all;
   spec.pid_namespace = try_namespace;
+  // Path rules are resolved and carried out in pwnbox's mount namespace: the target must share
+  // it, and so sees the host's /proc (--lifecycle namespace only; auto uses ptrace for them).
+  spec.own_proc = !FirstPathRule(policy);
 
   // SIGCHLD is read from a signalfd by the notify loop.
   sigset_t chld, old;

@@ -50,11 +50,14 @@ struct SandboxResult {
   std::string namespace_refused;   // why not, when kAuto asked for one and it was not possible
 };
 
-// Why `policy` cannot run in a PID namespace (Lifecycle::kNamespace), or nullopt: rules served
-// through ptrace need a tracer on every task anyway, and path rules are resolved and emulated
-// by the supervisor in its own mount namespace (the namespace's /proc differs).
+// Why `policy` cannot run in a PID namespace under `lifecycle`, or nullopt: rules served
+// through ptrace need a tracer on every task anyway; path rules are resolved and emulated by
+// the supervisor in its own mount namespace, so the target must share it and then sees the
+// host's /proc (/proc/$(getpid()) is not itself): kAuto prefers ptrace for them, kNamespace
+// accepts that.
 std::optional<std::string> NamespaceUnsuitable(const config::Policy& policy,
-                                               const filters::Program& program);
+                                               const filters::Program& program,
+                                               Lifecycle lifecycle);
 
 // Whether a run of `policy` under `lifecycle` will likely be in a PID namespace (before it is
 // compiled: a rule served through ptrace is then found only by NamespaceUnsuitable).

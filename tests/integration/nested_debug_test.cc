@@ -188,15 +188,35 @@ TEST(PidNamespace, ExitStatusAndSignalOfTheTargetAreReported) {
   EXPECT_EQ(Pwnbox({"--", "sh", "-c", "kill -SEGV $$"}).status, 139);
 }
 
-TEST(PidNamespace, LifecycleNamespaceRefusesPathRules) {
-  const std::string path = TempDir() + "/paths.toml";
-  WriteFile(path, "version = 1\ndefault = \"allow\"\n\n[[rule]]\nsyscalls = [\"openat\"]\n"
-                  "paths = [\"/secret/**\"]\naction = \"errno:EACCES\"\n");
-  auto r = Pwnbox({"--lifecycle", "namespace", "--policy", path, "--", "true"});
-  EXPECT_EQ(r.status, 125);
-  EXPECT_TRUE(Contains(r.err, "path rules (" + path + ":4:1)")) << r.err;
-  // auto: the ptrace lifecycle, and the run works.
-  EXPECT_EQ(Pwnbox({"--policy", path, "--", "true"}).status, 0);
+// Path rules are resolved and emulated in pwnbox's mount namespace: `auto` keeps the ptrace
+// lifecycle for them (and says why); `--lifecycle namespace` runs them in a PID namespace that
+// shares pwnbox's mount namespace (the host's /proc): ptrace is free and the rules still hold.
+TEST(PidNamespace, PathRulesUnderLifecycleNamespace) {
+  const std::string dir = TempDir();
+  WriteFile(dir + "/secret", "s3cret\n");
+  WriteFile(dir + "/open", "hello\n");
+  const std::string path = dir + "/paths.toml";
+  WriteFile(path, "version = 1\ndefault = \"allow\"\n\n[[rule]]\nsyscalls = [\"@file\"]\n"
+                  "paths = [\"" + dir + "/secret\"]\naction = \"errno:EACCES\"\n");
+  RunOptions o;
+  o.env = {"PWNBOX_DEBUG_ISOLATION=1"};
+  auto ns = Pwnbox({"--lifecycle", "namespace", "--policy", path, "--", "sh", "-c",
+                    Prog("nd_traceme") + "; cat " + dir + "/open; cat " + dir +
+                        "/secret 2>/dev/null || echo denied; "
+                        "test -r /proc/self/status && echo self-ok"},
+                   o);
+  EXPECT_EQ(ns.status, 0) << ns.err;
+  EXPECT_EQ(ns.out, "traced child exited 7\nhello\ndenied\nself-ok\n") << ns.err;
+  EXPECT_TRUE(Contains(ns.err, "pwnbox: lifecycle namespace\n")) << ns.err;
+  // auto: the ptrace lifecycle, and it says why.
+  auto au = Pwnbox({"--policy", path, "--", "sh", "-c",
+                    "cat " + dir + "/secret 2>/dev/null || echo denied"},
+                   o);
+  EXPECT_EQ(au.status, 0) << au.err;
+  EXPECT_EQ(au.out, "denied\n");
+  EXPECT_TRUE(Contains(au.err, "pwnbox: lifecycle ptrace: the policy has path rules (" + path +
+                                   ":4:1)"))
+      << au.err;
 }
 
 // When the kernel refuses the namespaces (a container runtime's seccomp profile around pwnbox):
