@@ -256,7 +256,7 @@ core::Result<int> PtraceMonitor::RunAttached(pid_t pid) {
                                          "check /proc/sys/kernel/yama/ptrace_scope)");
       }
       ptrace(PTRACE_INTERRUPT, tid, 0, 0);
-      AddTask(tid, pid);
+      AddTask(tid, pid).announced = true;
       found_new = true;
     }
     closedir(d);
@@ -310,7 +310,7 @@ core::Result<int> PtraceMonitor::Loop(pid_t main_pid) {
 
 void PtraceMonitor::Adopt(pid_t pid) {
   main_pid_ = pid;
-  AddTask(pid, pid);
+  AddTask(pid, pid).announced = true;
 }
 
 void PtraceMonitor::ServedEntry(const core::SyscallCall& call) {
@@ -350,6 +350,7 @@ void PtraceMonitor::HandleGone(pid_t tid, int status) {
     main_done_ = true;
   }
   if (it == tasks_.end()) return;  // an untraced child reaped because we are its parent
+  if (!it->second->announced) gone_unannounced_.insert(tid);
   observer_.OnTaskExit(*it->second, status);
   observer_.OnForget(*it->second);
   tasks_.erase(it);
@@ -385,12 +386,19 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
         return;
       }
       pid_t child = static_cast<pid_t>(msg);
+      if (!tasks_.count(child) && gone_unannounced_.erase(child)) {
+        // The child has come and gone already (its stops and its exit were taken first).
+        Resume(task, 0);
+        return;
+      }
       // A thread shows up under its creator's thread group.
       const bool thread =
           event == PTRACE_EVENT_CLONE &&
           access(("/proc/" + std::to_string(task.tgid) + "/task/" + std::to_string(child)).c_str(),
                  F_OK) == 0;
       Task& c = AddTask(child, thread ? task.tgid : child);
+      c.tgid = thread ? task.tgid : child;  // a stop taken first guessed tgid = tid
+      c.announced = true;
       observer_.OnNewTask(c, tid);
       pinner_->Pin(child);
       pinner_->Update(tasks_);

@@ -34,6 +34,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/decoder.h"
@@ -65,6 +66,10 @@ struct Task {
   bool fault_check = false;
   uint64_t fault_ip = 0;
   int fault_sig = 0;
+  // Its creation was seen (the parent's fork/vfork/clone event, Adopt, attach). A new task may
+  // report a stop, and even exit, before its parent's event is taken: it is taken up then,
+  // unannounced.
+  bool announced = false;
   bool served = false;          // between OnServedEntry and OnServedExit
   bool served_unknown = false;  // OnServedExit: the call went on in the kernel, result unknown
   void* user = nullptr;      // owned by the observer
@@ -176,6 +181,10 @@ class PtraceMonitor {
   PtraceObserver& observer_;
   PtraceOptions options_;
   std::unordered_map<pid_t, std::unique_ptr<Task>> tasks_;
+  // Tasks that exited before their parent's fork event was taken: the event must not bring
+  // them back (a task that never goes away: the run would wait for it, and KillLeftovers would
+  // signal whatever process gets its pid next).
+  std::unordered_set<pid_t> gone_unannounced_;
   std::unique_ptr<Pinner> pinner_;
   bool attached_ = false;  // attach mode: no filter, syscall stops
   bool ever_multiple_ = false;
