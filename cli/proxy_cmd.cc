@@ -49,12 +49,12 @@ int ProxyCommand(int argc, char** argv) {
       "clients at once; needs no privileges: it acts with those of its user");
   desc.add_options()
       ("help,h", "show this help")
-      ("listen", po::value<std::string>()->value_name("unix:PATH"),
+      ("listen", po::value<std::string>(),
        "the unix socket to listen on (a stale socket file there is replaced); whoever can "
        "connect to it can use the server")
-      ("root", po::value<std::string>()->value_name("DIR")->default_value("/"),
+      ("root", po::value<std::string>()->default_value("/"),
        "the directory the clients' paths are resolved in, as their \"/\"")
-      ("allow", po::value<std::vector<std::string>>()->value_name("LIST"),
+      ("allow", po::value<std::vector<std::string>>(),
        "comma list of globs, relative to DIR, naming what may be opened: \"etc/hostname\", "
        "\"data/**\" (* and ? within a name, ** across); the rest fails with EACCES. "
        "Default: everything beneath DIR; may be repeated");
@@ -98,6 +98,9 @@ int ProxyCommand(int argc, char** argv) {
   const std::string address = vm["listen"].as<std::string>();
   auto sock = proxy::Listen(address);
   if (!sock.ok()) return Fail(sock.error());
+  // The one line a script (or a test) waits for: the socket accepts from here on.
+  std::fprintf(stderr, "pwnbox proxy serve: serving %s on %s\n", options.root.c_str(),
+               address.c_str());
   core::Status status = (*server)->Run(sock->get(), stop[0]);
   unlink(address.substr(5).c_str());  // Listen accepted only unix:PATH
   if (!status.ok()) return Fail(status.error());

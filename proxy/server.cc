@@ -373,6 +373,9 @@ core::Status Server::Run(int listen_fd, int stop_fd) {
     c.sock.reset(fd);
     c.thread = std::thread([this, &c] {
       ServeConnection(c.sock.get());
+      // The peer sees the end now; the fd is closed when Run reaps the thread (so that its
+      // number is not reused while Run may still shut it down).
+      shutdown(c.sock.get(), SHUT_RDWR);
       c.done.store(true);
     });
   }
