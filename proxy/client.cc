@@ -196,21 +196,14 @@ core::Result<Response> ProxyClient::Call(const Request& request) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       wait_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
     }
-    pollfd p{sock_.get(), POLLIN, 0};
-    int ready;
-    while ((ready = poll(&p, 1, wait_ms)) < 0 && errno == EINTR) {
-    }
-    std::optional<core::Result<std::optional<Frame>>> frame;
-    if (ready > 0) frame.emplace(ReceiveMessage(sock_.get(), options_.timeout_ms));
+    auto frame = ReceiveMessage(sock_.get(), wait_ms);
     lock.lock();
     reading_ = false;
     cv_.notify_all();  // another waiter may take over the reading
-    if (ready == 0) return timed_out();
-    if (ready < 0) return Break(core::ErrnoError(errno, "poll"));
-    if (!frame->ok()) return Break(frame->error());
-    if (!frame->value().has_value())
-      return Break(core::Error("closed the connection", ECONNRESET));
-    auto m = DecodeMessage(frame->value()->payload, std::move(frame->value()->fd));
+    if (!frame.ok() && frame.error().sys_errno() == ETIMEDOUT) return timed_out();
+    if (!frame.ok()) return Break(frame.error());
+    if (!frame->has_value()) return Break(core::Error("closed the connection", ECONNRESET));
+    auto m = DecodeMessage((*frame)->payload, std::move((*frame)->fd));
     if (!m.ok()) return Break(core::Error(m.error().message(), EPROTO));
     if (m->type == Message::Type::kError) return Break(core::Error("error: " + m->error, EPROTO));
     if (m->type != Message::Type::kResult)

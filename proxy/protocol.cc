@@ -171,7 +171,6 @@ int64_t NowMs() {
 
 // Waits until `sock` is readable or `deadline_ms` (CLOCK_MONOTONIC; -1: never) passes.
 core::Status WaitReadable(int sock, int64_t deadline_ms) {
-  if (deadline_ms < 0) return core::Status::Ok();
   while (true) {
     int64_t left = deadline_ms - NowMs();
     if (left < 0) left = 0;
@@ -191,7 +190,6 @@ core::Status ReadFull(int sock, char* buf, size_t len, int64_t deadline_ms, bool
   size_t got = 0;
   bool bad_fds = false;
   while (got < len) {
-    PWNBOX_RETURN_IF_ERROR(WaitReadable(sock, deadline_ms));
     iovec iov{buf + got, len - got};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
     msghdr msg{};
@@ -199,9 +197,17 @@ core::Status ReadFull(int sock, char* buf, size_t len, int64_t deadline_ms, bool
     msg.msg_iovlen = 1;
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
-    ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    // Without a deadline, block in recvmsg; with one, poll only when nothing is there yet.
+    ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | (deadline_ms >= 0 ? MSG_DONTWAIT : 0));
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EAGAIN && deadline_ms >= 0) {
+        core::Status ready = WaitReadable(sock, deadline_ms);
+        if (!ready.ok() && ready.error().sys_errno() == ETIMEDOUT && (!first || got > 0))
+          return core::Error("proxy: the peer stalled in the middle of a message", EIO);
+        PWNBOX_RETURN_IF_ERROR(ready);
+        continue;
+      }
       return core::ErrnoError(errno, "proxy: recvmsg");
     }
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {

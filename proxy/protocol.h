@@ -127,8 +127,9 @@ struct Frame {
 // Reads one message from `sock`. nullopt when the peer closed the connection between two
 // messages; an error when it closed in the middle of one (sys_errno ECONNRESET), when
 // the length is 0 or above kMaxMessageBytes (EMSGSIZE), when more than kMaxFdsPerMessage fds or
-// fds after the first byte came (EPROTO; the extra fds are closed), or when `timeout_ms` (-1:
-// none) passed before the whole message arrived (ETIMEDOUT). Received fds are close-on-exec.
+// fds after the first byte came (EPROTO; the extra fds are closed), when `timeout_ms` (-1:
+// none) passed before the message's first byte (ETIMEDOUT: the stream is still in step) or
+// after it (EIO: it is not). Received fds are close-on-exec.
 core::Result<std::optional<Frame>> ReceiveMessage(int sock, int timeout_ms = -1);
 
 // Base64 (RFC 4648, with padding), as "data" and "path_b64" use it. Decode rejects anything
