@@ -275,7 +275,11 @@ void Server::ServeConnection(int sock) const {
     Log("client " + std::to_string(number) + ": " + why + "; disconnected");
   };
   auto receive = [&]() -> std::optional<Message> {
-    auto frame = ReceiveMessage(sock);
+    // Idle clients may wait as long as they like; one that stalls in the middle of a message
+    // (EIO) for message_timeout_ms is disconnected, so that it cannot hold a thread forever.
+    auto frame = ReceiveMessage(sock, options_.message_timeout_ms);
+    while (!frame.ok() && frame.error().sys_errno() == ETIMEDOUT)
+      frame = ReceiveMessage(sock, options_.message_timeout_ms);
     if (!frame.ok()) {
       drop(frame.error().message());
       return std::nullopt;

@@ -39,6 +39,9 @@ struct ServerOptions {
   std::vector<std::string> allow;
   // Connections served at once; the next one gets an error message and is closed.
   size_t max_clients = 256;
+  // How long a message may take from its first byte to its last; a client that stalls longer
+  // is disconnected (idle time between messages is not limited).
+  int message_timeout_ms = 30'000;
   // Receives one line per client that broke the protocol and per unexpected failure; may be
   // empty (silent). Called from the clients' threads, never concurrently.
   std::function<void(const std::string&)> log;
@@ -56,7 +59,9 @@ class Server {
   core::Status Run(int listen_fd, int stop_fd);
 
   // Serves one connected client (hello, then calls) until it disconnects or breaks the
-  // protocol (answered with an error message). Blocking; thread-safe. Does not close `sock`.
+  // protocol (answered with an error message), or stalls in the middle of a message for
+  // options.message_timeout_ms.
+  // Blocking; thread-safe. Does not close `sock`.
   void ServeConnection(int sock) const;
 
   // Performs one call (no I/O on any connection): the answer ServeConnection sends.

@@ -451,5 +451,27 @@ TEST(ProxyServer, ServesManyClientsAndStops) {
   rmdir(dir);
 }
 
+TEST(ProxyServer, DisconnectsAClientThatStallsInAMessage) {
+  char dir[] = "/tmp/px_unitXXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  ServerOptions options;
+  options.root = dir;
+  options.message_timeout_ms = 200;
+  auto server = Server::Create(options);
+  ASSERT_TRUE(server.ok());
+  Pair p;
+  std::thread serve([&] { (*server)->ServeConnection(p.fds[1]); });
+  // Half a hello, then nothing: the server gives up on it with an error.
+  std::string half = Frame(R"({"type":"hello","version":1,"fd":false})").substr(0, 10);
+  ASSERT_EQ(write(p.fds[0], half.data(), half.size()), static_cast<ssize_t>(half.size()));
+  auto f = ReceiveMessage(p.fds[0], 10'000);
+  ASSERT_TRUE(f.ok() && f->has_value());
+  auto m = DecodeMessage((*f)->payload);
+  ASSERT_TRUE(m.ok());
+  EXPECT_NE(m->error.find("stalled in the middle of a message"), std::string::npos) << m->error;
+  serve.join();
+  rmdir(dir);
+}
+
 }  // namespace
 }  // namespace pwnbox::proxy
