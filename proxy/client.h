@@ -13,14 +13,15 @@
 // client; their requests are in flight together on the one connection and each result is
 // handed to its caller by id (the first waiting thread reads the socket for all of them).
 // A backend may answer in any order; `pwnbox proxy serve` answers one connection's calls in
-// order, so callers that want slow calls (a FIFO's open) not to delay others open more clients.
+// order, so callers that want a slow call (NFS, FUSE) not to delay others open more clients.
 //
 // Failures: Connect and Call return core::Error with a message for the user and a sys_errno:
 // ECONNREFUSED/ENOENT (no server), EPROTO (the backend broke the protocol: wrong version, a
 // malformed or unexpected message, an error message), ETIMEDOUT (no result within the
-// timeout), ECONNRESET/EPIPE (the backend went away). After any error but ETIMEDOUT the
-// connection is broken: every later Call fails at once with the same error, and the caller
-// reconnects. The errno a proxied call fails with (Response::err) is not an Error: it is the
+// timeout; the connection stays usable and the late result is dropped), ECONNRESET/EPIPE (the
+// backend went away), ENAMETOOLONG/EMSGSIZE (the request breaks a bound of protocol.h; nothing
+// was sent). After any other error the connection is broken: every later Call fails at once
+// with the same error, and the caller reconnects. The errno a proxied call fails with (Response::err) is not an Error: it is the
 // call's answer.
 #pragma once
 
