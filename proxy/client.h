@@ -21,8 +21,8 @@
 // timeout; the connection stays usable and the late result is dropped), ECONNRESET/EPIPE (the
 // backend went away), ENAMETOOLONG/EMSGSIZE (the request breaks a bound of protocol.h; nothing
 // was sent). After any other error the connection is broken: every later Call fails at once
-// with the same error, and the caller reconnects. The errno a proxied call fails with (Response::err) is not an Error: it is the
-// call's answer.
+// with the same error, and the caller reconnects. The errno a proxied call fails with
+// (Response::err) is not an Error: it is the call's answer.
 #pragma once
 
 #include <sys/types.h>
