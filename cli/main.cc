@@ -9,6 +9,7 @@
 #include "cli/diff_cmd.h"
 #include "cli/policy_cmds.h"
 #include "cli/profile_cmd.h"
+#include "cli/proxy_cmd.h"
 #include "cli/record_cmd.h"
 #include "cli/run_cmd.h"
 #include "cli/trace_cmd.h"
@@ -39,6 +40,7 @@ usage:
                  [--default ACTION]
   pwnbox learn -o OUT [--format ...] [--args] [--paths] [--default ACTION]
                [--keep-recording FILE.pwnr] -- CMD [ARG...]
+  pwnbox proxy serve --listen unix:PATH [--root DIR] [--allow LIST]
   pwnbox help [COMMAND]
 )";
 
@@ -84,6 +86,8 @@ constexpr Entry kCommands[] = {
      "write a least-privilege policy from recordings and strace logs"},
     {"learn", pwnbox::cli::LearnCommand,
      "run CMD and write a least-privilege policy from what it did"},
+    {"proxy", pwnbox::cli::ProxyCommand,
+     "serve proxied calls (opens, stat, ...) beneath a directory to sandboxes"},
     {"help", nullptr, "show the help of pwnbox or of one COMMAND"},
 };
 
@@ -96,7 +100,7 @@ void PrintHelp(std::FILE* out) {
 
 // Subcommands SPEC.md defines that this build does not have yet: refused by name, so that they
 // are never taken for the name of a program to run.
-constexpr const char* kNotYet[] = {"explore", "proxy", "debug", "cov", "audit", "agent"};
+constexpr const char* kNotYet[] = {"explore", "debug", "cov", "audit", "agent"};
 
 Command Find(const std::string& name) {
   for (const Entry& e : kCommands)
