@@ -199,6 +199,13 @@ class Walker {
   // it too (EACCES otherwise). `link` is the lstat of the symlink in directory `dir`.
   int MayFollow(const std::string& dir, const struct stat& link);
   bool Has(uint64_t flag) const { return (options_.resolve & flag) != 0; }
+  // A relative walk from the deleted directory `t` (detached): consumes the leading "." and
+  // ".." of raw_ (from *start). Returns kDetachedDone with *out set when nothing else follows
+  // (the path names that directory, or a deleted ancestor, itself); 0 with `t` set to the
+  // first linked ancestor and *start past the components consumed; or an errno (ENOENT: a name
+  // inside a deleted directory, or ".." in a scoped lookup).
+  static constexpr int kDetachedDone = -1;
+  int DetachedStart(LinkTarget& t, size_t* start, PathView* out);
 
   pid_t pid_;
   std::string_view raw_;
@@ -238,6 +245,52 @@ int Walker::Root(const std::string** root) {
   return 0;
 }
 
+int Walker::DetachedStart(LinkTarget& t, size_t* start, PathView* out) {
+  std::string via = t.link;  // reaches the current directory: "/proc/PID/cwd", then "/.."
+  size_t p = *start;
+  bool trailing = false;
+  while (true) {
+    while (p < raw_.size() && raw_[p] == '/') {
+      ++p;
+      trailing = true;
+    }
+    if (p == raw_.size()) {
+      out->path = t.path;
+      out->is_dir = true;
+      out->detached = true;
+      out->reopen = via;
+      out->trailing_slash = trailing;
+      return kDetachedDone;
+    }
+    size_t e = raw_.find('/', p);
+    if (e == std::string_view::npos) e = raw_.size();
+    const std::string_view name = raw_.substr(p, e - p);
+    trailing = false;
+    if (name == ".") {
+      p = e;
+      continue;
+    }
+    if (name != ".." || Has(kScoped)) return ENOENT;
+    via += "/..";
+    core::UniqueFd parent(::open(via.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!parent) return errno == ENOENT && !TaskExists(pid_) ? ESRCH : errno;
+    const std::string link = "/proc/self/fd/" + std::to_string(parent.get());
+    std::string text;
+    if (int err = ReadLink(link, &text)) return err;
+    LinkTarget up;
+    if (int err = FollowMagic(link, std::move(text), &up)) return err;
+    p = e;
+    if (up.detached) {
+      t.path = std::move(up.path);  // still deleted: keep climbing through `via`
+      continue;
+    }
+    t.path = std::move(up.path);
+    t.detached = false;
+    *start = p;
+    return 0;
+  }
+}
+
 core::Result<PathView> Walker::Run(int dirfd) {
   PathView out;
   if (raw_.size() >= PATH_MAX) return Fail(ENAMETOOLONG, raw_);
@@ -248,6 +301,7 @@ core::Result<PathView> Walker::Run(int dirfd) {
   // RESOLVE_NO_XDEV: the one mount the whole walk must stay on (it never changes: every
   // crossing is an error).
   uint64_t mnt = 0;
+  size_t start = 0;  // where the walk of raw_ begins
 
   if (raw_.empty()) {
     if (!options_.empty_path) return Fail(ENOENT, raw_);
@@ -267,7 +321,13 @@ core::Result<PathView> Walker::Run(int dirfd) {
     LinkTarget t;
     if (int err = DirfdTarget(pid_, dirfd, &t)) return Fail(err, raw_);
     if (!t.is_dir) return Fail(ENOTDIR, raw_);
-    if (t.detached) return Fail(ENOENT, raw_);  // a deleted directory has no entries
+    if (t.detached) {
+      // A deleted directory (a removed cwd) has no entries, but "." still names it and ".."
+      // its parent, as in the kernel's walk: `start` skips what they consumed.
+      int err = DetachedStart(t, &start, &out);
+      if (err == kDetachedDone) return out;
+      if (err != 0) return Fail(err, raw_);
+    }
     cur = std::move(t.path);
     if (scoped) {
       root_ = cur;
@@ -281,7 +341,7 @@ core::Result<PathView> Walker::Run(int dirfd) {
   std::string rest(raw_);
   std::string next;
   std::string text;
-  size_t pos = 0;
+  size_t pos = start;
   int hops = 0;
   bool last_trailing = false;  // the last component seen was followed by "/"
   while (true) {

@@ -39,6 +39,9 @@ int main(void) {
   errno = 0;
   CHECK(getcwd(buf, sizeof buf) == NULL && errno == ENOENT);
   CHECK(stat(".", &st) == 0 && st.st_nlink == 0);
+  int dot = open("./", O_RDONLY | O_DIRECTORY);
+  CHECK(dot >= 0 && fstat(dot, &st) == 0 && st.st_nlink == 0 && close(dot) == 0);
+  CHECK(stat("./../.", &st) == 0 && S_ISDIR(st.st_mode) && st.st_nlink >= 2);
   errno = 0;
   CHECK(open("new", O_WRONLY | O_CREAT, 0644) == -1 && errno == ENOENT);
   CHECK(chdir("..") == 0 && getcwd(buf, sizeof buf) != NULL && strcmp(buf, start) == 0);

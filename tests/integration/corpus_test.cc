@@ -136,10 +136,6 @@ const std::vector<Expected> kExpectedFailures = {
      "bug: plain trace and record die of a signal the program sends to its process group "
      "(kill(0, SIGUSR1): pwnbox shares the group and has no handler; exit 138, record's file "
      "is cut short); run and --policy modes survive it"},
-    {"co_chdir", kPathModes,
-     "bug: under a path rule, stat(\".\") in a removed cwd fails with ENOENT (the kernel "
-     "answers with the directory's stat, st_nlink 0): the resolver treats the deleted cwd as "
-     "a missing name"},
 };
 
 // Programs whose pwnbox run gets a shorter deadline than the default, because taking longer
