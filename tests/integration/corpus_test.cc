@@ -99,6 +99,8 @@ struct Expected {
   // The failure is a hang (until the case's deadline, spinning a CPU or not): not run unless
   // PWNBOX_CORPUS_ALL=1, to keep the suite fast; run them so when fixing the cause.
   bool hangs = false;
+  // The failure is a race that shows some of the time: a pass is not reported as a fixed bug.
+  bool intermittent = false;
 };
 
 const std::set<std::string> kTraceRecord = {"trace", "record"};
@@ -132,6 +134,16 @@ const std::vector<Expected> kExpectedFailures = {
      "bug: replay reports a divergence (the writer child exits early) and then never exits: "
      "pwnbox replay hangs until killed",
      /*hangs=*/true},
+    {"co_shell_script", kTracerModes,
+     "bug (intermittent, ~1 run in 50 under load): trace and record never end when a child's "
+     "exit is reaped before its parent's PTRACE_EVENT_FORK/CLONE stop: HandleGone finds no task "
+     "yet, then the event's AddTask(child) adds one that never goes away, so the monitor waits "
+     "for task_count() == 0 forever (ptrace_monitor.cc HandleStop; seen with `(exit 4)`)",
+     /*hangs=*/false, /*intermittent=*/true},
+    {"co_sh_pipeline", kTracerModes,
+     "bug (intermittent): the same stale-task race as co_shell_script (subshells that exit at "
+     "once)",
+     /*hangs=*/false, /*intermittent=*/true},
     {"co_kill_pgrp0", kTraceRecord,
      "bug: plain trace and record die of a signal the program sends to its process group "
      "(kill(0, SIGUSR1): pwnbox shares the group and has no handler; exit 138, record's file "
@@ -145,6 +157,8 @@ const std::map<std::string, int> kTimeouts = {
     {"co_leftover_sh", 5},
     {"co_namespaces", 10},
     {"co_pidns_crash", 10},
+    {"co_shell_script", 20},  // intermittent hangs (kExpectedFailures)
+    {"co_sh_pipeline", 20},
 };
 constexpr int kDefaultTimeout = 60;
 
@@ -286,8 +300,11 @@ TEST_P(CorpusTest, SameAsNative) {
   }
 
   if (xfail) {
-    EXPECT_FALSE(diff.empty()) << prog << " under " << mode << " now behaves as natively: "
-                               << "remove its kExpectedFailures entry (" << xfail->reason << ")";
+    if (!xfail->intermittent) {
+      EXPECT_FALSE(diff.empty()) << prog << " under " << mode << " now behaves as natively: "
+                                 << "remove its kExpectedFailures entry (" << xfail->reason
+                                 << ")";
+    }
     if (!diff.empty())
       GTEST_SKIP() << "expected failure (" << xfail->reason << "): " << diff.substr(0, 300);
     return;
