@@ -6,6 +6,7 @@
 // reason (an issue item, or "bug: ..."). An expected failure that passes fails the test, so
 // that the entry is removed when the cause is fixed.
 #include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -45,7 +46,8 @@ const std::set<std::string> kReplayable = {
     "co_exec_fds", "co_fallocate", "co_fifo_dev", "co_file_meta", "co_getdents", "co_inotify",
     "co_int80", "co_io_uring", "co_links", "co_memfd", "co_mmap", "co_opath", "co_open_flags",
     "co_pipe_big", "co_proc_self", "co_rename", "co_rlimits", "co_sigaltstack", "co_statx",
-    "co_stdout_redirect", "co_sysinfo", "co_timers", "co_tmpfile", "co_vfork_exec",
+    "co_stdin", "co_stdout_redirect", "co_sysinfo", "co_timers", "co_tmpfile", "co_vfork_exec",
+    "co_big_args",
 };
 
 // A set of modes an entry applies to.
@@ -88,6 +90,8 @@ const std::vector<ByDesign> kByDesign = {
     {"co_ptrace_child", kTracerModes, 1, "child exited 99 before stopping",
      "pwnbox is the tracer of every task under trace and record, as strace is: "
      "PTRACE_TRACEME fails with EPERM"},
+    {"co_tracerpid", kTracerModes, 0, "TracerPid nonzero, child's nonzero",
+     "under trace and record pwnbox is the tracer (as under strace)"},
 };
 
 // Known failures not by design, with their reason; the lead flips them (removes the entry)
@@ -146,6 +150,9 @@ const std::vector<Expected> kExpectedFailures = {
      "bug (intermittent): the same stale-task race as co_shell_script (subshells that exit at "
      "once)",
      /*hangs=*/false, /*intermittent=*/true},
+    {"co_tracerpid", kRunModes,
+     "issue 13 item 4: under run every task is ptraced by pwnbox, so TracerPid is not 0 "
+     "(programs that refuse to run under a debugger notice)"},
     {"co_kill_pgrp0", kTraceRecord,
      "bug: plain trace and record die of a signal the program sends to its process group "
      "(kill(0, SIGUSR1): pwnbox shares the group and has no handler; exit 138, record's file "
@@ -163,6 +170,16 @@ const std::map<std::string, int> kTimeouts = {
     {"co_sh_pipeline", 20},
 };
 constexpr int kDefaultTimeout = 60;
+
+// The harness writes each run's stdin while the program runs; a program that exits without
+// reading it would kill the test with SIGPIPE. A handler (not SIG_IGN: exec resets a handler,
+// but would hand an ignored SIGPIPE down to the programs) turns that into EPIPE.
+const bool kSigpipeHandled = [] {
+  struct sigaction sa = {};
+  sa.sa_handler = [](int) {};
+  sigemptyset(&sa.sa_mask);
+  return sigaction(SIGPIPE, &sa, nullptr) == 0;
+}();
 
 std::string CorpusDir() {
   if (const char* d = getenv("PWNBOX_CORPUS_DIR")) return d;
@@ -190,6 +207,9 @@ std::string PolicyFile(const std::string& name) {
 // environment, so that the native and the pwnbox run start from the same state.
 RunResult RunIn(const std::string& dir, const std::vector<std::string>& argv, int timeout) {
   RunOptions o;
+  // The same stdin in every run (co_stdin reads it); small enough to fit a pipe's buffer, so
+  // that it is written whole whether or not the program reads it.
+  for (int i = 0; i < 100; ++i) o.stdin_data += "corpus stdin line " + std::to_string(i) + "\n";
   o.cwd = dir;
   o.env = {"PWD=" + dir, "CO_CORPUS=1", "LC_ALL=C"};
   o.timeout_sec = timeout;
@@ -333,6 +353,7 @@ INSTANTIATE_TEST_SUITE_P(Corpus, CorpusTest, ::testing::ValuesIn(Cases()),
 TEST(CorpusTables, NameRealProgramsAndModes) {
   const auto programs = Programs();
   EXPECT_GE(programs.size(), 40u) << "corpus programs not found in " << CorpusDir();
+  EXPECT_TRUE(kSigpipeHandled);
   auto known = [&](const std::string& p) {
     return p == "*" || std::find(programs.begin(), programs.end(), p) != programs.end();
   };
