@@ -39,10 +39,11 @@ const std::vector<std::string> kModes = {
 // recorded inputs and ids but not signals' own data, shared memory or the interleaving of
 // processes and threads, so programs that race processes, threads or signals against each
 // other diverge by design and are not listed (seen diverging here, some of the time: threads,
-// a server and its child over sockets or System V IPC, namespaces, pidfd, a subreaper). Each
+// a server and its child over sockets or System V IPC, namespaces, pidfd, a subreaper;
+// co_eventfd's thread, once in a loaded run). Each
 // listed one must replay to the native result; a replay takes about as long as the run.
 const std::set<std::string> kReplayable = {
-    "co_chdir", "co_copy_splice", "co_environment", "co_epoll", "co_eventfd", "co_exec_chain",
+    "co_chdir", "co_copy_splice", "co_environment", "co_epoll", "co_exec_chain",
     "co_exec_fds", "co_fallocate", "co_fifo_dev", "co_file_meta", "co_getdents", "co_inotify",
     "co_int80", "co_io_uring", "co_links", "co_memfd", "co_mmap", "co_opath", "co_open_flags",
     "co_pipe_big", "co_proc_self", "co_rename", "co_rlimits", "co_sigaltstack", "co_statx",
@@ -76,10 +77,11 @@ const std::vector<ByDesign> kByDesign = {
     {"co_io_uring", kPolicyModes, 0, "io_uring_setup: Function not implemented",
      "io_uring is denied with ENOSYS unless a policy sets options.io_uring (its requests "
      "bypass seccomp; docs/security.md)"},
-    {"co_clone_untraced", kPolicyModes, 0,
+    {"co_clone_untraced", {"run_paths", "run_ptrace", "trace_paths", "record_paths"}, 0,
      "clone(CLONE_UNTRACED) failed: Operation not permitted",
-     "the built-in guard refuses CLONE_UNTRACED under every policy (docs/policy.md: a child "
-     "pwnbox could not trace would escape it); plain trace and record clear the flag instead"},
+     "the built-in guard refuses CLONE_UNTRACED wherever every task is traced (docs/policy.md: "
+     "a child pwnbox could not trace would escape it); run's PID namespace traces nothing and "
+     "lets it run, plain trace and record clear the flag instead"},
     {"co_opath", kPathModes, 0, "open(O_PATH): Function not implemented",
      "open(O_PATH) under a path rule fails with ENOSYS: ADDFD cannot deliver an O_PATH file "
      "(docs/security.md, \"Where path rules stay advisory\")"},
@@ -92,6 +94,19 @@ const std::vector<ByDesign> kByDesign = {
      "PTRACE_TRACEME fails with EPERM"},
     {"co_tracerpid", kTracerModes, 0, "TracerPid nonzero, child's nonzero",
      "under trace and record pwnbox is the tracer (as under strace)"},
+    {"co_ptrace_child", {"run_paths", "run_ptrace"}, 1, "child exited 99 before stopping",
+     "path and ptrace rules keep run's ptrace lifecycle, every task traced (docs/security.md "
+     "\"Lifecycle\"; --lifecycle namespace frees ptrace under path rules)"},
+    {"co_tracerpid", {"run_paths", "run_ptrace"}, 0, "TracerPid nonzero, child's nonzero",
+     "path and ptrace rules keep run's ptrace lifecycle, every task traced (docs/security.md "
+     "\"Lifecycle\")"},
+    {"co_sysinfo", {"run"}, 1, "",
+     "in run's PID namespace the process group and session leaders are outside it, so "
+     "getpgrp() and getsid(0) return 0 (docs/security.md \"Lifecycle\")"},
+    {"co_affinity", kTracerModes, 0, "affinity cpus ",
+     "trace and record pin the target to the tracer's CPU when the machine has more than one "
+     "(a wake-up across CPUs costs ~10x): sched_getaffinity shows the target's own mask, "
+     "/proc/self/status the pin (README, issue 13 item 6)"},
 };
 
 // Known failures not by design, with their reason; the lead flips them (removes the entry)
@@ -110,56 +125,16 @@ struct Expected {
 const std::set<std::string> kTraceRecord = {"trace", "record"};
 
 const std::vector<Expected> kExpectedFailures = {
-    {"co_ptrace_child", kRunModes,
-     "issue 13 item 4: pwnbox occupies ptrace on every task under run, so PTRACE_TRACEME fails "
-     "with EPERM"},
-    {"co_affinity", kTracerModes,
-     "issue 13 item 6: trace and record pin the target to one CPU (sched_getaffinity and "
-     "/proc/self/status Cpus_allowed_list show it)"},
-    {"co_leftover", kTracerModes,
-     "issue 13 (leftovers): trace and record wait for a process the program left behind "
-     "instead of ending with the program",
-     /*hangs=*/true},
-    {"co_leftover_sh", kTracerModes,
-     "issue 13 (leftovers): `sh -c 'sleep 10 & exit 0'` keeps trace and record running until "
-     "the sleep ends",
-     /*hangs=*/true},
-    {"co_pidns_crash", {"run_paths", "run_ptrace", "trace", "trace_paths", "record",
-                        "record_paths"},
-     "issue 13 (PID namespace init): a PID-1 child that faults with SIGSEGV never dies while "
-     "ptraced (the kernel keeps init unkillable for a traced task: the re-injected signal is "
-     "dropped and the fault repeats); pwnbox and the init spin until killed",
-     /*hangs=*/true},
     {"co_sigaltstack", {"replay"},
      "bug: replay feeds the recorded getpid/gettid back but runs tgkill/kill for real with "
      "them, so raise() signals the recorded pid (another process, or none) and the handler "
-     "never runs; the replayed program fails its check"},
+     "never runs; the replayed program fails its check (issue 19)"},
     {"co_pipe_big", {"replay"},
      "bug: replay deadlocks when a live child writes more than a pipe buffer to the replayed "
      "parent: the parent's read() calls are fed from the recording and never drain the real "
      "pipe, so the child blocks in write and the parent in wait4; replay neither reports a "
-     "divergence nor ends",
+     "divergence nor ends (issue 19)",
      /*hangs=*/true},
-    {"co_shell_script", {"trace_paths", "record_paths"},
-     "bug (intermittent: 2-3 runs in 100 with two running at once): trace --policy and record "
-     "--policy never end when a child's exit is reaped before its parent's PTRACE_EVENT_FORK/"
-     "CLONE stop: HandleGone finds no task yet, then the event's AddTask(child) adds one that "
-     "never goes away (ptrace_monitor.cc HandleStop), and NotifyMonitor::Run waits for "
-     "task_count() == 0 forever (its WNOHANG reap never sees ECHILD, which ends "
-     "PtraceMonitor::Loop under plain trace and record: 0 hangs in 300); SIGTERM does not end "
-     "it either",
-     /*hangs=*/false, /*intermittent=*/true},
-    {"co_sh_pipeline", {"trace_paths", "record_paths"},
-     "bug (intermittent): the same stale-task race as co_shell_script (subshells that exit at "
-     "once)",
-     /*hangs=*/false, /*intermittent=*/true},
-    {"co_tracerpid", kRunModes,
-     "issue 13 item 4: under run every task is ptraced by pwnbox, so TracerPid is not 0 "
-     "(programs that refuse to run under a debugger notice)"},
-    {"co_kill_pgrp0", kTraceRecord,
-     "bug: plain trace and record die of a signal the program sends to its process group "
-     "(kill(0, SIGUSR1): pwnbox shares the group and has no handler; exit 138, record's file "
-     "is cut short); run and --policy modes survive it"},
 };
 
 // Programs whose pwnbox run gets a shorter deadline than the default, because taking longer
@@ -169,8 +144,6 @@ const std::map<std::string, int> kTimeouts = {
     {"co_leftover_sh", 5},
     {"co_namespaces", 10},
     {"co_pidns_crash", 10},
-    {"co_shell_script", 20},  // intermittent hangs (kExpectedFailures)
-    {"co_sh_pipeline", 20},
 };
 constexpr int kDefaultTimeout = 60;
 
