@@ -1,7 +1,9 @@
 #include "supervisor/replay_observer.h"
 
 #include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 
 #include <algorithm>
 #include <cstring>
@@ -46,7 +48,62 @@ std::string LiveLine(const Task& task) {
   return text + (out.entry_args < core::Signature(out.name).nargs ? ", ...)" : ")");
 }
 
+// Calls that name processes by id: which arguments (bit i: argument i) hold one.
+int PidArgs(std::string_view name) {
+  if (name == "kill" || name == "tkill" || name == "rt_sigqueueinfo" || name == "pidfd_open")
+    return 1;
+  if (name == "tgkill" || name == "rt_tgsigqueueinfo") return 3;
+  return 0;
+}
+
+bool SetArg(pid_t tid, core::Abi abi, int i, uint64_t value) {
+  user_regs_struct regs;
+  if (ptrace(PTRACE_GETREGS, tid, 0, &regs) != 0) return false;
+  const bool i386 = abi == core::Abi::kI386;
+  unsigned long long* slot[6] = {
+      i386 ? &regs.rbx : &regs.rdi, i386 ? &regs.rcx : &regs.rsi, i386 ? &regs.rdx : &regs.rdx,
+      i386 ? &regs.rsi : &regs.r10, i386 ? &regs.rdi : &regs.r8,  i386 ? &regs.rbp : &regs.r9};
+  *slot[i] = i386 ? static_cast<uint32_t>(value) : value;
+  return ptrace(PTRACE_SETREGS, tid, 0, &regs) == 0;
+}
+
 }  // namespace
+
+pid_t ReplayObserver::LivePid(pid_t pid) const {
+  for (const auto& [tid, c] : cursors_)
+    if (tid == pid) return pid;  // a pid the program learnt live (fork's result)
+  for (const auto& [tid, c] : cursors_)
+    if (c.task < calls_.size() && !calls_[c.task].empty() && calls_[c.task].front().entry.pid == pid)
+      return tid;
+  return 0;
+}
+
+bool ReplayObserver::MapPids(Task& task, const RecordedCall& rec) {
+  const int which = PidArgs(core::SyscallName(task.call.nr, task.call.abi));
+  if (!which) return true;
+  for (int i = 0; i < 6; ++i) {
+    if (!(which & (1 << i))) continue;
+    const int32_t raw = static_cast<int32_t>(task.call.args[i]);
+    // kill(0, ...) is the program's own process group; kill(-1, ...) every process the user
+    // may signal, which a replay must not do.
+    if (raw == 0 && i == 0) continue;
+    const pid_t live = raw == -1 ? 0 : LivePid(raw < 0 ? -raw : raw);
+    if (live == 0) {
+      // A process outside the replayed program (or all of them): not signalled; the call
+      // returns what it returned at record time.
+      task.skip = true;
+      task.skip_ret = rec.exit ? rec.exit->ret : 0;
+      return false;
+    }
+    const pid_t value = raw < 0 ? -live : live;
+    if (value != raw && !SetArg(task.tid, task.call.abi, i, static_cast<uint32_t>(value))) {
+      task.skip = true;
+      task.skip_ret = -ESRCH;
+      return false;
+    }
+  }
+  return true;
+}
 
 bool ReplayObserver::IsInput(std::string_view name) {
   return std::find(std::begin(kInputs), std::end(kInputs), name) != std::end(kInputs);
@@ -107,7 +164,9 @@ void ReplayObserver::OnEntry(Task& task) {
     task.skip = true;
     task.skip_ret = rec.exit->ret;
     c.current = &rec;
+    return;
   }
+  MapPids(task, rec);
 }
 
 void ReplayObserver::OnExit(Task& task) {

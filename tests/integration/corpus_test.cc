@@ -125,10 +125,6 @@ struct Expected {
 const std::set<std::string> kTraceRecord = {"trace", "record"};
 
 const std::vector<Expected> kExpectedFailures = {
-    {"co_sigaltstack", {"replay"},
-     "bug: replay feeds the recorded getpid/gettid back but runs tgkill/kill for real with "
-     "them, so raise() signals the recorded pid (another process, or none) and the handler "
-     "never runs; the replayed program fails its check (issue 19)"},
     {"co_pipe_big", {"replay"},
      "bug: replay deadlocks when a live child writes more than a pipe buffer to the replayed "
      "parent: the parent's read() calls are fed from the recording and never drain the real "
