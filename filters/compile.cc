@@ -362,10 +362,12 @@ RulePlacement::Route RouteOf(const config::Policy& p, const config::Rule& r, std
     if (why) *why = "action modify changes the arguments of a call that then runs: only the tracer can";
     return Route::kPtrace;
   }
-  if (!r.paths.empty() || r.action.kind == ActionKind::kRedirect) {
+  if (!r.paths.empty() || r.action.kind == ActionKind::kRedirect ||
+      r.action.kind == ActionKind::kProxy) {
     if (why) {
       *why = !r.paths.empty() ? "paths are emulated race-free from one read of the arguments"
-                              : "redirect is emulated race-free";
+             : r.action.kind == ActionKind::kProxy ? "the backend's fd and data reach the target through the notification"
+                                                   : "redirect is emulated race-free";
       if (p.options.escalate == config::Options::Escalate::kPtrace) *why += ", whatever options.escalate says";
     }
     return Route::kNotify;

@@ -68,7 +68,6 @@ Decider::Decider(const config::Policy& policy, bool complain)
 
 std::optional<std::string> Decider::Unsupported(const config::Policy& policy) {
   for (const auto& r : policy.rules) {
-    std::string what;
     if (r.action.kind == config::ActionKind::kRedirect) {
       for (const auto& name : r.names)
         if (PathArgsOf(name).empty() ||
@@ -76,14 +75,51 @@ std::optional<std::string> Decider::Unsupported(const config::Policy& policy) {
           return r.Location() + ": redirect cannot apply to " + name +
                  (PathArgsOf(name).empty() ? ", which takes no path"
                                            : " with escalate = \"notify\"; use \"ptrace\"");
+    } else if (r.action.kind == config::ActionKind::kProxy) {
+      for (const auto& name : r.names)
+        if (!CanProxy(name))
+          return r.Location() + ": proxy cannot serve " + name +
+                 " yet (it serves open, openat, openat2, creat, stat, lstat, newfstatat, statx, "
+                 "access, faccessat, faccessat2, readlink, readlinkat and uname; "
+                 "docs/proxy.md)";
+      const std::string& b = r.action.backend;
+      if (b.rfind("unix:", 0) != 0 && b.rfind("exec:", 0) != 0)
+        return r.Location() + ": backend \"" + b +
+               "\" is neither unix:PATH nor exec:COMMAND (docs/proxy.md)";
     }
-    else if (r.action.kind == config::ActionKind::kProxy) what = "action proxy";
-    if (!what.empty())
-      return r.Location() + ": this rule uses " + what +
-             ", which this build's supervisor cannot enforce yet; remove the rule or use an "
-             "in-kernel action (allow, errno, kill, trap, return, log)";
   }
   return std::nullopt;
+}
+
+bool CanProxy(std::string_view name) {
+  static constexpr std::string_view kNames[] = {
+      "open",   "openat",     "openat2", "creat",    "stat",       "lstat",    "newfstatat",
+      "statx",  "access",     "faccessat", "faccessat2", "readlink", "readlinkat", "uname"};
+  for (auto n : kNames)
+    if (n == name) return true;
+  return false;
+}
+
+std::string ProxyPath(const std::string& path, const std::string* pattern) {
+  if (!pattern || pattern->empty() || (*pattern)[0] != '/') return path;
+  // The fixed directory: components before the first wildcard; a pattern without one names a
+  // file, whose parent directory is the fixed part.
+  std::string fixed;
+  size_t pos = 1;
+  while (pos <= pattern->size()) {
+    size_t end = pattern->find('/', pos);
+    if (end == std::string::npos) break;  // the last component is never part of the directory
+    const std::string comp = pattern->substr(pos, end - pos);
+    if (comp.find_first_of("*?[") != std::string::npos) break;
+    fixed += "/" + comp;
+    pos = end + 1;
+  }
+  if (fixed.empty()) return path;
+  if (path == fixed) return "/";
+  if (path.size() > fixed.size() && path.compare(0, fixed.size(), fixed) == 0 &&
+      path[fixed.size()] == '/')
+    return path.substr(fixed.size());
+  return path;
 }
 
 Verdict Decider::FromAction(const config::Action& action, int rule, bool log) {
@@ -98,6 +134,7 @@ Verdict Decider::FromAction(const config::Action& action, int rule, bool log) {
     case K::kReturn: v.kind = Verdict::Kind::kReturn; v.value = action.return_value; break;
     case K::kRedirect: v.kind = Verdict::Kind::kRedirect; break;
     case K::kModify: v.kind = Verdict::Kind::kModify; break;
+    case K::kProxy: v.kind = Verdict::Kind::kProxy; v.proxy = &action; break;
     case K::kKill: v.kind = Verdict::Kind::kKillProcess; break;
     case K::kKillThread: v.kind = Verdict::Kind::kKillThread; break;
     case K::kTrap: v.kind = Verdict::Kind::kTrap; break;
@@ -197,7 +234,8 @@ int Severity(Verdict::Kind k) {
     case K::kFail: return 3;
     case K::kReturn: return 2;
     case K::kRedirect:
-    case K::kModify: return 1;
+    case K::kModify:
+    case K::kProxy: return 1;
     case K::kContinue: return 0;
   }
   return 6;
@@ -275,8 +313,11 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
       first >= 0 && !policy_.rules[static_cast<size_t>(first)].paths.empty();
   if (!needs_paths) {
     Verdict v = ForMatch(first);
-    if (v.kind == Verdict::Kind::kRedirect) {
-      // The emulator needs the path it replaces (and openat2's open_how).
+    const bool proxied_path = v.kind == Verdict::Kind::kProxy &&
+                              !PathArgsOf(core::SyscallName(call.nr, call.abi)).empty();
+    if (v.kind == Verdict::Kind::kRedirect || proxied_path) {
+      // The emulator needs the path it replaces (and openat2's open_how); the proxy, the path
+      // it sends.
       auto resolved = ResolvePaths(call, mem, &v.open_how);
       if (!resolved.ok()) {
         v.kind = Verdict::Kind::kFail;
@@ -333,6 +374,21 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
     // Both backends redirect the first path only; anything else fails closed.
     v.kind = Verdict::Kind::kFail;
     v.value = ENOSYS;
+  }
+  if (v.kind == Verdict::Kind::kProxy) {
+    // Proxied calls name one path (CanProxy): the pattern that matched it says how the
+    // backend sees it (ProxyPath).
+    if (winner != 0 || paths.size() != 1 || paths[0].view.detached) {
+      v.kind = Verdict::Kind::kFail;
+      v.value = paths.empty() || paths[0].view.detached ? EXDEV : ENOSYS;
+    } else if (v.rule >= 0) {
+      const size_t r = static_cast<size_t>(v.rule);
+      for (size_t k = 0; k < globs_[r].size(); ++k)
+        if (globs_[r][k].Matches(paths[0].view.path)) {
+          v.proxy_pattern = &policy_.rules[r].paths[k];
+          break;
+        }
+    }
   }
   v.path_checked = true;
   v.paths = std::move(paths);

@@ -31,8 +31,10 @@ struct ResolvedPath {
 struct Verdict {
   // kRedirect: the call acts on the rule's `to` instead of its path (emulated).
   // kModify: the rule's `set` changes the arguments, then the call runs (ptrace only).
+  // kProxy: the call is carried out by the rule's backend (proxy/client.h), its result and
+  // fd given to the target (notify only).
   enum class Kind {
-    kContinue, kFail, kReturn, kKillProcess, kKillThread, kTrap, kRedirect, kModify
+    kContinue, kFail, kReturn, kKillProcess, kKillThread, kTrap, kRedirect, kModify, kProxy
   };
   Kind kind = Kind::kContinue;
   int64_t value = 0;  // kFail: the errno (positive); kReturn: the value returned
@@ -56,7 +58,22 @@ struct Verdict {
     uint64_t flags = 0, mode = 0, resolve = 0;
   };
   std::optional<OpenHow> open_how;
+  // kProxy: the deciding rule's action (its backend) and the pattern that matched the path (the
+  // path is sent relative to the pattern's fixed directory: ProxyPath), or null.
+  const config::Action* proxy = nullptr;
+  const std::string* proxy_pattern = nullptr;
 };
+
+// The syscalls `action = "proxy"` can serve (x86_64 names): the open family, the stat family,
+// access, readlink, uname.
+bool CanProxy(std::string_view name);
+
+// The path a proxied call names for its backend: `path` with the fixed leading directories of
+// `pattern` (those before the first component with a wildcard; for a pattern without one, its
+// parent directory) replaced by "/", so that the rule's directory is the server's root
+// (`paths = ["/data/**"]`: "/data/x.csv" is "/x.csv" for `proxy serve --root /srv/data`). A
+// rule without paths sends the path as it is.
+std::string ProxyPath(const std::string& path, const std::string* pattern);
 
 // Writes reports (log = true, action log, --complain) in the trace format, followed by a
 // comment naming the rule: `[pid 42] uname({...}) = ? /* pwnbox: log, rule 3 app.toml:9:1 */`.
@@ -64,6 +81,7 @@ class Reporter {
  public:
   // `fd` is not owned (stderr or the --log file).
   Reporter(int fd, const config::Policy& policy);
+  int fd() const { return fd_; }
   // What the call reads, decoded while it is still in the target's memory (a tracer reports
   // at the exit stop, after an execve replaced that memory): for Report's `entry`.
   core::DecodedCall DecodeEntry(const core::SyscallCall& call, core::TargetMemory& mem) const;
@@ -115,7 +133,8 @@ class Decider {
   // syscall, rule and paths were reported already.
   uint64_t complaints_suppressed() const { return complaints_suppressed_; }
 
-  // Rules the supervisor cannot carry out in this build (paths, redirect, modify, proxy):
+  // Rules the supervisor cannot carry out in this build (redirect on calls it cannot emulate,
+  // proxy on calls it cannot proxy or under escalate = "ptrace"):
   // the first one's location and why, or nullopt.
   static std::optional<std::string> Unsupported(const config::Policy& policy);
 

@@ -38,6 +38,14 @@ Enforcement Enforcer::Plan(const Verdict& v, const core::SyscallCall& call,
         e.ret = -ENOSYS;
       }
       break;
+    case K::kProxy:
+      if (backend == Backend::kNotify) {
+        e.what = D::kProxy;
+      } else {
+        e.what = D::kAnswer;  // proxy rules route through notify (filters RouteOf)
+        e.ret = -ENOSYS;
+      }
+      break;
     case K::kFail:
       e.what = D::kAnswer;
       e.ret = -v.value;

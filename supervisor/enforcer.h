@@ -8,6 +8,8 @@
 //   errno / return              answer -errno / value          skipped, same result
 //   redirect                    emulated on `to`               path argument rewritten
 //   modify                      ENOSYS (refused before a run)  arguments rewritten
+//   proxy                       the backend performs it        ENOSYS (proxy rules always
+//                               (NotifyMonitor, docs/proxy.md) route through notify)
 //   trap                        SIGSYS to the calling thread (tgkill(tgid, tid)), and the call
 //                               returns its own number, as SECCOMP_RET_TRAP leaves rax; at the
 //                               signal's delivery stop (FixTrapSignal) the siginfo is made the
@@ -46,6 +48,7 @@ struct Enforcement {
     kEmulate,   // notify: the supervisor performs it (emulator.h), on the rule's `to` if redirect
     kRewrite,   // ptrace: rewrite the arguments (redirect, modify), then the call runs
     kKill,      // kill the process (Kill()); no answer
+    kProxy,     // notify: the rule's backend performs the call (proxy/client.h)
   };
   Do what = Do::kContinue;
   int64_t ret = 0;

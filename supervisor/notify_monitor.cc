@@ -107,6 +107,9 @@ void NotifyMonitor::Serve(int listener) {
     case Enforcement::Do::kEmulate:
       Emulate(listener, req->id, call, std::move(v));
       return;
+    case Enforcement::Do::kProxy:
+      Proxy(listener, req->id, call, std::move(v));
+      return;
     case Enforcement::Do::kKill:
       Report(call, v, std::nullopt);
       enforcer_.Kill(call.pid);
@@ -189,6 +192,28 @@ void NotifyMonitor::Emulate(int listener, uint64_t id, const core::SyscallCall& 
   }
   Report(call, v, refuse);
   Send(listener, id, refuse);
+}
+
+void NotifyMonitor::Proxy(int listener, uint64_t id, const core::SyscallCall& call, Verdict v) {
+  auto prepared = ProxyCalls::Prepare(call, v);
+  if (!prepared.ok()) {
+    const int64_t ret = -prepared.error().sys_errno();
+    Report(call, v, ret);
+    Send(listener, id, ret);
+    return;
+  }
+  if (in_flight_.size() >= kMaxInFlight) {
+    Report(call, v, -EAGAIN);
+    Send(listener, id, -EAGAIN);
+    return;
+  }
+  if (!proxy_) proxy_ = std::make_unique<ProxyCalls>(reporter_.fd());
+  InFlight f;
+  f.call = call;
+  f.verdict = std::move(v);
+  f.out_addr = prepared->out_addr;
+  in_flight_.emplace(id, std::move(f));
+  proxy_->Submit(id, std::move(*prepared));
 }
 
 void NotifyMonitor::Finish(int listener, WorkerPool::Done& done) {
@@ -307,22 +332,28 @@ core::Result<int> NotifyMonitor::Run(core::UniqueFd listener, pid_t main_pid) {
     return main_done && (!until_all_tasks_ || !lifecycle_ || lifecycle_->task_count() == 0);
   };
   while (!done()) {
-    pollfd fds[3] = {{sfd.get(), POLLIN, 0},
+    pollfd fds[4] = {{sfd.get(), POLLIN, 0},
                      {pool_->event_fd(), POLLIN, 0},
+                     {proxy_ ? proxy_->event_fd() : -1, POLLIN, 0},
                      {listener.get(), POLLIN, 0}};
     // With calls in flight, a notification may become invalid without any event (a signal
     // interrupts the call): look again now and then, often while cancelling.
     const int timeout = in_flight_.empty() ? -1 : cancelling ? 10 : 200;
-    int n = poll(fds, listening ? 3 : 2, timeout);
+    int n = poll(fds, listening ? 4 : 3, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       return core::ErrnoError(errno, "poll");
     }
     if (fds[1].revents & POLLIN)
       for (auto& d : pool_->TakeDone()) Finish(listener.get(), d);
-    if (listening && (fds[2].revents & POLLIN)) Serve(listener.get());
-    if (listening && (fds[2].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
-        !(fds[2].revents & POLLIN))
+    if (proxy_ && (fds[2].revents & POLLIN))
+      for (auto& d : proxy_->TakeDone()) {
+        WorkerPool::Done done{d.token, std::move(d.result)};
+        Finish(listener.get(), done);
+      }
+    if (listening && (fds[3].revents & POLLIN)) Serve(listener.get());
+    if (listening && (fds[3].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
+        !(fds[3].revents & POLLIN))
       listening = false;  // no task uses the filter any more
     if (fds[0].revents & POLLIN) reap();
     if (!in_flight_.empty() && (n == 0 || (fds[0].revents & POLLIN) || cancelling))
@@ -332,6 +363,7 @@ core::Result<int> NotifyMonitor::Run(core::UniqueFd listener, pid_t main_pid) {
   }
   in_flight_.clear();
   pool_.reset();  // cancels the workers still running
+  proxy_.reset();  // waits for the proxied calls still running (each bounded by a timeout)
   return main_status;
 }
 

@@ -13,7 +13,8 @@
 // /proc/TID/status, or revalidated without it (StatusOf). A call whose
 // notification becomes invalid (the thread was interrupted by a signal, or died) has its worker
 // cancelled and its result discarded (an opened fd is closed). At most kMaxInFlight emulated
-// calls run at once; a call beyond that is answered EAGAIN.
+// calls run at once; a call beyond that is answered EAGAIN. Calls decided `proxy` go to their
+// backend the same way, off the loop (proxy_calls.h), and count towards the same limit.
 //
 // Every call gets an answer or its task is gone: a failed ADDFD (EMFILE under the target's
 // RLIMIT_NOFILE) is answered with its errno; an open(O_PATH) under a path rule gets
@@ -38,6 +39,7 @@
 #include "supervisor/decider.h"
 #include "supervisor/enforcer.h"
 #include "supervisor/outcome.h"
+#include "supervisor/proxy_calls.h"
 #include "supervisor/ptrace_monitor.h"
 #include "supervisor/worker.h"
 
@@ -85,6 +87,8 @@ class NotifyMonitor {
   // Answers notification `id` with `ret` (-errno or a value); false when it is gone.
   bool Send(int listener, uint64_t id, int64_t ret, bool cont = false);
   void Emulate(int listener, uint64_t id, const core::SyscallCall& call, Verdict v);
+  // Sends a call decided `proxy` to its backend (ProxyCalls); answered when it is done.
+  void Proxy(int listener, uint64_t id, const core::SyscallCall& call, Verdict v);
   void Finish(int listener, WorkerPool::Done& done);
   // Copies the result's output into the target and answers.
   void Deliver(int listener, uint64_t id, const InFlight& f, EmulationResult& r);
@@ -110,6 +114,7 @@ class NotifyMonitor {
   std::function<void(pid_t, std::optional<int64_t>)> on_served_exit_;
   bool until_all_tasks_ = false;
   std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<ProxyCalls> proxy_;  // made at the first proxied call
   std::unordered_map<uint64_t, InFlight> in_flight_;
   std::unordered_map<pid_t, TaskStatus> status_cache_;
   bool quick_creds_ = true;         // the kernel has PIDFD_GET_INFO

@@ -36,6 +36,10 @@ void PolicyTracer::OnEntry(Task& task) {
     case Enforcement::Do::kKill:
       enforcer_.Kill(task.tid);
       break;
+    case Enforcement::Do::kProxy:  // not planned for ptrace (proxy rules route through notify)
+      task.skip = true;
+      task.skip_ret = -ENOSYS;
+      break;
   }
   if (v.report) {
     Pending& p = verdicts_[task.tid];

@@ -33,10 +33,13 @@ void ForwardSignal(int sig) {
 
 namespace {
 
-// The first rule whose paths pwnbox resolves (and emulates) in its own mount namespace.
+// The first rule whose paths pwnbox resolves (and emulates, or proxies) in its own mount
+// namespace.
 const config::Rule* FirstPathRule(const config::Policy& policy) {
   for (const auto& rule : policy.rules)
-    if (!rule.paths.empty() || rule.action.kind == config::ActionKind::kRedirect) return &rule;
+    if (!rule.paths.empty() || rule.action.kind == config::ActionKind::kRedirect ||
+        rule.action.kind == config::ActionKind::kProxy)
+      return &rule;
   return nullptr;
 }
 

@@ -32,7 +32,8 @@ def send(sock, message, fds=()):
 
 def answer(call):
     if call["name"] == "uname":
-        fields = [os.uname().sysname, HOSTNAME] + list(os.uname())[2:]
+        # struct utsname: six 65-byte fields (the sixth, domainname, is not in os.uname()).
+        fields = [os.uname().sysname, HOSTNAME] + list(os.uname())[2:] + ["(none)"]
         data = b"".join(f.encode()[:64].ljust(65, b"\0") for f in fields)
         return {"ret": 0, "data": base64.b64encode(data).decode()}
     if call["name"] == "gethostname":

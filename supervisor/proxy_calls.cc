@@ -1,0 +1,239 @@
+#include "supervisor/proxy_calls.h"
+
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <linux/stat.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "proxy/client.h"
+
+#ifndef O_TMPFILE
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
+
+namespace pwnbox::supervisor {
+
+struct ProxyCalls::State {
+  explicit State(int fd) : report_fd(fd), event(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+  int report_fd;
+  core::UniqueFd event;
+  std::mutex mu;
+  std::condition_variable idle;
+  size_t running = 0;
+  std::vector<Done> done;
+  std::map<std::string, std::shared_ptr<proxy::ProxyClient>> clients;
+  std::set<std::string> reported;  // backends whose failure was reported
+
+  // The client of `backend`, connected now if needed.
+  core::Result<std::shared_ptr<proxy::ProxyClient>> Client(const std::string& backend) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = clients.find(backend);
+      if (it != clients.end()) return it->second;
+    }
+    auto c = proxy::ProxyClient::Connect(backend);
+    if (!c.ok()) return c.error();
+    std::shared_ptr<proxy::ProxyClient> client(std::move(*c));
+    std::lock_guard<std::mutex> lock(mu);
+    auto [it, inserted] = clients.emplace(backend, client);
+    return it->second;  // another thread may have connected first: use one
+  }
+  void Forget(const std::string& backend, const proxy::ProxyClient* broken) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = clients.find(backend);
+    if (it != clients.end() && it->second.get() == broken) clients.erase(it);
+  }
+  void Report(const std::string& backend, const std::string& why) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!reported.insert(backend).second) return;
+    }
+    // The client's own errors name the backend already.
+    if (why.rfind("proxy backend", 0) == 0)
+      dprintf(report_fd, "pwnbox: %s; its calls fail with EIO\n", why.c_str());
+    else
+      dprintf(report_fd, "pwnbox: proxy backend %s: %s; its calls fail with EIO\n",
+              backend.c_str(), why.c_str());
+  }
+  void Finish(uint64_t token, EmulationResult r) {
+    std::lock_guard<std::mutex> lock(mu);
+    done.push_back(Done{token, std::move(r)});
+    const uint64_t one = 1;
+    ssize_t ignored = write(event.get(), &one, sizeof one);
+    (void)ignored;
+    --running;
+    idle.notify_all();
+  }
+};
+
+core::Result<ProxyCalls::Prepared> ProxyCalls::Prepare(const core::SyscallCall& call,
+                                                       const Verdict& v) {
+  const std::string_view name = core::SyscallName(call.nr, call.abi);
+  if (call.abi != core::Abi::kX86_64 || !v.proxy || !CanProxy(name))
+    return core::Error("not a proxied call", ENOSYS);
+  Prepared p;
+  p.backend = v.proxy->backend;
+  proxy::Request& r = p.request;
+  r.name = std::string(name);
+  r.nr = call.nr;
+  r.abi = "x86_64";
+  r.pid = call.pid;
+  for (int i = 0; i < 6; ++i) r.args[static_cast<size_t>(i)] = call.args[i];
+  if (name != "uname") {
+    if (v.paths.empty()) return core::Error("no resolved path", EFAULT);
+    r.path = ProxyPath(v.paths[0].view.path, v.proxy_pattern);
+  }
+  const uint64_t* a = call.args;
+  auto data = [&](uint64_t addr, size_t size, bool exact) {
+    p.expect = Prepared::Expect::kData;
+    p.out_addr = addr;
+    p.out_size = size;
+    p.exact = exact;
+  };
+  auto open = [&](uint64_t flags, uint64_t mode) {
+    // O_PATH cannot be installed in the target (ADDFD), as for path rules (emulator.h).
+    if (flags & O_PATH) return false;
+    r.flags = static_cast<int64_t>(flags);
+    r.mode = static_cast<int64_t>(mode);
+    p.expect = Prepared::Expect::kFd;
+    p.cloexec = (flags & O_CLOEXEC) != 0;
+    return true;
+  };
+  bool ok = true;
+  if (name == "open") ok = open(a[1], a[2]);
+  else if (name == "openat") ok = open(a[2], a[3]);
+  else if (name == "creat") ok = open(O_CREAT | O_WRONLY | O_TRUNC, a[1]);
+  else if (name == "openat2") {
+    if (!v.open_how) return core::Error("openat2 without its open_how", EFAULT);
+    ok = open(v.open_how->flags, v.open_how->mode);
+    r.resolve = v.open_how->resolve;
+  } else if (name == "stat" || name == "lstat") {
+    data(a[1], sizeof(struct stat), true);
+  } else if (name == "newfstatat") {
+    r.flags = static_cast<int64_t>(a[3]);
+    data(a[2], sizeof(struct stat), true);
+  } else if (name == "statx") {
+    r.flags = static_cast<int64_t>(a[2]);
+    r.mask = static_cast<uint32_t>(a[3]);
+    data(a[4], sizeof(struct statx), true);
+  } else if (name == "access") {
+    r.mode = static_cast<int64_t>(a[1]);
+  } else if (name == "faccessat" || name == "faccessat2") {
+    r.mode = static_cast<int64_t>(a[2]);
+    if (name == "faccessat2") r.flags = static_cast<int64_t>(a[3]);
+  } else if (name == "readlink" || name == "readlinkat") {
+    const bool at = name == "readlinkat";
+    const int64_t bufsiz = static_cast<int32_t>(a[at ? 3 : 2]);
+    if (bufsiz <= 0) return core::Error("readlink bufsiz", EINVAL);
+    r.size = static_cast<uint64_t>(bufsiz);
+    data(a[at ? 2 : 1], static_cast<size_t>(bufsiz), false);
+  } else if (name == "uname") {
+    data(a[0], sizeof(struct utsname), true);
+  }
+  if (!ok) return core::Error("O_PATH cannot be proxied", kOpathErrno);
+  return p;
+}
+
+EmulationResult ProxyCalls::Interpret(const Prepared& p, proxy::Response response,
+                                      std::string* why) {
+  EmulationResult r;
+  auto bad = [&](const std::string& what) {
+    *why = what;
+    r = EmulationResult{};
+    r.ret = -kBackendErrno;
+    return std::move(r);
+  };
+  if (response.err != 0) {
+    if (response.fd) return bad("an fd came with an error");
+    r.ret = -response.err;
+    return r;
+  }
+  switch (p.expect) {
+    case Prepared::Expect::kFd:
+      if (!response.fd) return bad("no fd came with a successful " + p.request.name);
+      if (!response.data.empty()) return bad("data came with an fd");
+      r.fd = std::move(response.fd);
+      r.cloexec = p.cloexec;
+      return r;
+    case Prepared::Expect::kData: {
+      if (response.fd) return bad("an fd came with " + p.request.name + "'s data");
+      const size_t n = response.data.size();
+      if (p.exact ? n != p.out_size : n > p.out_size)
+        return bad(std::to_string(n) + " bytes for " + p.request.name + "'s " +
+                   std::to_string(p.out_size) + "-byte buffer");
+      const int64_t want = p.exact ? 0 : static_cast<int64_t>(n);
+      if (response.ret != want)
+        return bad(p.request.name + " returned " + std::to_string(response.ret) + ", not " +
+                   std::to_string(want));
+      r.ret = response.ret;
+      r.out = std::move(response.data);
+      return r;
+    }
+    case Prepared::Expect::kNothing:
+      if (response.fd || !response.data.empty() || response.ret != 0)
+        return bad(p.request.name + " answered more than its result");
+      return r;
+  }
+  return bad("unreachable");
+}
+
+ProxyCalls::ProxyCalls(int report_fd) : state_(std::make_shared<State>(report_fd)) {}
+
+ProxyCalls::~ProxyCalls() {
+  std::unique_lock<std::mutex> lock(state_->mu);
+  state_->idle.wait(lock, [this] { return state_->running == 0; });
+}
+
+void ProxyCalls::Submit(uint64_t token, Prepared p) {
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    ++state_->running;
+  }
+  std::thread([state = state_, token, p = std::move(p)]() mutable {
+    EmulationResult r;
+    r.ret = -kBackendErrno;
+    auto client = state->Client(p.backend);
+    if (!client.ok()) {
+      state->Report(p.backend, client.error().message());
+    } else {
+      auto resp = (*client)->Call(p.request);
+      if (!resp.ok()) {
+        const int err = resp.error().sys_errno();
+        // A timeout leaves the connection usable; anything else broke it: connect again next
+        // time.
+        if (err != ETIMEDOUT) state->Forget(p.backend, client->get());
+        state->Report(p.backend, resp.error().message());
+      } else {
+        std::string why;
+        r = Interpret(p, std::move(*resp), &why);
+        if (!why.empty()) state->Report(p.backend, why);
+      }
+    }
+    state->Finish(token, std::move(r));
+  }).detach();
+}
+
+std::vector<ProxyCalls::Done> ProxyCalls::TakeDone() {
+  uint64_t n;
+  ssize_t ignored = read(state_->event.get(), &n, sizeof n);
+  (void)ignored;
+  std::lock_guard<std::mutex> lock(state_->mu);
+  std::vector<Done> out;
+  out.swap(state_->done);
+  return out;
+}
+
+int ProxyCalls::event_fd() const { return state_->event.get(); }
+
+}  // namespace pwnbox::supervisor

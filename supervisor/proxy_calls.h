@@ -1,0 +1,78 @@
+// pwnbox::supervisor::ProxyCalls: carries out the calls a rule decides `proxy`
+// (Verdict::kProxy) through the rule's backend (proxy/client.h, docs/proxy.md), off the notify
+// loop: each call runs on a thread of its own (the loop caps how many are in flight), with one
+// ProxyClient per backend, connected at its first call and again after it broke. A result comes
+// back as an EmulationResult (an fd to install, bytes for the target's output buffer, or
+// -errno) through event_fd(), and the loop answers the notification as for an emulated call.
+//
+// Nothing a backend does lets a call through or corrupts the target: no server, a server that
+// dies or stalls (ClientOptions' 10 s), a result that breaks the protocol, bytes of the wrong
+// size for the call's buffer, an fd where none belongs or none where one does: the call fails
+// with kBackendErrno (EIO), and the first such failure of each backend is reported in one line.
+// The target's output buffer is written only with exactly what the call writes there (a
+// struct stat, statx, utsname; at most bufsiz bytes of a link).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/decoder.h"
+#include "core/status.h"
+#include "proxy/protocol.h"
+#include "supervisor/decider.h"
+#include "supervisor/emulator.h"
+
+namespace pwnbox::supervisor {
+
+class ProxyCalls {
+ public:
+  static constexpr int kBackendErrno = EIO;
+
+  // A proxied call ready to send: the request, and what its result must look like.
+  struct Prepared {
+    std::string backend;       // "unix:PATH" or "exec:CMD"
+    proxy::Request request;
+    enum class Expect { kFd, kData, kNothing } expect = Expect::kNothing;
+    bool cloexec = false;      // kFd: O_CLOEXEC on the installed fd
+    uint64_t out_addr = 0;     // kData: the target's buffer
+    size_t out_size = 0;       // kData: exactly this many bytes (readlink: at most)
+    bool exact = true;         // kData: `out_size` exactly (false: at most, and ret == size)
+  };
+
+  // Builds the request for `call` decided `v` (its resolved path, openat2's open_how). Errors
+  // carry in sys_errno() the errno to answer with (ENOSYS: not a proxied call of x86_64).
+  static core::Result<Prepared> Prepare(const core::SyscallCall& call, const Verdict& v);
+
+  // `report_fd`: where a backend's first failure is reported (stderr or --log).
+  explicit ProxyCalls(int report_fd);
+  // Waits for the calls still running (each bounded by the client's timeout).
+  ~ProxyCalls();
+  ProxyCalls(const ProxyCalls&) = delete;
+  ProxyCalls& operator=(const ProxyCalls&) = delete;
+
+  // Runs `p` on a thread of its own; `token` names it in TakeDone.
+  void Submit(uint64_t token, Prepared p);
+
+  struct Done {
+    uint64_t token = 0;
+    EmulationResult result;
+  };
+  // The calls finished since the last call (drains event_fd()).
+  std::vector<Done> TakeDone();
+  int event_fd() const;
+
+  // What `response` means for a call prepared as `p`: the result, or -kBackendErrno (and
+  // `*why`) when the response does not fit the call. For tests.
+  static EmulationResult Interpret(const Prepared& p, proxy::Response response,
+                                   std::string* why);
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace pwnbox::supervisor
