@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <condition_variable>
+#include <deque>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -34,6 +35,13 @@ struct ProxyCalls::State {
   std::vector<Done> done;
   std::map<std::string, std::shared_ptr<proxy::ProxyClient>> clients;
   std::set<std::string> reported;  // backends whose failure was reported
+  // Worker threads, kept between calls (a thread per call cost more than the call's round
+  // trip): started when no idle one is there, up to kMaxThreads; they end with `stopping`.
+  static constexpr size_t kMaxThreads = 16;
+  std::deque<std::pair<uint64_t, Prepared>> jobs;
+  std::condition_variable work;
+  size_t threads = 0, idle_threads = 0;
+  bool stopping = false;
 
   // The client of `backend`, connected now if needed.
   core::Result<std::shared_ptr<proxy::ProxyClient>> Client(const std::string& backend) {
@@ -193,35 +201,63 @@ ProxyCalls::ProxyCalls(int report_fd) : state_(std::make_shared<State>(report_fd
 ProxyCalls::~ProxyCalls() {
   std::unique_lock<std::mutex> lock(state_->mu);
   state_->idle.wait(lock, [this] { return state_->running == 0; });
+  state_->stopping = true;
+  state_->work.notify_all();
+  state_->idle.wait(lock, [this] { return state_->threads == 0; });
 }
 
-void ProxyCalls::Submit(uint64_t token, Prepared p) {
-  {
-    std::lock_guard<std::mutex> lock(state_->mu);
-    ++state_->running;
+namespace {
+
+EmulationResult Run(ProxyCalls::State& state, const ProxyCalls::Prepared& p) {
+  EmulationResult r;
+  r.ret = -ProxyCalls::kBackendErrno;
+  auto client = state.Client(p.backend);
+  if (!client.ok()) {
+    state.Report(p.backend, client.error().message());
+    return r;
   }
-  std::thread([state = state_, token, p = std::move(p)]() mutable {
-    EmulationResult r;
-    r.ret = -kBackendErrno;
-    auto client = state->Client(p.backend);
-    if (!client.ok()) {
-      state->Report(p.backend, client.error().message());
-    } else {
-      auto resp = (*client)->Call(p.request);
-      if (!resp.ok()) {
-        const int err = resp.error().sys_errno();
-        // A timeout leaves the connection usable; anything else broke it: connect again next
-        // time.
-        if (err != ETIMEDOUT) state->Forget(p.backend, client->get());
-        state->Report(p.backend, resp.error().message());
-      } else {
-        std::string why;
-        r = Interpret(p, std::move(*resp), &why);
-        if (!why.empty()) state->Report(p.backend, why);
-      }
-    }
+  auto resp = (*client)->Call(p.request);
+  if (!resp.ok()) {
+    // A timeout leaves the connection usable; anything else broke it: connect again next time.
+    if (resp.error().sys_errno() != ETIMEDOUT) state.Forget(p.backend, client->get());
+    state.Report(p.backend, resp.error().message());
+    return r;
+  }
+  std::string why;
+  r = ProxyCalls::Interpret(p, std::move(*resp), &why);
+  if (!why.empty()) state.Report(p.backend, why);
+  return r;
+}
+
+void Worker(std::shared_ptr<ProxyCalls::State> state) {
+  std::unique_lock<std::mutex> lock(state->mu);
+  while (true) {
+    ++state->idle_threads;
+    state->work.wait(lock, [&] { return state->stopping || !state->jobs.empty(); });
+    --state->idle_threads;
+    if (state->jobs.empty()) break;  // stopping, nothing left
+    auto [token, p] = std::move(state->jobs.front());
+    state->jobs.pop_front();
+    lock.unlock();
+    EmulationResult r = Run(*state, p);
     state->Finish(token, std::move(r));
-  }).detach();
+    lock.lock();
+  }
+  --state->threads;
+  state->idle.notify_all();
+}
+
+}  // namespace
+
+void ProxyCalls::Submit(uint64_t token, Prepared p) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  ++state_->running;
+  state_->jobs.emplace_back(token, std::move(p));
+  if (state_->idle_threads < state_->jobs.size() && state_->threads < State::kMaxThreads) {
+    ++state_->threads;
+    std::thread(Worker, state_).detach();
+  }
+  state_->work.notify_one();
 }
 
 std::vector<ProxyCalls::Done> ProxyCalls::TakeDone() {

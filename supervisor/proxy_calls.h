@@ -1,7 +1,8 @@
 // pwnbox::supervisor::ProxyCalls: carries out the calls a rule decides `proxy`
 // (Verdict::kProxy) through the rule's backend (proxy/client.h, docs/proxy.md), off the notify
-// loop: each call runs on a thread of its own (the loop caps how many are in flight), with one
-// ProxyClient per backend, connected at its first call and again after it broke. A result comes
+// loop: on worker threads kept between calls (at most 16; the loop caps how many calls are in
+// flight), with one ProxyClient per backend, connected at its first call and again after it
+// broke. A result comes
 // back as an EmulationResult (an fd to install, bytes for the target's output buffer, or
 // -errno) through event_fd(), and the loop answers the notification as for an emulated call.
 //
@@ -70,8 +71,9 @@ class ProxyCalls {
   static EmulationResult Interpret(const Prepared& p, proxy::Response response,
                                    std::string* why);
 
+ struct State;  // shared with the worker threads
+
  private:
-  struct State;
   std::shared_ptr<State> state_;
 };
 
