@@ -105,6 +105,31 @@ TEST(ProxyRun, FilesUnderARuleComeFromTheServer) {
   EXPECT_EQ(own.out, "a,b\n1,2\n");
 }
 
+// trace --policy and record --policy serve proxy rules through the same notify loop, and show
+// the proxied call with the fd the target got.
+TEST(ProxyRun, TraceAndRecordUnderAProxyPolicy) {
+  const std::string dir = TempDir();
+  ASSERT_EQ(mkdir((dir + "/srv").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((dir + "/data").c_str(), 0755), 0);
+  WriteFile(dir + "/srv/f", "served\n");
+  Server server(dir, dir + "/srv");
+  ASSERT_TRUE(server.ready());
+  const std::string policy = Policy(dir, kFileCalls, dir + "/data/**", server.backend());
+  auto t = Pwnbox({"trace", "--policy", policy, "-e", "trace=openat", "--", "cat",
+                   dir + "/data/f"});
+  EXPECT_EQ(t.status, 0) << t.err;
+  EXPECT_EQ(t.out, "served\n");
+  EXPECT_EQ(Grep(t.err, "openat(AT_FDCWD, \"" + dir + "/data/f\", O_RDONLY) = 3").size(), 1u)
+      << t.err;
+  const std::string rec = dir + "/r.pwnr";
+  auto r = Pwnbox({"record", "--policy", policy, "-o", rec, "--", "cat", dir + "/data/f"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "served\n");
+  auto show = Pwnbox({"show", rec});
+  EXPECT_EQ(Grep(show.out, "openat(AT_FDCWD, \"" + dir + "/data/f\", O_RDONLY) = 3").size(), 1u)
+      << show.out;
+}
+
 TEST(ProxyRun, TheServersAllowListIsEnforced) {
   const std::string dir = TempDir();
   ASSERT_EQ(mkdir((dir + "/srv").c_str(), 0755), 0);
