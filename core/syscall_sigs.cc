@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <span>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/syscalls.h"
 
@@ -641,8 +642,8 @@ static_assert(LengthsValid());
 // implies (see ArgType): unsigned int counts and flags printed as kUInt/kHex, int lengths, and
 // the unsigned long flag words.
 struct CTypeOverride {
-  const char* syscall;
-  const char* arg;
+  std::string_view syscall;
+  std::string_view arg;
   ArgSpec::CType ctype;
 };
 constexpr ArgSpec::CType kU32 = ArgSpec::CType::kU32;
@@ -722,9 +723,15 @@ std::span<const SyscallSig> AllSignatures() { return kSignatures; }
 
 ArgSpec::CType DeclaredCType(const SyscallSig& sig, int arg) {
   if (arg < 0 || arg >= sig.nargs) return ArgSpec::CType::kU64;
-  for (const CTypeOverride& o : kCTypeOverrides)
-    if (std::string_view(o.syscall) == sig.name && std::string_view(o.arg) == sig.args[arg].name)
-      return o.ctype;
+  // Looked up for every argument of every syscall when the width table is built: by name.
+  static const auto* const by_syscall = [] {
+    auto* m = new std::unordered_multimap<std::string_view, const CTypeOverride*>;
+    for (const CTypeOverride& o : kCTypeOverrides) m->emplace(o.syscall, &o);
+    return m;
+  }();
+  const std::string_view arg_name(sig.args[arg].name);
+  for (auto [it, end] = by_syscall->equal_range(sig.name); it != end; ++it)
+    if (it->second->arg == arg_name) return it->second->ctype;
   if (sig.args[arg].ctype != ArgSpec::CType::kByKind) return sig.args[arg].ctype;
   switch (sig.args[arg].kind) {
     case ArgKind::kInt:
