@@ -207,7 +207,7 @@ void NotifyMonitor::Proxy(int listener, uint64_t id, const core::SyscallCall& ca
     Send(listener, id, -EAGAIN);
     return;
   }
-  if (!proxy_) proxy_ = std::make_unique<ProxyCalls>(reporter_.fd());
+  if (!proxy_) proxy_ = std::make_unique<ProxyCalls>(reporter_.fd(), kMaxInFlight);
   InFlight f;
   f.call = call;
   f.verdict = std::move(v);

@@ -26,36 +26,42 @@
 namespace pwnbox::supervisor {
 
 struct ProxyCalls::State {
-  explicit State(int fd) : report_fd(fd), event(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+  State(int fd, size_t max) : report_fd(fd), max_threads(max),
+                              event(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
   int report_fd;
+  size_t max_threads;
   core::UniqueFd event;
   std::mutex mu;
+  std::mutex connect_mu;  // held while connecting (never with `mu`)
   std::condition_variable idle;
   size_t running = 0;
   std::vector<Done> done;
   std::map<std::string, std::shared_ptr<proxy::ProxyClient>> clients;
   std::set<std::string> reported;  // backends whose failure was reported
   // Worker threads, kept between calls (a thread per call cost more than the call's round
-  // trip): started when no idle one is there, up to kMaxThreads; they end with `stopping`.
-  static constexpr size_t kMaxThreads = 16;
+  // trip): started when no idle one is there, up to max_threads; they end with `stopping`.
   std::deque<std::pair<uint64_t, Prepared>> jobs;
   std::condition_variable work;
   size_t threads = 0, idle_threads = 0;
   bool stopping = false;
 
-  // The client of `backend`, connected now if needed.
+  // The client of `backend`, connected now if needed. One connection attempt at a time: the
+  // calls that arrive together wait for it rather than each starting an exec: handler.
   core::Result<std::shared_ptr<proxy::ProxyClient>> Client(const std::string& backend) {
-    {
+    auto find = [&]() -> std::shared_ptr<proxy::ProxyClient> {
       std::lock_guard<std::mutex> lock(mu);
       auto it = clients.find(backend);
-      if (it != clients.end()) return it->second;
-    }
+      return it != clients.end() ? it->second : nullptr;
+    };
+    if (auto c = find()) return c;
+    std::lock_guard<std::mutex> connecting(connect_mu);
+    if (auto c = find()) return c;  // connected while we waited
     auto c = proxy::ProxyClient::Connect(backend);
     if (!c.ok()) return c.error();
     std::shared_ptr<proxy::ProxyClient> client(std::move(*c));
     std::lock_guard<std::mutex> lock(mu);
-    auto [it, inserted] = clients.emplace(backend, client);
-    return it->second;  // another thread may have connected first: use one
+    clients[backend] = client;
+    return client;
   }
   void Forget(const std::string& backend, const proxy::ProxyClient* broken) {
     std::lock_guard<std::mutex> lock(mu);
@@ -196,7 +202,8 @@ EmulationResult ProxyCalls::Interpret(const Prepared& p, proxy::Response respons
   return bad("unreachable");
 }
 
-ProxyCalls::ProxyCalls(int report_fd) : state_(std::make_shared<State>(report_fd)) {}
+ProxyCalls::ProxyCalls(int report_fd, size_t max_threads)
+    : state_(std::make_shared<State>(report_fd, max_threads)) {}
 
 ProxyCalls::~ProxyCalls() {
   std::unique_lock<std::mutex> lock(state_->mu);
@@ -253,7 +260,7 @@ void ProxyCalls::Submit(uint64_t token, Prepared p) {
   std::lock_guard<std::mutex> lock(state_->mu);
   ++state_->running;
   state_->jobs.emplace_back(token, std::move(p));
-  if (state_->idle_threads < state_->jobs.size() && state_->threads < State::kMaxThreads) {
+  if (state_->idle_threads < state_->jobs.size() && state_->threads < state_->max_threads) {
     ++state_->threads;
     std::thread(Worker, state_).detach();
   }

@@ -1,7 +1,7 @@
 // pwnbox::supervisor::ProxyCalls: carries out the calls a rule decides `proxy`
 // (Verdict::kProxy) through the rule's backend (proxy/client.h, docs/proxy.md), off the notify
-// loop: on worker threads kept between calls (at most 16; the loop caps how many calls are in
-// flight), with one ProxyClient per backend, connected at its first call and again after it
+// loop: on worker threads kept between calls, one per call in flight at most (the loop caps
+// those: a call never waits behind another that a stalled backend holds), with one ProxyClient per backend, connected at its first call and again after it
 // broke. A result comes
 // back as an EmulationResult (an fd to install, bytes for the target's output buffer, or
 // -errno) through event_fd(), and the loop answers the notification as for an emulated call.
@@ -48,8 +48,9 @@ class ProxyCalls {
   // carry in sys_errno() the errno to answer with (ENOSYS: not a proxied call of x86_64).
   static core::Result<Prepared> Prepare(const core::SyscallCall& call, const Verdict& v);
 
-  // `report_fd`: where a backend's first failure is reported (stderr or --log).
-  explicit ProxyCalls(int report_fd);
+  // `report_fd`: where a backend's first failure is reported (stderr or --log);
+  // `max_threads`: the most calls the caller lets be in flight at once.
+  ProxyCalls(int report_fd, size_t max_threads);
   // Waits for the calls still running (each bounded by the client's timeout).
   ~ProxyCalls();
   ProxyCalls(const ProxyCalls&) = delete;
