@@ -3,6 +3,7 @@
 // the result: real programs (cat, stat, uname) read through it. Every backend failure (none,
 // gone, a handler answering nonsense) fails the call with EIO, reported once, and never writes
 // the target's buffer with anything but what the call writes there.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -215,6 +216,85 @@ h.serve(h.socket.socket(fileno=0))
                        "/data/x 2>&1 | grep -c 'Input/output error'"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "1\n1\n") << r.err;
+}
+
+// At most 64 calls are in flight (NotifyMonitor::kMaxInFlight, emulated and proxied together):
+// with a backend that holds every open until the test opens its gate, 80 concurrent opens are
+// 64 held and 16 answered EAGAIN at once; opening the gate answers the 64. open(O_PATH) is
+// ENOSYS, as under path rules.
+TEST(ProxyRun, CallsBeyondTheInFlightCapGetEagainAndOPathIsEnosys) {
+  const std::string dir = TempDir();
+  ASSERT_EQ(mkdir((dir + "/data").c_str(), 0755), 0);
+  WriteFile(dir + "/served", "x\n");
+  const std::string gate = dir + "/gate";
+  ASSERT_EQ(mkfifo(gate.c_str(), 0600), 0);
+  const std::string gated = dir + "/gated.py";
+  WriteFile(gated, R"(import importlib.util, os, sys
+spec = importlib.util.spec_from_file_location("h", sys.argv[1])
+h = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(h)
+sock = h.socket.socket(fileno=0)
+hello, fds = h.receive(sock)
+h.send(sock, {"type": "hello", "version": 1, "fd": bool(fds), "fd_passing": bool(fds)}, fds[:1])
+opened = False
+while True:
+    call, fds = h.receive(sock)
+    if call is None:
+        break
+    if not opened:
+        open(sys.argv[2]).read()  # until the test opens the gate
+        opened = True
+    fd = os.open(sys.argv[3], os.O_RDONLY)
+    h.send(sock, {"type": "result", "id": call["id"], "ret": 0, "fd": True}, [fd])
+    os.close(fd)
+)");
+  const std::string backend = "exec:python3 " + gated + " " +
+                              SourcePath("examples/proxy/handler.py") + " " + gate + " " + dir +
+                              "/served";
+  const std::string policy = Policy(dir, kFileCalls, dir + "/data/**", backend);
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  pid_t pw = fork();
+  if (pw == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    std::string bin = PwnboxBin(), prog = Prog("px_flood"), file = dir + "/data/f";
+    execl(bin.c_str(), bin.c_str(), "--policy", policy.c_str(), "--", prog.c_str(), file.c_str(),
+          "80", nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  FILE* f = fdopen(out[0], "r");
+  ASSERT_NE(f, nullptr);
+  char line[64];
+  int eagain = 0, ok = 0, other = 0;
+  while (eagain + other < 16 && fgets(line, sizeof line, f)) {
+    if (std::string(line) == "EAGAIN\n") ++eagain;
+    else ++other;
+  }
+  EXPECT_EQ(eagain, 16);
+  EXPECT_EQ(other, 0);
+  {  // open the gate: the 64 held opens are answered with the backend's fd
+    int g = open(gate.c_str(), O_WRONLY);
+    ASSERT_GE(g, 0);
+    close(g);
+  }
+  while (fgets(line, sizeof line, f)) {
+    if (std::string(line) == "ok\n") ++ok;
+    else ++other;
+  }
+  fclose(f);
+  int st = 0;
+  ASSERT_EQ(waitpid(pw, &st, 0), pw);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
+  EXPECT_EQ(ok, 64);
+  EXPECT_EQ(other, 0);
+
+  auto opath = Pwnbox({"--policy", Policy(dir, kFileCalls, dir + "/data/**", "unix:/nowhere"),
+                       "--", Prog("px_flood"), dir + "/data/f", "1", "path"});
+  EXPECT_EQ(opath.status, 0) << opath.err;
+  EXPECT_EQ(opath.out, "errno 38\n");  // ENOSYS, without asking the backend
+  EXPECT_EQ(opath.err, "");
 }
 
 TEST(ProxyRun, PolicyErrorsNameTheRule) {
