@@ -54,11 +54,6 @@ void PolicyTracer::OnEntry(Task& task) {
 
 namespace {
 
-unsigned long long* ArgRegister(user_regs_struct& regs, int arg) {
-  unsigned long long* r[6] = {&regs.rdi, &regs.rsi, &regs.rdx, &regs.r10, &regs.r8, &regs.r9};
-  return r[arg];
-}
-
 // Copies `s` (with its NUL) below `*floor` in the target's stack and lowers `*floor`.
 bool PushString(pid_t tid, const std::string& s, uint64_t* floor) {
   const uint64_t addr = (*floor - s.size() - 1) & ~uint64_t{15};
@@ -86,14 +81,14 @@ bool PolicyTracer::Modify(Task& task, const Verdict& v) {
   uint64_t floor = regs.rsp - 128;
   for (const auto& a : set) {
     if (const auto* i = std::get_if<int64_t>(&a.value)) {
-      *ArgRegister(regs, a.arg) = static_cast<uint64_t>(*i);
+      *ArgRegister(regs, task.call.abi, a.arg) = static_cast<uint64_t>(*i);
       task.call.args[a.arg] = static_cast<uint64_t>(*i);
     } else {
       if (!PushString(task.tid, std::get<std::string>(a.value), &floor)) {
         if (errno != ESRCH) enforcer_.KernelError("process_vm_writev", errno);
         return false;
       }
-      *ArgRegister(regs, a.arg) = floor;
+      *ArgRegister(regs, task.call.abi, a.arg) = floor;
       task.call.args[a.arg] = floor;
     }
   }
@@ -117,7 +112,7 @@ bool PolicyTracer::Redirect(Task& task, const Verdict& v) {
     if (errno != ESRCH) enforcer_.KernelError("process_vm_writev", errno);
     return false;
   }
-  *ArgRegister(regs, v.paths[0].arg.path) = floor;
+  *ArgRegister(regs, task.call.abi, v.paths[0].arg.path) = floor;
   // An absolute `to` ignores the dirfd, as the kernel does.
   if (ptrace(PTRACE_SETREGS, task.tid, 0, &regs) == 0) return true;
   if (errno != ESRCH) enforcer_.KernelError("PTRACE_SETREGS", errno);

@@ -17,6 +17,12 @@
 #include <vector>
 
 namespace pwnbox::supervisor {
+
+unsigned long long* ArgRegister(user_regs_struct& regs, core::Abi abi, int arg) {
+  unsigned long long* x86_64[6] = {&regs.rdi, &regs.rsi, &regs.rdx, &regs.r10, &regs.r8, &regs.r9};
+  unsigned long long* i386[6] = {&regs.rbx, &regs.rcx, &regs.rdx, &regs.rsi, &regs.rdi, &regs.rbp};
+  return abi == core::Abi::kI386 ? i386[arg] : x86_64[arg];
+}
 namespace {
 
 constexpr uint32_t kX32Bit = 0x40000000;

@@ -27,6 +27,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/types.h>
+#include <sys/user.h>
 #include <time.h>
 
 #include <atomic>
@@ -74,6 +75,10 @@ struct Task {
   bool served_unknown = false;  // OnServedExit: the call went on in the kernel, result unknown
   void* user = nullptr;      // owned by the observer
 };
+
+// The register that holds argument `arg` (0-5) of a call of `abi` at a syscall stop:
+// rdi, rsi, rdx, r10, r8, r9 for x86_64; ebx, ecx, edx, esi, edi, ebp for i386 (int 0x80).
+unsigned long long* ArgRegister(user_regs_struct& regs, core::Abi abi, int arg);
 
 class PtraceObserver {
  public:

@@ -59,11 +59,7 @@ int PidArgs(std::string_view name) {
 bool SetArg(pid_t tid, core::Abi abi, int i, uint64_t value) {
   user_regs_struct regs;
   if (ptrace(PTRACE_GETREGS, tid, 0, &regs) != 0) return false;
-  const bool i386 = abi == core::Abi::kI386;
-  unsigned long long* slot[6] = {
-      i386 ? &regs.rbx : &regs.rdi, i386 ? &regs.rcx : &regs.rsi, i386 ? &regs.rdx : &regs.rdx,
-      i386 ? &regs.rsi : &regs.r10, i386 ? &regs.rdi : &regs.r8,  i386 ? &regs.rbp : &regs.r9};
-  *slot[i] = i386 ? static_cast<uint32_t>(value) : value;
+  *ArgRegister(regs, abi, i) = abi == core::Abi::kI386 ? static_cast<uint32_t>(value) : value;
   return ptrace(PTRACE_SETREGS, tid, 0, &regs) == 0;
 }
 
