@@ -74,6 +74,17 @@ void ReportSuppressedComplaints(const Decider& decider, int report_fd) {
           n, n == 1 ? "" : "s", n == 1 ? "was" : "were");
 }
 
+// The target runs: what the result says of its start, and the signals forwarded from now on.
+void Started(const Launched& launched, SandboxResult* result) {
+  result->path = launched.path;
+  result->isolation = launched.isolation;
+  result->landlock_abi = launched.landlock_abi;
+  result->pid_namespace = launched.pid_namespace;
+  g_target = launched.target_pid;
+  // It runs already (it may have said it is ready): a signal that came meanwhile is its.
+  if (int sig = g_pending_signal.exchange(0)) kill(launched.target_pid, sig);
+}
+
 // The run in a PID namespace: no ptrace. pwnbox waits for its init, which reports the target.
 core::Result<int> RunInNamespace(Launched& launched, const filters::Program& program,
                                  Decider& decider, Reporter& reporter, Outcome& outcome,
@@ -155,13 +166,7 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   if (try_namespace) {
     auto launched = Launch(spec);
     if (launched.ok()) {
-      result.path = launched->path;
-      result.isolation = launched->isolation;
-      result.landlock_abi = launched->landlock_abi;
-      result.pid_namespace = true;
-      g_target = launched->target_pid;
-      // The target runs already (it may have said it is ready): what came meanwhile is its.
-      if (int sig = g_pending_signal.exchange(0)) kill(launched->target_pid, sig);
+      Started(*launched, &result);
       auto st = RunInNamespace(*launched, run_program, ns_decider, ns_reporter, outcome,
                                &held_listener);
       sigprocmask(SIG_SETMASK, &old, nullptr);
@@ -214,11 +219,7 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
     sigprocmask(SIG_SETMASK, &old, nullptr);
     return launched.error();
   }
-  result.path = launched->path;
-  result.isolation = launched->isolation;
-  result.landlock_abi = launched->landlock_abi;
-  g_target = launched->target_pid;
-  if (int sig = g_pending_signal.exchange(0)) kill(launched->target_pid, sig);
+  Started(*launched, &result);
   core::Result<int> st = 0;
   if (!traced_program.uses_notify) {
     sigprocmask(SIG_SETMASK, &old, nullptr);
