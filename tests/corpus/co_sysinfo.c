@@ -33,7 +33,8 @@ int main(void) {
   struct tms t;
   CHECK(times(&t) != (clock_t)-1);
   CHECK(syscall(SYS_gettid) == getpid() && syscall(SYS_getpid) == getpid());
-  // 0 when the parent, group or session leader lives outside our PID namespace (a container).
+  // 0 when the group or session leader lives outside our PID namespace: in a container, and
+  // under run's own PID namespace (docs/security.md "Lifecycle").
   CHECK(getppid() >= 0 && getpgrp() >= 0 && getsid(0) >= 0);
   printf("%s %s, random, clocks, getcpu, sysinfo, rusage ok\n", u.sysname, u.machine);
   return 0;

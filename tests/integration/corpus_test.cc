@@ -100,9 +100,6 @@ const std::vector<ByDesign> kByDesign = {
     {"co_tracerpid", {"run_paths", "run_ptrace"}, 0, "TracerPid nonzero, child's nonzero",
      "path and ptrace rules keep run's ptrace lifecycle, every task traced (docs/security.md "
      "\"Lifecycle\")"},
-    {"co_sysinfo", {"run"}, 1, "",
-     "in run's PID namespace the process group and session leaders are outside it, so "
-     "getpgrp() and getsid(0) return 0 (docs/security.md \"Lifecycle\")"},
     {"co_affinity", kTracerModes, 0, "affinity cpus ",
      "trace and record pin the target to the tracer's CPU when the machine has more than one "
      "(a wake-up across CPUs costs ~10x): sched_getaffinity shows the target's own mask, "
