@@ -1,6 +1,7 @@
 #include "cli/proxy_cmd.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -98,6 +99,10 @@ int ProxyCommand(int argc, char** argv) {
   const std::string address = vm["listen"].as<std::string>();
   auto sock = proxy::Listen(address);
   if (!sock.ok()) return Fail(sock.error());
+  // Clients send the modes of what they create with their own umask applied (pwnbox applies
+  // the target's, as the kernel would): the server's own must not take bits away again. Set
+  // after the socket file exists, which keeps the mode the user's umask gave it.
+  umask(0);
   // The one line a script (or a test) waits for: the socket accepts from here on.
   std::fprintf(stderr, "pwnbox proxy serve: serving %s on %s\n", options.root.c_str(),
                address.c_str());

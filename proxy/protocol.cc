@@ -104,6 +104,20 @@ core::Status DecodeHello(const json& j, Message* m) {
   return core::Status::Ok();
 }
 
+// A path member: NAME (a JSON string) or NAME_b64 (its bytes when they are not UTF-8), at most
+// kMaxPathBytes, without a NUL byte.
+core::Result<std::optional<std::string>> PathMember(const json& j, const std::string& name) {
+  PWNBOX_ASSIGN_OR_RETURN(auto text, StringMember(j, name.c_str(), kMaxPathBytes));
+  PWNBOX_ASSIGN_OR_RETURN(auto bytes, DataMember(j, (name + "_b64").c_str(), kMaxPathBytes));
+  if (bytes) {
+    if (text) return ProtocolError("a call has \"" + name + "\" or \"" + name + "_b64\", not both");
+    text = std::move(bytes);
+  }
+  if (text && text->find('\0') != std::string::npos)
+    return ProtocolError("\"" + name + "\" contains a NUL byte");
+  return text;
+}
+
 core::Status DecodeCall(const json& j, Request* r) {
   PWNBOX_ASSIGN_OR_RETURN(r->id, IdMember(j));
   PWNBOX_ASSIGN_OR_RETURN(auto name, StringMember(j, "name", kMaxNameBytes));
@@ -126,14 +140,8 @@ core::Status DecodeCall(const json& j, Request* r) {
       r->args[i] = (*args)[i].get<uint64_t>();
     }
   }
-  PWNBOX_ASSIGN_OR_RETURN(r->path, StringMember(j, "path", kMaxPathBytes));
-  PWNBOX_ASSIGN_OR_RETURN(auto path_b64, DataMember(j, "path_b64", kMaxPathBytes));
-  if (path_b64) {
-    if (r->path) return ProtocolError("a call has \"path\" or \"path_b64\", not both");
-    r->path = std::move(path_b64);
-  }
-  if (r->path && r->path->find('\0') != std::string::npos)
-    return ProtocolError("\"path\" contains a NUL byte");
+  PWNBOX_ASSIGN_OR_RETURN(r->path, PathMember(j, "path"));
+  PWNBOX_ASSIGN_OR_RETURN(r->path2, PathMember(j, "path2"));
   constexpr int64_t kIntMax = std::numeric_limits<int64_t>::max();
   PWNBOX_ASSIGN_OR_RETURN(r->flags, IntMember(j, "flags", -kIntMax, kIntMax));
   PWNBOX_ASSIGN_OR_RETURN(r->mode, IntMember(j, "mode", -kIntMax, kIntMax));
@@ -315,7 +323,7 @@ core::Result<std::string> Base64Decode(std::string_view text, size_t max_bytes) 
 core::Result<std::string> EncodeRequest(const Request& r) {
   if (r.id == 0 || r.id > kMaxId) return ProtocolError("request id out of range");
   if (r.name.empty() || r.name.size() > kMaxNameBytes) return ProtocolError("bad call name");
-  if (r.path && r.path->size() > kMaxPathBytes)
+  if ((r.path && r.path->size() > kMaxPathBytes) || (r.path2 && r.path2->size() > kMaxPathBytes))
     return core::Error("proxy: path longer than " + std::to_string(kMaxPathBytes) + " bytes",
                        ENAMETOOLONG);
   if (r.data && r.data->size() > kMaxDataBytes)
@@ -336,15 +344,18 @@ core::Result<std::string> EncodeRequest(const Request& r) {
   if (r.mask) j["mask"] = *r.mask;
   if (r.size) j["size"] = *r.size;
   if (r.data) j["data"] = Base64Encode(*r.data);
-  if (r.path) j["path"] = *r.path;
-  try {
-    return j.dump();
-  } catch (const json::exception&) {
-    // The path is not UTF-8 (the only string that can be other than ASCII): send its bytes.
-    j.erase("path");
-    j["path_b64"] = Base64Encode(*r.path);
-    return j.dump();
-  }
+  // Paths are the only strings that can be other than UTF-8: those go as their bytes.
+  auto put_path = [&j](const std::string& name, const std::string& path) {
+    try {
+      (void)json(path).dump();
+      j[name] = path;
+    } catch (const json::exception&) {
+      j[name + "_b64"] = Base64Encode(path);
+    }
+  };
+  if (r.path) put_path("path", *r.path);
+  if (r.path2) put_path("path2", *r.path2);
+  return j.dump();
 }
 
 std::string EncodeResponse(const Response& r) {

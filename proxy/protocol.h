@@ -15,7 +15,7 @@
 //           both ways, first: the client's carries one fd (the proof), the server's says in
 //           "fd_passing" whether that fd arrived and, when it did, carries one fd back.
 //   call    {"type":"call","id":N,"name":STR,"nr":N,"abi":"x86_64"|"i386","pid":N,
-//            "args":[six unsigned],["path":STR | "path_b64":B64],["flags":N],["mode":N],
+//            "args":[six unsigned],["path":STR | "path_b64":B64],["path2"...],["flags":N],["mode":N],
 //            ["resolve":N],["mask":N],["size":N],["data":B64]}            client -> server
 //   result  {"type":"result","id":N,("ret":N | "errno":N),["fd":true],["data":B64]}
 //                                                                         server -> client
@@ -64,6 +64,7 @@ struct Request {
   pid_t pid = 0;             // the calling task (for logging and per-process state)
   std::array<uint64_t, 6> args{};  // the raw register arguments
   std::optional<std::string> path;  // absolute; any bytes (sent as "path_b64" if not UTF-8)
+  std::optional<std::string> path2; // the second path (rename's and link's new name), likewise
   std::optional<int64_t> flags;     // open flags, AT_* flags
   std::optional<int64_t> mode;      // open mode, access mode
   std::optional<uint64_t> resolve;  // openat2's how.resolve

@@ -91,6 +91,16 @@ bool IsOpen(const std::string& n) {
   return n == "open" || n == "openat" || n == "openat2" || n == "creat";
 }
 
+// The calls that change the tree (Server::ExecuteChange).
+bool IsChange(const std::string& n) {
+  static constexpr std::string_view kNames[] = {
+      "mkdir",  "mkdirat", "rmdir",   "unlink",  "unlinkat", "rename",   "renameat", "renameat2",
+      "link",   "linkat",  "symlink", "symlinkat", "chmod",  "fchmodat", "truncate"};
+  for (auto k : kNames)
+    if (k == n) return true;
+  return false;
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<Server>> Server::Create(ServerOptions options) {
@@ -193,6 +203,7 @@ Response Server::Execute(const Request& r) const {
     res.data = u.nodename;
     return res;
   }
+  if (IsChange(n)) return ExecuteChange(r);
   const bool file_call = IsOpen(n) || n == "stat" || n == "lstat" || n == "newfstatat" ||
                          n == "statx" || n == "access" || n == "faccessat" ||
                          n == "faccessat2" || n == "readlink" || n == "readlinkat";
@@ -266,6 +277,114 @@ Response Server::Execute(const Request& r) const {
   res.data.assign(target, static_cast<size_t>(len));
   res.ret = len;
   return res;
+}
+
+core::Result<Server::Entry> Server::EntryBeneath(const std::string& path, int root_errno) const {
+  auto parts = Components(path);
+  if (parts.empty()) return core::Error("the root", root_errno);
+  Entry e;
+  e.name = std::string(parts.back());
+  std::string parent;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) parent += "/" + std::string(parts[i]);
+  if (!Allowed(path)) return core::Error("not allowed", EACCES);
+  open_how how{};
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  if (!options_.allow.empty()) how.resolve |= RESOLVE_NO_SYMLINKS;  // as a create (OpenBeneath)
+  const std::string dir = parent.empty() ? "/" : parent;
+  int fd;
+  do {
+    fd = static_cast<int>(syscall(SYS_openat2, root_fd_.get(), dir.c_str(), &how, sizeof how));
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return core::ErrnoError(errno, "open the directory");
+  e.dir.reset(fd);
+  if (!options_.allow.empty()) {
+    std::string relative;
+    if (!RelativeToRoot(fd, &relative) ||
+        !Allowed(relative.empty() ? e.name : relative + "/" + e.name))
+      return core::Error("not allowed", EACCES);
+  }
+  return e;
+}
+
+Response Server::ExecuteChange(const Request& r) const {
+  const std::string& n = r.name;
+  if (!r.path) return Errno(r, EFAULT);
+  const int64_t flags = r.flags.value_or(0);
+  const mode_t mode = static_cast<mode_t>(r.mode.value_or(0)) & 07777;
+  auto fail = [&](const core::Error& e) { return Errno(r, e.sys_errno() ? e.sys_errno() : EIO); };
+  auto done = [&](int rc) {
+    if (rc != 0) return Errno(r, errno);
+    Response res;
+    res.id = r.id;
+    return res;
+  };
+  // The root itself: what the kernel says for "/" (mkdir: EEXIST, rmdir: EBUSY, ...).
+  if (n == "mkdir" || n == "mkdirat") {
+    auto e = EntryBeneath(*r.path, EEXIST);
+    if (!e.ok()) return fail(e.error());
+    return done(mkdirat(e->dir.get(), e->name.c_str(), mode));
+  }
+  if (n == "rmdir" || n == "unlink" || n == "unlinkat") {
+    int at = n == "rmdir" ? AT_REMOVEDIR : n == "unlinkat" ? static_cast<int>(flags) : 0;
+    if (at & ~AT_REMOVEDIR) return Errno(r, EINVAL);
+    auto e = EntryBeneath(*r.path, (at & AT_REMOVEDIR) ? EBUSY : EISDIR);
+    if (!e.ok()) return fail(e.error());
+    return done(unlinkat(e->dir.get(), e->name.c_str(), at));
+  }
+  if (n == "symlink" || n == "symlinkat") {
+    // The link's text is data, never resolved here (the kernel resolves it at each use, in
+    // the root's view when the server opens through it).
+    if (!r.data || r.data->empty() || r.data->size() > kMaxPathBytes ||
+        r.data->find('\0') != std::string::npos)
+      return Errno(r, r.data && r.data->empty() ? ENOENT : EINVAL);
+    auto e = EntryBeneath(*r.path, EEXIST);
+    if (!e.ok()) return fail(e.error());
+    return done(symlinkat(r.data->c_str(), e->dir.get(), e->name.c_str()));
+  }
+  if (n == "rename" || n == "renameat" || n == "renameat2" || n == "link" || n == "linkat") {
+    if (!r.path2) return Errno(r, EFAULT);
+    const bool rename = n.starts_with("rename");
+    if (rename && (flags & ~int64_t{RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT}))
+      return Errno(r, EINVAL);
+    if (!rename && (flags & ~int64_t{AT_SYMLINK_FOLLOW})) return Errno(r, EINVAL);
+    auto from = EntryBeneath(*r.path, rename ? EBUSY : EPERM);
+    if (!from.ok()) return fail(from.error());
+    auto to = EntryBeneath(*r.path2, rename ? EBUSY : EEXIST);
+    if (!to.ok()) return fail(to.error());
+    if (rename)
+      return done(static_cast<int>(syscall(SYS_renameat2, from->dir.get(), from->name.c_str(),
+                                           to->dir.get(), to->name.c_str(), flags)));
+    if (flags & AT_SYMLINK_FOLLOW) {
+      // Follow the old name within the root, then link what it names (through /proc, as
+      // linkat(AT_EMPTY_PATH) would need CAP_DAC_READ_SEARCH).
+      int obj = OpenBeneath(*r.path, O_PATH, 0, 0);
+      if (obj < 0) return Errno(r, -obj);
+      core::UniqueFd object(obj);
+      char proc[64];
+      std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", obj);
+      return done(linkat(AT_FDCWD, proc, to->dir.get(), to->name.c_str(), AT_SYMLINK_FOLLOW));
+    }
+    return done(linkat(from->dir.get(), from->name.c_str(), to->dir.get(), to->name.c_str(), 0));
+  }
+  if (n == "chmod" || n == "fchmodat" || n == "truncate") {
+    // Both follow a final symlink: open the object beneath the root, then act on it through
+    // its /proc/self/fd link (an O_PATH fd takes neither fchmod nor ftruncate).
+    int obj = OpenBeneath(*r.path, O_PATH, 0, 0);
+    if (obj < 0) return Errno(r, -obj);
+    core::UniqueFd object(obj);
+    char proc[64];
+    std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", obj);
+    if (n != "truncate") return done(chmod(proc, mode));
+    struct stat st;
+    if (fstat(obj, &st) != 0) return Errno(r, errno);
+    if (S_ISDIR(st.st_mode)) return Errno(r, EISDIR);
+    if (!S_ISREG(st.st_mode)) return Errno(r, EINVAL);
+    const int64_t length = static_cast<int64_t>(r.args[1]);
+    if (length < 0) return Errno(r, EINVAL);
+    return done(truncate(proc, length));
+  }
+  return Errno(r, ENOSYS);
 }
 
 void Server::ServeConnection(int sock) const {

@@ -75,6 +75,17 @@ class Server {
   bool RelativeToRoot(int fd, std::string* relative) const;
   // openat2 beneath the root with the --allow checks: an fd, or -errno.
   int OpenBeneath(const std::string& path, uint64_t flags, uint64_t mode, uint64_t resolve) const;
+  // The directory holding the last component of `path` (opened O_PATH beneath the root) and
+  // that component, for the calls that act on a name in a directory (mkdir, unlink, rename,
+  // link, symlink), with the --allow checks on the name and on where the directory really is.
+  // -errno when the path is the root itself (`root_errno`) or cannot be reached.
+  struct Entry {
+    core::UniqueFd dir;
+    std::string name;
+  };
+  core::Result<Entry> EntryBeneath(const std::string& path, int root_errno) const;
+  // mkdir, rmdir, unlink, rename, link, symlink, chmod, truncate and their *at forms.
+  Response ExecuteChange(const Request& request) const;
   void Log(const std::string& line) const;
 
   ServerOptions options_;

@@ -62,8 +62,16 @@ void Reporter::Report(pid_t pid, const core::SyscallCall& call, core::TargetMemo
 Decider::Decider(const config::Policy& policy, bool complain)
     : policy_(policy), complain_(complain) {
   globs_.resize(policy.rules.size());
-  for (size_t i = 0; i < policy.rules.size(); ++i)
-    for (const auto& p : policy.rules[i].paths) globs_[i].emplace_back(p);
+  for (size_t i = 0; i < policy.rules.size(); ++i) {
+    for (const auto& p : policy.rules[i].paths) {
+      globs_[i].emplace_back(p);
+      if (policy.rules[i].action.kind != config::ActionKind::kProxy) continue;
+      std::string dir = ProxyFixedDir(p);
+      if (!dir.empty() && std::find(remote_dirs_.begin(), remote_dirs_.end(), dir) ==
+                              remote_dirs_.end())
+        remote_dirs_.push_back(std::move(dir));
+    }
+  }
 }
 
 std::optional<std::string> Decider::Unsupported(const config::Policy& policy) {
@@ -79,9 +87,8 @@ std::optional<std::string> Decider::Unsupported(const config::Policy& policy) {
       for (const auto& name : r.names)
         if (!CanProxy(name))
           return r.Location() + ": proxy cannot serve " + name +
-                 " yet (it serves open, openat, openat2, creat, stat, lstat, newfstatat, statx, "
-                 "access, faccessat, faccessat2, readlink, readlinkat and uname; "
-                 "docs/proxy.md)";
+                 " yet (it serves the open, stat, access and readlink families, mkdir, rmdir, "
+                 "unlink, rename, link, symlink, chmod, truncate and uname; docs/proxy.md)";
       const std::string& b = r.action.backend;
       if (b.rfind("unix:", 0) != 0 && b.rfind("exec:", 0) != 0)
         return r.Location() + ": backend \"" + b +
@@ -93,27 +100,34 @@ std::optional<std::string> Decider::Unsupported(const config::Policy& policy) {
 
 bool CanProxy(std::string_view name) {
   static constexpr std::string_view kNames[] = {
-      "open",   "openat",     "openat2", "creat",    "stat",       "lstat",    "newfstatat",
-      "statx",  "access",     "faccessat", "faccessat2", "readlink", "readlinkat", "uname"};
+      "open",     "openat",    "openat2",   "creat",      "stat",     "lstat",
+      "newfstatat", "statx",   "access",    "faccessat",  "faccessat2", "readlink",
+      "readlinkat", "mkdir",   "mkdirat",   "rmdir",      "unlink",   "unlinkat",
+      "rename",   "renameat",  "renameat2", "link",       "linkat",   "symlink",
+      "symlinkat", "chmod",    "fchmodat",  "truncate",   "uname"};
   for (auto n : kNames)
     if (n == name) return true;
   return false;
 }
 
-std::string ProxyPath(const std::string& path, const std::string* pattern) {
-  if (!pattern || pattern->empty() || (*pattern)[0] != '/') return path;
-  // The fixed directory: components before the first wildcard; a pattern without one names a
-  // file, whose parent directory is the fixed part.
+std::string ProxyFixedDir(const std::string& pattern) {
+  if (pattern.empty() || pattern[0] != '/') return "";
   std::string fixed;
   size_t pos = 1;
-  while (pos <= pattern->size()) {
-    size_t end = pattern->find('/', pos);
+  while (pos <= pattern.size()) {
+    size_t end = pattern.find('/', pos);
     if (end == std::string::npos) break;  // the last component is never part of the directory
-    const std::string comp = pattern->substr(pos, end - pos);
+    const std::string comp = pattern.substr(pos, end - pos);
     if (comp.find_first_of("*?[") != std::string::npos) break;
     fixed += "/" + comp;
     pos = end + 1;
   }
+  return fixed;
+}
+
+std::string ProxyPath(const std::string& path, const std::string* pattern) {
+  if (!pattern) return path;
+  const std::string fixed = ProxyFixedDir(*pattern);
   if (fixed.empty()) return path;
   if (path == fixed) return "/";
   if (path.size() > fixed.size() && path.compare(0, fixed.size(), fixed) == 0 &&
@@ -283,9 +297,17 @@ core::Result<std::vector<ResolvedPath>> Decider::ResolvePaths(
       }
       raw.assign(buf, len);
     }
+    if (!remote_dirs_.empty()) ro.remote = &remote_dirs_;
     auto view = ResolveTargetPath(call.pid, dirfd, raw, ro);
     if (!view.ok()) return view.error();
-    out.push_back({arg, std::move(*view)});
+    ResolvedPath resolved{arg, std::move(*view), std::nullopt};
+    if (resolved.view.remote) {
+      // Also as the kernel would resolve it here, from the same copy of the path, for when
+      // the call is not proxied after all (Decide).
+      ro.remote = nullptr;
+      resolved.local = ResolveTargetPath(call.pid, dirfd, raw, ro);
+    }
+    out.push_back(std::move(resolved));
   }
   return out;
 }
@@ -349,14 +371,22 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
   // Each path is decided on its own (first match among the rules that name no path or a
   // pattern matching it); the most restrictive of those verdicts decides the call.
   Verdict v;
-  bool report = false;
   size_t winner = 0;
   bool redirect_elsewhere = false;  // a path other than the first is to be redirected
-  if (paths.empty()) {
-    v = ForMatch(MatchPath(call, first, nullptr));
-  } else {
+  std::vector<int> rules_of;        // the proxy rule deciding each path (-2: none)
+  auto decide = [&] {
+    v = Verdict{};
+    winner = 0;
+    redirect_elsewhere = false;
+    rules_of.clear();
+    if (paths.empty()) {
+      v = ForMatch(MatchPath(call, first, nullptr));
+      return;
+    }
+    bool report = false;
     for (size_t i = 0; i < paths.size(); ++i) {
       Verdict vi = ForMatch(MatchPath(call, first, &paths[i]));
+      rules_of.push_back(vi.kind == Verdict::Kind::kProxy ? vi.rule : -2);
       report = report || vi.report;
       if (i > 0 && vi.kind == Verdict::Kind::kRedirect) redirect_elsewhere = true;
       // Ties: the earlier argument's rule, unless only the later one reports (so that the
@@ -369,6 +399,34 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
       }
     }
     v.report = report;
+  };
+  decide();
+  // A path the walk left to a proxy backend (PathView::remote) stands only when that rule
+  // proxies the call; anything else acts here, on the path as resolved here (which may fail:
+  // the backend's directories need not exist locally).
+  bool remote_ok = v.kind == Verdict::Kind::kProxy;
+  bool any_remote = false;
+  for (size_t i = 0; i < paths.size(); ++i)
+    if (paths[i].view.remote) {
+      any_remote = true;
+      remote_ok = remote_ok && rules_of[i] == v.rule;
+    }
+  if (any_remote && !remote_ok) {
+    for (ResolvedPath& p : paths) {
+      if (!p.local) continue;
+      if (!p.local->ok()) {
+        Verdict fail;
+        fail.kind = Verdict::Kind::kFail;
+        fail.value = p.local->error().sys_errno() ? p.local->error().sys_errno() : EINVAL;
+        fail.rule = first;
+        fail.path_checked = true;
+        fail.resolution_failed = true;
+        return Finish(std::move(fail), call.abi, call.nr);
+      }
+      p.view = std::move(**p.local);
+      p.local.reset();
+    }
+    decide();
   }
   if (v.kind == Verdict::Kind::kRedirect && (winner != 0 || redirect_elsewhere)) {
     // Both backends redirect the first path only; anything else fails closed.
@@ -376,18 +434,24 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
     v.value = ENOSYS;
   }
   if (v.kind == Verdict::Kind::kProxy) {
-    // Proxied calls name one path (CanProxy): the pattern that matched it says how the
-    // backend sees it (ProxyPath).
-    if (winner != 0 || paths.size() != 1 || paths[0].view.detached) {
+    // Every path of a proxied call must be the same rule's (rename and link name two): one
+    // path proxied and the other not would cross between the backend's tree and the local
+    // one, which fails as a rename across mounts does. The pattern that matched each path
+    // says how the backend sees it (ProxyPath).
+    bool crosses = paths.empty();
+    for (size_t i = 0; i < paths.size(); ++i)
+      crosses = crosses || paths[i].view.detached || rules_of[i] != v.rule;
+    if (crosses) {
       v.kind = Verdict::Kind::kFail;
-      v.value = paths.empty() || paths[0].view.detached ? EXDEV : ENOSYS;
+      v.value = EXDEV;
     } else if (v.rule >= 0) {
       const size_t r = static_cast<size_t>(v.rule);
-      for (size_t k = 0; k < globs_[r].size(); ++k)
-        if (globs_[r][k].Matches(paths[0].view.path)) {
-          v.proxy_pattern = &policy_.rules[r].paths[k];
-          break;
-        }
+      for (const ResolvedPath& p : paths) {
+        const std::string* pattern = nullptr;
+        for (size_t k = 0; k < globs_[r].size() && !pattern; ++k)
+          if (globs_[r][k].Matches(p.view.path)) pattern = &policy_.rules[r].paths[k];
+        v.proxy_patterns.push_back(pattern);
+      }
     }
   }
   v.path_checked = true;

@@ -26,6 +26,9 @@ namespace pwnbox::supervisor {
 struct ResolvedPath {
   PathArg arg;
   PathView view;
+  // When view.remote: the path as resolved here, without the proxy rules' directories (an
+  // error when it cannot be), for a call that is not proxied after all.
+  std::optional<core::Result<PathView>> local;
 };
 
 struct Verdict {
@@ -58,14 +61,15 @@ struct Verdict {
     uint64_t flags = 0, mode = 0, resolve = 0;
   };
   std::optional<OpenHow> open_how;
-  // kProxy: the deciding rule's action (its backend) and the pattern that matched the path (the
-  // path is sent relative to the pattern's fixed directory: ProxyPath), or null.
+  // kProxy: the deciding rule's action (its backend) and, for each of `paths`, the pattern that
+  // matched it (the path is sent relative to the pattern's fixed directory: ProxyPath), or null.
   const config::Action* proxy = nullptr;
-  const std::string* proxy_pattern = nullptr;
+  std::vector<const std::string*> proxy_patterns;
 };
 
 // The syscalls `action = "proxy"` can serve (x86_64 names): the open family, the stat family,
-// access, readlink, uname.
+// access, readlink, the calls that change the tree (mkdir, rmdir, unlink, rename, link,
+// symlink, chmod, truncate and their *at forms), uname.
 bool CanProxy(std::string_view name);
 
 // The path a proxied call names for its backend: `path` with the fixed leading directories of
@@ -74,6 +78,9 @@ bool CanProxy(std::string_view name);
 // (`paths = ["/data/**"]`: "/data/x.csv" is "/x.csv" for `proxy serve --root /srv/data`). A
 // rule without paths sends the path as it is.
 std::string ProxyPath(const std::string& path, const std::string* pattern);
+// That directory of `pattern` ("/data" for "/data/**"), or "" when it has none ("/**",
+// a relative pattern).
+std::string ProxyFixedDir(const std::string& pattern);
 
 // Writes reports (log = true, action log, --complain) in the trace format, followed by a
 // comment naming the rule: `[pid 42] uname({...}) = ? /* pwnbox: log, rule 3 app.toml:9:1 */`.
@@ -163,6 +170,9 @@ class Decider {
   std::set<std::tuple<core::Abi, int, int, std::string>> complained_;
   uint64_t complaints_suppressed_ = 0;
   std::vector<std::vector<Glob>> globs_;         // per rule, compiled `paths`
+  // The fixed directories of proxy rules' patterns (ProxyFixedDir): what is beneath them is
+  // the backend's, resolved by name (ResolveOptions::remote).
+  std::vector<std::string> remote_dirs_;
   uint64_t decisions_ = 0;
 };
 

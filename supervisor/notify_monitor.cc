@@ -195,7 +195,21 @@ void NotifyMonitor::Emulate(int listener, uint64_t id, const core::SyscallCall& 
 }
 
 void NotifyMonitor::Proxy(int listener, uint64_t id, const core::SyscallCall& call, Verdict v) {
-  auto prepared = ProxyCalls::Prepare(call, v);
+  core::ProcessMemory mem(call.pid);
+  auto prepared = ProxyCalls::Prepare(call, v, mem);
+  if (prepared.ok() && prepared->creates) {
+    // The target's umask applies to what the backend creates, as the kernel would apply it.
+    auto st = StatusOf(call.pid, /*need_umask=*/true);
+    if (!st.ok()) {
+      enforcer_.KernelError("reading /proc/TID/status", st.error().sys_errno());
+      prepared = core::Error("umask", EPERM);
+    } else {
+      ProxyCalls::ApplyUmask(*prepared, st->umask);
+    }
+  }
+  // What was read (a symlink's text, the umask) may be another process's by now if the
+  // target died and its pid was reused.
+  if (!IdValid(listener, id)) return;
   if (!prepared.ok()) {
     const int64_t ret = -prepared.error().sys_errno();
     Report(call, v, ret);

@@ -78,6 +78,15 @@ int ReadLink(const std::string& path, std::string* out) {
   return 0;
 }
 
+// Whether `path` is one of `dirs` or beneath one.
+bool Beneath(const std::string& path, const std::vector<std::string>& dirs) {
+  for (const std::string& d : dirs)
+    if (path.size() >= d.size() && path.compare(0, d.size(), d) == 0 &&
+        (path.size() == d.size() || path[d.size()] == '/' || d == "/"))
+      return true;
+  return false;
+}
+
 bool IsProcfs(const std::string& dir) {
   struct statfs fs;
   return ::statfs(dir.c_str(), &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
@@ -384,6 +393,28 @@ core::Result<PathView> Walker::Run(int dirfd) {
 
     next = cur;
     Join(&next, name);
+    if (options_.remote && Beneath(next, *options_.remote)) {
+      // The backend's: the rest is folded by name, as the backend will see it.
+      for (size_t at = end; at < rest.size();) {
+        while (at < rest.size() && rest[at] == '/') ++at;
+        if (at == rest.size()) break;
+        size_t stop = rest.find('/', at);
+        if (stop == std::string::npos) stop = rest.size();
+        std::string_view part(rest.data() + at, stop - at);
+        if (part.size() > NAME_MAX) return Fail(ENAMETOOLONG, raw_);
+        if (part == "..") {
+          ToParent(&next);
+        } else if (part != ".") {
+          Join(&next, part);
+        }
+        at = stop;
+      }
+      out.path = std::move(next);
+      out.exists = false;
+      out.remote = true;
+      out.trailing_slash = rest.back() == '/';
+      return out;
+    }
     struct stat st;
     if (::lstat(next.c_str(), &st) != 0) {
       int err = errno;

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -49,6 +50,10 @@ struct PathView {
   bool final_is_symlink = false;
   // The final object is a directory (false when !exists).
   bool is_dir = false;
+  // The walk reached one of ResolveOptions::remote: the rest of the path, beneath that
+  // directory, is the proxy backend's to resolve, and was folded by name ("." dropped, ".."
+  // taking one name back), not looked up here. `exists` and `is_dir` are then unknown (false).
+  bool remote = false;
   // The caller's path ended in "/" (after symlink expansion): the kernel then requires a
   // directory (an existing non-directory is already reported as ENOTDIR).
   bool trailing_slash = false;
@@ -92,6 +97,10 @@ struct ResolveOptions {
   // The result is the object the kernel would reach with these flags, so acting on
   // `PathView::path` with RESOLVE_NO_SYMLINKS reaches the same object.
   uint64_t resolve = 0;
+  // Directories (canonical host paths) whose contents live elsewhere: those of `action =
+  // "proxy"` rules (Decider). A walk that steps to one of them or beneath stops looking the
+  // filesystem up (PathView::remote): they need not exist here.
+  const std::vector<std::string>* remote = nullptr;
 };
 
 // Resolves `raw` (the bytes the target passed, up to its first NUL) as the kernel would for

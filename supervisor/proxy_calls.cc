@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <deque>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <set>
@@ -92,7 +93,8 @@ struct ProxyCalls::State {
 };
 
 core::Result<ProxyCalls::Prepared> ProxyCalls::Prepare(const core::SyscallCall& call,
-                                                       const Verdict& v) {
+                                                       const Verdict& v,
+                                                       core::TargetMemory& mem) {
   const std::string_view name = core::SyscallName(call.nr, call.abi);
   if (call.abi != core::Abi::kX86_64 || !v.proxy || !CanProxy(name))
     return core::Error("not a proxied call", ENOSYS);
@@ -106,7 +108,11 @@ core::Result<ProxyCalls::Prepared> ProxyCalls::Prepare(const core::SyscallCall& 
   for (int i = 0; i < 6; ++i) r.args[static_cast<size_t>(i)] = call.args[i];
   if (name != "uname") {
     if (v.paths.empty()) return core::Error("no resolved path", EFAULT);
-    r.path = ProxyPath(v.paths[0].view.path, v.proxy_pattern);
+    auto pattern = [&v](size_t i) {
+      return i < v.proxy_patterns.size() ? v.proxy_patterns[i] : nullptr;
+    };
+    r.path = ProxyPath(v.paths[0].view.path, pattern(0));
+    if (v.paths.size() > 1) r.path2 = ProxyPath(v.paths[1].view.path, pattern(1));
   }
   const uint64_t* a = call.args;
   auto data = [&](uint64_t addr, size_t size, bool exact) {
@@ -154,7 +160,35 @@ core::Result<ProxyCalls::Prepared> ProxyCalls::Prepare(const core::SyscallCall& 
     data(a[at ? 2 : 1], static_cast<size_t>(bufsiz), false);
   } else if (name == "uname") {
     data(a[0], sizeof(struct utsname), true);
+  } else if (name == "mkdir" || name == "chmod") {
+    r.mode = static_cast<int64_t>(a[1] & 07777);
+  } else if (name == "mkdirat" || name == "fchmodat") {
+    r.mode = static_cast<int64_t>(a[2] & 07777);
+  } else if (name == "unlinkat") {
+    r.flags = static_cast<int64_t>(static_cast<int32_t>(a[2]));
+  } else if (name == "renameat2") {
+    r.flags = static_cast<int64_t>(static_cast<uint32_t>(a[4]));
+  } else if (name == "linkat") {
+    r.flags = static_cast<int64_t>(static_cast<int32_t>(a[4]));
+  } else if (name == "symlink" || name == "symlinkat") {
+    // The link's text, read once (never resolved: it is what the link will hold).
+    std::string text;
+    char chunk[256];
+    for (uint64_t at = a[0];;) {
+      ssize_t n = mem.ReadStringBytes(at, chunk, sizeof chunk);
+      if (n <= 0) return core::Error("symlink target", EFAULT);
+      const char* nul = static_cast<const char*>(memchr(chunk, '\0', static_cast<size_t>(n)));
+      text.append(chunk, nul ? static_cast<size_t>(nul - chunk) : static_cast<size_t>(n));
+      if (text.size() > proxy::kMaxPathBytes) return core::Error("symlink target", ENAMETOOLONG);
+      if (nul) break;
+      at += static_cast<uint64_t>(n);
+    }
+    if (text.empty()) return core::Error("symlink target", ENOENT);
+    r.data = std::move(text);
   }
+  p.creates = name == "mkdir" || name == "mkdirat" ||
+              (p.expect == Prepared::Expect::kFd &&
+               ((r.flags.value_or(0) & O_CREAT) || (r.flags.value_or(0) & O_TMPFILE) == O_TMPFILE));
   if (!ok) return core::Error("O_PATH cannot be proxied", kOpathErrno);
   return p;
 }

@@ -42,11 +42,20 @@ class ProxyCalls {
     uint64_t out_addr = 0;     // kData: the target's buffer
     size_t out_size = 0;       // kData: exactly this many bytes (readlink: at most)
     bool exact = true;         // kData: `out_size` exactly (false: at most, and ret == size)
+    // The call creates a file or directory: request.mode must get the target's umask applied
+    // (ApplyUmask) before it is sent, as the kernel would apply it (the backend's is its own).
+    bool creates = false;
   };
 
-  // Builds the request for `call` decided `v` (its resolved path, openat2's open_how). Errors
-  // carry in sys_errno() the errno to answer with (ENOSYS: not a proxied call of x86_64).
-  static core::Result<Prepared> Prepare(const core::SyscallCall& call, const Verdict& v);
+  // Builds the request for `call` decided `v` (its resolved paths, openat2's open_how; a
+  // symlink's text is read once from `mem`). Errors carry in sys_errno() the errno to answer
+  // with (ENOSYS: not a proxied call of x86_64).
+  static core::Result<Prepared> Prepare(const core::SyscallCall& call, const Verdict& v,
+                                        core::TargetMemory& mem);
+  // For a call that `creates`: the mode the kernel would use under `umask`.
+  static void ApplyUmask(Prepared& p, mode_t umask) {
+    if (p.creates && p.request.mode) p.request.mode = *p.request.mode & ~int64_t{umask};
+  }
 
   // `report_fd`: where a backend's first failure is reported (stderr or --log);
   // `max_threads`: the most calls the caller lets be in flight at once.

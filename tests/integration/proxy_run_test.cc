@@ -297,6 +297,187 @@ while True:
   EXPECT_EQ(opath.err, "");
 }
 
+constexpr const char* kTreeCalls =
+    "\"open\", \"openat\", \"newfstatat\", \"statx\", \"mkdir\", \"mkdirat\", \"rmdir\", "
+    "\"unlink\", \"unlinkat\", \"rename\", \"renameat\", \"renameat2\", \"link\", \"linkat\", "
+    "\"symlink\", \"symlinkat\", \"chmod\", \"fchmodat\", \"truncate\"";
+
+// The calls that change the tree act on the server's side: mkdir (with the target's umask),
+// a file created, renamed, linked, truncated, chmod'ed, a symlink, unlink and rmdir; a
+// directory listed through the fd the server passed (getdents runs on it natively).
+TEST(ProxyRun, TheTreeChangesOnTheServersSide) {
+  const std::string dir = TempDir();
+  ASSERT_EQ(mkdir((dir + "/srv").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((dir + "/data").c_str(), 0755), 0);
+  WriteFile(dir + "/srv/gone.txt", "x");
+  ASSERT_EQ(mkdir((dir + "/srv/empty").c_str(), 0755), 0);
+  Server server(dir, dir + "/srv");
+  ASSERT_TRUE(server.ready());
+  const std::string policy = Policy(dir, kTreeCalls, dir + "/data/**", server.backend());
+  const std::string d = dir + "/data";
+  const std::string script =
+      "import os\n"
+      "d = '" + d + "'\n"
+      "os.umask(0o027)\n"
+      "os.mkdir(d + '/sub', 0o777)\n"
+      "with open(d + '/sub/a.txt', 'w') as f: f.write('hello world')\n"
+      "os.rename(d + '/sub/a.txt', d + '/sub/b.txt')\n"
+      "os.link(d + '/sub/b.txt', d + '/sub/c.txt')\n"
+      "os.truncate(d + '/sub/b.txt', 5)\n"
+      "os.chmod(d + '/sub/b.txt', 0o600)\n"
+      "os.symlink('b.txt', d + '/sub/l')\n"
+      "os.unlink(d + '/gone.txt')\n"
+      "os.rmdir(d + '/empty')\n"
+      "print(sorted(os.listdir(d + '/sub')))\n"
+      "for bad in (lambda: os.mkdir(d + '/sub'), lambda: os.rmdir(d + '/sub'),\n"
+      "            lambda: os.unlink(d + '/missing')):\n"
+      "  try: bad()\n"
+      "  except OSError as e: print(e.strerror)\n";
+  auto r = Pwnbox({"--policy", policy, "--", "python3", "-c", script});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "['b.txt', 'c.txt', 'l']\nFile exists\nDirectory not empty\n"
+                   "No such file or directory\n");
+  // All of it happened beneath the server's root, none of it in the local directory.
+  struct stat st;
+  ASSERT_EQ(stat((dir + "/srv/sub").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0750u);  // 0777 less the target's umask 027
+  ASSERT_EQ(stat((dir + "/srv/sub/b.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(st.st_size, 5);
+  EXPECT_EQ(st.st_nlink, 2u);
+  EXPECT_EQ(ReadFile(dir + "/srv/sub/c.txt"), "hello");
+  char link[64] = {};
+  EXPECT_EQ(readlink((dir + "/srv/sub/l").c_str(), link, sizeof link - 1), 5);
+  EXPECT_STREQ(link, "b.txt");
+  EXPECT_NE(access((dir + "/srv/gone.txt").c_str(), F_OK), 0);
+  EXPECT_NE(access((dir + "/srv/empty").c_str(), F_OK), 0);
+  EXPECT_NE(access((dir + "/data/sub").c_str(), F_OK), 0);
+  // A created file gets the target's umask too (0666 & ~027).
+  auto created = Pwnbox({"--policy", policy, "--", "sh", "-c",
+                         "umask 027; echo x > " + d + "/new.txt"});
+  ASSERT_EQ(created.status, 0) << created.err;
+  ASSERT_EQ(stat((dir + "/srv/new.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  // ls lists the server's directory (getdents on the fd it passed).
+  auto ls = Pwnbox({"--policy", policy, "--", "ls", d + "/sub"});
+  EXPECT_EQ(ls.status, 0) << ls.err;
+  EXPECT_EQ(ls.out, "b.txt\nc.txt\nl\n");
+}
+
+// rename and link between a proxied path and a local one fail with EXDEV, as across mounts
+// (mv then copies, which goes through the rule); nothing moves on either side.
+TEST(ProxyRun, RenameBetweenTheServerAndLocalIsExdev) {
+  const std::string dir = TempDir();
+  ASSERT_EQ(mkdir((dir + "/srv").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((dir + "/data").c_str(), 0755), 0);
+  WriteFile(dir + "/srv/remote.txt", "remote\n");
+  WriteFile(dir + "/local.txt", "local\n");
+  Server server(dir, dir + "/srv");
+  ASSERT_TRUE(server.ready());
+  const std::string policy = Policy(dir, kTreeCalls, dir + "/data/**", server.backend());
+  const std::string script =
+      "import os\n"
+      "for a, b in (('" + dir + "/data/remote.txt', '" + dir + "/moved.txt'),\n"
+      "             ('" + dir + "/local.txt', '" + dir + "/data/moved.txt')):\n"
+      "  for op in (os.rename, os.link):\n"
+      "    try: op(a, b); print('moved')\n"
+      "    except OSError as e: print(e.strerror)\n";
+  auto r = Pwnbox({"--policy", policy, "--", "python3", "-c", script});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "Invalid cross-device link\nInvalid cross-device link\n"
+                       "Invalid cross-device link\nInvalid cross-device link\n");
+  EXPECT_EQ(ReadFile(dir + "/srv/remote.txt"), "remote\n");
+  EXPECT_EQ(ReadFile(dir + "/local.txt"), "local\n");
+  EXPECT_NE(access((dir + "/moved.txt").c_str(), F_OK), 0);
+  EXPECT_NE(access((dir + "/srv/moved.txt").c_str(), F_OK), 0);
+}
+
+// The server's --allow list holds for the calls that change the tree: a name it does not
+// list is not created, removed or renamed (EACCES), and a symlink it allows cannot lead a
+// create outside the list.
+TEST(ProxyRun, TheAllowListHoldsForTreeChanges) {
+  const std::string dir = TempDir();
+  ASSERT_EQ(mkdir((dir + "/srv").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((dir + "/srv/pub").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((dir + "/data").c_str(), 0755), 0);
+  WriteFile(dir + "/srv/secret", "s");
+  ASSERT_EQ(symlink("/secret", (dir + "/srv/pub/door").c_str()), 0);
+  Server server(dir, dir + "/srv", "pub/**");
+  ASSERT_TRUE(server.ready());
+  const std::string policy = Policy(dir, kTreeCalls, dir + "/data/**", server.backend());
+  const std::string d = dir + "/data";
+  const std::string script =
+      "import os\n"
+      "d = '" + d + "'\n"
+      "for op in (lambda: os.mkdir(d + '/pub/new'), lambda: os.mkdir(d + '/top'),\n"
+      "           lambda: os.unlink(d + '/secret'), lambda: os.rename(d + '/secret', d + '/pub/s'),\n"
+      "           lambda: os.symlink('x', d + '/evil'), lambda: os.chmod(d + '/pub/door', 0o777)):\n"
+      "  try: op(); print('ok')\n"
+      "  except OSError as e: print(e.strerror)\n";
+  auto r = Pwnbox({"--policy", policy, "--", "python3", "-c", script});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "ok\nPermission denied\nPermission denied\nPermission denied\n"
+                   "Permission denied\nPermission denied\n");
+  struct stat st;
+  ASSERT_EQ(stat((dir + "/srv/secret").c_str(), &st), 0);
+  EXPECT_NE(st.st_mode & 07777, 0777u);  // chmod through the allowed symlink did not reach it
+  EXPECT_NE(access((dir + "/srv/top").c_str(), F_OK), 0);
+  EXPECT_NE(access((dir + "/srv/evil").c_str(), F_OK), 0);
+}
+
+// sqlite3 reads a database the server holds, read-only, through the fd it passes (locks and
+// reads on the real file).
+TEST(ProxyRun, Sqlite3ReadsAProxiedDatabase) {
+  if (access("/usr/bin/sqlite3", X_OK) != 0) GTEST_SKIP() << "sqlite3 is not installed";
+  const std::string dir = TempDir();
+  ASSERT_EQ(mkdir((dir + "/srv").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((dir + "/data").c_str(), 0755), 0);
+  auto made = pwnbox::testing::Run({"/usr/bin/sqlite3", dir + "/srv/app.db",
+                   "create table t(x); insert into t values (1),(2),(3);"});
+  ASSERT_EQ(made.status, 0) << made.err;
+  Server server(dir, dir + "/srv");
+  ASSERT_TRUE(server.ready());
+  const std::string policy = Policy(dir, std::string(kFileCalls) + ", \"access\"",
+                                    dir + "/data/**", server.backend());
+  auto r = Pwnbox({"--policy", policy, "--", "/usr/bin/sqlite3", "-readonly",
+                   dir + "/data/app.db", "select sum(x) from t;"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "6\n");
+}
+
+// Beneath a proxy rule's directory the walk stops (the backend resolves the rest, and the
+// directories need not exist locally), but only for calls the rule proxies: any other call
+// there acts locally, on the path as resolved locally, so a local symlink under the proxied
+// directory cannot carry an open past a deny rule on its target.
+TEST(ProxyRun, ACallTheRuleDoesNotProxyIsResolvedLocally) {
+  const std::string dir = TempDir();
+  ASSERT_EQ(mkdir((dir + "/srv").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((dir + "/data").c_str(), 0755), 0);
+  WriteFile(dir + "/secret", "secret\n");
+  WriteFile(dir + "/srv/link", "served\n");
+  ASSERT_EQ(symlink((dir + "/secret").c_str(), (dir + "/data/link").c_str()), 0);
+  Server server(dir, dir + "/srv");
+  ASSERT_TRUE(server.ready());
+  const std::string policy = dir + "/p.toml";
+  WriteFile(policy, "version = 1\ndefault = \"allow\"\n\n[[rule]]\nsyscalls = [\"newfstatat\", \"statx\"]\n"
+                    "paths = [\"" + dir + "/data/**\"]\naction = \"proxy\"\nbackend = \"" +
+                    server.backend() + "\"\n\n[[rule]]\nsyscalls = [\"open\", \"openat\"]\n"
+                    "paths = [\"" + dir + "/secret\"]\naction = \"deny\"\n");
+  // openat is not proxied: resolved locally, through the symlink, to the denied file.
+  auto cat = Pwnbox({"--policy", policy, "--", "cat", dir + "/data/link"});
+  EXPECT_EQ(cat.status, 1);
+  EXPECT_TRUE(Contains(cat.err, "Operation not permitted")) << cat.err;  // the deny rule
+  EXPECT_EQ(cat.out, "");
+  // stat is: the server's file (7 bytes), not the local link's target.
+  auto st = Pwnbox({"--policy", policy, "--", "stat", "-c", "%s", dir + "/data/link"});
+  EXPECT_EQ(st.status, 0) << st.err;
+  EXPECT_EQ(st.out, "7\n");
+  // A local path through a directory only the server has fails as the kernel fails it.
+  auto missing = Pwnbox({"--policy", policy, "--", "cat", dir + "/data/nodir/f"});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_TRUE(Contains(missing.err, "No such file or directory")) << missing.err;
+}
+
 TEST(ProxyRun, PolicyErrorsNameTheRule) {
   const std::string dir = TempDir();
   auto bad = Pwnbox({"--policy", Policy(dir, "\"connect\"", "", "unix:/x"), "--", "true"});

@@ -310,8 +310,31 @@ TEST_F(ProxyServe, StatReadlinkAccessUname) {
   ASSERT_EQ(un->data.size(), sizeof u);
   EXPECT_STREQ(reinterpret_cast<const utsname*>(un->data.data())->nodename, u.nodename);
   EXPECT_EQ(PyClient(server, {"gethostname"})["hostname"], u.nodename);
-  EXPECT_EQ((*client)->Call(Call("unlink", "/other.txt"))->err, ENOSYS);  // not served yet
-  EXPECT_EQ(access((root_ + "/other.txt").c_str(), F_OK), 0);
+  EXPECT_EQ((*client)->Call(Call("getdents64", "/data"))->err, ENOSYS);  // not a call it serves
+  // The calls that change the tree, beneath the root; "/" is the root itself.
+  proxy::Request mk = Call("mkdir", "/made");
+  mk.mode = 0750;
+  EXPECT_EQ((*client)->Call(mk)->err, 0);
+  struct stat made;
+  ASSERT_EQ(stat((root_ + "/made").c_str(), &made), 0);
+  EXPECT_EQ(made.st_mode & 07777, 0750u);  // the server's umask does not apply (proxy serve)
+  mk.path = "/";
+  EXPECT_EQ((*client)->Call(mk)->err, EEXIST);
+  EXPECT_EQ((*client)->Call(Call("rmdir", "/"))->err, EBUSY);
+  proxy::Request mv = Call("renameat2", "/other.txt");
+  mv.path2 = "/made/../../../moved.txt";  // ".." stops at the root
+  EXPECT_EQ((*client)->Call(mv)->err, 0);
+  EXPECT_EQ(access((root_ + "/moved.txt").c_str(), F_OK), 0);
+  mv.path2.reset();
+  EXPECT_EQ((*client)->Call(mv)->err, EFAULT);  // rename needs its second path
+  proxy::Request ln = Call("symlink", "/made/l");
+  ln.data = "/etc/passwd";  // text only: the server resolves it in the root when it opens
+  EXPECT_EQ((*client)->Call(ln)->err, 0);
+  EXPECT_EQ((*client)->Call(Call("open", "/made/l"))->err, ENOENT);  // no /etc/passwd there
+  EXPECT_EQ((*client)->Call(Call("unlink", "/made/l"))->err, 0);
+  EXPECT_EQ((*client)->Call(Call("unlink", "/made"))->err, EISDIR);
+  EXPECT_EQ((*client)->Call(Call("rmdir", "/made"))->err, 0);
+  EXPECT_EQ(access((root_ + "/made").c_str(), F_OK), -1);
 }
 
 TEST_F(ProxyServe, SurvivesClientsThatBreakTheProtocol) {

@@ -162,6 +162,41 @@ TEST_F(PathResolverTest, DotDotFollowsSymlinkedDirectories) {
   EXPECT_EQ(r->path, P("a/file"));
 }
 
+// A walk that reaches a proxy rule's directory (ResolveOptions::remote) leaves the rest to
+// the backend: folded by name, looked up nowhere, so the directories need not exist here;
+// the way there (a local symlink into it) is resolved as usual.
+TEST_F(PathResolverTest, RemoteDirectoriesAreFoldedByName) {
+  const std::vector<std::string> remote{P("x/y"), P("gone")};
+  ResolveOptions ro;
+  ro.remote = &remote;
+  auto r = ResolveTargetPath(getpid(), AT_FDCWD, P("gone/a/./b/../c/"), ro);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, P("gone/a/c"));
+  EXPECT_TRUE(r->remote);
+  EXPECT_FALSE(r->exists);
+  EXPECT_TRUE(r->trailing_slash);
+  // Through a local symlink into the remote directory; "inner" is not looked at (a file here).
+  r = ResolveTargetPath(getpid(), AT_FDCWD, P("a/link/inner/deeper"), ro);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->path, P("x/y/inner/deeper"));
+  EXPECT_TRUE(r->remote);
+  // The directory itself is remote; ".." out of it folds back by name.
+  r = ResolveTargetPath(getpid(), AT_FDCWD, P("x/y"), ro);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->remote);
+  EXPECT_EQ(r->path, P("x/y"));
+  r = ResolveTargetPath(getpid(), AT_FDCWD, P("x/y/../../a/file"), ro);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, P("a/file"));
+  // A name that only starts like one is local.
+  r = ResolveTargetPath(getpid(), AT_FDCWD, P("a/file"), ro);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->remote);
+  EXPECT_TRUE(r->exists);
+  // Without the option: ENOENT, as the kernel says here.
+  EXPECT_EQ(Errno(Self(P("gone/a/c"))), ENOENT);
+}
+
 TEST_F(PathResolverTest, SymlinkLoopsAndHopLimit) {
   Symlink("loop2", "loop1");
   Symlink("loop1", "loop2");

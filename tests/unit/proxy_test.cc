@@ -77,6 +77,25 @@ TEST(ProxyProtocol, RequestRoundTripsWithNonUtf8Path) {
   EXPECT_EQ(m->request.flags, r.flags);
   EXPECT_EQ(m->request.data, r.data);
   EXPECT_FALSE(m->request.resolve.has_value());
+  EXPECT_FALSE(m->request.path2.has_value());
+  // Each path is sent as text or as bytes on its own (rename's second path).
+  r.path2 = "/data/plain.csv";
+  text = EncodeRequest(r);
+  ASSERT_TRUE(text.ok());
+  EXPECT_NE(text->find("\"path2\":\"/data/plain.csv\""), std::string::npos) << *text;
+  m = DecodeMessage(*text);
+  ASSERT_TRUE(m.ok()) << m.error().message();
+  EXPECT_EQ(m->request.path, r.path);
+  EXPECT_EQ(m->request.path2, r.path2);
+  r.path2 = std::string("/\xc3(", 3);
+  text = EncodeRequest(r);
+  ASSERT_TRUE(text.ok());
+  EXPECT_NE(text->find("\"path2_b64\""), std::string::npos);
+  EXPECT_EQ(DecodeMessage(*text)->request.path2, r.path2);
+  EXPECT_FALSE(DecodeMessage(R"({"type":"call","id":1,"name":"rename","path2":"/a","path2_b64":"L2E="})").ok());
+  r.path2 = std::string(kMaxPathBytes + 1, 'b');
+  EXPECT_FALSE(EncodeRequest(r).ok());
+  r.path2.reset();
   r.path = std::string(kMaxPathBytes + 1, 'a');
   EXPECT_EQ(EncodeRequest(r).error().sys_errno(), ENAMETOOLONG);
 }
