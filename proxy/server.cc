@@ -230,6 +230,22 @@ Response Server::Execute(const Request& r) const {
     int fd = OpenBeneath(path, open_flags, open_mode, resolve);
     if (fd < 0) return Errno(r, -fd);
     res.fd.reset(fd);
+    if (open_flags & O_PATH) {
+      // An O_PATH file cannot be installed in a seccomp target (ADDFD's fget refuses it):
+      // a directory or regular file is passed opened for reading instead (fstat, *at calls
+      // and fchdir work on it as on O_PATH), anything else fails with ENOSYS.
+      struct stat st;
+      if (fstat(fd, &st) != 0) return Errno(r, errno);
+      if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) return Errno(r, ENOSYS);
+      char proc[64];
+      std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+      int reopened = open(proc, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
+                                    (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+      if (reopened < 0) return Errno(r, errno);
+      res.fd.reset(reopened);
+      int fl = fcntl(reopened, F_GETFL);
+      if (fl < 0 || fcntl(reopened, F_SETFL, fl & ~O_NONBLOCK) < 0) return Errno(r, errno);
+    }
     res.ret = 0;
     return res;
   }

@@ -122,21 +122,19 @@ core::Result<ProxyCalls::Prepared> ProxyCalls::Prepare(const core::SyscallCall& 
     p.exact = exact;
   };
   auto open = [&](uint64_t flags, uint64_t mode) {
-    // O_PATH cannot be installed in the target (ADDFD), as for path rules (emulator.h).
-    if (flags & O_PATH) return false;
+    // O_PATH files cannot be installed (ADDFD's fget refuses them): the backend answers an
+    // O_PATH open with the object opened for reading (docs/proxy.md), checked in Interpret.
     r.flags = static_cast<int64_t>(flags);
     r.mode = static_cast<int64_t>(mode);
     p.expect = Prepared::Expect::kFd;
     p.cloexec = (flags & O_CLOEXEC) != 0;
-    return true;
   };
-  bool ok = true;
-  if (name == "open") ok = open(a[1], a[2]);
-  else if (name == "openat") ok = open(a[2], a[3]);
-  else if (name == "creat") ok = open(O_CREAT | O_WRONLY | O_TRUNC, a[1]);
+  if (name == "open") open(a[1], a[2]);
+  else if (name == "openat") open(a[2], a[3]);
+  else if (name == "creat") open(O_CREAT | O_WRONLY | O_TRUNC, a[1]);
   else if (name == "openat2") {
     if (!v.open_how) return core::Error("openat2 without its open_how", EFAULT);
-    ok = open(v.open_how->flags, v.open_how->mode);
+    open(v.open_how->flags, v.open_how->mode);
     r.resolve = v.open_how->resolve;
   } else if (name == "stat" || name == "lstat") {
     data(a[1], sizeof(struct stat), true);
@@ -189,7 +187,6 @@ core::Result<ProxyCalls::Prepared> ProxyCalls::Prepare(const core::SyscallCall& 
   p.creates = name == "mkdir" || name == "mkdirat" ||
               (p.expect == Prepared::Expect::kFd &&
                ((r.flags.value_or(0) & O_CREAT) || (r.flags.value_or(0) & O_TMPFILE) == O_TMPFILE));
-  if (!ok) return core::Error("O_PATH cannot be proxied", kOpathErrno);
   return p;
 }
 
@@ -211,6 +208,8 @@ EmulationResult ProxyCalls::Interpret(const Prepared& p, proxy::Response respons
     case Prepared::Expect::kFd:
       if (!response.fd) return bad("no fd came with a successful " + p.request.name);
       if (!response.data.empty()) return bad("data came with an fd");
+      if (int fl = fcntl(response.fd.get(), F_GETFL); fl < 0 || (fl & O_PATH))
+        return bad("an O_PATH fd came, which cannot be installed in the target");
       r.fd = std::move(response.fd);
       r.cloexec = p.cloexec;
       return r;
