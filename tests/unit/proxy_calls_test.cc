@@ -82,6 +82,12 @@ TEST(ProxyCallsInterpret, AnswersThatDoNotFitTheCallAreEio) {
   EXPECT_EQ(r.ret, 0);
   EXPECT_TRUE(r.fd);
   EXPECT_TRUE(r.cloexec);
+  proxy::Response opath;  // cannot be installed (ADDFD): the backend broke the protocol
+  opath.fd.reset(open("/", O_PATH | O_CLOEXEC));
+  r = ProxyCalls::Interpret(open_call, std::move(opath), &why);
+  EXPECT_EQ(r.ret, -EIO);
+  EXPECT_FALSE(r.fd);
+  EXPECT_EQ(why, "an O_PATH fd came, which cannot be installed in the target");
 
   proxy::Response denied;  // the backend's errno is the call's
   denied.err = EACCES;
