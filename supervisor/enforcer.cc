@@ -99,7 +99,16 @@ void Enforcer::Trap(pid_t tgid, pid_t tid, const core::SyscallCall& call) const 
     std::lock_guard<std::mutex> lock(g_traps_mu);
     g_traps[tid] = {call.nr, call.abi};
   }
-  if (syscall(SYS_tgkill, tgid, tid, SIGSYS) != 0) {
+  int rc = static_cast<int>(syscall(SYS_tgkill, tgid, tid, SIGSYS));
+  if (rc != 0 && errno == ESRCH) {
+    // The tracer may not know a new thread's group yet (its first stop can come before the
+    // clone event that names it): ask the kernel, so that the trap is not lost.
+    if (auto st = ReadTaskStatus(tid); st.ok() && st->tgid != tgid)
+      rc = static_cast<int>(syscall(SYS_tgkill, st->tgid, tid, SIGSYS));
+    else
+      errno = ESRCH;
+  }
+  if (rc != 0) {
     if (errno != ESRCH) KernelError("tgkill", errno);
     std::lock_guard<std::mutex> lock(g_traps_mu);
     g_traps.erase(tid);
