@@ -497,6 +497,47 @@ TEST(ProxyRun, OPathGetsTheObjectOpenedForReading) {
   EXPECT_EQ(ReadFile(dir + "/srv/into/f"), "f\n");
 }
 
+// examples/proxy/memfs.py: files that exist nowhere on disk, read through a sealed memfd the
+// handler passes; stat answers from the tree; writes are EROFS.
+TEST(ProxyRun, TheInMemoryTreeExample) {
+  const std::string dir = TempDir();
+  ASSERT_EQ(mkdir((dir + "/data").c_str(), 0755), 0);
+  WriteFile(dir + "/tree.json", R"({"/app.conf": "x = 1\n", "/sub/deep.txt": "deep\n"})");
+  const std::string backend = "exec:python3 " + SourcePath("examples/proxy/memfs.py") + " " +
+                              dir + "/tree.json";
+  const std::string policy =
+      Policy(dir, "\"open\", \"openat\", \"newfstatat\", \"statx\", \"access\", \"faccessat2\"",
+             dir + "/data/**", backend);
+  auto r = Pwnbox({"--policy", policy, "--", "sh", "-c",
+                   "cat " + dir + "/data/app.conf " + dir + "/data/sub/deep.txt; "
+                   "stat -L -c '%s %A' " + dir + "/data/app.conf; "
+                   "test -d " + dir + "/data/sub && echo dir; "
+                   "echo no > " + dir + "/data/app.conf || echo refused; "
+                   "cat " + dir + "/data/absent 2>/dev/null || echo absent"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "x = 1\ndeep\n6 -r--r--r--\ndir\nrefused\nabsent\n") << r.err;
+  EXPECT_TRUE(Contains(r.err, "Read-only file system")) << r.err;
+}
+
+// examples/proxy/logger.py between pwnbox and `proxy serve`: calls and fds go through
+// unchanged, one line per call on stderr.
+TEST(ProxyRun, TheLoggingPassThroughExample) {
+  const std::string dir = TempDir();
+  ASSERT_EQ(mkdir((dir + "/srv").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((dir + "/data").c_str(), 0755), 0);
+  WriteFile(dir + "/srv/f", "through the logger\n");
+  Server server(dir, dir + "/srv");
+  ASSERT_TRUE(server.ready());
+  const std::string backend = "exec:python3 " + SourcePath("examples/proxy/logger.py") + " " +
+                              server.backend().substr(5);
+  auto r = Pwnbox({"--policy", Policy(dir, kFileCalls, dir + "/data/**", backend), "--", "cat",
+                   dir + "/data/f", dir + "/data/g"});
+  EXPECT_EQ(r.status, 1);  // g is not there
+  EXPECT_EQ(r.out, "through the logger\n");
+  EXPECT_EQ(Grep(r.err, "openat /f -> fd").size(), 1u) << r.err;
+  EXPECT_EQ(Grep(r.err, "openat /g -> errno 2").size(), 1u) << r.err;
+}
+
 TEST(ProxyRun, PolicyErrorsNameTheRule) {
   const std::string dir = TempDir();
   auto bad = Pwnbox({"--policy", Policy(dir, "\"connect\"", "", "unix:/x"), "--", "true"});
