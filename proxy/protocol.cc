@@ -104,6 +104,15 @@ core::Status DecodeHello(const json& j, Message* m) {
   return core::Status::Ok();
 }
 
+// The network calls' members (docs/proxy.md "Network calls").
+core::Status DecodeSocketMembers(const json& j, Request* r) {
+  PWNBOX_ASSIGN_OR_RETURN(r->domain, IntMember(j, "domain", 0, kMaxDomain));
+  PWNBOX_ASSIGN_OR_RETURN(r->sock_type,
+                          IntMember(j, "sock_type", 0, std::numeric_limits<int32_t>::max()));
+  PWNBOX_ASSIGN_OR_RETURN(r->protocol, IntMember(j, "protocol", 0, kMaxSocketProtocol));
+  return core::Status::Ok();
+}
+
 core::Status DecodeCall(const json& j, Request* r) {
   PWNBOX_ASSIGN_OR_RETURN(r->id, IdMember(j));
   PWNBOX_ASSIGN_OR_RETURN(auto name, StringMember(j, "name", kMaxNameBytes));
@@ -141,7 +150,7 @@ core::Status DecodeCall(const json& j, Request* r) {
   PWNBOX_ASSIGN_OR_RETURN(r->mask, UintMember(j, "mask"));
   PWNBOX_ASSIGN_OR_RETURN(r->size, UintMember(j, "size"));
   PWNBOX_ASSIGN_OR_RETURN(r->data, DataMember(j, "data", kMaxDataBytes));
-  return core::Status::Ok();
+  return DecodeSocketMembers(j, r);
 }
 
 core::Status DecodeResult(const json& j, Response* r, bool* wants_fd) {
@@ -321,6 +330,10 @@ core::Result<std::string> EncodeRequest(const Request& r) {
   if (r.data && r.data->size() > kMaxDataBytes)
     return core::Error("proxy: buffer larger than " + std::to_string(kMaxDataBytes) + " bytes",
                        EMSGSIZE);
+  if ((r.domain && (*r.domain < 0 || *r.domain > kMaxDomain)) ||
+      (r.sock_type && (*r.sock_type < 0 || *r.sock_type > std::numeric_limits<int32_t>::max())) ||
+      (r.protocol && (*r.protocol < 0 || *r.protocol > kMaxSocketProtocol)))
+    return ProtocolError("socket domain, type or protocol out of range");
   json j = json::object();
   j["type"] = "call";
   j["id"] = r.id;
@@ -336,6 +349,9 @@ core::Result<std::string> EncodeRequest(const Request& r) {
   if (r.mask) j["mask"] = *r.mask;
   if (r.size) j["size"] = *r.size;
   if (r.data) j["data"] = Base64Encode(*r.data);
+  if (r.domain) j["domain"] = *r.domain;
+  if (r.sock_type) j["sock_type"] = *r.sock_type;
+  if (r.protocol) j["protocol"] = *r.protocol;
   if (r.path) j["path"] = *r.path;
   try {
     return j.dump();
