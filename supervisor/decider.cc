@@ -80,7 +80,8 @@ std::optional<std::string> Decider::Unsupported(const config::Policy& policy) {
         if (!CanProxy(name))
           return r.Location() + ": proxy cannot serve " + name +
                  " yet (it serves open, openat, openat2, creat, stat, lstat, newfstatat, statx, "
-                 "access, faccessat, faccessat2, readlink, readlinkat and uname; "
+                 "access, faccessat, faccessat2, readlink, readlinkat, uname, connect, bind and "
+                 "sendto; "
                  "docs/proxy.md)";
       const std::string& b = r.action.backend;
       if (b.rfind("unix:", 0) != 0 && b.rfind("exec:", 0) != 0)
@@ -94,7 +95,8 @@ std::optional<std::string> Decider::Unsupported(const config::Policy& policy) {
 bool CanProxy(std::string_view name) {
   static constexpr std::string_view kNames[] = {
       "open",   "openat",     "openat2", "creat",    "stat",       "lstat",    "newfstatat",
-      "statx",  "access",     "faccessat", "faccessat2", "readlink", "readlinkat", "uname"};
+      "statx",  "access",     "faccessat", "faccessat2", "readlink", "readlinkat", "uname",
+      "connect", "bind",      "sendto"};
   for (auto n : kNames)
     if (n == name) return true;
   return false;

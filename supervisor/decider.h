@@ -65,7 +65,7 @@ struct Verdict {
 };
 
 // The syscalls `action = "proxy"` can serve (x86_64 names): the open family, the stat family,
-// access, readlink, uname.
+// access, readlink, uname, and the network calls connect, bind, sendto (docs/proxy.md).
 bool CanProxy(std::string_view name);
 
 // The path a proxied call names for its backend: `path` with the fixed leading directories of
