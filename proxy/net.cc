@@ -196,6 +196,13 @@ Response NetCall(const Request& r, const NetAllowList& allow, const NetOptions& 
     // Non-blocking, so that a destination that does not answer fails the call in bounded time.
     if (connect(sock.get(), addr, len) != 0) {
       if (errno != EINPROGRESS) return Errno(r, errno);  // EAGAIN: a full unix backlog
+      if (*r.sock_type & SOCK_NONBLOCK) {
+        // The target's socket is non-blocking: it gets this one still connecting, and sees
+        // the outcome as it would have (POLLOUT, SO_ERROR). The destination is checked.
+        Response res = Errno(r, EINPROGRESS);
+        res.fd = std::move(sock);
+        return res;
+      }
       pollfd p{sock.get(), POLLOUT, 0};
       int n;
       do {

@@ -59,7 +59,9 @@ struct NetOptions {
 bool IsNetCall(std::string_view name);
 
 // Performs a network call `request` (IsNetCall) for the list `allow`: a socket passed back in
-// the result (`ret` 0) or an errno. Blocking (a connect waits up to connect_timeout_ms).
+// the result (`ret` 0) or an errno. A connect waits up to connect_timeout_ms for the
+// connection, unless the target's socket is non-blocking (SOCK_NONBLOCK in sock_type): a
+// connection not made at once is then answered EINPROGRESS with the connecting socket.
 Response NetCall(const Request& request, const NetAllowList& allow, const NetOptions& options);
 
 }  // namespace pwnbox::proxy

@@ -164,7 +164,10 @@ core::Status DecodeResult(const json& j, Response* r, bool* wants_fd) {
   r->err = static_cast<int>(err.value_or(0));
   PWNBOX_ASSIGN_OR_RETURN(auto fd, BoolMember(j, "fd"));
   *wants_fd = fd.value_or(false);
-  if (*wants_fd && r->err != 0) return ProtocolError("a failed call's result carries no fd");
+  // One exception: a non-blocking connect still in progress passes its socket (docs/proxy.md
+  // "Network calls").
+  if (*wants_fd && r->err != 0 && r->err != EINPROGRESS)
+    return ProtocolError("a failed call's result carries no fd");
   PWNBOX_ASSIGN_OR_RETURN(auto data, DataMember(j, "data", kMaxDataBytes));
   r->data = data.value_or("");
   return core::Status::Ok();

@@ -91,7 +91,8 @@ struct Request {
 struct Response {
   uint64_t id = 0;
   int64_t ret = 0;    // the call's return value when err == 0
-  int err = 0;        // the errno the call fails with, 1..4095; 0 for success
+  int err = 0;        // the errno the call fails with, 1..4095; 0 for success (an fd comes
+                      // with an errno only for EINPROGRESS: a connect still in progress)
   core::UniqueFd fd;  // the fd the call returns, when the server passed one
   std::string data;   // at most kMaxDataBytes
 };

@@ -267,6 +267,15 @@ EmulationResult ProxyCalls::Interpret(const Prepared& p, proxy::Response respons
     r.ret = -kBackendErrno;
     return std::move(r);
   };
+  if (response.err == EINPROGRESS && response.fd && p.expect == Prepared::Expect::kSocket &&
+      p.request.name == "connect" && p.nonblock) {
+    // A non-blocking connect still in progress: the socket is installed, the call says so.
+    r.fd = std::move(response.fd);
+    r.cloexec = p.cloexec;
+    r.install_at = p.install_at;
+    r.ret = -EINPROGRESS;
+    return r;
+  }
   if (response.err != 0) {
     if (response.fd) return bad("an fd came with an error");
     r.ret = -response.err;

@@ -1,9 +1,12 @@
 // Network calls a proxy rule carries out (tests/integration/proxy_net_test.cc). One line of
 // results on stdout per mode:
-//   pn_connect tcp IP PORT [nonblock] [cloexec]
+//   pn_connect tcp IP PORT [nonblock] [cloexec] [nowait]
 //       socket(AF_INET, SOCK_STREAM [| SOCK_NONBLOCK] [| SOCK_CLOEXEC]) on fd 3, connect; prints
 //       "connect=0 fd=3 nonblock=N cloexec=N", then sends an HTTP/1.0 GET and prints the status
-//       line it reads back ("HTTP/1.0 200 OK"); on failure "connect=-1 errno=NAME".
+//       line it reads back ("HTTP/1.0 200 OK"); on failure "connect=-1 errno=NAME". A
+//       non-blocking connect that says EINPROGRESS is waited for (POLLOUT, SO_ERROR; the line
+//       starts with "einprogress "), or with `nowait` reported at once:
+//       "connect=-1 errno=EINPROGRESS fd=3 nonblock=1 cloexec=N".
 //   pn_connect udp IP PORT
 //       an unconnected datagram socket; sendto "ping1", recvfrom, sendto "ping2", recvfrom;
 //       prints each reply (the echo server answers with the datagram and the sender's port:
@@ -42,13 +45,19 @@ static int WaitIn(int fd) {
   return poll(&p, 1, 10000) == 1;
 }
 
-static int Tcp(const char* ip, int port, int nonblock, int cloexec) {
+static int Tcp(const char* ip, int port, int nonblock, int cloexec, int nowait) {
   int s = socket(AF_INET, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0) |
                               (cloexec ? SOCK_CLOEXEC : 0), 0);
   if (s < 0) return printf("socket=-1 errno=%s\n", Name(errno)), 1;
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
   inet_pton(AF_INET, ip, &a.sin_addr);
   int rc = connect(s, (struct sockaddr*)&a, sizeof a);
+  if (rc != 0 && errno == EINPROGRESS && nowait) {
+    int ce;
+    int nb = Flags(s, &ce);
+    printf("connect=-1 errno=EINPROGRESS fd=%d nonblock=%d cloexec=%d\n", s, nb, ce);
+    return 0;
+  }
   if (rc != 0 && errno == EINPROGRESS) {  // allowed for a non-blocking socket
     struct pollfd p = {s, POLLOUT, 0};
     poll(&p, 1, 10000);
@@ -140,12 +149,13 @@ static int Bind(const char* ip, int port) {
 
 int main(int argc, char** argv) {
   if (argc >= 4 && !strcmp(argv[1], "tcp")) {
-    int nonblock = 0, cloexec = 0;
+    int nonblock = 0, cloexec = 0, nowait = 0;
     for (int i = 4; i < argc; ++i) {
       nonblock |= !strcmp(argv[i], "nonblock");
       cloexec |= !strcmp(argv[i], "cloexec");
+      nowait |= !strcmp(argv[i], "nowait");
     }
-    return Tcp(argv[2], atoi(argv[3]), nonblock, cloexec);
+    return Tcp(argv[2], atoi(argv[3]), nonblock, cloexec, nowait);
   }
   if (argc == 4 && !strcmp(argv[1], "udp")) return Udp(argv[2], atoi(argv[3]));
   if (argc == 3 && !strcmp(argv[1], "unix")) return Unix(argv[2], 0);

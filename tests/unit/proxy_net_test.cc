@@ -113,8 +113,13 @@ TEST(NetCall, ConnectsBindsAndRefuses) {
 
   auto allow = List({"127.0.0.1:*"});
   NetOptions o;
-  Response ok = NetCall(Net("connect", AF_INET, SOCK_STREAM | SOCK_NONBLOCK,
+  // A non-blocking target socket may get the socket still connecting (EINPROGRESS), never
+  // without it.
+  Response nb = NetCall(Net("connect", AF_INET, SOCK_STREAM | SOCK_NONBLOCK,
                             In4("127.0.0.1", port)), allow, o);
+  EXPECT_TRUE(nb.err == 0 || nb.err == EINPROGRESS) << nb.err;
+  EXPECT_TRUE(nb.fd);
+  Response ok = NetCall(Net("connect", AF_INET, SOCK_STREAM, In4("127.0.0.1", port)), allow, o);
   ASSERT_EQ(ok.err, 0);
   ASSERT_TRUE(ok.fd);
   sockaddr_in peer{};
@@ -178,6 +183,18 @@ TEST(NetProtocol, SocketMembersRoundTripWithinBounds) {
     EXPECT_FALSE(DecodeMessage(bad).ok()) << bad;
   r.domain = 300;
   EXPECT_FALSE(EncodeRequest(r).ok());
+  // An fd comes with an errno only for EINPROGRESS (a connect still in progress).
+  auto with_fd = [](int err) {
+    core::UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    return DecodeMessage(R"({"type":"result","id":1,"errno":)" + std::to_string(err) +
+                             R"(,"fd":true})",
+                         std::move(fd));
+  };
+  auto in_progress = with_fd(EINPROGRESS);
+  ASSERT_TRUE(in_progress.ok()) << in_progress.error().message();
+  EXPECT_EQ(in_progress->response.err, EINPROGRESS);
+  EXPECT_TRUE(in_progress->response.fd);
+  EXPECT_FALSE(with_fd(ECONNREFUSED).ok());
 }
 
 }  // namespace
