@@ -343,7 +343,8 @@ TEST(ProxyNet, BindOnlyToListedAddresses) {
 }
 
 // A backend that is down, or that answers a connect with something other than a socket (a
-// file, an error message, or by dying): the call fails with EIO at once, reported once.
+// file, garbage, or by dying): the call fails with EIO at once, reported once; one that never
+// answers, with EIO after the client's 10 s.
 TEST(ProxyNet, BrokenBackendsFailWithEio) {
   const std::string dir = TempDir();
   auto down = Sandboxed(NetPolicy(dir, "unix:" + dir + "/none.sock"),
@@ -365,9 +366,11 @@ if sys.argv[2] == "file":
     h.send(sock, {"type": "result", "id": call["id"], "ret": 0, "fd": True}, [fd])
 elif sys.argv[2] == "garbage":
     sock.sendall(b"\x05\x00\x00\x00nope!")
+elif sys.argv[2] == "stall":
+    sys.stdin.read()  # never answers (pwnbox's 10 s), until pwnbox kills it
 os._exit(0)  # "die": gone in the middle of the call
 )");
-  for (std::string how : {"file", "garbage", "die"}) {
+  for (std::string how : {"file", "garbage", "die", "stall"}) {
     const std::string backend = "exec:python3 " + evil + " " +
                                 SourcePath("examples/proxy/handler.py") + " " + how;
     auto r = Sandboxed(NetPolicy(dir, backend), {Prog("pn_connect"), "tcp", "127.0.0.1", "80"});
@@ -377,6 +380,27 @@ os._exit(0)  # "die": gone in the middle of the call
       EXPECT_TRUE(Contains(r.err, "is not a socket of the target's kind")) << r.err;
     }
   }
+}
+
+// A rule's args conditions choose which calls are proxied (paths cannot apply: these calls
+// name no path); the others run in the target's own, empty, namespace.
+TEST(ProxyNet, ArgsConditionsChooseWhatIsProxied) {
+  const std::string dir = TempDir();
+  Background http({"python3", "-c", kHttpServer}, dir);
+  ASSERT_FALSE(http.line().empty());
+  ProxyServer server(dir, "127.0.0.1:" + http.line());
+  ASSERT_TRUE(server.ready());
+  auto policy = [&](const std::string& cond) {
+    const std::string path = dir + "/args.toml";
+    WriteFile(path, "version = 1\ndefault = \"allow\"\n\n[[rule]]\nsyscalls = [\"connect\"]\n"
+                    "args = [\"" + cond + "\"]\naction = \"proxy\"\nbackend = \"" +
+                        server.backend() + "\"\n");
+    return path;
+  };
+  auto proxied = Sandboxed(policy("sockfd == 3"), {Prog("pn_connect"), "tcp", "127.0.0.1", http.line()});
+  EXPECT_EQ(proxied.out, "connect=0 fd=3 nonblock=0 cloexec=0\nHTTP/1.0 200 OK\n") << proxied.err;
+  auto own = Sandboxed(policy("sockfd == 4"), {Prog("pn_connect"), "tcp", "127.0.0.1", http.line()});
+  EXPECT_EQ(own.out, "connect=-1 errno=ENETUNREACH\n") << own.err;
 }
 
 TEST(ProxyNet, BadAllowConnectEntriesAreOneLineErrors) {
