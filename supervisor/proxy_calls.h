@@ -18,7 +18,8 @@
 // close-on-exec flag, and reads the sockaddr (and sendto's bytes) once. The backend passes back
 // a socket made in its namespace; the worker checks it is a socket of the same domain and
 // type, gives it the target's O_NONBLOCK and a few socket options (FinishNet), sends sendto's
-// bytes on it, and the loop installs it at the target's fd number (ADDFD with SETFD). A
+// bytes on it, and the loop installs it at the target's fd number (ADDFD with SETFD; a
+// non-blocking connect still in progress comes back as EINPROGRESS with its socket). A
 // sendto on a socket already in the backend's network namespace (a replaced one: its netns
 // cookie is the new socket's) is sent on the target's own socket instead: replies keep coming
 // to the port the target has. sendto without a destination is not proxied (kContinue).
