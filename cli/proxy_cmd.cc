@@ -42,12 +42,15 @@ std::vector<std::string> SplitList(const std::string& list) {
 
 int ProxyCommand(int argc, char** argv) {
   po::options_description desc(
-      "usage: pwnbox proxy serve --listen unix:PATH [--root DIR] [--allow LIST]\n\n"
+      "usage: pwnbox proxy serve --listen unix:PATH [--root DIR] [--allow LIST]\n"
+      "                          [--allow-connect LIST]\n\n"
       "Serves the calls that policies send with `action = \"proxy\"` (and any client of the\n"
       "protocol in docs/proxy.md) until SIGINT or SIGTERM: opens (the fd is passed back),\n"
       "stat, statx, access, readlink beneath DIR, confined by the kernel (openat2 with\n"
       "RESOLVE_IN_ROOT: \"..\" and symlinks stay beneath DIR), and uname/gethostname. Many\n"
-      "clients at once; needs no privileges: it acts with those of its user");
+      "clients at once; needs no privileges: it acts with those of its user. With\n"
+      "--allow-connect, proxied connect/bind/sendto calls get a socket made here, in this\n"
+      "network namespace, for the listed addresses only");
   desc.add_options()
       ("help,h", "show this help")
       ("listen", po::value<std::string>(),
@@ -58,7 +61,12 @@ int ProxyCommand(int argc, char** argv) {
       ("allow", po::value<std::vector<std::string>>(),
        "comma list of globs, relative to DIR, naming what may be opened: \"etc/hostname\", "
        "\"data/**\" (* and ? within a name, ** across); the rest fails with EACCES. "
-       "Default: everything beneath DIR; may be repeated");
+       "Default: everything beneath DIR; may be repeated")
+      ("allow-connect", po::value<std::vector<std::string>>(),
+       "comma list of the addresses proxied connect, bind and sendto calls may use: "
+       "\"HOST:PORT\", \"[V6]:PORT\", \"HOST:*\" (any port), \"unix:/PATH\" (never an "
+       "abstract name); HOST an IP address or a name resolved once at start. The rest fails "
+       "with EACCES. Default: none (every network call fails with EACCES); may be repeated");
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>());
   po::options_description all;
@@ -76,7 +84,7 @@ int ProxyCommand(int argc, char** argv) {
   if (vm.count("command")) words = vm["command"].as<std::vector<std::string>>();
   if (words.size() != 1 || words[0] != "serve")
     return Fail("proxy: the one subcommand is `serve`: pwnbox proxy serve --listen unix:PATH "
-                "[--root DIR] [--allow LIST]");
+                "[--root DIR] [--allow LIST] [--allow-connect LIST]");
   if (!vm.count("listen")) return Fail("proxy serve needs --listen unix:PATH");
 
   proxy::ServerOptions options;
@@ -84,10 +92,15 @@ int ProxyCommand(int argc, char** argv) {
   if (vm.count("allow"))
     for (const std::string& list : vm["allow"].as<std::vector<std::string>>())
       for (std::string& glob : SplitList(list)) options.allow.push_back(std::move(glob));
+  if (vm.count("allow-connect")) {
+    for (const std::string& list : vm["allow-connect"].as<std::vector<std::string>>())
+      for (std::string& entry : SplitList(list)) options.allow_connect.push_back(std::move(entry));
+  }
   options.software = "pwnbox " PWNBOX_VERSION " proxy serve";
   options.log = [](const std::string& line) {
     std::fprintf(stderr, "pwnbox proxy serve: %s\n", line.c_str());
   };
+  // A bad --allow-connect entry fails here, in one line, before anything listens.
   auto server = proxy::Server::Create(options);
   if (!server.ok()) return Fail(server.error());
 

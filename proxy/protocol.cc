@@ -118,6 +118,15 @@ core::Result<std::optional<std::string>> PathMember(const json& j, const std::st
   return text;
 }
 
+// The network calls' members (docs/proxy.md "Network calls").
+core::Status DecodeSocketMembers(const json& j, Request* r) {
+  PWNBOX_ASSIGN_OR_RETURN(r->domain, IntMember(j, "domain", 0, kMaxDomain));
+  PWNBOX_ASSIGN_OR_RETURN(r->sock_type,
+                          IntMember(j, "sock_type", 0, std::numeric_limits<int32_t>::max()));
+  PWNBOX_ASSIGN_OR_RETURN(r->protocol, IntMember(j, "protocol", 0, kMaxSocketProtocol));
+  return core::Status::Ok();
+}
+
 core::Status DecodeCall(const json& j, Request* r) {
   PWNBOX_ASSIGN_OR_RETURN(r->id, IdMember(j));
   PWNBOX_ASSIGN_OR_RETURN(auto name, StringMember(j, "name", kMaxNameBytes));
@@ -149,7 +158,7 @@ core::Status DecodeCall(const json& j, Request* r) {
   PWNBOX_ASSIGN_OR_RETURN(r->mask, UintMember(j, "mask"));
   PWNBOX_ASSIGN_OR_RETURN(r->size, UintMember(j, "size"));
   PWNBOX_ASSIGN_OR_RETURN(r->data, DataMember(j, "data", kMaxDataBytes));
-  return core::Status::Ok();
+  return DecodeSocketMembers(j, r);
 }
 
 core::Status DecodeResult(const json& j, Response* r, bool* wants_fd) {
@@ -163,7 +172,10 @@ core::Status DecodeResult(const json& j, Response* r, bool* wants_fd) {
   r->err = static_cast<int>(err.value_or(0));
   PWNBOX_ASSIGN_OR_RETURN(auto fd, BoolMember(j, "fd"));
   *wants_fd = fd.value_or(false);
-  if (*wants_fd && r->err != 0) return ProtocolError("a failed call's result carries no fd");
+  // One exception: a non-blocking connect still in progress passes its socket (docs/proxy.md
+  // "Network calls").
+  if (*wants_fd && r->err != 0 && r->err != EINPROGRESS)
+    return ProtocolError("a failed call's result carries no fd");
   PWNBOX_ASSIGN_OR_RETURN(auto data, DataMember(j, "data", kMaxDataBytes));
   r->data = data.value_or("");
   return core::Status::Ok();
@@ -329,6 +341,10 @@ core::Result<std::string> EncodeRequest(const Request& r) {
   if (r.data && r.data->size() > kMaxDataBytes)
     return core::Error("proxy: buffer larger than " + std::to_string(kMaxDataBytes) + " bytes",
                        EMSGSIZE);
+  if ((r.domain && (*r.domain < 0 || *r.domain > kMaxDomain)) ||
+      (r.sock_type && (*r.sock_type < 0 || *r.sock_type > std::numeric_limits<int32_t>::max())) ||
+      (r.protocol && (*r.protocol < 0 || *r.protocol > kMaxSocketProtocol)))
+    return ProtocolError("socket domain, type or protocol out of range");
   json j = json::object();
   j["type"] = "call";
   j["id"] = r.id;
@@ -344,6 +360,9 @@ core::Result<std::string> EncodeRequest(const Request& r) {
   if (r.mask) j["mask"] = *r.mask;
   if (r.size) j["size"] = *r.size;
   if (r.data) j["data"] = Base64Encode(*r.data);
+  if (r.domain) j["domain"] = *r.domain;
+  if (r.sock_type) j["sock_type"] = *r.sock_type;
+  if (r.protocol) j["protocol"] = *r.protocol;
   // Paths are the only strings that can be other than UTF-8: those go as their bytes.
   auto put_path = [&j](const std::string& name, const std::string& path) {
     try {

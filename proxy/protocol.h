@@ -16,7 +16,10 @@
 //           "fd_passing" whether that fd arrived and, when it did, carries one fd back.
 //   call    {"type":"call","id":N,"name":STR,"nr":N,"abi":"x86_64"|"i386","pid":N,
 //            "args":[six unsigned],["path":STR | "path_b64":B64],["path2"...],["flags":N],["mode":N],
-//            ["resolve":N],["mask":N],["size":N],["data":B64]}            client -> server
+//            ["resolve":N],["mask":N],["size":N],["data":B64],
+//            ["domain":N],["sock_type":N],["protocol":N]}                  client -> server
+//           (connect/bind/sendto: the target socket's domain, type and protocol; "data" is
+//           the sockaddr)
 //   result  {"type":"result","id":N,("ret":N | "errno":N),["fd":true],["data":B64]}
 //                                                                         server -> client
 //   error   {"type":"error","message":STR}   either way; the sender closes the connection.
@@ -51,6 +54,11 @@ inline constexpr size_t kMaxNameBytes = 64;
 // Nesting of JSON arrays/objects a payload may have (a call needs 2).
 inline constexpr int kMaxJsonDepth = 8;
 inline constexpr size_t kMaxFdsPerMessage = 1;
+// Bounds of the network calls' members: a socket's domain (AF_MAX is 46), its protocol
+// (IPPROTO_*, or an ethertype for AF_PACKET), and the sockaddr in "data" (sockaddr_storage).
+inline constexpr int64_t kMaxDomain = 255;
+inline constexpr int64_t kMaxSocketProtocol = 65535;
+inline constexpr size_t kMaxSockaddrBytes = 128;
 // Ids are JSON numbers: 1..2^53-1, so that every JSON implementation reads them exactly.
 inline constexpr uint64_t kMaxId = (uint64_t{1} << 53) - 1;
 
@@ -71,6 +79,12 @@ struct Request {
   std::optional<uint64_t> mask;     // statx's mask
   std::optional<uint64_t> size;     // the size of the target's output buffer (readlink's bufsiz)
   std::optional<std::string> data;  // an input buffer, at most kMaxDataBytes
+  // connect, bind, sendto: the target socket's facts (docs/proxy.md "Network calls"); `data`
+  // is then the sockaddr (at most kMaxSockaddrBytes).
+  std::optional<int64_t> domain;     // AF_INET, AF_INET6, AF_UNIX...: 0..kMaxDomain
+  std::optional<int64_t> sock_type;  // SOCK_STREAM... | SOCK_NONBLOCK | SOCK_CLOEXEC as the
+                                     // target's file has them: 0..INT32_MAX
+  std::optional<int64_t> protocol;   // 0..kMaxSocketProtocol
 };
 
 // The answer to one call: a return value or an errno, an fd to install, bytes to write into the
@@ -78,7 +92,8 @@ struct Request {
 struct Response {
   uint64_t id = 0;
   int64_t ret = 0;    // the call's return value when err == 0
-  int err = 0;        // the errno the call fails with, 1..4095; 0 for success
+  int err = 0;        // the errno the call fails with, 1..4095; 0 for success (an fd comes
+                      // with an errno only for EINPROGRESS: a connect still in progress)
   core::UniqueFd fd;  // the fd the call returns, when the server passed one
   std::string data;   // at most kMaxDataBytes
 };

@@ -115,6 +115,9 @@ core::Result<std::unique_ptr<Server>> Server::Create(ServerOptions options) {
   for (const std::string& glob : server->options_.allow)
     if (glob.empty() || glob.size() > kMaxPathBytes)
       return core::Error("proxy serve: --allow: an empty or overlong glob", EINVAL);
+  auto net = NetAllowList::Parse(server->options_.allow_connect);
+  if (!net.ok()) return core::Error("proxy serve: " + net.error().message(), EINVAL);
+  server->net_allow_ = std::move(*net);
   return server;
 }
 
@@ -191,6 +194,7 @@ Response Server::Execute(const Request& r) const {
   Response res;
   res.id = r.id;
   const std::string& n = r.name;
+  if (IsNetCall(n)) return NetCall(r, net_allow_, options_.net);  // proxy/net.h
   if (n == "uname") {
     utsname u;
     if (uname(&u) != 0) return Errno(r, errno);

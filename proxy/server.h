@@ -26,6 +26,7 @@
 
 #include "core/fd.h"
 #include "core/status.h"
+#include "proxy/net.h"
 #include "proxy/protocol.h"
 
 namespace pwnbox::proxy {
@@ -37,6 +38,11 @@ struct ServerOptions {
   // client names it: "etc/hostname", "data/**", "*.csv" ("*" and "?" within one component,
   // "**" across components). Empty: everything beneath the root. The rest fails with EACCES.
   std::vector<std::string> allow;
+  // The addresses a proxied connect, bind or sendto may use (proxy/net.h, docs/proxy.md
+  // "Network calls"): "HOST:PORT", "[V6]:PORT", "HOST:*", "unix:/PATH". Empty: every network
+  // call fails with EACCES (network access is asked for explicitly).
+  std::vector<std::string> allow_connect;
+  NetOptions net;
   // Connections served at once; the next one gets an error message and is closed.
   size_t max_clients = 256;
   // How long a message may take from its first byte to its last; a client that stalls longer
@@ -89,6 +95,7 @@ class Server {
   void Log(const std::string& line) const;
 
   ServerOptions options_;
+  NetAllowList net_allow_;  // options_.allow_connect, parsed (names resolved) at Create
   core::UniqueFd root_fd_;
   std::string root_real_;  // realpath of the root
   mutable std::atomic<uint64_t> connections_{0};  // numbers clients in the log

@@ -69,7 +69,8 @@ struct Verdict {
 
 // The syscalls `action = "proxy"` can serve (x86_64 names): the open family, the stat family,
 // access, readlink, the calls that change the tree (mkdir, rmdir, unlink, rename, link,
-// symlink, chmod, truncate and their *at forms), uname.
+// symlink, chmod, truncate and their *at forms), uname, and the network calls connect, bind,
+// sendto (docs/proxy.md).
 bool CanProxy(std::string_view name);
 
 // The path a proxied call names for its backend: `path` with the fixed leading directories of

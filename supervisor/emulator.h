@@ -69,6 +69,9 @@ struct EmulationResult {
   int64_t ret = 0;        // the call's result, or -errno
   core::UniqueFd fd;      // kOpen: the file to install in the target (ret is then 0)
   bool cloexec = false;   // kOpen: O_CLOEXEC on the installed fd
+  // Proxied network calls: install `fd` at this fd number of the target (replacing its socket,
+  // ADDFD with SETFD) and answer `ret`; -1: install at a free number and answer it (an open).
+  int install_at = -1;
   std::string out;        // bytes to copy to EmulatedCall::out_addr before answering
 };
 

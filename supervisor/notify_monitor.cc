@@ -207,13 +207,18 @@ void NotifyMonitor::Proxy(int listener, uint64_t id, const core::SyscallCall& ca
       ProxyCalls::ApplyUmask(*prepared, st->umask);
     }
   }
-  // What was read (a symlink's text, the umask) may be another process's by now if the
-  // target died and its pid was reused.
+  // What was read (a symlink's text, a sockaddr, its socket, the umask) may be another
+  // process's by now if the target died and its pid was reused.
   if (!IdValid(listener, id)) return;
   if (!prepared.ok()) {
     const int64_t ret = -prepared.error().sys_errno();
     Report(call, v, ret);
     Send(listener, id, ret);
+    return;
+  }
+  if (prepared->expect == ProxyCalls::Prepared::Expect::kContinue) {  // send(): no destination
+    Report(call, v, std::nullopt);
+    Send(listener, id, 0, /*cont=*/true);
     return;
   }
   if (in_flight_.size() >= kMaxInFlight) {
@@ -243,6 +248,24 @@ void NotifyMonitor::Finish(int listener, WorkerPool::Done& done) {
 }
 
 void NotifyMonitor::Deliver(int listener, uint64_t id, const InFlight& f, EmulationResult& r) {
+  if (r.fd && r.install_at >= 0) {
+    // A proxied socket replaces the target's at its number (ProxyCalls), then the call's answer.
+    seccomp_notif_addfd addfd{};
+    addfd.id = id;
+    addfd.flags = SECCOMP_ADDFD_FLAG_SETFD;
+    addfd.srcfd = static_cast<uint32_t>(r.fd.get());
+    addfd.newfd = static_cast<uint32_t>(r.install_at);
+    addfd.newfd_flags = r.cloexec ? O_CLOEXEC : 0;
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0) {
+      const int err = errno;
+      if (err == ENOENT) return Report(f.call, f.verdict, std::nullopt);  // interrupted or gone
+      if (err != EMFILE) enforcer_.KernelError("SECCOMP_IOCTL_NOTIF_ADDFD", err);
+      r.ret = -err;
+    }
+    Report(f.call, f.verdict, r.ret);
+    Send(listener, id, r.ret);
+    return;
+  }
   if (r.fd) {
     seccomp_notif_addfd addfd{};
     addfd.id = id;

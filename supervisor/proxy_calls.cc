@@ -1,7 +1,11 @@
 #include "supervisor/proxy_calls.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -9,6 +13,8 @@
 #include <linux/stat.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstring>
 #include <condition_variable>
 #include <deque>
 #include <cstdio>
@@ -22,6 +28,12 @@
 
 #ifndef O_TMPFILE
 #define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
 #endif
 
 namespace pwnbox::supervisor {
@@ -92,6 +104,92 @@ struct ProxyCalls::State {
   }
 };
 
+namespace {
+
+// The target task's fd `fd`, duplicated here (pidfd_getfd), with the close-on-exec flag of its
+// number there (/proc/TID/fdinfo: pidfd_getfd's copy is always close-on-exec).
+core::Result<core::UniqueFd> TargetFd(pid_t tid, int fd, bool* cloexec) {
+  constexpr unsigned kPidfdThread = O_EXCL;  // PIDFD_THREAD: the notification names a thread
+  core::UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, tid, kPidfdThread)));
+  if (!pidfd) return core::ErrnoError(errno == EINVAL ? ESRCH : errno, "pidfd_open");
+  core::UniqueFd dup(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)));
+  if (!dup) return core::ErrnoError(errno, "pidfd_getfd");
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", tid, fd);
+  core::UniqueFd info(open(path, O_RDONLY | O_CLOEXEC));
+  char text[512];
+  ssize_t n = info ? read(info.get(), text, sizeof text - 1) : -1;
+  if (n <= 0) return core::ErrnoError(n < 0 ? errno : EBADF, "reading " + std::string(path));
+  text[n] = '\0';
+  const char* flags = strstr(text, "flags:");
+  if (flags == nullptr) return core::Error("no flags in " + std::string(path), EIO);
+  *cloexec = (strtoul(flags + 6, nullptr, 8) & O_CLOEXEC) != 0;
+  return dup;
+}
+
+int IntOpt(int sock, int level, int name) {
+  int v = -1;
+  socklen_t len = sizeof v;
+  return getsockopt(sock, level, name, &v, &len) == 0 ? v : -1;
+}
+
+}  // namespace
+
+core::Result<ProxyCalls::Prepared> ProxyCalls::PrepareNet(const core::SyscallCall& call,
+                                                          Prepared p) {
+  proxy::Request& r = p.request;
+  const uint64_t* a = call.args;
+  const bool is_sendto = r.name == "sendto";
+  const uint64_t addr = is_sendto ? a[4] : a[1];
+  const int addrlen = static_cast<int>(is_sendto ? a[5] : a[2]);
+  // send() is sendto(fd, buf, len, flags, NULL, 0): no destination, nothing to proxy; the
+  // socket the target has decides where the bytes go.
+  if (is_sendto && (addr == 0 || addrlen == 0)) {
+    p.expect = Prepared::Expect::kContinue;
+    return p;
+  }
+  // The kernel's checks (move_addr_to_kernel, then the family's minimum).
+  if (addrlen < 0 || addrlen > static_cast<int>(proxy::kMaxSockaddrBytes))
+    return core::Error("sockaddr length", EINVAL);
+  if (addrlen < static_cast<int>(sizeof(sa_family_t))) return core::Error("sockaddr length", EINVAL);
+  core::ProcessMemory mem(call.pid);
+  std::string sockaddr(static_cast<size_t>(addrlen), '\0');
+  if (mem.Read(addr, sockaddr.data(), sockaddr.size()) != addrlen)
+    return core::Error("unreadable sockaddr", EFAULT);
+  if (is_sendto) {
+    const size_t len = a[2];
+    if (len > kMaxSendBytes) return core::Error("sendto larger than a proxied datagram", EMSGSIZE);
+    p.send_bytes.resize(len);
+    if (len > 0 && mem.Read(a[1], p.send_bytes.data(), len) != static_cast<ssize_t>(len))
+      return core::Error("unreadable sendto buffer", EFAULT);
+    p.send_flags = static_cast<int>(a[3]);
+    r.size = len;
+    r.flags = static_cast<int64_t>(static_cast<int>(a[3]));
+  }
+  // The target's socket: what to make in its place.
+  const int fd = static_cast<int>(a[0]);
+  if (fd < 0) return core::Error("bad fd", EBADF);
+  bool cloexec = false;
+  auto sock = TargetFd(call.pid, fd, &cloexec);
+  if (!sock.ok()) return sock.error();
+  const int domain = IntOpt(sock->get(), SOL_SOCKET, SO_DOMAIN);
+  const int type = IntOpt(sock->get(), SOL_SOCKET, SO_TYPE);
+  const int protocol = IntOpt(sock->get(), SOL_SOCKET, SO_PROTOCOL);
+  if (domain < 0 || type < 0 || protocol < 0) return core::Error("not a socket", ENOTSOCK);
+  const int fl = fcntl(sock->get(), F_GETFL);
+  if (fl < 0) return core::ErrnoError(errno, "F_GETFL");
+  p.nonblock = (fl & O_NONBLOCK) != 0;
+  r.domain = domain;
+  r.sock_type = type | (p.nonblock ? SOCK_NONBLOCK : 0) | (cloexec ? SOCK_CLOEXEC : 0);
+  r.protocol = protocol;
+  r.data = std::move(sockaddr);
+  p.expect = Prepared::Expect::kSocket;
+  p.target_sock = std::move(*sock);
+  p.install_at = fd;
+  p.cloexec = cloexec;
+  return p;
+}
+
 core::Result<ProxyCalls::Prepared> ProxyCalls::Prepare(const core::SyscallCall& call,
                                                        const Verdict& v,
                                                        core::TargetMemory& mem) {
@@ -106,6 +204,7 @@ core::Result<ProxyCalls::Prepared> ProxyCalls::Prepare(const core::SyscallCall& 
   r.abi = "x86_64";
   r.pid = call.pid;
   for (int i = 0; i < 6; ++i) r.args[static_cast<size_t>(i)] = call.args[i];
+  if (name == "connect" || name == "bind" || name == "sendto") return PrepareNet(call, std::move(p));
   if (name != "uname") {
     if (v.paths.empty()) return core::Error("no resolved path", EFAULT);
     auto pattern = [&v](size_t i) {
@@ -199,6 +298,15 @@ EmulationResult ProxyCalls::Interpret(const Prepared& p, proxy::Response respons
     r.ret = -kBackendErrno;
     return std::move(r);
   };
+  if (response.err == EINPROGRESS && response.fd && p.expect == Prepared::Expect::kSocket &&
+      p.request.name == "connect" && p.nonblock) {
+    // A non-blocking connect still in progress: the socket is installed, the call says so.
+    r.fd = std::move(response.fd);
+    r.cloexec = p.cloexec;
+    r.install_at = p.install_at;
+    r.ret = -EINPROGRESS;
+    return r;
+  }
   if (response.err != 0) {
     if (response.fd) return bad("an fd came with an error");
     r.ret = -response.err;
@@ -231,8 +339,78 @@ EmulationResult ProxyCalls::Interpret(const Prepared& p, proxy::Response respons
       if (response.fd || !response.data.empty() || response.ret != 0)
         return bad(p.request.name + " answered more than its result");
       return r;
+    case Prepared::Expect::kSocket:
+      if (!response.fd) return bad("no socket came with a successful " + p.request.name);
+      if (!response.data.empty() || response.ret != 0)
+        return bad(p.request.name + " answered more than its socket");
+      r.fd = std::move(response.fd);
+      r.cloexec = p.cloexec;
+      r.install_at = p.install_at;
+      return r;
+    case Prepared::Expect::kContinue:
+      return bad(p.request.name + " was not to be sent");
   }
   return bad("unreachable");
+}
+
+void ProxyCalls::FinishNet(const Prepared& p, EmulationResult* r, std::string* why) {
+  if (p.expect != Prepared::Expect::kSocket || !r->fd) return;
+  auto bad = [&](const std::string& what) {
+    *why = what;
+    *r = EmulationResult{};
+    r->ret = -kBackendErrno;
+  };
+  const int sock = r->fd.get();
+  const int64_t type_bits = p.request.sock_type.value_or(0) & 0xf;  // SOCK_TYPE_MASK
+  if (IntOpt(sock, SOL_SOCKET, SO_DOMAIN) != p.request.domain.value_or(-1) ||
+      IntOpt(sock, SOL_SOCKET, SO_TYPE) != type_bits)
+    return bad("the fd for " + p.request.name + " is not a socket of the target's kind");
+  // O_NONBLOCK is the open file's status: the new file gets the target's.
+  const int fl = fcntl(sock, F_GETFL);
+  if (fl < 0 || fcntl(sock, F_SETFL, p.nonblock ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK)) != 0)
+    return bad(std::string("F_SETFL on the passed socket: ") + strerror(errno));
+  // Socket options a program commonly sets before connecting, carried over (best effort: an
+  // option the new socket's protocol lacks is skipped). Addresses bound before are not.
+  struct Opt { int level, name; };
+  static constexpr Opt kOpts[] = {{SOL_SOCKET, SO_KEEPALIVE}, {SOL_SOCKET, SO_BROADCAST},
+                                  {SOL_SOCKET, SO_OOBINLINE}, {SOL_SOCKET, SO_PRIORITY},
+                                  {SOL_SOCKET, SO_PASSCRED},  {IPPROTO_TCP, TCP_NODELAY}};
+  for (const Opt& o : kOpts) {
+    int v = 0;
+    socklen_t len = sizeof v;
+    if (getsockopt(p.target_sock.get(), o.level, o.name, &v, &len) == 0 && v != 0)
+      (void)setsockopt(sock, o.level, o.name, &v, len);
+  }
+  for (int name : {SO_LINGER, SO_RCVTIMEO, SO_SNDTIMEO}) {
+    char v[32];
+    socklen_t len = sizeof v;
+    if (getsockopt(p.target_sock.get(), SOL_SOCKET, name, v, &len) == 0)
+      (void)setsockopt(sock, SOL_SOCKET, name, v, len);
+  }
+  if (p.request.name != "sendto") return;
+  // A socket already in the backend's network namespace (one installed by an earlier proxied
+  // call) keeps its port: send on it, drop the new one.
+  uint64_t mine = 0, theirs = 0;
+  socklen_t len = sizeof mine;
+  int out = sock;
+  if (getsockopt(sock, SOL_SOCKET, SO_NETNS_COOKIE, &mine, &len) == 0 &&
+      getsockopt(p.target_sock.get(), SOL_SOCKET, SO_NETNS_COOKIE, &theirs, &len) == 0 &&
+      mine == theirs)
+    out = p.target_sock.get();
+  const std::string& to = *p.request.data;
+  ssize_t n;
+  do {
+    n = sendto(out, p.send_bytes.data(), p.send_bytes.size(),
+               p.send_flags | MSG_NOSIGNAL | (p.nonblock ? MSG_DONTWAIT : 0),
+               reinterpret_cast<const struct sockaddr*>(to.data()),
+               static_cast<socklen_t>(to.size()));
+  } while (n < 0 && errno == EINTR);
+  const int err = errno;
+  if (n < 0 || out != sock) {
+    r->fd.reset();  // nothing replaced: the target's socket stays as it is
+    r->install_at = -1;
+  }
+  r->ret = n < 0 ? -err : n;
 }
 
 ProxyCalls::ProxyCalls(int report_fd, size_t max_threads)
@@ -265,6 +443,7 @@ EmulationResult Run(ProxyCalls::State& state, const ProxyCalls::Prepared& p) {
   }
   std::string why;
   r = ProxyCalls::Interpret(p, std::move(*resp), &why);
+  if (why.empty()) ProxyCalls::FinishNet(p, &r, &why);
   if (!why.empty()) state.Report(p.backend, why);
   return r;
 }

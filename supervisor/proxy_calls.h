@@ -12,6 +12,17 @@
 // with kBackendErrno (EIO), and the first such failure of each backend is reported in one line.
 // The target's output buffer is written only with exactly what the call writes there (a
 // struct stat, statx, utsname; at most bufsiz bytes of a link).
+//
+// Network calls (connect, bind, sendto; docs/proxy.md "Network calls"): Prepare takes the
+// target's socket (pidfd_getfd) for its domain, type, protocol, O_NONBLOCK and the fd number's
+// close-on-exec flag, and reads the sockaddr (and sendto's bytes) once. The backend passes back
+// a socket made in its namespace; the worker checks it is a socket of the same domain and
+// type, gives it the target's O_NONBLOCK and a few socket options (FinishNet), sends sendto's
+// bytes on it, and the loop installs it at the target's fd number (ADDFD with SETFD; a
+// non-blocking connect still in progress comes back as EINPROGRESS with its socket). A
+// sendto on a socket already in the backend's network namespace (a replaced one: its netns
+// cookie is the new socket's) is sent on the target's own socket instead: replies keep coming
+// to the port the target has. sendto without a destination is not proxied (kContinue).
 #pragma once
 
 #include <sys/types.h>
@@ -37,15 +48,28 @@ class ProxyCalls {
   struct Prepared {
     std::string backend;       // "unix:PATH" or "exec:CMD"
     proxy::Request request;
-    enum class Expect { kFd, kData, kNothing } expect = Expect::kNothing;
+    // kSocket: a socket to install at `install_at` (network calls); kContinue: nothing to
+    // send, the call goes on in the kernel (sendto without a destination).
+    enum class Expect { kFd, kData, kNothing, kSocket, kContinue } expect = Expect::kNothing;
     bool cloexec = false;      // kFd: O_CLOEXEC on the installed fd
     uint64_t out_addr = 0;     // kData: the target's buffer
     size_t out_size = 0;       // kData: exactly this many bytes (readlink: at most)
     bool exact = true;         // kData: `out_size` exactly (false: at most, and ret == size)
+    // kSocket: the target's socket (a duplicate taken with pidfd_getfd), its fd number there,
+    // its O_NONBLOCK; sendto's bytes, flags and destination.
+    core::UniqueFd target_sock;
+    int install_at = -1;
+    bool nonblock = false;
+    std::string send_bytes;
+    int send_flags = 0;
     // The call creates a file or directory: request.mode must get the target's umask applied
     // (ApplyUmask) before it is sent, as the kernel would apply it (the backend's is its own).
     bool creates = false;
   };
+
+  // The most bytes a proxied sendto carries (a datagram: UDP's limit is 65,507); above, the
+  // call fails with EMSGSIZE.
+  static constexpr size_t kMaxSendBytes = 256 << 10;
 
   // Builds the request for `call` decided `v` (its resolved paths, openat2's open_how; a
   // symlink's text is read once from `mem`). Errors carry in sys_errno() the errno to answer
@@ -80,10 +104,18 @@ class ProxyCalls {
   // `*why`) when the response does not fit the call. For tests.
   static EmulationResult Interpret(const Prepared& p, proxy::Response response,
                                    std::string* why);
+  // After Interpret, for kSocket: checks the passed socket (domain and type: -kBackendErrno and
+  // `*why` otherwise), gives it the target's O_NONBLOCK and socket options, and performs
+  // sendto's send (on it, or on the target's own socket when that one is already in the
+  // backend's network namespace: r->fd is then dropped). On a worker thread. For tests.
+  static void FinishNet(const Prepared& p, EmulationResult* r, std::string* why);
 
  struct State;  // shared with the worker threads
 
  private:
+  // Prepare's part for connect, bind and sendto (`p` has the request's common members).
+  static core::Result<Prepared> PrepareNet(const core::SyscallCall& call, Prepared p);
+
   std::shared_ptr<State> state_;
 };
 

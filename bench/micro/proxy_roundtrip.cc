@@ -8,10 +8,16 @@
 //                    socket, the fd passed back) + close: the round trip with fd passing
 //   proxied uname    the same round trip for a scalar call (no fd)
 //   exec: handler    uname through examples/proxy/handler.py (python3) as an exec: backend
+//   native connect   socket + connect + close to a TCP listener on 127.0.0.1 in this process
+//   proxied connect  the same connect made by the server (--allow-connect), the socket passed
+//                    back + close (docs/proxy.md "Network calls")
 // --pin puts client and server on one CPU: a wake-up across CPUs is the dominant cost on small
 // virtual machines (DESIGN.md). Prints a Markdown table.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -24,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "proxy/client.h"
@@ -78,8 +85,21 @@ int main(int argc, char** argv) {
   std::fputs("data\n", f);
   std::fclose(f);
 
+  // A TCP listener on 127.0.0.1 for the connect cases (accepted and closed by a thread).
+  int tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in tcp_addr{};
+  tcp_addr.sin_family = AF_INET;
+  tcp_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t tcp_len = sizeof tcp_addr;
+  if (tcp < 0 || bind(tcp, reinterpret_cast<sockaddr*>(&tcp_addr), sizeof tcp_addr) != 0 ||
+      listen(tcp, SOMAXCONN) != 0 ||
+      getsockname(tcp, reinterpret_cast<sockaddr*>(&tcp_addr), &tcp_len) != 0)
+    Die("tcp listener");
+  const std::string tcp_sockaddr(reinterpret_cast<const char*>(&tcp_addr), sizeof tcp_addr);
+
   proxy::ServerOptions options;
   options.root = root;
+  options.allow_connect = {"127.0.0.1:" + std::to_string(ntohs(tcp_addr.sin_port))};
   auto server = proxy::Server::Create(options);
   if (!server.ok()) Die(server.error().message());
   auto listener = proxy::Listen("unix:" + sock);
@@ -94,6 +114,10 @@ int main(int argc, char** argv) {
   }
   close(stop[0]);
   listener->reset();
+  std::thread acceptor([tcp] {
+    int c;
+    while ((c = accept4(tcp, nullptr, nullptr, SOCK_CLOEXEC)) >= 0) close(c);
+  });
 
   auto client = proxy::ProxyClient::Connect("unix:" + sock);
   if (!client.ok()) Die(client.error().message());
@@ -113,6 +137,22 @@ int main(int argc, char** argv) {
   proxy::Request uname_req;
   uname_req.name = "uname";
   uname_req.nr = 63;
+
+  proxy::Request connect_req;
+  connect_req.name = "connect";
+  connect_req.nr = 42;
+  connect_req.domain = AF_INET;
+  connect_req.sock_type = SOCK_STREAM;
+  connect_req.protocol = 0;
+  connect_req.data = tcp_sockaddr;
+
+  // Closed with an RST (SO_LINGER 0): no TIME_WAIT left behind, whose thousands would make the
+  // kernel's search for a free port the cost being measured.
+  auto reset_close = [](int fd) {
+    linger l{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    close(fd);
+  };
 
   std::vector<Case> cases;
   cases.push_back({"native open", [&] {
@@ -135,6 +175,20 @@ int main(int argc, char** argv) {
                        return r.ok() && r->err == 0;
                      }, 4});
 
+  cases.push_back({"native connect (TCP, 127.0.0.1)", [&] {
+                     int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                     bool ok = c >= 0 && connect(c, reinterpret_cast<sockaddr*>(&tcp_addr),
+                                                 sizeof tcp_addr) == 0;
+                     if (c >= 0) reset_close(c);
+                     return ok;
+                   }, 4});
+  cases.push_back({"proxied connect (socket passed)", [&] {
+                     auto r = (*client)->Call(connect_req);
+                     if (!r.ok() || r->err != 0 || !r->fd) return false;
+                     reset_close(r->fd.release());
+                     return true;
+                   }, 4});
+
   for (int rep = -1; rep < reps; ++rep) {  // rep -1: warm-up
     for (Case& c : cases) {
       int n = std::max(1, calls / c.calls_divisor);
@@ -155,6 +209,9 @@ int main(int argc, char** argv) {
     std::printf("| %s | %.0f | %.0f | %.0f | %.1fx |\n", c.name.c_str(), med, c.ns.front(),
                 c.ns.back(), med / native);
   }
+  shutdown(tcp, SHUT_RDWR);  // ends the acceptor's accept
+  acceptor.join();
+  close(tcp);
   close(stop[1]);
   client->reset();
   exec_client.reset();

@@ -540,9 +540,9 @@ TEST(ProxyRun, TheLoggingPassThroughExample) {
 
 TEST(ProxyRun, PolicyErrorsNameTheRule) {
   const std::string dir = TempDir();
-  auto bad = Pwnbox({"--policy", Policy(dir, "\"connect\"", "", "unix:/x"), "--", "true"});
+  auto bad = Pwnbox({"--policy", Policy(dir, "\"execve\"", "", "unix:/x"), "--", "true"});
   EXPECT_EQ(bad.status, 125);
-  EXPECT_TRUE(Contains(bad.err, dir + "/proxy.toml:4:1: proxy cannot serve connect yet"))
+  EXPECT_TRUE(Contains(bad.err, dir + "/proxy.toml:4:1: proxy cannot serve execve yet"))
       << bad.err;
   auto scheme = Pwnbox({"--policy", Policy(dir, "\"uname\"", "", "tcp:1.2.3.4:5"), "--", "true"});
   EXPECT_EQ(scheme.status, 125);
