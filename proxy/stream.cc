@@ -1,0 +1,254 @@
+#include "proxy/stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "proxy/protocol.h"
+
+#ifndef F_ADD_SEALS
+#define F_ADD_SEALS 1033
+#define F_SEAL_SEAL 0x0001
+#define F_SEAL_SHRINK 0x0002
+#define F_SEAL_GROW 0x0004
+#define F_SEAL_WRITE 0x0008
+#endif
+#ifndef F_SETPIPE_SZ
+#define F_SETPIPE_SZ 1031
+#endif
+
+namespace pwnbox::proxy {
+namespace {
+
+// The pipe each way of a Pump holds this much (the default 64 KiB costs a wake-up per 64 KiB;
+// 1 MiB is the unprivileged maximum, /proc/sys/fs/pipe-max-size).
+constexpr int kPumpPipeBytes = 1 << 20;
+constexpr size_t kSpliceChunk = 1 << 20;
+
+int64_t NowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+struct Way {
+  int src = -1, dst = -1;
+  core::UniqueFd pipe_r, pipe_w;
+  size_t in_pipe = 0;
+  size_t capacity = 65536;
+  bool src_done = false;  // EOF (or an error) read from src
+  bool ended = false;     // nothing more goes this way
+  uint64_t carried = 0;
+};
+
+void SetNonblock(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0 && !(fl & O_NONBLOCK)) (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+}  // namespace
+
+std::string NewStreamToken() {
+  unsigned char bytes[kStreamTokenBytes / 2];
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n > 0) got += static_cast<size_t>(n);
+    else if (errno != EINTR) std::abort();  // no randomness: nothing safe to do
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string token;
+  for (unsigned char b : bytes) {
+    token += kHex[b >> 4];
+    token += kHex[b & 15];
+  }
+  return token;
+}
+
+PumpCount Pump(int a, int b, PumpWays ways, int stop_fd) {
+  Way w[2];
+  w[0].src = a;
+  w[0].dst = b;
+  w[0].ended = !ways.a_to_b;
+  w[1].src = b;
+  w[1].dst = a;
+  w[1].ended = !ways.b_to_a;
+  SetNonblock(a);
+  SetNonblock(b);
+  for (Way& way : w) {
+    if (way.ended) continue;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
+      way.ended = true;  // no pipe: this way cannot run; its peers see EOF
+      shutdown(way.dst, SHUT_WR);
+      continue;
+    }
+    way.pipe_r.reset(p[0]);
+    way.pipe_w.reset(p[1]);
+    int cap = fcntl(p[1], F_SETPIPE_SZ, kPumpPipeBytes);
+    if (cap > 0) way.capacity = static_cast<size_t>(cap);
+  }
+  auto end_way = [](Way& way, bool reader_gone) {
+    way.ended = true;
+    if (reader_gone) {
+      shutdown(way.src, SHUT_RD);  // the writer on src's side gets EPIPE (sockets)
+    } else {
+      shutdown(way.dst, SHUT_WR);  // the reader on dst's side sees EOF (sockets)
+    }
+  };
+  while (!w[0].ended || !w[1].ended) {
+    // One pollfd per endpoint with what the ways want of it; an endpoint nothing is wanted of is
+    // left out (poll would report its POLLHUP again and again).
+    short want_a = 0, want_b = 0;
+    for (int i = 0; i < 2; ++i) {
+      Way& way = w[i];
+      if (way.ended) continue;
+      short& src_want = i == 0 ? want_a : want_b;
+      short& dst_want = i == 0 ? want_b : want_a;
+      if (!way.src_done && way.in_pipe < way.capacity) src_want |= POLLIN;
+      if (way.in_pipe > 0) dst_want |= POLLOUT;
+    }
+    pollfd fds[3] = {{want_a ? a : -1, want_a, 0}, {want_b ? b : -1, want_b, 0},
+                     {stop_fd, POLLIN, 0}};
+    if (poll(fds, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (fds[2].revents) break;
+    for (int i = 0; i < 2; ++i) {
+      Way& way = w[i];
+      if (way.ended) continue;
+      const short src_ev = fds[i].revents, dst_ev = fds[1 - i].revents;
+      if (!way.src_done && way.in_pipe < way.capacity && src_ev) {
+        ssize_t n = splice(way.src, nullptr, way.pipe_w.get(), nullptr,
+                           std::min(kSpliceChunk, way.capacity - way.in_pipe),
+                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (n > 0) {
+          way.in_pipe += static_cast<size_t>(n);
+        } else if (n == 0) {
+          way.src_done = true;
+        } else if (errno == EINVAL) {
+          // A source splice does not read (some character devices): read and write.
+          char buf[65536];
+          ssize_t r = read(way.src, buf, std::min(sizeof buf, way.capacity - way.in_pipe));
+          if (r > 0) {
+            ssize_t put = write(way.pipe_w.get(), buf, static_cast<size_t>(r));
+            if (put > 0) way.in_pipe += static_cast<size_t>(put);
+            if (put != r) way.src_done = true;  // cannot happen: the pipe had the room
+          } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+            way.src_done = true;
+          }
+        } else if (errno != EAGAIN && errno != EINTR) {
+          way.src_done = true;  // ECONNRESET...: as an EOF
+        }
+      }
+      if (way.in_pipe > 0 && (dst_ev || way.src_done)) {
+        ssize_t n = splice(way.pipe_r.get(), nullptr, way.dst, nullptr, way.in_pipe,
+                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK |
+                               (way.src_done ? 0 : SPLICE_F_MORE));
+        if (n > 0) {
+          way.in_pipe -= static_cast<size_t>(n);
+          way.carried += static_cast<uint64_t>(n);
+        } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+          end_way(way, /*reader_gone=*/true);
+          continue;
+        }
+      }
+      if (way.src_done && way.in_pipe == 0) end_way(way, /*reader_gone=*/false);
+    }
+  }
+  return PumpCount{w[0].carried, w[1].carried};
+}
+
+core::Result<core::UniqueFd> Materialise(int stream, uint64_t size, std::string_view name,
+                                         int idle_timeout_ms) {
+  if (size > kMaxStreamFileBytes)
+    return core::Error("proxy: a file of " + std::to_string(size) + " bytes (at most " +
+                           std::to_string(kMaxStreamFileBytes) + " are materialised)",
+                       EFBIG);
+  std::string memfd_name = "pwnbox-proxy:" + std::string(name.substr(0, 200));
+  core::UniqueFd mem(memfd_create(memfd_name.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!mem) return core::ErrnoError(errno, "proxy: memfd_create");
+  if (size > 0) {
+    if (ftruncate(mem.get(), static_cast<off_t>(size)) != 0)
+      return core::ErrnoError(errno, "proxy: ftruncate of the memfd");
+    void* map = mmap(nullptr, size, PROT_WRITE, MAP_SHARED, mem.get(), 0);
+    if (map == MAP_FAILED) return core::ErrnoError(errno, "proxy: mmap of the memfd");
+    char* p = static_cast<char*>(map);
+    uint64_t got = 0;
+    core::Status status;
+    int64_t deadline = idle_timeout_ms < 0 ? -1 : NowMs() + idle_timeout_ms;
+    while (got < size) {
+      ssize_t n = recv(stream, p + got, size - got, MSG_DONTWAIT);
+      if (n > 0) {
+        got += static_cast<uint64_t>(n);
+        if (idle_timeout_ms >= 0) deadline = NowMs() + idle_timeout_ms;
+        continue;
+      }
+      if (n == 0) {
+        status = core::Error("proxy: the stream ended after " + std::to_string(got) + " of " +
+                                 std::to_string(size) + " bytes",
+                             EIO);
+        break;
+      }
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) {
+        status = core::Error(core::ErrnoError(errno, "proxy: reading the stream").message(), EIO);
+        break;
+      }
+      int wait = -1;
+      if (deadline >= 0) {
+        int64_t left = deadline - NowMs();
+        if (left <= 0) {
+          status = core::Error("proxy: the stream stalled for " +
+                                   std::to_string(idle_timeout_ms) + " ms",
+                               ETIMEDOUT);
+          break;
+        }
+        wait = static_cast<int>(left);
+      }
+      pollfd pfd{stream, POLLIN, 0};
+      (void)poll(&pfd, 1, wait);
+    }
+    munmap(map, size);
+    if (!status.ok()) return status.error();
+  }
+  if (fcntl(mem.get(), F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0)
+    return core::ErrnoError(errno, "proxy: sealing the memfd");
+  // A read-only file description of its own (the memfd's is O_RDWR).
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/self/fd/%d", mem.get());
+  core::UniqueFd ro(open(path, O_RDONLY | O_CLOEXEC));
+  if (!ro) return core::ErrnoError(errno, "proxy: reopening the memfd read-only");
+  return ro;
+}
+
+core::Status SendFileBytes(int file, int sock, uint64_t size) {
+  off_t offset = 0;
+  while (static_cast<uint64_t>(offset) < size) {
+    ssize_t n = sendfile(sock, file, &offset,
+                         static_cast<size_t>(std::min<uint64_t>(size - offset, 1 << 30)));
+    if (n > 0) continue;
+    if (n == 0) return core::Error("proxy: the file is shorter than when it was opened", EIO);
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN) {
+      pollfd pfd{sock, POLLOUT, 0};
+      (void)poll(&pfd, 1, -1);
+      continue;
+    }
+    return core::ErrnoError(errno, "proxy: sendfile");
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace pwnbox::proxy
