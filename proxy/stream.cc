@@ -56,6 +56,28 @@ void SetNonblock(int fd) {
   if (fl >= 0 && !(fl & O_NONBLOCK)) (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+// For a destination splice does not write (a file opened O_APPEND): up to 64 KiB read from the
+// pipe and written whole (waiting for the destination if need be). The bytes written, or -1.
+ssize_t CopyOut(int pipe_r, int dst, size_t available) {
+  char buf[65536];
+  ssize_t n = read(pipe_r, buf, std::min(sizeof buf, available));
+  if (n <= 0) return n < 0 ? -1 : 0;
+  size_t done = 0;
+  while (done < static_cast<size_t>(n)) {
+    ssize_t w = write(dst, buf + done, static_cast<size_t>(n) - done);
+    if (w > 0) {
+      done += static_cast<size_t>(w);
+    } else if (w < 0 && errno == EAGAIN) {
+      pollfd pfd{dst, POLLOUT, 0};
+      (void)poll(&pfd, 1, -1);
+    } else if (w == 0 || errno != EINTR) {
+      if (w == 0) errno = EIO;
+      return -1;  // the way ends (the destination failed): what was read is lost with it
+    }
+  }
+  return n;
+}
+
 }  // namespace
 
 std::string NewStreamToken() {
@@ -156,6 +178,7 @@ PumpCount Pump(int a, int b, PumpWays ways, int stop_fd) {
         ssize_t n = splice(way.pipe_r.get(), nullptr, way.dst, nullptr, way.in_pipe,
                            SPLICE_F_MOVE | SPLICE_F_NONBLOCK |
                                (way.src_done ? 0 : SPLICE_F_MORE));
+        if (n < 0 && errno == EINVAL) n = CopyOut(way.pipe_r.get(), way.dst, way.in_pipe);
         if (n > 0) {
           way.in_pipe -= static_cast<size_t>(n);
           way.carried += static_cast<uint64_t>(n);

@@ -32,6 +32,8 @@ namespace pwnbox::supervisor {
 class ProxyCalls {
  public:
   static constexpr int kBackendErrno = EIO;
+  // Without fd passing: a read stream that brings no byte for this long fails the open (EIO).
+  static constexpr int kStreamIdleTimeoutMs = 10'000;
 
   // A proxied call ready to send: the request, and what its result must look like.
   struct Prepared {
