@@ -11,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "proxy/protocol.h"
@@ -30,9 +32,9 @@
 namespace pwnbox::proxy {
 namespace {
 
-// The pipe each way of a Pump holds this much (the default 64 KiB costs a wake-up per 64 KiB;
-// 1 MiB is the unprivileged maximum, /proc/sys/fs/pipe-max-size).
-constexpr int kPumpPipeBytes = 1 << 20;
+// The pipe each way of a Pump holds this much (the default 64 KiB costs more wake-ups; 1 MiB
+// measured no faster here, bench_proxy_relay, and holds 4 times the memory per relay).
+constexpr int kPumpPipeBytes = 1 << 18;
 constexpr size_t kSpliceChunk = 1 << 20;
 
 int64_t NowMs() {
@@ -50,6 +52,32 @@ struct Way {
   bool ended = false;     // nothing more goes this way
   uint64_t carried = 0;
 };
+
+// One splice from a way's source into its pipe: whether anything changed (bytes came, or the
+// source ended: EOF or an error other than EAGAIN).
+bool SpliceIn(Way& way) {
+  ssize_t n = splice(way.src, nullptr, way.pipe_w.get(), nullptr,
+                     std::min(kSpliceChunk, way.capacity - way.in_pipe),
+                     SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+  if (n > 0) {
+    way.in_pipe += static_cast<size_t>(n);
+    return true;
+  }
+  if (n < 0 && errno == EINVAL) {
+    // A source splice does not read (some character devices): read and write.
+    char buf[65536];
+    n = read(way.src, buf, std::min(sizeof buf, way.capacity - way.in_pipe));
+    if (n > 0) {
+      ssize_t put = write(way.pipe_w.get(), buf, static_cast<size_t>(n));
+      if (put > 0) way.in_pipe += static_cast<size_t>(put);
+      if (put != n) way.src_done = true;  // cannot happen: the pipe had the room
+      return true;
+    }
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return false;
+  way.src_done = true;  // EOF; ECONNRESET and other errors end the way as an EOF
+  return true;
+}
 
 void SetNonblock(int fd) {
   int fl = fcntl(fd, F_GETFL);
@@ -76,6 +104,88 @@ ssize_t CopyOut(int pipe_r, int dst, size_t available) {
     }
   }
   return n;
+}
+
+// Waits until `stream` is readable, at most until `*deadline` (-1: never): ETIMEDOUT after.
+core::Status WaitStream(int stream, int64_t deadline, int idle_timeout_ms) {
+  int wait = -1;
+  if (deadline >= 0) {
+    int64_t left = deadline - NowMs();
+    if (left <= 0)
+      return core::Error("proxy: the stream stalled for " + std::to_string(idle_timeout_ms) +
+                             " ms",
+                         ETIMEDOUT);
+    wait = static_cast<int>(left);
+  }
+  pollfd pfd{stream, POLLIN, 0};
+  (void)poll(&pfd, 1, wait);
+  return core::Status::Ok();
+}
+
+core::Error ShortStream(uint64_t got, uint64_t size) {
+  return core::Error("proxy: the stream ended after " + std::to_string(got) + " of " +
+                         std::to_string(size) + " bytes",
+                     EIO);
+}
+
+// Moves `size` bytes of `stream` into memfd `mem` with splice through a pipe.
+core::Status SpliceInto(int stream, int mem, uint64_t size, int idle_timeout_ms) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) return core::ErrnoError(errno, "proxy: pipe");
+  core::UniqueFd pr(p[0]), pw(p[1]);
+  int cap = fcntl(p[1], F_SETPIPE_SZ, kPumpPipeBytes);
+  const size_t chunk = cap > 0 ? static_cast<size_t>(cap) : 65536;
+  uint64_t got = 0;
+  loff_t off = 0;
+  int64_t deadline = idle_timeout_ms < 0 ? -1 : NowMs() + idle_timeout_ms;
+  while (got < size) {
+    ssize_t n = splice(stream, nullptr, pw.get(), nullptr,
+                       static_cast<size_t>(std::min<uint64_t>(size - got, chunk)),
+                       SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (n == 0) return ShortStream(got, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN)
+        return core::Error(core::ErrnoError(errno, "proxy: reading the stream").message(), EIO);
+      PWNBOX_RETURN_IF_ERROR(WaitStream(stream, deadline, idle_timeout_ms));
+      continue;
+    }
+    got += static_cast<uint64_t>(n);
+    if (idle_timeout_ms >= 0) deadline = NowMs() + idle_timeout_ms;
+    while (n > 0) {
+      ssize_t w = splice(pr.get(), nullptr, mem, &off, static_cast<size_t>(n), SPLICE_F_MOVE);
+      if (w <= 0) {
+        if (w < 0 && errno == EINTR) continue;
+        return core::ErrnoError(w < 0 ? errno : EIO, "proxy: writing the memfd");
+      }
+      n -= w;
+    }
+  }
+  return core::Status::Ok();
+}
+
+void EndWay(Way& way, bool reader_gone) {
+  way.ended = true;
+  if (reader_gone) {
+    shutdown(way.src, SHUT_RD);  // the writer on src's side gets EPIPE (sockets)
+  } else {
+    shutdown(way.dst, SHUT_WR);  // the reader on dst's side sees EOF (sockets)
+  }
+}
+
+// One splice from a way's pipe to its destination: whether bytes moved. A destination that
+// fails (EPIPE: its reader is gone) ends the way.
+bool SpliceOut(Way& way) {
+  ssize_t n = splice(way.pipe_r.get(), nullptr, way.dst, nullptr, way.in_pipe,
+                     SPLICE_F_MOVE | SPLICE_F_NONBLOCK | (way.src_done ? 0 : SPLICE_F_MORE));
+  if (n < 0 && errno == EINVAL) n = CopyOut(way.pipe_r.get(), way.dst, way.in_pipe);
+  if (n > 0) {
+    way.in_pipe -= static_cast<size_t>(n);
+    way.carried += static_cast<uint64_t>(n);
+    return true;
+  }
+  if (n < 0 && errno != EAGAIN && errno != EINTR) EndWay(way, /*reader_gone=*/true);
+  return false;
 }
 
 }  // namespace
@@ -107,6 +217,7 @@ PumpCount Pump(int a, int b, PumpWays ways, int stop_fd) {
   w[1].ended = !ways.b_to_a;
   SetNonblock(a);
   SetNonblock(b);
+
   for (Way& way : w) {
     if (way.ended) continue;
     int p[2];
@@ -120,14 +231,6 @@ PumpCount Pump(int a, int b, PumpWays ways, int stop_fd) {
     int cap = fcntl(p[1], F_SETPIPE_SZ, kPumpPipeBytes);
     if (cap > 0) way.capacity = static_cast<size_t>(cap);
   }
-  auto end_way = [](Way& way, bool reader_gone) {
-    way.ended = true;
-    if (reader_gone) {
-      shutdown(way.src, SHUT_RD);  // the writer on src's side gets EPIPE (sockets)
-    } else {
-      shutdown(way.dst, SHUT_WR);  // the reader on dst's side sees EOF (sockets)
-    }
-  };
   while (!w[0].ended || !w[1].ended) {
     // One pollfd per endpoint with what the ways want of it; an endpoint nothing is wanted of is
     // left out (poll would report its POLLHUP again and again).
@@ -147,47 +250,23 @@ PumpCount Pump(int a, int b, PumpWays ways, int stop_fd) {
       break;
     }
     if (fds[2].revents) break;
+    // Each way: splice in and out as long as bytes move (a splice that cannot proceed returns
+    // EAGAIN at once), then poll again: one poll per burst rather than per splice.
     for (int i = 0; i < 2; ++i) {
       Way& way = w[i];
-      if (way.ended) continue;
-      const short src_ev = fds[i].revents, dst_ev = fds[1 - i].revents;
-      if (!way.src_done && way.in_pipe < way.capacity && src_ev) {
-        ssize_t n = splice(way.src, nullptr, way.pipe_w.get(), nullptr,
-                           std::min(kSpliceChunk, way.capacity - way.in_pipe),
-                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-        if (n > 0) {
-          way.in_pipe += static_cast<size_t>(n);
-        } else if (n == 0) {
-          way.src_done = true;
-        } else if (errno == EINVAL) {
-          // A source splice does not read (some character devices): read and write.
-          char buf[65536];
-          ssize_t r = read(way.src, buf, std::min(sizeof buf, way.capacity - way.in_pipe));
-          if (r > 0) {
-            ssize_t put = write(way.pipe_w.get(), buf, static_cast<size_t>(r));
-            if (put > 0) way.in_pipe += static_cast<size_t>(put);
-            if (put != r) way.src_done = true;  // cannot happen: the pipe had the room
-          } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-            way.src_done = true;
-          }
-        } else if (errno != EAGAIN && errno != EINTR) {
-          way.src_done = true;  // ECONNRESET...: as an EOF
+      bool src_ready = fds[i].revents != 0;
+      for (int round = 0; round < 64 && !way.ended; ++round) {
+        bool moved = false;
+        if (!way.src_done && way.in_pipe < way.capacity && src_ready) moved |= SpliceIn(way);
+        if (way.in_pipe > 0 && SpliceOut(way)) moved = true;
+        if (way.ended) break;
+        if (way.src_done && way.in_pipe == 0) {
+          EndWay(way, /*reader_gone=*/false);
+          break;
         }
+        if (!moved) break;
+        src_ready = true;
       }
-      if (way.in_pipe > 0 && (dst_ev || way.src_done)) {
-        ssize_t n = splice(way.pipe_r.get(), nullptr, way.dst, nullptr, way.in_pipe,
-                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK |
-                               (way.src_done ? 0 : SPLICE_F_MORE));
-        if (n < 0 && errno == EINVAL) n = CopyOut(way.pipe_r.get(), way.dst, way.in_pipe);
-        if (n > 0) {
-          way.in_pipe -= static_cast<size_t>(n);
-          way.carried += static_cast<uint64_t>(n);
-        } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-          end_way(way, /*reader_gone=*/true);
-          continue;
-        }
-      }
-      if (way.src_done && way.in_pipe == 0) end_way(way, /*reader_gone=*/false);
     }
   }
   return PumpCount{w[0].carried, w[1].carried};
@@ -203,47 +282,9 @@ core::Result<core::UniqueFd> Materialise(int stream, uint64_t size, std::string_
   core::UniqueFd mem(memfd_create(memfd_name.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (!mem) return core::ErrnoError(errno, "proxy: memfd_create");
   if (size > 0) {
-    if (ftruncate(mem.get(), static_cast<off_t>(size)) != 0)
-      return core::ErrnoError(errno, "proxy: ftruncate of the memfd");
-    void* map = mmap(nullptr, size, PROT_WRITE, MAP_SHARED, mem.get(), 0);
-    if (map == MAP_FAILED) return core::ErrnoError(errno, "proxy: mmap of the memfd");
-    char* p = static_cast<char*>(map);
-    uint64_t got = 0;
-    core::Status status;
-    int64_t deadline = idle_timeout_ms < 0 ? -1 : NowMs() + idle_timeout_ms;
-    while (got < size) {
-      ssize_t n = recv(stream, p + got, size - got, MSG_DONTWAIT);
-      if (n > 0) {
-        got += static_cast<uint64_t>(n);
-        if (idle_timeout_ms >= 0) deadline = NowMs() + idle_timeout_ms;
-        continue;
-      }
-      if (n == 0) {
-        status = core::Error("proxy: the stream ended after " + std::to_string(got) + " of " +
-                                 std::to_string(size) + " bytes",
-                             EIO);
-        break;
-      }
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN) {
-        status = core::Error(core::ErrnoError(errno, "proxy: reading the stream").message(), EIO);
-        break;
-      }
-      int wait = -1;
-      if (deadline >= 0) {
-        int64_t left = deadline - NowMs();
-        if (left <= 0) {
-          status = core::Error("proxy: the stream stalled for " +
-                                   std::to_string(idle_timeout_ms) + " ms",
-                               ETIMEDOUT);
-          break;
-        }
-        wait = static_cast<int>(left);
-      }
-      pollfd pfd{stream, POLLIN, 0};
-      (void)poll(&pfd, 1, wait);
-    }
-    munmap(map, size);
+    // splice: the bytes sendfile put in the socket (page references) are copied once, into
+    // the memfd (measured faster than recv into a prefaulted mapping: docs/proxy.md).
+    core::Status status = SpliceInto(stream, mem.get(), size, idle_timeout_ms);
     if (!status.ok()) return status.error();
   }
   if (fcntl(mem.get(), F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0)
