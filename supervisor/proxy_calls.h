@@ -12,6 +12,12 @@
 // with kBackendErrno (EIO), and the first such failure of each backend is reported in one line.
 // The target's output buffer is written only with exactly what the call writes there (a
 // struct stat, statx, utsname; at most bufsiz bytes of a link).
+//
+// Without fd passing (a backend behind a relay that drops SCM_RIGHTS: docs/proxy.md "Without fd
+// passing"), an open asks for a stream instead of an fd, and the fd installed is a sealed
+// read-only memfd with the file's content (a regular file opened O_RDONLY) or a socketpair end
+// relayed to the stream (proxy_relay.h); the backend refuses what a stream cannot carry
+// (EOPNOTSUPP, EFBIG).
 #pragma once
 
 #include <sys/types.h>
