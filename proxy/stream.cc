@@ -232,19 +232,25 @@ PumpCount Pump(int a, int b, PumpWays ways, int stop_fd) {
     if (cap > 0) way.capacity = static_cast<size_t>(cap);
   }
   while (!w[0].ended || !w[1].ended) {
-    // One pollfd per endpoint with what the ways want of it; an endpoint nothing is wanted of is
-    // left out (poll would report its POLLHUP again and again).
+    // One pollfd per endpoint with what the ways want of it. An endpoint is also watched while
+    // a way writes to it, with no event asked (poll reports POLLHUP/POLLERR anyway): when its
+    // peer is gone (the target closed its fd, the server closed the stream), nothing can be
+    // carried there any more, and that way ends at once rather than at its next byte (which
+    // may never come: a silent socket or FIFO). An endpoint neither wanted nor watched is left
+    // out (poll would report its POLLHUP again and again).
     short want_a = 0, want_b = 0;
+    bool watch_a = false, watch_b = false;
     for (int i = 0; i < 2; ++i) {
       Way& way = w[i];
       if (way.ended) continue;
       short& src_want = i == 0 ? want_a : want_b;
       short& dst_want = i == 0 ? want_b : want_a;
+      (i == 0 ? watch_b : watch_a) = true;
       if (!way.src_done && way.in_pipe < way.capacity) src_want |= POLLIN;
       if (way.in_pipe > 0) dst_want |= POLLOUT;
     }
-    pollfd fds[3] = {{want_a ? a : -1, want_a, 0}, {want_b ? b : -1, want_b, 0},
-                     {stop_fd, POLLIN, 0}};
+    pollfd fds[3] = {{want_a || watch_a ? a : -1, want_a, 0},
+                     {want_b || watch_b ? b : -1, want_b, 0}, {stop_fd, POLLIN, 0}};
     if (poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       break;
@@ -254,6 +260,10 @@ PumpCount Pump(int a, int b, PumpWays ways, int stop_fd) {
     // EAGAIN at once), then poll again: one poll per burst rather than per splice.
     for (int i = 0; i < 2; ++i) {
       Way& way = w[i];
+      if (!way.ended && way.in_pipe == 0 && (fds[1 - i].revents & (POLLHUP | POLLERR))) {
+        EndWay(way, /*reader_gone=*/true);  // (with bytes in the pipe, SpliceOut finds out)
+        continue;
+      }
       bool src_ready = fds[i].revents != 0;
       for (int round = 0; round < 64 && !way.ended; ++round) {
         bool moved = false;

@@ -31,8 +31,8 @@ struct PumpWays {
 // asked, with splice through a pipe each way, until every way asked has ended or `stop_fd`
 // (-1: none) becomes readable. A way ends at its source's EOF (or error), after which Pump
 // shuts its destination down for writing (shutdown(SHUT_WR): the peer sees EOF; nothing for a
-// non-socket), or when its destination fails (EPIPE: the reader is gone), after which its source
-// is shut down for reading. Never closes `a` or `b`. Returns the bytes carried a->b and b->a.
+// non-socket), or when its destination fails or hangs up (EPIPE, POLLHUP: the reader is gone,
+// even before another byte comes), after which its source is shut down for reading. Never closes `a` or `b`. Returns the bytes carried a->b and b->a.
 struct PumpCount {
   uint64_t a_to_b = 0;
   uint64_t b_to_a = 0;

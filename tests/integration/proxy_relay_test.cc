@@ -366,6 +366,37 @@ TEST_F(ProxyRelay, TheServerKilledMidStreamEndsTheTargetsFd) {
   }
 }
 
+// The target closes a relayed fd whose other side stays silent (a FIFO nobody writes to): the
+// relay ends at once (it sees the target's end hang up), so does the server's stream (it sees
+// the relay's hang up and closes the FIFO), and pwnbox exits with the target, without waiting
+// for its 10 s drain.
+TEST_F(ProxyRelay, ClosingARelayedFdEndsTheRelayEvenWhenNothingFlows) {
+  const std::string dir = Dirs();
+  const std::string fifo = dir + "/srv/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+  Backend b(dir);
+  ASSERT_TRUE(b.ready()) << b.serve.err() << b.socat.err();
+  const std::string policy = Policy(dir, b.relayed);
+  core::UniqueFd keep(open(fifo.c_str(), O_RDWR | O_CLOEXEC));  // a writer, and a reader
+  ASSERT_TRUE(keep);
+  core::UniqueFd w(open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));  // a writer
+  ASSERT_TRUE(w);
+  ASSERT_EQ(write(w.get(), "abc", 3), 3);
+  const auto start = std::chrono::steady_clock::now();
+  Child reader({PwnboxBin(), "--policy", policy, "--", "head", "-c", "3", dir + "/data/fifo"},
+               "");
+  EXPECT_EQ(reader.Wait(), 0) << reader.err();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(reader.rest(), "abc");
+  EXPECT_LT(seconds, 5.0) << "pwnbox waited for a relay that could carry nothing";
+  // The server closes the FIFO: with the test's reader gone, our writer sees none (POLLERR).
+  keep.reset();
+  pollfd p{w.get(), 0, 0};
+  EXPECT_EQ(poll(&p, 1, 30'000), 1);
+  EXPECT_TRUE(p.revents & POLLERR) << p.revents;
+}
+
 // A backend of the test's own, past the hello: it offers a read stream of 1000 bytes for every
 // open and then breaks the attach the way `mode` says.
 class BrokenStreamBackend {
