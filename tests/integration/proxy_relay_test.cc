@@ -189,6 +189,61 @@ class ProxyRelay : public ::testing::Test {
   }
 };
 
+// The stream members of the protocol, as the decoder checks them (no process involved).
+TEST(ProxyStreamProtocol, OffersAndAttachesAreCheckedByTheDecoder) {
+  const std::string token(32, 'f');
+  auto decode = [](const std::string& payload) { return proxy::DecodeMessage(payload); };
+  auto ok = decode(R"({"type":"result","id":1,"ret":0,"stream":")" + token +
+                   R"(","kind":"read","stream_size":5})");
+  ASSERT_TRUE(ok.ok()) << ok.error().message();
+  ASSERT_TRUE(ok->response.stream.has_value());
+  EXPECT_EQ(ok->response.stream->token, token);
+  EXPECT_EQ(ok->response.stream->size, std::optional<uint64_t>(5));
+  // Encoding gives the same offer back.
+  auto again = decode(proxy::EncodeResponse(ok->response));
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_EQ(again->response.stream->kind, proxy::StreamOffer::Kind::kRead);
+  EXPECT_EQ(again->response.stream->size, std::optional<uint64_t>(5));
+  const std::vector<std::string> bads = {
+  R"({"type":"result","id":1,"errno":5,"stream":")" + token + R"(","kind":"read"})",
+  R"({"type":"result","id":1,"ret":0,"stream":"abc","kind":"read"})",
+  R"({"type":"result","id":1,"ret":0,"stream":")" + std::string(32, 'G') +
+      R"(","kind":"read"})",
+  R"({"type":"result","id":1,"ret":0,"stream":")" + token + R"(","kind":"sideways"})",
+  R"({"type":"result","id":1,"ret":0,"stream":")" + token +
+      R"(","kind":"write","stream_size":1})",
+  R"({"type":"result","id":1,"ret":0,"stream":")" + token +
+      R"(","kind":"read","stream_size":1073741825})",
+  R"({"type":"result","id":1,"ret":0,"kind":"read"})",
+  R"({"type":"result","id":1,"ret":0,"data":"QQ==","stream":")" + token +
+      R"(","kind":"read"})",
+  std::string(R"({"type":"attach","version":1})"),
+  std::string(R"({"type":"attach","version":2,"token":"x"})"),
+  };
+  for (const std::string& bad : bads) EXPECT_FALSE(decode(bad).ok()) << bad;
+  // An fd with an offer: refused (either the fd or the stream).
+  core::UniqueFd fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  EXPECT_FALSE(proxy::DecodeMessage(R"({"type":"result","id":1,"ret":0,"fd":true,"stream":")" +
+                                        token + R"(","kind":"read"})",
+                                    std::move(fd))
+                   .ok());
+  auto attach = decode(proxy::EncodeAttach(token));
+  ASSERT_TRUE(attach.ok()) << attach.error().message();
+  EXPECT_EQ(attach->type, proxy::Message::Type::kAttach);
+  EXPECT_EQ(attach->token, token);
+  auto attached = decode(proxy::EncodeAttached());
+  ASSERT_TRUE(attached.ok());
+  EXPECT_EQ(attached->type, proxy::Message::Type::kAttached);
+  // A call's "stream" member.
+  proxy::Request req;
+  req.id = 3;
+  req.name = "openat";
+  req.stream = true;
+  auto call = decode(*proxy::EncodeRequest(req));
+  ASSERT_TRUE(call.ok()) << call.error().message();
+  EXPECT_TRUE(call->request.stream);
+}
+
 TEST_F(ProxyRelay, TheHelloShowsThatSocatDropsFdPassing) {
   const std::string dir = Dirs();
   Backend b(dir);
@@ -398,7 +453,9 @@ TEST_F(ProxyRelay, ClosingARelayedFdEndsTheRelayEvenWhenNothingFlows) {
 }
 
 // A backend of the test's own, past the hello: it offers a read stream of 1000 bytes for every
-// open and then breaks the attach the way `mode` says.
+// open and then breaks the attach the way `mode` says: "short" (10 bytes, then the end),
+// "garbage" (no message), "refused" (an error message), "stall" (10 bytes, then silence), or
+// the offer itself: "badoffer" (a token that is not 32 hex digits).
 class BrokenStreamBackend {
  public:
   BrokenStreamBackend(const std::string& path, std::string mode) : mode_(std::move(mode)) {
@@ -435,8 +492,8 @@ class BrokenStreamBackend {
       } else if (m->type == proxy::Message::Type::kCall) {
         proxy::Response r;
         r.id = m->request.id;
-        r.stream = proxy::StreamOffer{std::string(32, 'a'), proxy::StreamOffer::Kind::kRead,
-                                      1000};
+        r.stream = proxy::StreamOffer{std::string(32, mode_ == "badoffer" ? 'X' : 'a'),
+                                      proxy::StreamOffer::Kind::kRead, 1000};
         (void)proxy::SendMessage(fd, proxy::EncodeResponse(r));
       } else if (m->type == proxy::Message::Type::kAttach) {
         if (mode_ == "short") {
@@ -444,6 +501,11 @@ class BrokenStreamBackend {
           (void)write(fd, "0123456789", 10);  // 10 of 1000 bytes, then the end
         } else if (mode_ == "garbage") {
           (void)write(fd, "GARBAGE!GARBAGE!", 16);
+        } else if (mode_ == "stall") {
+          (void)proxy::SendMessage(fd, proxy::EncodeAttached());
+          (void)write(fd, "0123456789", 10);  // and nothing more, the connection left open
+          char c;
+          (void)read(fd, &c, 1);  // until pwnbox gives up and closes it
         } else {
           (void)proxy::SendMessage(fd, proxy::EncodeError("no such stream"));
         }
@@ -459,7 +521,7 @@ class BrokenStreamBackend {
 };
 
 TEST_F(ProxyRelay, ABrokenStreamFailsTheOpenWithEioReportedOnce) {
-  for (const std::string mode : {"short", "garbage", "refused"}) {
+  for (const std::string mode : {"short", "garbage", "refused", "badoffer"}) {
     SCOPED_TRACE(mode);
     const std::string dir = Dirs();
     BrokenStreamBackend backend(dir + "/fake.sock", mode);
@@ -471,6 +533,17 @@ TEST_F(ProxyRelay, ABrokenStreamFailsTheOpenWithEioReportedOnce) {
     EXPECT_EQ(Grep(r.err, "pwnbox: proxy backend unix:" + dir + "/fake.sock").size(), 1u)
         << r.err;
   }
+}
+
+// A stream that stalls: the open fails with EIO after ProxyCalls::kStreamIdleTimeoutMs (10 s),
+// reported once; nothing hangs.
+TEST_F(ProxyRelay, AStalledStreamFailsTheOpenWithEio) {
+  const std::string dir = Dirs();
+  BrokenStreamBackend backend(dir + "/fake.sock", "stall");
+  const std::string policy = Policy(dir, "unix:" + dir + "/fake.sock");
+  auto r = Pwnbox({"--policy", policy, "--", Prog("ps_stream"), "read", dir + "/data/a"});
+  EXPECT_EQ(r.out, "open=EIO\n") << r.err;
+  EXPECT_EQ(Grep(r.err, "the stream stalled for 10000 ms").size(), 1u) << r.err;
 }
 
 }  // namespace
