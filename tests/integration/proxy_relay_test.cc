@@ -205,20 +205,20 @@ TEST(ProxyStreamProtocol, OffersAndAttachesAreCheckedByTheDecoder) {
   EXPECT_EQ(again->response.stream->kind, proxy::StreamOffer::Kind::kRead);
   EXPECT_EQ(again->response.stream->size, std::optional<uint64_t>(5));
   const std::vector<std::string> bads = {
-  R"({"type":"result","id":1,"errno":5,"stream":")" + token + R"(","kind":"read"})",
-  R"({"type":"result","id":1,"ret":0,"stream":"abc","kind":"read"})",
-  R"({"type":"result","id":1,"ret":0,"stream":")" + std::string(32, 'G') +
-      R"(","kind":"read"})",
-  R"({"type":"result","id":1,"ret":0,"stream":")" + token + R"(","kind":"sideways"})",
-  R"({"type":"result","id":1,"ret":0,"stream":")" + token +
-      R"(","kind":"write","stream_size":1})",
-  R"({"type":"result","id":1,"ret":0,"stream":")" + token +
-      R"(","kind":"read","stream_size":1073741825})",
-  R"({"type":"result","id":1,"ret":0,"kind":"read"})",
-  R"({"type":"result","id":1,"ret":0,"data":"QQ==","stream":")" + token +
-      R"(","kind":"read"})",
-  std::string(R"({"type":"attach","version":1})"),
-  std::string(R"({"type":"attach","version":2,"token":"x"})"),
+      R"({"type":"result","id":1,"errno":5,"stream":")" + token + R"(","kind":"read"})",
+      R"({"type":"result","id":1,"ret":0,"stream":"abc","kind":"read"})",
+      R"({"type":"result","id":1,"ret":0,"stream":")" + std::string(32, 'G') +
+          R"(","kind":"read"})",
+      R"({"type":"result","id":1,"ret":0,"stream":")" + token + R"(","kind":"sideways"})",
+      R"({"type":"result","id":1,"ret":0,"stream":")" + token +
+          R"(","kind":"write","stream_size":1})",
+      R"({"type":"result","id":1,"ret":0,"stream":")" + token +
+          R"(","kind":"read","stream_size":1073741825})",
+      R"({"type":"result","id":1,"ret":0,"kind":"read"})",
+      R"({"type":"result","id":1,"ret":0,"data":"QQ==","stream":")" + token +
+          R"(","kind":"read"})",
+      std::string(R"({"type":"attach","version":1})"),
+      std::string(R"({"type":"attach","version":2,"token":"x"})"),
   };
   for (const std::string& bad : bads) EXPECT_FALSE(decode(bad).ok()) << bad;
   // An fd with an offer: refused (either the fd or the stream).
