@@ -272,6 +272,15 @@ EmulationResult FromStream(ProxyCalls::State& state, const ProxyCalls::Prepared&
     r.ret = -fd.error().sys_errno();
     return r;
   }
+  // The open's O_NONBLOCK, on the target's own file description (a relayed socketpair end
+  // would block otherwise; harmless on a memfd).
+  if (p.request.flags.value_or(0) & O_NONBLOCK) {
+    const int fl = fcntl(fd->get(), F_GETFL);
+    if (fl < 0 || fcntl(fd->get(), F_SETFL, fl | O_NONBLOCK) != 0) {
+      state.Report(p.backend, "fcntl(F_SETFL, O_NONBLOCK) on a stream's fd failed");
+      return r;
+    }
+  }
   r.ret = 0;
   r.fd = std::move(*fd);
   r.cloexec = p.cloexec;

@@ -376,6 +376,7 @@ TEST_F(ProxyRelay, WhatAStreamCannotCarryFailsWithADocumentedErrno) {
   EXPECT_EQ(open_with("f", "path"), "open=ENOSYS\n");  // O_PATH, as with fd passing
   EXPECT_EQ(open_with("huge", "read"), "open=EFBIG\n");
   EXPECT_EQ(open_with("f", "read"), "open=ok\n");
+  EXPECT_EQ(open_with("nb", "wrnb"), "open=ok nonblock=1\n");  // the open's O_NONBLOCK kept
   auto ls = Pwnbox({"--policy", policy, "--", "ls", dir + "/data/sub"});
   EXPECT_NE(ls.status, 0);
   EXPECT_TRUE(Contains(ls.err, "Operation not supported")) << ls.err;

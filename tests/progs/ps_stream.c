@@ -4,7 +4,9 @@
 //   ps_stream read PATH        O_RDONLY: size (fstat), access mode, seals, bytes read,
 //                              write (EBADF), lseek back to 0 and read again
 //   ps_stream write PATH TEXT  O_WRONLY|O_CREAT|O_TRUNC: writes TEXT, lseek and pwrite (ESPIPE)
-//   ps_stream open PATH FLAGS  open with FLAGS (rdwr, dir, path): the result or the errno
+//   ps_stream open PATH FLAGS  open with FLAGS (rdwr, dir, path, wrnb: O_WRONLY|O_CREAT|
+//                              O_NONBLOCK, then whether the fd is non-blocking): the result or
+//                              the errno
 //   ps_stream readwait PATH    O_RDONLY, reads once and prints "first=N", then reads to the
 //                              end: "read=TOTAL end=eof" or "end=ERRNO"
 //   ps_stream writewait PATH   O_WRONLY|O_CREAT|O_TRUNC, writes "first\n", prints "opened",
@@ -77,9 +79,13 @@ int main(int argc, char** argv) {
     int flags = strcmp(argv[3], "rdwr") == 0   ? O_RDWR
                 : strcmp(argv[3], "dir") == 0  ? O_RDONLY | O_DIRECTORY
                 : strcmp(argv[3], "path") == 0 ? O_PATH
+                : strcmp(argv[3], "wrnb") == 0 ? O_WRONLY | O_CREAT | O_NONBLOCK
                                                : O_RDONLY;
-    int fd = open(path, flags);
-    printf("open=%s\n", fd >= 0 ? "ok" : Name(errno));
+    int fd = open(path, flags, 0644);
+    printf("open=%s", fd >= 0 ? "ok" : Name(errno));
+    if (fd >= 0 && (flags & O_NONBLOCK))
+      printf(" nonblock=%d", (fcntl(fd, F_GETFL) & O_NONBLOCK) != 0);
+    printf("\n");
     return 0;
   }
   if (strcmp(mode, "readwait") == 0) {
