@@ -64,9 +64,9 @@ class Server {
   // until `stop_fd` becomes readable; then disconnects the clients and joins their threads.
   core::Status Run(int listen_fd, int stop_fd);
 
-  // Serves one connected client (hello, then calls) until it disconnects or breaks the
-  // protocol (answered with an error message), or stalls in the middle of a message for
-  // options.message_timeout_ms.
+  // Serves one connected client (hello, then calls; or an attach, then the stream's bytes) until
+  // it disconnects or breaks the protocol (answered with an error message), or stalls in the
+  // middle of a message for options.message_timeout_ms.
   // Blocking; thread-safe. Does not close `sock`.
   void ServeConnection(int sock) const;
 
