@@ -19,7 +19,12 @@
 //            ["resolve":N],["mask":N],["size":N],["data":B64]}            client -> server
 //   result  {"type":"result","id":N,("ret":N | "errno":N),["fd":true],["data":B64]}
 //                                                                         server -> client
+//           or, instead of "fd" when fds do not cross and the call said "stream": true,
+//           ("stream":TOKEN,"kind":"read"|"write"|"duplex",["stream_size":N]) (StreamOffer)
 //   error   {"type":"error","message":STR}   either way; the sender closes the connection.
+//   attach  {"type":"attach","version":1,"token":TOKEN}   client -> server, first on a second
+//           connection; answered {"type":"attached"}, then raw bytes (docs/proxy.md "Without fd
+//           passing").
 // Several calls may be in flight on one connection; results come in any order, matched by id.
 //
 // Every decoder here bounds what it accepts (kMax*) and turns every malformed input into an
