@@ -422,6 +422,19 @@ TEST_F(ProxyRelay, TheServerKilledMidStreamEndsTheTargetsFd) {
   }
 }
 
+// At most ProxyRelays::kMaxRelays (64) relays at once: the next open fails with EAGAIN; they
+// end with the target, and the next run has them all again.
+TEST_F(ProxyRelay, RelaysAreBounded) {
+  const std::string dir = Dirs();
+  Backend b(dir);
+  ASSERT_TRUE(b.ready()) << b.serve.err() << b.socat.err();
+  const std::string policy = Policy(dir, b.relayed);
+  for (int run = 0; run < 2; ++run) {
+    auto r = Pwnbox({"--policy", policy, "--", Prog("ps_stream"), "many", dir + "/data/f", "70"});
+    EXPECT_EQ(r.out, "opened=64 first_error=EAGAIN\n") << r.err;
+  }
+}
+
 // The target closes a relayed fd whose other side stays silent (a FIFO nobody writes to): the
 // relay ends at once (it sees the target's end hang up), so does the server's stream (it sees
 // the relay's hang up and closes the FIFO), and pwnbox exits with the target, without waiting

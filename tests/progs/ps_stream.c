@@ -7,6 +7,8 @@
 //   ps_stream open PATH FLAGS  open with FLAGS (rdwr, dir, path, wrnb: O_WRONLY|O_CREAT|
 //                              O_NONBLOCK, then whether the fd is non-blocking): the result or
 //                              the errno
+//   ps_stream many PATH N      opens PATH.0 .. PATH.N-1 O_WRONLY|O_CREAT|O_TRUNC, all kept
+//                              open: "opened=K first_error=ERRNO|none"
 //   ps_stream readwait PATH    O_RDONLY, reads once and prints "first=N", then reads to the
 //                              end: "read=TOTAL end=eof" or "end=ERRNO"
 //   ps_stream writewait PATH   O_WRONLY|O_CREAT|O_TRUNC, writes "first\n", prints "opened",
@@ -86,6 +88,22 @@ int main(int argc, char** argv) {
     if (fd >= 0 && (flags & O_NONBLOCK))
       printf(" nonblock=%d", (fcntl(fd, F_GETFL) & O_NONBLOCK) != 0);
     printf("\n");
+    return 0;
+  }
+  if (strcmp(mode, "many") == 0 && argc >= 4) {
+    // Opens PATH.0, PATH.1, ... for writing, up to N, keeping them open: how many opened and
+    // the errno of the first that failed.
+    int n = atoi(argv[3]), opened = 0, first_err = 0;
+    char name[4096];
+    for (int i = 0; i < n; ++i) {
+      snprintf(name, sizeof name, "%s.%d", path, i);
+      if (open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644) >= 0) {
+        ++opened;
+      } else if (first_err == 0) {
+        first_err = errno;
+      }
+    }
+    printf("opened=%d first_error=%s\n", opened, first_err ? Name(first_err) : "none");
     return 0;
   }
   if (strcmp(mode, "readwait") == 0) {
