@@ -228,3 +228,27 @@ core::Result<Response> ProxyClient::Call(const Request& request) {
 }
 
 }  // namespace pwnbox::proxy
+
+namespace pwnbox::proxy {
+
+core::Result<core::UniqueFd> ProxyClient::AttachStream(const std::string& token) const {
+  auto fail = [this](const std::string& what, int err) {
+    return core::Error("proxy backend " + backend_ + ": stream: " + what, err);
+  };
+  if (backend_.substr(0, 5) != "unix:") return fail("no address to attach to", EOPNOTSUPP);
+  PWNBOX_ASSIGN_OR_RETURN(core::UniqueFd sock, ConnectUnix(backend_.substr(5)));
+  if (auto s = SendMessage(sock.get(), EncodeAttach(token)); !s.ok())
+    return fail(s.error().message(), s.error().sys_errno());
+  auto frame = ReceiveMessage(sock.get(), options_.timeout_ms);
+  if (!frame.ok()) return fail("no answer to attach: " + frame.error().message(),
+                               frame.error().sys_errno());
+  if (!frame->has_value()) return fail("closed the connection instead of attaching", ECONNRESET);
+  auto m = DecodeMessage((*frame)->payload, std::move((*frame)->fd));
+  if (!m.ok()) return fail(m.error().message(), EPROTO);
+  if (m->type == Message::Type::kError) return fail("refused: " + m->error, EPROTO);
+  if (m->type != Message::Type::kAttached)
+    return fail("answered attach with another message", EPROTO);
+  return sock;
+}
+
+}  // namespace pwnbox::proxy

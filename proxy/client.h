@@ -76,6 +76,14 @@ class ProxyClient {
   // The backend string it was connected with, for messages.
   const std::string& backend() const { return backend_; }
 
+  // Without fd passing (docs/proxy.md "Without fd passing"): opens a second connection to the
+  // backend's address, attaches it to the stream a result offered (`token`) and returns it once
+  // the backend confirms ("attached"); from then on it carries the stream's raw bytes. Waits at
+  // most options.timeout_ms for the confirmation. Errors: ECONNREFUSED/ENOENT (the backend is
+  // gone), EPROTO (it refused the token or broke the protocol), ETIMEDOUT, EOPNOTSUPP (an exec:
+  // backend, whose socketpair always passes fds, has no address to connect to).
+  core::Result<core::UniqueFd> AttachStream(const std::string& token) const;
+
  private:
   ProxyClient(core::UniqueFd sock, std::string backend, const ClientOptions& options);
   core::Status Handshake();

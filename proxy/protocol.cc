@@ -158,7 +158,39 @@ core::Status DecodeCall(const json& j, Request* r) {
   PWNBOX_ASSIGN_OR_RETURN(r->mask, UintMember(j, "mask"));
   PWNBOX_ASSIGN_OR_RETURN(r->size, UintMember(j, "size"));
   PWNBOX_ASSIGN_OR_RETURN(r->data, DataMember(j, "data", kMaxDataBytes));
-  return DecodeSocketMembers(j, r);
+  PWNBOX_RETURN_IF_ERROR(DecodeSocketMembers(j, r));
+  PWNBOX_ASSIGN_OR_RETURN(auto stream, BoolMember(j, "stream"));
+  r->stream = stream.value_or(false);
+  return core::Status::Ok();
+}
+
+// A result's stream offer ("stream", "kind", "stream_size"), docs/proxy.md "Without fd passing".
+core::Status DecodeStreamOffer(const json& j, Response* r) {
+  PWNBOX_ASSIGN_OR_RETURN(auto token, StringMember(j, "stream", kStreamTokenBytes));
+  PWNBOX_ASSIGN_OR_RETURN(auto kind, StringMember(j, "kind", 16));
+  PWNBOX_ASSIGN_OR_RETURN(auto size, UintMember(j, "stream_size"));
+  if (!token) {
+    if (kind || size) return ProtocolError("\"kind\" or \"stream_size\" without \"stream\"");
+    return core::Status::Ok();
+  }
+  if (token->size() != kStreamTokenBytes ||
+      token->find_first_not_of("0123456789abcdef") != std::string::npos)
+    return ProtocolError("\"stream\" must be " + std::to_string(kStreamTokenBytes) +
+                         " lowercase hex digits");
+  StreamOffer offer;
+  offer.token = std::move(*token);
+  if (kind == "read") offer.kind = StreamOffer::Kind::kRead;
+  else if (kind == "write") offer.kind = StreamOffer::Kind::kWrite;
+  else if (kind == "duplex") offer.kind = StreamOffer::Kind::kDuplex;
+  else return ProtocolError("\"kind\" must be \"read\", \"write\" or \"duplex\"");
+  if (size && (offer.kind != StreamOffer::Kind::kRead || *size > kMaxStreamFileBytes))
+    return ProtocolError("\"stream_size\" belongs to a read stream of at most " +
+                         std::to_string(kMaxStreamFileBytes) + " bytes");
+  offer.size = size;
+  if (r->err != 0) return ProtocolError("a failed call's result carries no stream");
+  if (!r->data.empty()) return ProtocolError("a stream came with data");
+  r->stream = std::move(offer);
+  return core::Status::Ok();
 }
 
 core::Status DecodeResult(const json& j, Response* r, bool* wants_fd) {
@@ -178,6 +210,8 @@ core::Status DecodeResult(const json& j, Response* r, bool* wants_fd) {
     return ProtocolError("a failed call's result carries no fd");
   PWNBOX_ASSIGN_OR_RETURN(auto data, DataMember(j, "data", kMaxDataBytes));
   r->data = data.value_or("");
+  PWNBOX_RETURN_IF_ERROR(DecodeStreamOffer(j, r));
+  if (r->stream && *wants_fd) return ProtocolError("a result carries an fd or a stream, not both");
   return core::Status::Ok();
 }
 
@@ -363,6 +397,7 @@ core::Result<std::string> EncodeRequest(const Request& r) {
   if (r.domain) j["domain"] = *r.domain;
   if (r.sock_type) j["sock_type"] = *r.sock_type;
   if (r.protocol) j["protocol"] = *r.protocol;
+  if (r.stream) j["stream"] = true;
   // Paths are the only strings that can be other than UTF-8: those go as their bytes.
   auto put_path = [&j](const std::string& name, const std::string& path) {
     try {
@@ -388,8 +423,26 @@ std::string EncodeResponse(const Response& r) {
   }
   if (r.fd) j["fd"] = true;
   if (!r.data.empty()) j["data"] = Base64Encode(r.data);
+  if (r.stream) {
+    j["stream"] = r.stream->token;
+    using Kind = StreamOffer::Kind;
+    j["kind"] = r.stream->kind == Kind::kRead    ? "read"
+                : r.stream->kind == Kind::kWrite ? "write"
+                                                 : "duplex";
+    if (r.stream->size) j["stream_size"] = *r.stream->size;
+  }
   return j.dump();
 }
+
+std::string EncodeAttach(std::string_view token) {
+  json j = json::object();
+  j["type"] = "attach";
+  j["version"] = kProtocolVersion;
+  j["token"] = std::string(token.substr(0, kStreamTokenBytes));
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string EncodeAttached() { return R"({"type":"attached"})"; }
 
 std::string EncodeHello(const Hello& h) {
   json j = json::object();
@@ -457,6 +510,21 @@ core::Result<Message> DecodeMessage(std::string_view payload, core::UniqueFd fd)
         return ProtocolError("an fd came with result " + std::to_string(m.response.id) +
                              " that announced none");
       m.response.fd = std::move(fd);
+      return m;
+    }
+    if (*type == "attach" || *type == "attached") {
+      if (fd) return ProtocolError("an fd came with an " + *type);
+      if (*type == "attached") {
+        m.type = Message::Type::kAttached;
+        return m;
+      }
+      m.type = Message::Type::kAttach;
+      PWNBOX_ASSIGN_OR_RETURN(auto version, IntMember(j, "version", 1, 1 << 30));
+      if (version.value_or(kProtocolVersion) != kProtocolVersion)
+        return ProtocolError("attach of protocol version " + std::to_string(*version));
+      PWNBOX_ASSIGN_OR_RETURN(auto token, StringMember(j, "token", kStreamTokenBytes));
+      if (!token || token->empty()) return ProtocolError("attach without \"token\"");
+      m.token = std::move(*token);
       return m;
     }
     if (*type == "error") {

@@ -22,7 +22,12 @@
 //           the sockaddr)
 //   result  {"type":"result","id":N,("ret":N | "errno":N),["fd":true],["data":B64]}
 //                                                                         server -> client
+//           or, instead of "fd" when fds do not cross and the call said "stream": true,
+//           ("stream":TOKEN,"kind":"read"|"write"|"duplex",["stream_size":N]) (StreamOffer)
 //   error   {"type":"error","message":STR}   either way; the sender closes the connection.
+//   attach  {"type":"attach","version":1,"token":TOKEN}   client -> server, first on a second
+//           connection; answered {"type":"attached"}, then raw bytes (docs/proxy.md "Without fd
+//           passing").
 // Several calls may be in flight on one connection; results come in any order, matched by id.
 //
 // Every decoder here bounds what it accepts (kMax*) and turns every malformed input into an
@@ -85,7 +90,31 @@ struct Request {
   std::optional<int64_t> sock_type;  // SOCK_STREAM... | SOCK_NONBLOCK | SOCK_CLOEXEC as the
                                      // target's file has them: 0..INT32_MAX
   std::optional<int64_t> protocol;   // 0..kMaxSocketProtocol
+  // Without fd passing (docs/proxy.md "Without fd passing"): an open may be answered with a
+  // stream (Response::stream) instead of an fd. Sent as "stream": true when set.
+  bool stream = false;
 };
+
+// A stream the server offers instead of an fd when fds cannot cross the connection: the client
+// opens a second connection to the same address, sends an attach message with `token` and then
+// reads and writes raw bytes on it (docs/proxy.md "Without fd passing").
+//   kRead:   the server sends the file's bytes, then closes. With `size` (a regular file): exactly
+//            size bytes, at most kMaxStreamFileBytes, which the client materialises (a memfd);
+//            without (a FIFO, a device): until EOF, relayed.
+//   kWrite:  the client sends what the target writes; the server writes it to the file
+//            sequentially and closes its side once it has written all of it (after the
+//            client's EOF). It sends nothing.
+//   kDuplex: both ways (a connected socket), relayed.
+struct StreamOffer {
+  enum class Kind { kRead, kWrite, kDuplex };
+  std::string token;  // kStreamTokenBytes hex digits
+  Kind kind = Kind::kRead;
+  std::optional<uint64_t> size;  // kRead of a regular file: its size
+};
+// A token: 128 random bits as 32 lowercase hex digits.
+inline constexpr size_t kStreamTokenBytes = 32;
+// The largest file a read stream materialises (1 GiB); a larger one fails with EFBIG.
+inline constexpr uint64_t kMaxStreamFileBytes = uint64_t{1} << 30;
 
 // The answer to one call: a return value or an errno, an fd to install, bytes to write into the
 // target's output buffer (what they mean depends on the call: docs/proxy.md).
@@ -96,6 +125,7 @@ struct Response {
                       // with an errno only for EINPROGRESS: a connect still in progress)
   core::UniqueFd fd;  // the fd the call returns, when the server passed one
   std::string data;   // at most kMaxDataBytes
+  std::optional<StreamOffer> stream;  // instead of `fd` when fds cannot cross (never with it)
 };
 
 struct Hello {
@@ -108,12 +138,13 @@ struct Hello {
 // One decoded message. The fd received with it (if any) is in `fd` for hello and in
 // response.fd for results; DecodeMessage closes an fd that the payload did not announce.
 struct Message {
-  enum class Type { kHello, kCall, kResult, kError };
+  enum class Type { kHello, kCall, kResult, kError, kAttach, kAttached };
   Type type = Type::kError;
   Hello hello;
   Request request;
   Response response;
   std::string error;     // kError's message
+  std::string token;     // kAttach's stream token
   core::UniqueFd fd;     // kHello's fd
 };
 
@@ -123,6 +154,12 @@ core::Result<std::string> EncodeRequest(const Request& request);
 std::string EncodeResponse(const Response& response);  // "fd" is set when response.fd is
 std::string EncodeHello(const Hello& hello);
 std::string EncodeError(std::string_view message);
+// The first message of a stream's connection (instead of a hello):
+//   {"type":"attach","version":1,"token":HEX}            client -> server
+//   {"type":"attached"}                                  server -> client; raw bytes follow
+// (or an error message when the token is unknown or expired, and the connection is closed).
+std::string EncodeAttach(std::string_view token);
+std::string EncodeAttached();
 
 // Decodes one payload; `fd` is the descriptor that came with it (or none). Checks the message's
 // shape, types and bounds: an unknown "type", a missing or mistyped member, an fd announced but

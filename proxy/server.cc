@@ -5,6 +5,7 @@
 #include <fnmatch.h>
 #include <linux/openat2.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -17,6 +18,8 @@
 #include <cstring>
 #include <list>
 #include <thread>
+
+#include "proxy/stream.h"
 
 namespace pwnbox::proxy {
 namespace {
@@ -112,6 +115,8 @@ core::Result<std::unique_ptr<Server>> Server::Create(ServerOptions options) {
   if (realpath(root.c_str(), real) == nullptr)
     return core::ErrnoError(errno, "proxy serve: --root " + root);
   server->root_real_ = real;
+  server->stop_event_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!server->stop_event_) return core::ErrnoError(errno, "proxy serve: eventfd");
   for (const std::string& glob : server->options_.allow)
     if (glob.empty() || glob.size() > kMaxPathBytes)
       return core::Error("proxy serve: --allow: an empty or overlong glob", EINVAL);
@@ -434,6 +439,13 @@ void Server::ServeConnection(int sock) const {
 
   auto hello = receive();
   if (!hello) return;
+  if (hello->type == Message::Type::kAttach) return ServeStream(sock, hello->token);
+  // Whatever this connection offered and left unattached goes with it.
+  struct DropOnReturn {
+    const Server* server;
+    uint64_t owner;
+    ~DropOnReturn() { server->DropStreams(owner); }
+  } drop_streams{this, number};
   if (hello->type != Message::Type::kHello) return drop("the first message must be a hello");
   if (hello->hello.version != kProtocolVersion)
     return drop("unsupported protocol version " + std::to_string(hello->hello.version) +
@@ -449,9 +461,13 @@ void Server::ServeConnection(int sock) const {
     if (m->type != Message::Type::kCall) return drop("expected a call");
     Response res = Execute(m->request);
     if (res.fd && !*answer.fd_passing) {
-      // The fd cannot cross this connection: fail the call rather than lose it.
-      res.fd.reset();
-      res.err = EOPNOTSUPP;
+      if (m->request.stream) {
+        res = OfferStream(std::move(res), number);  // a stream instead, when the client asks
+      } else {
+        // The fd cannot cross this connection: fail the call rather than lose it.
+        res.fd.reset();
+        res.err = EOPNOTSUPP;
+      }
     }
     auto sent = SendMessage(sock, EncodeResponse(res), res.fd.get());
     if (!sent.ok()) {
@@ -522,10 +538,127 @@ core::Status Server::Run(int listen_fd, int stop_fd) {
       c.done.store(true);
     });
   }
-  // Wake every client thread blocked on its socket, then wait for them.
+  // Wake every client thread blocked on its socket or serving a stream, then wait for them.
+  const uint64_t one = 1;
+  if (write(stop_event_.get(), &one, sizeof one) < 0) Log("stopping streams: eventfd");
   for (Client& c : clients) shutdown(c.sock.get(), SHUT_RDWR);
   for (Client& c : clients) c.thread.join();
   return status;
+}
+
+// ---- Streams (docs/proxy.md "Without fd passing") ---------------------------------------------
+
+namespace {
+int64_t MonotonicMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1'000'000;
+}
+}  // namespace
+
+void Server::SweepStreamsLocked() const {
+  const int64_t now = MonotonicMs();
+  for (auto it = streams_.begin(); it != streams_.end();)
+    it = it->second.deadline_ms <= now ? streams_.erase(it) : std::next(it);
+}
+
+void Server::DropStreams(uint64_t owner) const {
+  std::lock_guard lock(streams_mu_);
+  for (auto it = streams_.begin(); it != streams_.end();)
+    it = it->second.owner == owner ? streams_.erase(it) : std::next(it);
+}
+
+Response Server::OfferStream(Response res, uint64_t owner) const {
+  Response failed;
+  failed.id = res.id;
+  struct stat st;
+  const int fl = fcntl(res.fd.get(), F_GETFL);
+  if (fl < 0 || fstat(res.fd.get(), &st) != 0) {
+    failed.err = errno;
+    return failed;
+  }
+  PendingStream pending;
+  const int access = fl & O_ACCMODE;
+  if (S_ISSOCK(st.st_mode)) {
+    pending.kind = StreamOffer::Kind::kDuplex;  // a connected socket (connect's result)
+  } else if (S_ISDIR(st.st_mode) || access == O_RDWR) {
+    failed.err = EOPNOTSUPP;  // getdents, random access: nothing a byte stream carries
+    return failed;
+  } else if (access == O_RDONLY) {
+    pending.kind = StreamOffer::Kind::kRead;
+    if (S_ISREG(st.st_mode)) {
+      if (static_cast<uint64_t>(st.st_size) > kMaxStreamFileBytes) {
+        failed.err = EFBIG;
+        return failed;
+      }
+      pending.size = static_cast<uint64_t>(st.st_size);
+    }
+  } else if (access == O_WRONLY) {
+    pending.kind = StreamOffer::Kind::kWrite;
+  } else {
+    failed.err = EOPNOTSUPP;
+    return failed;
+  }
+  pending.fd = std::move(res.fd);
+  pending.owner = owner;
+  pending.deadline_ms = MonotonicMs() + options_.stream_attach_timeout_ms;
+  StreamOffer offer;
+  offer.kind = pending.kind;
+  offer.size = pending.size;
+  {
+    std::lock_guard lock(streams_mu_);
+    SweepStreamsLocked();
+    size_t mine = 0;
+    for (const auto& [token, s] : streams_) mine += s.owner == owner;
+    if (mine >= options_.max_pending_streams) {
+      failed.err = EAGAIN;
+      return failed;
+    }
+    offer.token = NewStreamToken();
+    streams_.emplace(offer.token, std::move(pending));
+  }
+  res.ret = 0;
+  res.stream = std::move(offer);
+  return res;
+}
+
+void Server::ServeStream(int sock, const std::string& token) const {
+  PendingStream s;
+  {
+    std::lock_guard lock(streams_mu_);
+    SweepStreamsLocked();
+    auto it = streams_.find(token);
+    if (it != streams_.end()) {
+      s = std::move(it->second);
+      streams_.erase(it);
+    }
+  }
+  if (!s.fd) {
+    (void)SendMessage(sock, EncodeError("unknown or expired stream token"));
+    Log("attach: unknown or expired stream token; disconnected");
+    return;
+  }
+  if (!SendMessage(sock, EncodeAttached()).ok()) return;
+  switch (s.kind) {
+    case StreamOffer::Kind::kRead:
+      if (s.size) {
+        auto sent = SendFileBytes(s.fd.get(), sock, *s.size);
+        if (!sent.ok() && sent.error().sys_errno() != EPIPE &&
+            sent.error().sys_errno() != ECONNRESET)
+          Log("stream: " + sent.error().message());
+      } else {
+        Pump(s.fd.get(), sock, PumpWays{true, false}, stop_event_.get());
+      }
+      break;
+    case StreamOffer::Kind::kWrite:
+      // Until the client's EOF, every byte written; closing the connection (our caller) then
+      // tells the client that the file has all of it.
+      Pump(sock, s.fd.get(), PumpWays{true, false}, stop_event_.get());
+      break;
+    case StreamOffer::Kind::kDuplex:
+      Pump(s.fd.get(), sock, PumpWays{true, true}, stop_event_.get());
+      break;
+  }
 }
 
 core::Result<core::UniqueFd> Listen(std::string_view address) {

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,6 +53,11 @@ struct ServerOptions {
   // empty (silent). Called from the clients' threads, never concurrently.
   std::function<void(const std::string&)> log;
   std::string software = "pwnbox proxy serve";
+  // Without fd passing (docs/proxy.md "Without fd passing"): the streams one connection may
+  // have offered and not yet attached (more: the open fails with EAGAIN), and how long an
+  // unattached stream's token stays valid (its file is closed after).
+  size_t max_pending_streams = 16;
+  int stream_attach_timeout_ms = 10'000;
 };
 
 class Server {
@@ -64,9 +70,9 @@ class Server {
   // until `stop_fd` becomes readable; then disconnects the clients and joins their threads.
   core::Status Run(int listen_fd, int stop_fd);
 
-  // Serves one connected client (hello, then calls) until it disconnects or breaks the
-  // protocol (answered with an error message), or stalls in the middle of a message for
-  // options.message_timeout_ms.
+  // Serves one connected client (hello, then calls; or an attach, then the stream's bytes) until
+  // it disconnects or breaks the protocol (answered with an error message), or stalls in the
+  // middle of a message for options.message_timeout_ms.
   // Blocking; thread-safe. Does not close `sock`.
   void ServeConnection(int sock) const;
 
@@ -94,12 +100,31 @@ class Server {
   Response ExecuteChange(const Request& request) const;
   void Log(const std::string& line) const;
 
+  // Streams (docs/proxy.md "Without fd passing"). OfferStream turns `res`, an open's result with
+  // its fd, into a stream offer held for connection `owner` (or into an errno: EOPNOTSUPP for
+  // what a stream cannot carry faithfully, EFBIG, EAGAIN). ServeStream serves the connection
+  // that attached with `token`. DropStreams closes what `owner` left unattached.
+  struct PendingStream {
+    core::UniqueFd fd;
+    StreamOffer::Kind kind = StreamOffer::Kind::kRead;
+    std::optional<uint64_t> size;
+    uint64_t owner = 0;
+    int64_t deadline_ms = 0;  // CLOCK_MONOTONIC
+  };
+  Response OfferStream(Response res, uint64_t owner) const;
+  void ServeStream(int sock, const std::string& token) const;
+  void DropStreams(uint64_t owner) const;
+  void SweepStreamsLocked() const;  // closes the expired ones; streams_mu_ held
+
   ServerOptions options_;
   NetAllowList net_allow_;  // options_.allow_connect, parsed (names resolved) at Create
   core::UniqueFd root_fd_;
   std::string root_real_;  // realpath of the root
   mutable std::atomic<uint64_t> connections_{0};  // numbers clients in the log
   mutable std::mutex log_mu_;
+  mutable std::mutex streams_mu_;
+  mutable std::map<std::string, PendingStream> streams_;  // by token
+  core::UniqueFd stop_event_;  // readable once Run stops: ends the streams being served
 };
 
 // Creates a listening unix stream socket for "unix:PATH". A socket file left at PATH by a

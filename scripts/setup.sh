@@ -7,6 +7,7 @@ PACKAGES=(
   libseccomp-dev libboost-program-options-dev libtomlplusplus-dev liblz4-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   strace sqlite3 python3 tar findutils util-linux
+  socat   # a relay that drops SCM_RIGHTS: tests/integration/proxy_relay_test.cc
   groff-base zsh   # man pages rendered (nroff) and the zsh completion checked by tests/integration/ux_test.cc
   clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz/, scripts/test.sh)
 )

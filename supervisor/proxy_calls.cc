@@ -25,6 +25,8 @@
 #include <thread>
 
 #include "proxy/client.h"
+#include "proxy/stream.h"
+#include "supervisor/proxy_relay.h"
 
 #ifndef O_TMPFILE
 #define O_TMPFILE (020000000 | O_DIRECTORY)
@@ -57,6 +59,18 @@ struct ProxyCalls::State {
   std::condition_variable work;
   size_t threads = 0, idle_threads = 0;
   bool stopping = false;
+  // Without fd passing: the relays of write and duplex streams (docs/proxy.md "Without fd
+  // passing"); reset by ~ProxyCalls, which thereby waits for them to drain.
+  std::unique_ptr<ProxyRelays> relays = std::make_unique<ProxyRelays>();
+
+  // The fd to install in the target for a stream `offer` from `client`'s backend (the hook for
+  // every call whose result is an fd: open, and connect's socket): attaches a second connection,
+  // then materialises a read stream of a regular file (a sealed read-only memfd) or starts a
+  // relay and returns its socketpair end. Errors carry the errno for the call (EIO: the backend
+  // failed, already reported; EAGAIN: too many relays).
+  core::Result<core::UniqueFd> StreamToFd(const std::string& backend, proxy::ProxyClient& client,
+                                          const proxy::StreamOffer& offer,
+                                          std::string_view name);
 
   // The client of `backend`, connected now if needed. One connection attempt at a time: the
   // calls that arrive together wait for it rather than each starting an exec: handler.
@@ -188,6 +202,31 @@ core::Result<ProxyCalls::Prepared> ProxyCalls::PrepareNet(const core::SyscallCal
   p.install_at = fd;
   p.cloexec = cloexec;
   return p;
+}
+
+core::Result<core::UniqueFd> ProxyCalls::State::StreamToFd(const std::string& backend,
+                                                           proxy::ProxyClient& client,
+                                                           const proxy::StreamOffer& offer,
+                                                           std::string_view name) {
+  auto conn = client.AttachStream(offer.token);
+  if (!conn.ok()) {
+    Report(backend, conn.error().message());
+    return core::Error(conn.error().message(), kBackendErrno);
+  }
+  if (offer.kind == proxy::StreamOffer::Kind::kRead && offer.size) {
+    auto mem = proxy::Materialise(conn->get(), *offer.size, name, kStreamIdleTimeoutMs);
+    if (!mem.ok()) {
+      Report(backend, mem.error().message());
+      return core::Error(mem.error().message(), kBackendErrno);
+    }
+    return mem;
+  }
+  auto end = relays->Start(std::move(*conn));
+  if (!end.ok() && end.error().sys_errno() != EAGAIN) {
+    Report(backend, end.error().message());
+    return core::Error(end.error().message(), kBackendErrno);
+  }
+  return end;
 }
 
 core::Result<ProxyCalls::Prepared> ProxyCalls::Prepare(const core::SyscallCall& call,
@@ -422,9 +461,42 @@ ProxyCalls::~ProxyCalls() {
   state_->stopping = true;
   state_->work.notify_all();
   state_->idle.wait(lock, [this] { return state_->threads == 0; });
+  lock.unlock();
+  state_->relays.reset();  // waits for the relays to carry what the target wrote (bounded)
 }
 
 namespace {
+
+// An open answered with a stream (it asked for one: `asked`): the fd StreamToFd makes.
+EmulationResult FromStream(ProxyCalls::State& state, const ProxyCalls::Prepared& p,
+                           proxy::ProxyClient& client, bool asked,
+                           const proxy::StreamOffer& offer) {
+  EmulationResult r;
+  r.ret = -ProxyCalls::kBackendErrno;
+  if (!asked) {
+    state.Report(p.backend, "a stream came with " + p.request.name + ", which asked for none");
+    return r;
+  }
+  const std::string path = p.request.path.value_or("");
+  auto fd = state.StreamToFd(p.backend, client, offer, path.substr(path.rfind('/') + 1));
+  if (!fd.ok()) {
+    r.ret = -fd.error().sys_errno();
+    return r;
+  }
+  // The open's O_NONBLOCK, on the target's own file description (a relayed socketpair end
+  // would block otherwise; harmless on a memfd).
+  if (p.request.flags.value_or(0) & O_NONBLOCK) {
+    const int fl = fcntl(fd->get(), F_GETFL);
+    if (fl < 0 || fcntl(fd->get(), F_SETFL, fl | O_NONBLOCK) != 0) {
+      state.Report(p.backend, "fcntl(F_SETFL, O_NONBLOCK) on a stream's fd failed");
+      return r;
+    }
+  }
+  r.ret = 0;
+  r.fd = std::move(*fd);
+  r.cloexec = p.cloexec;
+  return r;
+}
 
 EmulationResult Run(ProxyCalls::State& state, const ProxyCalls::Prepared& p) {
   EmulationResult r;
@@ -434,13 +506,21 @@ EmulationResult Run(ProxyCalls::State& state, const ProxyCalls::Prepared& p) {
     state.Report(p.backend, client.error().message());
     return r;
   }
-  auto resp = (*client)->Call(p.request);
+  // Without fd passing, an open asks for a stream instead of the fd that cannot come.
+  const bool stream = p.expect == ProxyCalls::Prepared::Expect::kFd && !(*client)->fd_passing();
+  proxy::Request streamed;
+  if (stream) {
+    streamed = p.request;
+    streamed.stream = true;
+  }
+  auto resp = (*client)->Call(stream ? streamed : p.request);
   if (!resp.ok()) {
     // A timeout leaves the connection usable; anything else broke it: connect again next time.
     if (resp.error().sys_errno() != ETIMEDOUT) state.Forget(p.backend, client->get());
     state.Report(p.backend, resp.error().message());
     return r;
   }
+  if (resp->stream) return FromStream(state, p, **client, stream, *resp->stream);
   std::string why;
   r = ProxyCalls::Interpret(p, std::move(*resp), &why);
   if (why.empty()) ProxyCalls::FinishNet(p, &r, &why);

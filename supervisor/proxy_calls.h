@@ -23,6 +23,12 @@
 // sendto on a socket already in the backend's network namespace (a replaced one: its netns
 // cookie is the new socket's) is sent on the target's own socket instead: replies keep coming
 // to the port the target has. sendto without a destination is not proxied (kContinue).
+//
+// Without fd passing (a backend behind a relay that drops SCM_RIGHTS: docs/proxy.md "Without fd
+// passing"), an open asks for a stream instead of an fd, and the fd installed is a sealed
+// read-only memfd with the file's content (a regular file opened O_RDONLY) or a socketpair end
+// relayed to the stream (proxy_relay.h); the backend refuses what a stream cannot carry
+// (EOPNOTSUPP, EFBIG).
 #pragma once
 
 #include <sys/types.h>
@@ -43,6 +49,8 @@ namespace pwnbox::supervisor {
 class ProxyCalls {
  public:
   static constexpr int kBackendErrno = EIO;
+  // Without fd passing: a read stream that brings no byte for this long fails the open (EIO).
+  static constexpr int kStreamIdleTimeoutMs = 10'000;
 
   // A proxied call ready to send: the request, and what its result must look like.
   struct Prepared {
