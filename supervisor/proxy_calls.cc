@@ -66,11 +66,12 @@ struct ProxyCalls::State {
   // The fd to install in the target for a stream `offer` from `client`'s backend (the hook for
   // every call whose result is an fd: open, and connect's socket): attaches a second connection,
   // then materialises a read stream of a regular file (a sealed read-only memfd) or starts a
-  // relay and returns its socketpair end. Errors carry the errno for the call (EIO: the backend
-  // failed, already reported; EAGAIN: too many relays).
+  // relay and returns its end (`family`: the relayed socket's, ProxyRelays::Start). Errors
+  // carry the errno for the call (EIO: the backend failed, already reported; EAGAIN: too many
+  // relays).
   core::Result<core::UniqueFd> StreamToFd(const std::string& backend, proxy::ProxyClient& client,
                                           const proxy::StreamOffer& offer,
-                                          std::string_view name);
+                                          std::string_view name, int family = AF_UNIX);
 
   // The client of `backend`, connected now if needed. One connection attempt at a time: the
   // calls that arrive together wait for it rather than each starting an exec: handler.
@@ -207,7 +208,8 @@ core::Result<ProxyCalls::Prepared> ProxyCalls::PrepareNet(const core::SyscallCal
 core::Result<core::UniqueFd> ProxyCalls::State::StreamToFd(const std::string& backend,
                                                            proxy::ProxyClient& client,
                                                            const proxy::StreamOffer& offer,
-                                                           std::string_view name) {
+                                                           std::string_view name,
+                                                           int family) {
   auto conn = client.AttachStream(offer.token);
   if (!conn.ok()) {
     Report(backend, conn.error().message());
@@ -221,7 +223,7 @@ core::Result<core::UniqueFd> ProxyCalls::State::StreamToFd(const std::string& ba
     }
     return mem;
   }
-  auto end = relays->Start(std::move(*conn));
+  auto end = relays->Start(std::move(*conn), family);
   if (!end.ok() && end.error().sys_errno() != EAGAIN) {
     Report(backend, end.error().message());
     return core::Error(end.error().message(), kBackendErrno);
@@ -478,14 +480,17 @@ EmulationResult FromStream(ProxyCalls::State& state, const ProxyCalls::Prepared&
     return r;
   }
   const std::string path = p.request.path.value_or("");
-  auto fd = state.StreamToFd(p.backend, client, offer, path.substr(path.rfind('/') + 1));
+  const bool socket = p.expect == ProxyCalls::Prepared::Expect::kSocket;
+  auto fd = state.StreamToFd(p.backend, client, offer, path.substr(path.rfind('/') + 1),
+                             socket ? static_cast<int>(p.request.domain.value_or(AF_UNIX))
+                                    : AF_UNIX);
   if (!fd.ok()) {
     r.ret = -fd.error().sys_errno();
     return r;
   }
-  // The open's O_NONBLOCK, on the target's own file description (a relayed socketpair end
-  // would block otherwise; harmless on a memfd).
-  if (p.request.flags.value_or(0) & O_NONBLOCK) {
+  // The open's (the socket's) O_NONBLOCK, on the target's own file description (a relayed
+  // socketpair end would block otherwise; harmless on a memfd).
+  if (socket ? p.nonblock : (p.request.flags.value_or(0) & O_NONBLOCK) != 0) {
     const int fl = fcntl(fd->get(), F_GETFL);
     if (fl < 0 || fcntl(fd->get(), F_SETFL, fl | O_NONBLOCK) != 0) {
       state.Report(p.backend, "fcntl(F_SETFL, O_NONBLOCK) on a stream's fd failed");
@@ -495,6 +500,7 @@ EmulationResult FromStream(ProxyCalls::State& state, const ProxyCalls::Prepared&
   r.ret = 0;
   r.fd = std::move(*fd);
   r.cloexec = p.cloexec;
+  if (socket) r.install_at = p.install_at;  // in place of the target's socket
   return r;
 }
 
@@ -506,12 +512,19 @@ EmulationResult Run(ProxyCalls::State& state, const ProxyCalls::Prepared& p) {
     state.Report(p.backend, client.error().message());
     return r;
   }
-  // Without fd passing, an open asks for a stream instead of the fd that cannot come.
-  const bool stream = p.expect == ProxyCalls::Prepared::Expect::kFd && !(*client)->fd_passing();
+  // Without fd passing, an open asks for a stream instead of the fd that cannot come, and so
+  // does a connect: the backend connects (blocking, bounded: the stream carries a connected
+  // socket only) and the target gets a relayed socketpair end in place of its socket. bind
+  // and sendto have nothing a stream could carry (the backend says EOPNOTSUPP).
+  using Expect = ProxyCalls::Prepared::Expect;
+  const bool stream = !(*client)->fd_passing() &&
+                      (p.expect == Expect::kFd ||
+                       (p.expect == Expect::kSocket && p.request.name == "connect"));
   proxy::Request streamed;
   if (stream) {
     streamed = p.request;
     streamed.stream = true;
+    if (streamed.sock_type) streamed.sock_type = *streamed.sock_type & ~int64_t{SOCK_NONBLOCK};
   }
   auto resp = (*client)->Call(stream ? streamed : p.request);
   if (!resp.ok()) {

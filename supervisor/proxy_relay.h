@@ -24,6 +24,8 @@
 #include <memory>
 #include <mutex>
 
+#include <sys/socket.h>
+
 #include "core/fd.h"
 #include "core/status.h"
 
@@ -41,10 +43,13 @@ class ProxyRelays {
   ProxyRelays& operator=(const ProxyRelays&) = delete;
 
   // The generic relay: takes the backend's stream connection (attached: proxy::ProxyClient::
-  // AttachStream) and returns the end of a new socketpair (AF_UNIX, SOCK_STREAM, close-on-exec)
-  // to install in the target; a thread carries bytes between the other end and `stream` until
-  // both ways have ended. Errors: EAGAIN (kMaxRelays running), or the socketpair's errno.
-  core::Result<core::UniqueFd> Start(core::UniqueFd stream);
+  // AttachStream) and returns one end of a new connected pair (close-on-exec) to install in the
+  // target; a thread carries bytes between the other end and `stream` until both ways have
+  // ended. The pair is a socketpair (AF_UNIX, SOCK_STREAM), or, for `family` AF_INET or
+  // AF_INET6 (a relayed TCP connection), a TCP connection over pwnbox's loopback when it is up,
+  // so that TCP socket options (TCP_NODELAY...) work on the target's end as on the socket it
+  // replaces. Errors: EAGAIN (kMaxRelays running), or the socketpair's errno.
+  core::Result<core::UniqueFd> Start(core::UniqueFd stream, int family = AF_UNIX);
 
   // Relays running now.
   size_t active() const;

@@ -165,6 +165,66 @@ TEST(ProxyNet, UrllibFromANetworklessSandbox) {
   EXPECT_EQ(nb.out, "hello from the host\n");
 }
 
+// Without fd passing (the server behind socat, which drops SCM_RIGHTS, as an ssh-forwarded
+// socket would): the server connects, the connected socket travels as a stream, and the target
+// gets a relayed socketpair end in its socket's place; urllib works, blocking or not. bind
+// has nothing a stream can carry: EOPNOTSUPP.
+TEST(ProxyNet, ConnectWithoutFdPassingIsRelayed) {
+  if (access("/usr/bin/socat", X_OK) != 0) GTEST_SKIP() << "socat is not installed";
+  const std::string dir = TempDir();
+  WriteFile(dir + "/hello.txt", "relayed from the host\n");
+  Background http({"python3", "-c", kHttpServer}, dir);
+  ASSERT_FALSE(http.line().empty());
+  const std::string port = http.line();
+  ProxyServer server(dir, "127.0.0.1:*");
+  ASSERT_TRUE(server.ready());
+  // socat prints nothing on stdout; its listening socket exists once it accepts, so wait for
+  // the file (an event, not a delay).
+  const std::string relay = dir + "/relay.sock";
+  Background socat({"sh", "-c", "socat UNIX-LISTEN:" + relay + ",fork UNIX-CONNECT:" +
+                                    server.backend().substr(5) + " & while [ ! -S " + relay +
+                                    " ]; do sleep 0.01; done; echo ready; wait"});
+  ASSERT_EQ(socat.line(), "ready");
+  const std::string policy = NetPolicy(dir, "unix:" + relay);
+  // A namespace with its loopback up (as Docker's --network none): the relay is a TCP
+  // connection over it, so urllib's TCP_NODELAY works on the target's end.
+  auto with_lo = [&](const std::string& script) {
+    RunOptions o;
+    o.timeout_sec = 60;
+    return testing::Run({"unshare", "-rn", "sh", "-c",
+                         "ip link set lo up && exec \"$0\" run --policy \"$1\" -- python3 -c "
+                         "\"$2\"",
+                         PwnboxBin(), policy, script},
+                        o);
+  };
+  auto r = with_lo(Urllib(port, "hello.txt"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "relayed from the host\n");
+  EXPECT_EQ(Grep(r.err, "sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0 /* pwnbox: proxy").size(),
+            1u) << r.err;
+  auto nb = with_lo(Urllib(port, "hello.txt", /*timeout=*/true));
+  EXPECT_EQ(nb.status, 0) << nb.err;
+  EXPECT_EQ(nb.out, "relayed from the host\n");
+  // Loopback down: the relay is a socketpair; bytes flow (TCP options would fail).
+  auto raw = Sandboxed(policy, {"python3", "-c",
+                                "import socket\n"
+                                "s = socket.create_connection(('127.0.0.1', " + port + "))\n"
+                                "s.sendall(b'GET /hello.txt HTTP/1.0\\r\\n\\r\\n')\n"
+                                "data = b''\n"
+                                "while True:\n"
+                                "  chunk = s.recv(4096)\n"
+                                "  if not chunk: break\n"
+                                "  data += chunk\n"
+                                "print(data.split(b'\\r\\n\\r\\n', 1)[1].decode(), end='')"});
+  EXPECT_EQ(raw.status, 0) << raw.err;
+  EXPECT_EQ(raw.out, "relayed from the host\n");
+  auto bind = Sandboxed(policy, {"python3", "-c",
+                                 "import socket\ns = socket.socket()\n"
+                                 "try: s.bind(('127.0.0.1', 0)); print('bound')\n"
+                                 "except OSError as e: print(e.strerror)"});
+  EXPECT_EQ(bind.out, "Operation not supported\n") << bind.err;
+}
+
 TEST(ProxyNet, OtherDestinationsAreRefusedWithEacces) {
   const std::string dir = TempDir();
   Background http({"python3", "-c", kHttpServer}, dir);
