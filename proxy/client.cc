@@ -127,6 +127,12 @@ core::Status ProxyClient::Handshake() {
   return core::Status::Ok();
 }
 
+core::UniqueFd ProxyClient::TakeSocket() {
+  std::lock_guard lock(mu_);
+  if (!broken_) broken_ = core::Error("proxy backend " + backend_ + ": handed over", EBADF);
+  return std::move(sock_);
+}
+
 core::Error ProxyClient::Break(core::Error error) {
   if (!broken_) {
     broken_ = core::Error("proxy backend " + backend_ + ": " + error.message(), error.sys_errno());

@@ -84,6 +84,11 @@ class ProxyClient {
   // backend, whose socketpair always passes fds, has no address to connect to).
   core::Result<core::UniqueFd> AttachStream(const std::string& token) const;
 
+  // The connection's socket, for a caller that speaks the protocol on it by itself from now on
+  // (after the hellos; with no call in flight, and for a unix: backend: an exec: handler would
+  // be killed with the client). The client is broken afterwards.
+  core::UniqueFd TakeSocket();
+
  private:
   ProxyClient(core::UniqueFd sock, std::string backend, const ClientOptions& options);
   core::Status Handshake();

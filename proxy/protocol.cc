@@ -12,10 +12,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proxy/json.h"
+
 namespace pwnbox::proxy {
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::json;  // the encoders of rare messages (hello, error, attach)
 
 core::Error ProtocolError(std::string message) {
   return core::Error("proxy protocol: " + std::move(message), EPROTO);
@@ -23,24 +25,21 @@ core::Error ProtocolError(std::string message) {
 
 // ---- JSON members, type-checked (nlohmann's own accessors throw) -----------------------------
 
-const json* Member(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
+const Json* Member(const Json& object, const char* key) { return object.find(key); }
 
 // An integer member in [min, max]; nullopt when absent. Floats, strings... are errors.
-core::Result<std::optional<int64_t>> IntMember(const json& object, const char* key, int64_t min,
+core::Result<std::optional<int64_t>> IntMember(const Json& object, const char* key, int64_t min,
                                                int64_t max) {
-  const json* v = Member(object, key);
+  const Json* v = Member(object, key);
   if (v == nullptr) return std::optional<int64_t>();
   bool in_range = false;
   int64_t value = 0;
-  if (v->is_number_unsigned()) {
-    uint64_t u = v->get<uint64_t>();
+  if (v->is_unsigned()) {
+    uint64_t u = v->as_uint();
     in_range = u <= static_cast<uint64_t>(max);
     value = static_cast<int64_t>(u);
-  } else if (v->is_number_integer()) {
-    value = v->get<int64_t>();
+  } else if (v->is_integer()) {
+    value = v->as_int();
     in_range = value >= min && value <= max;
   }
   if (!in_range || value < min)
@@ -49,35 +48,35 @@ core::Result<std::optional<int64_t>> IntMember(const json& object, const char* k
   return std::optional<int64_t>(value);
 }
 
-core::Result<std::optional<uint64_t>> UintMember(const json& object, const char* key) {
-  const json* v = Member(object, key);
+core::Result<std::optional<uint64_t>> UintMember(const Json& object, const char* key) {
+  const Json* v = Member(object, key);
   if (v == nullptr) return std::optional<uint64_t>();
-  if (!v->is_number_unsigned())
+  if (!v->is_unsigned())
     return ProtocolError("\"" + std::string(key) + "\" must be an unsigned integer");
-  return std::optional<uint64_t>(v->get<uint64_t>());
+  return std::optional<uint64_t>(v->as_uint());
 }
 
-core::Result<std::optional<std::string>> StringMember(const json& object, const char* key,
+core::Result<std::optional<std::string>> StringMember(const Json& object, const char* key,
                                                       size_t max_bytes) {
-  const json* v = Member(object, key);
+  const Json* v = Member(object, key);
   if (v == nullptr) return std::optional<std::string>();
   if (!v->is_string()) return ProtocolError("\"" + std::string(key) + "\" must be a string");
-  const auto& s = v->get_ref<const std::string&>();
+  const auto& s = v->as_string();
   if (s.size() > max_bytes)
     return ProtocolError("\"" + std::string(key) + "\" is longer than " +
                          std::to_string(max_bytes) + " bytes");
   return std::optional<std::string>(s);
 }
 
-core::Result<std::optional<bool>> BoolMember(const json& object, const char* key) {
-  const json* v = Member(object, key);
+core::Result<std::optional<bool>> BoolMember(const Json& object, const char* key) {
+  const Json* v = Member(object, key);
   if (v == nullptr) return std::optional<bool>();
-  if (!v->is_boolean()) return ProtocolError("\"" + std::string(key) + "\" must be true or false");
-  return std::optional<bool>(v->get<bool>());
+  if (!v->is_bool()) return ProtocolError("\"" + std::string(key) + "\" must be true or false");
+  return std::optional<bool>(v->as_bool());
 }
 
 // Base64 of at most max_bytes decoded bytes in member `key`.
-core::Result<std::optional<std::string>> DataMember(const json& object, const char* key,
+core::Result<std::optional<std::string>> DataMember(const Json& object, const char* key,
                                                     size_t max_bytes) {
   PWNBOX_ASSIGN_OR_RETURN(auto text, StringMember(object, key, (max_bytes + 2) / 3 * 4));
   if (!text) return std::optional<std::string>();
@@ -86,13 +85,13 @@ core::Result<std::optional<std::string>> DataMember(const json& object, const ch
   return std::optional<std::string>(std::move(bytes).value());
 }
 
-core::Result<uint64_t> IdMember(const json& object) {
+core::Result<uint64_t> IdMember(const Json& object) {
   PWNBOX_ASSIGN_OR_RETURN(auto id, IntMember(object, "id", 1, static_cast<int64_t>(kMaxId)));
   if (!id) return ProtocolError("missing \"id\"");
   return static_cast<uint64_t>(*id);
 }
 
-core::Status DecodeHello(const json& j, Message* m) {
+core::Status DecodeHello(const Json& j, Message* m) {
   PWNBOX_ASSIGN_OR_RETURN(auto version, IntMember(j, "version", 1, 1 << 30));
   if (!version) return ProtocolError("hello without \"version\"");
   m->hello.version = static_cast<int>(*version);
@@ -106,7 +105,7 @@ core::Status DecodeHello(const json& j, Message* m) {
 
 // A path member: NAME (a JSON string) or NAME_b64 (its bytes when they are not UTF-8), at most
 // kMaxPathBytes, without a NUL byte.
-core::Result<std::optional<std::string>> PathMember(const json& j, const std::string& name) {
+core::Result<std::optional<std::string>> PathMember(const Json& j, const std::string& name) {
   PWNBOX_ASSIGN_OR_RETURN(auto text, StringMember(j, name.c_str(), kMaxPathBytes));
   PWNBOX_ASSIGN_OR_RETURN(auto bytes, DataMember(j, (name + "_b64").c_str(), kMaxPathBytes));
   if (bytes) {
@@ -119,7 +118,7 @@ core::Result<std::optional<std::string>> PathMember(const json& j, const std::st
 }
 
 // The network calls' members (docs/proxy.md "Network calls").
-core::Status DecodeSocketMembers(const json& j, Request* r) {
+core::Status DecodeSocketMembers(const Json& j, Request* r) {
   PWNBOX_ASSIGN_OR_RETURN(r->domain, IntMember(j, "domain", 0, kMaxDomain));
   PWNBOX_ASSIGN_OR_RETURN(r->sock_type,
                           IntMember(j, "sock_type", 0, std::numeric_limits<int32_t>::max()));
@@ -127,7 +126,7 @@ core::Status DecodeSocketMembers(const json& j, Request* r) {
   return core::Status::Ok();
 }
 
-core::Status DecodeCall(const json& j, Request* r) {
+core::Status DecodeCall(const Json& j, Request* r) {
   PWNBOX_ASSIGN_OR_RETURN(r->id, IdMember(j));
   PWNBOX_ASSIGN_OR_RETURN(auto name, StringMember(j, "name", kMaxNameBytes));
   if (!name || name->empty()) return ProtocolError("call without \"name\"");
@@ -140,13 +139,13 @@ core::Status DecodeCall(const json& j, Request* r) {
     return ProtocolError("\"abi\" must be \"x86_64\" or \"i386\"");
   PWNBOX_ASSIGN_OR_RETURN(auto pid, IntMember(j, "pid", 0, std::numeric_limits<pid_t>::max()));
   r->pid = static_cast<pid_t>(pid.value_or(0));
-  if (const json* args = Member(j, "args")) {
+  if (const Json* args = Member(j, "args")) {
     if (!args->is_array() || args->size() != 6)
       return ProtocolError("\"args\" must be an array of six unsigned integers");
     for (size_t i = 0; i < 6; ++i) {
-      if (!(*args)[i].is_number_unsigned())
+      if (!(*args)[i].is_unsigned())
         return ProtocolError("\"args\" must be an array of six unsigned integers");
-      r->args[i] = (*args)[i].get<uint64_t>();
+      r->args[i] = (*args)[i].as_uint();
     }
   }
   PWNBOX_ASSIGN_OR_RETURN(r->path, PathMember(j, "path"));
@@ -165,7 +164,7 @@ core::Status DecodeCall(const json& j, Request* r) {
 }
 
 // A result's stream offer ("stream", "kind", "stream_size"), docs/proxy.md "Without fd passing".
-core::Status DecodeStreamOffer(const json& j, Response* r) {
+core::Status DecodeStreamOffer(const Json& j, Response* r) {
   PWNBOX_ASSIGN_OR_RETURN(auto token, StringMember(j, "stream", kStreamTokenBytes));
   PWNBOX_ASSIGN_OR_RETURN(auto kind, StringMember(j, "kind", 16));
   PWNBOX_ASSIGN_OR_RETURN(auto size, UintMember(j, "stream_size"));
@@ -193,7 +192,7 @@ core::Status DecodeStreamOffer(const json& j, Response* r) {
   return core::Status::Ok();
 }
 
-core::Status DecodeResult(const json& j, Response* r, bool* wants_fd) {
+core::Status DecodeResult(const Json& j, Response* r, bool* wants_fd) {
   PWNBOX_ASSIGN_OR_RETURN(r->id, IdMember(j));
   constexpr int64_t kIntMax = std::numeric_limits<int64_t>::max();
   PWNBOX_ASSIGN_OR_RETURN(auto ret, IntMember(j, "ret", -kIntMax, kIntMax));
@@ -379,59 +378,97 @@ core::Result<std::string> EncodeRequest(const Request& r) {
       (r.sock_type && (*r.sock_type < 0 || *r.sock_type > std::numeric_limits<int32_t>::max())) ||
       (r.protocol && (*r.protocol < 0 || *r.protocol > kMaxSocketProtocol)))
     return ProtocolError("socket domain, type or protocol out of range");
-  json j = json::object();
-  j["type"] = "call";
-  j["id"] = r.id;
-  j["name"] = r.name;
-  j["nr"] = r.nr;
-  j["abi"] = r.abi;
-  j["pid"] = r.pid;
-  j["args"] = json::array();
-  for (uint64_t a : r.args) j["args"].push_back(a);
-  if (r.flags) j["flags"] = *r.flags;
-  if (r.mode) j["mode"] = *r.mode;
-  if (r.resolve) j["resolve"] = *r.resolve;
-  if (r.mask) j["mask"] = *r.mask;
-  if (r.size) j["size"] = *r.size;
-  if (r.data) j["data"] = Base64Encode(*r.data);
-  if (r.domain) j["domain"] = *r.domain;
-  if (r.sock_type) j["sock_type"] = *r.sock_type;
-  if (r.protocol) j["protocol"] = *r.protocol;
-  if (r.stream) j["stream"] = true;
+  // Written by hand, not through a JSON library: this is the hot path of every proxied call.
+  std::string out;
+  out.reserve(256 + (r.data ? r.data->size() * 4 / 3 : 0));
+  auto member = [&out](std::string_view name) {
+    out += ",\"";
+    out += name;
+    out += "\":";
+  };
+  auto number = [&out, &member](std::string_view name, auto value) {
+    member(name);
+    out += std::to_string(value);
+  };
+  out += "{\"type\":\"call\"";
+  number("id", r.id);
+  member("name");
+  if (!AppendJsonString(&out, r.name)) return ProtocolError("bad call name");
+  number("nr", r.nr);
+  member("abi");
+  if (!AppendJsonString(&out, r.abi)) return ProtocolError("bad abi");
+  number("pid", r.pid);
+  member("args");
+  for (size_t i = 0; i < r.args.size(); ++i) {
+    out += i == 0 ? '[' : ',';
+    out += std::to_string(r.args[i]);
+  }
+  out += ']';
+  if (r.flags) number("flags", *r.flags);
+  if (r.mode) number("mode", *r.mode);
+  if (r.resolve) number("resolve", *r.resolve);
+  if (r.mask) number("mask", *r.mask);
+  if (r.size) number("size", *r.size);
+  if (r.data) {
+    member("data");
+    out += '"';
+    out += Base64Encode(*r.data);
+    out += '"';
+  }
+  if (r.domain) number("domain", *r.domain);
+  if (r.sock_type) number("sock_type", *r.sock_type);
+  if (r.protocol) number("protocol", *r.protocol);
+  if (r.stream) out += ",\"stream\":true";
   // Paths are the only strings that can be other than UTF-8: those go as their bytes.
-  auto put_path = [&j](const std::string& name, const std::string& path) {
-    try {
-      (void)json(path).dump();
-      j[name] = path;
-    } catch (const json::exception&) {
-      j[name + "_b64"] = Base64Encode(path);
-    }
+  auto put_path = [&](std::string_view name, const std::string& path) {
+    member(name);
+    if (AppendJsonString(&out, path)) return;
+    out.resize(out.size() - name.size() - 4);  // ,"NAME": again, as NAME_b64
+    member(std::string(name) + "_b64");
+    out += '"';
+    out += Base64Encode(path);
+    out += '"';
   };
   if (r.path) put_path("path", *r.path);
   if (r.path2) put_path("path2", *r.path2);
-  return j.dump();
+  out += '}';
+  return out;
 }
 
 std::string EncodeResponse(const Response& r) {
-  json j = json::object();
-  j["type"] = "result";
-  j["id"] = r.id;
+  // By hand, as EncodeRequest: every proxied call's answer.
+  std::string out;
+  out.reserve(96 + r.data.size() * 4 / 3);
+  out += "{\"type\":\"result\",\"id\":";
+  out += std::to_string(r.id);
   if (r.err != 0) {
-    j["errno"] = r.err;
+    out += ",\"errno\":";
+    out += std::to_string(r.err);
   } else {
-    j["ret"] = r.ret;
+    out += ",\"ret\":";
+    out += std::to_string(r.ret);
   }
-  if (r.fd) j["fd"] = true;
-  if (!r.data.empty()) j["data"] = Base64Encode(r.data);
+  if (r.fd) out += ",\"fd\":true";
+  if (!r.data.empty()) {
+    out += ",\"data\":\"";
+    out += Base64Encode(r.data);
+    out += '"';
+  }
   if (r.stream) {
-    j["stream"] = r.stream->token;
+    out += ",\"stream\":";
+    // A token is hex (DecodeStreamOffer); anything else would be a bug: escape it anyway.
+    if (!AppendJsonString(&out, r.stream->token)) out += "\"\"";
     using Kind = StreamOffer::Kind;
-    j["kind"] = r.stream->kind == Kind::kRead    ? "read"
-                : r.stream->kind == Kind::kWrite ? "write"
-                                                 : "duplex";
-    if (r.stream->size) j["stream_size"] = *r.stream->size;
+    out += r.stream->kind == Kind::kRead    ? ",\"kind\":\"read\""
+           : r.stream->kind == Kind::kWrite ? ",\"kind\":\"write\""
+                                            : ",\"kind\":\"duplex\"";
+    if (r.stream->size) {
+      out += ",\"stream_size\":";
+      out += std::to_string(*r.stream->size);
+    }
   }
-  return j.dump();
+  out += '}';
+  return out;
 }
 
 std::string EncodeAttach(std::string_view token) {
@@ -466,16 +503,16 @@ std::string EncodeError(std::string_view message) {
 core::Result<Message> DecodeMessage(std::string_view payload, core::UniqueFd fd) {
   if (payload.empty() || payload.size() > kMaxMessageBytes)
     return ProtocolError("message size out of range");
-  bool too_deep = false;
-  json::parser_callback_t depth_check = [&too_deep](int depth, json::parse_event_t, json&) {
-    if (depth > kMaxJsonDepth) too_deep = true;
-    return !too_deep;
-  };
   Message m;
-  try {
-    json j = json::parse(payload.begin(), payload.end(), depth_check, /*allow_exceptions=*/false);
-    if (too_deep) return ProtocolError("JSON nested deeper than " + std::to_string(kMaxJsonDepth));
-    if (j.is_discarded()) return ProtocolError("the payload is not valid JSON");
+  {
+    std::string why;
+    std::optional<Json> parsed = Json::Parse(payload, kMaxJsonDepth, &why);
+    if (!parsed) {
+      if (why.rfind("nesting too deep", 0) == 0)
+        return ProtocolError("JSON nested deeper than " + std::to_string(kMaxJsonDepth));
+      return ProtocolError("the payload is not valid JSON (" + why + ")");
+    }
+    const Json& j = *parsed;
     if (!j.is_object()) return ProtocolError("the payload is not a JSON object");
     PWNBOX_ASSIGN_OR_RETURN(auto type, StringMember(j, "type", 16));
     if (!type) return ProtocolError("message without \"type\"");
@@ -535,8 +572,6 @@ core::Result<Message> DecodeMessage(std::string_view payload, core::UniqueFd fd)
       return m;
     }
     return ProtocolError("unknown message type \"" + type->substr(0, 16) + "\"");
-  } catch (const json::exception& e) {
-    return ProtocolError(std::string("malformed message: ") + e.what());
   }
 }
 

@@ -232,7 +232,7 @@ void NotifyMonitor::Proxy(int listener, uint64_t id, const core::SyscallCall& ca
   f.verdict = std::move(v);
   f.out_addr = prepared->out_addr;
   in_flight_.emplace(id, std::move(f));
-  proxy_->Submit(id, std::move(*prepared));
+  if (!proxy_->SendFromLoop(id, *prepared)) proxy_->Submit(id, std::move(*prepared));
 }
 
 void NotifyMonitor::Finish(int listener, WorkerPool::Done& done) {
@@ -368,19 +368,30 @@ core::Result<int> NotifyMonitor::Run(core::UniqueFd listener, pid_t main_pid) {
   auto done = [&] {
     return main_done && (!until_all_tasks_ || !lifecycle_ || lifecycle_->task_count() == 0);
   };
+  std::vector<pollfd> fds;
   while (!done()) {
-    pollfd fds[4] = {{sfd.get(), POLLIN, 0},
-                     {pool_->event_fd(), POLLIN, 0},
-                     {proxy_ ? proxy_->event_fd() : -1, POLLIN, 0},
-                     {listener.get(), POLLIN, 0}};
+    fds.assign({{sfd.get(), POLLIN, 0},
+                {pool_->event_fd(), POLLIN, 0},
+                {proxy_ ? proxy_->event_fd() : -1, POLLIN, 0},
+                {listening ? listener.get() : -1, POLLIN, 0}});
+    if (proxy_) proxy_->AppendPollFds(&fds);  // the proxied calls sent from this loop
     // With calls in flight, a notification may become invalid without any event (a signal
     // interrupts the call): look again now and then, often while cancelling.
-    const int timeout = in_flight_.empty() ? -1 : cancelling ? 10 : 200;
-    int n = poll(fds, listening ? 4 : 3, timeout);
+    int timeout = in_flight_.empty() ? -1 : cancelling ? 10 : 200;
+    if (proxy_) {
+      const int proxied = proxy_->NextTimeoutMs();
+      if (proxied >= 0 && (timeout < 0 || proxied < timeout)) timeout = proxied;
+    }
+    int n = poll(fds.data(), fds.size(), timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       return core::ErrnoError(errno, "poll");
     }
+    if (proxy_ && fds.size() > 4)
+      for (auto& d : proxy_->OnReady(fds.data() + 4, fds.size() - 4)) {
+        WorkerPool::Done done{d.token, std::move(d.result)};
+        Finish(listener.get(), done);
+      }
     if (fds[1].revents & POLLIN)
       for (auto& d : pool_->TakeDone()) Finish(listener.get(), d);
     if (proxy_ && (fds[2].revents & POLLIN))

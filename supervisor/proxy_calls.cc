@@ -12,6 +12,7 @@
 
 #include <linux/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -53,6 +54,27 @@ struct ProxyCalls::State {
   std::vector<Done> done;
   std::map<std::string, std::shared_ptr<proxy::ProxyClient>> clients;
   std::set<std::string> reported;  // backends whose failure was reported
+  // The loop's connections (ProxyCalls::SendFromLoop): backends that have one (`looped`, kept
+  // by the loop), one a worker is connecting (`handing`), sockets handed over and not yet
+  // adopted (`handed`).
+  std::set<std::string> looped, handing;
+  std::map<std::string, core::UniqueFd> handed;
+
+  // After a call of a worker went well on `backend` (unix:, fds crossing): a connection of
+  // the loop's own, connected here (it may block), if it has none.
+  void HandLoopConnection(const std::string& backend) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (looped.count(backend) || handing.count(backend) || handed.count(backend)) return;
+      handing.insert(backend);
+    }
+    core::UniqueFd sock;
+    if (auto c = proxy::ProxyClient::Connect(backend); c.ok() && (*c)->fd_passing())
+      sock = (*c)->TakeSocket();
+    std::lock_guard<std::mutex> lock(mu);
+    handing.erase(backend);
+    if (sock) handed[backend] = std::move(sock);
+  }
   // Worker threads, kept between calls (a thread per call cost more than the call's round
   // trip): started when no idle one is there, up to max_threads; they end with `stopping`.
   std::deque<std::pair<uint64_t, Prepared>> jobs;
@@ -537,7 +559,11 @@ EmulationResult Run(ProxyCalls::State& state, const ProxyCalls::Prepared& p) {
   std::string why;
   r = ProxyCalls::Interpret(p, std::move(*resp), &why);
   if (why.empty()) ProxyCalls::FinishNet(p, &r, &why);
-  if (!why.empty()) state.Report(p.backend, why);
+  if (!why.empty()) {
+    state.Report(p.backend, why);
+  } else if ((*client)->fd_passing() && p.backend.rfind("unix:", 0) == 0) {
+    state.HandLoopConnection(p.backend);  // the next calls go from the loop
+  }
   return r;
 }
 
@@ -583,5 +609,87 @@ std::vector<ProxyCalls::Done> ProxyCalls::TakeDone() {
 }
 
 int ProxyCalls::event_fd() const { return state_->event.get(); }
+
+bool ProxyCalls::SendFromLoop(uint64_t token, Prepared& p) {
+  using Expect = Prepared::Expect;
+  if (p.expect != Expect::kFd && p.expect != Expect::kData && p.expect != Expect::kNothing)
+    return false;
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    for (auto& [backend, sock] : state_->handed) {
+      loop_[backend] = std::make_unique<LoopConnection>(std::move(sock));
+      state_->looped.insert(backend);
+    }
+    state_->handed.clear();
+  }
+  auto it = loop_.find(p.backend);
+  if (it == loop_.end() || it->second->broken()) return false;
+  const int64_t deadline = MonotonicNowMs() + proxy::ClientOptions{}.timeout_ms;
+  if (!it->second->Send(token, p.request, deadline)) return false;
+  loop_calls_[token] = LoopCall{p.backend, std::move(p)};
+  return true;
+}
+
+void ProxyCalls::AppendPollFds(std::vector<pollfd>* fds) const {
+  for (const auto& [backend, conn] : loop_)
+    if (!conn->broken()) fds->push_back(pollfd{conn->fd(), conn->events(), 0});
+}
+
+int ProxyCalls::NextTimeoutMs() const {
+  int64_t next = -1;
+  for (const auto& [backend, conn] : loop_) {
+    const int64_t d = conn->next_deadline_ms();
+    if (d >= 0 && (next < 0 || d < next)) next = d;
+  }
+  if (next < 0) return -1;
+  return static_cast<int>(std::max<int64_t>(0, next - MonotonicNowMs()));
+}
+
+std::vector<ProxyCalls::Done> ProxyCalls::OnReady(const pollfd* fds, size_t n) {
+  std::vector<Done> out;
+  auto fail = [&](uint64_t token, const std::string& why) {
+    auto it = loop_calls_.find(token);
+    if (it == loop_calls_.end()) return;
+    state_->Report(it->second.backend, why);
+    EmulationResult r;
+    r.ret = -kBackendErrno;
+    out.push_back(Done{token, std::move(r)});
+    loop_calls_.erase(it);
+  };
+  for (auto it = loop_.begin(); it != loop_.end();) {
+    LoopConnection& conn = *it->second;
+    short revents = 0;
+    for (size_t i = 0; i < n; ++i)
+      if (fds[i].fd == conn.fd()) revents = fds[i].revents;
+    std::vector<LoopConnection::Arrived> arrived;
+    std::vector<uint64_t> lost;
+    std::string broken;
+    if (revents) conn.OnReady(revents, &arrived, &lost, &broken);
+    for (auto& a : arrived) {
+      auto call = loop_calls_.find(a.token);
+      if (call == loop_calls_.end()) continue;
+      std::string why;
+      EmulationResult r = Interpret(call->second.prepared, std::move(a.response), &why);
+      if (!why.empty()) state_->Report(call->second.backend, why);
+      out.push_back(Done{a.token, std::move(r)});
+      loop_calls_.erase(call);
+    }
+    for (uint64_t token : lost) fail(token, "proxy backend " + it->first + ": " + broken);
+    for (uint64_t token : conn.Expire(MonotonicNowMs())) {
+      auto call = loop_calls_.find(token);
+      const std::string name = call != loop_calls_.end() ? call->second.prepared.request.name : "";
+      fail(token, "proxy backend " + it->first + ": no result for " + name + " within " +
+                      std::to_string(proxy::ClientOptions{}.timeout_ms) + " ms");
+    }
+    if (conn.broken()) {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      state_->looped.erase(it->first);  // a worker makes a new one after its next good call
+      it = loop_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return out;
+}
 
 }  // namespace pwnbox::supervisor

@@ -31,9 +31,11 @@
 // (EOPNOTSUPP, EFBIG).
 #pragma once
 
+#include <poll.h>
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +45,7 @@
 #include "proxy/protocol.h"
 #include "supervisor/decider.h"
 #include "supervisor/emulator.h"
+#include "supervisor/proxy_loop.h"
 
 namespace pwnbox::supervisor {
 
@@ -108,6 +111,21 @@ class ProxyCalls {
   std::vector<Done> TakeDone();
   int event_fd() const;
 
+  // The fast path, on the notify loop itself (supervisor/proxy_loop.h): sends `p` on the
+  // loop's own connection to its backend and returns true; its result comes out of OnReady.
+  // Taken for a unix: backend whose fds cross, once a worker's call went well on it (the
+  // worker then connects the loop's connection and hands it over: connecting may block, the
+  // loop never does), for calls whose result needs no worker (an fd, bytes, nothing: not a
+  // socket to finish, not a stream). False: Submit it. Loop thread only.
+  bool SendFromLoop(uint64_t token, Prepared& p);
+  // The loop's connections to poll (appended to *fds with their events) and the milliseconds
+  // until the next of their calls times out (-1: none).
+  void AppendPollFds(std::vector<pollfd>* fds) const;
+  int NextTimeoutMs() const;
+  // After poll (`fds` as AppendPollFds filled them, with revents): the calls finished, failed
+  // (a connection broken: EIO, reported once) or timed out. Loop thread only.
+  std::vector<Done> OnReady(const pollfd* fds, size_t n);
+
   // What `response` means for a call prepared as `p`: the result, or -kBackendErrno (and
   // `*why`) when the response does not fit the call. For tests.
   static EmulationResult Interpret(const Prepared& p, proxy::Response response,
@@ -125,6 +143,13 @@ class ProxyCalls {
   static core::Result<Prepared> PrepareNet(const core::SyscallCall& call, Prepared p);
 
   std::shared_ptr<State> state_;
+  // The loop's own connections, by backend, and the calls sent on them (loop thread only).
+  std::map<std::string, std::unique_ptr<LoopConnection>> loop_;
+  struct LoopCall {
+    std::string backend;
+    Prepared prepared;
+  };
+  std::map<uint64_t, LoopCall> loop_calls_;  // by token
 };
 
 }  // namespace pwnbox::supervisor
