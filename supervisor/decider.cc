@@ -304,10 +304,8 @@ core::Result<std::vector<ResolvedPath>> Decider::ResolvePaths(
     if (!view.ok()) return view.error();
     ResolvedPath resolved{arg, std::move(*view), std::nullopt};
     if (resolved.view.remote) {
-      // Also as the kernel would resolve it here, from the same copy of the path, for when
-      // the call is not proxied after all (Decide).
       ro.remote = nullptr;
-      resolved.local = ResolveTargetPath(call.pid, dirfd, raw, ro);
+      resolved.local = ResolvedPath::Local{std::move(raw), dirfd, ro};
     }
     out.push_back(std::move(resolved));
   }
@@ -416,16 +414,17 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
   if (any_remote && !remote_ok) {
     for (ResolvedPath& p : paths) {
       if (!p.local) continue;
-      if (!p.local->ok()) {
+      auto view = ResolveTargetPath(call.pid, p.local->dirfd, p.local->raw, p.local->options);
+      if (!view.ok()) {
         Verdict fail;
         fail.kind = Verdict::Kind::kFail;
-        fail.value = p.local->error().sys_errno() ? p.local->error().sys_errno() : EINVAL;
+        fail.value = view.error().sys_errno() ? view.error().sys_errno() : EINVAL;
         fail.rule = first;
         fail.path_checked = true;
         fail.resolution_failed = true;
         return Finish(std::move(fail), call.abi, call.nr);
       }
-      p.view = std::move(**p.local);
+      p.view = std::move(*view);
       p.local.reset();
     }
     decide();

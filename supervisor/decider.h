@@ -26,9 +26,14 @@ namespace pwnbox::supervisor {
 struct ResolvedPath {
   PathArg arg;
   PathView view;
-  // When view.remote: the path as resolved here, without the proxy rules' directories (an
-  // error when it cannot be), for a call that is not proxied after all.
-  std::optional<core::Result<PathView>> local;
+  // When view.remote: what resolving it here again needs (the same copy of the path, never a
+  // second read of the target's memory), for a call that is not proxied after all (Decide).
+  struct Local {
+    std::string raw;
+    int dirfd = 0;
+    ResolveOptions options;
+  };
+  std::optional<Local> local;
 };
 
 struct Verdict {
