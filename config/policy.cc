@@ -480,6 +480,7 @@ std::variant<Occurrence, ConditionError> ParseOccurrence(std::string_view text) 
   }
   if (pos < text.size())
     return fail(pos, "unexpected \"" + std::string(text.substr(pos)) + "\" in \"when\"");
+  if (o.last == o.first) o.step = 1;  // one occurrence: the step changes nothing
   return o;
 }
 
