@@ -641,11 +641,13 @@ class Loader {
     }
     // when
     if (const toml::node* wn = t.get("when")) {
-      static constexpr const char* kExample = "e.g. when = \"3\" (the 3rd matching call), \"2..5\", \"1..9+2\"";
+      static constexpr const char* kExample =
+          "e.g. when = \"3\" (the 3rd matching call), \"2..5\", \"1..9+2\"";
       if (wn->is_integer()) {
         const int64_t n = wn->as_integer()->get();
         if (n < 1)
-          return At(f, wn->source(), "occurrences count from 1: " + std::to_string(n) + " names no call",
+          return At(f, wn->source(),
+                    "occurrences count from 1: " + std::to_string(n) + " names no call",
                     "the first matching call is 1 (when = 1)");
         r.when = Occurrence{static_cast<uint64_t>(n), static_cast<uint64_t>(n), 1};
       } else if (wn->is_string()) {
@@ -654,7 +656,8 @@ class Loader {
           return AtCol(f, wn->source(), err->offset + 1, err->message, err->hint);
         r.when = std::get<Occurrence>(res);
       } else {
-        return At(f, wn->source(), "\"when\" must be a string or an integer, not " + TypeName(*wn), kExample);
+        return At(f, wn->source(),
+                  "\"when\" must be a string or an integer, not " + TypeName(*wn), kExample);
       }
     }
     // log

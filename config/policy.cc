@@ -420,7 +420,8 @@ std::variant<Occurrence, ConditionError> ParseOccurrence(std::string_view text) 
     return ConditionError{at, std::move(message), std::move(hint)};
   };
   // A decimal number at `pos`; nullopt (and `*err`) when there is none or it overflows.
-  auto number = [&](const char* what, std::optional<ConditionError>* err) -> std::optional<uint64_t> {
+  auto number = [&](const char* what,
+                    std::optional<ConditionError>* err) -> std::optional<uint64_t> {
     const size_t start = pos;
     while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
     if (pos == start) {

@@ -408,11 +408,15 @@ RulePlacement::Route RouteOf(const config::Policy& p, const config::Rule& r, std
     // The calls that are not its occurrences are decided by the later rules, in the same stop:
     // the route must suit those that cannot go another way.
     if (const config::Rule* later = FallThroughTo(p, r, /*notify=*/true)) {
-      if (why) *why = "its other calls fall through to the rule at " + later->Location() + ", served race-free through notify";
+      if (why)
+        *why = "its other calls fall through to the rule at " + later->Location() +
+               ", served race-free through notify";
       return Route::kNotify;
     }
     if (const config::Rule* later = FallThroughTo(p, r, /*notify=*/false)) {
-      if (why) *why = "its other calls fall through to the modify rule at " + later->Location() + ": only the tracer can";
+      if (why)
+        *why = "its other calls fall through to the modify rule at " + later->Location() +
+               ": only the tracer can";
       return Route::kPtrace;
     }
   }
@@ -609,15 +613,19 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
       return core::Error(r.Location() + ": a modify rule cannot have paths: the call runs after the change and " +
                          "the kernel reads the path again, after pwnbox checked it (a race)\n" +
                          "hint: use action = \"redirect\" (emulated from one read of the path), or drop paths");
-    if (r.when && !NeedsNotify(r) && (r.action.kind == ActionKind::kModify || ReportsRunningCall(r)))
+    // A `when` rule that needs the tracer cannot hand its other calls to a rule that needs
+    // USER_NOTIF (RouteOf): the tracer would carry out a path decision with the race.
+    const bool tracer_only = r.action.kind == ActionKind::kModify || ReportsRunningCall(r);
+    if (r.when && !NeedsNotify(r) && tracer_only)
       if (const config::Rule* later = FallThroughTo(p, r, /*notify=*/true))
-        return core::Error(r.Location() + ": this rule goes through the tracer (" +
-                           (r.action.kind == ActionKind::kModify ? "action modify" : "a report of a call that runs") +
-                           "), but its calls that are not its occurrences (when = \"" + r.when->ToString() +
-                           "\") fall through to the rule at " + later->Location() +
-                           ", whose paths are decided race-free only through notify\n" +
-                           "hint: narrow this rule's syscalls or args so that they do not overlap the later rule's, "
-                           "or move the later rule first");
+        return core::Error(
+            r.Location() + ": this rule goes through the tracer (" +
+            (r.action.kind == ActionKind::kModify ? "action modify" : "a report of a call that runs") +
+            "), but its calls that are not its occurrences (when = \"" + r.when->ToString() +
+            "\") fall through to the rule at " + later->Location() +
+            ", which only notify serves race-free (paths, redirect, proxy)\n" +
+            "hint: narrow this rule's syscalls or args so that they do not overlap the later "
+            "rule's, or move the later rule first");
     actions[k] = RuleAction(p, static_cast<int>(k), o);
     auto& pl = plan.placements[k];
     if (r.NeedsUserSpace() && !o.kernel_only) {

@@ -238,7 +238,7 @@ TEST(CompileWhen, ATracerRuleThatFallsThroughToAPathRuleIsRefused) {
   EXPECT_EQ(prog.error().message(),
             "t.toml:4:1: this rule goes through the tracer (a report of a call that runs), but "
             "its calls that are not its occurrences (when = \"2\") fall through to the rule at "
-            "t.toml:10:1, whose paths are decided race-free only through notify\nhint: narrow "
+            "t.toml:10:1, which only notify serves race-free (paths, redirect, proxy)\nhint: narrow "
             "this rule's syscalls or args so that they do not overlap the later rule's, or move "
             "the later rule first");
 }
