@@ -138,7 +138,8 @@ class Reporter {
 // run (every task, every backend: one Decider serves the notify loop and the tracer), in the
 // order calls are decided here; they are atomic, so concurrent Decide() calls never share or
 // skip a number. A call whose path cannot be resolved fails as the kernel would fail it and is
-// counted by no path rule.
+// counted by no path rule. A call the kernel restarts after a signal is escalated, so decided
+// and counted, again.
 class Decider {
  public:
   // Non-owning: `policy` and `reporter` outlive the Decider.
