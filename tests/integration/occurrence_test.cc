@@ -87,6 +87,18 @@ TEST_P(OccurrenceTest, TheThirdOpenOfOneFileFailsWithEnoent) {
                    "/app.conf ENOENT\n7 open:app.conf ok\n");
 }
 
+TEST_P(OccurrenceTest, ACallWithTwoMatchingPathsIsCountedOnce) {
+  // Both of rename's paths match the rule: each rename is one occurrence, so the 2nd fails.
+  WriteFile(dir_ + "/a", "x\n");
+  auto p = Policy("[[rule]]\nsyscalls = [\"rename\"]\npaths = [\"" + dir_ +
+                  "/**\"]\nwhen = \"2\"\naction = \"errno:EACCES\"\n");
+  auto r = Calls(p, {"rename:a:b", "rename:b:c", "rename:b:d"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "1 rename:a:b ok\n2 rename:b:c EACCES\n3 rename:b:d ok\n");
+  struct stat st;
+  EXPECT_EQ(stat((dir_ + "/d").c_str(), &st), 0);
+}
+
 TEST_P(OccurrenceTest, CallsThatAreNotOccurrencesFallThroughToTheNextRules) {
   // Rule 1 takes the 2nd getppid; rule 2 counts only the calls that reach it (the 1st, 3rd,
   // 4th, ...) and takes its 2nd, the program's 3rd; rule 3 answers the rest.

@@ -7,6 +7,7 @@
 //   getppid*N          N getppid() calls
 //   lseek:FD*N         N lseek(FD, 0, SEEK_CUR) calls (FD not open: EBADF when allowed)
 //   open:PATH*N        N openat(AT_FDCWD, PATH, O_RDONLY) calls (each fd closed again)
+//   rename:FROM:TO     rename(FROM, TO) (a call with two paths)
 //   fork ... join      the calls between run in a child; the parent waits for it, then goes on
 //   threads:T:getppid*N  T threads make N getppid() calls each, at once; prints
 //                      "threads F failed of T*N" (F: calls that did not succeed)
@@ -113,6 +114,12 @@ int main(int argc, char** argv) {
         rc = syscall(SYS_getppid);
       } else if (!strncmp(spec, "lseek:", 6)) {
         rc = syscall(SYS_lseek, atoi(spec + 6), 0, SEEK_CUR);
+      } else if (!strncmp(spec, "rename:", 7)) {
+        char* to = strchr(spec + 7, ':');
+        if (!to) return 2;
+        *to++ = '\0';
+        rc = syscall(SYS_rename, spec + 7, to);
+        to[-1] = ':';  // the line shows the call as written
       } else if (!strncmp(spec, "open:", 5)) {
         rc = syscall(SYS_openat, AT_FDCWD, spec + 5, O_RDONLY);
         if (rc >= 0) close((int)rc);
