@@ -131,6 +131,17 @@ TEST_P(OccurrenceTest, ThreadsShareOneCountAndNoNumberIsTakenTwice) {
   EXPECT_EQ(r.out, "threads 100 failed of 200\n");
 }
 
+TEST_P(OccurrenceTest, RacingThreadsGetNoMoreThanTheAllowedCalls) {
+  // An allowance: the first 3 getppid of the run, then denied. 200 calls racing in 4 threads
+  // cannot get a 4th through.
+  auto p = Policy(
+      "[[rule]]\nsyscalls = [\"getppid\"]\nwhen = \"1..3\"\naction = \"allow\"\n\n"
+      "[[rule]]\nsyscalls = [\"getppid\"]\naction = \"errno:EPERM\"\n");
+  auto r = Calls(p, {"threads:4:getppid*50", "getppid"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "threads 197 failed of 200\n1 getppid EPERM\n");
+}
+
 TEST_P(OccurrenceTest, ComplainReportsTheOccurrenceAndDeniesNothing) {
   auto p =
       Policy("[[rule]]\nsyscalls = [\"getppid\"]\nwhen = \"2..3\"\naction = \"errno:EACCES\"\n");
