@@ -73,6 +73,7 @@ std::string Summary(const config::Rule& r) {
     for (size_t i = 0; i < r.args.size(); ++i) s += (i ? ", " : "") + r.args[i].text;
     s += "]";
   }
+  if (r.when) s += " when=" + r.when->ToString();
   return s + " -> " + r.action.ToString() + (r.log ? " (log)" : "");
 }
 

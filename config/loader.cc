@@ -504,8 +504,8 @@ class Loader {
     r.file = f.name;
     r.line = static_cast<int>(t.source().begin.line);
     r.column = static_cast<int>(t.source().begin.column);
-    static const std::vector<std::string> kKeys = {"syscalls", "args", "paths", "action", "value",
-                                                   "to", "set", "backend", "log"};
+    static const std::vector<std::string> kKeys = {"syscalls", "args", "paths", "when", "action",
+                                                   "value", "to", "set", "backend", "log"};
     for (auto&& [k, v] : t) {
       if (std::find(kKeys.begin(), kKeys.end(), k.str()) == kKeys.end())
         return At(f, k.source(), "unknown rule key " + Quote(k.str()), KeyHint(k.str(), kKeys));
@@ -637,6 +637,27 @@ class Loader {
           return At(f, p.source(), "path pattern " + Quote(s) + " is not absolute",
                     "paths are matched against absolute, normalised paths: start with /");
         r.paths.push_back(s);
+      }
+    }
+    // when
+    if (const toml::node* wn = t.get("when")) {
+      static constexpr const char* kExample =
+          "e.g. when = \"3\" (the 3rd matching call), \"2..5\", \"1..9+2\"";
+      if (wn->is_integer()) {
+        const int64_t n = wn->as_integer()->get();
+        if (n < 1)
+          return At(f, wn->source(),
+                    "occurrences count from 1: " + std::to_string(n) + " names no call",
+                    "the first matching call is 1 (when = 1)");
+        r.when = Occurrence{static_cast<uint64_t>(n), static_cast<uint64_t>(n), 1};
+      } else if (wn->is_string()) {
+        auto res = ParseOccurrence(wn->as_string()->get());
+        if (auto* err = std::get_if<ConditionError>(&res))
+          return AtCol(f, wn->source(), err->offset + 1, err->message, err->hint);
+        r.when = std::get<Occurrence>(res);
+      } else {
+        return At(f, wn->source(),
+                  "\"when\" must be a string or an integer, not " + TypeName(*wn), kExample);
       }
     }
     // log

@@ -105,11 +105,14 @@ bool Action::operator==(const Action& o) const {
          to == o.to && set == o.set && backend == o.backend;
 }
 
-bool Rule::NeedsUserSpace() const { return !paths.empty() || log || !action.InKernel(); }
+bool Rule::NeedsUserSpace() const {
+  return !paths.empty() || when.has_value() || log || !action.InKernel();
+}
 
 std::string Rule::EscalationReason() const {
   std::vector<std::string> why;
   if (!paths.empty()) why.push_back("paths");
+  if (when) why.push_back("when = \"" + when->ToString() + "\" (only the supervisor counts calls)");
   if (!action.InKernel()) {
     std::string a = action.ToString();
     why.push_back("action " + a.substr(0, a.find(' ')));
@@ -132,6 +135,7 @@ std::string Rule::ToString() const {
   std::string s = "syscalls=[" + Join(names, ",") + "]";
   if (!conds.empty()) s += " args=[" + Join(conds, ", ") + "]";
   if (!paths.empty()) s += " paths=[" + Join(paths, ", ") + "]";
+  if (when) s += " when=" + when->ToString();
   if (log) s += " log";
   return s + " -> " + action.ToString();
 }
@@ -395,6 +399,92 @@ std::variant<Condition, ConditionError> ParseCondition(std::string_view text,
   return c;
 }
 
+std::string Occurrence::ToString() const {
+  std::string s = std::to_string(first);
+  if (last == first) return s;
+  if (last == kNoLast) return step == 1 ? s + ".." : s + "+" + std::to_string(step);
+  s += ".." + std::to_string(last);
+  if (step != 1) s += "+" + std::to_string(step);
+  return s;
+}
+
+namespace {
+constexpr const char* kOccurrenceForms =
+    "write N (the N-th call), N..M, N.. (from N on), N..M+S or N+S (every S-th from N), "
+    "counted from 1: when = \"3\", \"2..5\", \"1..9+2\"";
+}  // namespace
+
+std::variant<Occurrence, ConditionError> ParseOccurrence(std::string_view text) {
+  size_t pos = 0;
+  auto fail = [&](size_t at, std::string message, std::string hint = kOccurrenceForms) {
+    return ConditionError{at, std::move(message), std::move(hint)};
+  };
+  // A decimal number at `pos`; nullopt (and `*err`) when there is none or it overflows.
+  auto number = [&](const char* what,
+                    std::optional<ConditionError>* err) -> std::optional<uint64_t> {
+    const size_t start = pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+    if (pos == start) {
+      std::string got = start < text.size() ? "\"" + std::string(1, text[start]) + "\""
+                                            : "the end";
+      *err = fail(start, std::string("expected ") + what + " (a decimal number), found " + got);
+      return std::nullopt;
+    }
+    uint64_t v = 0;
+    auto [p, ec] = std::from_chars(text.data() + start, text.data() + pos, v);
+    (void)p;
+    if (ec != std::errc()) {
+      *err = fail(start, std::string(what) + " " + std::string(text.substr(start, pos - start)) +
+                             " is too large", "occurrences are counted in 64 bits");
+      return std::nullopt;
+    }
+    return v;
+  };
+  if (text.empty()) return fail(0, "empty \"when\": it would name no call");
+  std::optional<ConditionError> err;
+  Occurrence o;
+  auto first = number("the first occurrence", &err);
+  if (!first) return *err;
+  if (*first == 0)
+    return fail(0, "occurrences count from 1: 0 names no call",
+                "the first matching call is 1 (when = \"1\")");
+  o.first = *first;
+  o.last = o.first;
+  const bool range = text.substr(pos, 2) == "..";
+  if (range) {
+    pos += 2;
+    o.last = Occurrence::kNoLast;
+    if (pos < text.size() && text[pos] != '+') {
+      const size_t at = pos;
+      auto last = number("the last occurrence", &err);
+      if (!last) return *err;
+      if (*last < o.first)
+        return fail(at, "empty range " + std::to_string(o.first) + ".." + std::to_string(*last) +
+                            ": the last occurrence comes before the first",
+                    "write FIRST..LAST with FIRST <= LAST (\"" + std::to_string(*last) + ".." +
+                        std::to_string(o.first) + "\"), or FIRST.. for every call from FIRST on");
+      o.last = *last;
+    }
+  }
+  if (pos < text.size() && text[pos] == '+') {
+    ++pos;
+    if (!range) o.last = Occurrence::kNoLast;  // strace's N+ and N+S: from N on
+    if (pos < text.size()) {
+      const size_t at = pos;
+      auto step = number("the step", &err);
+      if (!step) return *err;
+      if (*step == 0)
+        return fail(at, "a step of 0 never advances",
+                    "+1 takes every call, +2 every other one (when = \"1..9+2\": 1, 3, 5, 7, 9)");
+      o.step = *step;
+    }
+  }
+  if (pos < text.size())
+    return fail(pos, "unexpected \"" + std::string(text.substr(pos)) + "\" in \"when\"");
+  if (o.last == o.first) o.step = 1;  // one occurrence: the step changes nothing
+  return o;
+}
+
 std::string ToToml(const Policy& policy, const std::vector<std::string>& header) {
   std::ostringstream os;
   for (const auto& h : header) os << "# " << h << "\n";
@@ -419,6 +509,7 @@ std::string ToToml(const Policy& policy, const std::vector<std::string>& header)
       for (size_t i = 0; i < r.paths.size(); ++i) os << (i ? ", " : "") << TomlString(r.paths[i]);
       os << "]\n";
     }
+    if (r.when) os << "when = " << TomlString(r.when->ToString()) << "\n";
     const Action& a = r.action;
     std::string an = a.ToString();
     os << "action = " << TomlString(an.substr(0, an.find(' '))) << "\n";

@@ -12,10 +12,11 @@
 //     escalate  = "notify" | "ptrace"        (how rules that need user space reach pwnbox)
 //     abi       = ["x86_64", "i386", "x32"]   (x86_64 is required; others are killed unless listed)
 //     io_uring  = bool                        (io_uring_* are denied with ENOSYS unless true)
-//   rule      := "[[rule]]" syscalls action args? paths? log? value? to? set? backend?
+//   rule      := "[[rule]]" syscalls action args? paths? when? log? value? to? set? backend?
 //     syscalls  = [ NAME | NUMBER | "@group" ,+ ]  (x86_64 numbers; groups from core::Groups())
 //     args      = [ COND ,* ]                 (all must hold)
 //     paths     = [ GLOB ,* ]                 (`*`, `**`, `?`; matched by the supervisor)
+//     when      = WHEN | INT                  (which matching calls; counted by the supervisor)
 //     action    = ACTION
 //     value     = INT      (action "return")   to = PATH (action "redirect")
 //     set       = { ARG = INT|STRING, ... }   (action "modify")
@@ -28,10 +29,17 @@
 //                and signedness of its C type, core::ArgType; an int compares its low 32 bits,
 //                signed; a value written negative is sign-extended)
 //   VALUE     := TERM ("|" TERM)*    TERM := -?DECIMAL | 0xHEX | 0oOCTAL | 0bBINARY | CONSTANT
+//   WHEN      := N | N ".." | N "+" | N ".." M | N "+" S | N ".." "+" S | N ".." M "+" S
+//                (N, M, S decimal, N >= 1, M >= N, S >= 1: occurrences N, N+S, N+2S, ... up to M;
+//                strace's when=first..last+step; an INT N is "N")
 //
-// Semantics: the first rule whose syscall and conditions (args, then paths) match decides; the
-// including file's rules come first, then each include's rules in the order listed. An include's
-// `default` and `[options]` keys apply only where the including file does not set them.
+// Semantics: the first rule whose syscall and conditions (args, then paths, then when) match
+// decides; the including file's rules come first, then each include's rules in the order listed.
+// An include's `default` and `[options]` keys apply only where the including file does not set
+// them. A rule with `when` counts the calls that reach it (no earlier rule decided them) and
+// match its syscalls, args and paths: the n-th such call of the run (all tasks, in the order the
+// supervisor decides them) matches when n is one of WHEN's occurrences; the others fall through
+// to the next rules.
 //
 // Every mistake is an Error whose message is a block:
 //   FILE:LINE:COL: message
@@ -41,6 +49,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -98,22 +107,43 @@ struct Action {
   bool operator==(const Action& o) const;
 };
 
+// A rule's `when`: which of the calls it counts it decides (1-based occurrences first, first +
+// step, ... up to last).
+struct Occurrence {
+  static constexpr uint64_t kNoLast = ~uint64_t{0};
+  uint64_t first = 1;
+  uint64_t last = kNoLast;  // inclusive; kNoLast: no end
+  uint64_t step = 1;
+
+  bool Matches(uint64_t n) const {
+    return n >= first && n <= last && (n - first) % step == 0;
+  }
+  // Canonical form, read back by ParseOccurrence: "3", "2..5", "2..", "1..9+2", "4+3".
+  std::string ToString() const;
+  bool operator==(const Occurrence& o) const {
+    return first == o.first && last == o.last && step == o.step;
+  }
+};
+
 struct Rule {
   std::vector<std::string> syscalls_as_written;  // "read", "@file", "59"
   std::vector<std::string> names;  // expanded and resolved, sorted, unique
   std::vector<int> syscalls;       // x86_64 numbers of `names` (those that exist on x86_64)
   std::vector<Condition> args;
   std::vector<std::string> paths;
+  std::optional<Occurrence> when;
   Action action;
   bool log = false;
   std::string file;  // where the rule starts
   int line = 0, column = 0;
 
-  // True when the kernel cannot decide this rule alone: paths, an action other than allow/
-  // errno/kill/kill-thread/trap, or log = true (reports need decoded arguments, so `log`
-  // is also escalated rather than SCMP_ACT_LOG, which only writes to the audit log).
+  // True when the kernel cannot decide this rule alone: paths, when (the supervisor counts the
+  // calls), an action other than allow/errno/kill/kill-thread/trap, or log = true (reports
+  // need decoded arguments, so `log` is also escalated rather than SCMP_ACT_LOG, which only
+  // writes to the audit log).
   bool NeedsUserSpace() const;
-  // Why it is escalated ("paths", "action return", "log = true"); "" when it is not.
+  // Why it is escalated ("paths", "when = \"3\" (...)", "action return", "log = true"); ""
+  // when it is not.
   std::string EscalationReason() const;
   bool HasSyscall(std::string_view name) const;
   // "file:line:col".
@@ -178,6 +208,10 @@ struct ConditionError {
 };
 std::variant<Condition, ConditionError> ParseCondition(std::string_view text,
                                                        const std::vector<std::string>& syscalls);
+
+// Parses a `when` value ("3", "2..5", "1..9+2", ...; see WHEN above). On failure, `offset` is
+// the byte offset in `text` of the faulty token and `hint` a suggestion.
+std::variant<Occurrence, ConditionError> ParseOccurrence(std::string_view text);
 
 // `s` as a TOML basic string: quoted, with quotes, backslashes and control characters escaped.
 std::string TomlString(std::string_view s);

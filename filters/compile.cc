@@ -355,6 +355,33 @@ uint32_t KernelAction(const config::Action& a) {
   }
 }
 
+// Whether `r` itself must be served through USER_NOTIF: it has paths, redirects or proxies.
+bool NeedsNotify(const config::Rule& r) {
+  return !r.paths.empty() || r.action.kind == ActionKind::kRedirect ||
+         r.action.kind == ActionKind::kProxy;
+}
+
+// Whether a report of a call that runs is asked for (log = true on allow, action log): its
+// result is only seen by the tracer.
+bool ReportsRunningCall(const config::Rule& r) {
+  return r.action.kind == ActionKind::kLog || (r.action.kind == ActionKind::kAllow && r.log);
+}
+
+// For a rule with `when`, whose calls fall through to the later rules when they are not its
+// occurrences: the first later rule sharing a syscall with it that must be served through
+// USER_NOTIF (paths, redirect, proxy), or through the tracer (modify); nullptr when none.
+const config::Rule* FallThroughTo(const config::Policy& p, const config::Rule& r, bool notify) {
+  if (!r.when || p.rules.empty() || &r < p.rules.data() || &r >= p.rules.data() + p.rules.size())
+    return nullptr;
+  for (size_t k = static_cast<size_t>(&r - p.rules.data()) + 1; k < p.rules.size(); ++k) {
+    const config::Rule& later = p.rules[k];
+    if (notify ? !NeedsNotify(later) : later.action.kind != ActionKind::kModify) continue;
+    for (const auto& name : r.names)
+      if (later.HasSyscall(name)) return &later;
+  }
+  return nullptr;
+}
+
 // The route of a rule that needs user space (see filters.h), and why.
 RulePlacement::Route RouteOf(const config::Policy& p, const config::Rule& r, std::string* why) {
   using Route = RulePlacement::Route;
@@ -362,8 +389,7 @@ RulePlacement::Route RouteOf(const config::Policy& p, const config::Rule& r, std
     if (why) *why = "action modify changes the arguments of a call that then runs: only the tracer can";
     return Route::kPtrace;
   }
-  if (!r.paths.empty() || r.action.kind == ActionKind::kRedirect ||
-      r.action.kind == ActionKind::kProxy) {
+  if (NeedsNotify(r)) {
     if (why) {
       *why = !r.paths.empty() ? "paths are emulated race-free from one read of the arguments"
              : r.action.kind == ActionKind::kProxy ? "the backend's fd and data reach the target through the notification"
@@ -374,10 +400,25 @@ RulePlacement::Route RouteOf(const config::Policy& p, const config::Rule& r, std
   }
   // A report of a call that runs in the kernel (log = true on allow, action log) must show its
   // result, which only the tracer sees.
-  const bool runs = r.action.kind == ActionKind::kAllow || r.action.kind == ActionKind::kLog;
-  if (runs) {
+  if (ReportsRunningCall(r)) {
     if (why) *why = "a report of a call that runs needs its result: only the tracer sees it";
     return Route::kPtrace;
+  }
+  if (r.when) {
+    // The calls that are not its occurrences are decided by the later rules, in the same stop:
+    // the route must suit those that cannot go another way.
+    if (const config::Rule* later = FallThroughTo(p, r, /*notify=*/true)) {
+      if (why)
+        *why = "its other calls fall through to the rule at " + later->Location() +
+               ", served race-free through notify";
+      return Route::kNotify;
+    }
+    if (const config::Rule* later = FallThroughTo(p, r, /*notify=*/false)) {
+      if (why)
+        *why = "its other calls fall through to the modify rule at " + later->Location() +
+               ": only the tracer can";
+      return Route::kPtrace;
+    }
   }
   if (why) *why = "options.escalate";
   return p.options.escalate == config::Options::Escalate::kNotify ? Route::kNotify : Route::kPtrace;
@@ -572,6 +613,19 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
       return core::Error(r.Location() + ": a modify rule cannot have paths: the call runs after the change and " +
                          "the kernel reads the path again, after pwnbox checked it (a race)\n" +
                          "hint: use action = \"redirect\" (emulated from one read of the path), or drop paths");
+    // A `when` rule that needs the tracer cannot hand its other calls to a rule that needs
+    // USER_NOTIF (RouteOf): the tracer would carry out a path decision with the race.
+    const bool tracer_only = r.action.kind == ActionKind::kModify || ReportsRunningCall(r);
+    if (r.when && !NeedsNotify(r) && tracer_only)
+      if (const config::Rule* later = FallThroughTo(p, r, /*notify=*/true))
+        return core::Error(
+            r.Location() + ": this rule goes through the tracer (" +
+            (r.action.kind == ActionKind::kModify ? "action modify" : "a report of a call that runs") +
+            "), but its calls that are not its occurrences (when = \"" + r.when->ToString() +
+            "\") fall through to the rule at " + later->Location() +
+            ", which only notify serves race-free (paths, redirect, proxy)\n" +
+            "hint: narrow this rule's syscalls or args so that they do not overlap the later "
+            "rule's, or move the later rule first");
     actions[k] = RuleAction(p, static_cast<int>(k), o);
     auto& pl = plan.placements[k];
     if (r.NeedsUserSpace() && !o.kernel_only) {
@@ -654,7 +708,7 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
       if (shadow) {
         if (!cur.guard()) {
           if (shadow->guard()) guarded[k][name] = FindGuard(shadow->index);
-          else if (shadow->rule->paths.empty()) shadowed[k].insert(name);
+          else if (shadow->rule->paths.empty() && !shadow->rule->when) shadowed[k].insert(name);
         }
         plan.needs_expansion = true;
         continue;  // unreachable in the BPF

@@ -45,7 +45,11 @@
 // calls from one read of their arguments: race-free); `modify` and reports of calls that run
 // (`log`) need the tracer (SECCOMP_RET_TRACE), only for their own condition sets; the rest
 // follow options.escalate. A `modify` rule with `paths` is refused (the modified call would read
-// the path again after the check).
+// the path again after the check). A rule with `when` (counted by the supervisor) is escalated
+// too; the calls that are not its occurrences are decided in the same stop by the later rules, so
+// it goes through USER_NOTIF when a later rule sharing a syscall needs it (paths, redirect,
+// proxy), else through the tracer when one is `modify`; one that itself needs the tracer and can
+// fall through to a USER_NOTIF rule is refused.
 //
 // Tests compare the BPF (through RunBpf) with FirstMatch on the boundary values of every
 // condition (tests/unit/filters_test.cc), and install filters in forked children.

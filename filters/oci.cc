@@ -301,7 +301,8 @@ core::Result<config::Policy> PolicyFromOci(std::string_view text, const std::str
 
 core::Result<std::string> PolicyToOci(const config::Policy& policy, std::vector<std::string>* notes) {
   for (const auto& r : policy.rules) {
-    if (r.NeedsUserSpace() && !(r.action.kind == ActionKind::kLog && r.paths.empty() && !r.log))
+    if (r.NeedsUserSpace() &&
+        !(r.action.kind == ActionKind::kLog && r.paths.empty() && !r.when && !r.log))
       return core::Error("rule at " + r.Location() + " needs pwnbox's supervisor (" + r.EscalationReason() +
                          "): an OCI profile cannot express it");
   }

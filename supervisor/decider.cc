@@ -51,6 +51,9 @@ void Reporter::Report(pid_t pid, const core::SyscallCall& call, core::TargetMemo
     const auto& r = policy_.rules[static_cast<size_t>(verdict.rule)];
     line += r.action.ToString() + ", rule " + std::to_string(verdict.rule + 1) + " at " +
             r.Location();
+    if (r.when && verdict.occurrence)
+      line += ", occurrence " + std::to_string(verdict.occurrence) + " (when = \"" +
+              r.when->ToString() + "\")";
   } else {
     line += policy_.default_action.ToString() + ", the default action";
   }
@@ -60,7 +63,9 @@ void Reporter::Report(pid_t pid, const core::SyscallCall& call, core::TargetMemo
 }
 
 Decider::Decider(const config::Policy& policy, bool complain)
-    : policy_(policy), complain_(complain) {
+    : policy_(policy),
+      complain_(complain),
+      counts_(std::make_unique<std::atomic<uint64_t>[]>(policy.rules.size())) {
   globs_.resize(policy.rules.size());
   for (size_t i = 0; i < policy.rules.size(); ++i) {
     for (const auto& p : policy.rules[i].paths) {
@@ -178,9 +183,47 @@ std::optional<Verdict> Decider::ForeignAbi(core::Abi abi) const {
   return v;
 }
 
+uint64_t Decider::occurrences(int rule) const {
+  if (rule < 0 || static_cast<size_t>(rule) >= policy_.rules.size()) return 0;
+  return counts_[static_cast<size_t>(rule)].load();
+}
+
+bool Decider::Occurs(int idx, CallCounts* counts) {
+  const auto& when = policy_.rules[static_cast<size_t>(idx)].when;
+  if (!when) return true;
+  for (const auto& [rule, n] : counts->taken)
+    if (rule == idx) return when->Matches(n);
+  // One atomic step: concurrent calls each get their own number.
+  const uint64_t n = counts_[static_cast<size_t>(idx)].fetch_add(1) + 1;
+  counts->taken.push_back({idx, n});
+  return when->Matches(n);
+}
+
+void Decider::StampOccurrence(Verdict* v, const CallCounts& counts) {
+  for (const auto& [rule, n] : counts.taken)
+    if (rule == v->rule) v->occurrence = n;
+}
+
+int Decider::SkipOccurrences(const core::SyscallCall& call, const uint64_t args[6], int idx,
+                             CallCounts* counts) {
+  while (idx >= 0) {
+    const auto& rule = policy_.rules[static_cast<size_t>(idx)];
+    if (!rule.paths.empty() || Occurs(idx, counts)) return idx;
+    idx = filters::FirstMatch(policy_, call.abi, call.nr, args, static_cast<size_t>(idx) + 1);
+  }
+  return idx;
+}
+
 Verdict Decider::Decide(core::Abi abi, int nr, const uint64_t args[6]) {
   if (auto v = ForeignAbi(abi)) return Finish(std::move(*v), abi, nr);
-  return Finish(ForMatch(filters::FirstMatch(policy_, abi, nr, args)), abi, nr);
+  core::SyscallCall call;
+  call.abi = abi;
+  call.nr = nr;
+  CallCounts counts;
+  Verdict v = ForMatch(SkipOccurrences(call, args, filters::FirstMatch(policy_, abi, nr, args),
+                                       &counts));
+  StampOccurrence(&v, counts);
+  return Finish(std::move(v), abi, nr);
 }
 
 namespace {
@@ -312,13 +355,15 @@ core::Result<std::vector<ResolvedPath>> Decider::ResolvePaths(
   return out;
 }
 
-int Decider::MatchPath(const core::SyscallCall& call, int idx, const ResolvedPath* p) const {
+int Decider::MatchPath(const core::SyscallCall& call, int idx, const ResolvedPath* p,
+                       CallCounts* counts) {
   while (idx >= 0) {
     const auto& rule = policy_.rules[static_cast<size_t>(idx)];
-    if (rule.paths.empty()) return idx;
-    if (p != nullptr && !p->view.detached)
+    bool matches = rule.paths.empty();
+    if (!matches && p != nullptr && !p->view.detached)
       for (const auto& g : globs_[static_cast<size_t>(idx)])
-        if (g.Matches(p->view.path)) return idx;
+        if (g.Matches(p->view.path)) matches = true;
+    if (matches && Occurs(idx, counts)) return idx;
     uint64_t args[6];
     KernelArgs(call, args);
     idx = filters::FirstMatch(policy_, call.abi, call.nr, args, static_cast<size_t>(idx) + 1);
@@ -330,11 +375,16 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
   if (auto v = ForeignAbi(call.abi)) return Finish(std::move(*v), call.abi, call.nr);
   uint64_t args[6];
   KernelArgs(call, args);
-  const int first = filters::FirstMatch(policy_, call.abi, call.nr, args);
+  CallCounts counts;
+  // Rules with `when` but no paths before the first path rule are counted now: a call they do
+  // not take goes on to the next rule.
+  const int first =
+      SkipOccurrences(call, args, filters::FirstMatch(policy_, call.abi, call.nr, args), &counts);
   const bool needs_paths =
       first >= 0 && !policy_.rules[static_cast<size_t>(first)].paths.empty();
   if (!needs_paths) {
     Verdict v = ForMatch(first);
+    StampOccurrence(&v, counts);
     const bool proxied_path = v.kind == Verdict::Kind::kProxy &&
                               !PathArgsOf(core::SyscallName(call.nr, call.abi)).empty();
     if (v.kind == Verdict::Kind::kRedirect || proxied_path) {
@@ -380,12 +430,12 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
     redirect_elsewhere = false;
     rules_of.clear();
     if (paths.empty()) {
-      v = ForMatch(MatchPath(call, first, nullptr));
+      v = ForMatch(MatchPath(call, first, nullptr, &counts));
       return;
     }
     bool report = false;
     for (size_t i = 0; i < paths.size(); ++i) {
-      Verdict vi = ForMatch(MatchPath(call, first, &paths[i]));
+      Verdict vi = ForMatch(MatchPath(call, first, &paths[i], &counts));
       rules_of.push_back(vi.kind == Verdict::Kind::kProxy ? vi.rule : -2);
       report = report || vi.report;
       if (i > 0 && vi.kind == Verdict::Kind::kRedirect) redirect_elsewhere = true;
@@ -458,17 +508,19 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) 
   v.path_checked = true;
   v.paths = std::move(paths);
   v.open_how = open_how;
+  StampOccurrence(&v, counts);
   return Finish(std::move(v), call.abi, call.nr);
 }
 
 Verdict Decider::Finish(Verdict v, core::Abi abi, int nr) {
-  ++decisions_;
+  decisions_.fetch_add(1);
   const bool denies = v.kind == Verdict::Kind::kFail || v.kind == Verdict::Kind::kKillProcess ||
                       v.kind == Verdict::Kind::kKillThread || v.kind == Verdict::Kind::kTrap;
   if (complain_ && denies && !v.resolution_failed) {
     // Nothing is denied; each (syscall, rule, paths) is reported once.
     std::string paths;
     for (const auto& p : v.paths) paths += p.view.path + '\0';
+    std::lock_guard<std::mutex> lock(complain_mu_);
     const bool first = complained_.insert({abi, nr, v.rule, std::move(paths)}).second;
     if (!first) ++complaints_suppressed_;
     v.kind = Verdict::Kind::kContinue;

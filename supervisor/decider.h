@@ -5,7 +5,10 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -47,6 +50,8 @@ struct Verdict {
   Kind kind = Kind::kContinue;
   int64_t value = 0;  // kFail: the errno (positive); kReturn: the value returned
   int rule = -1;      // the deciding rule, -1 for the default action
+  // When the deciding rule has `when`: which of its counted calls this one is (1-based).
+  uint64_t occurrence = 0;
   bool report = false;  // log = true / action log / a complain-mode report
   bool complained = false;  // the report is a --complain "would be denied"
   // kFail because a path could not be resolved: the kernel itself fails the call with this
@@ -129,6 +134,17 @@ class Reporter {
 // deleted files reached through /proc/PID/fd/N) match no pattern. A symlink's target text is
 // not a path of the call: the link is harmless by itself, opening it later resolves to the
 // denied file and is decided then.
+//
+// Occurrence rules (`when`, config::Occurrence). A rule with `when` counts the calls that reach
+// it in first-match order (no earlier rule decided them) and match its syscalls, args and
+// paths: one count per call, even when several of the call's paths reach it. The n-th counted
+// call matches the rule when n is one of its occurrences; otherwise the walk goes on with the
+// next rules, as for a path that matches no pattern. The counts are per rule, over the whole
+// run (every task, every backend: one Decider serves the notify loop and the tracer), in the
+// order calls are decided here; they are atomic, so concurrent Decide() calls never share or
+// skip a number. A call whose path cannot be resolved fails as the kernel would fail it and is
+// counted by no path rule. A call the kernel restarts after a signal is escalated, so decided
+// and counted, again.
 class Decider {
  public:
   // Non-owning: `policy` and `reporter` outlive the Decider.
@@ -141,7 +157,9 @@ class Decider {
 
   const config::Policy& policy() const { return policy_; }
   // How many calls were decided here (every escalated call is decided once).
-  uint64_t decisions() const { return decisions_; }
+  uint64_t decisions() const { return decisions_.load(); }
+  // How many calls rule `rule` has counted so far (0 for a rule without `when`).
+  uint64_t occurrences(int rule) const;
   // --complain: calls that would have been denied but were not reported, because the same
   // syscall, rule and paths were reported already.
   uint64_t complaints_suppressed() const { return complaints_suppressed_; }
@@ -156,6 +174,20 @@ class Decider {
   // The verdict of FirstMatch's answer `idx` (a rule, -1 the default, or the io_uring guard).
   Verdict ForMatch(int idx);
   Verdict Finish(Verdict v, core::Abi abi, int nr);
+  // The number each `when` rule gave the call being decided, so that a rule reached by several
+  // of its paths counts it once.
+  struct CallCounts {
+    std::vector<std::pair<int, uint64_t>> taken;  // (rule, its count for this call)
+  };
+  // Whether rule `idx` (which matched everything else) matches by its `when`: true without
+  // one; otherwise counts the call for it (once per call) and checks the number.
+  bool Occurs(int idx, CallCounts* counts);
+  // The first rule from `idx` on (a FirstMatch answer) that names no `paths` and whose `when`
+  // holds, or one with `paths` (the caller matches those); -1 for the default.
+  int SkipOccurrences(const core::SyscallCall& call, const uint64_t args[6], int idx,
+                      CallCounts* counts);
+  // `v` with the occurrence of its deciding rule (from `counts`).
+  static void StampOccurrence(Verdict* v, const CallCounts& counts);
   // The verdict for a call of an ABI the policy does not list, or nullopt.
   std::optional<Verdict> ForeignAbi(core::Abi abi) const;
   // Reads and resolves every path argument of `call` (i386 calls with their 32-bit
@@ -166,20 +198,24 @@ class Decider {
                                                        core::TargetMemory& mem,
                                                        std::optional<Verdict::OpenHow>* open_how);
   // The first rule from `idx` on (a FirstMatch answer) that names no `paths` or has a pattern
-  // matching `p` (nullptr: no path matches); -1 for the default.
-  int MatchPath(const core::SyscallCall& call, int idx, const ResolvedPath* p) const;
+  // matching `p` (nullptr: no path matches), and whose `when` holds; -1 for the default.
+  int MatchPath(const core::SyscallCall& call, int idx, const ResolvedPath* p,
+                CallCounts* counts);
 
   const config::Policy& policy_;
   bool complain_;
   // --complain reports once per (abi, nr, rule, the call's resolved paths); the others are
-  // counted.
+  // counted. Guarded by complain_mu_ (Decide may be called from several threads).
+  std::mutex complain_mu_;
   std::set<std::tuple<core::Abi, int, int, std::string>> complained_;
   uint64_t complaints_suppressed_ = 0;
+  // Per rule: the calls a `when` rule has counted (Occurs).
+  std::unique_ptr<std::atomic<uint64_t>[]> counts_;
   std::vector<std::vector<Glob>> globs_;         // per rule, compiled `paths`
   // The fixed directories of proxy rules' patterns (ProxyFixedDir): what is beneath them is
   // the backend's, resolved by name (ResolveOptions::remote).
   std::vector<std::string> remote_dirs_;
-  uint64_t decisions_ = 0;
+  std::atomic<uint64_t> decisions_{0};
 };
 
 }  // namespace pwnbox::supervisor
