@@ -538,6 +538,82 @@ TEST(ProxyRun, TheLoggingPassThroughExample) {
   EXPECT_EQ(Grep(r.err, "openat /g -> errno 2").size(), 1u) << r.err;
 }
 
+// The notify loop's own connection (supervisor/proxy_loop.h): after the first call (on a
+// worker), the loop sends the next ones itself on a second connection. A backend that breaks
+// that connection (a result for an id not in flight, garbage, closing it, a stall of 10 s is
+// it_proxy_relay_test's) fails the calls on it with EIO, reported once, and the next call
+// goes through a worker again, which makes a new loop connection: the calls after work.
+TEST(ProxyRun, TheLoopsOwnConnectionFailsClosedAndRecovers) {
+  const std::string dir = TempDir();
+  const std::string script = dir + "/flaky.py";
+  // Connection 1 (the worker's) behaves; connection 2 (the first loop connection) answers its
+  // first call and breaks on its second as argv[2] says; later connections behave.
+  WriteFile(script, R"(import importlib.util, socket, sys, threading
+spec = importlib.util.spec_from_file_location("h", sys.argv[1])
+h = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(h)
+mode, count, lock = sys.argv[2], [0], threading.Lock()
+def serve(sock, number):
+    hello, fds = h.receive(sock)
+    h.send(sock, {"type": "hello", "version": 1, "fd": bool(fds), "fd_passing": bool(fds)}, fds[:1])
+    calls = 0
+    while True:
+        call, fds = h.receive(sock)
+        if call is None:
+            return
+        calls += 1
+        result = {"type": "result", "id": call["id"], **h.answer(call)}
+        if number == 2 and calls == 2:
+            if mode == "wrong-id":
+                result["id"] += 1000
+            elif mode == "garbage":
+                sock.sendall(b"\xff\xff\xff\xff")
+                return
+            elif mode == "close":
+                sock.close()
+                return
+        h.send(sock, result)
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+listener.bind(sys.argv[3])
+listener.listen()
+print("ready", flush=True)
+while True:
+    conn = listener.accept()[0]
+    with lock:
+        count[0] += 1
+        number = count[0]
+    threading.Thread(target=serve, args=(conn, number), daemon=True).start()
+)");
+  for (const std::string mode : {"wrong-id", "garbage", "close"}) {
+    const std::string sock = dir + "/" + mode + ".sock";
+    int out[2];
+    ASSERT_EQ(pipe(out), 0);
+    pid_t handler = fork();
+    if (handler == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      execlp("python3", "python3", script.c_str(), SourcePath("examples/proxy/handler.py").c_str(),
+             mode.c_str(), sock.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    char ready[8] = {};
+    ASSERT_EQ(read(out[0], ready, 6), 6);  // "ready\n": it accepts
+    close(out[0]);
+    auto r = Pwnbox({"--policy", Policy(dir, "\"uname\"", "", "unix:" + sock), "--", "sh", "-c",
+                     "for i in 1 2 3 4 5 6; do uname -n 2>&1; done"});
+    kill(handler, SIGKILL);
+    waitpid(handler, nullptr, 0);
+    EXPECT_EQ(r.status, 0) << mode << ": " << r.err;
+    // Calls 1 (worker) and 2 (loop) work, 3 meets the broken connection, 4 goes through a
+    // worker again, 5 and 6 through the new loop connection.
+    EXPECT_EQ(r.out, "sandbox\nsandbox\nuname: cannot get system name: Input/output error\n"
+                     "sandbox\nsandbox\nsandbox\n")
+        << mode;
+    EXPECT_EQ(Grep(r.err, "its calls fail with EIO").size(), 1u) << mode << ": " << r.err;
+  }
+}
+
 TEST(ProxyRun, PolicyErrorsNameTheRule) {
   const std::string dir = TempDir();
   auto bad = Pwnbox({"--policy", Policy(dir, "\"execve\"", "", "unix:/x"), "--", "true"});
