@@ -25,11 +25,14 @@ namespace {
 // "ready") says it is serving; killed and reaped with the object.
 class Background {
  public:
-  Background(const std::vector<std::string>& argv, const std::string& cwd = "") {
+  // `ready`: the first line containing it is the one waited for (default: the first line).
+  Background(const std::vector<std::string>& argv, const std::string& cwd = "",
+             const std::string& ready = "") {
     int out[2];
     if (pipe(out) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
+      setpgid(0, 0);  // killed as a group with whatever it starts (a python3 shim's child)
       dup2(out[1], 1);
       close(out[0]);
       close(out[1]);
@@ -44,12 +47,15 @@ class Background {
     }
     close(out[1]);
     char ch;
-    while (read(out[0], &ch, 1) == 1 && ch != '\n') line_ += ch;
+    do {
+      line_.clear();
+      while (read(out[0], &ch, 1) == 1 && ch != '\n') line_ += ch;
+    } while (!ready.empty() && !line_.empty() && line_.find(ready) == std::string::npos);
     close(out[0]);
   }
   ~Background() {
     if (pid_ > 0) {
-      kill(pid_, SIGKILL);
+      kill(-pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
     }
   }
@@ -178,13 +184,12 @@ TEST(ProxyNet, ConnectWithoutFdPassingIsRelayed) {
   const std::string port = http.line();
   ProxyServer server(dir, "127.0.0.1:*");
   ASSERT_TRUE(server.ready());
-  // socat prints nothing on stdout; its listening socket exists once it accepts, so wait for
-  // the file (an event, not a delay).
+  // socat says "listening on" (-d -d, on stderr, sent to the pipe) once it accepts.
   const std::string relay = dir + "/relay.sock";
-  Background socat({"sh", "-c", "socat UNIX-LISTEN:" + relay + ",fork UNIX-CONNECT:" +
-                                    server.backend().substr(5) + " & while [ ! -S " + relay +
-                                    " ]; do sleep 0.01; done; echo ready; wait"});
-  ASSERT_EQ(socat.line(), "ready");
+  Background socat({"sh", "-c", "exec socat -d -d UNIX-LISTEN:" + relay + ",fork UNIX-CONNECT:" +
+                                    server.backend().substr(5) + " 2>&1"},
+                   "", "listening on");
+  ASSERT_TRUE(Contains(socat.line(), "listening on")) << socat.line();
   const std::string policy = NetPolicy(dir, "unix:" + relay);
   // A namespace with its loopback up (as Docker's --network none): the relay is a TCP
   // connection over it, so urllib's TCP_NODELAY works on the target's end.

@@ -590,6 +590,7 @@ while True:
     ASSERT_EQ(pipe(out), 0);
     pid_t handler = fork();
     if (handler == 0) {
+      setpgid(0, 0);  // killed as a group: python3 may be a shim that forks the interpreter
       dup2(out[1], 1);
       close(out[0]);
       execlp("python3", "python3", script.c_str(), SourcePath("examples/proxy/handler.py").c_str(),
@@ -602,7 +603,7 @@ while True:
     close(out[0]);
     auto r = Pwnbox({"--policy", Policy(dir, "\"uname\"", "", "unix:" + sock), "--", "sh", "-c",
                      "for i in 1 2 3 4 5 6; do uname -n 2>&1; done"});
-    kill(handler, SIGKILL);
+    kill(-handler, SIGKILL);
     waitpid(handler, nullptr, 0);
     EXPECT_EQ(r.status, 0) << mode << ": " << r.err;
     // Calls 1 (worker) and 2 (loop) work, 3 meets the broken connection, 4 goes through a
