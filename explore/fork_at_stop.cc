@@ -1,0 +1,311 @@
+#include "explore/fork_at_stop.h"
+
+#include <dirent.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "filters/bpf.h"
+
+namespace pwnbox::explore {
+namespace {
+
+constexpr int kI386Clone = 120;
+constexpr uint64_t kSigmaskAll = ~uint64_t{0};
+
+std::string Pid(pid_t pid) { return std::to_string(pid); }
+
+// The number of threads of `pid` (entries of /proc/PID/task), or -1.
+int ThreadCount(pid_t pid) {
+  DIR* d = opendir(("/proc/" + Pid(pid) + "/task").c_str());
+  if (d == nullptr) return -1;
+  int n = 0;
+  while (dirent* e = readdir(d))
+    if (e->d_name[0] != '.') ++n;
+  closedir(d);
+  return n;
+}
+
+bool GetRegs(pid_t tid, user_regs_struct* regs) {
+  return ptrace(PTRACE_GETREGS, tid, 0, regs) == 0;
+}
+bool SetRegs(pid_t tid, const user_regs_struct& regs) {
+  return ptrace(PTRACE_SETREGS, tid, 0, &regs) == 0;
+}
+bool GetMask(pid_t tid, uint64_t* mask) {
+  return ptrace(PTRACE_GETSIGMASK, tid, sizeof *mask, mask) == 0;
+}
+bool SetMask(pid_t tid, uint64_t mask) {
+  return ptrace(PTRACE_SETSIGMASK, tid, sizeof mask, &mask) == 0;
+}
+
+// Orders SECCOMP_RET_* actions as the kernel does (the most restrictive wins).
+int Severity(uint32_t ret) {
+  switch (ret & SECCOMP_RET_ACTION_FULL) {
+    case SECCOMP_RET_KILL_PROCESS: return 7;
+    case SECCOMP_RET_KILL_THREAD: return 6;
+    case SECCOMP_RET_TRAP: return 5;
+    case SECCOMP_RET_ERRNO: return 4;
+    case SECCOMP_RET_USER_NOTIF: return 3;
+    case SECCOMP_RET_TRACE: return 2;
+    case SECCOMP_RET_LOG: return 1;
+    case SECCOMP_RET_ALLOW: return 0;
+    default: return 7;  // unknown: the kernel kills
+  }
+}
+
+// The answer of the filters to the injected clone, or nullopt-like 0xffffffff when none was
+// read. Returns SECCOMP_RET_ALLOW when no filter was checked.
+uint32_t CheckClone(const EntryStop& stop, int clone_nr, const ForkOptions& options,
+                    bool* checked) {
+  seccomp_data data{};
+  data.nr = clone_nr;
+  data.arch = stop.abi == core::Abi::kI386 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+  data.instruction_pointer = stop.regs.rip;
+  data.args[0] = kInjectedCloneFlags;
+  uint32_t worst = SECCOMP_RET_ALLOW;
+  auto run = [&](const std::vector<sock_filter>& prog) {
+    const uint32_t ret = filters::RunBpf(prog, data);
+    if (Severity(ret) > Severity(worst)) worst = ret;
+    *checked = true;
+  };
+  for (const auto& prog : options.known_filters) run(prog);
+  if (options.read_target_filters) {
+    for (unsigned long i = 0;; ++i) {
+      const long n = ptrace(PTRACE_SECCOMP_GET_FILTER, stop.tid, i, nullptr);
+      if (n <= 0) break;  // ENOENT past the last; EACCES without CAP_SYS_ADMIN
+      std::vector<sock_filter> prog(static_cast<size_t>(n));
+      if (ptrace(PTRACE_SECCOMP_GET_FILTER, stop.tid, i, prog.data()) != n) break;
+      run(prog);
+    }
+  }
+  return worst;
+}
+
+// Waits for a stop or the end of `pid`. Returns false (and errno) on a waitpid failure.
+bool Wait(pid_t pid, int* status) {
+  for (;;) {
+    if (waitpid(pid, status, __WALL) == pid) return true;
+    if (errno != EINTR) return false;
+  }
+}
+
+// Resumes `tid` (stopped after a finished call, registers already rewound) until the entry
+// stop of `entry`'s call, then gives it `mask`.
+core::Status ReenterWithMask(pid_t tid, const EntryStop& entry, uint64_t mask) {
+  const auto req = entry.kind == EntryKind::kSeccomp ? PTRACE_CONT : PTRACE_SYSCALL;
+  if (ptrace(req, tid, 0, 0) != 0) return core::ErrnoError(errno, "ptrace(resume " + Pid(tid) + ")");
+  for (;;) {
+    int status;
+    if (!Wait(tid, &status)) return core::ErrnoError(errno, "waitpid(" + Pid(tid) + ")");
+    if (WIFEXITED(status) || WIFSIGNALED(status))
+      return core::Error("process " + Pid(tid) + " ended before it was back at the call",
+                         ESRCH);
+    const int sig = WSTOPSIG(status);
+    const int event = status >> 16;
+    if (event == PTRACE_EVENT_SECCOMP || sig == (SIGTRAP | 0x80)) {
+      __ptrace_syscall_info info{};
+      if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0)
+        return core::ErrnoError(errno, "ptrace(PTRACE_GET_SYSCALL_INFO)");
+      const bool entry_stop =
+          info.op == PTRACE_SYSCALL_INFO_SECCOMP || info.op == PTRACE_SYSCALL_INFO_ENTRY;
+      const uint64_t nr = info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.nr : info.entry.nr;
+      if (entry_stop && static_cast<int>(nr) == entry.nr &&
+          (entry.kind == EntryKind::kSeccomp) == (info.op == PTRACE_SYSCALL_INFO_SECCOMP)) {
+        if (!SetMask(tid, mask)) return core::ErrnoError(errno, "ptrace(PTRACE_SETSIGMASK)");
+        return core::Status::Ok();
+      }
+      if (entry_stop)
+        return core::Error("process " + Pid(tid) + " entered syscall " + std::to_string(nr) +
+                               " instead of " + std::to_string(entry.nr),
+                           EPROTO);
+      // The exit stop of a call: impossible here (no user code runs before the rewound call).
+    }
+    // Anything else (a group-stop; signals are blocked): go on towards the call.
+    if (ptrace(req, tid, 0, 0) != 0)
+      return core::ErrnoError(errno, "ptrace(resume " + Pid(tid) + ")");
+  }
+}
+
+// `entry`'s registers, set to run its syscall instruction again.
+user_regs_struct Rewound(const EntryStop& entry) {
+  user_regs_struct regs = entry.regs;
+  regs.rip -= 2;
+  regs.rax = entry.regs.orig_rax;
+  // No restart logic may act on the way back to user space.
+  regs.orig_rax = static_cast<unsigned long long>(-1);
+  return regs;
+}
+
+core::Status Rewind(pid_t tid, const EntryStop& entry, uint64_t mask) {
+  if (!SetRegs(tid, Rewound(entry)))
+    return core::ErrnoError(errno, "ptrace(PTRACE_SETREGS, " + Pid(tid) + ")");
+  return ReenterWithMask(tid, entry, mask);
+}
+
+void KillCopy(pid_t child) {
+  if (child <= 0) return;
+  kill(child, SIGKILL);
+  int status;
+  // Reaped here when this thread is its parent; otherwise its exit is only reported.
+  while (waitpid(child, &status, __WALL) == child && !WIFEXITED(status) && !WIFSIGNALED(status)) {
+  }
+}
+
+}  // namespace
+
+core::Result<EntryStop> ReadEntry(pid_t tid) {
+  __ptrace_syscall_info info{};
+  if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0)
+    return core::ErrnoError(errno, "ptrace(PTRACE_GET_SYSCALL_INFO, " + Pid(tid) + ")");
+  if (info.op != PTRACE_SYSCALL_INFO_SECCOMP && info.op != PTRACE_SYSCALL_INFO_ENTRY)
+    return core::Error("process " + Pid(tid) + " is not stopped at a syscall entry", EINVAL);
+  EntryStop stop;
+  stop.tid = tid;
+  stop.kind = info.op == PTRACE_SYSCALL_INFO_SECCOMP ? EntryKind::kSeccomp : EntryKind::kSyscall;
+  const uint64_t nr = info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.nr : info.entry.nr;
+  const uint64_t* args =
+      info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.args : info.entry.args;
+  stop.abi = core::AbiOfCall(info.arch, nr);
+  stop.nr = static_cast<int>(nr);
+  for (int i = 0; i < 6; ++i) stop.args[i] = args[i];
+  if (!GetRegs(tid, &stop.regs)) return core::ErrnoError(errno, "ptrace(PTRACE_GETREGS)");
+  return stop;
+}
+
+core::Status Reenter(pid_t tid, const EntryStop& entry) {
+  uint64_t mask = 0;
+  if (!GetMask(tid, &mask)) return core::ErrnoError(errno, "ptrace(PTRACE_GETSIGMASK)");
+  if (!SetMask(tid, kSigmaskAll)) return core::ErrnoError(errno, "ptrace(PTRACE_SETSIGMASK)");
+  return Rewind(tid, entry, mask);
+}
+
+core::Result<pid_t> ForkAtStop(const EntryStop& stop, const ForkOptions& options) {
+  const pid_t tid = stop.tid;
+  const std::string who = "process " + Pid(tid);
+  if (stop.abi == core::Abi::kX32)
+    return core::Error("cannot fork " + who + " at an x32 syscall (only x86-64 and i386 calls)",
+                       ENOTSUP);
+  const int threads = ThreadCount(tid);
+  if (threads < 0) return core::ErrnoError(errno, "reading /proc/" + Pid(tid) + "/task");
+  if (threads > 1)
+    return core::Error(who + " has " + std::to_string(threads) +
+                           " threads: fork copies only the calling thread, so its copy would "
+                           "not be faithful (re-run up to this call instead)",
+                       ENOTSUP);
+  const int clone_nr = stop.abi == core::Abi::kI386 ? kI386Clone : SYS_clone;
+  bool checked = false;
+  const uint32_t verdict = CheckClone(stop, clone_nr, options, &checked);
+  const uint32_t action = verdict & SECCOMP_RET_ACTION_FULL;
+  if (action != SECCOMP_RET_ALLOW && action != SECCOMP_RET_LOG && action != SECCOMP_RET_TRACE)
+    return core::Error("the seccomp filters of " + who + " answer the injected clone with " +
+                           filters::RetName(verdict) + ": it cannot be forked at this call",
+                       ENOTSUP);
+
+  uint64_t mask = 0;
+  if (!GetMask(tid, &mask)) return core::ErrnoError(errno, "ptrace(PTRACE_GETSIGMASK)");
+  if (!SetMask(tid, kSigmaskAll)) return core::ErrnoError(errno, "ptrace(PTRACE_SETSIGMASK)");
+
+  user_regs_struct regs = stop.regs;
+  regs.orig_rax = static_cast<unsigned long long>(clone_nr);
+  if (stop.abi == core::Abi::kI386) {
+    regs.rbx = kInjectedCloneFlags;  // clone(flags, newsp, parent_tid, tls, child_tid)
+    regs.rcx = regs.rdx = regs.rsi = regs.rdi = 0;
+  } else {
+    regs.rdi = kInjectedCloneFlags;  // clone(flags, newsp, parent_tid, child_tid, tls)
+    regs.rsi = regs.rdx = regs.r10 = regs.r8 = 0;
+  }
+  if (!SetRegs(tid, regs)) {
+    const int err = errno;
+    SetMask(tid, mask);
+    return core::ErrnoError(err, "ptrace(PTRACE_SETREGS, " + Pid(tid) + ")");
+  }
+  // Step the injected clone to its exit stop.
+  pid_t child = 0;
+  int64_t ret = 0;
+  if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0) {
+    const int err = errno;
+    return core::ErrnoError(err, "ptrace(PTRACE_SYSCALL, " + Pid(tid) + ")");
+  }
+  for (;;) {
+    int status;
+    if (!Wait(tid, &status)) return core::ErrnoError(errno, "waitpid(" + Pid(tid) + ")");
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      KillCopy(child);
+      return core::Error(who + " died at the injected clone" +
+                             (WIFSIGNALED(status) ? " (signal " +
+                                                        std::to_string(WTERMSIG(status)) +
+                                                        ": a seccomp filter that kills on clone?)"
+                                                  : std::string()),
+                         ESRCH);
+    }
+    const int event = status >> 16;
+    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_CLONE ||
+        event == PTRACE_EVENT_VFORK) {
+      unsigned long msg = 0;
+      if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0) child = static_cast<pid_t>(msg);
+    } else if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+      __ptrace_syscall_info info{};
+      if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0 &&
+          info.op == PTRACE_SYSCALL_INFO_EXIT) {
+        ret = info.exit.rval;
+        break;
+      }
+    }
+    // PTRACE_EVENT_SECCOMP of the injected clone (kSyscall stops under a TRACE rule), the
+    // fork event, a group-stop: on to the exit.
+    if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0) {
+      const int err = errno;
+      KillCopy(child);
+      return core::ErrnoError(err, "ptrace(PTRACE_SYSCALL, " + Pid(tid) + ")");
+    }
+  }
+  if (ret > 0 && child == 0) child = static_cast<pid_t>(ret);
+
+  // The original goes back to the call's entry whatever happened to the clone.
+  core::Status back = Rewind(tid, stop, mask);
+  if (ret < 0) {
+    KillCopy(child);
+    const int err = static_cast<int>(-ret);
+    std::string msg = "the injected clone in " + who + " failed: " + std::strerror(err);
+    if (err == EINVAL) msg += " (the init of a PID namespace cannot use CLONE_PARENT)";
+    if (err == EPERM || err == EACCES) msg += " (the seccomp filter denies clone)";
+    if (!back.ok()) msg += "; and putting it back at its call failed: " + back.error().message();
+    return core::Error(msg, err);
+  }
+  if (!back.ok()) {
+    KillCopy(child);
+    return core::Error("putting " + who + " back at its call after the fork: " +
+                           back.error().message(),
+                       back.error().sys_errno());
+  }
+  // The copy's first stop (PTRACE_EVENT_STOP of an auto-attached tracee), then the same.
+  int status;
+  if (!Wait(child, &status)) {
+    const int err = errno;
+    KillCopy(child);
+    return core::ErrnoError(err, "waitpid(copy " + Pid(child) + ")");
+  }
+  if (!WIFSTOPPED(status)) {
+    KillCopy(child);
+    return core::Error("the copy " + Pid(child) + " of " + who + " ended before its first stop",
+                       ESRCH);
+  }
+  core::Status copy = Rewind(child, stop, mask);
+  if (!copy.ok()) {
+    KillCopy(child);
+    return core::Error("putting the copy " + Pid(child) + " at the call: " +
+                           copy.error().message(),
+                       copy.error().sys_errno());
+  }
+  return child;
+}
+
+}  // namespace pwnbox::explore

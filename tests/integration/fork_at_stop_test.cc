@@ -1,0 +1,407 @@
+// The fork-at-a-stop engine (explore/fork_at_stop.h) and call outcomes (explore/outcomes.h) on
+// real processes: tests/progs/fk_branch.c is traced (explore::Tracee, the monitor's ptrace
+// options, a SECCOMP_RET_TRACE filter or plain syscall stops), stopped at its open (or read),
+// forked there, and each copy given an outcome.
+//
+// Output: both copies write to the same pipe (they share fd 1, as fork shares it); each line
+// carries the writer's pid and is one write(2), so the test checks that the line printed before
+// the branch point appears exactly once and that each copy's result appears exactly once,
+// under its own pid. Both copies are this test's children (CLONE_PARENT makes the copy a
+// sibling of the original, whose parent is the test), so the test reaps both and checks their
+// exit statuses, and that neither survives.
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/fd.h"
+#include "explore/fork_at_stop.h"
+#include "explore/outcomes.h"
+#include "explore/tracee.h"
+#include "tests/integration/harness.h"
+
+namespace pwnbox {
+namespace {
+
+using explore::CallOutcome;
+using explore::EntryKind;
+using explore::EntryStop;
+using testing::Prog;
+using testing::TempDir;
+using testing::WriteFile;
+
+constexpr int kI386Open = 5;
+
+std::string ReadPath(pid_t pid, uint64_t addr) {
+  char buf[4096];
+  iovec local{buf, sizeof buf};
+  iovec remote{reinterpret_cast<void*>(addr), sizeof buf};
+  ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  if (n <= 0) {  // the page after the string may be unmapped: read less
+    remote.iov_len = local.iov_len = 256;
+    n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  }
+  if (n <= 0) return "";
+  return std::string(buf, strnlen(buf, static_cast<size_t>(n)));
+}
+
+CallOutcome Outcome(const std::string& word) {
+  auto o = explore::ParseOutcome(word);
+  EXPECT_TRUE(o.ok()) << o.error().message();
+  return o.ok() ? *o : CallOutcome{};
+}
+
+// One traced fk_* program with its stdout on a pipe; kills what is left at the end.
+class Target {
+ public:
+  Target(const std::vector<std::string>& argv, std::vector<sock_filter> filter) {
+    int p[2];
+    EXPECT_EQ(pipe2(p, O_CLOEXEC), 0);
+    out_r_.reset(p[0]);
+    core::UniqueFd out_w(p[1]);
+    explore::SpawnOptions opts;
+    opts.filter = std::move(filter);
+    opts.stdout_fd = out_w.get();
+    auto pid = explore::SpawnTraced(argv, opts);
+    EXPECT_TRUE(pid.ok()) << pid.error().message();
+    if (pid.ok()) pids_.push_back(main_ = *pid);
+  }
+  ~Target() {
+    for (pid_t pid : pids_) explore::KillTracee(pid);
+    for (pid_t pid : pids_) EXPECT_NE(kill(pid, 0), 0) << "process " << pid << " survived";
+  }
+  pid_t pid() const { return main_; }
+  void Adopt(pid_t copy) { pids_.push_back(copy); }
+  // The exit status of `pid` run to its end.
+  int Finish(pid_t pid) {
+    auto st = explore::RunToEnd(pid);
+    EXPECT_TRUE(st.ok()) << st.error().message();
+    if (!st.ok()) return -1;
+    EXPECT_TRUE(WIFEXITED(*st)) << "status " << *st;
+    std::erase(pids_, pid);
+    return WIFEXITED(*st) ? WEXITSTATUS(*st) : -1;
+  }
+  // Everything written to the pipe (once every writer is gone).
+  std::string Output() {
+    std::string all;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(out_r_.get(), buf, sizeof buf)) > 0) all.append(buf, static_cast<size_t>(n));
+    return all;
+  }
+
+ private:
+  core::UniqueFd out_r_;
+  pid_t main_ = -1;
+  std::vector<pid_t> pids_;  // not yet ended
+};
+
+int Count(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+std::vector<sock_filter> TraceFilter(std::vector<explore::FilterRule> extra = {}) {
+  std::vector<explore::FilterRule> rules = {
+      {core::Abi::kX86_64, SYS_openat, SECCOMP_RET_TRACE},
+      {core::Abi::kX86_64, SYS_read, SECCOMP_RET_TRACE}};
+  rules.insert(rules.begin(), extra.begin(), extra.end());
+  return explore::RuleFilter(rules);
+}
+
+struct Files {
+  std::string dir = TempDir();
+  std::string file = dir + "/data";
+  Files() { WriteFile(file, "0123456789abcdef"); }
+};
+
+// The entry of fk_branch's open of `path`.
+core::Result<EntryStop> ToOpen(pid_t pid, EntryKind kind, const std::string& path) {
+  return explore::RunToEntry(pid, kind, [&](const EntryStop& s) {
+    return s.abi == core::Abi::kX86_64 && s.nr == SYS_openat && ReadPath(pid, s.args[1]) == path;
+  });
+}
+// The entry of its read of the file (count 8: the loader reads 832).
+core::Result<EntryStop> ToRead(pid_t pid, EntryKind kind) {
+  return explore::RunToEntry(pid, kind, [](const EntryStop& s) {
+    return s.nr == SYS_read && s.args[0] >= 3 && s.args[2] == 8;
+  });
+}
+
+class ForkAtOpen : public ::testing::TestWithParam<EntryKind> {};
+
+// The original gets `ok`, the copy ENOENT: each prints its own result once, the start line once.
+TEST_P(ForkAtOpen, OkAndEnoent) {
+  Files f;
+  const EntryKind kind = GetParam();
+  Target t({Prog("fk_branch"), f.file, "8"},
+           kind == EntryKind::kSeccomp ? TraceFilter() : std::vector<sock_filter>{});
+  auto stop = ToOpen(t.pid(), kind, f.file);
+  ASSERT_TRUE(stop.ok()) << stop.error().message();
+  auto copy = explore::ForkAtStop(*stop);
+  ASSERT_TRUE(copy.ok()) << copy.error().message();
+  t.Adopt(*copy);
+  ASSERT_NE(*copy, t.pid());
+
+  // The copy stands at the same call with the same registers.
+  auto copy_stop = explore::ReadEntry(*copy);
+  ASSERT_TRUE(copy_stop.ok()) << copy_stop.error().message();
+  EXPECT_EQ(copy_stop->nr, SYS_openat);
+  EXPECT_EQ(copy_stop->kind, kind);
+  EXPECT_EQ(ReadPath(*copy, copy_stop->args[1]), f.file);
+  EXPECT_EQ(copy_stop->regs.rip, stop->regs.rip);
+  EXPECT_EQ(copy_stop->regs.rsp, stop->regs.rsp);
+  EXPECT_EQ(copy_stop->regs.rsi, stop->regs.rsi);
+  auto again = explore::ReadEntry(t.pid());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->regs.rip, stop->regs.rip);
+  EXPECT_EQ(again->regs.orig_rax, stop->regs.orig_rax);
+
+  auto r1 = explore::RunOutcome(*again, Outcome("ok"));
+  ASSERT_TRUE(r1.ok()) << r1.error().message();
+  EXPECT_GE(*r1, 3);
+  auto r2 = explore::RunOutcome(*copy_stop, Outcome("ENOENT"));
+  ASSERT_TRUE(r2.ok()) << r2.error().message();
+  EXPECT_EQ(*r2, -ENOENT);
+  EXPECT_EQ(t.Finish(t.pid()), 0);
+  EXPECT_EQ(t.Finish(*copy), 3);
+  const std::string out = t.Output();
+  EXPECT_EQ(Count(out, "start pid=" + std::to_string(t.pid()) + " "), 1) << out;
+  EXPECT_EQ(Count(out, "start "), 1) << out;
+  EXPECT_EQ(Count(out, "open pid=" + std::to_string(t.pid()) + " fd=3\n"), 1) << out;
+  EXPECT_EQ(Count(out, "read pid=" + std::to_string(t.pid()) + " n=8\n"), 1) << out;
+  EXPECT_EQ(Count(out, "open pid=" + std::to_string(*copy) + " errno=ENOENT\n"), 1) << out;
+  EXPECT_EQ(Count(out, "open "), 2) << out;
+  EXPECT_EQ(Count(out, "read "), 1) << out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Stops, ForkAtOpen,
+                         ::testing::Values(EntryKind::kSeccomp, EntryKind::kSyscall),
+                         [](const auto& info) {
+                           return info.param == EntryKind::kSeccomp ? "SeccompStop"
+                                                                    : "SyscallStop";
+                         });
+
+// Three branches at one read (the copy of a copy included): ok, short, eof.
+TEST(ForkAtRead, OkShortEof) {
+  Files f;
+  Target t({Prog("fk_branch"), f.file, "8"}, TraceFilter());
+  auto stop = ToRead(t.pid(), EntryKind::kSeccomp);
+  ASSERT_TRUE(stop.ok()) << stop.error().message();
+  auto c1 = explore::ForkAtStop(*stop);
+  ASSERT_TRUE(c1.ok()) << c1.error().message();
+  t.Adopt(*c1);
+  auto s1 = explore::ReadEntry(*c1);
+  ASSERT_TRUE(s1.ok());
+  auto c2 = explore::ForkAtStop(*s1);  // fork the copy
+  ASSERT_TRUE(c2.ok()) << c2.error().message();
+  t.Adopt(*c2);
+  auto s2 = explore::ReadEntry(*c2);
+  ASSERT_TRUE(s2.ok());
+  s1 = explore::ReadEntry(*c1);
+  ASSERT_TRUE(s1.ok());
+
+  auto r0 = explore::RunOutcome(*stop, Outcome("ok"));
+  auto r1 = explore::RunOutcome(*s1, Outcome("short"));
+  auto r2 = explore::RunOutcome(*s2, Outcome("eof"));
+  ASSERT_TRUE(r0.ok() && r1.ok() && r2.ok());
+  EXPECT_EQ(*r0, 8);
+  EXPECT_EQ(*r1, 4);
+  EXPECT_EQ(*r2, 0);
+  // The count register is the program's again after the shortened read.
+  user_regs_struct regs1{};
+  ASSERT_EQ(ptrace(PTRACE_GETREGS, *c1, 0, &regs1), 0);
+  EXPECT_EQ(regs1.rdx, 8u);
+  EXPECT_EQ(regs1.rax, 4u);
+  EXPECT_EQ(t.Finish(t.pid()), 0);
+  EXPECT_EQ(t.Finish(*c1), 1);
+  EXPECT_EQ(t.Finish(*c2), 1);
+  const std::string out = t.Output();
+  EXPECT_EQ(Count(out, "start "), 1) << out;
+  EXPECT_EQ(Count(out, "open "), 1) << out;  // before the branch point: once
+  EXPECT_EQ(Count(out, "read pid=" + std::to_string(t.pid()) + " n=8\n"), 1) << out;
+  EXPECT_EQ(Count(out, "read pid=" + std::to_string(*c1) + " n=4\n"), 1) << out;
+  EXPECT_EQ(Count(out, "read pid=" + std::to_string(*c2) + " n=0\n"), 1) << out;
+}
+
+// eintr: a real SIGALRM interrupts the read; without SA_RESTART the read fails with EINTR after
+// the handler ran; with SA_RESTART it is restarted and reads for real; no 512 leaks.
+TEST(Outcomes, EintrFollowsSaRestart) {
+  Files f;
+  for (const std::string mode : {"norestart", "restart"}) {
+    SCOPED_TRACE(mode);
+    Target t({Prog("fk_branch"), f.file, "8", mode}, TraceFilter());
+    auto stop = ToRead(t.pid(), EntryKind::kSeccomp);
+    ASSERT_TRUE(stop.ok()) << stop.error().message();
+    auto r = explore::RunOutcome(*stop, Outcome("eintr"));
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(*r, -512);  // ERESTARTSYS, in the kernel only: the signal is pending
+    const int status = t.Finish(t.pid());
+    const std::string out = t.Output();
+    EXPECT_EQ(Count(out, "alrm "), 1) << out;
+    if (mode == "norestart") {
+      EXPECT_EQ(status, 2);
+      EXPECT_EQ(Count(out, "read pid=" + std::to_string(t.pid()) + " errno=EINTR\n"), 1) << out;
+    } else {
+      EXPECT_EQ(status, 0);
+      EXPECT_EQ(Count(out, "read pid=" + std::to_string(t.pid()) + " n=8\n"), 1) << out;
+    }
+    EXPECT_EQ(Count(out, "512"), 0) << out;
+  }
+}
+
+TEST(Outcomes, EintrRefusedWithoutHandler) {
+  Files f;
+  Target t({Prog("fk_branch"), f.file, "8"}, TraceFilter());
+  auto stop = ToRead(t.pid(), EntryKind::kSeccomp);
+  ASSERT_TRUE(stop.ok()) << stop.error().message();
+  auto applied = explore::ApplyAtEntry(*stop, Outcome("eintr"));
+  ASSERT_FALSE(applied.ok());
+  EXPECT_NE(applied.error().message().find("catches no unblocked signal"), std::string::npos)
+      << applied.error().message();
+  auto named = explore::ApplyAtEntry(*stop, Outcome("eintr:SIGUSR1"));
+  ASSERT_FALSE(named.ok());
+  EXPECT_NE(named.error().message().find("does not catch SIGUSR1"), std::string::npos)
+      << named.error().message();
+  // Refusals change nothing: the read runs as it would have.
+  auto r = explore::RunOutcome(*stop, Outcome("ok"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(*r, 8);
+  EXPECT_EQ(t.Finish(t.pid()), 0);
+}
+
+TEST(ForkAtStop, MultiThreadedRefused) {
+  Files f;
+  Target t({Prog("fk_threads"), f.file},
+           explore::RuleFilter({{core::Abi::kX86_64, SYS_openat, SECCOMP_RET_TRACE}}));
+  auto stop = ToOpen(t.pid(), EntryKind::kSeccomp, f.file);
+  ASSERT_TRUE(stop.ok()) << stop.error().message();
+  auto copy = explore::ForkAtStop(*stop);
+  ASSERT_FALSE(copy.ok());
+  EXPECT_EQ(copy.error().sys_errno(), ENOTSUP);
+  EXPECT_NE(copy.error().message().find("has 2 threads"), std::string::npos)
+      << copy.error().message();
+  // Untouched: the open runs as it would have.
+  auto r = explore::RunOutcome(*stop, Outcome("ok"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_GE(*r, 3);
+  // Its other thread is parked at its first stop: the destructor kills both.
+}
+
+// The sandbox's filter answers clone (and fork, vfork, clone3) with EPERM, unknown to the engine:
+// the injected clone fails with EPERM, cleanly; the target is back at its open and goes on.
+TEST(ForkAtStop, CloneDeniedByFilterFailsCleanly) {
+  Files f;
+  const uint32_t eperm = SECCOMP_RET_ERRNO | EPERM;
+  Target t({Prog("fk_branch"), f.file, "8"},
+           TraceFilter({{core::Abi::kX86_64, SYS_clone, eperm},
+                        {core::Abi::kX86_64, SYS_fork, eperm},
+                        {core::Abi::kX86_64, SYS_vfork, eperm},
+                        {core::Abi::kX86_64, 435 /* clone3 */, eperm}}));
+  auto stop = ToOpen(t.pid(), EntryKind::kSeccomp, f.file);
+  ASSERT_TRUE(stop.ok()) << stop.error().message();
+  explore::ForkOptions opts;
+  opts.read_target_filters = false;  // as if it could not read them (not root)
+  auto copy = explore::ForkAtStop(*stop, opts);
+  ASSERT_FALSE(copy.ok());
+  EXPECT_EQ(copy.error().sys_errno(), EPERM) << copy.error().message();
+  EXPECT_NE(copy.error().message().find("filter denies clone"), std::string::npos)
+      << copy.error().message();
+  auto back = explore::ReadEntry(t.pid());
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(back->nr, SYS_openat);
+  EXPECT_EQ(back->regs.rip, stop->regs.rip);
+  EXPECT_EQ(back->regs.rsi, stop->regs.rsi);
+  auto r = explore::RunOutcome(*back, Outcome("ok"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(t.Finish(t.pid()), 0);
+  const std::string out = t.Output();
+  EXPECT_EQ(Count(out, "open "), 1) << out;
+  EXPECT_EQ(Count(out, "read pid=" + std::to_string(t.pid()) + " n=8\n"), 1) << out;
+}
+
+// A filter that kills on clone: checked before anything is injected, from the filter the caller
+// knows (the policy's), or as root from the target's own filters; the target is untouched.
+TEST(ForkAtStop, CloneKilledByFilterRefusedFirst) {
+  Files f;
+  const auto filter = TraceFilter({{core::Abi::kX86_64, SYS_clone, SECCOMP_RET_KILL_PROCESS}});
+  for (const bool known : {true, false}) {
+    SCOPED_TRACE(known ? "known filter" : "target's filter");
+    if (!known && geteuid() != 0) {
+      GTEST_LOG_(INFO) << "reading the target's filters needs CAP_SYS_ADMIN: skipped";
+      continue;
+    }
+    Target t({Prog("fk_branch"), f.file, "8"}, filter);
+    auto stop = ToOpen(t.pid(), EntryKind::kSeccomp, f.file);
+    ASSERT_TRUE(stop.ok()) << stop.error().message();
+    explore::ForkOptions opts;
+    if (known) opts.known_filters.push_back(filter);
+    opts.read_target_filters = !known;
+    auto copy = explore::ForkAtStop(*stop, opts);
+    ASSERT_FALSE(copy.ok());
+    EXPECT_EQ(copy.error().sys_errno(), ENOTSUP);
+    EXPECT_NE(copy.error().message().find("KILL_PROCESS"), std::string::npos)
+        << copy.error().message();
+    auto r = explore::RunOutcome(*stop, Outcome("ok"));
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(t.Finish(t.pid()), 0);
+  }
+}
+
+// An i386 open (`int 0x80`): the injected clone is i386's (120), both copies restart the int 0x80.
+TEST(ForkAtStop, I386Call) {
+  Files f;
+  Target t({Prog("fk_int80"), f.file},
+           explore::RuleFilter({{core::Abi::kI386, kI386Open, SECCOMP_RET_TRACE}}));
+  auto stop = explore::RunToEntry(t.pid(), EntryKind::kSeccomp, [](const EntryStop& s) {
+    return s.abi == core::Abi::kI386 && s.nr == kI386Open;
+  });
+  ASSERT_TRUE(stop.ok()) << stop.error().message();
+  auto copy = explore::ForkAtStop(*stop);
+  ASSERT_TRUE(copy.ok()) << copy.error().message();
+  t.Adopt(*copy);
+  auto cs = explore::ReadEntry(*copy);
+  ASSERT_TRUE(cs.ok()) << cs.error().message();
+  EXPECT_EQ(cs->abi, core::Abi::kI386);
+  EXPECT_EQ(cs->nr, kI386Open);
+  auto r1 = explore::RunOutcome(*stop, Outcome("ok"));
+  auto r2 = explore::RunOutcome(*cs, Outcome("ENOENT"));
+  ASSERT_TRUE(r1.ok() && r2.ok());
+  EXPECT_EQ(*r2, -ENOENT);
+  EXPECT_EQ(t.Finish(t.pid()), 0);
+  EXPECT_EQ(t.Finish(*copy), 3);
+  const std::string out = t.Output();
+  EXPECT_EQ(Count(out, "open32 pid=" + std::to_string(t.pid()) + " ret=3\n"), 1) << out;
+  EXPECT_EQ(Count(out, "open32 pid=" + std::to_string(*copy) + " ret=-2\n"), 1) << out;
+}
+
+// Killing the original does not take the copy with it (a sibling), and the test's cleanup ends
+// both: nothing survives (checked by Target's destructor).
+TEST(ForkAtStop, CopyIsASiblingNotAChild) {
+  Files f;
+  Target t({Prog("fk_branch"), f.file, "8"}, TraceFilter());
+  auto stop = ToOpen(t.pid(), EntryKind::kSeccomp, f.file);
+  ASSERT_TRUE(stop.ok()) << stop.error().message();
+  auto copy = explore::ForkAtStop(*stop);
+  ASSERT_TRUE(copy.ok()) << copy.error().message();
+  t.Adopt(*copy);
+  std::string status = testing::ReadFile("/proc/" + std::to_string(*copy) + "/status");
+  EXPECT_NE(status.find("PPid:\t" + std::to_string(getpid()) + "\n"), std::string::npos)
+      << status;
+  EXPECT_NE(status.find("TracerPid:\t" + std::to_string(getpid()) + "\n"), std::string::npos)
+      << status;
+}
+
+}  // namespace
+}  // namespace pwnbox
