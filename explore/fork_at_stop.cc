@@ -18,6 +18,7 @@ namespace pwnbox::explore {
 namespace {
 
 constexpr int kI386Clone = 120;
+constexpr int kErestartNoIntr = 513;
 constexpr uint64_t kSigmaskAll = ~uint64_t{0};
 
 std::string Pid(pid_t pid) { return std::to_string(pid); }
@@ -213,59 +214,66 @@ core::Result<pid_t> ForkAtStop(const EntryStop& stop, const ForkOptions& options
   if (!GetMask(tid, &mask)) return core::ErrnoError(errno, "ptrace(PTRACE_GETSIGMASK)");
   if (!SetMask(tid, kSigmaskAll)) return core::ErrnoError(errno, "ptrace(PTRACE_SETSIGMASK)");
 
-  user_regs_struct regs = stop.regs;
-  regs.orig_rax = static_cast<unsigned long long>(clone_nr);
-  if (stop.abi == core::Abi::kI386) {
-    regs.rbx = kInjectedCloneFlags;  // clone(flags, newsp, parent_tid, tls, child_tid)
-    regs.rcx = regs.rdx = regs.rsi = regs.rdi = 0;
-  } else {
-    regs.rdi = kInjectedCloneFlags;  // clone(flags, newsp, parent_tid, child_tid, tls)
-    regs.rsi = regs.rdx = regs.r10 = regs.r8 = 0;
-  }
-  if (!SetRegs(tid, regs)) {
-    const int err = errno;
-    SetMask(tid, mask);
-    return core::ErrnoError(err, "ptrace(PTRACE_SETREGS, " + Pid(tid) + ")");
-  }
-  // Step the injected clone to its exit stop.
   pid_t child = 0;
   int64_t ret = 0;
-  if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0) {
-    const int err = errno;
-    return core::ErrnoError(err, "ptrace(PTRACE_SYSCALL, " + Pid(tid) + ")");
-  }
-  for (;;) {
-    int status;
-    if (!Wait(tid, &status)) return core::ErrnoError(errno, "waitpid(" + Pid(tid) + ")");
-    if (WIFEXITED(status) || WIFSIGNALED(status)) {
-      KillCopy(child);
-      return core::Error(who + " died at the injected clone" +
-                             (WIFSIGNALED(status) ? " (signal " +
-                                                        std::to_string(WTERMSIG(status)) +
-                                                        ": a seccomp filter that kills on clone?)"
-                                                  : std::string()),
-                         ESRCH);
+  for (int attempt = 0;; ++attempt) {
+    user_regs_struct regs = stop.regs;
+    regs.orig_rax = static_cast<unsigned long long>(clone_nr);
+    if (stop.abi == core::Abi::kI386) {
+      regs.rbx = kInjectedCloneFlags;  // clone(flags, newsp, parent_tid, tls, child_tid)
+      regs.rcx = regs.rdx = regs.rsi = regs.rdi = 0;
+    } else {
+      regs.rdi = kInjectedCloneFlags;  // clone(flags, newsp, parent_tid, child_tid, tls)
+      regs.rsi = regs.rdx = regs.r10 = regs.r8 = 0;
     }
-    const int event = status >> 16;
-    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_CLONE ||
-        event == PTRACE_EVENT_VFORK) {
-      unsigned long msg = 0;
-      if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0) child = static_cast<pid_t>(msg);
-    } else if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
-      __ptrace_syscall_info info{};
-      if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0 &&
-          info.op == PTRACE_SYSCALL_INFO_EXIT) {
-        ret = info.exit.rval;
-        break;
-      }
+    if (!SetRegs(tid, regs)) {
+      const int err = errno;
+      SetMask(tid, mask);
+      return core::ErrnoError(err, "ptrace(PTRACE_SETREGS, " + Pid(tid) + ")");
     }
-    // PTRACE_EVENT_SECCOMP of the injected clone (kSyscall stops under a TRACE rule), the
-    // fork event, a group-stop: on to the exit.
+    // Step the injected clone to its exit stop.
     if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0) {
       const int err = errno;
-      KillCopy(child);
       return core::ErrnoError(err, "ptrace(PTRACE_SYSCALL, " + Pid(tid) + ")");
     }
+    for (;;) {
+      int status;
+      if (!Wait(tid, &status)) return core::ErrnoError(errno, "waitpid(" + Pid(tid) + ")");
+      if (WIFEXITED(status) || WIFSIGNALED(status)) {
+        KillCopy(child);
+        return core::Error(who + " died at the injected clone" +
+                               (WIFSIGNALED(status) ? " (signal " +
+                                                          std::to_string(WTERMSIG(status)) +
+                                                          ": a seccomp filter that kills on clone?)"
+                                                    : std::string()),
+                           ESRCH);
+      }
+      const int event = status >> 16;
+      if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_CLONE ||
+          event == PTRACE_EVENT_VFORK) {
+        unsigned long msg = 0;
+        if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0) child = static_cast<pid_t>(msg);
+      } else if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+        __ptrace_syscall_info info{};
+        if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0 &&
+            info.op == PTRACE_SYSCALL_INFO_EXIT) {
+          ret = info.exit.rval;
+          break;
+        }
+      }
+      // PTRACE_EVENT_SECCOMP of the injected clone (kSyscall stops under a TRACE rule), the
+      // fork event, a group-stop: on to the exit.
+      if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0) {
+        const int err = errno;
+        KillCopy(child);
+        return core::ErrnoError(err, "ptrace(PTRACE_SYSCALL, " + Pid(tid) + ")");
+      }
+    }
+    // A signal that came during the clone (a group signal reaches the task even blocked):
+    // the kernel asks for a restart. Back to the call, and again.
+    if (ret != -kErestartNoIntr || attempt >= 3) break;
+    PWNBOX_RETURN_IF_ERROR(Rewind(tid, stop, mask));
+    if (!SetMask(tid, kSigmaskAll)) return core::ErrnoError(errno, "ptrace(PTRACE_SETSIGMASK)");
   }
   if (ret > 0 && child == 0) child = static_cast<pid_t>(ret);
 

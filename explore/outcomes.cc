@@ -126,7 +126,7 @@ core::Result<CallOutcome> ParseOutcome(std::string_view text) {
   if (text == "eof") return o.kind = CallOutcome::Kind::kEof, o;
   if (text == "eintr" || text.rfind("eintr:", 0) == 0) {
     o.kind = CallOutcome::Kind::kEintr;
-    if (text.size() > 6) {
+    if (text != "eintr") {
       const std::string_view name = text.substr(6);
       const auto value = core::ConstantValue(name);
       if (!value || name.rfind("SIG", 0) != 0 || *value < 1 || *value > 64 ||

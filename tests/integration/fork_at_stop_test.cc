@@ -386,6 +386,32 @@ TEST(ForkAtStop, I386Call) {
   EXPECT_EQ(Count(out, "open32 pid=" + std::to_string(*copy) + " ret=-2\n"), 1) << out;
 }
 
+// A signal pending at the branch point (sent to the stopped original) does not make the
+// injected clone fail (signals are blocked meanwhile) and is not copied: it stays the
+// original's, handled once.
+TEST(ForkAtStop, PendingSignalStaysWithTheOriginal) {
+  Files f;
+  Target t({Prog("fk_branch"), f.file, "8", "restart"}, TraceFilter());
+  auto stop = ToOpen(t.pid(), EntryKind::kSeccomp, f.file);
+  ASSERT_TRUE(stop.ok()) << stop.error().message();
+  ASSERT_EQ(syscall(SYS_tgkill, t.pid(), t.pid(), SIGALRM), 0);
+  auto copy = explore::ForkAtStop(*stop);
+  ASSERT_TRUE(copy.ok()) << copy.error().message();
+  t.Adopt(*copy);
+  auto cs = explore::ReadEntry(*copy);
+  ASSERT_TRUE(cs.ok());
+  auto back = explore::ReadEntry(t.pid());
+  ASSERT_TRUE(back.ok());
+  ASSERT_TRUE(explore::RunOutcome(*back, Outcome("ok")).ok());
+  ASSERT_TRUE(explore::RunOutcome(*cs, Outcome("ok")).ok());
+  EXPECT_EQ(t.Finish(t.pid()), 0);
+  EXPECT_EQ(t.Finish(*copy), 0);
+  const std::string out = t.Output();
+  EXPECT_EQ(Count(out, "alrm pid=" + std::to_string(t.pid()) + "\n"), 1) << out;
+  EXPECT_EQ(Count(out, "alrm "), 1) << out;
+  EXPECT_EQ(Count(out, "read pid=" + std::to_string(*copy) + " n=8\n"), 1) << out;
+}
+
 // Killing the original does not take the copy with it (a sibling), and the test's cleanup ends
 // both: nothing survives (checked by Target's destructor).
 TEST(ForkAtStop, CopyIsASiblingNotAChild) {
