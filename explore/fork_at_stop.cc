@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -31,6 +32,17 @@ int ThreadCount(pid_t pid) {
   while (dirent* e = readdir(d))
     if (e->d_name[0] != '.') ++n;
   closedir(d);
+  return n;
+}
+
+// The children of task `tid` (/proc/TID/task/TID/children), or -1 when unreadable.
+int ChildCount(pid_t tid) {
+  FILE* f = fopen(("/proc/" + Pid(tid) + "/task/" + Pid(tid) + "/children").c_str(), "re");
+  if (f == nullptr) return -1;
+  int n = 0;
+  long child;
+  while (fscanf(f, "%ld", &child) == 1) ++n;
+  fclose(f);
   return n;
 }
 
@@ -201,6 +213,15 @@ core::Result<pid_t> ForkAtStop(const EntryStop& stop, const ForkOptions& options
                            " threads: fork copies only the calling thread, so its copy would "
                            "not be faithful (re-run up to this call instead)",
                        ENOTSUP);
+  if (!options.allow_children) {
+    const int children = ChildCount(tid);
+    if (children > 0)
+      return core::Error(who + " has " + std::to_string(children) +
+                             " child process(es) that its copy would not have (the copy's "
+                             "wait() for them would fail with ECHILD): re-run up to this call "
+                             "instead, or allow it",
+                         ENOTSUP);
+  }
   const int clone_nr = stop.abi == core::Abi::kI386 ? kI386Clone : SYS_clone;
   bool checked = false;
   const uint32_t verdict = CheckClone(stop, clone_nr, options, &checked);

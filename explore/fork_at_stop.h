@@ -33,7 +33,8 @@
 //
 // Limits: only single-threaded processes (fork copies only the calling thread: a copy of a
 // multi-threaded process would lack its other threads, so it is refused with ENOTSUP, never
-// forked silently); x86-64 and i386 (`int 0x80`) calls, not x32; the init of a PID namespace
+// forked silently), without child processes unless the caller accepts that the copy has none
+// (ForkOptions::allow_children); x86-64 and i386 (`int 0x80`) calls, not x32; the init of a PID namespace
 // cannot use CLONE_PARENT (EINVAL: refused). What the copies share is what fork shares: open
 // file descriptions (offsets), pipes, sockets, the file system, shared mappings, unflushed
 // stdio buffers are duplicated (docs/explore.md).
@@ -82,6 +83,9 @@ struct ForkOptions {
   // Also run it through the target's own filters, read with PTRACE_SECCOMP_GET_FILTER (needs
   // CAP_SYS_ADMIN; skipped silently without it).
   bool read_target_filters = true;
+  // Fork a process that has children of its own: the copy has none (fork does not copy them),
+  // so its wait() for them fails with ECHILD and they never see it. Refused unless set.
+  bool allow_children = false;
 };
 
 // The clone flags of the injected call.
@@ -92,7 +96,8 @@ inline constexpr uint64_t kInjectedCloneFlags = 0x00008000 /* CLONE_PARENT */ | 
 // in stop.kind, with stop.regs; the copy is a child of the tracee's parent, traced by this
 // thread. On failure the copy (if any) is killed and reaped when it is this thread's child,
 // and the tracee is back at stop's entry when that could be done; the error says which:
-//   ENOTSUP  multi-threaded target, x32 call, or the filters refuse the clone
+//   ENOTSUP  multi-threaded target, children (unless allowed), x32 call, or the filters
+//            refuse the clone
 //   EPERM/... the injected clone failed with that errno (e.g. a filter's ERRNO action)
 //   ESRCH    the tracee died (e.g. a filter that kills on clone)
 // Preconditions: `stop` was read by ReadEntry and the tracee was not resumed since.

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -410,6 +411,34 @@ TEST(ForkAtStop, PendingSignalStaysWithTheOriginal) {
   EXPECT_EQ(Count(out, "alrm pid=" + std::to_string(t.pid()) + "\n"), 1) << out;
   EXPECT_EQ(Count(out, "alrm "), 1) << out;
   EXPECT_EQ(Count(out, "read pid=" + std::to_string(*copy) + " n=8\n"), 1) << out;
+}
+
+// A process with a child of its own: its copy would have none. Refused unless allowed.
+TEST(ForkAtStop, ChildrenRefusedUnlessAllowed) {
+  // The target's child outlives the target killed first: it comes back to this test to reap.
+  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  Files f;
+  Target t({Prog("fk_branch"), f.file, "8", "child"}, TraceFilter());
+  auto stop = ToOpen(t.pid(), EntryKind::kSeccomp, f.file);
+  ASSERT_TRUE(stop.ok()) << stop.error().message();
+  // Its child (auto-attached, parked at its first stop) is this test's to end.
+  const std::string kids = testing::ReadFile("/proc/" + std::to_string(t.pid()) + "/task/" +
+                                             std::to_string(t.pid()) + "/children");
+  ASSERT_FALSE(kids.empty());
+  t.Adopt(std::stoi(kids));
+  auto refused = explore::ForkAtStop(*stop);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().sys_errno(), ENOTSUP);
+  EXPECT_NE(refused.error().message().find("1 child process(es)"), std::string::npos)
+      << refused.error().message();
+  explore::ForkOptions opts;
+  opts.allow_children = true;
+  auto copy = explore::ForkAtStop(*stop, opts);
+  ASSERT_TRUE(copy.ok()) << copy.error().message();
+  t.Adopt(*copy);
+  EXPECT_EQ(testing::ReadFile("/proc/" + std::to_string(*copy) + "/task/" +
+                              std::to_string(*copy) + "/children"),
+            "");
 }
 
 // Killing the original does not take the copy with it (a sibling), and the test's cleanup ends

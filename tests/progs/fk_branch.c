@@ -2,8 +2,9 @@
 // Does some work and reports it once ("start pid=P sum=S"), then opens FILE and reports what
 // happened from each process that gets past the open ("open pid=P fd=N" or
 // "open pid=P errno=NAME"); when it is open, reads COUNT bytes from it ("read pid=P n=N" or
-// "read pid=P errno=NAME"). With a third argument it first catches SIGALRM, with SA_RESTART or
-// not, and reports a delivery ("alrm pid=P"). Each line is one write(2) to fd 1: nothing sits in
+// "read pid=P errno=NAME"). With a third argument `restart` or `norestart` it first catches
+// SIGALRM, with SA_RESTART or not, and reports a delivery ("alrm pid=P"); with `child` it first
+// forks a child that waits (in read) for its parent's end, and reports "child pid=P" from it. Each line is one write(2) to fd 1: nothing sits in
 // a stdio buffer that a fork would copy. Exit status: 0 when the read returned COUNT bytes, 1
 // when it returned fewer, 2 when it failed, 3 when the open failed with ENOENT, 4 with another
 // errno.
@@ -28,7 +29,18 @@ static void OnAlarm(int sig) {
 
 int main(int argc, char** argv) {
   if (argc < 3) return 64;
-  if (argc > 3) {
+  if (argc > 3 && strcmp(argv[3], "child") == 0) {
+    int p[2];
+    if (pipe(p) != 0) return 65;
+    if (fork() == 0) {
+      close(p[1]);
+      Say("child pid=%ld\n", getpid(), 0, NULL);
+      char c;
+      read(p[0], &c, 1);  // EOF once every copy of the write end is closed
+      _exit(0);
+    }
+    close(p[0]);
+  } else if (argc > 3) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = OnAlarm;
