@@ -296,7 +296,16 @@ core::Result<pid_t> ForkAtStop(const EntryStop& stop, const ForkOptions& options
     PWNBOX_RETURN_IF_ERROR(Rewind(tid, stop, mask));
     if (!SetMask(tid, kSigmaskAll)) return core::ErrnoError(errno, "ptrace(PTRACE_SETSIGMASK)");
   }
-  if (ret > 0 && child == 0) child = static_cast<pid_t>(ret);
+  if (ret > 0 && child == 0) {
+    // No fork event: the tracee lacks PTRACE_O_TRACEFORK and its copy runs untraced, as if
+    // the call had returned 0. Fail closed: it dies at once.
+    kill(static_cast<pid_t>(ret), SIGKILL);
+    core::Status back = Rewind(tid, stop, mask);
+    return core::Error("the copy of " + who + " was not traced (the tracer must set "
+                       "PTRACE_O_TRACEFORK): killed" +
+                           (back.ok() ? std::string() : "; " + back.error().message()),
+                       EPROTO);
+  }
 
   // The original goes back to the call's entry whatever happened to the clone.
   core::Status back = Rewind(tid, stop, mask);

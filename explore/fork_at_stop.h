@@ -100,7 +100,10 @@ inline constexpr uint64_t kInjectedCloneFlags = 0x00008000 /* CLONE_PARENT */ | 
 //            refuse the clone
 //   EPERM/... the injected clone failed with that errno (e.g. a filter's ERRNO action)
 //   ESRCH    the tracee died (e.g. a filter that kills on clone)
-// Preconditions: `stop` was read by ReadEntry and the tracee was not resumed since.
+// Preconditions: `stop` was read by ReadEntry and the tracee was not resumed since; it is
+// traced with PTRACE_O_TRACEFORK and PTRACE_O_TRACESYSGOOD (TraceOptions() in tracee.h, as the
+// ptrace monitor sets them); without TRACEFORK the copy would run untraced: it is killed and
+// the call fails with EPROTO.
 core::Result<pid_t> ForkAtStop(const EntryStop& stop, const ForkOptions& options = {});
 
 // Moves a tracee at the exit of a syscall (or at any stop where its registers are those of a
