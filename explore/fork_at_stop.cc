@@ -1,6 +1,9 @@
 #include "explore/fork_at_stop.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -14,6 +17,7 @@
 #include <string>
 
 #include "filters/bpf.h"
+#include "supervisor/ptrace_monitor.h"
 
 namespace pwnbox::explore {
 namespace {
@@ -74,20 +78,19 @@ int Severity(uint32_t ret) {
   }
 }
 
-// The answer of the filters to the injected clone, or nullopt-like 0xffffffff when none was
-// read. Returns SECCOMP_RET_ALLOW when no filter was checked.
-uint32_t CheckClone(const EntryStop& stop, int clone_nr, const ForkOptions& options,
-                    bool* checked) {
+// The most restrictive answer of the filters (the caller's, and the target's own when they can
+// be read) to syscall `nr` with `args` made at `stop`; SECCOMP_RET_ALLOW when none was checked.
+uint32_t CheckCall(const EntryStop& stop, int nr, const uint64_t* args,
+                   const ForkOptions& options) {
   seccomp_data data{};
-  data.nr = clone_nr;
+  data.nr = nr;
   data.arch = stop.abi == core::Abi::kI386 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
   data.instruction_pointer = stop.regs.rip;
-  data.args[0] = kInjectedCloneFlags;
+  for (int i = 0; i < 6; ++i) data.args[i] = args[i];
   uint32_t worst = SECCOMP_RET_ALLOW;
   auto run = [&](const std::vector<sock_filter>& prog) {
     const uint32_t ret = filters::RunBpf(prog, data);
     if (Severity(ret) > Severity(worst)) worst = ret;
-    *checked = true;
   };
   for (const auto& prog : options.known_filters) run(prog);
   if (options.read_target_filters) {
@@ -172,6 +175,56 @@ void KillCopy(pid_t child) {
   }
 }
 
+
+// Sets `stop`'s registers with call `nr`(`args`) in place of its call and steps it to its exit
+// stop: *ret is its result, *child the pid of a fork event seen on the way.
+core::Status StepInjected(const EntryStop& stop, int nr, const uint64_t* args, pid_t* child,
+                          int64_t* ret) {
+  const pid_t tid = stop.tid;
+  user_regs_struct regs = stop.regs;
+  regs.orig_rax = static_cast<unsigned long long>(nr);
+  for (int i = 0; i < 6; ++i) *supervisor::ArgRegister(regs, stop.abi, i) = args[i];
+  if (!SetRegs(tid, regs)) return core::ErrnoError(errno, "ptrace(PTRACE_SETREGS, " + Pid(tid) + ")");
+  if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0)
+    return core::ErrnoError(errno, "ptrace(PTRACE_SYSCALL, " + Pid(tid) + ")");
+  for (;;) {
+    int status;
+    if (!Wait(tid, &status)) return core::ErrnoError(errno, "waitpid(" + Pid(tid) + ")");
+    if (WIFEXITED(status) || WIFSIGNALED(status))
+      return core::Error("process " + Pid(tid) + " died at the injected call" +
+                             (WIFSIGNALED(status)
+                                  ? " (signal " + std::to_string(WTERMSIG(status)) +
+                                        ": a seccomp filter that kills on it?)"
+                                  : std::string()),
+                         ESRCH);
+    const int event = status >> 16;
+    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_CLONE ||
+        event == PTRACE_EVENT_VFORK) {
+      unsigned long msg = 0;
+      if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0) *child = static_cast<pid_t>(msg);
+    } else if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+      __ptrace_syscall_info info{};
+      if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0 &&
+          info.op == PTRACE_SYSCALL_INFO_EXIT) {
+        *ret = info.exit.rval;
+        return core::Status::Ok();
+      }
+    }
+    // PTRACE_EVENT_SECCOMP of the injected call (after a syscall-enter-stop, under a TRACE
+    // rule), the fork event, a group-stop: on to the exit.
+    if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0)
+      return core::ErrnoError(errno, "ptrace(PTRACE_SYSCALL, " + Pid(tid) + ")");
+  }
+}
+
+core::Status Refused(const EntryStop& stop, std::string_view what, uint32_t verdict) {
+  const uint32_t action = verdict & SECCOMP_RET_ACTION_FULL;
+  if (action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG || action == SECCOMP_RET_TRACE)
+    return core::Status::Ok();
+  return core::Error("the seccomp filters of process " + Pid(stop.tid) + " answer the injected " +
+                         std::string(what) + " with " + filters::RetName(verdict),
+                     ENOTSUP);
+}
 }  // namespace
 
 core::Result<EntryStop> ReadEntry(pid_t tid) {
@@ -223,13 +276,10 @@ core::Result<pid_t> ForkAtStop(const EntryStop& stop, const ForkOptions& options
                          ENOTSUP);
   }
   const int clone_nr = stop.abi == core::Abi::kI386 ? kI386Clone : SYS_clone;
-  bool checked = false;
-  const uint32_t verdict = CheckClone(stop, clone_nr, options, &checked);
-  const uint32_t action = verdict & SECCOMP_RET_ACTION_FULL;
-  if (action != SECCOMP_RET_ALLOW && action != SECCOMP_RET_LOG && action != SECCOMP_RET_TRACE)
-    return core::Error("the seccomp filters of " + who + " answer the injected clone with " +
-                           filters::RetName(verdict) + ": it cannot be forked at this call",
-                       ENOTSUP);
+  const uint64_t clone_args[6] = {kInjectedCloneFlags, 0, 0, 0, 0, 0};
+  if (core::Status st = Refused(stop, "clone", CheckCall(stop, clone_nr, clone_args, options));
+      !st.ok())
+    return core::Error(st.error().message() + ": it cannot be forked at this call", ENOTSUP);
 
   uint64_t mask = 0;
   if (!GetMask(tid, &mask)) return core::ErrnoError(errno, "ptrace(PTRACE_GETSIGMASK)");
@@ -238,57 +288,10 @@ core::Result<pid_t> ForkAtStop(const EntryStop& stop, const ForkOptions& options
   pid_t child = 0;
   int64_t ret = 0;
   for (int attempt = 0;; ++attempt) {
-    user_regs_struct regs = stop.regs;
-    regs.orig_rax = static_cast<unsigned long long>(clone_nr);
-    if (stop.abi == core::Abi::kI386) {
-      regs.rbx = kInjectedCloneFlags;  // clone(flags, newsp, parent_tid, tls, child_tid)
-      regs.rcx = regs.rdx = regs.rsi = regs.rdi = 0;
-    } else {
-      regs.rdi = kInjectedCloneFlags;  // clone(flags, newsp, parent_tid, child_tid, tls)
-      regs.rsi = regs.rdx = regs.r10 = regs.r8 = 0;
-    }
-    if (!SetRegs(tid, regs)) {
-      const int err = errno;
-      SetMask(tid, mask);
-      return core::ErrnoError(err, "ptrace(PTRACE_SETREGS, " + Pid(tid) + ")");
-    }
-    // Step the injected clone to its exit stop.
-    if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0) {
-      const int err = errno;
-      return core::ErrnoError(err, "ptrace(PTRACE_SYSCALL, " + Pid(tid) + ")");
-    }
-    for (;;) {
-      int status;
-      if (!Wait(tid, &status)) return core::ErrnoError(errno, "waitpid(" + Pid(tid) + ")");
-      if (WIFEXITED(status) || WIFSIGNALED(status)) {
-        KillCopy(child);
-        return core::Error(who + " died at the injected clone" +
-                               (WIFSIGNALED(status) ? " (signal " +
-                                                          std::to_string(WTERMSIG(status)) +
-                                                          ": a seccomp filter that kills on clone?)"
-                                                    : std::string()),
-                           ESRCH);
-      }
-      const int event = status >> 16;
-      if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_CLONE ||
-          event == PTRACE_EVENT_VFORK) {
-        unsigned long msg = 0;
-        if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0) child = static_cast<pid_t>(msg);
-      } else if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
-        __ptrace_syscall_info info{};
-        if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0 &&
-            info.op == PTRACE_SYSCALL_INFO_EXIT) {
-          ret = info.exit.rval;
-          break;
-        }
-      }
-      // PTRACE_EVENT_SECCOMP of the injected clone (kSyscall stops under a TRACE rule), the
-      // fork event, a group-stop: on to the exit.
-      if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0) {
-        const int err = errno;
-        KillCopy(child);
-        return core::ErrnoError(err, "ptrace(PTRACE_SYSCALL, " + Pid(tid) + ")");
-      }
+    core::Status st = StepInjected(stop, clone_nr, clone_args, &child, &ret);
+    if (!st.ok()) {
+      KillCopy(child);
+      return st.error();
     }
     // A signal that came during the clone (a group signal reaches the task even blocked):
     // the kernel asks for a restart. Back to the call, and again.
@@ -344,6 +347,70 @@ core::Result<pid_t> ForkAtStop(const EntryStop& stop, const ForkOptions& options
                        copy.error().sys_errno());
   }
   return child;
+}
+
+core::Result<int64_t> InjectCall(const EntryStop& stop, int nr, const uint64_t (&args)[6],
+                                 const ForkOptions& options) {
+  const pid_t tid = stop.tid;
+  if (stop.abi == core::Abi::kX32)
+    return core::Error("cannot inject a call at an x32 syscall", ENOTSUP);
+  PWNBOX_RETURN_IF_ERROR(Refused(stop, "syscall " + std::to_string(nr),
+                                 CheckCall(stop, nr, args, options)));
+  uint64_t mask = 0;
+  if (!GetMask(tid, &mask)) return core::ErrnoError(errno, "ptrace(PTRACE_GETSIGMASK)");
+  if (!SetMask(tid, kSigmaskAll)) return core::ErrnoError(errno, "ptrace(PTRACE_SETSIGMASK)");
+  pid_t child = 0;
+  int64_t ret = 0;
+  PWNBOX_RETURN_IF_ERROR(StepInjected(stop, nr, args, &child, &ret));
+  KillCopy(child);  // none: the call is not a fork
+  PWNBOX_RETURN_IF_ERROR(Rewind(tid, stop, mask));
+  if (stop.abi == core::Abi::kI386) ret = static_cast<int32_t>(ret);
+  return ret;
+}
+
+core::Status RedirectFd(const EntryStop& stop, int fd, const std::string& path, int flags,
+                        int mode, const ForkOptions& options) {
+  const bool i386 = stop.abi == core::Abi::kI386;
+  const std::string who = "process " + Pid(stop.tid);
+  auto failed = [&](const char* call, int64_t ret) {
+    return core::Error("giving " + who + " " + path + " as fd " + std::to_string(fd) + ": " +
+                           call + " in it failed: " + std::strerror(static_cast<int>(-ret)),
+                       static_cast<int>(-ret));
+  };
+  // A scratch page for the path (mmap2 on i386: its addresses are below 4 GiB).
+  const uint64_t mmap_args[6] = {0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                                 static_cast<uint64_t>(-1) & (i386 ? 0xffffffffu : ~0ull), 0};
+  PWNBOX_ASSIGN_OR_RETURN(const int64_t addr,
+                          InjectCall(stop, i386 ? 192 : SYS_mmap, mmap_args, options));
+  if (addr < 0 && addr > -4096) return failed("mmap", addr);
+  const uint64_t page = static_cast<uint64_t>(addr) & (i386 ? 0xffffffffu : ~0ull);
+  const uint64_t unmap_args[6] = {page, 4096, 0, 0, 0, 0};
+  auto unmap = [&] { (void)InjectCall(stop, i386 ? 91 : SYS_munmap, unmap_args, options); };
+  iovec local{const_cast<char*>(path.c_str()), path.size() + 1};
+  iovec remote{reinterpret_cast<void*>(page), path.size() + 1};
+  if (path.size() >= 4096 ||
+      process_vm_writev(stop.tid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(path.size() + 1)) {
+    const int err = path.size() >= 4096 ? ENAMETOOLONG : errno;
+    unmap();
+    return core::ErrnoError(err, "writing the path into " + who);
+  }
+  const uint64_t open_args[6] = {static_cast<uint64_t>(AT_FDCWD) & (i386 ? 0xffffffffu : ~0ull),
+                                 page, static_cast<uint64_t>(flags), static_cast<uint64_t>(mode),
+                                 0, 0};
+  auto opened = InjectCall(stop, i386 ? 295 : SYS_openat, open_args, options);
+  unmap();
+  if (!opened.ok()) return opened.error();
+  if (*opened < 0) return failed("openat", *opened);
+  if (*opened == fd) return core::Status::Ok();
+  const uint64_t dup_args[6] = {static_cast<uint64_t>(*opened), static_cast<uint64_t>(fd), 0, 0,
+                                0, 0};
+  auto duped = InjectCall(stop, i386 ? 330 : SYS_dup3, dup_args, options);
+  const uint64_t close_args[6] = {static_cast<uint64_t>(*opened), 0, 0, 0, 0, 0};
+  auto closed = InjectCall(stop, i386 ? 6 : SYS_close, close_args, options);
+  if (!duped.ok()) return duped.error();
+  if (*duped < 0) return failed("dup3", *duped);
+  if (!closed.ok()) return closed.error();
+  return core::Status::Ok();
 }
 
 }  // namespace pwnbox::explore

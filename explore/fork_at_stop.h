@@ -49,6 +49,7 @@
 #include <sys/user.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/status.h"
@@ -105,6 +106,22 @@ inline constexpr uint64_t kInjectedCloneFlags = 0x00008000 /* CLONE_PARENT */ | 
 // ptrace monitor sets them); without TRACEFORK the copy would run untraced: it is killed and
 // the call fails with EPROTO.
 core::Result<pid_t> ForkAtStop(const EntryStop& stop, const ForkOptions& options = {});
+
+// Runs syscall `nr` (a number of stop.abi) with `args` in the tracee stopped at `stop`, in place
+// of its call, then puts it back at stop's entry (as ForkAtStop does): the tracee's registers and
+// signal mask are as before; the call's effects stay. Returns its result (a negative errno when
+// it failed). Checked first against the filters as the injected clone is (ENOTSUP when they
+// would not let it run). Preconditions as ForkAtStop's.
+core::Result<int64_t> InjectCall(const EntryStop& stop, int nr, const uint64_t (&args)[6],
+                                 const ForkOptions& options = {});
+
+// Gives the tracee stopped at `stop` the file `path` (opened in it with `flags` and `mode`) as
+// its fd `fd`, in place of what `fd` was: a branch's own stdout or stderr. Injects mmap (a
+// scratch page for the path, in reach of an i386 call), openat, munmap, dup3 and close. The
+// injected openat passes the sandbox as the target's own would (seccomp, Landlock, DAC): it can
+// fail with that errno. Preconditions as ForkAtStop's.
+core::Status RedirectFd(const EntryStop& stop, int fd, const std::string& path, int flags,
+                        int mode, const ForkOptions& options = {});
 
 // Moves a tracee at the exit of a syscall (or at any stop where its registers are those of a
 // finished call) back to the entry of the call whose entry registers were `entry`: sets them

@@ -194,6 +194,45 @@ INSTANTIATE_TEST_SUITE_P(Stops, ForkAtOpen,
                                                                     : "SyscallStop";
                          });
 
+// Per-branch output: the copy gets a file of its own as stdout (RedirectFd: injected mmap,
+// openat, munmap, dup3, close), so the pipe holds the original's lines and the file the copy's.
+TEST(ForkAtOpen, CopyGetsItsOwnStdout) {
+  Files f;
+  Target t({Prog("fk_branch"), f.file, "8"}, TraceFilter());
+  auto stop = ToOpen(t.pid(), EntryKind::kSeccomp, f.file);
+  ASSERT_TRUE(stop.ok()) << stop.error().message();
+  auto copy = explore::ForkAtStop(*stop);
+  ASSERT_TRUE(copy.ok()) << copy.error().message();
+  t.Adopt(*copy);
+  auto cs = explore::ReadEntry(*copy);
+  ASSERT_TRUE(cs.ok());
+  const std::string out_file = f.dir + "/copy.out";
+  core::Status st = explore::RedirectFd(*cs, 1, out_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ASSERT_TRUE(st.ok()) << st.error().message();
+  auto cs2 = explore::ReadEntry(*copy);  // still at its open, registers as before
+  ASSERT_TRUE(cs2.ok());
+  EXPECT_EQ(cs2->nr, SYS_openat);
+  EXPECT_EQ(cs2->regs.rip, cs->regs.rip);
+  EXPECT_EQ(cs2->regs.rsp, cs->regs.rsp);
+  EXPECT_EQ(cs2->regs.rsi, cs->regs.rsi);
+  EXPECT_EQ(cs2->regs.rdx, cs->regs.rdx);
+  // A bad path fails cleanly with the open's errno, the copy still at its call.
+  core::Status bad = explore::RedirectFd(*cs, 2, f.dir + "/no/such/dir/x", O_WRONLY | O_CREAT, 0600);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().sys_errno(), ENOENT) << bad.error().message();
+
+  ASSERT_TRUE(explore::RunOutcome(*stop, Outcome("ok")).ok());
+  ASSERT_TRUE(explore::RunOutcome(*cs2, Outcome("EACCES")).ok());
+  EXPECT_EQ(t.Finish(t.pid()), 0);
+  EXPECT_EQ(t.Finish(*copy), 4);
+  const std::string out = t.Output();
+  const std::string copy_out = testing::ReadFile(out_file);
+  EXPECT_EQ(Count(out, "start "), 1) << out;
+  EXPECT_EQ(Count(out, "open pid=" + std::to_string(t.pid()) + " fd=3\n"), 1) << out;
+  EXPECT_EQ(Count(out, std::to_string(*copy)), 0) << out;
+  EXPECT_EQ(copy_out, "open pid=" + std::to_string(*copy) + " errno=EACCES\n");
+}
+
 // Three branches at one read (the copy of a copy included): ok, short, eof.
 TEST(ForkAtRead, OkShortEof) {
   Files f;
@@ -376,6 +415,9 @@ TEST(ForkAtStop, I386Call) {
   ASSERT_TRUE(cs.ok()) << cs.error().message();
   EXPECT_EQ(cs->abi, core::Abi::kI386);
   EXPECT_EQ(cs->nr, kI386Open);
+  const std::string out_file = f.dir + "/copy32.out";
+  core::Status st = explore::RedirectFd(*cs, 1, out_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ASSERT_TRUE(st.ok()) << st.error().message();
   auto r1 = explore::RunOutcome(*stop, Outcome("ok"));
   auto r2 = explore::RunOutcome(*cs, Outcome("ENOENT"));
   ASSERT_TRUE(r1.ok() && r2.ok());
@@ -384,7 +426,8 @@ TEST(ForkAtStop, I386Call) {
   EXPECT_EQ(t.Finish(*copy), 3);
   const std::string out = t.Output();
   EXPECT_EQ(Count(out, "open32 pid=" + std::to_string(t.pid()) + " ret=3\n"), 1) << out;
-  EXPECT_EQ(Count(out, "open32 pid=" + std::to_string(*copy) + " ret=-2\n"), 1) << out;
+  EXPECT_EQ(Count(out, "open32 "), 1) << out;
+  EXPECT_EQ(testing::ReadFile(out_file), "open32 pid=" + std::to_string(*copy) + " ret=-2\n");
 }
 
 // A signal pending at the branch point (sent to the stopped original) does not make the
