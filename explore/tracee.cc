@@ -61,8 +61,12 @@ core::Result<pid_t> SpawnTraced(const std::vector<std::string>& argv,
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  sock_fprog fprog{static_cast<unsigned short>(options.filter.size()),
-                   const_cast<sock_filter*>(options.filter.data())};
+  std::vector<sock_fprog> fprogs;
+  for (const auto& f : options.first_filters)
+    fprogs.push_back({static_cast<unsigned short>(f.size()), const_cast<sock_filter*>(f.data())});
+  if (!options.filter.empty())
+    fprogs.push_back({static_cast<unsigned short>(options.filter.size()),
+                      const_cast<sock_filter*>(options.filter.data())});
   int go[2], status_pipe[2];
   if (pipe2(go, O_CLOEXEC) != 0) return core::ErrnoError(errno, "pipe2");
   if (pipe2(status_pipe, O_CLOEXEC) != 0) {
@@ -82,9 +86,8 @@ core::Result<pid_t> SpawnTraced(const std::vector<std::string>& argv,
     if (options.stdout_fd >= 0 && dup2(options.stdout_fd, 1) < 0) err = errno;
     if (!err && read(go[0], &c, 1) != 1) err = EPIPE;
     if (!err && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) err = errno;
-    if (!err && !options.filter.empty() &&
-        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0)
-      err = errno;
+    for (size_t i = 0; !err && i < fprogs.size(); ++i)
+      if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprogs[i]) != 0) err = errno;
     if (!err) {
       execv(args[0], args.data());
       err = errno;

@@ -25,10 +25,12 @@
 
 #include <gtest/gtest.h>
 
+#include "config/policy.h"
 #include "core/fd.h"
 #include "explore/fork_at_stop.h"
 #include "explore/outcomes.h"
 #include "explore/tracee.h"
+#include "filters/filters.h"
 #include "tests/integration/harness.h"
 
 namespace pwnbox {
@@ -65,13 +67,15 @@ CallOutcome Outcome(const std::string& word) {
 // One traced fk_* program with its stdout on a pipe; kills what is left at the end.
 class Target {
  public:
-  Target(const std::vector<std::string>& argv, std::vector<sock_filter> filter) {
+  Target(const std::vector<std::string>& argv, std::vector<sock_filter> filter,
+         std::vector<std::vector<sock_filter>> first_filters = {}) {
     int p[2];
     EXPECT_EQ(pipe2(p, O_CLOEXEC), 0);
     out_r_.reset(p[0]);
     core::UniqueFd out_w(p[1]);
     explore::SpawnOptions opts;
     opts.filter = std::move(filter);
+    opts.first_filters = std::move(first_filters);
     opts.stdout_fd = out_w.get();
     auto pid = explore::SpawnTraced(argv, opts);
     EXPECT_TRUE(pid.ok()) << pid.error().message();
@@ -396,6 +400,49 @@ TEST(ForkAtStop, CloneKilledByFilterRefusedFirst) {
     auto r = explore::RunOutcome(*stop, Outcome("ok"));
     ASSERT_TRUE(r.ok()) << r.error().message();
     EXPECT_EQ(t.Finish(t.pid()), 0);
+  }
+}
+
+// pwnbox's own filter (a policy compiled by filters::Compile) installed in the target before the
+// trace filter, as the launcher does: a policy that lets clone run lets the branch point
+// through; one that kills on clone is refused before anything is injected, from the policy's
+// BPF given as a known filter, and the target goes on.
+TEST(ForkAtStop, UnderACompiledPolicy) {
+  Files f;
+  for (const bool kill_clone : {false, true}) {
+    SCOPED_TRACE(kill_clone ? "clone killed" : "clone allowed");
+    const std::string toml = std::string("default = \"allow\"\n") +
+                             "[[rule]]\nsyscalls = [\"clone\", \"fork\", \"vfork\"]\n" +
+                             "action = \"" + (kill_clone ? "kill" : "allow") + "\"\n" +
+                             "[[rule]]\nsyscalls = [\"unlink\"]\naction = \"errno:EPERM\"\n";
+    auto policy = config::LoadPolicyString(toml, "fk.toml");
+    ASSERT_TRUE(policy.ok()) << policy.error().message();
+    auto program = filters::Compile(*policy);
+    ASSERT_TRUE(program.ok()) << program.error().message();
+    Target t({Prog("fk_branch"), f.file, "8"}, TraceFilter(), {program->bpf});
+    auto stop = ToOpen(t.pid(), EntryKind::kSeccomp, f.file);
+    ASSERT_TRUE(stop.ok()) << stop.error().message();
+    explore::ForkOptions opts;
+    opts.known_filters.push_back(program->bpf);
+    opts.read_target_filters = false;
+    auto copy = explore::ForkAtStop(*stop, opts);
+    if (kill_clone) {
+      ASSERT_FALSE(copy.ok());
+      EXPECT_EQ(copy.error().sys_errno(), ENOTSUP);
+      EXPECT_NE(copy.error().message().find("KILL"), std::string::npos) << copy.error().message();
+    } else {
+      ASSERT_TRUE(copy.ok()) << copy.error().message();
+      t.Adopt(*copy);
+      auto cs = explore::ReadEntry(*copy);
+      ASSERT_TRUE(cs.ok());
+      ASSERT_TRUE(explore::RunOutcome(*cs, Outcome("ENOENT")).ok());
+      EXPECT_EQ(t.Finish(*copy), 3);
+    }
+    ASSERT_TRUE(explore::RunOutcome(*stop, Outcome("ok")).ok());
+    EXPECT_EQ(t.Finish(t.pid()), 0);
+    const std::string out = t.Output();
+    EXPECT_EQ(Count(out, "start "), 1) << out;
+    EXPECT_EQ(Count(out, "open "), kill_clone ? 1 : 2) << out;
   }
 }
 
