@@ -246,6 +246,12 @@ core::Result<EntryStop> ReadEntry(pid_t tid) {
   return stop;
 }
 
+int EntryStopStatus(EntryKind kind) {
+  const int sig = kind == EntryKind::kSeccomp ? SIGTRAP | (PTRACE_EVENT_SECCOMP << 8)
+                                              : SIGTRAP | 0x80;
+  return (sig << 8) | 0x7f;
+}
+
 core::Status Reenter(pid_t tid, const EntryStop& entry) {
   uint64_t mask = 0;
   if (!GetMask(tid, &mask)) return core::ErrnoError(errno, "ptrace(PTRACE_GETSIGMASK)");

@@ -123,6 +123,13 @@ core::Result<int64_t> InjectCall(const EntryStop& stop, int nr, const uint64_t (
 core::Status RedirectFd(const EntryStop& stop, int fd, const std::string& path, int flags,
                         int mode, const ForkOptions& options = {});
 
+// The wait status a stop of `kind` at a syscall entry is reported with. A copy made by
+// ForkAtStop produces no wait event of its own at its entry (the engine took its stops): a
+// caller whose loop is supervisor::PtraceMonitor hands it over with
+// monitor.Dispatch(copy, EntryStopStatus(kind)), and the monitor serves it from then on as a
+// task stopped at that entry (observer OnEntry, then resume).
+int EntryStopStatus(EntryKind kind);
+
 // Moves a tracee at the exit of a syscall (or at any stop where its registers are those of a
 // finished call) back to the entry of the call whose entry registers were `entry`: sets them
 // with rip - 2 and resumes it until that entry stop (of `kind`). Signals stay blocked on the

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@
 #include "explore/outcomes.h"
 #include "explore/tracee.h"
 #include "filters/filters.h"
+#include "supervisor/launcher.h"
+#include "supervisor/ptrace_monitor.h"
 #include "tests/integration/harness.h"
 
 namespace pwnbox {
@@ -529,6 +532,91 @@ TEST(ForkAtStop, ChildrenRefusedUnlessAllowed) {
   EXPECT_EQ(testing::ReadFile("/proc/" + std::to_string(*copy) + "/task/" +
                               std::to_string(*copy) + "/children"),
             "");
+}
+
+// The engine inside the supervisor's own loop: a target started by supervisor::Launch (seized,
+// trace filter), served by supervisor::PtraceMonitor; at the open the observer forks it, hands
+// the copy to the monitor (Dispatch with its entry stop's status), gives each branch its own
+// stdout (RedirectFd) and an outcome (ApplyAtEntry in OnEntry, FinishAtExit in OnExit).
+class BranchObserver : public supervisor::PtraceObserver {
+ public:
+  BranchObserver(std::string path, std::string dir) : path_(std::move(path)), dir_(std::move(dir)) {}
+  void set_monitor(supervisor::PtraceMonitor* m) { monitor_ = m; }
+  pid_t original = 0, copy = 0;
+  std::map<pid_t, int> statuses;
+  std::vector<std::string> errors;
+
+  void OnEntry(supervisor::Task& task) override {
+    if (task.call.nr != SYS_openat || ReadPath(task.tid, task.call.args[1]) != path_) return;
+    auto stop = explore::ReadEntry(task.tid);
+    if (!stop.ok()) return Fail(stop.error().message());
+    if (original == 0) {  // the branch point
+      original = task.tid;
+      auto c = explore::ForkAtStop(*stop);
+      if (!c.ok()) return Fail(c.error().message());
+      copy = *c;
+      Branch(*stop, "original", "ok");
+      monitor_->Dispatch(copy, explore::EntryStopStatus(stop->kind));  // its OnEntry: below
+    } else if (task.tid == copy) {
+      Branch(*stop, "copy", "ENOENT");
+    }
+  }
+  void OnExit(supervisor::Task& task) override {
+    auto it = applied_.find(task.tid);
+    if (it == applied_.end()) return;
+    auto ret = explore::FinishAtExit(it->second);
+    if (!ret.ok()) Fail(ret.error().message());
+    applied_.erase(it);
+  }
+  void OnSignal(supervisor::Task&, const siginfo_t&) override {}
+  void OnTaskExit(supervisor::Task& task, int status) override { statuses[task.tid] = status; }
+
+ private:
+  void Fail(const std::string& e) { errors.push_back(e); }
+  void Branch(const EntryStop& stop, const std::string& name, const std::string& outcome) {
+    core::Status st = explore::RedirectFd(stop, 1, dir_ + "/" + name + ".out",
+                                          O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (!st.ok()) return Fail(st.error().message());
+    auto applied = explore::ApplyAtEntry(stop, *explore::ParseOutcome(outcome));
+    if (!applied.ok()) return Fail(applied.error().message());
+    applied_.emplace(stop.tid, *applied);
+  }
+  std::string path_, dir_;
+  supervisor::PtraceMonitor* monitor_ = nullptr;
+  std::map<pid_t, explore::AppliedOutcome> applied_;
+};
+
+TEST(ForkAtStop, InsideThePtraceMonitor) {
+  Files f;
+  BranchObserver observer(f.file, f.dir);
+  supervisor::PtraceOptions popts;
+  popts.pin = false;
+  supervisor::PtraceMonitor monitor(observer, popts);
+  observer.set_monitor(&monitor);
+  const auto trace = explore::RuleFilter({{core::Abi::kX86_64, SYS_openat, SECCOMP_RET_TRACE}});
+  supervisor::LaunchSpec spec;
+  spec.argv = {Prog("fk_branch"), f.file, "8"};
+  spec.trace = &trace;
+  spec.ptrace = true;
+  spec.ptrace_options = monitor.SeizeOptions();
+  auto launched = supervisor::Launch(spec);
+  ASSERT_TRUE(launched.ok()) << launched.error().message();
+  auto status = monitor.RunSpawned(launched->pid);
+  ASSERT_TRUE(status.ok()) << status.error().message();
+  for (const std::string& e : observer.errors) ADD_FAILURE() << e;
+  ASSERT_NE(observer.copy, 0);
+  EXPECT_EQ(observer.original, launched->pid);
+  ASSERT_EQ(observer.statuses.count(observer.copy), 1u);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
+  EXPECT_TRUE(WIFEXITED(observer.statuses[observer.copy]) &&
+              WEXITSTATUS(observer.statuses[observer.copy]) == 3)
+      << observer.statuses[observer.copy];
+  const std::string o = std::to_string(observer.original), c = std::to_string(observer.copy);
+  EXPECT_EQ(testing::ReadFile(f.dir + "/original.out"),
+            "open pid=" + o + " fd=3\nread pid=" + o + " n=8\n");
+  EXPECT_EQ(testing::ReadFile(f.dir + "/copy.out"), "open pid=" + c + " errno=ENOENT\n");
+  EXPECT_NE(kill(observer.copy, 0), 0);
+  EXPECT_NE(kill(observer.original, 0), 0);
 }
 
 // Killing the original does not take the copy with it (a sibling), and the test's cleanup ends
