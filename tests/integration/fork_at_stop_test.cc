@@ -632,6 +632,108 @@ TEST(ForkAtStop, InsideThePtraceMonitor) {
   EXPECT_NE(kill(observer.original, 0), 0);
 }
 
+// Real programs, each branch with its own stdout and stderr (RedirectFd).
+struct Branches {
+  std::string dir;
+  // Gives the task at `stop` the files DIR/NAME.out and DIR/NAME.err as fds 1 and 2.
+  void Own(const EntryStop& stop, const std::string& name) {
+    for (int fd : {1, 2}) {
+      core::Status st = explore::RedirectFd(stop, fd, dir + "/" + name + (fd == 1 ? ".out" : ".err"),
+                                            O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      ASSERT_TRUE(st.ok()) << st.error().message();
+    }
+  }
+  std::string Out(const std::string& name) { return testing::ReadFile(dir + "/" + name + ".out"); }
+  std::string Err(const std::string& name) { return testing::ReadFile(dir + "/" + name + ".err"); }
+};
+
+// python3 opening a file: the original reads it, the copy gets ENOENT and dies of the
+// FileNotFoundError it does not catch; python's start-up ran once.
+TEST(RealPrograms, Python3OpenOkAndEnoent) {
+  Files f;
+  const std::string script = "import sys\nprint(open(sys.argv[1]).read())\n";
+  Target t({"/usr/bin/python3", "-S", "-c", script, f.file},
+           explore::RuleFilter({{core::Abi::kX86_64, SYS_openat, SECCOMP_RET_TRACE}}));
+  auto stop = ToOpen(t.pid(), EntryKind::kSeccomp, f.file);
+  ASSERT_TRUE(stop.ok()) << stop.error().message();
+  auto copy = explore::ForkAtStop(*stop);
+  ASSERT_TRUE(copy.ok()) << copy.error().message();
+  t.Adopt(*copy);
+  auto cs = explore::ReadEntry(*copy);
+  ASSERT_TRUE(cs.ok());
+  Branches b{f.dir};
+  b.Own(*stop, "original");
+  b.Own(*cs, "copy");
+  ASSERT_TRUE(explore::RunOutcome(*stop, Outcome("ok")).ok());
+  ASSERT_TRUE(explore::RunOutcome(*cs, Outcome("ENOENT")).ok());
+  EXPECT_EQ(t.Finish(t.pid()), 0);
+  EXPECT_EQ(t.Finish(*copy), 1);
+  EXPECT_EQ(b.Out("original"), "0123456789abcdef\n");
+  EXPECT_EQ(b.Err("original"), "");
+  EXPECT_EQ(b.Out("copy"), "");
+  EXPECT_NE(b.Err("copy").find("FileNotFoundError: [Errno 2] No such file or directory"),
+            std::string::npos)
+      << b.Err("copy");
+}
+
+// cat at its read of a 100000-byte file, four branches: a short read (cat asks for 128 KiB, gets
+// 64 KiB, reads on: the whole file), EIO (cat reports it and fails), eof (an empty output), and
+// ok, run last: the branches share the file's offset (fork shares open file descriptions), which
+// the short branch moved to the end, so the ok branch's read finds nothing (docs/explore.md).
+TEST(RealPrograms, CatReadOutcomes) {
+  Files f;
+  std::string content;
+  for (int i = 0; content.size() < 100000; ++i) content += std::to_string(i) + "\n";
+  content.resize(100000);
+  WriteFile(f.file, content);
+  Target t({"/bin/cat", f.file},
+           explore::RuleFilter({{core::Abi::kX86_64, SYS_openat, SECCOMP_RET_TRACE},
+                                {core::Abi::kX86_64, SYS_read, SECCOMP_RET_TRACE}}));
+  auto open = ToOpen(t.pid(), EntryKind::kSeccomp, f.file);
+  ASSERT_TRUE(open.ok()) << open.error().message();
+  auto fd = explore::RunOutcome(*open, Outcome("ok"));
+  ASSERT_TRUE(fd.ok() && *fd >= 0);
+  auto stop = explore::RunToEntry(t.pid(), EntryKind::kSeccomp, [&](const EntryStop& s) {
+    return s.nr == SYS_read && static_cast<int64_t>(s.args[0]) == *fd;
+  });
+  ASSERT_TRUE(stop.ok()) << stop.error().message();
+  ASSERT_GT(stop->args[2], 2 * content.size() / 3) << "cat's buffer is smaller than expected";
+  const std::vector<std::string> outcomes = {"short", "EIO", "eof", "ok"};
+  std::vector<EntryStop> stops;
+  for (size_t i = 0; i + 1 < outcomes.size(); ++i) {
+    auto copy = explore::ForkAtStop(*stop);
+    ASSERT_TRUE(copy.ok()) << copy.error().message();
+    t.Adopt(*copy);
+    auto cs = explore::ReadEntry(*copy);
+    ASSERT_TRUE(cs.ok());
+    stops.push_back(*cs);
+  }
+  stops.push_back(*stop);  // the original: ok
+  Branches b{f.dir};
+  std::map<std::string, int> status;
+  std::map<std::string, int64_t> first_read;
+  for (size_t i = 0; i < stops.size(); ++i) {  // each to its end before the next starts
+    b.Own(stops[i], outcomes[i]);
+    auto r = explore::RunOutcome(stops[i], Outcome(outcomes[i]));
+    ASSERT_TRUE(r.ok()) << outcomes[i] << ": " << r.error().message();
+    first_read[outcomes[i]] = *r;
+    status[outcomes[i]] = t.Finish(stops[i].tid);
+  }
+  EXPECT_EQ(first_read["short"], static_cast<int64_t>(stop->args[2] / 2));
+  EXPECT_EQ(status["short"], 0);
+  EXPECT_EQ(b.Out("short"), content);
+  EXPECT_EQ(first_read["EIO"], -EIO);
+  EXPECT_EQ(status["EIO"], 1);
+  EXPECT_EQ(b.Out("EIO"), "");
+  EXPECT_NE(b.Err("EIO").find("Input/output error"), std::string::npos) << b.Err("EIO");
+  EXPECT_EQ(first_read["eof"], 0);
+  EXPECT_EQ(status["eof"], 0);
+  EXPECT_EQ(b.Out("eof"), "");
+  EXPECT_EQ(first_read["ok"], 0);  // the shared offset is at the end
+  EXPECT_EQ(status["ok"], 0);
+  EXPECT_EQ(b.Out("ok"), "");
+}
+
 // Killing the original does not take the copy with it (a sibling), and the test's cleanup ends
 // both: nothing survives (checked by Target's destructor).
 TEST(ForkAtStop, CopyIsASiblingNotAChild) {
