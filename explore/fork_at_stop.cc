@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
@@ -374,8 +375,12 @@ core::Result<int64_t> InjectCall(const EntryStop& stop, int nr, const uint64_t (
   return ret;
 }
 
-core::Status RedirectFd(const EntryStop& stop, int fd, const std::string& path, int flags,
-                        int mode, const ForkOptions& options) {
+namespace {
+
+// Opens `path` in the tracee, seeks it to `seek` (unless -1), and moves it to `fd` with dup3
+// flags `dup_flags`.
+core::Status OpenAsFd(const EntryStop& stop, int fd, const std::string& path, int flags, int mode,
+                      const ForkOptions& options, int64_t seek, int dup_flags) {
   const bool i386 = stop.abi == core::Abi::kI386;
   const std::string who = "process " + Pid(stop.tid);
   auto failed = [&](const char* call, int64_t ret) {
@@ -407,16 +412,62 @@ core::Status RedirectFd(const EntryStop& stop, int fd, const std::string& path, 
   unmap();
   if (!opened.ok()) return opened.error();
   if (*opened < 0) return failed("openat", *opened);
-  if (*opened == fd) return core::Status::Ok();
-  const uint64_t dup_args[6] = {static_cast<uint64_t>(*opened), static_cast<uint64_t>(fd), 0, 0,
-                                0, 0};
-  auto duped = InjectCall(stop, i386 ? 330 : SYS_dup3, dup_args, options);
   const uint64_t close_args[6] = {static_cast<uint64_t>(*opened), 0, 0, 0, 0, 0};
+  if (seek >= 0) {
+    const uint64_t seek_args[6] = {static_cast<uint64_t>(*opened), static_cast<uint64_t>(seek),
+                                   SEEK_SET, 0, 0, 0};
+    auto sought = InjectCall(stop, i386 ? 19 : SYS_lseek, seek_args, options);
+    if (!sought.ok() || *sought != seek) {
+      (void)InjectCall(stop, i386 ? 6 : SYS_close, close_args, options);
+      if (!sought.ok()) return sought.error();
+      return failed("lseek", *sought < 0 ? *sought : -EOVERFLOW);
+    }
+  }
+  if (*opened == fd) return core::Status::Ok();
+  const uint64_t dup_args[6] = {static_cast<uint64_t>(*opened), static_cast<uint64_t>(fd),
+                                static_cast<uint64_t>(dup_flags), 0, 0, 0};
+  auto duped = InjectCall(stop, i386 ? 330 : SYS_dup3, dup_args, options);
   auto closed = InjectCall(stop, i386 ? 6 : SYS_close, close_args, options);
   if (!duped.ok()) return duped.error();
   if (*duped < 0) return failed("dup3", *duped);
   if (!closed.ok()) return closed.error();
   return core::Status::Ok();
+}
+
+}  // namespace
+
+core::Status RedirectFd(const EntryStop& stop, int fd, const std::string& path, int flags,
+                        int mode, const ForkOptions& options) {
+  return OpenAsFd(stop, fd, path, flags, mode, options, -1, 0);
+}
+
+core::Status ReopenFd(const EntryStop& stop, int fd, const ForkOptions& options) {
+  const std::string who = "process " + Pid(stop.tid);
+  const std::string link = "/proc/" + Pid(stop.tid) + "/fd/" + std::to_string(fd);
+  struct stat st;
+  if (stat(link.c_str(), &st) != 0) return core::ErrnoError(errno, "stat " + link);
+  if (!S_ISREG(st.st_mode))
+    return core::Error("fd " + std::to_string(fd) + " of " + who +
+                           " is not a regular file: a pipe, socket or terminal stays shared by "
+                           "the branches",
+                       ENOTSUP);
+  FILE* info = fopen(("/proc/" + Pid(stop.tid) + "/fdinfo/" + std::to_string(fd)).c_str(), "re");
+  if (info == nullptr) return core::ErrnoError(errno, "reading the fdinfo of " + link);
+  long long pos = -1;
+  unsigned flags = 0;
+  bool have_flags = false;
+  char line[256];
+  while (fgets(line, sizeof line, info) != nullptr) {
+    if (std::sscanf(line, "pos: %lld", &pos) == 1) continue;
+    if (std::sscanf(line, "flags: %o", &flags) == 1) have_flags = true;
+  }
+  fclose(info);
+  if (pos < 0 || !have_flags) return core::Error("no pos/flags in the fdinfo of " + link, EPROTO);
+  if (flags & O_PATH) return core::Status::Ok();  // no offset, no I/O
+  const int open_flags =
+      static_cast<int>(flags) & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+  return OpenAsFd(stop, fd, "/proc/self/fd/" + std::to_string(fd), open_flags, 0, options, pos,
+                  static_cast<int>(flags) & O_CLOEXEC);
 }
 
 }  // namespace pwnbox::explore

@@ -123,6 +123,16 @@ core::Result<int64_t> InjectCall(const EntryStop& stop, int nr, const uint64_t (
 core::Status RedirectFd(const EntryStop& stop, int fd, const std::string& path, int flags,
                         int mode, const ForkOptions& options = {});
 
+// Gives the tracee stopped at `stop` its own open file description for its fd `fd`, a regular
+// file: the file is opened again in it (/proc/self/fd/FD, the same access and status flags,
+// O_APPEND included), sought to the offset the fd had (from /proc/PID/fdinfo), and put in
+// place of `fd` (dup3, close-on-exec kept). After a ForkAtStop, calling it in the copy for each
+// regular file makes the branches' offsets independent. ENOTSUP for a pipe, socket or terminal
+// (not reopenable: they stay shared); the injected openat passes the sandbox as the target's
+// own would. Flock locks held through the old description stay with it.
+// Preconditions as ForkAtStop's.
+core::Status ReopenFd(const EntryStop& stop, int fd, const ForkOptions& options = {});
+
 // The wait status a stop of `kind` at a syscall entry is reported with. A copy made by
 // ForkAtStop produces no wait event of its own at its entry (the engine took its stops): a
 // caller whose loop is supervisor::PtraceMonitor hands it over with

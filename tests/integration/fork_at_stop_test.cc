@@ -734,6 +734,67 @@ TEST(RealPrograms, CatReadOutcomes) {
   EXPECT_EQ(b.Out("ok"), "");
 }
 
+// ReopenFd: the copy gets its own description of the file, at the offset the fd had. cat's first
+// read is made short (64 KiB of 100000 bytes), the fork comes at its second read: the copy,
+// reopened, reads the rest itself; the original, whose offset the copy no longer moves, too.
+TEST(RealPrograms, CatOwnOffsetAfterReopen) {
+  Files f;
+  std::string content;
+  for (int i = 0; content.size() < 100000; ++i) content += std::to_string(i) + "\n";
+  content.resize(100000);
+  WriteFile(f.file, content);
+  Target t({"/bin/cat", f.file},
+           explore::RuleFilter({{core::Abi::kX86_64, SYS_openat, SECCOMP_RET_TRACE},
+                                {core::Abi::kX86_64, SYS_read, SECCOMP_RET_TRACE}}));
+  auto open = ToOpen(t.pid(), EntryKind::kSeccomp, f.file);
+  ASSERT_TRUE(open.ok()) << open.error().message();
+  Branches b{f.dir};
+  b.Own(*open, "original");
+  auto fd = explore::RunOutcome(*open, Outcome("ok"));
+  ASSERT_TRUE(fd.ok() && *fd >= 0);
+  auto is_read = [&](const EntryStop& s) {
+    return s.nr == SYS_read && static_cast<int64_t>(s.args[0]) == *fd;
+  };
+  auto first = explore::RunToEntry(t.pid(), EntryKind::kSeccomp, is_read);
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  auto got = explore::RunOutcome(*first, Outcome("short"));
+  ASSERT_TRUE(got.ok() && *got > 0 && *got < 100000);
+  auto second = explore::RunToEntry(t.pid(), EntryKind::kSeccomp, is_read);
+  ASSERT_TRUE(second.ok()) << second.error().message();
+  auto copy = explore::ForkAtStop(*second);
+  ASSERT_TRUE(copy.ok()) << copy.error().message();
+  t.Adopt(*copy);
+  auto cs = explore::ReadEntry(*copy);
+  ASSERT_TRUE(cs.ok());
+  b.Own(*cs, "copy");
+  core::Status st = explore::ReopenFd(*cs, static_cast<int>(*fd));
+  ASSERT_TRUE(st.ok()) << st.error().message();
+  const std::string info = testing::ReadFile("/proc/" + std::to_string(*copy) + "/fdinfo/" +
+                                             std::to_string(*fd));
+  EXPECT_NE(info.find("pos:\t" + std::to_string(*got) + "\n"), std::string::npos) << info;
+  ASSERT_TRUE(explore::RunOutcome(*cs, Outcome("ok")).ok());
+  EXPECT_EQ(t.Finish(*copy), 0);
+  ASSERT_TRUE(explore::RunOutcome(*second, Outcome("ok")).ok());
+  EXPECT_EQ(t.Finish(t.pid()), 0);
+  EXPECT_EQ(b.Out("copy"), content.substr(static_cast<size_t>(*got)));
+  EXPECT_EQ(b.Out("original"), content);
+}
+
+TEST(ForkAtStop, ReopenFdRefusesAPipe) {
+  Files f;
+  Target t({Prog("fk_branch"), f.file, "8"}, TraceFilter());  // fd 1: the test's pipe
+  auto stop = ToOpen(t.pid(), EntryKind::kSeccomp, f.file);
+  ASSERT_TRUE(stop.ok()) << stop.error().message();
+  core::Status st = explore::ReopenFd(*stop, 1);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().sys_errno(), ENOTSUP);
+  EXPECT_NE(st.error().message().find("not a regular file"), std::string::npos)
+      << st.error().message();
+  ASSERT_TRUE(explore::RunOutcome(*stop, Outcome("ok")).ok());
+  EXPECT_EQ(t.Finish(t.pid()), 0);
+  EXPECT_EQ(Count(t.Output(), "read pid=" + std::to_string(t.pid()) + " n=8\n"), 1);
+}
+
 // Killing the original does not take the copy with it (a sibling), and the test's cleanup ends
 // both: nothing survives (checked by Target's destructor).
 TEST(ForkAtStop, CopyIsASiblingNotAChild) {
