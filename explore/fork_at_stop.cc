@@ -2,14 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <cerrno>
@@ -298,6 +298,7 @@ core::Result<pid_t> ForkAtStop(const EntryStop& stop, const ForkOptions& options
     core::Status st = StepInjected(stop, clone_nr, clone_args, &child, &ret);
     if (!st.ok()) {
       KillCopy(child);
+      SetMask(tid, mask);  // best effort: the tracee is likely gone
       return st.error();
     }
     // A signal that came during the clone (a group signal reaches the task even blocked):
@@ -368,8 +369,12 @@ core::Result<int64_t> InjectCall(const EntryStop& stop, int nr, const uint64_t (
   if (!SetMask(tid, kSigmaskAll)) return core::ErrnoError(errno, "ptrace(PTRACE_SETSIGMASK)");
   pid_t child = 0;
   int64_t ret = 0;
-  PWNBOX_RETURN_IF_ERROR(StepInjected(stop, nr, args, &child, &ret));
-  KillCopy(child);  // none: the call is not a fork
+  if (core::Status st = StepInjected(stop, nr, args, &child, &ret); !st.ok()) {
+    KillCopy(child);
+    SetMask(tid, mask);  // best effort: the tracee is likely gone
+    return st.error();
+  }
+  KillCopy(child);  // an injected fork's child: not wanted
   PWNBOX_RETURN_IF_ERROR(Rewind(tid, stop, mask));
   if (stop.abi == core::Abi::kI386) ret = static_cast<int32_t>(ret);
   return ret;
