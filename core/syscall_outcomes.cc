@@ -8,9 +8,9 @@
 namespace pwnbox::core {
 namespace {
 
-constexpr bool S = true;   // short
-constexpr bool E = true;   // eof
-constexpr bool I = true;   // eintr
+constexpr bool S = true;  // short
+constexpr bool E = true;  // eof
+constexpr bool I = true;  // eintr
 constexpr bool _ = false;
 
 constexpr SyscallOutcomes kTable[] = {
@@ -26,8 +26,8 @@ constexpr SyscallOutcomes kTable[] = {
     {"clone", "EAGAIN ENOMEM", _, _, _},
     {"clone3", "EAGAIN ENOMEM", _, _, _},
     {"close", "EIO ENOSPC EDQUOT", _, _, I},
-    {"connect", "ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH EACCES EADDRNOTAVAIL EAGAIN",
-     _, _, I},
+    {"connect", "ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH EACCES EADDRNOTAVAIL EAGAIN", _, _,
+     I},
     {"creat", "ENOENT EACCES EMFILE ENFILE ENOSPC EDQUOT EROFS EISDIR ENOTDIR ETXTBSY", _, _, I},
     {"dup", "EMFILE", _, _, _},
     {"dup2", "EMFILE EBUSY", _, _, _},
@@ -65,10 +65,13 @@ constexpr SyscallOutcomes kTable[] = {
     {"newfstatat", "ENOENT EACCES ENOTDIR ELOOP ENOMEM EOVERFLOW", _, _, _},
     {"open", "ENOENT EACCES EMFILE ENFILE ENOSPC EDQUOT EROFS EISDIR ELOOP ENOTDIR ENOMEM ETXTBSY",
      _, _, I},
-    {"openat", "ENOENT EACCES EMFILE ENFILE ENOSPC EDQUOT EROFS EISDIR ELOOP ENOTDIR ENOMEM ETXTBSY",
+    {"openat",
+     "ENOENT EACCES EMFILE ENFILE ENOSPC EDQUOT EROFS EISDIR ELOOP ENOTDIR ENOMEM ETXTBSY", _, _,
+     I},
+    {"openat2",
+     "ENOENT EACCES EMFILE ENFILE ENOSPC EDQUOT EROFS EISDIR ELOOP ENOTDIR ENOMEM "
+     "ETXTBSY EAGAIN EXDEV",
      _, _, I},
-    {"openat2", "ENOENT EACCES EMFILE ENFILE ENOSPC EDQUOT EROFS EISDIR ELOOP ENOTDIR ENOMEM "
-                "ETXTBSY EAGAIN EXDEV", _, _, I},
     {"pipe", "EMFILE ENFILE", _, _, _},
     {"pipe2", "EMFILE ENFILE", _, _, _},
     {"poll", "ENOMEM", _, _, I},
@@ -85,10 +88,9 @@ constexpr SyscallOutcomes kTable[] = {
     {"recvfrom", "EAGAIN ECONNREFUSED ECONNRESET ENOMEM", S, E, I},
     {"recvmsg", "EAGAIN ECONNREFUSED ECONNRESET ENOMEM", _, E, I},
     {"rename", "EACCES EBUSY ENOENT ENOSPC EDQUOT ENOTEMPTY EXDEV EROFS EISDIR EMLINK", _, _, _},
-    {"renameat", "EACCES EBUSY ENOENT ENOSPC EDQUOT ENOTEMPTY EXDEV EROFS EISDIR EMLINK", _, _,
-     _},
-    {"renameat2", "EACCES EBUSY EEXIST ENOENT ENOSPC EDQUOT ENOTEMPTY EXDEV EROFS EISDIR EMLINK",
-     _, _, _},
+    {"renameat", "EACCES EBUSY ENOENT ENOSPC EDQUOT ENOTEMPTY EXDEV EROFS EISDIR EMLINK", _, _, _},
+    {"renameat2", "EACCES EBUSY EEXIST ENOENT ENOSPC EDQUOT ENOTEMPTY EXDEV EROFS EISDIR EMLINK", _,
+     _, _},
     {"rmdir", "ENOENT EACCES EBUSY ENOTEMPTY EROFS", _, _, _},
     {"select", "ENOMEM", _, _, I},
     {"sendfile", "EIO EAGAIN ENOMEM", _, _, _},

@@ -67,15 +67,24 @@ bool SetMask(pid_t tid, uint64_t mask) {
 // Orders SECCOMP_RET_* actions as the kernel does (the most restrictive wins).
 int Severity(uint32_t ret) {
   switch (ret & SECCOMP_RET_ACTION_FULL) {
-    case SECCOMP_RET_KILL_PROCESS: return 7;
-    case SECCOMP_RET_KILL_THREAD: return 6;
-    case SECCOMP_RET_TRAP: return 5;
-    case SECCOMP_RET_ERRNO: return 4;
-    case SECCOMP_RET_USER_NOTIF: return 3;
-    case SECCOMP_RET_TRACE: return 2;
-    case SECCOMP_RET_LOG: return 1;
-    case SECCOMP_RET_ALLOW: return 0;
-    default: return 7;  // unknown: the kernel kills
+    case SECCOMP_RET_KILL_PROCESS:
+      return 7;
+    case SECCOMP_RET_KILL_THREAD:
+      return 6;
+    case SECCOMP_RET_TRAP:
+      return 5;
+    case SECCOMP_RET_ERRNO:
+      return 4;
+    case SECCOMP_RET_USER_NOTIF:
+      return 3;
+    case SECCOMP_RET_TRACE:
+      return 2;
+    case SECCOMP_RET_LOG:
+      return 1;
+    case SECCOMP_RET_ALLOW:
+      return 0;
+    default:
+      return 7;  // unknown: the kernel kills
   }
 }
 
@@ -118,13 +127,13 @@ bool Wait(pid_t pid, int* status) {
 // stop of `entry`'s call, then gives it `mask`.
 core::Status ReenterWithMask(pid_t tid, const EntryStop& entry, uint64_t mask) {
   const auto req = entry.kind == EntryKind::kSeccomp ? PTRACE_CONT : PTRACE_SYSCALL;
-  if (ptrace(req, tid, 0, 0) != 0) return core::ErrnoError(errno, "ptrace(resume " + Pid(tid) + ")");
+  if (ptrace(req, tid, 0, 0) != 0)
+    return core::ErrnoError(errno, "ptrace(resume " + Pid(tid) + ")");
   for (;;) {
     int status;
     if (!Wait(tid, &status)) return core::ErrnoError(errno, "waitpid(" + Pid(tid) + ")");
     if (WIFEXITED(status) || WIFSIGNALED(status))
-      return core::Error("process " + Pid(tid) + " ended before it was back at the call",
-                         ESRCH);
+      return core::Error("process " + Pid(tid) + " ended before it was back at the call", ESRCH);
     const int sig = WSTOPSIG(status);
     const int event = status >> 16;
     if (event == PTRACE_EVENT_SECCOMP || sig == (SIGTRAP | 0x80)) {
@@ -176,7 +185,6 @@ void KillCopy(pid_t child) {
   }
 }
 
-
 // Sets `stop`'s registers with call `nr`(`args`) in place of its call and steps it to its exit
 // stop: *ret is its result, *child the pid of a fork event seen on the way.
 core::Status StepInjected(const EntryStop& stop, int nr, const uint64_t* args, pid_t* child,
@@ -185,7 +193,8 @@ core::Status StepInjected(const EntryStop& stop, int nr, const uint64_t* args, p
   user_regs_struct regs = stop.regs;
   regs.orig_rax = static_cast<unsigned long long>(nr);
   for (int i = 0; i < 6; ++i) *supervisor::ArgRegister(regs, stop.abi, i) = args[i];
-  if (!SetRegs(tid, regs)) return core::ErrnoError(errno, "ptrace(PTRACE_SETREGS, " + Pid(tid) + ")");
+  if (!SetRegs(tid, regs))
+    return core::ErrnoError(errno, "ptrace(PTRACE_SETREGS, " + Pid(tid) + ")");
   if (ptrace(PTRACE_SYSCALL, tid, 0, 0) != 0)
     return core::ErrnoError(errno, "ptrace(PTRACE_SYSCALL, " + Pid(tid) + ")");
   for (;;) {
@@ -193,14 +202,12 @@ core::Status StepInjected(const EntryStop& stop, int nr, const uint64_t* args, p
     if (!Wait(tid, &status)) return core::ErrnoError(errno, "waitpid(" + Pid(tid) + ")");
     if (WIFEXITED(status) || WIFSIGNALED(status))
       return core::Error("process " + Pid(tid) + " died at the injected call" +
-                             (WIFSIGNALED(status)
-                                  ? " (signal " + std::to_string(WTERMSIG(status)) +
-                                        ": a seccomp filter that kills on it?)"
-                                  : std::string()),
+                             (WIFSIGNALED(status) ? " (signal " + std::to_string(WTERMSIG(status)) +
+                                                        ": a seccomp filter that kills on it?)"
+                                                  : std::string()),
                          ESRCH);
     const int event = status >> 16;
-    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_CLONE ||
-        event == PTRACE_EVENT_VFORK) {
+    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_VFORK) {
       unsigned long msg = 0;
       if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0) *child = static_cast<pid_t>(msg);
     } else if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
@@ -248,8 +255,8 @@ core::Result<EntryStop> ReadEntry(pid_t tid) {
 }
 
 int EntryStopStatus(EntryKind kind) {
-  const int sig = kind == EntryKind::kSeccomp ? SIGTRAP | (PTRACE_EVENT_SECCOMP << 8)
-                                              : SIGTRAP | 0x80;
+  const int sig =
+      kind == EntryKind::kSeccomp ? SIGTRAP | (PTRACE_EVENT_SECCOMP << 8) : SIGTRAP | 0x80;
   return (sig << 8) | 0x7f;
 }
 
@@ -312,8 +319,9 @@ core::Result<pid_t> ForkAtStop(const EntryStop& stop, const ForkOptions& options
     // the call had returned 0. Fail closed: it dies at once.
     kill(static_cast<pid_t>(ret), SIGKILL);
     core::Status back = Rewind(tid, stop, mask);
-    return core::Error("the copy of " + who + " was not traced (the tracer must set "
-                       "PTRACE_O_TRACEFORK): killed" +
+    return core::Error("the copy of " + who +
+                           " was not traced (the tracer must set "
+                           "PTRACE_O_TRACEFORK): killed" +
                            (back.ok() ? std::string() : "; " + back.error().message()),
                        EPROTO);
   }
@@ -331,9 +339,9 @@ core::Result<pid_t> ForkAtStop(const EntryStop& stop, const ForkOptions& options
   }
   if (!back.ok()) {
     KillCopy(child);
-    return core::Error("putting " + who + " back at its call after the fork: " +
-                           back.error().message(),
-                       back.error().sys_errno());
+    return core::Error(
+        "putting " + who + " back at its call after the fork: " + back.error().message(),
+        back.error().sys_errno());
   }
   // The copy's first stop (PTRACE_EVENT_STOP of an auto-attached tracee), then the same.
   int status;
@@ -350,8 +358,7 @@ core::Result<pid_t> ForkAtStop(const EntryStop& stop, const ForkOptions& options
   core::Status copy = Rewind(child, stop, mask);
   if (!copy.ok()) {
     KillCopy(child);
-    return core::Error("putting the copy " + Pid(child) + " at the call: " +
-                           copy.error().message(),
+    return core::Error("putting the copy " + Pid(child) + " at the call: " + copy.error().message(),
                        copy.error().sys_errno());
   }
   return child;
@@ -362,8 +369,8 @@ core::Result<int64_t> InjectCall(const EntryStop& stop, int nr, const uint64_t (
   const pid_t tid = stop.tid;
   if (stop.abi == core::Abi::kX32)
     return core::Error("cannot inject a call at an x32 syscall", ENOTSUP);
-  PWNBOX_RETURN_IF_ERROR(Refused(stop, "syscall " + std::to_string(nr),
-                                 CheckCall(stop, nr, args, options)));
+  PWNBOX_RETURN_IF_ERROR(
+      Refused(stop, "syscall " + std::to_string(nr), CheckCall(stop, nr, args, options)));
   uint64_t mask = 0;
   if (!GetMask(tid, &mask)) return core::ErrnoError(errno, "ptrace(PTRACE_GETSIGMASK)");
   if (!SetMask(tid, kSigmaskAll)) return core::ErrnoError(errno, "ptrace(PTRACE_SETSIGMASK)");
@@ -389,13 +396,17 @@ core::Status OpenAsFd(const EntryStop& stop, int fd, const std::string& path, in
   const bool i386 = stop.abi == core::Abi::kI386;
   const std::string who = "process " + Pid(stop.tid);
   auto failed = [&](const char* call, int64_t ret) {
-    return core::Error("giving " + who + " " + path + " as fd " + std::to_string(fd) + ": " +
-                           call + " in it failed: " + std::strerror(static_cast<int>(-ret)),
+    return core::Error("giving " + who + " " + path + " as fd " + std::to_string(fd) + ": " + call +
+                           " in it failed: " + std::strerror(static_cast<int>(-ret)),
                        static_cast<int>(-ret));
   };
   // A scratch page for the path (mmap2 on i386: its addresses are below 4 GiB).
-  const uint64_t mmap_args[6] = {0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                                 static_cast<uint64_t>(-1) & (i386 ? 0xffffffffu : ~0ull), 0};
+  const uint64_t mmap_args[6] = {0,
+                                 4096,
+                                 PROT_READ | PROT_WRITE,
+                                 MAP_PRIVATE | MAP_ANONYMOUS,
+                                 static_cast<uint64_t>(-1) & (i386 ? 0xffffffffu : ~0ull),
+                                 0};
   PWNBOX_ASSIGN_OR_RETURN(const int64_t addr,
                           InjectCall(stop, i386 ? 192 : SYS_mmap, mmap_args, options));
   if (addr < 0 && addr > -4096) return failed("mmap", addr);
@@ -404,23 +415,26 @@ core::Status OpenAsFd(const EntryStop& stop, int fd, const std::string& path, in
   auto unmap = [&] { (void)InjectCall(stop, i386 ? 91 : SYS_munmap, unmap_args, options); };
   iovec local{const_cast<char*>(path.c_str()), path.size() + 1};
   iovec remote{reinterpret_cast<void*>(page), path.size() + 1};
-  if (path.size() >= 4096 ||
-      process_vm_writev(stop.tid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(path.size() + 1)) {
+  if (path.size() >= 4096 || process_vm_writev(stop.tid, &local, 1, &remote, 1, 0) !=
+                                 static_cast<ssize_t>(path.size() + 1)) {
     const int err = path.size() >= 4096 ? ENAMETOOLONG : errno;
     unmap();
     return core::ErrnoError(err, "writing the path into " + who);
   }
   const uint64_t open_args[6] = {static_cast<uint64_t>(AT_FDCWD) & (i386 ? 0xffffffffu : ~0ull),
-                                 page, static_cast<uint64_t>(flags), static_cast<uint64_t>(mode),
-                                 0, 0};
+                                 page,
+                                 static_cast<uint64_t>(flags),
+                                 static_cast<uint64_t>(mode),
+                                 0,
+                                 0};
   auto opened = InjectCall(stop, i386 ? 295 : SYS_openat, open_args, options);
   unmap();
   if (!opened.ok()) return opened.error();
   if (*opened < 0) return failed("openat", *opened);
   const uint64_t close_args[6] = {static_cast<uint64_t>(*opened), 0, 0, 0, 0, 0};
   if (seek >= 0) {
-    const uint64_t seek_args[6] = {static_cast<uint64_t>(*opened), static_cast<uint64_t>(seek),
-                                   SEEK_SET, 0, 0, 0};
+    const uint64_t seek_args[6] = {
+        static_cast<uint64_t>(*opened), static_cast<uint64_t>(seek), SEEK_SET, 0, 0, 0};
     auto sought = InjectCall(stop, i386 ? 19 : SYS_lseek, seek_args, options);
     if (!sought.ok() || *sought != seek) {
       (void)InjectCall(stop, i386 ? 6 : SYS_close, close_args, options);
@@ -429,8 +443,12 @@ core::Status OpenAsFd(const EntryStop& stop, int fd, const std::string& path, in
     }
   }
   if (*opened == fd) return core::Status::Ok();
-  const uint64_t dup_args[6] = {static_cast<uint64_t>(*opened), static_cast<uint64_t>(fd),
-                                static_cast<uint64_t>(dup_flags), 0, 0, 0};
+  const uint64_t dup_args[6] = {static_cast<uint64_t>(*opened),
+                                static_cast<uint64_t>(fd),
+                                static_cast<uint64_t>(dup_flags),
+                                0,
+                                0,
+                                0};
   auto duped = InjectCall(stop, i386 ? 330 : SYS_dup3, dup_args, options);
   auto closed = InjectCall(stop, i386 ? 6 : SYS_close, close_args, options);
   if (!duped.ok()) return duped.error();
@@ -441,8 +459,8 @@ core::Status OpenAsFd(const EntryStop& stop, int fd, const std::string& path, in
 
 }  // namespace
 
-core::Status RedirectFd(const EntryStop& stop, int fd, const std::string& path, int flags,
-                        int mode, const ForkOptions& options) {
+core::Status RedirectFd(const EntryStop& stop, int fd, const std::string& path, int flags, int mode,
+                        const ForkOptions& options) {
   return OpenAsFd(stop, fd, path, flags, mode, options, -1, 0);
 }
 

@@ -18,11 +18,12 @@
 //      it is run through the filters the caller knows (ForkOptions::known_filters: the policy's
 //      BPF) and, where the supervisor may read them (CAP_SYS_ADMIN), the target's own
 //      (PTRACE_SECCOMP_GET_FILTER); any answer but ALLOW, LOG or TRACE refuses the fork with an
-//      error and leaves the tracee untouched. A filter that was not checked and denies the
-//      clone with an errno is seen at its exit: the fork fails cleanly (the tracee is put back
-//      at C's entry). A filter that was not checked and kills on clone kills the target: the
+//      error and leaves the tracee untouched (USER_NOTIF too: the caller of the engine would be
+//      the one to answer it). A filter that was not checked and denies the clone with an errno
+//      is seen at its exit: the fork fails cleanly (the tracee is put back at C's entry). A filter that was not checked and kills on clone kills the target: the
 //      error says so (pass the policy's filter to avoid it).
-//   3. The clone is stepped to its exit stop; the copy's first stop is taken.
+//   3. The clone is stepped to its exit stop (retried, up to 3 times, when it comes back with
+//      ERESTARTNOINTR); the copy's first stop is taken.
 //   4. Both copies get R back with rip moved back over the 2-byte syscall instruction
 //      (`syscall`, `int 0x80` and the vDSO's `sysenter` path all restart at rip - 2, as the
 //      kernel's own restarts do) and rax = C's number, and are resumed until they stop at C's
@@ -34,9 +35,9 @@
 // Limits: only single-threaded processes (fork copies only the calling thread: a copy of a
 // multi-threaded process would lack its other threads, so it is refused with ENOTSUP, never
 // forked silently), without child processes unless the caller accepts that the copy has none
-// (ForkOptions::allow_children); x86-64 and i386 (`int 0x80`) calls, not x32; the init of a PID namespace
-// cannot use CLONE_PARENT (EINVAL: refused). What the copies share is what fork shares: open
-// file descriptions (offsets), pipes, sockets, the file system, shared mappings, unflushed
+// (ForkOptions::allow_children); x86-64 and i386 (`int 0x80`) calls, not x32; the init of a PID
+// namespace cannot use CLONE_PARENT (EINVAL: refused). What the copies share is what fork shares:
+// open file descriptions (offsets), pipes, sockets, the file system, shared mappings, unflushed
 // stdio buffers are duplicated (docs/explore.md).
 //
 // All ptrace calls must come from the thread that traces the tracee. The engine waits for the
@@ -68,7 +69,7 @@ struct EntryStop {
   pid_t tid = 0;
   EntryKind kind = EntryKind::kSeccomp;
   core::Abi abi = core::Abi::kX86_64;
-  int nr = -1;           // in `abi`
+  int nr = -1;  // in `abi`
   uint64_t args[6] = {};
   user_regs_struct regs{};  // at the stop: orig_rax = nr, rax = -ENOSYS, rip after the insn
 };
@@ -120,8 +121,8 @@ core::Result<int64_t> InjectCall(const EntryStop& stop, int nr, const uint64_t (
 // scratch page for the path, in reach of an i386 call), openat, munmap, dup3 and close. The
 // injected openat passes the sandbox as the target's own would (seccomp, Landlock, DAC): it can
 // fail with that errno. Preconditions as ForkAtStop's.
-core::Status RedirectFd(const EntryStop& stop, int fd, const std::string& path, int flags,
-                        int mode, const ForkOptions& options = {});
+core::Status RedirectFd(const EntryStop& stop, int fd, const std::string& path, int flags, int mode,
+                        const ForkOptions& options = {});
 
 // Gives the tracee stopped at `stop` its own open file description for its fd `fd`, a regular
 // file: the file is opened again in it (/proc/self/fd/FD, the same access and status flags,

@@ -59,8 +59,8 @@ bool ReadLike(std::string_view name) {
 // ERESTART_RESTARTBLOCK, which acts the same when a handler runs.
 bool NeverRestarts(std::string_view name) {
   for (std::string_view n : {"pause", "rt_sigsuspend", "sigsuspend", "poll", "ppoll", "select",
-                             "pselect6", "_newselect", "epoll_wait", "epoll_pwait",
-                             "epoll_pwait2", "nanosleep", "clock_nanosleep", "rt_sigtimedwait"})
+                             "pselect6", "_newselect", "epoll_wait", "epoll_pwait", "epoll_pwait2",
+                             "nanosleep", "clock_nanosleep", "rt_sigtimedwait"})
     if (name == n) return true;
   return false;
 }
@@ -78,10 +78,14 @@ SignalState ReadSignalState(pid_t tid) {
   std::ifstream in("/proc/" + std::to_string(tid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("SigCgt:", 0) == 0) s.caught = std::strtoull(line.c_str() + 7, nullptr, 16), s.ok = true;
-    else if (line.rfind("SigBlk:", 0) == 0) s.blocked = std::strtoull(line.c_str() + 7, nullptr, 16);
-    else if (line.rfind("Seccomp:", 0) == 0) s.seccomp = std::atoi(line.c_str() + 8);
-    else if (line.rfind("Tgid:", 0) == 0) s.tgid = std::atoi(line.c_str() + 5);
+    if (line.rfind("SigCgt:", 0) == 0)
+      s.caught = std::strtoull(line.c_str() + 7, nullptr, 16), s.ok = true;
+    else if (line.rfind("SigBlk:", 0) == 0)
+      s.blocked = std::strtoull(line.c_str() + 7, nullptr, 16);
+    else if (line.rfind("Seccomp:", 0) == 0)
+      s.seccomp = std::atoi(line.c_str() + 8);
+    else if (line.rfind("Tgid:", 0) == 0)
+      s.tgid = std::atoi(line.c_str() + 5);
   }
   return s;
 }
@@ -91,8 +95,8 @@ int ChooseSignal(const SignalState& s) {
     const uint64_t bit = uint64_t{1} << (sig - 1);
     return (s.caught & bit) && !(s.blocked & bit);
   };
-  for (int sig : {SIGALRM, SIGCHLD, SIGUSR1, SIGUSR2, SIGWINCH, SIGIO, SIGPIPE, SIGINT, SIGTERM,
-                  SIGHUP})
+  for (int sig :
+       {SIGALRM, SIGCHLD, SIGUSR1, SIGUSR2, SIGWINCH, SIGIO, SIGPIPE, SIGINT, SIGTERM, SIGHUP})
     if (usable(sig)) return sig;
   for (int sig = 1; sig <= 64; ++sig)
     if (usable(sig)) return sig;
@@ -109,10 +113,14 @@ core::Status SetRegs(pid_t tid, const user_regs_struct& regs) {
 
 std::string CallOutcome::ToString() const {
   switch (kind) {
-    case Kind::kOk: return "ok";
-    case Kind::kErrno: return std::string(core::ErrnoName(err));
-    case Kind::kShort: return "short";
-    case Kind::kEof: return "eof";
+    case Kind::kOk:
+      return "ok";
+    case Kind::kErrno:
+      return std::string(core::ErrnoName(err));
+    case Kind::kShort:
+      return "short";
+    case Kind::kEof:
+      return "eof";
     case Kind::kEintr:
       return signal ? "eintr:" + std::string(core::SignalName(signal)) : "eintr";
   }
@@ -129,8 +137,8 @@ core::Result<CallOutcome> ParseOutcome(std::string_view text) {
     if (text != "eintr") {
       const std::string_view name = text.substr(6);
       const auto value = core::ConstantValue(name);
-      if (!value || name.rfind("SIG", 0) != 0 || *value < 1 || *value > 64 ||
-          *value == SIGKILL || *value == SIGSTOP)
+      if (!value || name.rfind("SIG", 0) != 0 || *value < 1 || *value > 64 || *value == SIGKILL ||
+          *value == SIGSTOP)
         return core::Error("bad signal in outcome \"" + std::string(text) +
                            "\": expected eintr:SIGNAME with a signal a program can catch "
                            "(e.g. eintr:SIGUSR1)");
@@ -172,21 +180,28 @@ core::Result<AppliedOutcome> ApplyAtEntry(const EntryStop& stop, const CallOutco
       break;
     case CallOutcome::Kind::kEof:
       if (!ReadLike(name))
-        return core::Error("outcome eof applies to reads (read, pread64, readv, recvfrom, "
-                           "recvmsg...), not to " + call, EINVAL);
+        return core::Error(
+            "outcome eof applies to reads (read, pread64, readv, recvfrom, "
+            "recvmsg...), not to " +
+                call,
+            EINVAL);
       a.skipped = true;
       a.ret = 0;
       break;
     case CallOutcome::Kind::kShort: {
       const int arg = CountArg(name);
       if (arg < 0)
-        return core::Error("outcome short applies to read, write, pread64, pwrite64, recvfrom "
-                           "and sendto, not to " + call, EINVAL);
+        return core::Error(
+            "outcome short applies to read, write, pread64, pwrite64, recvfrom "
+            "and sendto, not to " +
+                call,
+            EINVAL);
       unsigned long long* reg = supervisor::ArgRegister(regs, stop.abi, arg);
       const uint64_t count = stop.abi == core::Abi::kI386 ? (*reg & 0xffffffffu) : *reg;
       if (count < 2)
-        return core::Error("outcome short: this " + call + " asks for " +
-                           std::to_string(count) + " byte(s), nothing can be shorter", EINVAL);
+        return core::Error("outcome short: this " + call + " asks for " + std::to_string(count) +
+                               " byte(s), nothing can be shorter",
+                           EINVAL);
       a.count_arg = arg;
       a.count_before = *reg;
       *reg = count / 2;
@@ -195,20 +210,23 @@ core::Result<AppliedOutcome> ApplyAtEntry(const EntryStop& stop, const CallOutco
     }
     case CallOutcome::Kind::kEintr: {
       const SignalState s = ReadSignalState(stop.tid);
-      if (!s.ok) return core::ErrnoError(errno, "reading /proc/" + std::to_string(stop.tid) + "/status");
+      if (!s.ok)
+        return core::ErrnoError(errno, "reading /proc/" + std::to_string(stop.tid) + "/status");
       int sig = outcome.signal;
       if (sig != 0) {
         const uint64_t bit = uint64_t{1} << (sig - 1);
         if (!(s.caught & bit) || (s.blocked & bit))
           return core::Error("outcome " + outcome.ToString() + ": the process does not catch " +
-                             std::string(core::SignalName(sig)) +
-                             " unblocked, so it would not interrupt " + call, EINVAL);
+                                 std::string(core::SignalName(sig)) +
+                                 " unblocked, so it would not interrupt " + call,
+                             EINVAL);
       } else {
         sig = ChooseSignal(s);
         if (sig == 0)
           return core::Error("outcome eintr: the process catches no unblocked signal, so " + call +
-                             " cannot fail with EINTR in it (a signal without a handler "
-                             "restarts the call or ends the process)", EINVAL);
+                                 " cannot fail with EINTR in it (a signal without a handler "
+                                 "restarts the call or ends the process)",
+                             EINVAL);
       }
       a.signal = sig;
       a.skipped = true;
@@ -219,8 +237,9 @@ core::Result<AppliedOutcome> ApplyAtEntry(const EntryStop& stop, const CallOutco
   // A skip at a syscall-enter-stop happens before seccomp, whose filters would see syscall -1.
   if (stop.kind == EntryKind::kSyscall && ReadSignalState(stop.tid).seccomp == 2)
     return core::Error("outcome " + outcome.ToString() + " skips " + call +
-                       ", which a process under seccomp can only do at a seccomp stop "
-                       "(SECCOMP_RET_TRACE), not at a syscall-enter-stop", ENOTSUP);
+                           ", which a process under seccomp can only do at a seccomp stop "
+                           "(SECCOMP_RET_TRACE), not at a syscall-enter-stop",
+                       ENOTSUP);
   regs.orig_rax = static_cast<unsigned long long>(-1);
   PWNBOX_RETURN_IF_ERROR(SetRegs(stop.tid, regs));
   return a;

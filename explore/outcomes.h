@@ -46,18 +46,18 @@ struct CallOutcome {
   bool operator==(const CallOutcome&) const = default;
 };
 
-// Parses one outcome word. Errors are one line with a hint, e.g.
-//   unknown outcome "ENOENTT" (did you mean ENOENT?): expected ok, short, eof, eintr or an errno name
+// Parses one outcome word. Errors are one line with a hint, e.g. `unknown outcome "ENOENTT"
+// (did you mean ENOENT?): expected ok, short, eof, eintr or an errno name (ENOENT, EACCES, ...)`.
 core::Result<CallOutcome> ParseOutcome(std::string_view text);
 
 // What ApplyAtEntry did, for FinishAtExit.
 struct AppliedOutcome {
   CallOutcome outcome;
-  bool skipped = false;    // orig_rax was set to -1: the call does not run
-  int64_t ret = 0;         // skipped: the result set at the exit stop
-  int count_arg = -1;      // short: the register changed and its value before
+  bool skipped = false;  // orig_rax was set to -1: the call does not run
+  int64_t ret = 0;       // skipped: the result set at the exit stop
+  int count_arg = -1;    // short: the register changed and its value before
   uint64_t count_before = 0;
-  int signal = 0;          // eintr: the signal queued at the exit stop
+  int signal = 0;  // eintr: the signal queued at the exit stop
   EntryStop entry;
 };
 

@@ -55,8 +55,7 @@ unsigned TraceOptions() {
          PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
 }
 
-core::Result<pid_t> SpawnTraced(const std::vector<std::string>& argv,
-                                const SpawnOptions& options) {
+core::Result<pid_t> SpawnTraced(const std::vector<std::string>& argv, const SpawnOptions& options) {
   if (argv.empty()) return core::Error("nothing to run", EINVAL);
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -129,9 +128,8 @@ core::Result<EntryStop> RunToEntry(pid_t pid, EntryKind kind,
     if (WIFEXITED(status) || WIFSIGNALED(status))
       return core::Error("process " + std::to_string(pid) + " ended before the call", ESRCH);
     const int event = status >> 16;
-    const bool entry_kind =
-        kind == EntryKind::kSeccomp ? event == PTRACE_EVENT_SECCOMP
-                                    : WSTOPSIG(status) == (SIGTRAP | 0x80);
+    const bool entry_kind = kind == EntryKind::kSeccomp ? event == PTRACE_EVENT_SECCOMP
+                                                        : WSTOPSIG(status) == (SIGTRAP | 0x80);
     if (entry_kind) {
       auto stop = ReadEntry(pid);
       if (stop.ok() && match(*stop)) return stop;
@@ -175,7 +173,8 @@ void KillTracee(pid_t pid) {
   std::vector<pid_t> threads;
   if (DIR* d = opendir(("/proc/" + std::to_string(pid) + "/task").c_str())) {
     while (dirent* e = readdir(d))
-      if (e->d_name[0] != '.' && std::atoi(e->d_name) != pid) threads.push_back(std::atoi(e->d_name));
+      if (e->d_name[0] != '.' && std::atoi(e->d_name) != pid)
+        threads.push_back(std::atoi(e->d_name));
     closedir(d);
   }
   kill(pid, SIGKILL);

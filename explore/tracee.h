@@ -39,7 +39,7 @@ struct SpawnOptions {
   std::vector<sock_filter> filter;  // installed (with NO_NEW_PRIVS) before execve; none if empty
   // Installed before `filter` (e.g. a policy's BPF, as the launcher installs it first).
   std::vector<std::vector<sock_filter>> first_filters;
-  int stdout_fd = -1;               // dup2'ed to 1 in the child when >= 0
+  int stdout_fd = -1;  // dup2'ed to 1 in the child when >= 0
 };
 
 // Forks and execs `argv` seized by this thread, and waits for its exec stop. Returns its pid,

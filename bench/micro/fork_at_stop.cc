@@ -14,6 +14,8 @@
 // microseconds, for each heap size (default 1 and 64 MiB). --pin puts the tracer and the target
 // on CPU 0, as the ptrace monitor does while one task runs (a ptrace stop's wake-up across CPUs
 // is the dominant cost on these VMs). Prints a Markdown table.
+#include "explore/fork_at_stop.h"
+
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -30,7 +32,6 @@
 #include <string>
 #include <vector>
 
-#include "explore/fork_at_stop.h"
 #include "explore/outcomes.h"
 #include "explore/tracee.h"
 
@@ -73,9 +74,12 @@ int main(int argc, char** argv) {
   bool pin = false;
   std::vector<long> sizes;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = std::atoi(argv[++i]);
-    else if (std::strcmp(argv[i], "--pin") == 0) pin = true;
-    else if (std::strcmp(argv[i], "--mb") == 0 && i + 1 < argc) sizes.push_back(std::atol(argv[++i]));
+    if (std::strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
+      reps = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--pin") == 0)
+      pin = true;
+    else if (std::strcmp(argv[i], "--mb") == 0 && i + 1 < argc)
+      sizes.push_back(std::atol(argv[++i]));
     else {
       std::fprintf(stderr, "usage: %s [--reps R] [--mb N]...\n", argv[0]);
       return 2;
@@ -88,9 +92,10 @@ int main(int argc, char** argv) {
     CPU_SET(0, &one);
     sched_setaffinity(0, sizeof one, &one);
   }
-  std::printf("median of %d rounds (interleaved), microseconds, %s\n\n"
-              "| heap | fork at a stop | native fork | ratio |\n|---:|---:|---:|---:|\n",
-              reps, pin ? "tracer and target on CPU 0" : "unpinned");
+  std::printf(
+      "median of %d rounds (interleaved), microseconds, %s\n\n"
+      "| heap | fork at a stop | native fork | ratio |\n|---:|---:|---:|---:|\n",
+      reps, pin ? "tracer and target on CPU 0" : "unpinned");
   for (long mb : sizes) {
     int p[2];
     if (pipe(p) != 0) return 1;
@@ -102,10 +107,10 @@ int main(int argc, char** argv) {
     close(wr);
     p[0] = rd;
     pwnbox::explore::SpawnOptions opts;
-    opts.filter = pwnbox::explore::RuleFilter(
-        {{pwnbox::core::Abi::kX86_64, SYS_getppid, SECCOMP_RET_TRACE}});
-    auto pid = pwnbox::explore::SpawnTraced(
-        {"/proc/self/exe", "--target", std::to_string(mb)}, opts);
+    opts.filter =
+        pwnbox::explore::RuleFilter({{pwnbox::core::Abi::kX86_64, SYS_getppid, SECCOMP_RET_TRACE}});
+    auto pid =
+        pwnbox::explore::SpawnTraced({"/proc/self/exe", "--target", std::to_string(mb)}, opts);
     close(3);
     if (!pid.ok()) {
       std::fprintf(stderr, "spawn: %s\n", pid.error().message().c_str());
@@ -114,8 +119,8 @@ int main(int argc, char** argv) {
     const auto ok = pwnbox::explore::ParseOutcome("ok");
     std::vector<double> branch, native;
     for (int r = 0; r < reps + 1; ++r) {
-      auto stop = pwnbox::explore::RunToEntry(*pid, EntryKind::kSeccomp,
-                                              [](const EntryStop& s) { return s.nr == SYS_getppid; });
+      auto stop = pwnbox::explore::RunToEntry(
+          *pid, EntryKind::kSeccomp, [](const EntryStop& s) { return s.nr == SYS_getppid; });
       if (!stop.ok()) {
         std::fprintf(stderr, "%s\n", stop.error().message().c_str());
         return 1;

@@ -9,12 +9,15 @@
 // under its own pid. Both copies are this test's children (CLONE_PARENT makes the copy a
 // sibling of the original, whose parent is the test), so the test reaps both and checks their
 // exit statuses, and that neither survives.
+#include "explore/fork_at_stop.h"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -24,11 +27,8 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "config/policy.h"
 #include "core/fd.h"
-#include "explore/fork_at_stop.h"
 #include "explore/outcomes.h"
 #include "explore/tracee.h"
 #include "filters/filters.h"
@@ -121,9 +121,8 @@ int Count(const std::string& text, const std::string& needle) {
 }
 
 std::vector<sock_filter> TraceFilter(std::vector<explore::FilterRule> extra = {}) {
-  std::vector<explore::FilterRule> rules = {
-      {core::Abi::kX86_64, SYS_openat, SECCOMP_RET_TRACE},
-      {core::Abi::kX86_64, SYS_read, SECCOMP_RET_TRACE}};
+  std::vector<explore::FilterRule> rules = {{core::Abi::kX86_64, SYS_openat, SECCOMP_RET_TRACE},
+                                            {core::Abi::kX86_64, SYS_read, SECCOMP_RET_TRACE}};
   rules.insert(rules.begin(), extra.begin(), extra.end());
   return explore::RuleFilter(rules);
 }
@@ -188,8 +187,7 @@ TEST_P(ForkAtOpen, OkAndEnoent) {
   EXPECT_EQ(Count(out, "start pid=" + std::to_string(t.pid()) + " "), 1) << out;
   EXPECT_EQ(Count(out, "start "), 1) << out;
   // The fd the open returned (3, or more when the test runner left descriptors open).
-  EXPECT_EQ(Count(out, "open pid=" + std::to_string(t.pid()) + " fd=" + std::to_string(*r1) +
-                           "\n"),
+  EXPECT_EQ(Count(out, "open pid=" + std::to_string(t.pid()) + " fd=" + std::to_string(*r1) + "\n"),
             1)
       << out;
   EXPECT_EQ(Count(out, "read pid=" + std::to_string(t.pid()) + " n=8\n"), 1) << out;
@@ -201,8 +199,7 @@ TEST_P(ForkAtOpen, OkAndEnoent) {
 INSTANTIATE_TEST_SUITE_P(Stops, ForkAtOpen,
                          ::testing::Values(EntryKind::kSeccomp, EntryKind::kSyscall),
                          [](const auto& info) {
-                           return info.param == EntryKind::kSeccomp ? "SeccompStop"
-                                                                    : "SyscallStop";
+                           return info.param == EntryKind::kSeccomp ? "SeccompStop" : "SyscallStop";
                          });
 
 // Per-branch output: the copy gets a file of its own as stdout (RedirectFd: injected mmap,
@@ -228,7 +225,8 @@ TEST(ForkAtOpen, CopyGetsItsOwnStdout) {
   EXPECT_EQ(cs2->regs.rsi, cs->regs.rsi);
   EXPECT_EQ(cs2->regs.rdx, cs->regs.rdx);
   // A bad path fails cleanly with the open's errno, the copy still at its call.
-  core::Status bad = explore::RedirectFd(*cs, 2, f.dir + "/no/such/dir/x", O_WRONLY | O_CREAT, 0600);
+  core::Status bad =
+      explore::RedirectFd(*cs, 2, f.dir + "/no/such/dir/x", O_WRONLY | O_CREAT, 0600);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().sys_errno(), ENOENT) << bad.error().message();
 
@@ -240,8 +238,7 @@ TEST(ForkAtOpen, CopyGetsItsOwnStdout) {
   const std::string out = t.Output();
   const std::string copy_out = testing::ReadFile(out_file);
   EXPECT_EQ(Count(out, "start "), 1) << out;
-  EXPECT_EQ(Count(out, "open pid=" + std::to_string(t.pid()) + " fd=" + std::to_string(*r1) +
-                           "\n"),
+  EXPECT_EQ(Count(out, "open pid=" + std::to_string(t.pid()) + " fd=" + std::to_string(*r1) + "\n"),
             1)
       << out;
   EXPECT_EQ(Count(out, std::to_string(*copy)), 0) << out;
@@ -483,9 +480,8 @@ TEST(ForkAtStop, I386Call) {
   EXPECT_EQ(t.Finish(t.pid()), 0);
   EXPECT_EQ(t.Finish(*copy), 3);
   const std::string out = t.Output();
-  EXPECT_EQ(Count(out, "open32 pid=" + std::to_string(t.pid()) + " ret=" + std::to_string(*r1) +
-                           "\n"),
-            1)
+  EXPECT_EQ(
+      Count(out, "open32 pid=" + std::to_string(t.pid()) + " ret=" + std::to_string(*r1) + "\n"), 1)
       << out;
   EXPECT_EQ(Count(out, "open32 "), 1) << out;
   EXPECT_EQ(testing::ReadFile(out_file), "open32 pid=" + std::to_string(*copy) + " ret=-2\n");
@@ -540,8 +536,8 @@ TEST(ForkAtStop, ChildrenRefusedUnlessAllowed) {
   auto copy = explore::ForkAtStop(*stop, opts);
   ASSERT_TRUE(copy.ok()) << copy.error().message();
   t.Adopt(*copy);
-  EXPECT_EQ(testing::ReadFile("/proc/" + std::to_string(*copy) + "/task/" +
-                              std::to_string(*copy) + "/children"),
+  EXPECT_EQ(testing::ReadFile("/proc/" + std::to_string(*copy) + "/task/" + std::to_string(*copy) +
+                              "/children"),
             "");
 }
 
@@ -551,7 +547,8 @@ TEST(ForkAtStop, ChildrenRefusedUnlessAllowed) {
 // stdout (RedirectFd) and an outcome (ApplyAtEntry in OnEntry, FinishAtExit in OnExit).
 class BranchObserver : public supervisor::PtraceObserver {
  public:
-  BranchObserver(std::string path, std::string dir) : path_(std::move(path)), dir_(std::move(dir)) {}
+  BranchObserver(std::string path, std::string dir)
+      : path_(std::move(path)), dir_(std::move(dir)) {}
   void set_monitor(supervisor::PtraceMonitor* m) { monitor_ = m; }
   pid_t original = 0, copy = 0;
   std::map<pid_t, int> statuses;
@@ -638,8 +635,9 @@ struct Branches {
   // Gives the task at `stop` the files DIR/NAME.out and DIR/NAME.err as fds 1 and 2.
   void Own(const EntryStop& stop, const std::string& name) {
     for (int fd : {1, 2}) {
-      core::Status st = explore::RedirectFd(stop, fd, dir + "/" + name + (fd == 1 ? ".out" : ".err"),
-                                            O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      core::Status st =
+          explore::RedirectFd(stop, fd, dir + "/" + name + (fd == 1 ? ".out" : ".err"),
+                              O_WRONLY | O_CREAT | O_TRUNC, 0600);
       ASSERT_TRUE(st.ok()) << st.error().message();
     }
   }
@@ -769,8 +767,8 @@ TEST(RealPrograms, CatOwnOffsetAfterReopen) {
   b.Own(*cs, "copy");
   core::Status st = explore::ReopenFd(*cs, static_cast<int>(*fd));
   ASSERT_TRUE(st.ok()) << st.error().message();
-  const std::string info = testing::ReadFile("/proc/" + std::to_string(*copy) + "/fdinfo/" +
-                                             std::to_string(*fd));
+  const std::string info =
+      testing::ReadFile("/proc/" + std::to_string(*copy) + "/fdinfo/" + std::to_string(*fd));
   EXPECT_NE(info.find("pos:\t" + std::to_string(*got) + "\n"), std::string::npos) << info;
   ASSERT_TRUE(explore::RunOutcome(*cs, Outcome("ok")).ok());
   EXPECT_EQ(t.Finish(*copy), 0);
@@ -806,8 +804,7 @@ TEST(ForkAtStop, CopyIsASiblingNotAChild) {
   ASSERT_TRUE(copy.ok()) << copy.error().message();
   t.Adopt(*copy);
   std::string status = testing::ReadFile("/proc/" + std::to_string(*copy) + "/status");
-  EXPECT_NE(status.find("PPid:\t" + std::to_string(getpid()) + "\n"), std::string::npos)
-      << status;
+  EXPECT_NE(status.find("PPid:\t" + std::to_string(getpid()) + "\n"), std::string::npos) << status;
   EXPECT_NE(status.find("TracerPid:\t" + std::to_string(getpid()) + "\n"), std::string::npos)
       << status;
 }

@@ -2,12 +2,11 @@
 // (core/syscall_outcomes.h): every entry names a real syscall and real errnos, and every default
 // outcome parses.
 #include <errno.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <set>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "core/syscall_outcomes.h"
 #include "core/syscalls.h"
@@ -103,10 +102,10 @@ TEST(DefaultOutcomes, CommonCalls) {
   const std::vector<std::string> write = core::DefaultOutcomes("write");
   EXPECT_NE(std::find(write.begin(), write.end(), "ENOSPC"), write.end());
   EXPECT_EQ(std::find(write.begin(), write.end(), "eof"), write.end());  // eof is for reads
-  for (const char* name : {"open", "openat", "read", "write", "close", "stat", "newfstatat",
-                           "connect", "accept", "mmap", "brk", "socket", "bind", "listen",
-                           "recvfrom", "sendto", "fork", "clone", "execve", "mkdir", "unlink",
-                           "rename", "pipe", "dup", "ioctl", "getrandom"})
+  for (const char* name : {"open",     "openat", "read", "write", "close",    "stat",  "newfstatat",
+                           "connect",  "accept", "mmap", "brk",   "socket",   "bind",  "listen",
+                           "recvfrom", "sendto", "fork", "clone", "execve",   "mkdir", "unlink",
+                           "rename",   "pipe",   "dup",  "ioctl", "getrandom"})
     EXPECT_NE(core::FindSyscallOutcomes(name), nullptr) << name;
   EXPECT_EQ(core::FindSyscallOutcomes("getpid"), nullptr);  // cannot fail
   EXPECT_TRUE(core::DefaultOutcomes("getpid").empty());
@@ -114,8 +113,8 @@ TEST(DefaultOutcomes, CommonCalls) {
 
 // `short` and `eof` in the table are exactly the calls the engine can apply them to.
 TEST(DefaultOutcomes, ShortAndEofOnlyWhereTheEngineAppliesThem) {
-  const std::set<std::string> short_calls = {"read", "write", "pread64", "pwrite64",
-                                             "recvfrom", "sendto"};
+  const std::set<std::string> short_calls = {"read",     "write",    "pread64",
+                                             "pwrite64", "recvfrom", "sendto"};
   const std::set<std::string> eof_calls = {"read",    "pread64",  "readv",  "preadv",
                                            "preadv2", "recvfrom", "recvmsg"};
   for (const core::SyscallOutcomes& e : core::AllSyscallOutcomes()) {
