@@ -25,7 +25,9 @@ constexpr SyscallOutcomes kTable[] = {
     {"clock_nanosleep", "", _, _, I},
     {"clone", "EAGAIN ENOMEM", _, _, _},
     {"clone3", "EAGAIN ENOMEM", _, _, _},
-    {"close", "EIO ENOSPC EDQUOT", _, _, I},
+    // No eintr: Linux releases the fd even when close fails with EINTR; an interruption before
+    // the call did anything (the eintr outcome) would leave it open, which never happens.
+    {"close", "EIO ENOSPC EDQUOT", _, _, _},
     {"connect", "ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH EACCES EADDRNOTAVAIL EAGAIN", _, _,
      I},
     {"creat", "ENOENT EACCES EMFILE ENFILE ENOSPC EDQUOT EROFS EISDIR ENOTDIR ETXTBSY", _, _, I},
