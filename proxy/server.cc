@@ -6,6 +6,7 @@
 #include <linux/openat2.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -13,6 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -200,6 +202,24 @@ Response Server::Execute(const Request& r) const {
   res.id = r.id;
   const std::string& n = r.name;
   if (IsNetCall(n)) return NetCall(r, net_allow_, options_.net);  // proxy/net.h
+  if (n == "getrandom") {
+    // The server's randomness, at most what one message carries (getrandom may return fewer
+    // bytes than asked: callers loop).
+    const size_t want = std::min<uint64_t>(r.size.value_or(0), kMaxDataBytes);
+    const unsigned flags = static_cast<unsigned>(r.flags.value_or(0));
+    if (flags & ~unsigned{GRND_NONBLOCK | GRND_RANDOM | 0x0004 /* GRND_INSECURE */})
+      return Errno(r, EINVAL);
+    std::string bytes(want, '\0');
+    ssize_t got;
+    do {
+      got = getrandom(bytes.data(), want, flags);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) return Errno(r, errno);
+    bytes.resize(static_cast<size_t>(got));
+    res.ret = got;
+    res.data = std::move(bytes);
+    return res;
+  }
   if (n == "uname") {
     utsname u;
     if (uname(&u) != 0) return Errno(r, errno);

@@ -93,7 +93,7 @@ std::optional<std::string> Decider::Unsupported(const config::Policy& policy) {
         if (!CanProxy(name))
           return r.Location() + ": proxy cannot serve " + name +
                  " yet (it serves the open, stat, access and readlink families, mkdir, rmdir, "
-                 "unlink, rename, link, symlink, chmod, truncate, uname, connect, bind and "
+                 "unlink, rename, link, symlink, chmod, truncate, uname, getrandom, connect, bind and "
                  "sendto; docs/proxy.md)";
       const std::string& b = r.action.backend;
       if (b.rfind("unix:", 0) != 0 && b.rfind("exec:", 0) != 0)
@@ -110,7 +110,7 @@ bool CanProxy(std::string_view name) {
       "newfstatat", "statx",   "access",    "faccessat",  "faccessat2", "readlink",
       "readlinkat", "mkdir",   "mkdirat",   "rmdir",      "unlink",   "unlinkat",
       "rename",   "renameat",  "renameat2", "link",       "linkat",   "symlink",
-      "symlinkat", "chmod",    "fchmodat",  "truncate",   "uname",    "connect",
+      "symlinkat", "chmod",    "fchmodat",  "truncate",   "uname",    "getrandom", "connect",
       "bind",     "sendto"};
   for (auto n : kNames)
     if (n == name) return true;

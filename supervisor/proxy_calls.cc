@@ -268,7 +268,7 @@ core::Result<ProxyCalls::Prepared> ProxyCalls::Prepare(const core::SyscallCall& 
   r.pid = call.pid;
   for (int i = 0; i < 6; ++i) r.args[static_cast<size_t>(i)] = call.args[i];
   if (name == "connect" || name == "bind" || name == "sendto") return PrepareNet(call, std::move(p));
-  if (name != "uname") {
+  if (name != "uname" && name != "getrandom") {
     if (v.paths.empty()) return core::Error("no resolved path", EFAULT);
     auto pattern = [&v](size_t i) {
       return i < v.proxy_patterns.size() ? v.proxy_patterns[i] : nullptr;
@@ -320,6 +320,12 @@ core::Result<ProxyCalls::Prepared> ProxyCalls::Prepare(const core::SyscallCall& 
     data(a[at ? 2 : 1], static_cast<size_t>(bufsiz), false);
   } else if (name == "uname") {
     data(a[0], sizeof(struct utsname), true);
+  } else if (name == "getrandom") {
+    // At most what one message carries; getrandom may return fewer bytes than asked.
+    const size_t want = std::min<uint64_t>(a[1], proxy::kMaxDataBytes);
+    r.size = want;
+    r.flags = static_cast<int64_t>(static_cast<uint32_t>(a[2]));
+    data(a[0], want, false);
   } else if (name == "mkdir" || name == "chmod") {
     r.mode = static_cast<int64_t>(a[1] & 07777);
   } else if (name == "mkdirat" || name == "fchmodat") {

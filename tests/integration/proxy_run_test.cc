@@ -615,6 +615,39 @@ while True:
   }
 }
 
+// getrandom, a call with a scalar result and bytes executed elsewhere: the backend's bytes
+// (a handler's fixed ones prove where they came from), never more than the target asked for,
+// and `proxy serve`'s own randomness.
+TEST(ProxyRun, GetrandomComesFromTheBackend) {
+  const std::string dir = TempDir();
+  const std::string fixed = dir + "/fixed.py";
+  WriteFile(fixed, R"(import base64, importlib.util, sys
+spec = importlib.util.spec_from_file_location("h", sys.argv[1])
+h = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(h)
+def fixed(call):
+    if call["name"] == "getrandom":
+        return {"ret": call["size"], "data": base64.b64encode(b"\x42" * call["size"]).decode()}
+    return {"errno": 38}
+h.answer = fixed
+h.serve(h.socket.socket(fileno=0))
+)");
+  const std::string script = "import os; print(os.getrandom(8).hex(), len(os.getrandom(100000)))";
+  auto r = Pwnbox({"--policy",
+                   Policy(dir, "\"getrandom\"", "",
+                          "exec:python3 " + fixed + " " + SourcePath("examples/proxy/handler.py")),
+                   "--", "python3", "-c", script});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "4242424242424242 100000\n") << r.err;
+  ASSERT_EQ(mkdir((dir + "/srv").c_str(), 0755), 0);
+  Server server(dir, dir + "/srv");
+  ASSERT_TRUE(server.ready());
+  auto s = Pwnbox({"--policy", Policy(dir, "\"getrandom\"", "", server.backend()), "--", "python3",
+                   "-c", "import os; a = os.getrandom(16); b = os.getrandom(16); print(len(a), a != b)"});
+  EXPECT_EQ(s.status, 0) << s.err;
+  EXPECT_EQ(s.out, "16 True\n") << s.err;
+}
+
 TEST(ProxyRun, PolicyErrorsNameTheRule) {
   const std::string dir = TempDir();
   auto bad = Pwnbox({"--policy", Policy(dir, "\"execve\"", "", "unix:/x"), "--", "true"});
