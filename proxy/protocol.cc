@@ -263,21 +263,7 @@ core::Status ReadFull(int sock, char* buf, size_t len, int64_t deadline_ms, bool
       }
       return core::ErrnoError(errno, "proxy: recvmsg");
     }
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (size_t i = 0; i < count; ++i) {
-        int received;
-        std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof received);
-        core::UniqueFd owned(received);
-        if (first && got == 0 && !*fd && i == 0 && count <= kMaxFdsPerMessage) {
-          *fd = std::move(owned);
-        } else {
-          bad_fds = true;  // `owned` closes it
-        }
-      }
-    }
-    if (msg.msg_flags & MSG_CTRUNC) bad_fds = true;
+    if (!TakeFds(&msg, first && got == 0, fd)) bad_fds = true;
     if (n == 0) {
       if (first && got == 0) {
         *eof = true;
@@ -306,6 +292,24 @@ int Sextet(unsigned char c) {
 }
 
 }  // namespace
+
+bool TakeFds(msghdr* msg, bool first_byte, core::UniqueFd* fd) {
+  bool ok = (msg->msg_flags & MSG_CTRUNC) == 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(msg); c != nullptr; c = CMSG_NXTHDR(msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int received;
+      std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof received);
+      core::UniqueFd owned(received);
+      if (first_byte && !*fd && i == 0 && count <= kMaxFdsPerMessage)
+        *fd = std::move(owned);
+      else
+        ok = false;  // `owned` closes it
+    }
+  }
+  return ok;
+}
 
 // ---- Base64 ------------------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@
 // Error; none of them crashes or allocates beyond the bounds (tests/fuzz/proxy_protocol_fuzz.cc).
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <array>
@@ -184,6 +185,12 @@ struct Frame {
 // none) passed before the message's first byte (ETIMEDOUT: the stream is still in step) or
 // after it (EIO: it is not). Received fds are close-on-exec.
 core::Result<std::optional<Frame>> ReceiveMessage(int sock, int timeout_ms = -1);
+
+// The SCM_RIGHTS fds a recvmsg of this protocol's stream received in `msg`: the one allowed on
+// a message's first byte (`first_byte`: the read began there) goes to *fd (when it is empty);
+// every other one is closed. False when any was not allowed (more than kMaxFdsPerMessage, one
+// after a message's first byte) or the control data was cut (MSG_CTRUNC): a protocol error.
+bool TakeFds(msghdr* msg, bool first_byte, core::UniqueFd* fd);
 
 // Base64 (RFC 4648, with padding), as "data" and "path_b64" use it. Decode rejects anything
 // else (whitespace, bad padding) and output above `max_bytes`.

@@ -81,20 +81,7 @@ void LoopConnection::Read(std::vector<Arrived>* arrived, std::string* broken) {
       return;
     }
     const bool first_byte = in_header && header_got_ == 0;
-    bool bad_fds = (msg.msg_flags & MSG_CTRUNC) != 0;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-      const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (size_t i = 0; i < count; ++i) {
-        int received;
-        std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof received);
-        core::UniqueFd owned(received);
-        if (first_byte && !fd_ && count <= proxy::kMaxFdsPerMessage)
-          fd_ = std::move(owned);
-        else
-          bad_fds = true;  // `owned` closes it
-      }
-    }
+    const bool bad_fds = !proxy::TakeFds(&msg, first_byte, &fd_);
     if (bad_fds) {
       *broken = "more than one fd, or an fd after a message's first byte";
       return;

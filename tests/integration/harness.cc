@@ -202,4 +202,39 @@ bool Contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
 }
 
+ProxyServeProcess::ProxyServeProcess(const std::string& dir,
+                                     const std::vector<std::string>& args) {
+  socket_ = dir + "/p.sock";
+  int err[2];
+  if (pipe(err) != 0) return;
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(err[1], 2);
+    close(err[0]);
+    std::vector<std::string> argv{PwnboxBin(), "proxy", "serve", "--listen", "unix:" + socket_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> c;
+    for (auto& a : argv) c.push_back(a.data());
+    c.push_back(nullptr);
+    execv(c[0], c.data());
+    _exit(127);
+  }
+  close(err[1]);
+  std::string got;
+  char buf[256];
+  ssize_t n;
+  while (got.find("serving") == std::string::npos && (n = read(err[0], buf, sizeof buf)) > 0)
+    got.append(buf, static_cast<size_t>(n));
+  close(err[0]);
+  ready_ = got.find("serving") != std::string::npos;
+}
+
+void ProxyServeProcess::Stop() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+}
+
 }  // namespace pwnbox::testing

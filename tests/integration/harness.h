@@ -42,4 +42,23 @@ std::vector<std::string> Lines(const std::string& text);
 std::vector<std::string> Grep(const std::string& text, const std::string& needle);
 bool Contains(const std::string& text, const std::string& needle);
 
+// `pwnbox proxy serve --listen unix:DIR/p.sock ARGS...` for a test, started and ready once it
+// accepts (it says "serving" on stderr: no sleeping), stopped with SIGTERM and reaped with the
+// object.
+class ProxyServeProcess {
+ public:
+  ProxyServeProcess(const std::string& dir, const std::vector<std::string>& args);
+  ~ProxyServeProcess() { Stop(); }
+  ProxyServeProcess(const ProxyServeProcess&) = delete;
+  ProxyServeProcess& operator=(const ProxyServeProcess&) = delete;
+  void Stop();
+  bool ready() const { return ready_; }
+  std::string backend() const { return "unix:" + socket_; }
+
+ private:
+  std::string socket_;
+  pid_t pid_ = -1;
+  bool ready_ = false;
+};
+
 }  // namespace pwnbox::testing

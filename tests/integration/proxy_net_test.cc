@@ -66,47 +66,13 @@ class Background {
   std::string line_;
 };
 
-// `pwnbox proxy serve` in the host's namespace; it says "serving" on stderr once it accepts.
-class ProxyServer {
+// `pwnbox proxy serve` in the host's namespace, with `--allow-connect ALLOW` when given.
+class ProxyServer : public ProxyServeProcess {
  public:
-  ProxyServer(const std::string& dir, const std::string& allow_connect) {
-    socket_ = dir + "/p.sock";
-    int err[2];
-    if (pipe(err) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(err[1], 2);
-      close(err[0]);
-      std::vector<std::string> argv{PwnboxBin(), "proxy", "serve", "--listen", "unix:" + socket_};
-      if (!allow_connect.empty()) argv.insert(argv.end(), {"--allow-connect", allow_connect});
-      std::vector<char*> c;
-      for (auto& a : argv) c.push_back(a.data());
-      c.push_back(nullptr);
-      execv(c[0], c.data());
-      _exit(127);
-    }
-    close(err[1]);
-    std::string got;
-    char buf[256];
-    ssize_t n;
-    while (got.find("serving") == std::string::npos && (n = read(err[0], buf, sizeof buf)) > 0)
-      got.append(buf, static_cast<size_t>(n));
-    close(err[0]);
-    ready_ = got.find("serving") != std::string::npos;
-  }
-  ~ProxyServer() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  bool ready() const { return ready_; }
-  std::string backend() const { return "unix:" + socket_; }
-
- private:
-  std::string socket_;
-  pid_t pid_ = -1;
-  bool ready_ = false;
+  ProxyServer(const std::string& dir, const std::string& allow_connect)
+      : ProxyServeProcess(dir, allow_connect.empty()
+                                   ? std::vector<std::string>{}
+                                   : std::vector<std::string>{"--allow-connect", allow_connect}) {}
 };
 
 std::string NetPolicy(const std::string& dir, const std::string& backend) {

@@ -19,51 +19,13 @@
 namespace pwnbox::testing {
 namespace {
 
-// `pwnbox proxy serve` on a socket in `dir`, serving `root`; stopped with the object.
-class Server {
+// `pwnbox proxy serve` on a socket in `dir`, serving `root` (with `--allow ALLOW`).
+class Server : public ProxyServeProcess {
  public:
-  Server(const std::string& dir, const std::string& root, const std::string& allow = "") {
-    socket_ = dir + "/p.sock";
-    int err[2];
-    if (pipe(err) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(err[1], 2);
-      close(err[0]);
-      std::vector<std::string> argv{PwnboxBin(), "proxy", "serve", "--listen", "unix:" + socket_,
-                                    "--root", root};
-      if (!allow.empty()) argv.insert(argv.end(), {"--allow", allow});
-      std::vector<char*> c;
-      for (auto& a : argv) c.push_back(a.data());
-      c.push_back(nullptr);
-      execv(c[0], c.data());
-      _exit(127);
-    }
-    close(err[1]);
-    // It says so on stderr once the socket accepts (no sleeping).
-    std::string got;
-    char buf[256];
-    ssize_t n;
-    while (got.find("serving") == std::string::npos && (n = read(err[0], buf, sizeof buf)) > 0)
-      got.append(buf, static_cast<size_t>(n));
-    close(err[0]);
-    ready_ = got.find("serving") != std::string::npos;
-  }
-  ~Server() { Stop(); }
-  void Stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-  bool ready() const { return ready_; }
-  std::string backend() const { return "unix:" + socket_; }
-
- private:
-  std::string socket_;
-  pid_t pid_ = -1;
-  bool ready_ = false;
+  Server(const std::string& dir, const std::string& root, const std::string& allow = "")
+      : ProxyServeProcess(dir, allow.empty() ? std::vector<std::string>{"--root", root}
+                                             : std::vector<std::string>{"--root", root,
+                                                                        "--allow", allow}) {}
 };
 
 std::string Policy(const std::string& dir, const std::string& syscalls, const std::string& paths,
@@ -598,13 +560,20 @@ while True:
       _exit(127);
     }
     close(out[1]);
-    char ready[8] = {};
-    ASSERT_EQ(read(out[0], ready, 6), 6);  // "ready\n": it accepts
+    struct Reap {  // on every way out of this scope, failed assertions included
+      pid_t pid;
+      ~Reap() {
+        kill(-pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+      }
+    } reap{handler};
+    std::string line;  // "ready\n" once it accepts (perhaps in two writes)
+    char ch;
+    while (read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
     close(out[0]);
+    ASSERT_EQ(line, "ready");
     auto r = Pwnbox({"--policy", Policy(dir, "\"uname\"", "", "unix:" + sock), "--", "sh", "-c",
                      "for i in 1 2 3 4 5 6; do uname -n 2>&1; done"});
-    kill(-handler, SIGKILL);
-    waitpid(handler, nullptr, 0);
     EXPECT_EQ(r.status, 0) << mode << ": " << r.err;
     // Calls 1 (worker) and 2 (loop) work, 3 meets the broken connection, 4 goes through a
     // worker again, 5 and 6 through the new loop connection.
