@@ -7,6 +7,7 @@
 #include "cli/bench_cmd.h"
 #include "cli/common.h"
 #include "cli/diff_cmd.h"
+#include "cli/explore_cmd.h"
 #include "cli/policy_cmds.h"
 #include "cli/profile_cmd.h"
 #include "cli/proxy_cmd.h"
@@ -41,6 +42,8 @@ usage:
   pwnbox learn -o OUT [--format ...] [--args] [--paths] [--default ACTION]
                [--keep-recording FILE.pwnr] -- CMD [ARG...]
   pwnbox proxy serve --listen unix:PATH [--root DIR] [--allow LIST]
+  pwnbox explore [--policy FILE] [--at SELECTOR]... [--outcomes LIST] [--max-branches N]
+                 [--depth D] [--jobs N] [--timeout SECS] [--json] [-o DIR] -- CMD [ARG...]
   pwnbox help [COMMAND]
 )";
 
@@ -88,6 +91,8 @@ constexpr Entry kCommands[] = {
      "run CMD and write a least-privilege policy from what it did"},
     {"proxy", pwnbox::cli::ProxyCommand,
      "serve proxied calls (opens, stat, ...) beneath a directory to sandboxes"},
+    {"explore", pwnbox::cli::ExploreCommand,
+     "fork CMD at chosen calls and try each outcome: crashes, hangs, other exits"},
     {"help", nullptr, "show the help of pwnbox or of one COMMAND"},
 };
 
@@ -100,7 +105,7 @@ void PrintHelp(std::FILE* out) {
 
 // Subcommands SPEC.md defines that this build does not have yet: refused by name, so that they
 // are never taken for the name of a program to run.
-constexpr const char* kNotYet[] = {"explore", "debug", "cov", "audit", "agent"};
+constexpr const char* kNotYet[] = {"debug", "cov", "audit", "agent"};
 
 Command Find(const std::string& name) {
   for (const Entry& e : kCommands)

@@ -1,0 +1,622 @@
+#include "explore/explorer.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "core/decoder.h"
+#include "core/fd.h"
+#include "core/syscall_outcomes.h"
+#include "core/syscalls.h"
+#include "explore/tracee.h"
+#include "supervisor/launcher.h"
+
+namespace pwnbox::explore {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A glob matching exactly `path` (supervisor/glob.h: metacharacters escaped).
+std::string EscapeGlob(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == '*' || c == '?' || c == '[' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// The signal to pass on at a stop that is a signal-delivery-stop, else 0.
+int DeliveredSignal(int status) {
+  const int sig = WSTOPSIG(status);
+  if ((status >> 16) != 0 || sig == (SIGTRAP | 0x80)) return 0;
+  return sig;
+}
+
+bool ArgIsFd(std::string_view name, int arg) {
+  const core::SyscallSig& sig = core::Signature(name);
+  return arg < sig.nargs && sig.args[arg].kind == core::ArgKind::kFd;
+}
+
+std::string CallText(const EntryStop& stop) {
+  core::Decoder dec({});
+  core::SyscallCall call;
+  call.pid = stop.tid;
+  call.abi = stop.abi;
+  call.nr = stop.nr;
+  std::copy(std::begin(stop.args), std::end(stop.args), call.args);
+  core::ProcessMemory mem(stop.tid);
+  core::DecodedCall d;
+  dec.Entry(call, mem, &d);
+  std::string text = d.name + "(";
+  for (size_t i = 0; i < d.entry_args && i < d.args.size(); ++i)
+    text += (i ? ", " : "") + d.args[i];
+  return text + ")";
+}
+
+// Forks and execs `argv` (a path) seized by this thread with TraceOptions(), its stdout and
+// stderr on `out`/`err`, no core dumps, PDEATHSIG, under `filters` (in order). Returns its pid
+// stopped at its exec.
+core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err,
+                          const std::vector<std::vector<sock_filter>>& filters) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<sock_fprog> fprogs;
+  for (const auto& f : filters)
+    if (!f.empty())
+      fprogs.push_back({static_cast<unsigned short>(f.size()), const_cast<sock_filter*>(f.data())});
+  int go[2], st[2];
+  if (pipe2(go, O_CLOEXEC) != 0) return core::ErrnoError(errno, "pipe2");
+  if (pipe2(st, O_CLOEXEC) != 0) {
+    close(go[0]), close(go[1]);
+    return core::ErrnoError(errno, "pipe2");
+  }
+  core::UniqueFd go_r(go[0]), go_w(go[1]), st_r(st[0]), st_w(st[1]);
+  const pid_t parent = getpid();
+  sigset_t empty;
+  sigemptyset(&empty);
+  const pid_t pid = fork();
+  if (pid < 0) return core::ErrnoError(errno, "fork");
+  if (pid == 0) {
+    int e = 0;
+    char c;
+    sigprocmask(SIG_SETMASK, &empty, nullptr);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    if (dup2(out, 1) < 0 || dup2(err, 2) < 0) e = errno;
+    if (!e && read(go[0], &c, 1) != 1) e = EPIPE;
+    if (!e && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) e = errno;
+    for (size_t i = 0; !e && i < fprogs.size(); ++i)
+      if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprogs[i]) != 0) e = errno;
+    if (!e) {
+      execv(args[0], args.data());
+      e = errno;
+    }
+    (void)!write(st[1], &e, sizeof e);
+    _exit(127);
+  }
+  st_w.reset();
+  if (ptrace(PTRACE_SEIZE, pid, 0, TraceOptions()) != 0) {
+    const int e = errno;
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return core::ErrnoError(e, "ptrace(PTRACE_SEIZE)");
+  }
+  (void)!write(go_w.get(), "g", 1);
+  for (;;) {
+    int status;
+    if (waitpid(pid, &status, __WALL) != pid) {
+      if (errno == EINTR) continue;
+      return core::ErrnoError(errno, "waitpid");
+    }
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      int e = 0;
+      if (read(st_r.get(), &e, sizeof e) == sizeof e)
+        return core::ErrnoError(e, "cannot execute " + argv[0]);
+      return core::Error(argv[0] + " ended before its exec", ECHILD);
+    }
+    if ((status >> 16) == PTRACE_EVENT_EXEC) return pid;
+    ptrace(PTRACE_CONT, pid, 0, DeliveredSignal(status));
+  }
+}
+
+bool Crashed(int status, const std::string& err) {
+  if (WIFSIGNALED(status)) {
+    const int s = WTERMSIG(status);
+    if (s == SIGSEGV || s == SIGABRT || s == SIGBUS || s == SIGFPE || s == SIGILL) return true;
+  }
+  for (const char* mark : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                           "ERROR: MemorySanitizer", "WARNING: ThreadSanitizer", "runtime error: "})
+    if (err.find(mark) != std::string::npos) return true;
+  return false;
+}
+
+std::string StatusText(int status) {
+  if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    std::string_view name = core::SignalName(WTERMSIG(status));
+    return "killed by " + (name.empty() ? std::to_string(WTERMSIG(status)) : std::string(name));
+  }
+  return "?";
+}
+
+// One traced task.
+struct Task {
+  int branch = -1;  // -1: the baseline
+  enum class State : uint8_t { kRunning, kParked, kAwaitExit } state = State::kRunning;
+  EntryStop entry;          // kParked: its stop
+  AppliedOutcome applied;   // kAwaitExit
+};
+
+struct Branch {
+  int point = 0;  // index in report.points
+  size_t index = 0;  // in that point's branches
+  pid_t root = 0;
+  CallOutcome outcome;
+  std::set<pid_t> tids;
+  Clock::time_point start, deadline;
+  bool running = false, done = false, hung = false;
+};
+
+}  // namespace
+
+std::string_view VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kCrash: return "crash";
+    case Verdict::kHang: return "hang";
+    case Verdict::kKilledByPolicy: return "killed-by-policy";
+    case Verdict::kDifferentExit: return "different-exit";
+    case Verdict::kDifferentOutput: return "different-output";
+    case Verdict::kSame: return "same";
+    case Verdict::kNotRun: return "not-run";
+  }
+  return "?";
+}
+
+bool ExploreReport::Findings() const {
+  for (const PointReport& p : points)
+    for (const BranchReport& b : p.branches)
+      if (b.verdict == Verdict::kCrash || b.verdict == Verdict::kHang) return true;
+  return false;
+}
+
+core::Result<ExploreReport> Explorer::Run() {
+  ExploreReport report;
+  const ExploreOptions& o = options_;
+  if (o.command.empty()) return core::Error("nothing to run", EINVAL);
+  PWNBOX_ASSIGN_OR_RETURN(std::string exe, supervisor::ResolveCommand(o.command[0]));
+  std::vector<std::string> argv = o.command;
+  argv[0] = exe;
+  report.out_dir = o.out_dir;
+  for (const std::string& sub : {std::string(), std::string("/baseline"), std::string("/branches"),
+                                 std::string("/repro")})
+    if (mkdir((o.out_dir + sub).c_str(), 0755) != 0 && errno != EEXIST)
+      return core::ErrnoError(errno, "mkdir " + o.out_dir + sub);
+
+  // The calls to stop at: the selectors' syscalls, or every syscall with default outcomes.
+  std::set<int> traced;
+  if (!o.selectors.empty()) {
+    for (const Selector& s : o.selectors)
+      for (const std::string& n : s.names)
+        if (auto nr = core::SyscallNumber(n)) traced.insert(*nr);
+  } else {
+    for (const core::SyscallOutcomes& e : core::AllSyscallOutcomes())
+      if (auto nr = core::SyscallNumber(e.syscall)) traced.insert(*nr);
+  }
+  std::vector<FilterRule> rules;
+  for (int nr : traced) rules.push_back({core::Abi::kX86_64, nr, SECCOMP_RET_TRACE});
+  const std::vector<sock_filter> trace_filter = RuleFilter(rules);
+  ForkOptions fopts;
+  if (!o.policy_bpf.empty()) fopts.known_filters.push_back(o.policy_bpf);
+  fopts.known_filters.push_back(trace_filter);
+
+  const std::string base_out = o.out_dir + "/baseline/stdout", base_err = o.out_dir + "/baseline/stderr";
+  core::UniqueFd out_fd(open(base_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  core::UniqueFd err_fd(open(base_err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!out_fd || !err_fd) return core::ErrnoError(errno, "open " + base_out);
+
+  // SIGCHLD blocked: the loop waits for it with sigtimedwait (deadlines).
+  sigset_t chld, old_mask;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &chld, &old_mask);
+  struct MaskRestore {
+    sigset_t m;
+    ~MaskRestore() { pthread_sigmask(SIG_SETMASK, &m, nullptr); }
+  } restore{old_mask};
+
+  std::vector<std::vector<sock_filter>> filters;
+  if (!o.policy_bpf.empty()) filters.push_back(o.policy_bpf);
+  filters.push_back(trace_filter);
+  PWNBOX_ASSIGN_OR_RETURN(pid_t root, Spawn(argv, out_fd.get(), err_fd.get(), filters));
+  out_fd.reset();
+  err_fd.reset();
+
+  std::map<pid_t, Task> tasks;
+  tasks[root].branch = -1;
+  ptrace(PTRACE_CONT, root, 0, 0);  // from its exec stop
+  std::set<pid_t> orphans;  // stopped before the fork event that names them
+  std::vector<Branch> branches;
+  std::deque<int> parked;
+  int running = 0, total = 0;
+  const Clock::time_point t0 = Clock::now();
+  Clock::time_point base_deadline = t0 + std::chrono::duration_cast<Clock::duration>(
+                                             std::chrono::duration<double>(o.timeout_sec));
+  bool base_done = false;
+  std::set<pid_t> base_tids = {root};
+  std::vector<uint64_t> matched(o.selectors.size(), 0);
+  std::set<std::string> sites;
+  std::map<std::string, uint64_t> counts;  // reproducer-rule key -> calls seen
+
+  auto kill_all = [&](const std::set<pid_t>& tids) {
+    for (pid_t t : tids) kill(t, SIGKILL);
+  };
+  auto resume = [&](pid_t tid, int sig) {
+    auto it = tasks.find(tid);
+    const auto req = it != tasks.end() && it->second.state == Task::State::kAwaitExit
+                         ? PTRACE_SYSCALL
+                         : PTRACE_CONT;
+    ptrace(req, tid, 0, sig);
+  };
+  auto start_branch = [&](int id) {
+    Branch& b = branches[id];
+    BranchReport& br = report.points[b.point].branches[b.index];
+    Task& t = tasks[b.root];
+    auto applied = ApplyAtEntry(t.entry, b.outcome);
+    if (!applied.ok()) {
+      br.verdict = Verdict::kNotRun;
+      br.error = applied.error().message();
+      b.done = true;
+      KillTracee(b.root);
+      tasks.erase(b.root);
+      return;
+    }
+    t.applied = *applied;
+    t.state = Task::State::kAwaitExit;
+    b.running = true;
+    ++running;
+    b.start = Clock::now();
+    b.deadline = b.start + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(o.timeout_sec));
+    ptrace(PTRACE_SYSCALL, b.root, 0, 0);
+  };
+  auto fill_slots = [&] {
+    while (running < o.jobs && !parked.empty()) {
+      const int id = parked.front();
+      parked.pop_front();
+      start_branch(id);
+    }
+  };
+
+  // A baseline task at the entry stop `stop`: branch there when it is selected.
+  auto at_entry = [&](const EntryStop& stop) {
+    const std::string name(core::SyscallName(stop.nr, stop.abi));
+    if (stop.abi != core::Abi::kX86_64 || name.empty()) return;
+    const std::string path = CallPath(stop);
+    // The reproducer's rule and its count.
+    std::string key = name;
+    if (!path.empty()) key += "\npath\n" + path;
+    else if (ArgIsFd(name, 0)) key += "\nfd\n" + std::to_string(static_cast<int>(stop.args[0]));
+    const uint64_t occurrence = ++counts[key];
+    std::string why;
+    for (size_t i = 0; i < o.selectors.size(); ++i) {
+      const Selector& s = o.selectors[i];
+      if (!s.Matches(name, stop.args, path)) continue;
+      if (s.occurrence != 0 && ++matched[i] != s.occurrence) continue;
+      if (s.occurrence == 0) ++matched[i];
+      if (why.empty()) why = s.text;
+    }
+    if (o.selectors.empty()) {
+      if (!sites.insert(key).second) return;
+      why = "site";
+    }
+    if (why.empty()) return;
+    std::vector<CallOutcome> outs = o.outcomes;
+    if (outs.empty())
+      for (const std::string& w : core::DefaultOutcomes(name))
+        if (auto c = ParseOutcome(w); c.ok()) outs.push_back(*c);
+    std::erase_if(outs, [](const CallOutcome& c) { return c.kind == CallOutcome::Kind::kOk; });
+    if (outs.empty()) return;
+    if (total >= o.max_branches) {
+      report.skipped_for_budget += static_cast<int>(outs.size());
+      return;
+    }
+    PointReport pt;
+    pt.selector = why;
+    pt.call = CallText(stop);
+    pt.syscall = name;
+    pt.path = path;
+    pt.pid = stop.tid;
+    pt.occurrence = occurrence;
+    if (path.empty() && ArgIsFd(name, 0)) pt.fd = static_cast<int>(stop.args[0]);
+    pt.count = stop.args[2];
+    const int point = static_cast<int>(report.points.size());
+    report.points.push_back(pt);
+    for (const CallOutcome& c : outs) {
+      if (total >= o.max_branches) {
+        ++report.skipped_for_budget;
+        continue;
+      }
+      auto copy = ForkAtStop(stop, fopts);
+      if (!copy.ok()) {
+        report.points[point].refused = copy.error().message();
+        break;
+      }
+      const int id = static_cast<int>(branches.size());
+      ++total;
+      BranchReport br;
+      br.id = id + 1;
+      br.outcome = c.ToString();
+      br.dir = o.out_dir + "/branches/" + std::to_string(br.id);
+      mkdir(br.dir.c_str(), 0755);
+      Branch b;
+      b.point = point;
+      b.index = report.points[point].branches.size();
+      b.root = *copy;
+      b.outcome = c;
+      b.tids = {*copy};
+      tasks[*copy].branch = id;
+      tasks[*copy].state = Task::State::kParked;
+      auto cstop = ReadEntry(*copy);
+      core::Status st = cstop.ok() ? core::Status() : core::Status(cstop.error());
+      if (st.ok())
+        st = RedirectFd(*cstop, 1, br.dir + "/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0644, fopts);
+      if (st.ok())
+        st = RedirectFd(*cstop, 2, br.dir + "/stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644, fopts);
+      if (st.ok()) {
+        // Its own offsets in the regular files it has open (the original goes on reading).
+        const std::string fd_dir = "/proc/" + std::to_string(*copy) + "/fd";
+        if (DIR* d = opendir(fd_dir.c_str())) {
+          std::vector<int> fds;
+          while (dirent* e = readdir(d))
+            if (e->d_name[0] != '.') fds.push_back(atoi(e->d_name));
+          closedir(d);
+          for (int fd : fds) {
+            struct stat sb;
+            if (fd <= 2 || stat((fd_dir + "/" + std::to_string(fd)).c_str(), &sb) != 0 ||
+                !S_ISREG(sb.st_mode))
+              continue;
+            (void)ReopenFd(*cstop, fd, fopts);
+          }
+        }
+      }
+      report.points[point].branches.push_back(br);
+      branches.push_back(b);
+      if (!st.ok()) {
+        BranchReport& r = report.points[point].branches.back();
+        r.verdict = Verdict::kNotRun;
+        r.error = st.error().message();
+        branches.back().done = true;
+        KillTracee(*copy);
+        tasks.erase(*copy);
+        continue;
+      }
+      tasks[*copy].entry = *cstop;
+      parked.push_back(id);
+    }
+  };
+
+  auto on_exit = [&](pid_t tid, int status) {
+    auto it = tasks.find(tid);
+    if (it == tasks.end()) return;
+    const int bid = it->second.branch;
+    tasks.erase(it);
+    if (bid < 0) {
+      base_tids.erase(tid);
+      if (tid == root) {
+        base_done = true;
+        report.baseline_status = status;
+        report.baseline_seconds = Seconds(t0, Clock::now());
+        kill_all(base_tids);
+      }
+      return;
+    }
+    Branch& b = branches[bid];
+    b.tids.erase(tid);
+    if (tid != b.root || b.done) return;
+    b.done = true;
+    if (b.running) --running;
+    BranchReport& br = report.points[b.point].branches[b.index];
+    br.wait_status = status;
+    br.seconds = Seconds(b.start, Clock::now());
+    if (b.hung) br.verdict = Verdict::kHang;
+    kill_all(b.tids);
+    fill_slots();
+  };
+
+  auto all_done = [&] {
+    if (!base_done) return false;
+    for (const Branch& b : branches)
+      if (!b.done) return false;
+    return true;
+  };
+
+  while (!all_done()) {
+    int status;
+    const pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+    if (tid < 0) {
+      if (errno == EINTR) continue;
+      break;  // ECHILD: nothing left to wait for
+    }
+    if (tid == 0) {
+      // Deadlines.
+      const Clock::time_point now = Clock::now();
+      Clock::time_point next = now + std::chrono::milliseconds(200);
+      if (!base_done) {
+        if (now >= base_deadline && !report.baseline_hung) {
+          report.baseline_hung = true;
+          kill_all(base_tids);
+        }
+        next = std::min(next, base_deadline);
+      }
+      for (Branch& b : branches) {
+        if (!b.running || b.done) continue;
+        if (now >= b.deadline && !b.hung) {
+          b.hung = true;
+          kill_all(b.tids);
+        }
+        next = std::min(next, b.deadline);
+      }
+      auto wait = std::max<Clock::duration>(next - now, std::chrono::milliseconds(1));
+      timespec ts{};
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+      ts.tv_sec = ns / 1000000000;
+      ts.tv_nsec = ns % 1000000000;
+      sigtimedwait(&chld, nullptr, &ts);
+      continue;
+    }
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      on_exit(tid, status);
+      continue;
+    }
+    auto it = tasks.find(tid);
+    if (it == tasks.end()) {
+      orphans.insert(tid);  // resumed when its parent's fork event names it
+      continue;
+    }
+    const int event = status >> 16;
+    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
+      unsigned long child = 0;
+      ptrace(PTRACE_GETEVENTMSG, tid, 0, &child);
+      const pid_t c = static_cast<pid_t>(child);
+      const int bid = it->second.branch;
+      tasks[c].branch = bid;
+      if (bid < 0) base_tids.insert(c);
+      else branches[bid].tids.insert(c);
+      if (orphans.erase(c)) ptrace(PTRACE_CONT, c, 0, 0);
+      resume(tid, 0);
+      continue;
+    }
+    if (event == PTRACE_EVENT_SECCOMP) {
+      if (it->second.branch < 0 && !report.baseline_hung) {
+        auto stop = ReadEntry(tid);
+        if (stop.ok()) at_entry(*stop);
+        fill_slots();
+      }
+      resume(tid, 0);
+      continue;
+    }
+    if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+      Task& t = it->second;
+      if (t.state == Task::State::kAwaitExit) {
+        (void)FinishAtExit(t.applied);
+        t.state = Task::State::kRunning;
+      }
+      resume(tid, 0);
+      continue;
+    }
+    resume(tid, DeliveredSignal(status));
+  }
+
+  // Nothing survives: whatever is left (parked branches, leftovers) is killed and waited for.
+  for (auto& [tid, t] : tasks) kill(tid, SIGKILL);
+  while (!tasks.empty()) {
+    int status;
+    const pid_t tid = waitpid(-1, &status, __WALL);
+    if (tid < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (WIFEXITED(status) || WIFSIGNALED(status)) tasks.erase(tid);
+  }
+  while (waitpid(-1, nullptr, __WALL | WNOHANG) > 0) {
+  }
+
+  for (size_t i = 0; i < o.selectors.size(); ++i)
+    if (matched[i] == 0 || (o.selectors[i].occurrence && matched[i] < o.selectors[i].occurrence))
+      report.unmatched.push_back(o.selectors[i].text);
+
+  // Classify against the baseline; write the reproducers.
+  const std::string bout = ReadAll(base_out), berr = ReadAll(base_err);
+  for (PointReport& pt : report.points) {
+    for (BranchReport& br : pt.branches) {
+      if (br.verdict == Verdict::kNotRun) continue;
+      const std::string out = ReadAll(br.dir + "/stdout"), err = ReadAll(br.dir + "/stderr");
+      br.stdout_differs = out != bout;
+      br.stderr_differs = err != berr;
+      if (br.verdict != Verdict::kHang) {
+        const int s = br.wait_status;
+        if (Crashed(s, err)) br.verdict = Verdict::kCrash;
+        else if (WIFSIGNALED(s) && WTERMSIG(s) == SIGSYS) br.verdict = Verdict::kKilledByPolicy;
+        else if (s != report.baseline_status) br.verdict = Verdict::kDifferentExit;
+        else if (br.stdout_differs || br.stderr_differs) br.verdict = Verdict::kDifferentOutput;
+        else br.verdict = Verdict::kSame;
+      }
+      if (br.verdict == Verdict::kSame) continue;
+      // The reproducer: the call's rule with `when`, then the user's policy.
+      auto outcome = ParseOutcome(br.outcome);
+      std::string action, comment;
+      switch (outcome->kind) {
+        case CallOutcome::Kind::kErrno:
+          action = "action = \"errno:" + br.outcome + "\"\n";
+          break;
+        case CallOutcome::Kind::kEof:
+          action = "action = \"return\"\nvalue = 0\n";
+          break;
+        case CallOutcome::Kind::kEintr:
+          action = "action = \"errno:EINTR\"\n";
+          comment = "# eintr: the policy fails the call with EINTR; no signal handler runs first\n";
+          break;
+        case CallOutcome::Kind::kShort:
+          comment = "# short: the count halved as explore did\n";
+          break;
+        case CallOutcome::Kind::kOk:
+          break;
+      }
+      std::string rule = "[[rule]]\nsyscalls = [\"" + pt.syscall + "\"]\n";
+      if (!pt.path.empty())
+        rule += "paths = [" + config::TomlString(EscapeGlob(pt.path)) + "]\n";
+      else if (pt.fd >= 0)
+        rule += "args = [\"arg0 == " + std::to_string(pt.fd) + "\"]\n";
+      rule += "when = \"" + std::to_string(pt.occurrence) + "\"\n";
+      if (outcome->kind == CallOutcome::Kind::kShort)
+        action = "action = \"modify\"\nset = { arg2 = " +
+                 std::to_string(std::max<uint64_t>(1, pt.count / 2)) + " }\n";
+      br.repro = o.out_dir + "/repro/" + std::to_string(br.id) + ".toml";
+      std::string policy = "# pwnbox explore reproducer: branch " + std::to_string(br.id) + ", " +
+                           pt.call + " -> " + br.outcome + " (" +
+                           std::string(VerdictName(br.verdict)) + ")\n" + comment;
+      if (o.policy_path.empty()) policy += "default = \"allow\"\n";
+      else policy += "include = [" + config::TomlString(o.policy_path) + "]\n";
+      policy += "\n" + rule + action;
+      std::ofstream(br.repro) << policy;
+    }
+  }
+  return report;
+}
+
+}  // namespace pwnbox::explore
