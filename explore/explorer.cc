@@ -280,6 +280,7 @@ core::Result<ExploreReport> Explorer::Run() {
   std::set<pid_t> base_tids = {root};
   std::vector<uint64_t> matched(o.selectors.size(), 0);
   std::set<std::string> sites;
+  const core::SyscallGroup* const kMemoryGroup = core::FindGroup("memory");
   std::map<std::string, uint64_t> counts;  // reproducer-rule key -> calls seen
 
   auto kill_all = [&](const std::set<pid_t>& tids) {
@@ -341,14 +342,31 @@ core::Result<ExploreReport> Explorer::Run() {
       if (why.empty()) why = s.text;
     }
     if (o.selectors.empty()) {
+      // Memory management (brk, mmap, mprotect, ...) is not a default site: failing it
+      // mostly crashes the dynamic loader; `--at mmap` asks for it.
+      if (kMemoryGroup != nullptr &&
+          std::find(kMemoryGroup->members.begin(), kMemoryGroup->members.end(), name) !=
+              kMemoryGroup->members.end())
+        return;
       if (!sites.insert(key).second) return;
       why = "site";
     }
     if (why.empty()) return;
     std::vector<CallOutcome> outs = o.outcomes;
-    if (outs.empty())
-      for (const std::string& w : core::DefaultOutcomes(name))
-        if (auto c = ParseOutcome(w); c.ok()) outs.push_back(*c);
+    if (outs.empty()) {
+      // The call's default outcomes; at a default site only its first error and the
+      // non-errno outcomes (short, eof, eintr), so that a run's sites fit the budget.
+      bool first_error = true;
+      for (const std::string& w : core::DefaultOutcomes(name)) {
+        auto c = ParseOutcome(w);
+        if (!c.ok()) continue;
+        if (o.selectors.empty() && c->kind == CallOutcome::Kind::kErrno) {
+          if (!first_error) continue;
+          first_error = false;
+        }
+        outs.push_back(*c);
+      }
+    }
     std::erase_if(outs, [](const CallOutcome& c) { return c.kind == CallOutcome::Kind::kOk; });
     if (outs.empty()) return;
     if (total >= o.max_branches) {
