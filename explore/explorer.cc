@@ -154,6 +154,18 @@ core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err
   }
 }
 
+// Whether task `tid` catches some signal it does not block (/proc/TID/status).
+bool CatchesSignal(pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+  std::string line;
+  uint64_t caught = 0, blocked = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("SigCgt:", 0) == 0) caught = std::stoull(line.substr(7), nullptr, 16);
+    if (line.rfind("SigBlk:", 0) == 0) blocked = std::stoull(line.substr(7), nullptr, 16);
+  }
+  return (caught & ~blocked) != 0;
+}
+
 bool Crashed(int status, const std::string& err) {
   if (WIFSIGNALED(status)) {
     const int s = WTERMSIG(status);
@@ -367,7 +379,13 @@ core::Result<ExploreReport> Explorer::Run() {
         outs.push_back(*c);
       }
     }
-    std::erase_if(outs, [](const CallOutcome& c) { return c.kind == CallOutcome::Kind::kOk; });
+    // `eintr` where no handler can run is not a branch unless asked for (ApplyAtEntry refuses
+    // it: reported as not-run).
+    const bool catches = o.outcomes.empty() && CatchesSignal(stop.tid);
+    std::erase_if(outs, [&](const CallOutcome& c) {
+      return c.kind == CallOutcome::Kind::kOk ||
+             (o.outcomes.empty() && c.kind == CallOutcome::Kind::kEintr && !catches);
+    });
     if (outs.empty()) return;
     if (total >= o.max_branches) {
       report.skipped_for_budget += static_cast<int>(outs.size());
