@@ -202,7 +202,19 @@ struct Branch {
   std::set<pid_t> tids;
   Clock::time_point start, deadline;
   bool running = false, done = false, hung = false;
+  // A re-run (the target could not be forked at the call): a fresh run of the command whose
+  // `occurrence`-th call with reproducer key `key` gets the outcome.
+  bool rerun = false, applied = false;
+  std::string key;
+  uint64_t occurrence = 0, seen = 0;
 };
+
+// The reproducer rule's key of a call: its syscall and its path, or its fd (arg0), or nothing.
+std::string CallKey(const std::string& name, const std::string& path, const EntryStop& stop) {
+  if (!path.empty()) return name + "\npath\n" + path;
+  if (ArgIsFd(name, 0)) return name + "\nfd\n" + std::to_string(static_cast<int>(stop.args[0]));
+  return name;
+}
 
 }  // namespace
 
@@ -308,6 +320,29 @@ core::Result<ExploreReport> Explorer::Run() {
   auto start_branch = [&](int id) {
     Branch& b = branches[id];
     BranchReport& br = report.points[b.point].branches[b.index];
+    if (b.rerun) {
+      // A fresh run, to the call (see the SECCOMP stops in the loop).
+      core::UniqueFd bo(open((br.dir + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      core::UniqueFd be(open((br.dir + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      auto pid = bo && be ? Spawn(argv, bo.get(), be.get(), filters)
+                          : core::Result<pid_t>(core::ErrnoError(errno, "open " + br.dir));
+      if (!pid.ok()) {
+        br.verdict = Verdict::kNotRun;
+        br.error = pid.error().message();
+        b.done = true;
+        return;
+      }
+      b.root = *pid;
+      b.tids = {*pid};
+      tasks[*pid].branch = id;
+      b.running = true;
+      ++running;
+      b.start = Clock::now();
+      b.deadline = b.start + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(o.timeout_sec));
+      ptrace(PTRACE_CONT, *pid, 0, 0);
+      return;
+    }
     Task& t = tasks[b.root];
     auto applied = ApplyAtEntry(t.entry, b.outcome);
     if (!applied.ok()) {
@@ -341,9 +376,7 @@ core::Result<ExploreReport> Explorer::Run() {
     if (stop.abi != core::Abi::kX86_64 || name.empty()) return;
     const std::string path = CallPath(stop);
     // The reproducer's rule and its count.
-    std::string key = name;
-    if (!path.empty()) key += "\npath\n" + path;
-    else if (ArgIsFd(name, 0)) key += "\nfd\n" + std::to_string(static_cast<int>(stop.args[0]));
+    const std::string key = CallKey(name, path, stop);
     const uint64_t occurrence = ++counts[key];
     std::string why;
     for (size_t i = 0; i < o.selectors.size(); ++i) {
@@ -409,7 +442,33 @@ core::Result<ExploreReport> Explorer::Run() {
       }
       auto copy = ForkAtStop(stop, fopts);
       if (!copy.ok()) {
+        // Not forkable here (threads, children, a filter refusing the clone): each outcome
+        // is tried by a fresh run instead, stopped at the same occurrence of the call.
         report.points[point].refused = copy.error().message();
+        for (const CallOutcome& rc : outs) {
+          if (total >= o.max_branches) {
+            ++report.skipped_for_budget;
+            continue;
+          }
+          const int rid = static_cast<int>(branches.size());
+          ++total;
+          BranchReport br;
+          br.id = rid + 1;
+          br.outcome = rc.ToString();
+          br.rerun = true;
+          br.dir = o.out_dir + "/branches/" + std::to_string(br.id);
+          mkdir(br.dir.c_str(), 0755);
+          Branch b;
+          b.point = point;
+          b.index = report.points[point].branches.size();
+          b.outcome = rc;
+          b.rerun = true;
+          b.key = key;
+          b.occurrence = occurrence;
+          report.points[point].branches.push_back(br);
+          branches.push_back(b);
+          parked.push_back(rid);
+        }
         break;
       }
       const int id = static_cast<int>(branches.size());
@@ -558,10 +617,30 @@ core::Result<ExploreReport> Explorer::Run() {
       continue;
     }
     if (event == PTRACE_EVENT_SECCOMP) {
-      if (it->second.branch < 0 && !report.baseline_hung) {
+      const int bid = it->second.branch;
+      if (bid < 0 && !report.baseline_hung) {
         auto stop = ReadEntry(tid);
         if (stop.ok()) at_entry(*stop);
         fill_slots();
+      } else if (bid >= 0 && branches[bid].rerun && !branches[bid].applied) {
+        // A re-run: its calls are counted as the baseline's were, up to the branch's one.
+        Branch& b = branches[bid];
+        auto stop = ReadEntry(tid);
+        if (stop.ok() && stop->abi == core::Abi::kX86_64) {
+          const std::string name(core::SyscallName(stop->nr, stop->abi));
+          if (CallKey(name, CallPath(*stop), *stop) == b.key && ++b.seen == b.occurrence) {
+            b.applied = true;
+            auto applied = ApplyAtEntry(*stop, b.outcome);
+            if (applied.ok()) {
+              tasks[tid].applied = *applied;
+              tasks[tid].state = Task::State::kAwaitExit;
+            } else {
+              BranchReport& br = report.points[b.point].branches[b.index];
+              br.error = applied.error().message();
+              kill_all(b.tids);
+            }
+          }
+        }
       }
       resume(tid, 0);
       continue;
@@ -601,6 +680,11 @@ core::Result<ExploreReport> Explorer::Run() {
   for (PointReport& pt : report.points) {
     for (BranchReport& br : pt.branches) {
       if (br.verdict == Verdict::kNotRun) continue;
+      if (br.rerun && (!branches[br.id - 1].applied || !br.error.empty())) {
+        br.verdict = Verdict::kNotRun;
+        if (br.error.empty()) br.error = "the re-run ended before that call";
+        continue;
+      }
       const std::string out = ReadAll(br.dir + "/stdout"), err = ReadAll(br.dir + "/stderr");
       br.stdout_differs = out != bout;
       br.stderr_differs = err != berr;

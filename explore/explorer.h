@@ -12,10 +12,13 @@
 // the target has PR_SET_PDEATHSIG: when pwnbox dies, SIGKILL included, every branch dies; when
 // Run() returns, every task it started has been killed and waited for.
 //
+// A task that cannot be forked at a selected call (multi-threaded, with children, ...) is
+// reported as such, and each outcome is tried by a fresh run of the command instead, stopped
+// at the same occurrence of the call (counted as the reproducer's `when` counts it).
+//
 // Limits (docs/explore.md): depth 1 (one fault per run); policies whose rules need the
 // supervisor (paths, when, redirect, modify, proxy, log) are refused: only the kernel's part of
-// a policy is enforced here; a multi-threaded task at a branch point is reported, not forked
-// (no re-run fallback yet).
+// a policy is enforced here.
 #pragma once
 
 #include <linux/filter.h>
@@ -62,6 +65,7 @@ struct BranchReport {
   bool stdout_differs = false, stderr_differs = false;
   Verdict verdict = Verdict::kSame;
   std::string error;          // kNotRun: why
+  bool rerun = false;         // run again from the start (the target could not be forked)
   std::string dir;            // its stdout/stderr files
   std::string repro;          // the reproducer's path ("" when none)
 };
@@ -75,7 +79,8 @@ struct PointReport {
   int fd = -1;              // its fd argument (arg0) when it has no path, else -1
   uint64_t count = 0;       // arg2 (the count of read/write-like calls)
   uint64_t occurrence = 0;  // of the reproducer's rule (the N of `when`)
-  std::string refused;      // the fork was refused (multi-threaded, ...): why
+  std::string refused;      // the fork was refused (multi-threaded, ...): why; its outcomes
+                            // are then tried by re-runs up to the same occurrence
   std::vector<BranchReport> branches;
 };
 

@@ -36,11 +36,13 @@ std::string ExploreReport::Text() const {
     t += (last_point ? "└─ " : "├─ ") + p.call + "  [pid " + std::to_string(p.pid) + ", " +
          p.selector + "]\n";
     const std::string indent = last_point ? "   " : "│  ";
-    if (!p.refused.empty()) t += indent + "   not forked: " + p.refused + "\n";
+    if (!p.refused.empty())
+      t += indent + "   not forked: " + p.refused + "\n";
     for (size_t j = 0; j < p.branches.size(); ++j) {
       const BranchReport& b = p.branches[j];
       t += indent + (j + 1 == p.branches.size() ? "└─ " : "├─ ") + "#" + std::to_string(b.id) +
-           " " + b.outcome + ": " + std::string(VerdictName(b.verdict));
+           " " + b.outcome + (b.rerun ? " (re-run)" : "") + ": " +
+           std::string(VerdictName(b.verdict));
       if (b.verdict == Verdict::kNotRun) {
         t += " (" + b.error + ")\n";
         continue;
@@ -93,6 +95,7 @@ std::string ExploreReport::Json() const {
         jb["stdout_differs"] = b.stdout_differs;
         jb["stderr_differs"] = b.stderr_differs;
       }
+      if (b.rerun) jb["rerun"] = true;
       if (!b.repro.empty()) jb["repro"] = b.repro;
       jb["dir"] = b.dir;
       jp["branches"].push_back(jb);
