@@ -92,7 +92,7 @@ constexpr Entry kCommands[] = {
     {"proxy", pwnbox::cli::ProxyCommand,
      "serve proxied calls (opens, stat, ...) beneath a directory to sandboxes"},
     {"explore", pwnbox::cli::ExploreCommand,
-     "fork CMD at chosen calls and try each outcome: crashes, hangs, other exits"},
+     "fork CMD at chosen calls to try their failures: crashes, hangs"},
     {"help", nullptr, "show the help of pwnbox or of one COMMAND"},
 };
 
