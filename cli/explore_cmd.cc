@@ -57,7 +57,8 @@ int ExploreCommand(int argc, char** argv) {
        "comma-separated outcomes to try (ok, ENOENT, ..., short, eof, eintr); default: the "
        "call's usual failures")
       ("max-branches", po::value(&max_branches), "at most N branches (default 64)")
-      ("depth", po::value(&depth), "faults per run (only 1 in this build)")
+      ("depth", po::value(&depth), "faults per run: 1 (default) or 2 (each branch is explored "
+       "again from its branch point on)")
       ("jobs", po::value(&jobs), "run N branches at once (default: the number of CPUs)")
       ("timeout", po::value(&timeout),
        "seconds a branch may run before it is killed and classified `hang` (default 10)")
@@ -78,13 +79,14 @@ int ExploreCommand(int argc, char** argv) {
                                     ": expected a positive number");
   if (jobs < 1) return Fail("--jobs " + std::to_string(jobs) + ": expected a positive number");
   if (!(timeout > 0)) return Fail("--timeout: expected a positive number of seconds");
-  if (depth != 1)
+  if (depth < 1 || depth > 2)
     return Fail("--depth " + std::to_string(depth) +
-                ": only --depth 1 (one fault per run) is in this build");
+                ": expected 1 (one fault per run) or 2 (combinations of two)");
 
   explore::ExploreOptions eo;
   eo.command = split.command;
   eo.max_branches = max_branches;
+  eo.depth = depth;
   eo.jobs = jobs;
   eo.timeout_sec = timeout;
   for (const std::string& s : at) {

@@ -194,7 +194,17 @@ struct Task {
   AppliedOutcome applied;   // kAwaitExit
 };
 
+// What selection and the reproducers' counts know of one run's history (the baseline's, or a
+// branch's: its parent's up to the branch point, then its own).
+struct RunState {
+  std::vector<uint64_t> matched;           // per selector: matching calls seen (for #K)
+  std::set<std::string> sites;             // default sites seen
+  std::map<std::string, uint64_t> counts;  // reproducer-rule key -> calls seen
+};
+
 struct Branch {
+  int depth = 1;
+  RunState state;  // its run's history (depth < --depth: it branches too)
   int point = 0;  // index in report.points
   size_t index = 0;  // in that point's branches
   pid_t root = 0;
@@ -214,6 +224,40 @@ std::string CallKey(const std::string& name, const std::string& path, const Entr
   if (!path.empty()) return name + "\npath\n" + path;
   if (ArgIsFd(name, 0)) return name + "\nfd\n" + std::to_string(static_cast<int>(stop.args[0]));
   return name;
+}
+
+// The reproducer rule giving the call of `pt` the outcome `outcome` at its `n`-th occurrence;
+// a comment line for outcomes the policy approximates goes to *comment.
+std::string ReproRule(const PointReport& pt, const std::string& outcome, uint64_t n,
+                      std::string* comment) {
+  auto oc = ParseOutcome(outcome);
+  std::string action;
+  switch (oc.ok() ? oc->kind : CallOutcome::Kind::kOk) {
+    case CallOutcome::Kind::kErrno:
+      action = "action = \"errno:" + outcome + "\"\n";
+      break;
+    case CallOutcome::Kind::kEof:
+      action = "action = \"return\"\nvalue = 0\n";
+      break;
+    case CallOutcome::Kind::kEintr:
+      action = "action = \"errno:EINTR\"\n";
+      *comment = "# eintr: the policy fails the call with EINTR; no signal handler runs first\n";
+      break;
+    case CallOutcome::Kind::kShort:
+      action = "action = \"modify\"\nset = { arg2 = " +
+               std::to_string(std::max<uint64_t>(1, pt.count / 2)) + " }\n";
+      *comment = "# short: the count halved as explore did\n";
+      break;
+    case CallOutcome::Kind::kOk:
+      action = "action = \"allow\"\n";
+      break;
+  }
+  std::string rule = "[[rule]]\nsyscalls = [\"" + pt.syscall + "\"]\n";
+  if (!pt.path.empty())
+    rule += "paths = [" + config::TomlString(EscapeGlob(pt.path)) + "]\n";
+  else if (pt.fd >= 0)
+    rule += "args = [\"arg0 == " + std::to_string(pt.fd) + "\"]\n";
+  return rule + "when = \"" + std::to_string(n) + "\"\n" + action;
 }
 
 }  // namespace
@@ -302,10 +346,10 @@ core::Result<ExploreReport> Explorer::Run() {
                                              std::chrono::duration<double>(o.timeout_sec));
   bool base_done = false;
   std::set<pid_t> base_tids = {root};
-  std::vector<uint64_t> matched(o.selectors.size(), 0);
-  std::set<std::string> sites;
+  RunState base_state;
+  base_state.matched.assign(o.selectors.size(), 0);
+  std::vector<bool> ever_matched(o.selectors.size(), false);
   const core::SyscallGroup* const kMemoryGroup = core::FindGroup("memory");
-  std::map<std::string, uint64_t> counts;  // reproducer-rule key -> calls seen
 
   auto kill_all = [&](const std::set<pid_t>& tids) {
     for (pid_t t : tids) kill(t, SIGKILL);
@@ -363,6 +407,9 @@ core::Result<ExploreReport> Explorer::Run() {
     ptrace(PTRACE_SYSCALL, b.root, 0, 0);
   };
   auto fill_slots = [&] {
+    // With --depth 2, branches start once the baseline has ended: its branch points take the
+    // budget first, the points inside branches what is left.
+    if (o.depth > 1 && !base_done) return;
     while (running < o.jobs && !parked.empty()) {
       const int id = parked.front();
       parked.pop_front();
@@ -371,19 +418,24 @@ core::Result<ExploreReport> Explorer::Run() {
   };
 
   // A baseline task at the entry stop `stop`: branch there when it is selected.
-  auto at_entry = [&](const EntryStop& stop) {
+  // A task of run `parent` (-1: the baseline, else a branch of depth < --depth) at the entry
+  // stop `stop`: branch there when it is selected.
+  auto at_entry = [&](const EntryStop& stop, int parent) {
     const std::string name(core::SyscallName(stop.nr, stop.abi));
     if (stop.abi != core::Abi::kX86_64 || name.empty()) return;
     const std::string path = CallPath(stop);
+    RunState& rs = parent < 0 ? base_state : branches[parent].state;
+    const int depth = parent < 0 ? 1 : branches[parent].depth + 1;
     // The reproducer's rule and its count.
     const std::string key = CallKey(name, path, stop);
-    const uint64_t occurrence = ++counts[key];
+    const uint64_t occurrence = ++rs.counts[key];
     std::string why;
     for (size_t i = 0; i < o.selectors.size(); ++i) {
       const Selector& s = o.selectors[i];
       if (!s.Matches(name, stop.args, path)) continue;
-      if (s.occurrence != 0 && ++matched[i] != s.occurrence) continue;
-      if (s.occurrence == 0) ++matched[i];
+      const uint64_t n = ++rs.matched[i];
+      if (s.occurrence != 0 && n != s.occurrence) continue;
+      ever_matched[i] = true;
       if (why.empty()) why = s.text;
     }
     if (o.selectors.empty()) {
@@ -393,7 +445,7 @@ core::Result<ExploreReport> Explorer::Run() {
           std::find(kMemoryGroup->members.begin(), kMemoryGroup->members.end(), name) !=
               kMemoryGroup->members.end())
         return;
-      if (!sites.insert(key).second) return;
+      if (!rs.sites.insert(key).second) return;
       why = "site";
     }
     if (why.empty()) return;
@@ -431,10 +483,13 @@ core::Result<ExploreReport> Explorer::Run() {
     pt.path = path;
     pt.pid = stop.tid;
     pt.occurrence = occurrence;
+    pt.parent = parent + 1;
+    pt.depth = depth;
     if (path.empty() && ArgIsFd(name, 0)) pt.fd = static_cast<int>(stop.args[0]);
     pt.count = stop.args[2];
     const int point = static_cast<int>(report.points.size());
     report.points.push_back(pt);
+    const RunState history = rs;  // (rs may live in `branches`, which grows below)
     for (const CallOutcome& c : outs) {
       if (total >= o.max_branches) {
         ++report.skipped_for_budget;
@@ -445,6 +500,7 @@ core::Result<ExploreReport> Explorer::Run() {
         // Not forkable here (threads, children, a filter refusing the clone): each outcome
         // is tried by a fresh run instead, stopped at the same occurrence of the call.
         report.points[point].refused = copy.error().message();
+        if (parent >= 0) break;  // (re-runs with two faults: not done)
         for (const CallOutcome& rc : outs) {
           if (total >= o.max_branches) {
             ++report.skipped_for_budget;
@@ -484,6 +540,8 @@ core::Result<ExploreReport> Explorer::Run() {
       b.root = *copy;
       b.outcome = c;
       b.tids = {*copy};
+      b.depth = depth;
+      b.state = history;
       tasks[*copy].branch = id;
       tasks[*copy].state = Task::State::kParked;
       auto cstop = ReadEntry(*copy);
@@ -537,6 +595,7 @@ core::Result<ExploreReport> Explorer::Run() {
         report.baseline_status = status;
         report.baseline_seconds = Seconds(t0, Clock::now());
         kill_all(base_tids);
+        fill_slots();
       }
       return;
     }
@@ -618,9 +677,11 @@ core::Result<ExploreReport> Explorer::Run() {
     }
     if (event == PTRACE_EVENT_SECCOMP) {
       const int bid = it->second.branch;
-      if (bid < 0 && !report.baseline_hung) {
+      if ((bid < 0 && !report.baseline_hung) ||
+          (bid >= 0 && !branches[bid].rerun && !branches[bid].hung &&
+           branches[bid].depth < o.depth)) {
         auto stop = ReadEntry(tid);
-        if (stop.ok()) at_entry(*stop);
+        if (stop.ok()) at_entry(*stop, bid);
         fill_slots();
       } else if (bid >= 0 && branches[bid].rerun && !branches[bid].applied) {
         // A re-run: its calls are counted as the baseline's were, up to the branch's one.
@@ -672,8 +733,7 @@ core::Result<ExploreReport> Explorer::Run() {
   }
 
   for (size_t i = 0; i < o.selectors.size(); ++i)
-    if (matched[i] == 0 || (o.selectors[i].occurrence && matched[i] < o.selectors[i].occurrence))
-      report.unmatched.push_back(o.selectors[i].text);
+    if (!ever_matched[i]) report.unmatched.push_back(o.selectors[i].text);
 
   // Classify against the baseline; write the reproducers.
   const std::string bout = ReadAll(base_out), berr = ReadAll(base_err);
@@ -697,42 +757,35 @@ core::Result<ExploreReport> Explorer::Run() {
         else br.verdict = Verdict::kSame;
       }
       if (br.verdict == Verdict::kSame) continue;
-      // The reproducer: the call's rule with `when`, then the user's policy.
-      auto outcome = ParseOutcome(br.outcome);
-      std::string action, comment;
-      switch (outcome->kind) {
-        case CallOutcome::Kind::kErrno:
-          action = "action = \"errno:" + br.outcome + "\"\n";
-          break;
-        case CallOutcome::Kind::kEof:
-          action = "action = \"return\"\nvalue = 0\n";
-          break;
-        case CallOutcome::Kind::kEintr:
-          action = "action = \"errno:EINTR\"\n";
-          comment = "# eintr: the policy fails the call with EINTR; no signal handler runs first\n";
-          break;
-        case CallOutcome::Kind::kShort:
-          comment = "# short: the count halved as explore did\n";
-          break;
-        case CallOutcome::Kind::kOk:
-          break;
+      // The reproducer: the rules of the decisions on the way (the ancestors' first), then
+      // the user's policy.
+      std::vector<std::pair<const PointReport*, const BranchReport*>> path = {{&pt, &br}};
+      for (int up = pt.parent; up > 0;) {
+        const Branch& ab = branches[up - 1];
+        const PointReport& ap = report.points[ab.point];
+        path.insert(path.begin(), {&ap, &ap.branches[ab.index]});
+        up = ap.parent;
       }
-      std::string rule = "[[rule]]\nsyscalls = [\"" + pt.syscall + "\"]\n";
-      if (!pt.path.empty())
-        rule += "paths = [" + config::TomlString(EscapeGlob(pt.path)) + "]\n";
-      else if (pt.fd >= 0)
-        rule += "args = [\"arg0 == " + std::to_string(pt.fd) + "\"]\n";
-      rule += "when = \"" + std::to_string(pt.occurrence) + "\"\n";
-      if (outcome->kind == CallOutcome::Kind::kShort)
-        action = "action = \"modify\"\nset = { arg2 = " +
-                 std::to_string(std::max<uint64_t>(1, pt.count / 2)) + " }\n";
+      std::string rules, comments, calls;
+      for (size_t k = 0; k < path.size(); ++k) {
+        const PointReport& rp = *path[k].first;
+        uint64_t n = rp.occurrence;
+        // A call an earlier rule decides does not reach this one: not counted by its `when`.
+        for (size_t e = 0; e < k; ++e)
+          if (path[e].first->syscall == rp.syscall && path[e].first->path == rp.path &&
+              path[e].first->fd == rp.fd)
+            --n;
+        std::string comment;
+        rules += "\n" + ReproRule(rp, path[k].second->outcome, n, &comment);
+        comments += comment;
+        calls += (k ? ", then " : "") + rp.call + " -> " + path[k].second->outcome;
+      }
       br.repro = o.out_dir + "/repro/" + std::to_string(br.id) + ".toml";
       std::string policy = "# pwnbox explore reproducer: branch " + std::to_string(br.id) + ", " +
-                           pt.call + " -> " + br.outcome + " (" +
-                           std::string(VerdictName(br.verdict)) + ")\n" + comment;
+                           calls + " (" + std::string(VerdictName(br.verdict)) + ")\n" + comments;
       if (o.policy_path.empty()) policy += "default = \"allow\"\n";
       else policy += "include = [" + config::TomlString(o.policy_path) + "]\n";
-      policy += "\n" + rule + action;
+      policy += rules;
       std::ofstream(br.repro) << policy;
     }
   }

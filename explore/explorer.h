@@ -16,7 +16,10 @@
 // reported as such, and each outcome is tried by a fresh run of the command instead, stopped
 // at the same occurrence of the call (counted as the reproducer's `when` counts it).
 //
-// Limits (docs/explore.md): depth 1 (one fault per run); policies whose rules need the
+// With --depth 2 a branch is explored as the baseline is, from its branch point on (its own
+// selection state, copied from its parent's history): combinations of two faults.
+//
+// Limits (docs/explore.md): depth 2 at most; policies whose rules need the
 // supervisor (paths, when, redirect, modify, proxy, log) are refused: only the kernel's part of
 // a policy is enforced here.
 #pragma once
@@ -40,6 +43,7 @@ struct ExploreOptions {
   std::vector<sock_filter> policy_bpf;  // the policy's filter (installed first); may be empty
   std::string policy_path;              // for the reproducers' `include` ("" : none)
   int max_branches = 64;
+  int depth = 1;  // faults per run: 2 = branches branch again at their selected calls
   int jobs = 1;
   double timeout_sec = 10;  // per branch, and for the baseline
   std::string out_dir;      // "": a temporary directory, removed by the caller
@@ -71,6 +75,8 @@ struct BranchReport {
 };
 
 struct PointReport {
+  int parent = 0;        // the branch it is in (its id), 0: the baseline
+  int depth = 1;         // 1 + its parent's depth
   std::string selector;  // the --at that chose it, or "site" (default selection)
   std::string call;      // "openat(AT_FDCWD, \"/etc/app.conf\", O_RDONLY)" as trace shows it
   std::string syscall;   // "openat"

@@ -25,38 +25,47 @@ std::string Secs(double s) {
   return buf;
 }
 
+// The points of run `parent` (0: the baseline, else a branch id) and their branches, each
+// branch followed by the points inside it (--depth 2), drawn with `prefix` in front.
+void AppendPoints(const ExploreReport& r, int parent, const std::string& prefix, std::string* t) {
+  std::vector<const PointReport*> mine;
+  for (const PointReport& p : r.points)
+    if (p.parent == parent) mine.push_back(&p);
+  for (size_t i = 0; i < mine.size(); ++i) {
+    const PointReport& p = *mine[i];
+    const bool last_point = i + 1 == mine.size();
+    *t += prefix + (last_point ? "└─ " : "├─ ") + p.call + "  [pid " + std::to_string(p.pid) +
+          ", " + p.selector + "]\n";
+    const std::string indent = prefix + (last_point ? "   " : "│  ");
+    if (!p.refused.empty()) *t += indent + "   not forked: " + p.refused + "\n";
+    for (size_t j = 0; j < p.branches.size(); ++j) {
+      const BranchReport& b = p.branches[j];
+      const bool last = j + 1 == p.branches.size();
+      *t += indent + (last ? "└─ " : "├─ ") + "#" + std::to_string(b.id) + " " + b.outcome +
+            (b.rerun ? " (re-run)" : "") + ": " + std::string(VerdictName(b.verdict));
+      if (b.verdict == Verdict::kNotRun) {
+        *t += " (" + b.error + ")\n";
+      } else {
+        *t += " (" + (b.verdict == Verdict::kHang ? std::string("killed at the timeout")
+                                                   : StatusText(b.wait_status)) +
+              ", " + Secs(b.seconds);
+        if (b.stdout_differs) *t += ", stdout differs";
+        if (b.stderr_differs) *t += ", stderr differs";
+        *t += ")";
+        if (!b.repro.empty()) *t += "  repro: " + b.repro;
+        *t += "\n";
+      }
+      AppendPoints(r, b.id, indent + (last ? "   " : "│  "), t);
+    }
+  }
+}
+
 }  // namespace
 
 std::string ExploreReport::Text() const {
   std::string t = "baseline: " + StatusText(baseline_status) + " in " + Secs(baseline_seconds) +
                   (baseline_hung ? " (hung: killed at the timeout)" : "") + "\n";
-  for (size_t i = 0; i < points.size(); ++i) {
-    const PointReport& p = points[i];
-    const bool last_point = i + 1 == points.size();
-    t += (last_point ? "└─ " : "├─ ") + p.call + "  [pid " + std::to_string(p.pid) + ", " +
-         p.selector + "]\n";
-    const std::string indent = last_point ? "   " : "│  ";
-    if (!p.refused.empty())
-      t += indent + "   not forked: " + p.refused + "\n";
-    for (size_t j = 0; j < p.branches.size(); ++j) {
-      const BranchReport& b = p.branches[j];
-      t += indent + (j + 1 == p.branches.size() ? "└─ " : "├─ ") + "#" + std::to_string(b.id) +
-           " " + b.outcome + (b.rerun ? " (re-run)" : "") + ": " +
-           std::string(VerdictName(b.verdict));
-      if (b.verdict == Verdict::kNotRun) {
-        t += " (" + b.error + ")\n";
-        continue;
-      }
-      t += " (" + (b.verdict == Verdict::kHang ? std::string("killed at the timeout")
-                                                : StatusText(b.wait_status)) +
-           ", " + Secs(b.seconds);
-      if (b.stdout_differs) t += ", stdout differs";
-      if (b.stderr_differs) t += ", stderr differs";
-      t += ")";
-      if (!b.repro.empty()) t += "  repro: " + b.repro;
-      t += "\n";
-    }
-  }
+  AppendPoints(*this, 0, "", &t);
   for (const std::string& s : unmatched) t += "selector " + s + ": matched no call\n";
   if (skipped_for_budget > 0)
     t += std::to_string(skipped_for_budget) +
@@ -73,7 +82,8 @@ std::string ExploreReport::Json() const {
                    {"hung", baseline_hung}};
   j["points"] = nlohmann::json::array();
   for (const PointReport& p : points) {
-    nlohmann::json jp = {{"selector", p.selector}, {"call", p.call},
+    nlohmann::json jp = {{"parent", p.parent},     {"depth", p.depth},
+                         {"selector", p.selector}, {"call", p.call},
                          {"syscall", p.syscall},   {"pid", p.pid},
                          {"occurrence", p.occurrence}};
     if (!p.path.empty()) jp["path"] = p.path;

@@ -197,6 +197,40 @@ TEST(ExploreTest, Python3OpenFailuresAreTracebacks) {
   }
 }
 
+// --depth 2: each branch is explored again from its branch point on; the reproducer of a
+// combination holds both rules, in order.
+TEST(ExploreTest, DepthTwoExploresTheErrorPathAndReproducesTheCombination) {
+  const std::string d = TempDir();
+  WriteFile(d + "/main.conf", "main\n");
+  WriteFile(d + "/fallback.conf", "fallback\n");
+  const std::string script = "try:\n    print(open('" + d + "/main.conf').read(), end='')\n"
+                             "except OSError:\n    print(open('" + d +
+                             "/fallback.conf').read(), end='')\n";
+  auto j = Explore({"-o", d + "/out", "--depth", "2", "--at", "openat:path=" + d + "/*.conf",
+                    "--outcomes", "ENOENT", "--", "python3", "-c", script},
+                   0);
+  ASSERT_EQ(j["points"].size(), 2u) << j.dump();
+  const auto& first = j["points"][0];
+  EXPECT_EQ(first["path"], d + "/main.conf");
+  EXPECT_EQ(first["depth"], 1);
+  ASSERT_EQ(first["branches"].size(), 1u);
+  EXPECT_EQ(first["branches"][0]["classification"], "different-output");
+  // The fallback open happens only in the branch: a point inside it.
+  const auto& second = j["points"][1];
+  EXPECT_EQ(second["path"], d + "/fallback.conf");
+  EXPECT_EQ(second["parent"], first["branches"][0]["id"]);
+  EXPECT_EQ(second["depth"], 2);
+  ASSERT_EQ(second["branches"].size(), 1u);
+  const auto both = second["branches"][0];
+  EXPECT_EQ(both["classification"], "different-exit") << both.dump();
+  EXPECT_EQ(both["exit"], 1);
+  EXPECT_EQ(ReadFile(std::string(first["branches"][0]["dir"]) + "/stdout"), "fallback\n");
+  auto r = Pwnbox({"--policy", both["repro"], "--", "python3", "-c", script});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_TRUE(Contains(r.err, "FileNotFoundError")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "fallback.conf")) << r.err;
+}
+
 TEST(ExploreTest, DefaultSitesWithinTheBudget) {
   auto j = Explore({"--max-branches", "12", "--", "cat", "/etc/hostname"}, 0);
   size_t n = 0;
@@ -218,7 +252,7 @@ TEST(ExploreTest, BadSelectorsAndOutcomesAreOneLineErrors) {
       {{"--at", "read:path=/x"}, "read takes no path"},
       {{"--at", "openat:path=rel"}, "absolute"},
       {{"--outcomes", "ENOENTT"}, "did you mean ENOENT"},
-      {{"--depth", "2"}, "--depth"},
+      {{"--depth", "3"}, "--depth"},
       {{"--max-branches", "0"}, "--max-branches"},
   };
   for (const Case& c : cases) {
