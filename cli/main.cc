@@ -54,8 +54,8 @@ options:
 
 exit status:
   The target's (128+N when killed by signal N), 125 when pwnbox itself failed, 126/127 when
-  the command could not be executed / was not found. check, diff, bench and replay have their
-  own: see their --help.
+  the command could not be executed / was not found. check, diff, bench, replay and explore
+  have their own: see their --help.
 )";
 
 using Command = int (*)(int argc, char** argv);

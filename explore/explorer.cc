@@ -166,24 +166,18 @@ bool CatchesSignal(pid_t tid) {
   return (caught & ~blocked) != 0;
 }
 
-bool Crashed(int status, const std::string& err) {
+// A crash: a fatal signal of a bug, or a sanitizer report on stderr that the baseline's
+// stderr (`base_err`) does not have.
+bool Crashed(int status, const std::string& err, const std::string& base_err) {
   if (WIFSIGNALED(status)) {
     const int s = WTERMSIG(status);
     if (s == SIGSEGV || s == SIGABRT || s == SIGBUS || s == SIGFPE || s == SIGILL) return true;
   }
   for (const char* mark : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                            "ERROR: MemorySanitizer", "WARNING: ThreadSanitizer", "runtime error: "})
-    if (err.find(mark) != std::string::npos) return true;
+    if (err.find(mark) != std::string::npos && base_err.find(mark) == std::string::npos)
+      return true;
   return false;
-}
-
-std::string StatusText(int status) {
-  if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    std::string_view name = core::SignalName(WTERMSIG(status));
-    return "killed by " + (name.empty() ? std::to_string(WTERMSIG(status)) : std::string(name));
-  }
-  return "?";
 }
 
 // One traced task.
@@ -750,7 +744,7 @@ core::Result<ExploreReport> Explorer::Run() {
       br.stderr_differs = err != berr;
       if (br.verdict != Verdict::kHang) {
         const int s = br.wait_status;
-        if (Crashed(s, err)) br.verdict = Verdict::kCrash;
+        if (Crashed(s, err, berr)) br.verdict = Verdict::kCrash;
         else if (WIFSIGNALED(s) && WTERMSIG(s) == SIGSYS) br.verdict = Verdict::kKilledByPolicy;
         else if (s != report.baseline_status) br.verdict = Verdict::kDifferentExit;
         else if (br.stdout_differs || br.stderr_differs) br.verdict = Verdict::kDifferentOutput;

@@ -82,7 +82,6 @@ core::Result<Selector> ParseSelector(std::string_view text) {
     }
     sel.names.insert(std::string(target));
   }
-  const std::vector<std::string> names(sel.names.begin(), sel.names.end());
   for (size_t i = 1; i < parts.size(); ++i) {
     const std::string_view cond = parts[i];
     const size_t eq = cond.find('=');
@@ -95,12 +94,19 @@ core::Result<Selector> ParseSelector(std::string_view text) {
         return Bad(text, "path=" + std::string(value) +
                              ": the glob must be absolute (paths are matched resolved, as "
                              "policy `paths` are)");
-      for (const std::string& n : names)
+      // A group keeps its members that take a path; a syscall must take one.
+      for (auto it = sel.names.begin(); it != sel.names.end();)
+        it = supervisor::PathArgsOf(*it).empty() && target[0] == '@' ? sel.names.erase(it)
+                                                                     : std::next(it);
+      for (const std::string& n : sel.names)
         if (supervisor::PathArgsOf(n).empty())
           return Bad(text, "path=: " + n + " takes no path");
+      if (sel.names.empty())
+        return Bad(text, "path=: no syscall of " + std::string(target) + " takes a path");
       sel.path_glob = std::string(value);
       continue;
     }
+    const std::vector<std::string> names(sel.names.begin(), sel.names.end());
     auto parsed = config::ParseCondition(std::string(key) + " == " + std::string(value), names);
     if (auto* err = std::get_if<config::ConditionError>(&parsed))
       return Bad(text, "\"" + std::string(cond) + "\": " + err->message +

@@ -154,7 +154,7 @@ action = "kill"
 TEST(ExploreTest, CatEveryBranchEnds) {
   const std::string d = TempDir();
   WriteFile(d + "/f", std::string(3000, 'a') + "\n");
-  auto j = Explore({"--at", "read#2", "--at", "openat:path=" + d + "/f", "--jobs", "2", "--",
+  auto j = Explore({"--at", "read#2", "--at", "@file:path=" + d + "/f", "--jobs", "2", "--",
                     "cat", d + "/f"},
                    0);
   EXPECT_EQ(j["baseline"]["exit"], 0);
