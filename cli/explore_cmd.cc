@@ -42,7 +42,7 @@ int ExploreCommand(int argc, char** argv) {
   po::options_description desc("pwnbox explore options");
   std::string policy_path, outcomes_text, out_dir;
   std::vector<std::string> at;
-  int max_branches = 64, depth = 1;
+  int max_branches = 256, depth = 1;
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   int jobs = cpus > 0 ? static_cast<int>(cpus) : 1;
   double timeout = 10;
@@ -56,7 +56,7 @@ int ExploreCommand(int argc, char** argv) {
       ("outcomes", po::value(&outcomes_text),
        "comma-separated outcomes to try (ok, ENOENT, ..., short, eof, eintr); default: the "
        "call's usual failures")
-      ("max-branches", po::value(&max_branches), "at most N branches (default 64)")
+      ("max-branches", po::value(&max_branches), "at most N branches (default 256: `python3 -c 'import json'` takes ~140)")
       ("depth", po::value(&depth), "faults per run: 1 (default) or 2 (each branch is explored "
        "again from its branch point on)")
       ("jobs", po::value(&jobs), "run N branches at once (default: the number of CPUs)")

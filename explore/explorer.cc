@@ -29,6 +29,7 @@
 #include "core/syscall_outcomes.h"
 #include "core/syscalls.h"
 #include "explore/tracee.h"
+#include "supervisor/glob.h"
 #include "supervisor/launcher.h"
 
 namespace pwnbox::explore {
@@ -213,11 +214,22 @@ struct Branch {
   uint64_t occurrence = 0, seen = 0;
 };
 
-// The reproducer rule's key of a call: its syscall and its path, or its fd (arg0), or nothing.
+// The reproducer rule's key of a call: its syscall and its path, or its fd (arg0), or the
+// syscall alone (its rule then matches, and its `when` counts, every call of the syscall).
 std::string CallKey(const std::string& name, const std::string& path, const EntryStop& stop) {
   if (!path.empty()) return name + "\npath\n" + path;
   if (ArgIsFd(name, 0)) return name + "\nfd\n" + std::to_string(static_cast<int>(stop.args[0]));
   return name;
+}
+
+bool IsSystemRuntimeFile(const std::string& path) {
+  static constexpr const char* kGlobs[] = {
+      "/etc/ld.so.*",      "/**/*.so",          "/**/*.so.*",
+      "/usr/lib/locale/**", "/usr/share/locale/**", "/usr/lib/x86_64-linux-gnu/gconv/**",
+      "/usr/share/zoneinfo/**", "/etc/locale.alias"};
+  for (const char* g : kGlobs)
+    if (supervisor::GlobMatch(g, path)) return true;
+  return false;
 }
 
 // The reproducer rule giving the call of `pt` the outcome `outcome` at its `n`-th occurrence;
@@ -417,12 +429,14 @@ core::Result<ExploreReport> Explorer::Run() {
   auto at_entry = [&](const EntryStop& stop, int parent) {
     const std::string name(core::SyscallName(stop.nr, stop.abi));
     if (stop.abi != core::Abi::kX86_64 || name.empty()) return;
-    const std::string path = CallPath(stop);
+    std::string raw;
+    const std::string path = CallPath(stop, &raw);
     RunState& rs = parent < 0 ? base_state : branches[parent].state;
     const int depth = parent < 0 ? 1 : branches[parent].depth + 1;
     // The reproducer's rule and its count.
     const std::string key = CallKey(name, path, stop);
-    const uint64_t occurrence = ++rs.counts[key];
+    ++rs.counts[name];  // every call of the syscall (the key of a rule without paths or args)
+    const uint64_t occurrence = key == name ? rs.counts[name] : ++rs.counts[key];
     std::string why;
     for (size_t i = 0; i < o.selectors.size(); ++i) {
       const Selector& s = o.selectors[i];
@@ -439,7 +453,21 @@ core::Result<ExploreReport> Explorer::Run() {
           std::find(kMemoryGroup->members.begin(), kMemoryGroup->members.end(), name) !=
               kMemoryGroup->members.end())
         return;
-      if (!rs.sites.insert(key).second) return;
+      // Nor are the dynamic loader's and libc's own files (shared objects, ld.so.cache, locale
+      // and gconv data): their failures are the loader's; `--at` reaches them.
+      if (!path.empty() && IsSystemRuntimeFile(path)) return;
+      if (path.empty() && raw.starts_with('/') && IsSystemRuntimeFile(raw)) return;
+      if (path.empty() && ArgIsFd(name, 0)) {
+        char target[4096];
+        const std::string link = "/proc/" + std::to_string(stop.tid) + "/fd/" +
+                                 std::to_string(static_cast<int>(stop.args[0]));
+        const ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
+        if (n > 0 && IsSystemRuntimeFile(std::string(target, static_cast<size_t>(n)))) return;
+      }
+      // A path that does not resolve is a site by its spelling.
+      std::string site = key;
+      if (path.empty() && !raw.empty()) site = name + "\nraw\n" + raw;
+      if (!rs.sites.insert(site).second) return;
       why = "site";
     }
     if (why.empty()) return;
@@ -683,7 +711,8 @@ core::Result<ExploreReport> Explorer::Run() {
         auto stop = ReadEntry(tid);
         if (stop.ok() && stop->abi == core::Abi::kX86_64) {
           const std::string name(core::SyscallName(stop->nr, stop->abi));
-          if (CallKey(name, CallPath(*stop), *stop) == b.key && ++b.seen == b.occurrence) {
+          const bool counted = b.key == name || CallKey(name, CallPath(*stop), *stop) == b.key;
+          if (counted && ++b.seen == b.occurrence) {
             b.applied = true;
             auto applied = ApplyAtEntry(*stop, b.outcome);
             if (applied.ok()) {

@@ -42,7 +42,7 @@ struct ExploreOptions {
   std::vector<CallOutcome> outcomes;    // empty: core::DefaultOutcomes of each call
   std::vector<sock_filter> policy_bpf;  // the policy's filter (installed first); may be empty
   std::string policy_path;              // for the reproducers' `include` ("" : none)
-  int max_branches = 64;
+  int max_branches = 256;
   int depth = 1;  // faults per run: 2 = branches branch again at their selected calls
   int jobs = 1;
   double timeout_sec = 10;  // per branch, and for the baseline

@@ -134,7 +134,7 @@ bool Selector::Matches(std::string_view name, const uint64_t (&call_args)[6],
   return true;
 }
 
-std::string CallPath(const EntryStop& stop) {
+std::string CallPath(const EntryStop& stop, std::string* raw_out) {
   const std::string_view name = core::SyscallName(stop.nr, stop.abi);
   const std::vector<supervisor::PathArg> pargs = supervisor::PathArgsOf(name, stop.abi);
   if (pargs.empty()) return "";
@@ -147,6 +147,7 @@ std::string CallPath(const EntryStop& stop) {
   std::string raw;
   bool terminated = false;
   if (!core::decode::ReadCString(mem, addr, 4096, &raw, &terminated) || !terminated) return "";
+  if (raw_out) *raw_out = raw;
   int dirfd = AT_FDCWD;
   if (pa.dirfd >= 0) dirfd = static_cast<int>(stop.args[pa.dirfd]);
   supervisor::ResolveOptions ro;

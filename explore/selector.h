@@ -45,7 +45,8 @@ struct Selector {
 core::Result<Selector> ParseSelector(std::string_view text);
 
 // The path the call at `stop` acts on (its first path argument), resolved for the task as
-// policy path rules resolve it; "" when the call takes no path or it cannot be resolved.
-std::string CallPath(const EntryStop& stop);
+// policy path rules resolve it; "" when the call takes no path or it cannot be resolved. *raw,
+// when given, receives the path as the program wrote it ("" when none could be read).
+std::string CallPath(const EntryStop& stop, std::string* raw = nullptr);
 
 }  // namespace pwnbox::explore

@@ -232,12 +232,41 @@ TEST(ExploreTest, DepthTwoExploresTheErrorPathAndReproducesTheCombination) {
 }
 
 TEST(ExploreTest, DefaultSitesWithinTheBudget) {
-  auto j = Explore({"--max-branches", "12", "--", "cat", "/etc/hostname"}, 0);
+  // All of cat's sites: the dynamic loader's files (ld.so.cache, libc.so.6) are not sites.
+  auto all = Explore({"--", "cat", "/etc/hostname"}, 0);
+  EXPECT_EQ(all["skipped_for_budget"], 0);
+  bool hostname = false;
+  for (const auto& p : all["points"]) {
+    EXPECT_EQ(p["selector"], "site");
+    const std::string call = p["call"];
+    EXPECT_FALSE(Contains(call, "ld.so") || Contains(call, ".so.")) << call;
+    EXPECT_NE(p["syscall"], "mmap") << call;
+    hostname |= Contains(call, "/etc/hostname");
+  }
+  EXPECT_TRUE(hostname) << all.dump();
+  // A smaller budget: exactly that many branches, the rest counted.
+  auto j = Explore({"--max-branches", "3", "--", "cat", "/etc/hostname"}, 0);
   size_t n = 0;
   for (const auto& p : j["points"]) n += p["branches"].size();
-  EXPECT_EQ(n, 12u);
+  EXPECT_EQ(n, 3u);
   EXPECT_GT(j["skipped_for_budget"].get<int>(), 0);
-  for (const auto& p : j["points"]) EXPECT_EQ(p["selector"], "site");
+}
+
+// Without --at or --outcomes: each call site of a real program once, all within the default
+// budget, and every branch ends. (/usr/bin/python3: a `python3` earlier in PATH may be a shim
+// script whose own calls would be explored too.)
+TEST(ExploreTest, Python3ImportJsonWithinTheDefaultBudget) {
+  auto j = Explore({"--", "/usr/bin/python3", "-c", "import json"}, 0);
+  EXPECT_EQ(j["skipped_for_budget"], 0) << j.dump();
+  size_t n = 0;
+  for (const auto& p : j["points"])
+    for (const auto& b : p["branches"]) {
+      ++n;
+      EXPECT_NE(b["classification"], "hang") << p["call"] << " " << b.dump();
+      EXPECT_NE(b["classification"], "crash") << p["call"] << " " << b.dump();
+    }
+  EXPECT_GE(n, 50u);
+  EXPECT_LE(n, 256u);
 }
 
 TEST(ExploreTest, BadSelectorsAndOutcomesAreOneLineErrors) {
