@@ -308,8 +308,13 @@ core::Result<ExploreReport> Explorer::Run() {
       for (const std::string& n : s.names)
         if (auto nr = core::SyscallNumber(n)) traced.insert(*nr);
   } else {
-    for (const core::SyscallOutcomes& e : core::AllSyscallOutcomes())
+    const core::SyscallGroup* memory = core::FindGroup("memory");
+    for (const core::SyscallOutcomes& e : core::AllSyscallOutcomes()) {
+      if (memory != nullptr && std::find(memory->members.begin(), memory->members.end(),
+                                         std::string_view(e.syscall)) != memory->members.end())
+        continue;  // not a default site (below): no stop
       if (auto nr = core::SyscallNumber(e.syscall)) traced.insert(*nr);
+    }
   }
   std::vector<FilterRule> rules;
   for (int nr : traced) rules.push_back({core::Abi::kX86_64, nr, SECCOMP_RET_TRACE});
@@ -743,6 +748,7 @@ core::Result<ExploreReport> Explorer::Run() {
 
   // Nothing survives: whatever is left (parked branches, leftovers) is killed and waited for.
   for (auto& [tid, t] : tasks) kill(tid, SIGKILL);
+  for (pid_t tid : orphans) kill(tid, SIGKILL);
   while (!tasks.empty()) {
     int status;
     const pid_t tid = waitpid(-1, &status, __WALL);
