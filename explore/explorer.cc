@@ -597,12 +597,26 @@ core::Result<ExploreReport> Explorer::Run() {
       report.points[point].branches.push_back(br);
       branches.push_back(b);
       if (!st.ok()) {
-        BranchReport& r = report.points[point].branches.back();
-        r.verdict = Verdict::kNotRun;
-        r.error = st.error().message();
-        branches.back().done = true;
+        // The copy could not be given its own output (the policy denies an injected call):
+        // at depth 1 the outcome is tried by a re-run instead, else it is not run.
         KillTracee(*copy);
         tasks.erase(*copy);
+        BranchReport& r = report.points[point].branches.back();
+        Branch& nb = branches.back();
+        if (parent < 0) {
+          r.rerun = true;
+          r.note = "not forked: " + st.error().message();
+          nb.rerun = true;
+          nb.root = 0;
+          nb.tids.clear();
+          nb.key = key;
+          nb.occurrence = occurrence;
+          parked.push_back(id);
+        } else {
+          r.verdict = Verdict::kNotRun;
+          r.error = st.error().message();
+          nb.done = true;
+        }
         continue;
       }
       tasks[*copy].entry = *cstop;

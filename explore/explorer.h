@@ -70,6 +70,7 @@ struct BranchReport {
   Verdict verdict = Verdict::kSame;
   std::string error;          // kNotRun: why
   bool rerun = false;         // run again from the start (the target could not be forked)
+  std::string note;           // why it was re-run, when the point itself was forked
   std::string dir;            // its stdout/stderr files
   std::string repro;          // the reproducer's path ("" when none)
 };

@@ -52,6 +52,7 @@ void AppendPoints(const ExploreReport& r, int parent, const std::string& prefix,
         if (b.stdout_differs) *t += ", stdout differs";
         if (b.stderr_differs) *t += ", stderr differs";
         *t += ")";
+        if (!b.note.empty()) *t += " [" + b.note + "]";
         if (!b.repro.empty()) *t += "  repro: " + b.repro;
         *t += "\n";
       }
@@ -106,6 +107,7 @@ std::string ExploreReport::Json() const {
         jb["stderr_differs"] = b.stderr_differs;
       }
       if (b.rerun) jb["rerun"] = true;
+      if (!b.note.empty()) jb["note"] = b.note;
       if (!b.repro.empty()) jb["repro"] = b.repro;
       jb["dir"] = b.dir;
       jp["branches"].push_back(jb);

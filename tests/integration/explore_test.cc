@@ -151,6 +151,25 @@ action = "kill"
   EXPECT_EQ(r.status, 128 + SIGSYS) << r.err;
 }
 
+// A policy that denies a call the branch set-up injects (dup3, for its own stdout): the branch
+// is re-run from the start instead, and the finding is the same.
+TEST(ExploreTest, BranchThatCannotBeSetUpIsReRun) {
+  const std::string d = TempDir();
+  WriteFile(d + "/app.conf", "x\n");
+  WriteFile(d + "/p.toml", R"(default = "allow"
+[[rule]]
+syscalls = ["dup3"]
+action = "errno:EPERM"
+)");
+  auto j = Explore({"--policy", d + "/p.toml", "--at", "openat:path=" + d + "/app.conf",
+                    "--outcomes", "ENOENT", "--", Prog("ex_bugs"), "fopen", d + "/app.conf"},
+                   1);
+  const auto b = Branch(j, "ENOENT");
+  EXPECT_TRUE(b["rerun"].get<bool>()) << b.dump();
+  EXPECT_TRUE(Contains(b["note"], "not forked")) << b.dump();
+  EXPECT_EQ(b["classification"], "crash");
+}
+
 TEST(ExploreTest, CatEveryBranchEnds) {
   const std::string d = TempDir();
   WriteFile(d + "/f", std::string(3000, 'a') + "\n");
