@@ -37,7 +37,7 @@
 namespace pwnbox::explore {
 
 struct ExploreOptions {
-  std::vector<std::string> command;     // argv[0] resolved against PATH by the caller
+  std::vector<std::string> command;     // argv[0] is resolved against PATH as execvp does
   std::vector<Selector> selectors;      // empty: every distinct fallible call site once
   std::vector<CallOutcome> outcomes;    // empty: core::DefaultOutcomes of each call
   std::vector<sock_filter> policy_bpf;  // the policy's filter (installed first); may be empty
@@ -108,7 +108,10 @@ struct ExploreReport {
 class Explorer {
  public:
   explicit Explorer(ExploreOptions options) : options_(std::move(options)) {}
-  // Runs the baseline and every branch to their ends (see the top of this file).
+  // Runs the baseline and every branch to their ends (see the top of this file). Creates
+  // out_dir (and baseline/, branches/, repro/ in it). While it runs, SIGCHLD is blocked in the
+  // calling thread and it waits for any child (waitpid(-1)): the caller must have no children
+  // of its own to wait for meanwhile. Fails (ENOENT/EACCES...) when the command cannot start.
   core::Result<ExploreReport> Run();
 
  private:
