@@ -36,9 +36,9 @@ constexpr const char* kUsage =
 }  // namespace
 
 int ExploreCommand(int argc, char** argv) {
-  SplitArgs split = SplitCommand(argc, argv, 1,
-                                 {"--policy", "--at", "--outcomes", "--max-branches", "--depth",
-                                  "--jobs", "--timeout", "-o"});
+  SplitArgs split = SplitCommand(
+      argc, argv, 1,
+      {"--policy", "--at", "--outcomes", "--max-branches", "--depth", "--jobs", "--timeout", "-o"});
   po::options_description desc("pwnbox explore options");
   std::string policy_path, outcomes_text, out_dir;
   std::vector<std::string> at;
@@ -46,6 +46,7 @@ int ExploreCommand(int argc, char** argv) {
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   int jobs = cpus > 0 ? static_cast<int>(cpus) : 1;
   double timeout = 10;
+  // clang-format off
   desc.add_options()
       ("help,h", "show this help")
       ("policy", po::value(&policy_path),
@@ -56,7 +57,8 @@ int ExploreCommand(int argc, char** argv) {
       ("outcomes", po::value(&outcomes_text),
        "comma-separated outcomes to try (ok, ENOENT, ..., short, eof, eintr); default: the "
        "call's usual failures")
-      ("max-branches", po::value(&max_branches), "at most N branches (default 256: `python3 -c 'import json'` takes ~140)")
+      ("max-branches", po::value(&max_branches),
+       "at most N branches (default 256; `python3 -c 'import json'` takes ~140)")
       ("depth", po::value(&depth), "faults per run: 1 (default) or 2 (each branch is explored "
        "again from its branch point on)")
       ("jobs", po::value(&jobs), "run N branches at once (default: the number of CPUs)")
@@ -66,6 +68,7 @@ int ExploreCommand(int argc, char** argv) {
       ("output,o", po::value(&out_dir),
        "keep the baseline's and each branch's stdout/stderr in DIR, and reproducer policies "
        "in DIR/repro/ID.toml");
+  // clang-format on
   po::variables_map vm;
   if (!ParseOptions(po::command_line_parser(split.options), desc, &vm, "explore"))
     return kExitFailure;
@@ -75,8 +78,8 @@ int ExploreCommand(int argc, char** argv) {
   }
   if (split.command.empty())
     return Fail("no command to explore: pwnbox explore [OPTIONS] -- CMD [ARG...]");
-  if (max_branches < 1) return Fail("--max-branches " + std::to_string(max_branches) +
-                                    ": expected a positive number");
+  if (max_branches < 1)
+    return Fail("--max-branches " + std::to_string(max_branches) + ": expected a positive number");
   if (jobs < 1) return Fail("--jobs " + std::to_string(jobs) + ": expected a positive number");
   if (!(timeout > 0)) return Fail("--timeout: expected a positive number of seconds");
   if (depth < 1 || depth > 2)
@@ -98,9 +101,8 @@ int ExploreCommand(int argc, char** argv) {
     size_t start = 0;
     for (;;) {
       const size_t comma = outcomes_text.find(',', start);
-      const std::string word = outcomes_text.substr(start, comma == std::string::npos
-                                                               ? std::string::npos
-                                                               : comma - start);
+      const std::string word = outcomes_text.substr(
+          start, comma == std::string::npos ? std::string::npos : comma - start);
       auto oc = explore::ParseOutcome(word);
       if (!oc.ok()) return Fail("--outcomes: " + oc.error().message());
       eo.outcomes.push_back(*oc);
@@ -125,8 +127,7 @@ int ExploreCommand(int argc, char** argv) {
   if (out_dir.empty()) {
     const char* tmp = getenv("TMPDIR");
     std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/pwnbox-explore-XXXXXX";
-    if (mkdtemp(templ.data()) == nullptr)
-      return Fail(core::ErrnoError(errno, "mkdtemp " + templ));
+    if (mkdtemp(templ.data()) == nullptr) return Fail(core::ErrnoError(errno, "mkdtemp " + templ));
     out_dir = templ;
     temp = true;
   }
@@ -151,8 +152,7 @@ int ExploreCommand(int argc, char** argv) {
   for (const std::string& s : report->unmatched)
     std::fprintf(stderr, "pwnbox: warning: --at %s matched no call\n", s.c_str());
   if (temp && !vm.count("json") && report->Findings())
-    std::fputs("(-o DIR keeps each branch's output and a reproducer policy per finding)\n",
-               stdout);
+    std::fputs("(-o DIR keeps each branch's output and a reproducer policy per finding)\n", stdout);
   std::fflush(stdout);
   return report->Findings() ? 1 : 0;
 }

@@ -185,8 +185,8 @@ bool Crashed(int status, const std::string& err, const std::string& base_err) {
 struct Task {
   int branch = -1;  // -1: the baseline
   enum class State : uint8_t { kRunning, kParked, kAwaitExit } state = State::kRunning;
-  EntryStop entry;          // kParked: its stop
-  AppliedOutcome applied;   // kAwaitExit
+  EntryStop entry;         // kParked: its stop
+  AppliedOutcome applied;  // kAwaitExit
 };
 
 // What selection and the reproducers' counts know of one run's history (the baseline's, or a
@@ -199,8 +199,8 @@ struct RunState {
 
 struct Branch {
   int depth = 1;
-  RunState state;  // its run's history (depth < --depth: it branches too)
-  int point = 0;  // index in report.points
+  RunState state;    // its run's history (depth < --depth: it branches too)
+  int point = 0;     // index in report.points
   size_t index = 0;  // in that point's branches
   pid_t root = 0;
   CallOutcome outcome;
@@ -223,10 +223,14 @@ std::string CallKey(const std::string& name, const std::string& path, const Entr
 }
 
 bool IsSystemRuntimeFile(const std::string& path) {
-  static constexpr const char* kGlobs[] = {
-      "/etc/ld.so.*",      "/**/*.so",          "/**/*.so.*",
-      "/usr/lib/locale/**", "/usr/share/locale/**", "/usr/lib/x86_64-linux-gnu/gconv/**",
-      "/usr/share/zoneinfo/**", "/etc/locale.alias"};
+  static constexpr const char* kGlobs[] = {"/etc/ld.so.*",
+                                           "/**/*.so",
+                                           "/**/*.so.*",
+                                           "/usr/lib/locale/**",
+                                           "/usr/share/locale/**",
+                                           "/usr/lib/x86_64-linux-gnu/gconv/**",
+                                           "/usr/share/zoneinfo/**",
+                                           "/etc/locale.alias"};
   for (const char* g : kGlobs)
     if (supervisor::GlobMatch(g, path)) return true;
   return false;
@@ -270,13 +274,20 @@ std::string ReproRule(const PointReport& pt, const std::string& outcome, uint64_
 
 std::string_view VerdictName(Verdict v) {
   switch (v) {
-    case Verdict::kCrash: return "crash";
-    case Verdict::kHang: return "hang";
-    case Verdict::kKilledByPolicy: return "killed-by-policy";
-    case Verdict::kDifferentExit: return "different-exit";
-    case Verdict::kDifferentOutput: return "different-output";
-    case Verdict::kSame: return "same";
-    case Verdict::kNotRun: return "not-run";
+    case Verdict::kCrash:
+      return "crash";
+    case Verdict::kHang:
+      return "hang";
+    case Verdict::kKilledByPolicy:
+      return "killed-by-policy";
+    case Verdict::kDifferentExit:
+      return "different-exit";
+    case Verdict::kDifferentOutput:
+      return "different-output";
+    case Verdict::kSame:
+      return "same";
+    case Verdict::kNotRun:
+      return "not-run";
   }
   return "?";
 }
@@ -296,8 +307,8 @@ core::Result<ExploreReport> Explorer::Run() {
   std::vector<std::string> argv = o.command;
   argv[0] = exe;
   report.out_dir = o.out_dir;
-  for (const std::string& sub : {std::string(), std::string("/baseline"), std::string("/branches"),
-                                 std::string("/repro")})
+  for (const std::string& sub :
+       {std::string(), std::string("/baseline"), std::string("/branches"), std::string("/repro")})
     if (mkdir((o.out_dir + sub).c_str(), 0755) != 0 && errno != EEXIST)
       return core::ErrnoError(errno, "mkdir " + o.out_dir + sub);
 
@@ -323,7 +334,8 @@ core::Result<ExploreReport> Explorer::Run() {
   if (!o.policy_bpf.empty()) fopts.known_filters.push_back(o.policy_bpf);
   fopts.known_filters.push_back(trace_filter);
 
-  const std::string base_out = o.out_dir + "/baseline/stdout", base_err = o.out_dir + "/baseline/stderr";
+  const std::string base_out = o.out_dir + "/baseline/stdout",
+                    base_err = o.out_dir + "/baseline/stderr";
   core::UniqueFd out_fd(open(base_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   core::UniqueFd err_fd(open(base_err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!out_fd || !err_fd) return core::ErrnoError(errno, "open " + base_out);
@@ -348,7 +360,7 @@ core::Result<ExploreReport> Explorer::Run() {
   std::map<pid_t, Task> tasks;
   tasks[root].branch = -1;
   ptrace(PTRACE_CONT, root, 0, 0);  // from its exec stop
-  std::set<pid_t> orphans;  // stopped before the fork event that names them
+  std::set<pid_t> orphans;          // stopped before the fork event that names them
   std::vector<Branch> branches;
   std::deque<int> parked;
   int running = 0, total = 0;
@@ -377,8 +389,10 @@ core::Result<ExploreReport> Explorer::Run() {
     BranchReport& br = report.points[b.point].branches[b.index];
     if (b.rerun) {
       // A fresh run, to the call (see the SECCOMP stops in the loop).
-      core::UniqueFd bo(open((br.dir + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-      core::UniqueFd be(open((br.dir + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      core::UniqueFd bo(
+          open((br.dir + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      core::UniqueFd be(
+          open((br.dir + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
       auto pid = bo && be ? Spawn(argv, bo.get(), be.get(), filters)
                           : core::Result<pid_t>(core::ErrnoError(errno, "open " + br.dir));
       if (!pid.ok()) {
@@ -710,8 +724,10 @@ core::Result<ExploreReport> Explorer::Run() {
       const pid_t c = static_cast<pid_t>(child);
       const int bid = it->second.branch;
       tasks[c].branch = bid;
-      if (bid < 0) base_tids.insert(c);
-      else branches[bid].tids.insert(c);
+      if (bid < 0)
+        base_tids.insert(c);
+      else
+        branches[bid].tids.insert(c);
       if (orphans.erase(c)) ptrace(PTRACE_CONT, c, 0, 0);
       resume(tid, 0);
       continue;
@@ -793,11 +809,16 @@ core::Result<ExploreReport> Explorer::Run() {
       br.stderr_differs = err != berr;
       if (br.verdict != Verdict::kHang) {
         const int s = br.wait_status;
-        if (Crashed(s, err, berr)) br.verdict = Verdict::kCrash;
-        else if (WIFSIGNALED(s) && WTERMSIG(s) == SIGSYS) br.verdict = Verdict::kKilledByPolicy;
-        else if (s != report.baseline_status) br.verdict = Verdict::kDifferentExit;
-        else if (br.stdout_differs || br.stderr_differs) br.verdict = Verdict::kDifferentOutput;
-        else br.verdict = Verdict::kSame;
+        if (Crashed(s, err, berr))
+          br.verdict = Verdict::kCrash;
+        else if (WIFSIGNALED(s) && WTERMSIG(s) == SIGSYS)
+          br.verdict = Verdict::kKilledByPolicy;
+        else if (s != report.baseline_status)
+          br.verdict = Verdict::kDifferentExit;
+        else if (br.stdout_differs || br.stderr_differs)
+          br.verdict = Verdict::kDifferentOutput;
+        else
+          br.verdict = Verdict::kSame;
       }
       if (br.verdict == Verdict::kSame) continue;
       // The reproducer: the rules of the decisions on the way (the ancestors' first), then
@@ -826,8 +847,10 @@ core::Result<ExploreReport> Explorer::Run() {
       br.repro = o.out_dir + "/repro/" + std::to_string(br.id) + ".toml";
       std::string policy = "# pwnbox explore reproducer: branch " + std::to_string(br.id) + ", " +
                            calls + " (" + std::string(VerdictName(br.verdict)) + ")\n" + comments;
-      if (o.policy_path.empty()) policy += "default = \"allow\"\n";
-      else policy += "include = [" + config::TomlString(o.policy_path) + "]\n";
+      if (o.policy_path.empty())
+        policy += "default = \"allow\"\n";
+      else
+        policy += "include = [" + config::TomlString(o.policy_path) + "]\n";
       policy += rules;
       std::ofstream(br.repro) << policy;
     }

@@ -51,28 +51,28 @@ struct ExploreOptions {
 
 // Branch classification, most severe first.
 enum class Verdict : uint8_t {
-  kCrash,           // SIGSEGV/SIGABRT/SIGBUS/SIGFPE/SIGILL, or a sanitizer report on stderr
-  kHang,            // still running at the timeout: killed
-  kKilledByPolicy,  // SIGSYS (the policy's kill)
-  kDifferentExit,   // another exit status or signal than the baseline
-  kDifferentOutput, // same exit, other stdout or stderr
+  kCrash,            // SIGSEGV/SIGABRT/SIGBUS/SIGFPE/SIGILL, or a sanitizer report on stderr
+  kHang,             // still running at the timeout: killed
+  kKilledByPolicy,   // SIGSYS (the policy's kill)
+  kDifferentExit,    // another exit status or signal than the baseline
+  kDifferentOutput,  // same exit, other stdout or stderr
   kSame,
-  kNotRun,          // the outcome did not apply (error says why)
+  kNotRun,  // the outcome did not apply (error says why)
 };
 std::string_view VerdictName(Verdict v);  // "crash", "hang", ..., "not-run"
 
 struct BranchReport {
-  int id = 0;                 // 1, 2, ... (the directory name under DIR/branches)
-  std::string outcome;        // "ENOENT", "short", ...
+  int id = 0;           // 1, 2, ... (the directory name under DIR/branches)
+  std::string outcome;  // "ENOENT", "short", ...
   int wait_status = 0;
   double seconds = 0;
   bool stdout_differs = false, stderr_differs = false;
   Verdict verdict = Verdict::kSame;
-  std::string error;          // kNotRun: why
-  bool rerun = false;         // run again from the start (the target could not be forked)
-  std::string note;           // why it was re-run, when the point itself was forked
-  std::string dir;            // its stdout/stderr files
-  std::string repro;          // the reproducer's path ("" when none)
+  std::string error;   // kNotRun: why
+  bool rerun = false;  // run again from the start (the target could not be forked)
+  std::string note;    // why it was re-run, when the point itself was forked
+  std::string dir;     // its stdout/stderr files
+  std::string repro;   // the reproducer's path ("" when none)
 };
 
 struct PointReport {

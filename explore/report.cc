@@ -46,8 +46,9 @@ void AppendPoints(const ExploreReport& r, int parent, const std::string& prefix,
       if (b.verdict == Verdict::kNotRun) {
         *t += " (" + b.error + ")\n";
       } else {
-        *t += " (" + (b.verdict == Verdict::kHang ? std::string("killed at the timeout")
-                                                   : StatusText(b.wait_status)) +
+        *t += " (" +
+              (b.verdict == Verdict::kHang ? std::string("killed at the timeout")
+                                           : StatusText(b.wait_status)) +
               ", " + Secs(b.seconds);
         if (b.stdout_differs) *t += ", stdout differs";
         if (b.stderr_differs) *t += ", stderr differs";
@@ -69,8 +70,7 @@ std::string ExploreReport::Text() const {
   AppendPoints(*this, 0, "", &t);
   for (const std::string& s : unmatched) t += "selector " + s + ": matched no call\n";
   if (skipped_for_budget > 0)
-    t += std::to_string(skipped_for_budget) +
-         " branches not explored: --max-branches reached\n";
+    t += std::to_string(skipped_for_budget) + " branches not explored: --max-branches reached\n";
   return t;
 }
 
@@ -83,10 +83,9 @@ std::string ExploreReport::Json() const {
                    {"hung", baseline_hung}};
   j["points"] = nlohmann::json::array();
   for (const PointReport& p : points) {
-    nlohmann::json jp = {{"parent", p.parent},     {"depth", p.depth},
-                         {"selector", p.selector}, {"call", p.call},
-                         {"syscall", p.syscall},   {"pid", p.pid},
-                         {"occurrence", p.occurrence}};
+    nlohmann::json jp = {
+        {"parent", p.parent},   {"depth", p.depth}, {"selector", p.selector},    {"call", p.call},
+        {"syscall", p.syscall}, {"pid", p.pid},     {"occurrence", p.occurrence}};
     if (!p.path.empty()) jp["path"] = p.path;
     if (p.fd >= 0) jp["fd"] = p.fd;
     if (!p.refused.empty()) jp["refused"] = p.refused;

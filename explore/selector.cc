@@ -49,27 +49,30 @@ core::Result<Selector> ParseSelector(std::string_view text) {
     uint64_t n = 0;
     auto [p, ec] = std::from_chars(k.data(), k.data() + k.size(), n);
     if (k.empty() || ec != std::errc() || p != k.data() + k.size() || n == 0)
-      return Bad(text, "\"#" + std::string(k) + "\": expected #K with K = 1, 2, ... (the K-th "
-                       "matching call)");
+      return Bad(text, "\"#" + std::string(k) +
+                           "\": expected #K with K = 1, 2, ... (the K-th "
+                           "matching call)");
     sel.occurrence = n;
     rest = rest.substr(0, hash);
   }
   std::vector<std::string_view> parts;
   for (size_t start = 0;;) {
     size_t colon = rest.find(':', start);
-    parts.push_back(rest.substr(start, colon == std::string_view::npos ? rest.npos : colon - start));
+    parts.push_back(
+        rest.substr(start, colon == std::string_view::npos ? rest.npos : colon - start));
     if (colon == std::string_view::npos) break;
     start = colon + 1;
   }
   const std::string_view target = parts[0];
   if (target.empty())
-    return Bad(text, "no syscall: expected NAME or @GROUP, e.g. openat:path=/etc/*, read:fd=0, "
-                     "write#3, @network");
+    return Bad(text,
+               "no syscall: expected NAME or @GROUP, e.g. openat:path=/etc/*, read:fd=0, "
+               "write#3, @network");
   if (target[0] == '@') {
     const core::SyscallGroup* g = core::FindGroup(target);
     if (g == nullptr)
-      return Bad(text, "unknown group \"" + std::string(target) + "\"" +
-                           GroupHint(target.substr(1)));
+      return Bad(text,
+                 "unknown group \"" + std::string(target) + "\"" + GroupHint(target.substr(1)));
     for (std::string_view m : g->members) sel.names.insert(std::string(m));
   } else {
     if (!core::SyscallNumber(target)) {
@@ -99,8 +102,7 @@ core::Result<Selector> ParseSelector(std::string_view text) {
         it = supervisor::PathArgsOf(*it).empty() && target[0] == '@' ? sel.names.erase(it)
                                                                      : std::next(it);
       for (const std::string& n : sel.names)
-        if (supervisor::PathArgsOf(n).empty())
-          return Bad(text, "path=: " + n + " takes no path");
+        if (supervisor::PathArgsOf(n).empty()) return Bad(text, "path=: " + n + " takes no path");
       if (sel.names.empty())
         return Bad(text, "path=: no syscall of " + std::string(target) + " takes a path");
       sel.path_glob = std::string(value);
@@ -129,8 +131,7 @@ bool Selector::Matches(std::string_view name, const uint64_t (&call_args)[6],
       return false;
     }
   }
-  if (!path_glob.empty() && (path.empty() || !supervisor::GlobMatch(path_glob, path)))
-    return false;
+  if (!path_glob.empty() && (path.empty() || !supervisor::GlobMatch(path_glob, path))) return false;
   return true;
 }
 

@@ -2,14 +2,13 @@
 // reproduced from scratch by their reproducer policies; real programs (cat, python3) explored
 // to the end; usage errors; selectors that match nothing; a multi-threaded target; a policy
 // enforced in the branches; nothing left running when pwnbox is SIGKILLed.
+#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <dirent.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -52,8 +51,8 @@ nlohmann::json Branch(const nlohmann::json& j, const std::string& outcome) {
 TEST(ExploreTest, NullDerefWhenFopenFailsIsACrashAndItsReproducerCrashes) {
   const std::string d = TempDir();
   WriteFile(d + "/app.conf", "setting=1\n");
-  auto j = Explore({"-o", d + "/out", "--at", "openat:path=" + d + "/app.conf", "--", Prog("ex_bugs"),
-                    "fopen", d + "/app.conf"},
+  auto j = Explore({"-o", d + "/out", "--at", "openat:path=" + d + "/app.conf", "--",
+                    Prog("ex_bugs"), "fopen", d + "/app.conf"},
                    1);
   EXPECT_EQ(j["baseline"]["exit"], 0);
   ASSERT_EQ(j["points"].size(), 1u) << j.dump();
@@ -138,10 +137,10 @@ TEST(ExploreTest, PolicyIsEnforcedInTheBranches) {
 syscalls = ["mkdir"]
 action = "kill"
 )");
-  auto j = Explore({"-o", d + "/out", "--policy", d + "/p.toml", "--at",
-                    "openat:path=" + d + "/app.conf", "--outcomes", "ENOENT", "--",
-                    Prog("ex_bugs"), "fallback", d + "/app.conf"},
-                   0);
+  auto j = Explore(
+      {"-o", d + "/out", "--policy", d + "/p.toml", "--at", "openat:path=" + d + "/app.conf",
+       "--outcomes", "ENOENT", "--", Prog("ex_bugs"), "fallback", d + "/app.conf"},
+      0);
   const auto b = Branch(j, "ENOENT");
   EXPECT_EQ(b["classification"], "killed-by-policy") << b.dump();
   EXPECT_EQ(b["signal"], SIGSYS);
@@ -173,9 +172,9 @@ action = "errno:EPERM"
 TEST(ExploreTest, CatEveryBranchEnds) {
   const std::string d = TempDir();
   WriteFile(d + "/f", std::string(3000, 'a') + "\n");
-  auto j = Explore({"--at", "read#2", "--at", "@file:path=" + d + "/f", "--jobs", "2", "--",
-                    "cat", d + "/f"},
-                   0);
+  auto j = Explore(
+      {"--at", "read#2", "--at", "@file:path=" + d + "/f", "--jobs", "2", "--", "cat", d + "/f"},
+      0);
   EXPECT_EQ(j["baseline"]["exit"], 0);
   size_t n = 0;
   for (const auto& p : j["points"])
@@ -195,24 +194,23 @@ TEST(ExploreTest, CatEveryBranchEnds) {
 TEST(ExploreTest, Python3OpenFailuresAreTracebacks) {
   const std::string d = TempDir();
   WriteFile(d + "/data.txt", "hello\n");
-  auto j = Explore({"-o", d + "/out", "--at", "openat:path=" + d + "/data.txt", "--outcomes",
-                    "ENOENT,EACCES", "--", "python3", "-c",
-                    "print(open('" + d + "/data.txt').read(), end='')"},
-                   0);
+  auto j = Explore(
+      {"-o", d + "/out", "--at", "openat:path=" + d + "/data.txt", "--outcomes", "ENOENT,EACCES",
+       "--", "python3", "-c", "print(open('" + d + "/data.txt').read(), end='')"},
+      0);
   EXPECT_EQ(ReadFile(d + "/out/baseline/stdout"), "hello\n");
   for (const char* e : {"ENOENT", "EACCES"}) {
     const auto b = Branch(j, e);
     EXPECT_EQ(b["classification"], "different-exit") << b.dump();
     EXPECT_EQ(b["exit"], 1);
     const std::string err = ReadFile(std::string(b["dir"]) + "/stderr");
-    EXPECT_TRUE(Contains(err, std::string(e) == "ENOENT" ? "FileNotFoundError"
-                                                         : "PermissionError"))
+    EXPECT_TRUE(Contains(err, std::string(e) == "ENOENT" ? "FileNotFoundError" : "PermissionError"))
         << err;
     auto r = Pwnbox({"--policy", b["repro"], "--", "python3", "-c",
                      "print(open('" + d + "/data.txt').read(), end='')"});
     EXPECT_EQ(r.status, 1);
-    EXPECT_TRUE(Contains(r.err, std::string(e) == "ENOENT" ? "FileNotFoundError"
-                                                           : "PermissionError"));
+    EXPECT_TRUE(
+        Contains(r.err, std::string(e) == "ENOENT" ? "FileNotFoundError" : "PermissionError"));
   }
 }
 
@@ -222,9 +220,10 @@ TEST(ExploreTest, DepthTwoExploresTheErrorPathAndReproducesTheCombination) {
   const std::string d = TempDir();
   WriteFile(d + "/main.conf", "main\n");
   WriteFile(d + "/fallback.conf", "fallback\n");
-  const std::string script = "try:\n    print(open('" + d + "/main.conf').read(), end='')\n"
-                             "except OSError:\n    print(open('" + d +
-                             "/fallback.conf').read(), end='')\n";
+  const std::string script = "try:\n    print(open('" + d +
+                             "/main.conf').read(), end='')\n"
+                             "except OSError:\n    print(open('" +
+                             d + "/fallback.conf').read(), end='')\n";
   auto j = Explore({"-o", d + "/out", "--depth", "2", "--at", "openat:path=" + d + "/*.conf",
                     "--outcomes", "ENOENT", "--", "python3", "-c", script},
                    0);
@@ -317,8 +316,8 @@ TEST(ExploreTest, BadSelectorsAndOutcomesAreOneLineErrors) {
 
 TEST(ExploreTest, SelectorThatNeverMatchesIsReported) {
   testing::RunResult raw;
-  auto j = Explore({"--at", "openat:path=/nonexistent/never", "--at", "write#1000", "--", "true"}, 0,
-                   &raw);
+  auto j = Explore({"--at", "openat:path=/nonexistent/never", "--at", "write#1000", "--", "true"},
+                   0, &raw);
   ASSERT_EQ(j["unmatched_selectors"].size(), 2u) << j.dump();
   EXPECT_EQ(j["unmatched_selectors"][0], "openat:path=/nonexistent/never");
   EXPECT_TRUE(Contains(raw.err, "--at write#1000 matched no call")) << raw.err;
