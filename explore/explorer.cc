@@ -432,9 +432,10 @@ core::Result<ExploreReport> Explorer::Run() {
     ptrace(PTRACE_SYSCALL, b.root, 0, 0);
   };
   auto fill_slots = [&] {
-    // With --depth 2, branches start once the baseline has ended: its branch points take the
-    // budget first, the points inside branches what is left.
-    if (o.depth > 1 && !base_done) return;
+    // Branches start once the baseline has ended: it runs undisturbed by what they do to the
+    // file system (the baseline is what they are compared with), and with --depth 2 its branch
+    // points take the budget first, the points inside branches what is left.
+    if (!base_done) return;
     while (running < o.jobs && !parked.empty()) {
       const int id = parked.front();
       parked.pop_front();

@@ -191,6 +191,48 @@ TEST(ExploreTest, CatEveryBranchEnds) {
   EXPECT_GE(n, 6u) << j.dump();
 }
 
+// cp and sqlite3 with the default sites: the tree is produced, every branch ends (a crash would
+// be a finding in them, not a failure of explore), and the outcome that matters is seen.
+TEST(ExploreTest, CpAndSqlite3DefaultSitesEveryBranchEnds) {
+  const std::string d = TempDir();
+  WriteFile(d + "/src", "payload\n");
+  testing::RunResult raw;
+  std::vector<std::string> args = {"--json", "--", "cp", d + "/src", d + "/dst"};
+  args.insert(args.begin(), "explore");
+  raw = Pwnbox(args);
+  ASSERT_TRUE(raw.status == 0 || raw.status == 1) << raw.err;
+  auto j = nlohmann::json::parse(raw.out);
+  EXPECT_EQ(j["skipped_for_budget"], 0);
+  bool src_open_fails = false;
+  for (const auto& p : j["points"])
+    for (const auto& b : p["branches"]) {
+      EXPECT_NE(b["classification"], "hang") << p["call"];
+      EXPECT_NE(b["classification"], "not-run") << p["call"] << b.dump();
+      if (p["syscall"] == "openat" && p.value("path", "") == d + "/src")
+        src_open_fails |= b["classification"] == "different-exit" && b["exit"] == 1;
+    }
+  EXPECT_TRUE(src_open_fails) << j.dump();
+
+  if (access("/usr/bin/sqlite3", X_OK) != 0) GTEST_SKIP() << "no sqlite3";
+  ASSERT_EQ(testing::Run({"sqlite3", d + "/t.db", "create table t(a); insert into t values(42);"})
+                .status,
+            0);
+  raw = Pwnbox({"explore", "--json", "--", "sqlite3", d + "/t.db", "select * from t;"});
+  ASSERT_TRUE(raw.status == 0 || raw.status == 1) << raw.err;
+  j = nlohmann::json::parse(raw.out);
+  EXPECT_EQ(j["baseline"]["exit"], 0);
+  EXPECT_EQ(j["skipped_for_budget"], 0);
+  size_t n = 0, differ = 0;
+  for (const auto& p : j["points"])
+    for (const auto& b : p["branches"]) {
+      ++n;
+      EXPECT_NE(b["classification"], "hang") << p["call"];
+      differ += b["classification"] != "same";
+    }
+  EXPECT_GE(n, 10u);
+  EXPECT_GE(differ, 1u) << j.dump();
+}
+
 TEST(ExploreTest, Python3OpenFailuresAreTracebacks) {
   const std::string d = TempDir();
   WriteFile(d + "/data.txt", "hello\n");
