@@ -131,6 +131,13 @@ int ExploreCommand(int argc, char** argv) {
     out_dir = templ;
     temp = true;
   }
+  // Absolute: each branch opens its own output files itself (RedirectFd), from its own cwd.
+  {
+    std::error_code ec;
+    const auto abs = std::filesystem::absolute(out_dir, ec);
+    if (!ec) out_dir = abs.lexically_normal().string();
+    while (out_dir.size() > 1 && out_dir.back() == '/') out_dir.pop_back();
+  }
   eo.out_dir = out_dir;
   signal(SIGPIPE, SIG_IGN);
   explore::Explorer explorer(std::move(eo));

@@ -117,6 +117,25 @@ TEST(ExploreTest, EintrRetryLoopIsAHangKilledAtTheTimeoutAndReproduced) {
   EXPECT_EQ(r.out, "");
 }
 
+// -o with a relative DIR, and a target that changes directory before the branch point: the
+// branch's output still lands in DIR (the path is made absolute before branches open it).
+TEST(ExploreTest, RelativeOutputDirectory) {
+  const std::string d = TempDir();
+  WriteFile(d + "/in", "data\n");
+  testing::RunOptions opts;
+  opts.cwd = d;
+  auto r = Pwnbox({"explore", "--json", "-o", "out", "--at", "openat:path=" + d + "/in",
+                   "--outcomes", "ENOENT", "--", "sh", "-c", "cd / && exec cat " + d + "/in"},
+                  opts);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(ReadFile(d + "/out/baseline/stdout"), "data\n");
+  EXPECT_TRUE(Contains(ReadFile(d + "/out/branches/1/stderr"), "No such file")) << r.out;
+  EXPECT_TRUE(Contains(ReadFile(d + "/out/repro/1.toml"), "errno:ENOENT"));
+  // Forked, not re-run (a relative path opened from / would have failed the set-up).
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_FALSE(Branch(j, "ENOENT").contains("rerun")) << r.out;
+}
+
 TEST(ExploreTest, TextTreeNamesTheCallTheOutcomeAndTheClassification) {
   const std::string d = TempDir();
   WriteFile(d + "/app.conf", "x\n");
