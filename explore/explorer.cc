@@ -443,7 +443,6 @@ core::Result<ExploreReport> Explorer::Run() {
     }
   };
 
-  // A baseline task at the entry stop `stop`: branch there when it is selected.
   // A task of run `parent` (-1: the baseline, else a branch of depth < --depth) at the entry
   // stop `stop`: branch there when it is selected.
   auto at_entry = [&](const EntryStop& stop, int parent) {
