@@ -31,7 +31,8 @@ constexpr const char* kUsage =
     "SELECTOR: NAME or @GROUP, then :path=GLOB, :ARG=VALUE (fd=0), #K (the K-th match), e.g.\n"
     "  openat:path=/etc/app.conf  read:fd=0  write#3  @network\n"
     "OUTCOMES: ok, errno names (ENOENT), short, eof, eintr; default: the call's usual failures.\n"
-    "Exit status: 0 when no branch crashed or hung, 1 when some did, 125 on errors.\n";
+    "Exit status: 0 when no branch crashed or hung, 1 when some did, 125 on errors, 126/127\n"
+    "when CMD cannot be executed / is not found.\n";
 
 }  // namespace
 
