@@ -7,6 +7,7 @@
 #include "cli/bench_cmd.h"
 #include "cli/common.h"
 #include "cli/diff_cmd.h"
+#include "cli/explore_cmd.h"
 #include "cli/policy_cmds.h"
 #include "cli/profile_cmd.h"
 #include "cli/proxy_cmd.h"
@@ -41,6 +42,8 @@ usage:
   pwnbox learn -o OUT [--format ...] [--args] [--paths] [--default ACTION]
                [--keep-recording FILE.pwnr] -- CMD [ARG...]
   pwnbox proxy serve --listen unix:PATH [--root DIR] [--allow LIST]
+  pwnbox explore [--policy FILE] [--at SELECTOR]... [--outcomes LIST] [--max-branches N]
+                 [--depth D] [--jobs N] [--timeout SECS] [--json] [-o DIR] -- CMD [ARG...]
   pwnbox help [COMMAND]
 )";
 
@@ -51,8 +54,8 @@ options:
 
 exit status:
   The target's (128+N when killed by signal N), 125 when pwnbox itself failed, 126/127 when
-  the command could not be executed / was not found. check, diff, bench and replay have their
-  own: see their --help.
+  the command could not be executed / was not found. check, diff, bench, replay and explore
+  have their own: see their --help.
 )";
 
 using Command = int (*)(int argc, char** argv);
@@ -88,6 +91,8 @@ constexpr Entry kCommands[] = {
      "run CMD and write a least-privilege policy from what it did"},
     {"proxy", pwnbox::cli::ProxyCommand,
      "serve proxied calls (opens, stat, ...) beneath a directory to sandboxes"},
+    {"explore", pwnbox::cli::ExploreCommand,
+     "fork CMD at chosen calls to try their failures: crashes, hangs"},
     {"help", nullptr, "show the help of pwnbox or of one COMMAND"},
 };
 
@@ -100,7 +105,7 @@ void PrintHelp(std::FILE* out) {
 
 // Subcommands SPEC.md defines that this build does not have yet: refused by name, so that they
 // are never taken for the name of a program to run.
-constexpr const char* kNotYet[] = {"explore", "debug", "cov", "audit", "agent"};
+constexpr const char* kNotYet[] = {"debug", "cov", "audit", "agent"};
 
 Command Find(const std::string& name) {
   for (const Entry& e : kCommands)

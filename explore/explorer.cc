@@ -1,0 +1,861 @@
+#include "explore/explorer.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "core/decoder.h"
+#include "core/fd.h"
+#include "core/syscall_outcomes.h"
+#include "core/syscalls.h"
+#include "explore/tracee.h"
+#include "supervisor/glob.h"
+#include "supervisor/launcher.h"
+
+namespace pwnbox::explore {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A glob matching exactly `path` (supervisor/glob.h: metacharacters escaped).
+std::string EscapeGlob(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == '*' || c == '?' || c == '[' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// The signal to pass on at a stop that is a signal-delivery-stop, else 0.
+int DeliveredSignal(int status) {
+  const int sig = WSTOPSIG(status);
+  if ((status >> 16) != 0 || sig == (SIGTRAP | 0x80)) return 0;
+  return sig;
+}
+
+bool ArgIsFd(std::string_view name, int arg) {
+  const core::SyscallSig& sig = core::Signature(name);
+  return arg < sig.nargs && sig.args[arg].kind == core::ArgKind::kFd;
+}
+
+std::string CallText(const EntryStop& stop) {
+  core::Decoder dec({});
+  core::SyscallCall call;
+  call.pid = stop.tid;
+  call.abi = stop.abi;
+  call.nr = stop.nr;
+  std::copy(std::begin(stop.args), std::end(stop.args), call.args);
+  core::ProcessMemory mem(stop.tid);
+  core::DecodedCall d;
+  dec.Entry(call, mem, &d);
+  std::string text = d.name + "(";
+  for (size_t i = 0; i < d.entry_args && i < d.args.size(); ++i)
+    text += (i ? ", " : "") + d.args[i];
+  return text + ")";
+}
+
+// Forks and execs `argv` (a path) seized by this thread with TraceOptions(), its stdout and
+// stderr on `out`/`err`, no core dumps, PDEATHSIG, under `filters` (in order). Returns its pid
+// stopped at its exec.
+core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err,
+                          const std::vector<std::vector<sock_filter>>& filters) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<sock_fprog> fprogs;
+  for (const auto& f : filters)
+    if (!f.empty())
+      fprogs.push_back({static_cast<unsigned short>(f.size()), const_cast<sock_filter*>(f.data())});
+  int go[2], st[2];
+  if (pipe2(go, O_CLOEXEC) != 0) return core::ErrnoError(errno, "pipe2");
+  if (pipe2(st, O_CLOEXEC) != 0) {
+    close(go[0]), close(go[1]);
+    return core::ErrnoError(errno, "pipe2");
+  }
+  core::UniqueFd go_r(go[0]), go_w(go[1]), st_r(st[0]), st_w(st[1]);
+  const pid_t parent = getpid();
+  sigset_t empty;
+  sigemptyset(&empty);
+  const pid_t pid = fork();
+  if (pid < 0) return core::ErrnoError(errno, "fork");
+  if (pid == 0) {
+    int e = 0;
+    char c;
+    sigprocmask(SIG_SETMASK, &empty, nullptr);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    if (dup2(out, 1) < 0 || dup2(err, 2) < 0) e = errno;
+    if (!e && read(go[0], &c, 1) != 1) e = EPIPE;
+    if (!e && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) e = errno;
+    for (size_t i = 0; !e && i < fprogs.size(); ++i)
+      if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprogs[i]) != 0) e = errno;
+    if (!e) {
+      execv(args[0], args.data());
+      e = errno;
+    }
+    (void)!write(st[1], &e, sizeof e);
+    _exit(127);
+  }
+  st_w.reset();
+  if (ptrace(PTRACE_SEIZE, pid, 0, TraceOptions()) != 0) {
+    const int e = errno;
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return core::ErrnoError(e, "ptrace(PTRACE_SEIZE)");
+  }
+  (void)!write(go_w.get(), "g", 1);
+  for (;;) {
+    int status;
+    if (waitpid(pid, &status, __WALL) != pid) {
+      if (errno == EINTR) continue;
+      return core::ErrnoError(errno, "waitpid");
+    }
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      int e = 0;
+      if (read(st_r.get(), &e, sizeof e) == sizeof e)
+        return core::ErrnoError(e, "cannot execute " + argv[0]);
+      return core::Error(argv[0] + " ended before its exec", ECHILD);
+    }
+    if ((status >> 16) == PTRACE_EVENT_EXEC) return pid;
+    ptrace(PTRACE_CONT, pid, 0, DeliveredSignal(status));
+  }
+}
+
+// Whether task `tid` catches some signal it does not block (/proc/TID/status).
+bool CatchesSignal(pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+  std::string line;
+  uint64_t caught = 0, blocked = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("SigCgt:", 0) == 0) caught = std::stoull(line.substr(7), nullptr, 16);
+    if (line.rfind("SigBlk:", 0) == 0) blocked = std::stoull(line.substr(7), nullptr, 16);
+  }
+  return (caught & ~blocked) != 0;
+}
+
+// A crash: a fatal signal of a bug, or a sanitizer report on stderr that the baseline's
+// stderr (`base_err`) does not have.
+bool Crashed(int status, const std::string& err, const std::string& base_err) {
+  if (WIFSIGNALED(status)) {
+    const int s = WTERMSIG(status);
+    if (s == SIGSEGV || s == SIGABRT || s == SIGBUS || s == SIGFPE || s == SIGILL) return true;
+  }
+  for (const char* mark : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                           "ERROR: MemorySanitizer", "WARNING: ThreadSanitizer", "runtime error: "})
+    if (err.find(mark) != std::string::npos && base_err.find(mark) == std::string::npos)
+      return true;
+  return false;
+}
+
+// One traced task.
+struct Task {
+  int branch = -1;  // -1: the baseline
+  enum class State : uint8_t { kRunning, kParked, kAwaitExit } state = State::kRunning;
+  EntryStop entry;         // kParked: its stop
+  AppliedOutcome applied;  // kAwaitExit
+};
+
+// What selection and the reproducers' counts know of one run's history (the baseline's, or a
+// branch's: its parent's up to the branch point, then its own).
+struct RunState {
+  std::vector<uint64_t> matched;           // per selector: matching calls seen (for #K)
+  std::set<std::string> sites;             // default sites seen
+  std::map<std::string, uint64_t> counts;  // reproducer-rule key -> calls seen
+};
+
+struct Branch {
+  int depth = 1;
+  RunState state;    // its run's history (depth < --depth: it branches too)
+  int point = 0;     // index in report.points
+  size_t index = 0;  // in that point's branches
+  pid_t root = 0;
+  CallOutcome outcome;
+  std::set<pid_t> tids;
+  Clock::time_point start, deadline;
+  bool running = false, done = false, hung = false;
+  // A re-run (the target could not be forked at the call): a fresh run of the command whose
+  // `occurrence`-th call with reproducer key `key` gets the outcome.
+  bool rerun = false, applied = false;
+  std::string key;
+  uint64_t occurrence = 0, seen = 0;
+};
+
+// The reproducer rule's key of a call: its syscall and its path, or its fd (arg0), or the
+// syscall alone (its rule then matches, and its `when` counts, every call of the syscall).
+std::string CallKey(const std::string& name, const std::string& path, const EntryStop& stop) {
+  if (!path.empty()) return name + "\npath\n" + path;
+  if (ArgIsFd(name, 0)) return name + "\nfd\n" + std::to_string(static_cast<int>(stop.args[0]));
+  return name;
+}
+
+bool IsSystemRuntimeFile(const std::string& path) {
+  static constexpr const char* kGlobs[] = {"/etc/ld.so.*",
+                                           "/**/*.so",
+                                           "/**/*.so.*",
+                                           "/usr/lib/locale/**",
+                                           "/usr/share/locale/**",
+                                           "/usr/lib/x86_64-linux-gnu/gconv/**",
+                                           "/usr/share/zoneinfo/**",
+                                           "/etc/locale.alias"};
+  for (const char* g : kGlobs)
+    if (supervisor::GlobMatch(g, path)) return true;
+  return false;
+}
+
+// The reproducer rule giving the call of `pt` the outcome `outcome` at its `n`-th occurrence;
+// a comment line for outcomes the policy approximates goes to *comment.
+std::string ReproRule(const PointReport& pt, const std::string& outcome, uint64_t n,
+                      std::string* comment) {
+  auto oc = ParseOutcome(outcome);
+  std::string action;
+  switch (oc.ok() ? oc->kind : CallOutcome::Kind::kOk) {
+    case CallOutcome::Kind::kErrno:
+      action = "action = \"errno:" + outcome + "\"\n";
+      break;
+    case CallOutcome::Kind::kEof:
+      action = "action = \"return\"\nvalue = 0\n";
+      break;
+    case CallOutcome::Kind::kEintr:
+      action = "action = \"errno:EINTR\"\n";
+      *comment = "# eintr: the policy fails the call with EINTR; no signal handler runs first\n";
+      break;
+    case CallOutcome::Kind::kShort:
+      action = "action = \"modify\"\nset = { arg2 = " +
+               std::to_string(std::max<uint64_t>(1, pt.count / 2)) + " }\n";
+      *comment = "# short: the count halved as explore did\n";
+      break;
+    case CallOutcome::Kind::kOk:
+      action = "action = \"allow\"\n";
+      break;
+  }
+  std::string rule = "[[rule]]\nsyscalls = [\"" + pt.syscall + "\"]\n";
+  if (!pt.path.empty())
+    rule += "paths = [" + config::TomlString(EscapeGlob(pt.path)) + "]\n";
+  else if (pt.fd >= 0)
+    rule += "args = [\"arg0 == " + std::to_string(pt.fd) + "\"]\n";
+  return rule + "when = \"" + std::to_string(n) + "\"\n" + action;
+}
+
+}  // namespace
+
+std::string_view VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kCrash:
+      return "crash";
+    case Verdict::kHang:
+      return "hang";
+    case Verdict::kKilledByPolicy:
+      return "killed-by-policy";
+    case Verdict::kDifferentExit:
+      return "different-exit";
+    case Verdict::kDifferentOutput:
+      return "different-output";
+    case Verdict::kSame:
+      return "same";
+    case Verdict::kNotRun:
+      return "not-run";
+  }
+  return "?";
+}
+
+bool ExploreReport::Findings() const {
+  for (const PointReport& p : points)
+    for (const BranchReport& b : p.branches)
+      if (b.verdict == Verdict::kCrash || b.verdict == Verdict::kHang) return true;
+  return false;
+}
+
+core::Result<ExploreReport> Explorer::Run() {
+  ExploreReport report;
+  const ExploreOptions& o = options_;
+  if (o.command.empty()) return core::Error("nothing to run", EINVAL);
+  PWNBOX_ASSIGN_OR_RETURN(std::string exe, supervisor::ResolveCommand(o.command[0]));
+  std::vector<std::string> argv = o.command;
+  argv[0] = exe;
+  report.out_dir = o.out_dir;
+  for (const std::string& sub :
+       {std::string(), std::string("/baseline"), std::string("/branches"), std::string("/repro")})
+    if (mkdir((o.out_dir + sub).c_str(), 0755) != 0 && errno != EEXIST)
+      return core::ErrnoError(errno, "mkdir " + o.out_dir + sub);
+
+  // The calls to stop at: the selectors' syscalls, or every syscall with default outcomes.
+  std::set<int> traced;
+  if (!o.selectors.empty()) {
+    for (const Selector& s : o.selectors)
+      for (const std::string& n : s.names)
+        if (auto nr = core::SyscallNumber(n)) traced.insert(*nr);
+  } else {
+    const core::SyscallGroup* memory = core::FindGroup("memory");
+    for (const core::SyscallOutcomes& e : core::AllSyscallOutcomes()) {
+      if (memory != nullptr && std::find(memory->members.begin(), memory->members.end(),
+                                         std::string_view(e.syscall)) != memory->members.end())
+        continue;  // not a default site (below): no stop
+      if (auto nr = core::SyscallNumber(e.syscall)) traced.insert(*nr);
+    }
+  }
+  std::vector<FilterRule> rules;
+  for (int nr : traced) rules.push_back({core::Abi::kX86_64, nr, SECCOMP_RET_TRACE});
+  const std::vector<sock_filter> trace_filter = RuleFilter(rules);
+  ForkOptions fopts;
+  if (!o.policy_bpf.empty()) fopts.known_filters.push_back(o.policy_bpf);
+  fopts.known_filters.push_back(trace_filter);
+
+  const std::string base_out = o.out_dir + "/baseline/stdout",
+                    base_err = o.out_dir + "/baseline/stderr";
+  core::UniqueFd out_fd(open(base_out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  core::UniqueFd err_fd(open(base_err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!out_fd || !err_fd) return core::ErrnoError(errno, "open " + base_out);
+
+  // SIGCHLD blocked: the loop waits for it with sigtimedwait (deadlines).
+  sigset_t chld, old_mask;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &chld, &old_mask);
+  struct MaskRestore {
+    sigset_t m;
+    ~MaskRestore() { pthread_sigmask(SIG_SETMASK, &m, nullptr); }
+  } restore{old_mask};
+
+  std::vector<std::vector<sock_filter>> filters;
+  if (!o.policy_bpf.empty()) filters.push_back(o.policy_bpf);
+  filters.push_back(trace_filter);
+  PWNBOX_ASSIGN_OR_RETURN(pid_t root, Spawn(argv, out_fd.get(), err_fd.get(), filters));
+  out_fd.reset();
+  err_fd.reset();
+
+  std::map<pid_t, Task> tasks;
+  tasks[root].branch = -1;
+  ptrace(PTRACE_CONT, root, 0, 0);  // from its exec stop
+  std::set<pid_t> orphans;          // stopped before the fork event that names them
+  std::vector<Branch> branches;
+  std::deque<int> parked;
+  int running = 0, total = 0;
+  const Clock::time_point t0 = Clock::now();
+  Clock::time_point base_deadline = t0 + std::chrono::duration_cast<Clock::duration>(
+                                             std::chrono::duration<double>(o.timeout_sec));
+  bool base_done = false;
+  std::set<pid_t> base_tids = {root};
+  RunState base_state;
+  base_state.matched.assign(o.selectors.size(), 0);
+  std::vector<bool> ever_matched(o.selectors.size(), false);
+  const core::SyscallGroup* const kMemoryGroup = core::FindGroup("memory");
+
+  auto kill_all = [&](const std::set<pid_t>& tids) {
+    for (pid_t t : tids) kill(t, SIGKILL);
+  };
+  auto resume = [&](pid_t tid, int sig) {
+    auto it = tasks.find(tid);
+    const auto req = it != tasks.end() && it->second.state == Task::State::kAwaitExit
+                         ? PTRACE_SYSCALL
+                         : PTRACE_CONT;
+    ptrace(req, tid, 0, sig);
+  };
+  auto start_branch = [&](int id) {
+    Branch& b = branches[id];
+    BranchReport& br = report.points[b.point].branches[b.index];
+    if (b.rerun) {
+      // A fresh run, to the call (see the SECCOMP stops in the loop).
+      core::UniqueFd bo(
+          open((br.dir + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      core::UniqueFd be(
+          open((br.dir + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      auto pid = bo && be ? Spawn(argv, bo.get(), be.get(), filters)
+                          : core::Result<pid_t>(core::ErrnoError(errno, "open " + br.dir));
+      if (!pid.ok()) {
+        br.verdict = Verdict::kNotRun;
+        br.error = pid.error().message();
+        b.done = true;
+        return;
+      }
+      b.root = *pid;
+      b.tids = {*pid};
+      tasks[*pid].branch = id;
+      b.running = true;
+      ++running;
+      b.start = Clock::now();
+      b.deadline = b.start + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(o.timeout_sec));
+      ptrace(PTRACE_CONT, *pid, 0, 0);
+      return;
+    }
+    Task& t = tasks[b.root];
+    auto applied = ApplyAtEntry(t.entry, b.outcome);
+    if (!applied.ok()) {
+      br.verdict = Verdict::kNotRun;
+      br.error = applied.error().message();
+      b.done = true;
+      KillTracee(b.root);
+      tasks.erase(b.root);
+      return;
+    }
+    t.applied = *applied;
+    t.state = Task::State::kAwaitExit;
+    b.running = true;
+    ++running;
+    b.start = Clock::now();
+    b.deadline = b.start + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(o.timeout_sec));
+    ptrace(PTRACE_SYSCALL, b.root, 0, 0);
+  };
+  auto fill_slots = [&] {
+    // Branches start once the baseline has ended: it runs undisturbed by what they do to the
+    // file system (the baseline is what they are compared with), and with --depth 2 its branch
+    // points take the budget first, the points inside branches what is left.
+    if (!base_done) return;
+    while (running < o.jobs && !parked.empty()) {
+      const int id = parked.front();
+      parked.pop_front();
+      start_branch(id);
+    }
+  };
+
+  // A task of run `parent` (-1: the baseline, else a branch of depth < --depth) at the entry
+  // stop `stop`: branch there when it is selected.
+  auto at_entry = [&](const EntryStop& stop, int parent) {
+    const std::string name(core::SyscallName(stop.nr, stop.abi));
+    if (stop.abi != core::Abi::kX86_64 || name.empty()) return;
+    std::string raw;
+    const std::string path = CallPath(stop, &raw);
+    RunState& rs = parent < 0 ? base_state : branches[parent].state;
+    const int depth = parent < 0 ? 1 : branches[parent].depth + 1;
+    // The reproducer's rule and its count.
+    const std::string key = CallKey(name, path, stop);
+    ++rs.counts[name];  // every call of the syscall (the key of a rule without paths or args)
+    const uint64_t occurrence = key == name ? rs.counts[name] : ++rs.counts[key];
+    std::string why;
+    for (size_t i = 0; i < o.selectors.size(); ++i) {
+      const Selector& s = o.selectors[i];
+      if (!s.Matches(name, stop.args, path)) continue;
+      const uint64_t n = ++rs.matched[i];
+      if (s.occurrence != 0 && n != s.occurrence) continue;
+      ever_matched[i] = true;
+      if (why.empty()) why = s.text;
+    }
+    if (o.selectors.empty()) {
+      // Memory management (brk, mmap, mprotect, ...) is not a default site: failing it
+      // mostly crashes the dynamic loader; `--at mmap` asks for it.
+      if (kMemoryGroup != nullptr &&
+          std::find(kMemoryGroup->members.begin(), kMemoryGroup->members.end(), name) !=
+              kMemoryGroup->members.end())
+        return;
+      // Nor are the dynamic loader's and libc's own files (shared objects, ld.so.cache, locale
+      // and gconv data): their failures are the loader's; `--at` reaches them.
+      if (!path.empty() && IsSystemRuntimeFile(path)) return;
+      if (path.empty() && raw.starts_with('/') && IsSystemRuntimeFile(raw)) return;
+      if (path.empty() && ArgIsFd(name, 0)) {
+        char target[4096];
+        const std::string link = "/proc/" + std::to_string(stop.tid) + "/fd/" +
+                                 std::to_string(static_cast<int>(stop.args[0]));
+        const ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
+        if (n > 0 && IsSystemRuntimeFile(std::string(target, static_cast<size_t>(n)))) return;
+      }
+      // A path that does not resolve is a site by its spelling.
+      std::string site = key;
+      if (path.empty() && !raw.empty()) site = name + "\nraw\n" + raw;
+      if (!rs.sites.insert(site).second) return;
+      why = "site";
+    }
+    if (why.empty()) return;
+    std::vector<CallOutcome> outs = o.outcomes;
+    if (outs.empty()) {
+      // The call's default outcomes; at a default site only its first error and the
+      // non-errno outcomes (short, eof, eintr), so that a run's sites fit the budget.
+      bool first_error = true;
+      for (const std::string& w : core::DefaultOutcomes(name)) {
+        auto c = ParseOutcome(w);
+        if (!c.ok()) continue;
+        if (o.selectors.empty() && c->kind == CallOutcome::Kind::kErrno) {
+          if (!first_error) continue;
+          first_error = false;
+        }
+        outs.push_back(*c);
+      }
+    }
+    // `eintr` where no handler can run is not a branch unless asked for (ApplyAtEntry refuses
+    // it: reported as not-run).
+    const bool catches = o.outcomes.empty() && CatchesSignal(stop.tid);
+    std::erase_if(outs, [&](const CallOutcome& c) {
+      return c.kind == CallOutcome::Kind::kOk ||
+             (o.outcomes.empty() && c.kind == CallOutcome::Kind::kEintr && !catches);
+    });
+    if (outs.empty()) return;
+    if (total >= o.max_branches) {
+      report.skipped_for_budget += static_cast<int>(outs.size());
+      return;
+    }
+    PointReport pt;
+    pt.selector = why;
+    pt.call = CallText(stop);
+    pt.syscall = name;
+    pt.path = path;
+    pt.pid = stop.tid;
+    pt.occurrence = occurrence;
+    pt.parent = parent + 1;
+    pt.depth = depth;
+    if (path.empty() && ArgIsFd(name, 0)) pt.fd = static_cast<int>(stop.args[0]);
+    pt.count = stop.args[2];
+    const int point = static_cast<int>(report.points.size());
+    report.points.push_back(pt);
+    const RunState history = rs;  // (rs may live in `branches`, which grows below)
+    for (const CallOutcome& c : outs) {
+      if (total >= o.max_branches) {
+        ++report.skipped_for_budget;
+        continue;
+      }
+      auto copy = ForkAtStop(stop, fopts);
+      if (!copy.ok()) {
+        // Not forkable here (threads, children, a filter refusing the clone): each outcome
+        // is tried by a fresh run instead, stopped at the same occurrence of the call.
+        report.points[point].refused = copy.error().message();
+        if (parent >= 0) break;  // (re-runs with two faults: not done)
+        for (const CallOutcome& rc : outs) {
+          if (total >= o.max_branches) {
+            ++report.skipped_for_budget;
+            continue;
+          }
+          const int rid = static_cast<int>(branches.size());
+          ++total;
+          BranchReport br;
+          br.id = rid + 1;
+          br.outcome = rc.ToString();
+          br.rerun = true;
+          br.dir = o.out_dir + "/branches/" + std::to_string(br.id);
+          mkdir(br.dir.c_str(), 0755);
+          Branch b;
+          b.point = point;
+          b.index = report.points[point].branches.size();
+          b.outcome = rc;
+          b.rerun = true;
+          b.key = key;
+          b.occurrence = occurrence;
+          report.points[point].branches.push_back(br);
+          branches.push_back(b);
+          parked.push_back(rid);
+        }
+        break;
+      }
+      const int id = static_cast<int>(branches.size());
+      ++total;
+      BranchReport br;
+      br.id = id + 1;
+      br.outcome = c.ToString();
+      br.dir = o.out_dir + "/branches/" + std::to_string(br.id);
+      mkdir(br.dir.c_str(), 0755);
+      Branch b;
+      b.point = point;
+      b.index = report.points[point].branches.size();
+      b.root = *copy;
+      b.outcome = c;
+      b.tids = {*copy};
+      b.depth = depth;
+      b.state = history;
+      tasks[*copy].branch = id;
+      tasks[*copy].state = Task::State::kParked;
+      auto cstop = ReadEntry(*copy);
+      core::Status st = cstop.ok() ? core::Status() : core::Status(cstop.error());
+      if (st.ok())
+        st = RedirectFd(*cstop, 1, br.dir + "/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0644, fopts);
+      if (st.ok())
+        st = RedirectFd(*cstop, 2, br.dir + "/stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644, fopts);
+      if (st.ok()) {
+        // Its own offsets in the regular files it has open (the original goes on reading).
+        const std::string fd_dir = "/proc/" + std::to_string(*copy) + "/fd";
+        if (DIR* d = opendir(fd_dir.c_str())) {
+          std::vector<int> fds;
+          while (dirent* e = readdir(d))
+            if (e->d_name[0] != '.') fds.push_back(atoi(e->d_name));
+          closedir(d);
+          for (int fd : fds) {
+            struct stat sb;
+            if (fd <= 2 || stat((fd_dir + "/" + std::to_string(fd)).c_str(), &sb) != 0 ||
+                !S_ISREG(sb.st_mode))
+              continue;
+            (void)ReopenFd(*cstop, fd, fopts);
+          }
+        }
+      }
+      report.points[point].branches.push_back(br);
+      branches.push_back(b);
+      if (!st.ok()) {
+        // The copy could not be given its own output (the policy denies an injected call):
+        // at depth 1 the outcome is tried by a re-run instead, else it is not run.
+        KillTracee(*copy);
+        tasks.erase(*copy);
+        BranchReport& r = report.points[point].branches.back();
+        Branch& nb = branches.back();
+        if (parent < 0) {
+          r.rerun = true;
+          r.note = "not forked: " + st.error().message();
+          nb.rerun = true;
+          nb.root = 0;
+          nb.tids.clear();
+          nb.key = key;
+          nb.occurrence = occurrence;
+          parked.push_back(id);
+        } else {
+          r.verdict = Verdict::kNotRun;
+          r.error = st.error().message();
+          nb.done = true;
+        }
+        continue;
+      }
+      tasks[*copy].entry = *cstop;
+      parked.push_back(id);
+    }
+  };
+
+  auto on_exit = [&](pid_t tid, int status) {
+    auto it = tasks.find(tid);
+    if (it == tasks.end()) return;
+    const int bid = it->second.branch;
+    tasks.erase(it);
+    if (bid < 0) {
+      base_tids.erase(tid);
+      if (tid == root) {
+        base_done = true;
+        report.baseline_status = status;
+        report.baseline_seconds = Seconds(t0, Clock::now());
+        kill_all(base_tids);
+        fill_slots();
+      }
+      return;
+    }
+    Branch& b = branches[bid];
+    b.tids.erase(tid);
+    if (tid != b.root || b.done) return;
+    b.done = true;
+    if (b.running) --running;
+    BranchReport& br = report.points[b.point].branches[b.index];
+    br.wait_status = status;
+    br.seconds = Seconds(b.start, Clock::now());
+    if (b.hung) br.verdict = Verdict::kHang;
+    kill_all(b.tids);
+    fill_slots();
+  };
+
+  auto all_done = [&] {
+    if (!base_done) return false;
+    for (const Branch& b : branches)
+      if (!b.done) return false;
+    return true;
+  };
+
+  while (!all_done()) {
+    int status;
+    const pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+    if (tid < 0) {
+      if (errno == EINTR) continue;
+      break;  // ECHILD: nothing left to wait for
+    }
+    if (tid == 0) {
+      // Deadlines.
+      const Clock::time_point now = Clock::now();
+      Clock::time_point next = now + std::chrono::milliseconds(200);
+      if (!base_done) {
+        if (now >= base_deadline && !report.baseline_hung) {
+          report.baseline_hung = true;
+          kill_all(base_tids);
+        }
+        next = std::min(next, base_deadline);
+      }
+      for (Branch& b : branches) {
+        if (!b.running || b.done) continue;
+        if (now >= b.deadline && !b.hung) {
+          b.hung = true;
+          kill_all(b.tids);
+        }
+        next = std::min(next, b.deadline);
+      }
+      auto wait = std::max<Clock::duration>(next - now, std::chrono::milliseconds(1));
+      timespec ts{};
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+      ts.tv_sec = ns / 1000000000;
+      ts.tv_nsec = ns % 1000000000;
+      sigtimedwait(&chld, nullptr, &ts);
+      continue;
+    }
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      on_exit(tid, status);
+      continue;
+    }
+    auto it = tasks.find(tid);
+    if (it == tasks.end()) {
+      orphans.insert(tid);  // resumed when its parent's fork event names it
+      continue;
+    }
+    const int event = status >> 16;
+    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
+      unsigned long child = 0;
+      ptrace(PTRACE_GETEVENTMSG, tid, 0, &child);
+      const pid_t c = static_cast<pid_t>(child);
+      const int bid = it->second.branch;
+      tasks[c].branch = bid;
+      if (bid < 0)
+        base_tids.insert(c);
+      else
+        branches[bid].tids.insert(c);
+      if (orphans.erase(c)) ptrace(PTRACE_CONT, c, 0, 0);
+      resume(tid, 0);
+      continue;
+    }
+    if (event == PTRACE_EVENT_SECCOMP) {
+      const int bid = it->second.branch;
+      if ((bid < 0 && !report.baseline_hung) ||
+          (bid >= 0 && !branches[bid].rerun && !branches[bid].hung &&
+           branches[bid].depth < o.depth)) {
+        auto stop = ReadEntry(tid);
+        if (stop.ok()) at_entry(*stop, bid);
+        fill_slots();
+      } else if (bid >= 0 && branches[bid].rerun && !branches[bid].applied) {
+        // A re-run: its calls are counted as the baseline's were, up to the branch's one.
+        Branch& b = branches[bid];
+        auto stop = ReadEntry(tid);
+        if (stop.ok() && stop->abi == core::Abi::kX86_64) {
+          const std::string name(core::SyscallName(stop->nr, stop->abi));
+          const bool counted = b.key == name || CallKey(name, CallPath(*stop), *stop) == b.key;
+          if (counted && ++b.seen == b.occurrence) {
+            b.applied = true;
+            auto applied = ApplyAtEntry(*stop, b.outcome);
+            if (applied.ok()) {
+              tasks[tid].applied = *applied;
+              tasks[tid].state = Task::State::kAwaitExit;
+            } else {
+              BranchReport& br = report.points[b.point].branches[b.index];
+              br.error = applied.error().message();
+              kill_all(b.tids);
+            }
+          }
+        }
+      }
+      resume(tid, 0);
+      continue;
+    }
+    if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+      Task& t = it->second;
+      if (t.state == Task::State::kAwaitExit) {
+        (void)FinishAtExit(t.applied);
+        t.state = Task::State::kRunning;
+      }
+      resume(tid, 0);
+      continue;
+    }
+    resume(tid, DeliveredSignal(status));
+  }
+
+  // Nothing survives: whatever is left (parked branches, leftovers) is killed and waited for.
+  for (auto& [tid, t] : tasks) kill(tid, SIGKILL);
+  for (pid_t tid : orphans) kill(tid, SIGKILL);
+  while (!tasks.empty()) {
+    int status;
+    const pid_t tid = waitpid(-1, &status, __WALL);
+    if (tid < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (WIFEXITED(status) || WIFSIGNALED(status)) tasks.erase(tid);
+  }
+  while (waitpid(-1, nullptr, __WALL | WNOHANG) > 0) {
+  }
+
+  for (size_t i = 0; i < o.selectors.size(); ++i)
+    if (!ever_matched[i]) report.unmatched.push_back(o.selectors[i].text);
+
+  // Classify against the baseline; write the reproducers.
+  const std::string bout = ReadAll(base_out), berr = ReadAll(base_err);
+  for (PointReport& pt : report.points) {
+    for (BranchReport& br : pt.branches) {
+      if (br.verdict == Verdict::kNotRun) continue;
+      if (br.rerun && (!branches[br.id - 1].applied || !br.error.empty())) {
+        br.verdict = Verdict::kNotRun;
+        if (br.error.empty()) br.error = "the re-run ended before that call";
+        continue;
+      }
+      const std::string out = ReadAll(br.dir + "/stdout"), err = ReadAll(br.dir + "/stderr");
+      br.stdout_differs = out != bout;
+      br.stderr_differs = err != berr;
+      if (br.verdict != Verdict::kHang) {
+        const int s = br.wait_status;
+        if (Crashed(s, err, berr))
+          br.verdict = Verdict::kCrash;
+        else if (WIFSIGNALED(s) && WTERMSIG(s) == SIGSYS)
+          br.verdict = Verdict::kKilledByPolicy;
+        else if (s != report.baseline_status)
+          br.verdict = Verdict::kDifferentExit;
+        else if (br.stdout_differs || br.stderr_differs)
+          br.verdict = Verdict::kDifferentOutput;
+        else
+          br.verdict = Verdict::kSame;
+      }
+      if (br.verdict == Verdict::kSame) continue;
+      // The reproducer: the rules of the decisions on the way (the ancestors' first), then
+      // the user's policy.
+      std::vector<std::pair<const PointReport*, const BranchReport*>> path = {{&pt, &br}};
+      for (int up = pt.parent; up > 0;) {
+        const Branch& ab = branches[up - 1];
+        const PointReport& ap = report.points[ab.point];
+        path.insert(path.begin(), {&ap, &ap.branches[ab.index]});
+        up = ap.parent;
+      }
+      std::string rules, comments, calls;
+      for (size_t k = 0; k < path.size(); ++k) {
+        const PointReport& rp = *path[k].first;
+        uint64_t n = rp.occurrence;
+        // A call an earlier rule decides does not reach this one: not counted by its `when`.
+        for (size_t e = 0; e < k; ++e)
+          if (path[e].first->syscall == rp.syscall && path[e].first->path == rp.path &&
+              path[e].first->fd == rp.fd)
+            --n;
+        std::string comment;
+        rules += "\n" + ReproRule(rp, path[k].second->outcome, n, &comment);
+        comments += comment;
+        calls += (k ? ", then " : "") + rp.call + " -> " + path[k].second->outcome;
+      }
+      br.repro = o.out_dir + "/repro/" + std::to_string(br.id) + ".toml";
+      std::string policy = "# pwnbox explore reproducer: branch " + std::to_string(br.id) + ", " +
+                           calls + " (" + std::string(VerdictName(br.verdict)) + ")\n" + comments;
+      if (o.policy_path.empty())
+        policy += "default = \"allow\"\n";
+      else
+        policy += "include = [" + config::TomlString(o.policy_path) + "]\n";
+      policy += rules;
+      std::ofstream(br.repro) << policy;
+    }
+  }
+  return report;
+}
+
+}  // namespace pwnbox::explore
