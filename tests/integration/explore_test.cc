@@ -74,6 +74,32 @@ TEST(ExploreTest, NullDerefWhenFopenFailsIsACrashAndItsReproducerCrashes) {
   EXPECT_EQ(r.status, 0);
 }
 
+// A sanitizer report on stderr is a crash though the program exits normally (1): an
+// AddressSanitizer-built program writing past a heap buffer on its error path.
+TEST(ExploreTest, ASanitizerReportIsACrash) {
+  const std::string d = TempDir();
+  WriteFile(d + "/in.txt", "present\n");
+  // LeakSanitizer refuses to run under a tracer ("does not work under ptrace"): off, as for any
+  // ASan program explored or traced.
+  testing::RunOptions o;
+  o.env = {"ASAN_OPTIONS=detect_leaks=0"};
+  testing::RunResult raw = Pwnbox({"explore", "--json", "-o", d + "/out", "--at",
+                                   "openat:path=" + d + "/in.txt", "--outcomes", "ENOENT", "--",
+                                   Prog("ex_asan"), d + "/in.txt"},
+                                  o);
+  EXPECT_EQ(raw.status, 1) << raw.out << raw.err;
+  auto j = nlohmann::json::parse(raw.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << raw.out << raw.err;
+  EXPECT_EQ(j["baseline"]["exit"], 0) << j.dump();
+  const auto b = Branch(j, "ENOENT");
+  EXPECT_EQ(b["classification"], "crash") << b.dump();
+  EXPECT_EQ(b["signal"], 0) << b.dump();  // a report and an exit, no signal
+  ASSERT_TRUE(b.contains("repro"));
+  auto r = Pwnbox({"--policy", b["repro"], "--", Prog("ex_asan"), d + "/in.txt"}, o);
+  EXPECT_NE(r.status, 0);
+  EXPECT_TRUE(Contains(r.err, "ERROR: AddressSanitizer: heap-buffer-overflow")) << r.err;
+}
+
 TEST(ExploreTest, ShortWriteCrashIsFoundAndReproduced) {
   const std::string d = TempDir();
   auto j = Explore({"-o", d + "/out", "--at", "write:fd=1", "--outcomes", "short,EIO", "--",
