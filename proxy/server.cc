@@ -144,6 +144,25 @@ bool Server::Allowed(std::string_view relative) const {
   return false;
 }
 
+bool Server::LeadsToAllowed(std::string_view relative) const {
+  if (options_.allow.empty()) return true;
+  auto path = Components(relative);
+  for (const std::string& glob : options_.allow) {
+    auto pat = Components(glob);
+    // Each of the directory's components matches the glob's in turn, with more of the glob
+    // left after them ("**" matches anything, so a directory before it leads there too).
+    size_t i = 0;
+    while (i < path.size() && i < pat.size() && pat[i] != "**") {
+      std::string component(pat[i]), name(path[i]);
+      if (fnmatch(component.c_str(), name.c_str(), 0) != 0) break;
+      ++i;
+    }
+    if (i == path.size() && i < pat.size()) return true;
+    if (i < pat.size() && pat[i] == "**") return true;
+  }
+  return false;
+}
+
 bool Server::RelativeToRoot(int fd, std::string* relative) const {
   char link[64], target[PATH_MAX + 1];
   std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
@@ -290,6 +309,11 @@ Response Server::Execute(const Request& r) const {
   if ((n == "stat" || n == "lstat" || n == "newfstatat") && r.abi != "x86_64")
     return Errno(r, ENOSYS);  // struct stat is x86_64's; i386's stat64 is not served
   int pfd = OpenBeneath(path, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0, 0);
+  if (pfd == -EACCES && n != "readlink" && n != "readlinkat") {
+    // The directories on the way to what --allow names can be stat'ed and accessed (as
+    // realpath and sqlite3 do on every component), never opened or listed.
+    pfd = OpenAncestor(path, nofollow);
+  }
   if (pfd < 0) return Errno(r, -pfd);
   core::UniqueFd object(pfd);
   if (n == "stat" || n == "lstat" || n == "newfstatat") {
@@ -322,6 +346,25 @@ Response Server::Execute(const Request& r) const {
   res.data.assign(target, static_cast<size_t>(len));
   res.ret = len;
   return res;
+}
+
+int Server::OpenAncestor(const std::string& path, bool nofollow) const {
+  if (!LeadsToAllowed(path)) return -EACCES;
+  open_how how{};
+  how.flags = O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int fd;
+  do {
+    fd = static_cast<int>(syscall(SYS_openat2, root_fd_.get(), path.c_str(), &how, sizeof how));
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return -errno;
+  core::UniqueFd owned(fd);
+  std::string relative;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) || !RelativeToRoot(fd, &relative) ||
+      !LeadsToAllowed(relative))
+    return -EACCES;
+  return owned.release();
 }
 
 core::Result<Server::Entry> Server::EntryBeneath(const std::string& path, int root_errno) const {

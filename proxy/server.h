@@ -82,6 +82,12 @@ class Server {
  private:
   explicit Server(ServerOptions options) : options_(std::move(options)) {}
   bool Allowed(std::string_view relative) const;
+  // Whether `relative` is a directory on the way to something the --allow list names (every
+  // one of its components matches the glob's, and the glob goes on).
+  bool LeadsToAllowed(std::string_view relative) const;
+  // O_PATH of `path` beneath the root when it is such a directory (checked again where it
+  // really is), for stat and access; -EACCES otherwise.
+  int OpenAncestor(const std::string& path, bool nofollow) const;
   // The path of `fd` relative to the root ("" for the root itself), or false when it is not
   // beneath the root.
   bool RelativeToRoot(int fd, std::string* relative) const;

@@ -401,6 +401,15 @@ TEST(ProxyRun, Sqlite3ReadsAProxiedDatabase) {
                    dir + "/data/app.db", "select sum(x) from t;"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "6\n");
+  // The same with an allow list naming only the database: sqlite3 lstats every directory on
+  // the way, which the server lets it see.
+  server.Stop();
+  Server listed(dir, dir + "/srv", "app.db*");
+  ASSERT_TRUE(listed.ready());
+  r = Pwnbox({"--policy", policy, "--", "/usr/bin/sqlite3", "-readonly", dir + "/data/app.db",
+              "select sum(x) from t;"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "6\n");
 }
 
 // Beneath a proxy rule's directory the walk stops (the backend resolves the rest, and the

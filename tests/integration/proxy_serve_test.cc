@@ -248,15 +248,28 @@ TEST_F(ProxyServe, AllowListRefusesTheRestWithEacces) {
   auto ok = (*client)->Call(Call("openat", "/data/report.csv", O_RDONLY));
   ASSERT_TRUE(ok.ok() && ok->fd);
   EXPECT_EQ(ReadAll(ok->fd.get()), "a,b\n1,2\n");
-  // Not named; a name outside the list by ".."; a listed symlink to an unlisted file.
+  // Not named; a name outside the list by ".."; a listed symlink to an unlisted file; a
+  // directory on the way to listed names (which stat can see, not open: below).
   for (const std::string path : {"/other.txt", "/data/../other.txt", "/data/lnk", "/data"}) {
     auto res = (*client)->Call(Call("openat", path, O_RDONLY));
     ASSERT_TRUE(res.ok());
     EXPECT_EQ(res->err, EACCES) << path;
     EXPECT_FALSE(res->fd);
     auto st = (*client)->Call(Call("stat", path));
-    EXPECT_EQ(st->err, EACCES) << path;
+    EXPECT_EQ(st->err, path == "/data" ? 0 : EACCES) << path;
   }
+  // The directories on the way to listed names can be stat'ed and accessed (realpath and
+  // sqlite3 lstat every component), never opened, listed or read as links; others cannot.
+  ASSERT_EQ(mkdir((root_ + "/other").c_str(), 0755), 0);
+  for (const std::string dir : {"/", "/data", "/data/"}) {
+    EXPECT_EQ((*client)->Call(Call("lstat", dir))->err, 0) << dir;
+    proxy::Request acc = Call("access", dir);
+    acc.mode = X_OK;
+    EXPECT_EQ((*client)->Call(acc)->err, 0) << dir;
+    EXPECT_EQ((*client)->Call(Call("openat", dir, O_RDONLY | O_DIRECTORY))->err, EACCES) << dir;
+  }
+  EXPECT_EQ((*client)->Call(Call("stat", "/other"))->err, EACCES);
+  EXPECT_EQ((*client)->Call(Call("stat", "/data/../other"))->err, EACCES);
   // A refused create creates nothing; an allowed one does.
   auto refused = (*client)->Call(Call("openat", "/made.txt", O_WRONLY | O_CREAT));
   EXPECT_EQ(refused->err, EACCES);
