@@ -586,10 +586,8 @@ core::Status SendMessage(int sock, std::string_view payload, int fd) {
     return core::Error("proxy: message of " + std::to_string(payload.size()) +
                            " bytes; the protocol allows 1.." + std::to_string(kMaxMessageBytes),
                        EMSGSIZE);
-  uint32_t len = static_cast<uint32_t>(payload.size());
-  unsigned char header[4] = {static_cast<unsigned char>(len), static_cast<unsigned char>(len >> 8),
-                             static_cast<unsigned char>(len >> 16),
-                             static_cast<unsigned char>(len >> 24)};
+  unsigned char header[kLengthBytes];
+  EncodeLength(static_cast<uint32_t>(payload.size()), header);
   iovec iov[2] = {{header, sizeof header},
                   {const_cast<char*>(payload.data()), payload.size()}};
   size_t total = sizeof header + payload.size();
@@ -633,13 +631,12 @@ core::Status SendMessage(int sock, std::string_view payload, int fd) {
 core::Result<std::optional<Frame>> ReceiveMessage(int sock, int timeout_ms) {
   const int64_t deadline = timeout_ms < 0 ? -1 : NowMs() + timeout_ms;
   Frame frame;
-  unsigned char header[4];
+  unsigned char header[kLengthBytes];
   bool eof = false;
   PWNBOX_RETURN_IF_ERROR(ReadFull(sock, reinterpret_cast<char*>(header), sizeof header, deadline,
                                   /*first=*/true, &frame.fd, &eof));
   if (eof) return std::optional<Frame>();
-  uint32_t len = uint32_t{header[0]} | (uint32_t{header[1]} << 8) | (uint32_t{header[2]} << 16) |
-                 (uint32_t{header[3]} << 24);
+  const uint32_t len = DecodeLength(header);
   if (len == 0 || len > kMaxMessageBytes)
     return core::Error("proxy: a message of " + std::to_string(len) +
                            " bytes; the protocol allows 1.." + std::to_string(kMaxMessageBytes),

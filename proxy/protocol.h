@@ -186,6 +186,15 @@ struct Frame {
 // after it (EIO: it is not). Received fds are close-on-exec.
 core::Result<std::optional<Frame>> ReceiveMessage(int sock, int timeout_ms = -1);
 
+// The 4-byte little-endian length that starts every message (docs/proxy.md "Framing").
+inline constexpr size_t kLengthBytes = 4;
+inline void EncodeLength(uint32_t len, unsigned char out[kLengthBytes]) {
+  for (size_t i = 0; i < kLengthBytes; ++i) out[i] = static_cast<unsigned char>(len >> (8 * i));
+}
+inline uint32_t DecodeLength(const unsigned char in[kLengthBytes]) {
+  return uint32_t{in[0]} | uint32_t{in[1]} << 8 | uint32_t{in[2]} << 16 | uint32_t{in[3]} << 24;
+}
+
 // The SCM_RIGHTS fds a recvmsg of this protocol's stream received in `msg`: the one allowed on
 // a message's first byte (`first_byte`: the read began there) goes to *fd (when it is empty);
 // every other one is closed. False when any was not allowed (more than kMaxFdsPerMessage, one

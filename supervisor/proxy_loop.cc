@@ -27,15 +27,13 @@ bool LoopConnection::Send(uint64_t token, proxy::Request request, int64_t deadli
   auto payload = proxy::EncodeRequest(request);
   if (!payload.ok() || payload->size() > proxy::kMaxMessageBytes) return false;
   if (++next_id_ > proxy::kMaxId) next_id_ = 1;
-  const uint32_t len = static_cast<uint32_t>(payload->size());
-  const char header[4] = {static_cast<char>(len & 0xff), static_cast<char>((len >> 8) & 0xff),
-                          static_cast<char>((len >> 16) & 0xff),
-                          static_cast<char>((len >> 24) & 0xff)};
+  unsigned char header[proxy::kLengthBytes];
+  proxy::EncodeLength(static_cast<uint32_t>(payload->size()), header);
   if (out_sent_ == out_.size()) {
     out_.clear();
     out_sent_ = 0;
   }
-  out_.append(header, sizeof header);
+  out_.append(reinterpret_cast<const char*>(header), sizeof header);
   out_ += *payload;
   in_flight_[request.id] = Call{token, deadline_ms, false};
   std::string broken;
@@ -65,7 +63,8 @@ void LoopConnection::Flush(std::string* broken) {
 void LoopConnection::Read(std::vector<Arrived>* arrived, std::string* broken) {
   while (broken->empty()) {
     const bool in_header = header_got_ < sizeof header_;
-    char* buf = in_header ? header_ + header_got_ : payload_.data() + payload_got_;
+    char* buf = in_header ? reinterpret_cast<char*>(header_) + header_got_
+                          : payload_.data() + payload_got_;
     const size_t want = in_header ? sizeof header_ - header_got_ : payload_.size() - payload_got_;
     iovec iov{buf, want};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
@@ -94,10 +93,7 @@ void LoopConnection::Read(std::vector<Arrived>* arrived, std::string* broken) {
     if (in_header) {
       header_got_ += static_cast<size_t>(n);
       if (header_got_ < sizeof header_) continue;
-      const uint32_t len = static_cast<uint32_t>(static_cast<unsigned char>(header_[0])) |
-                           static_cast<uint32_t>(static_cast<unsigned char>(header_[1])) << 8 |
-                           static_cast<uint32_t>(static_cast<unsigned char>(header_[2])) << 16 |
-                           static_cast<uint32_t>(static_cast<unsigned char>(header_[3])) << 24;
+      const uint32_t len = proxy::DecodeLength(header_);
       if (len == 0 || len > proxy::kMaxMessageBytes) {
         *broken = "a message of " + std::to_string(len) + " bytes";
         return;

@@ -73,7 +73,7 @@ class LoopConnection {
   std::string out_;                     // framed bytes not sent yet
   size_t out_sent_ = 0;
   // The message being read: its 4-byte length, then its payload; the fd on its first byte.
-  char header_[4] = {};
+  unsigned char header_[proxy::kLengthBytes] = {};
   size_t header_got_ = 0;
   std::string payload_;
   size_t payload_got_ = 0;

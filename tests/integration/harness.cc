@@ -202,6 +202,14 @@ bool Contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
 }
 
+std::string ProxyHandlerScript(const std::string& body) {
+  return "import base64, importlib.util, os, socket, sys, threading\n"
+         "spec = importlib.util.spec_from_file_location(\"h\", sys.argv[1])\n"
+         "h = importlib.util.module_from_spec(spec)\n"
+         "spec.loader.exec_module(h)\n" +
+         body;
+}
+
 ProxyServeProcess::ProxyServeProcess(const std::string& dir,
                                      const std::vector<std::string>& args) {
   socket_ = dir + "/p.sock";

@@ -42,6 +42,11 @@ std::vector<std::string> Lines(const std::string& text);
 std::vector<std::string> Grep(const std::string& text, const std::string& needle);
 bool Contains(const std::string& text, const std::string& needle);
 
+// A Python proxy handler for a test: `body` with examples/proxy/handler.py loaded as `h`
+// (from argv[1]; h.receive, h.send, h.answer, h.serve) and base64, os, socket, sys and
+// threading imported.
+std::string ProxyHandlerScript(const std::string& body);
+
 // `pwnbox proxy serve --listen unix:DIR/p.sock ARGS...` for a test, started and ready once it
 // accepts (it says "serving" on stderr: no sleeping), stopped with SIGTERM and reaped with the
 // object.

@@ -384,11 +384,7 @@ TEST(ProxyNet, BrokenBackendsFailWithEio) {
   EXPECT_EQ(Grep(down.err, "pwnbox: proxy backend unix:" + dir + "/none.sock").size(), 1u)
       << down.err;
   const std::string evil = dir + "/evil.py";
-  WriteFile(evil, R"(import importlib.util, os, sys
-spec = importlib.util.spec_from_file_location("h", sys.argv[1])
-h = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(h)
-sock = h.socket.socket(fileno=0)
+  WriteFile(evil, ProxyHandlerScript(R"(sock = h.socket.socket(fileno=0)
 hello, fds = h.receive(sock)
 h.send(sock, {"type": "hello", "version": 1, "fd": bool(fds), "fd_passing": bool(fds)}, fds[:1])
 call, fds = h.receive(sock)
@@ -400,7 +396,7 @@ elif sys.argv[2] == "garbage":
 elif sys.argv[2] == "stall":
     sys.stdin.read()  # never answers (pwnbox's 10 s), until pwnbox kills it
 os._exit(0)  # "die": gone in the middle of the call
-)");
+)"));
   for (std::string how : {"file", "garbage", "die", "stall"}) {
     const std::string backend = "exec:python3 " + evil + " " +
                                 SourcePath("examples/proxy/handler.py") + " " + how;

@@ -151,11 +151,7 @@ TEST(ProxyRun, AnExecHandlerAnswersUname) {
 TEST(ProxyRun, AMaliciousHandlerCannotCorruptTheTarget) {
   const std::string dir = TempDir();
   const std::string evil = dir + "/evil.py";
-  WriteFile(evil, R"(import base64, importlib.util, os, sys
-spec = importlib.util.spec_from_file_location("h", sys.argv[1])
-h = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(h)
-def evil(call):
+  WriteFile(evil, ProxyHandlerScript(R"(def evil(call):
     n = call["name"]
     if n == "uname":
         return {"ret": 0, "data": base64.b64encode(b"A" * 1000).decode()}
@@ -164,7 +160,7 @@ def evil(call):
     return {"ret": 0}
 h.answer = evil
 h.serve(h.socket.socket(fileno=0))
-)");
+)"));
   const std::string backend =
       "exec:python3 " + evil + " " + SourcePath("examples/proxy/handler.py");
   auto u = Pwnbox({"--policy", Policy(dir, "\"uname\"", "", backend), "--", Prog("px_uname")});
@@ -191,11 +187,7 @@ TEST(ProxyRun, CallsBeyondTheInFlightCapGetEagain) {
   const std::string gate = dir + "/gate";
   ASSERT_EQ(mkfifo(gate.c_str(), 0600), 0);
   const std::string gated = dir + "/gated.py";
-  WriteFile(gated, R"(import importlib.util, os, sys
-spec = importlib.util.spec_from_file_location("h", sys.argv[1])
-h = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(h)
-sock = h.socket.socket(fileno=0)
+  WriteFile(gated, ProxyHandlerScript(R"(sock = h.socket.socket(fileno=0)
 hello, fds = h.receive(sock)
 h.send(sock, {"type": "hello", "version": 1, "fd": bool(fds), "fd_passing": bool(fds)}, fds[:1])
 opened = False
@@ -209,7 +201,7 @@ while True:
     fd = os.open(sys.argv[3], os.O_RDONLY)
     h.send(sock, {"type": "result", "id": call["id"], "ret": 0, "fd": True}, [fd])
     os.close(fd)
-)");
+)"));
   const std::string backend = "exec:python3 " + gated + " " +
                               SourcePath("examples/proxy/handler.py") + " " + gate + " " + dir +
                               "/served";
@@ -519,11 +511,7 @@ TEST(ProxyRun, TheLoopsOwnConnectionFailsClosedAndRecovers) {
   const std::string script = dir + "/flaky.py";
   // Connection 1 (the worker's) behaves; connection 2 (the first loop connection) answers its
   // first call and breaks on its second as argv[2] says; later connections behave.
-  WriteFile(script, R"(import importlib.util, socket, sys, threading
-spec = importlib.util.spec_from_file_location("h", sys.argv[1])
-h = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(h)
-mode, count, lock = sys.argv[2], [0], threading.Lock()
+  WriteFile(script, ProxyHandlerScript(R"(mode, count, lock = sys.argv[2], [0], threading.Lock()
 def serve(sock, number):
     hello, fds = h.receive(sock)
     h.send(sock, {"type": "hello", "version": 1, "fd": bool(fds), "fd_passing": bool(fds)}, fds[:1])
@@ -554,7 +542,7 @@ while True:
         count[0] += 1
         number = count[0]
     threading.Thread(target=serve, args=(conn, number), daemon=True).start()
-)");
+)"));
   for (const std::string mode : {"wrong-id", "garbage", "close"}) {
     const std::string sock = dir + "/" + mode + ".sock";
     int out[2];
@@ -599,17 +587,13 @@ while True:
 TEST(ProxyRun, GetrandomComesFromTheBackend) {
   const std::string dir = TempDir();
   const std::string fixed = dir + "/fixed.py";
-  WriteFile(fixed, R"(import base64, importlib.util, sys
-spec = importlib.util.spec_from_file_location("h", sys.argv[1])
-h = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(h)
-def fixed(call):
+  WriteFile(fixed, ProxyHandlerScript(R"(def fixed(call):
     if call["name"] == "getrandom":
         return {"ret": call["size"], "data": base64.b64encode(b"\x42" * call["size"]).decode()}
     return {"errno": 38}
 h.answer = fixed
 h.serve(h.socket.socket(fileno=0))
-)");
+)"));
   const std::string script = "import os; print(os.getrandom(8).hex(), len(os.getrandom(100000)))";
   auto r = Pwnbox({"--policy",
                    Policy(dir, "\"getrandom\"", "",
