@@ -6,6 +6,13 @@
 // divergence: the run is stopped there and reported. A task the recording shows killed by
 // SIGKILL is killed where it was.
 //
+// A read from a pipe or socket the replayed program made itself (pipe, pipe2, socketpair) is
+// run for real and then given its recorded result: the program sees what it saw at record time,
+// and the pipe is drained in step with it, so that a replayed writer on the other end never
+// blocks on a pipe a fed reader would leave full (it deadlocked before). Such a read returns
+// as soon as the replayed writer has written (it may take fewer bytes than the recording says;
+// the next reads take the rest).
+//
 // Tasks are matched by order: the first task with the recording's first, the N-th task created
 // with the N-th task the recording saw created. Deterministic single-threaded programs and
 // process trees replay; threads racing each other may not (docs/trace-format.md says more).
@@ -17,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "recorder/event.h"
@@ -65,6 +73,7 @@ class ReplayObserver final : public PtraceObserver {
     size_t task = 0;   // index into calls_
     size_t next = 0;   // next call to match
     const RecordedCall* current = nullptr;  // between entry and exit, when fed
+    bool drained = false;  // `current` ran for real (a read of an internal pipe): set its result
   };
   void Stop(Task& task);
   // The live pid of the replayed task that had `pid` at record time (or has it now: fork's
@@ -75,6 +84,10 @@ class ReplayObserver final : public PtraceObserver {
   // process outside the replayed program is never reached: the call is fed its recorded result
   // instead (task.skip). False when the call was skipped.
   bool MapPids(Task& task, const RecordedCall& rec);
+  // pipe, pipe2, socketpair returned: their inodes are the program's own.
+  void NoteInternalPipes(const Task& task);
+  // Whether the fd a read-like call reads from is one of the program's own pipes or sockets.
+  bool ReadsInternalPipe(const Task& task) const;
 
   std::vector<std::vector<RecordedCall>> calls_;
   uint64_t until_;
@@ -84,6 +97,7 @@ class ReplayObserver final : public PtraceObserver {
   std::optional<Divergence> divergence_;
   bool stopped_ = false;
   uint64_t fed_ = 0;
+  std::unordered_set<uint64_t> internal_;  // inodes of pipes/sockets the program made
 };
 
 }  // namespace pwnbox::supervisor

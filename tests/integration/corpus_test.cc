@@ -122,12 +122,6 @@ struct Expected {
 const std::set<std::string> kTraceRecord = {"trace", "record"};
 
 const std::vector<Expected> kExpectedFailures = {
-    {"co_pipe_big", {"replay"},
-     "bug: replay deadlocks when a live child writes more than a pipe buffer to the replayed "
-     "parent: the parent's read() calls are fed from the recording and never drain the real "
-     "pipe, so the child blocks in write and the parent in wait4; replay neither reports a "
-     "divergence nor ends (issue 19)",
-     /*hangs=*/true},
 };
 
 // Programs whose pwnbox run gets a shorter deadline than the default, because taking longer
