@@ -511,6 +511,14 @@ int ReplayCommand(int argc, char** argv) {
                  d->expected.c_str(), d->actual.c_str());
     return 1;
   }
+  if (int sig = replay.interrupted()) {
+    // Ctrl-C (or a kill from outside): no divergence; pwnbox ends as the target did, so that a
+    // shell loop stops (main's ExitLikeTarget).
+    std::fprintf(stderr, "pwnbox: replay interrupted by %s before event %llu\n",
+                 std::string(core::SignalName(sig)).c_str(),
+                 static_cast<unsigned long long>(replay.interrupted_at()));
+    return code == 128 + sig ? code : 128 + sig;
+  }
   if (replay.stopped_at_until()) {
     std::fprintf(stderr, "pwnbox: replay stopped after event %llu (--until)\n",
                  static_cast<unsigned long long>(until));

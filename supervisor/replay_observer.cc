@@ -4,6 +4,7 @@
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/user.h>
+#include <sys/wait.h>
 
 #include <unistd.h>
 
@@ -247,15 +248,22 @@ void ReplayObserver::OnExit(Task& task) {
   }
 }
 
-void ReplayObserver::OnTaskExit(Task& task, int) {
+void ReplayObserver::OnTaskExit(Task& task, int status) {
   auto it = cursors_.find(task.tid);
   if (it == cursors_.end()) return;
   const Cursor& c = it->second;
   // The program ended a task that the recording shows going on.
   if (!divergence_ && !stopped_ && c.task < calls_.size() && c.next < calls_[c.task].size()) {
     const RecordedCall& rec = calls_[c.task][c.next];
-    if (!until_ || rec.entry.seq <= until_)
+    const int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
+      if (!interrupted_) {
+        interrupted_ = sig;
+        interrupted_at_ = rec.entry.seq;
+      }
+    } else if (!until_ || rec.entry.seq <= until_) {
       divergence_ = Divergence{rec.entry.seq, task.tid, RecordedLine(rec), "(the task exited)"};
+    }
   }
   cursors_.erase(it);
 }

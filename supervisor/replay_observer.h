@@ -62,6 +62,10 @@ class ReplayObserver final : public PtraceObserver {
   void OnNewTask(Task& task, pid_t parent) override;
 
   const std::optional<Divergence>& divergence() const { return divergence_; }
+  // A task died of SIGINT, SIGTERM, SIGHUP or SIGQUIT (Ctrl-C, a kill from outside) where the
+  // recording shows it going on: the replay was interrupted, not diverged. The signal, or 0.
+  int interrupted() const { return interrupted_; }
+  uint64_t interrupted_at() const { return interrupted_at_; }  // the next recorded event
   bool stopped_at_until() const { return stopped_; }
   uint64_t fed() const { return fed_; }  // calls answered from the recording
 
@@ -96,6 +100,8 @@ class ReplayObserver final : public PtraceObserver {
   size_t next_task_ = 1;  // index the next created task gets
   std::optional<Divergence> divergence_;
   bool stopped_ = false;
+  int interrupted_ = 0;
+  uint64_t interrupted_at_ = 0;
   uint64_t fed_ = 0;
   std::unordered_set<uint64_t> internal_;  // inodes of pipes/sockets the program made
 };
