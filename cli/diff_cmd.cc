@@ -231,11 +231,13 @@ bool ReadsClock(const std::string& name) {
 }
 
 // Addresses become "0x?"; in calls that carry pids (and in /proc/PID paths), pids of the
-// recording's tasks become "<task LABEL>" and getppid's foreign result "<pid>". The bytes
-// getrandom returned and the numbers of calls that read the clock are noise: "N", "\"?\"".
-std::string Normalise(const CallSummary& c, const Recording& rec) {
+// recording's tasks become "<task LABEL>" and getppid's foreign result "<pid>". The numbers of
+// calls that read the clock are noise: "N". The bytes getrandom returned are compared (a
+// program's choices follow from them: Python's hash seed, mkstemp's names), unless
+// `ignore_random`: then "\"?\"".
+std::string Normalise(const CallSummary& c, const Recording& rec, bool ignore_random) {
   std::string text = recorder::NormaliseAddresses(c.text);
-  if (c.name == "getrandom" && text.compare(0, 11, "getrandom(\"") == 0) {
+  if (ignore_random && c.name == "getrandom" && text.compare(0, 11, "getrandom(\"") == 0) {
     size_t i = 11;
     while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
     if (i < text.size()) text = "getrandom(\"?" + text.substr(i);
@@ -286,11 +288,11 @@ std::string Normalise(const CallSummary& c, const Recording& rec) {
   return out;
 }
 
-core::Status LoadRecording(Recording* rec) {
+core::Status LoadRecording(Recording* rec, bool ignore_random) {
   Loader loader(rec);
   PWNBOX_RETURN_IF_ERROR(loader.Load());
   for (auto& t : rec->tasks)
-    for (auto& c : t.calls) c.key = Normalise(c, *rec);
+    for (auto& c : t.calls) c.key = Normalise(c, *rec, ignore_random);
   return core::Status();
 }
 
@@ -505,28 +507,36 @@ void PrintJson(const Recording& ra, const Recording& rb, const std::vector<TaskP
 
 int DiffCommand(int argc, char** argv) {
   std::vector<std::string> files;
-  bool json = false;
+  bool json = false, ignore_random = false;
+  constexpr const char* kUsage = "usage: pwnbox diff A.pwnr B.pwnr [--json] [--ignore-random]";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--json") {
       json = true;
+    } else if (arg == "--ignore-random") {
+      ignore_random = true;
     } else if (arg == "-h" || arg == "--help") {
-      std::cout << "usage: pwnbox diff A.pwnr B.pwnr [--json]\n"
-                   "Aligns the two recordings' syscalls per task; exit 0 same, 1 different.\n";
+      std::cout << kUsage << "\n"
+                   "Aligns the two recordings' syscalls per task; exit 0 same, 1 different.\n"
+                   "Addresses, clock readings and the recordings' own pids are not compared;\n"
+                   "the bytes getrandom returned are (two runs of a program that seeds from\n"
+                   "them differ there first).\n"
+                   "  --json           one JSON document\n"
+                   "  --ignore-random  getrandom's bytes are not compared either\n";
       return 0;
     } else if (arg.size() > 1 && arg[0] == '-' && arg != "--") {
-      return Fail("diff: unknown option " + arg + " (usage: pwnbox diff A.pwnr B.pwnr [--json])");
+      return Fail("diff: unknown option " + arg + " (" + kUsage + ")");
     } else if (arg != "--") {
       files.push_back(arg);
     }
   }
   if (files.size() != 2)
-    return Fail("diff needs two recordings: pwnbox diff A.pwnr B.pwnr [--json]");
+    return Fail(std::string("diff needs two recordings: ") + kUsage);
   Recording a, b;
   a.path = files[0];
   b.path = files[1];
-  if (auto s = LoadRecording(&a); !s.ok()) return Fail(s.error());
-  if (auto s = LoadRecording(&b); !s.ok()) return Fail(s.error());
+  if (auto s = LoadRecording(&a, ignore_random); !s.ok()) return Fail(s.error());
+  if (auto s = LoadRecording(&b, ignore_random); !s.ok()) return Fail(s.error());
   auto pairs = Pair(a, b);
   auto first = FirstDivergence(pairs);
   if (json) PrintJson(a, b, pairs, first);

@@ -30,7 +30,7 @@ usage:
   pwnbox record -o FILE.pwnr [--policy FILE] [--snapshots[=EVERY]] [--no-data] -- CMD [ARG...]
   pwnbox show FILE.pwnr [--json] [-c] [--at N [--regs] [--mem ADDR:LEN]]
   pwnbox replay FILE.pwnr [--until N]
-  pwnbox diff A.pwnr B.pwnr [--json]
+  pwnbox diff A.pwnr B.pwnr [--json] [--ignore-random]
   pwnbox bench [--policy FILE] [-n RUNS] [--modes LIST] [--json] [--plot FILE.svg]
                [--timeout SECS] -- CMD [ARG...]
   pwnbox check POLICY [--complain]

@@ -47,9 +47,10 @@ TEST(DiffCmd, ForkingRunIsSameDespitePids) {
   EXPECT_TRUE(doc["tasks"][1]["b_pid"].is_number()) << r.out;
 }
 
-TEST(DiffCmd, RandomnessTimeAndPidsAreNotDifferences) {
-  // rp_inputs calls getrandom, clock_gettime (the syscall) and getpid, then prints them: only
-  // that printed line differs between two runs.
+TEST(DiffCmd, TimeAndPidsAreNotDifferencesRandomnessIs) {
+  // rp_inputs calls getrandom, clock_gettime (the syscall) and getpid, then prints them. The
+  // runs first differ at getrandom's bytes (what the program prints follows from them); with
+  // --ignore-random only the printed line differs.
   std::string dir = TempDir();
   WriteFile(dir + "/in.txt", "data\n");
   std::string a = Record(dir + "/a.pwnr", {Prog("rp_inputs"), dir + "/in.txt"}, 0);
@@ -57,6 +58,13 @@ TEST(DiffCmd, RandomnessTimeAndPidsAreNotDifferences) {
   auto r = Pwnbox({"diff", "--json", a, b});
   EXPECT_EQ(r.status, 1) << r.err;
   auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["first_divergence"]["op"], "change");
+  EXPECT_EQ(doc["first_divergence"]["a_call"].get<std::string>().rfind("getrandom(\"", 0), 0u)
+      << r.out;
+
+  r = Pwnbox({"diff", "--json", "--ignore-random", a, b});
+  EXPECT_EQ(r.status, 1) << r.err;
+  doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["first_divergence"]["op"], "change");
   EXPECT_EQ(doc["first_divergence"]["a_call"].get<std::string>().rfind("write(1, \"random=", 0),
             0u) << r.out;
