@@ -101,6 +101,15 @@ int ShowAt(recorder::Reader& reader, const std::string& path, uint64_t at, bool 
       i += n;
     }
   };
+  // Per process: the entry event the latest snapshot was taken at (it precedes that entry), and
+  // whether the process entered another call since (then it ran code of its own in between,
+  // whose stores no snapshot holds).
+  struct SnapshotAt {
+    uint64_t entry = 0;
+    bool pending = false;  // the snapshot's entry event is still to come
+    bool stale = false;
+  };
+  std::unordered_map<pid_t, SnapshotAt> snapshot_at;  // by tgid
   recorder::Event e, target;
   bool found = false, any_snapshot = false;
   while (true) {
@@ -110,6 +119,7 @@ int ShowAt(recorder::Reader& reader, const std::string& path, uint64_t at, bool 
     using K = recorder::Event::Kind;
     if (e.kind == K::kSnapshot) {
       any_snapshot = true;
+      snapshot_at[e.tgid] = SnapshotAt{0, true, false};
       auto& img = pages[e.tgid];
       for (size_t off = 0; off + 8 + 4096 <= e.data.size(); off += 8 + 4096) {
         uint64_t page;
@@ -118,8 +128,17 @@ int ShowAt(recorder::Reader& reader, const std::string& path, uint64_t at, bool 
       }
     } else if (e.kind == K::kRegs) {
       last_regs[e.pid] = e.data;
-    } else if (e.kind == K::kSyscall && e.returned) {
-      for (const auto& b : e.exit_mem) apply(e.tgid, b.addr, b.bytes);
+    } else if (e.kind == K::kSyscall) {
+      if (e.returned) {
+        for (const auto& b : e.exit_mem) apply(e.tgid, b.addr, b.bytes);
+      } else if (auto it = snapshot_at.find(e.tgid); it != snapshot_at.end()) {
+        if (it->second.pending) {
+          it->second.entry = e.seq;
+          it->second.pending = false;
+        } else {
+          it->second.stale = true;
+        }
+      }
     }
     if (e.seq == at) {
       target = e;
@@ -146,6 +165,22 @@ int ShowAt(recorder::Reader& reader, const std::string& path, uint64_t at, bool 
   if (!ranges.empty() && !any_snapshot)
     return Fail(path + " has no memory snapshots up to event " + std::to_string(at) +
                 ": record with --snapshots");
+  if (!ranges.empty()) {
+    // Said on stderr, so that stdout stays the dump.
+    auto it = snapshot_at.find(target.tgid);
+    if (it == snapshot_at.end())
+      std::fprintf(stderr,
+                   "pwnbox: note: no snapshot of pid %d's process up to event %llu: its memory "
+                   "shows as ??\n",
+                   target.pid, static_cast<unsigned long long>(at));
+    else if (it->second.stale)
+      std::fprintf(stderr,
+                   "pwnbox: note: the memory is the snapshot taken at event %llu with the "
+                   "kernel's writes since; what the program stored itself after event %llu is "
+                   "not in the recording (record with --snapshots=1 for every call)\n",
+                   static_cast<unsigned long long>(it->second.entry),
+                   static_cast<unsigned long long>(it->second.entry));
+  }
   for (const auto& [addr, len] : ranges) {
     const auto& img = pages[target.tgid];
     for (uint64_t row = addr; row < addr + len; row += 16) {

@@ -345,6 +345,37 @@ TEST(Snapshots, ShowSeqNumbersAreTheOnesAtTakes) {
   }
 }
 
+// With --snapshots=EVERY > 1 the memory at most events is an older snapshot plus the kernel's
+// writes: show says which event it is from (stderr), and says nothing when it is exact.
+TEST(Snapshots, ShowAtSaysWhichEventTheMemoryIsFrom) {
+  std::string dir = TempDir();
+  for (const char* every : {"1", "1000"}) {
+    SCOPED_TRACE(every);
+    std::string rec = dir + "/run" + every + ".pwnr";
+    auto r = Pwnbox({"record", std::string("--snapshots=") + every, "-o", rec, "--",
+                     Prog("rp_steps")});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string marker = Lines(r.out).at(0);
+    uint64_t last_getppid = 0;
+    for (const auto& line : Lines(Pwnbox({"show", "--json", rec}).out)) {
+      auto v = nlohmann::json::parse(line);
+      if (v.value("syscall", "") == "getppid") last_getppid = v["seq"].get<uint64_t>();
+    }
+    ASSERT_NE(last_getppid, 0u);
+    auto s = Pwnbox({"show", rec, "--at", std::to_string(last_getppid), "--mem", marker + ":16"});
+    ASSERT_EQ(s.status, 0) << s.err;
+    if (std::string(every) == "1") {
+      EXPECT_TRUE(Contains(s.out, "STEP-4-MARKER")) << s.out;
+      EXPECT_EQ(s.err, "");
+    } else {
+      // One snapshot, at the first call after the exec: the marker written later is not in it.
+      EXPECT_FALSE(Contains(s.out, "STEP-4-MARKER")) << s.out;
+      EXPECT_TRUE(Contains(s.err, "the memory is the snapshot taken at event ")) << s.err;
+      EXPECT_TRUE(Contains(s.err, "--snapshots=1")) << s.err;
+    }
+  }
+}
+
 // --mem more than once: each range, in the order given.
 TEST(Snapshots, ShowAtMemMoreThanOnce) {
   std::string rec = TempDir() + "/run.pwnr";
