@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <string>
 
@@ -65,6 +66,14 @@ bool SetArg(pid_t tid, core::Abi abi, int i, uint64_t value) {
   if (ptrace(PTRACE_GETREGS, tid, 0, &regs) != 0) return false;
   *ArgRegister(regs, abi, i) = abi == core::Abi::kI386 ? static_cast<uint32_t>(value) : value;
   return ptrace(PTRACE_SETREGS, tid, 0, &regs) == 0;
+}
+
+// Whether a call of `name` that returned `ret` at record time is replayed as that failure.
+bool FeedsFailure(std::string_view name, int64_t ret) {
+  if (ret >= 0 || ret < -4095) return false;
+  if (ret == -EINPROGRESS || ret == -EALREADY) return false;
+  return name != "close" && name != "close_range" && name != "exit" && name != "exit_group" &&
+         name != "rt_sigreturn";
 }
 
 // Read-like inputs whose fd (argument 0) may be a pipe or socket.
@@ -206,6 +215,17 @@ void ReplayObserver::OnEntry(Task& task) {
       task.skip = true;
       task.skip_ret = rec.exit->ret;
     }
+    return;
+  }
+  // A call that failed at record time fails again, with the same errno, without running: a
+  // failure changes nothing (so skipping it is faithful), and it may have come from the world
+  // rather than the program: a policy's denial (replay runs without the policy), a file that was
+  // missing then. Not `close` (it frees the fd even when it fails) nor EINPROGRESS (a
+  // non-blocking connect goes on).
+  if (rec.exit && !rec.exit->ret_unknown && FeedsFailure(name, rec.exit->ret)) {
+    task.skip = true;
+    task.skip_ret = rec.exit->ret;
+    c.current = &rec;
     return;
   }
   MapPids(task, rec);

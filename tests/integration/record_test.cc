@@ -204,6 +204,27 @@ TEST(Replay, ReportsTheFirstDivergence) {
   EXPECT_TRUE(Contains(p.err, "replayed: getppid()")) << p.err;
 }
 
+// A call that failed at record time fails again in the replay without running: here the denial
+// came from the policy the run was recorded under, which replay does not apply. Before, the
+// replayed mkdir ran for real: the directory appeared and the replay diverged.
+TEST(Replay, RecordedFailuresAreReplayedAsRecorded) {
+  const std::string dir = TempDir();
+  WriteFile(dir + "/p.toml",
+            "version = 1\ndefault = \"allow\"\n[[rule]]\nsyscalls = [\"mkdir\", \"mkdirat\"]\n"
+            "action = \"errno:EPERM\"\n");
+  const std::string rec = dir + "/run.pwnr", made = dir + "/D";
+  const std::vector<std::string> cmd = {"sh", "-c", "mkdir " + made + " 2>/dev/null || echo denied"};
+  std::vector<std::string> args = {"record", "--policy", dir + "/p.toml", "-o", rec, "--"};
+  args.insert(args.end(), cmd.begin(), cmd.end());
+  auto r = Pwnbox(args);
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(r.out, "denied\n");
+  auto p = Pwnbox({"replay", rec});
+  EXPECT_EQ(p.status, 0) << p.err;
+  EXPECT_EQ(p.out, "denied\n");
+  EXPECT_NE(access(made.c_str(), F_OK), 0) << "the replayed mkdir ran";
+}
+
 TEST(Replay, UntilStopsEarlyAndCleanly) {
   std::string dir = TempDir();
   std::string rec = dir + "/run.pwnr";
