@@ -1,5 +1,7 @@
 #include "cli/policy_cmds.h"
 
+#include "cli/check_against.h"
+
 #include <boost/program_options.hpp>
 #include <linux/seccomp.h>
 #include <unistd.h>
@@ -81,10 +83,15 @@ std::string Summary(const config::Rule& r) {
 
 int CheckCommand(int argc, char** argv) {
   po::options_description desc(
-      "usage: pwnbox check POLICY\n\nValidates a policy and says, for every rule, whether the kernel decides it or it is\n"
+      "usage: pwnbox check POLICY [--against RUN.pwnr|RUN.strace [--cwd DIR] [-c]]\n\nValidates a policy and says, for every rule, whether the kernel decides it or it is\n"
       "escalated to pwnbox (and why); warns about rules earlier rules shadow; prints the BPF size.\n"
-      "Exit status 0 when valid, 125 when not");
+      "With --against, decides every call of a recorded run (or an strace -f log) as the policy\n"
+      "would, without running anything, and prints the first call it would deny.\n"
+      "Exit status 0 when valid, 125 when not (--against: 1 when a call would be denied)");
   desc.add_options()("help,h", "show this help")("complain", "as `run --complain` would compile it")(
+      "against", po::value<std::string>(), "decide the calls of this recording or strace log")(
+      "cwd", po::value<std::string>(), "--against: the run's starting directory (strace logs)")(
+      "summary,c", "--against: calls and denials per rule")(
       "policy", po::value<std::vector<std::string>>(), "policy file");
   po::variables_map vm;
   int rc = 0;
@@ -102,6 +109,14 @@ int CheckCommand(int argc, char** argv) {
   opts.complain = vm.count("complain") > 0;
   auto prog = filters::Compile(*policy, opts);
   if (!prog.ok()) return Fail(prog.error().message());
+  if (vm.count("against")) {
+    AgainstOptions against;
+    against.run = vm["against"].as<std::string>();
+    if (vm.count("cwd")) against.cwd = vm["cwd"].as<std::string>();
+    against.summary = vm.count("summary") > 0;
+    return CheckAgainst(*policy, path, against);
+  }
+  if (vm.count("cwd") || vm.count("summary")) return Fail("--cwd and -c go with --against RUN");
   const char* how = policy->options.escalate == config::Options::Escalate::kNotify ? "notify" : "ptrace";
   std::printf("%s: valid: %zu rules, default %s, escalate %s, abi", path.c_str(), policy->rules.size(),
               policy->default_action.ToString().c_str(), how);

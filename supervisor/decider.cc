@@ -343,7 +343,8 @@ core::Result<std::vector<ResolvedPath>> Decider::ResolvePaths(
       raw.assign(buf, len);
     }
     if (!remote_dirs_.empty()) ro.remote = &remote_dirs_;
-    auto view = ResolveTargetPath(call.pid, dirfd, raw, ro);
+    auto view = resolver_ ? resolver_(call.pid, dirfd, raw, ro)
+                          : ResolveTargetPath(call.pid, dirfd, raw, ro);
     if (!view.ok()) return view.error();
     ResolvedPath resolved{arg, std::move(*view), std::nullopt};
     if (resolved.view.remote) {

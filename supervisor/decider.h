@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -155,6 +156,13 @@ class Decider {
   // when a `paths` rule needs them.
   Verdict Decide(const core::SyscallCall& call, core::TargetMemory& mem);
 
+  // Resolves the path arguments instead of ResolveTargetPath on the live target: `check
+  // --against` decides a recorded run's calls on the paths as they were named then, from the
+  // recorded working directory and fds. Null (the default): the live target's.
+  using PathResolverFn = std::function<core::Result<PathView>(
+      pid_t pid, int dirfd, std::string_view raw, const ResolveOptions& options)>;
+  void set_path_resolver(PathResolverFn fn) { resolver_ = std::move(fn); }
+
   const config::Policy& policy() const { return policy_; }
   // How many calls were decided here (every escalated call is decided once).
   uint64_t decisions() const { return decisions_.load(); }
@@ -204,6 +212,7 @@ class Decider {
 
   const config::Policy& policy_;
   bool complain_;
+  PathResolverFn resolver_;
   // --complain reports once per (abi, nr, rule, the call's resolved paths); the others are
   // counted. Guarded by complain_mu_ (Decide may be called from several threads).
   std::mutex complain_mu_;
