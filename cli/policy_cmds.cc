@@ -117,8 +117,10 @@ int CheckCommand(int argc, char** argv) {
     switch (r) {
       case filters::RulePlacement::Route::kNotify: return "notify";
       case filters::RulePlacement::Route::kPtrace: return "ptrace";
-      default: return "kernel";
+      case filters::RulePlacement::Route::kLandlock: return "landlock";
+      case filters::RulePlacement::Route::kKernel: return "kernel";
     }
+    return "kernel";
   };
   for (size_t i = 0; i < policy->rules.size(); ++i) {
     const config::Rule& r = policy->rules[i];

@@ -78,8 +78,10 @@ inline constexpr size_t kMaxTermsPerSyscall = 256;
 struct RulePlacement {
   enum class Where { kKernel, kEscalated, kShadowed };
   Where where = Where::kKernel;
-  // How an escalated rule reaches the supervisor (kKernel when it does not).
-  enum class Route { kKernel, kNotify, kPtrace };
+  // How a rule is enforced: kKernel (the BPF decides), kNotify / kPtrace (escalated to the
+  // supervisor through SECCOMP_RET_USER_NOTIF / SECCOMP_RET_TRACE), or kLandlock: the rule's
+  // paths are enforced by a Landlock ruleset applied before execve, nothing is escalated.
+  enum class Route { kKernel, kNotify, kPtrace, kLandlock };
   Route route = Route::kKernel;
   std::string route_why;  // why this route ("paths: emulated race-free", "action modify", ...)
   std::string why;  // escalation reason, or which rule shadows it
