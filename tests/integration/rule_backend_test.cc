@@ -146,5 +146,30 @@ TEST(RuleBackendStats, OneRuleOnPtraceMovesExactlyItsCalls) {
   }
 }
 
+// A modify rule behind a path rule on the same calls: those calls reach pwnbox through the path
+// rule's route (notify), where no argument can be changed: they fail closed with ENOSYS, and
+// `check` warns of it. In the other order the modify rule's calls go to the tracer.
+TEST(RuleBackendFallThrough, ModifyReachedThroughNotifyFailsClosed) {
+  const std::string dir = TempDir();
+  WriteFile(dir + "/file", "contents\n");
+  const std::string path_rule =
+      "[[rule]]\nsyscalls = [\"openat\"]\npaths = [\"/nonexistent/**\"]\naction = \"errno:EACCES\"\n";
+  // rb_mixed opens its file with O_RDONLY (0); the loader's opens have O_CLOEXEC.
+  const std::string modify_rule =
+      "[[rule]]\nsyscalls = [\"openat\"]\nargs = [\"flags == 0\"]\naction = \"modify\"\nset = { flags = 0 }\n";
+  for (bool modify_first : {false, true}) {
+    const std::string policy = dir + "/p.toml";
+    WriteFile(policy, "version = 1\ndefault = \"allow\"\n" +
+                          (modify_first ? modify_rule + path_rule : path_rule + modify_rule));
+    auto check = Pwnbox({"check", policy});
+    ASSERT_EQ(check.status, 0) << check.err;
+    EXPECT_EQ(Contains(check.out, "fail with ENOSYS"), !modify_first) << check.out;
+    auto r = Pwnbox({"--policy", policy, "--", Prog("rb_mixed"), dir + "/file", "0", "0"});
+    ASSERT_EQ(r.status, 0) << r.err << r.out;
+    EXPECT_TRUE(Contains(r.out, modify_first ? "file=contents\n" : "file=open failed: Function not implemented\n"))
+        << modify_first << r.out << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace pwnbox::testing

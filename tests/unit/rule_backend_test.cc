@@ -301,6 +301,26 @@ TEST(RuleRoutesWhen, AKeyContradictingTheFallThroughIsRefusedAtTheKey) {
             "hint: write escalate = \"ptrace\" (or remove it: the rule takes that route by itself)");
 }
 
+// A modify rule reached from an earlier path rule on the same calls arrives through notify (the
+// path rule's route): the compiler warns (the run fails such calls closed, with ENOSYS).
+TEST(RuleRoutesFallThrough, ModifyBehindAPathRuleIsWarnedOf) {
+  auto p = MustLoad(kHead +
+                    "[[rule]]\nsyscalls = [\"openat\"]\npaths = [\"/nonexistent/**\"]\n"
+                    "action = \"errno:EACCES\"\n"
+                    "[[rule]]\nsyscalls = [\"openat\"]\nargs = [\"flags == 0\"]\naction = \"modify\"\n"
+                    "set = { flags = 0 }\n");
+  filters::Program prog = MustCompile(p);
+  ASSERT_EQ(prog.warnings.size(), 1u);
+  EXPECT_EQ(prog.warnings[0],
+            "rule at t.toml:7:1 needs the tracer, but the calls of openat that the path rule at "
+            "t.toml:3:1 does not match can reach it through notify (that rule's route) and fail "
+            "with ENOSYS; move it before the path rule, or give the path rule args that exclude "
+            "its calls");
+  // In the other order the modify rule's calls go to the tracer: no warning.
+  std::swap(p.rules[0], p.rules[1]);
+  EXPECT_TRUE(MustCompile(p).warnings.empty());
+}
+
 // A policy built in code (not loaded) with a contradicting key is refused by the compiler too,
 // at the rule.
 TEST(RuleRoutesBuilt, ContradictionWithoutASourceIsRefusedAtTheRule) {
