@@ -1205,10 +1205,18 @@ core::Result<Program> Compile(const config::Policy& policy, const CompileOptions
   // register, every other encoding of those arguments (junk in the upper half) goes to the
   // supervisor, which decides with FirstMatch on the low bits (as the kernel reads them).
   if (!plan.canonical_checks.empty()) {
+    // Through USER_NOTIF when a rule of one of those syscalls routes there (a path decision is
+    // race-free only there: through the tracer an allowed path would be read again by the
+    // kernel), else options.escalate.
+    bool notify = policy.options.escalate == config::Options::Escalate::kNotify;
+    for (const auto& check : plan.canonical_checks)
+      for (size_t k = 0; k < policy.rules.size(); ++k)
+        if (policy.rules[k].HasSyscall(check.first) &&
+            plan.placements[k].route == RulePlacement::Route::kNotify)
+          notify = true;
     const uint32_t esc = options.kernel_only ? SCMP_ACT_ALLOW
-                         : policy.options.escalate == config::Options::Escalate::kNotify
-                             ? SCMP_ACT_NOTIFY
-                             : SCMP_ACT_TRACE(kTraceEvaluate);
+                         : notify ? SCMP_ACT_NOTIFY
+                                  : SCMP_ACT_TRACE(kTraceEvaluate);
     // One block per syscall: ld nr; jeq NR (else next block); per argument: the upper half
     // against what the low half implies (0, or 0xffffffff for a negative signed value), a
     // failing check to the block's `ret esc`; all canonical: ja to the program.

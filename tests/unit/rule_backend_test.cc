@@ -321,6 +321,26 @@ TEST(RuleRoutesFallThrough, ModifyBehindAPathRuleIsWarnedOf) {
   EXPECT_TRUE(MustCompile(p).warnings.empty());
 }
 
+// An encoding the kernel filter cannot decide (junk in the upper half of a narrow argument
+// compared by range) goes to pwnbox; when a rule of that syscall is a path rule it must go
+// through notify whatever options.escalate says: through the tracer, an allowed path would be
+// read again by the kernel after pwnbox checked it.
+TEST(RuleRoutesCanonical, JunkEncodingsOfAPathRulesSyscallGoThroughNotify) {
+  for (const std::string how : {"notify", "ptrace"}) {
+    auto p = MustLoad(kHead + "[options]\nescalate = \"" + how + "\"\n" +
+                      "[[rule]]\nsyscalls = [\"openat\"]\nargs = [\"mode > 5\"]\naction = \"errno:EPERM\"\n"
+                      "[[rule]]\nsyscalls = [\"openat\"]\npaths = [\"/etc/shadow\"]\naction = \"errno:EACCES\"\n"
+                      "[[rule]]\nsyscalls = [\"socket\"]\nargs = [\"domain > 5\"]\naction = \"errno:EPERM\"\n");
+    filters::Program prog = MustCompile(p);
+    ASSERT_FALSE(prog.canonical_checks.empty()) << how;
+    const uint64_t junk = uint64_t{1} << 32;
+    EXPECT_EQ(filters::RunBpf(prog.bpf, Data(SYS_openat, {0, 0, 0, junk | 1})), SECCOMP_RET_USER_NOTIF)
+        << how;
+    EXPECT_EQ(filters::RunBpf(prog.bpf, Data(SYS_openat, {0, 0, 0, 1})), SECCOMP_RET_USER_NOTIF) << how;
+    EXPECT_EQ(filters::RunBpf(prog.bpf, Data(SYS_openat, {0, 0, 0, 6})), SECCOMP_RET_ERRNO | EPERM) << how;
+  }
+}
+
 // A policy built in code (not loaded) with a contradicting key is refused by the compiler too,
 // at the rule.
 TEST(RuleRoutesBuilt, ContradictionWithoutASourceIsRefusedAtTheRule) {
