@@ -132,6 +132,9 @@ int CheckCommand(int argc, char** argv) {
       where = "never reached: " + pl.why;
     } else if (pl.route == filters::RulePlacement::Route::kKernel) {
       where = "bpf";
+      if (r.escalate)  // the kernel decides it: its backend matters only when it is escalated
+        where += " (escalate = \"" + std::string(config::EscalateName(*r.escalate)) +
+                 "\" applies only under --complain)";
     } else {
       where = route(pl.route);
       if (!pl.route_why.empty()) where += " (" + pl.route_why + ")";

@@ -77,6 +77,28 @@ TEST_P(RuleBackend, CheckPrintsEachRulesRoute) {
       << r.out;
 }
 
+// A rule the kernel decides has no backend: check says when its key applies; --complain
+// escalates it through the backend the key names.
+TEST(RuleBackendCheck, AKeyOnAKernelRuleAppliesUnderComplain) {
+  const std::string policy = TempDir() + "/k.toml";
+  WriteFile(policy, "version = 1\ndefault = \"allow\"\n"
+                    "[[rule]]\nsyscalls = [\"getppid\"]\naction = \"errno:EPERM\"\nescalate = \"ptrace\"\n"
+                    "[[rule]]\nsyscalls = [\"getpgrp\"]\naction = \"errno:EPERM\"\n");
+  auto r = Pwnbox({"check", policy});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "getppid -> errno:EPERM: bpf (escalate = \"ptrace\" applies only under "
+                              "--complain)\n"))
+      << r.out;
+  EXPECT_TRUE(Contains(r.out, "getpgrp -> errno:EPERM: bpf\n")) << r.out;
+  auto c = Pwnbox({"check", "--complain", policy});
+  ASSERT_EQ(c.status, 0) << c.err;
+  EXPECT_TRUE(Contains(c.out, "getppid -> errno:EPERM: ptrace (escalate = \"ptrace\" on the rule): "
+                              "--complain\n"))
+      << c.out;
+  EXPECT_TRUE(Contains(c.out, "getpgrp -> errno:EPERM: notify (options.escalate): --complain\n"))
+      << c.out;
+}
+
 TEST_P(RuleBackend, RunServesEachRuleOnItsRoute) {
   const std::string stats = dir_ + "/stats.json";
   std::vector<std::string> args = {"--policy", policy_, "--stats", stats, "--"};
