@@ -124,27 +124,36 @@ int CheckCommand(int argc, char** argv) {
     std::printf("%s%s", i ? "," : " ", std::string(core::AbiName(policy->options.abi[i])).c_str());
   std::printf(", io_uring %s\n", policy->options.io_uring ? "allowed" : "denied (ENOSYS)");
   for (const filters::Guard& g : filters::Guards()) {
-    std::printf("guard: %s%s%s -> %s: kernel (pwnbox built-in, ahead of every rule): %s\n", g.syscall,
+    std::printf("guard: %s%s%s -> %s: bpf (pwnbox built-in, ahead of every rule): %s\n", g.syscall,
                 *g.text ? " " : "", *g.text ? (std::string("[") + g.text + "]").c_str() : "",
                 g.rule.action.ToString().c_str(), g.why);
   }
+  // Where each rule runs: bpf (the kernel filter decides), landlock (a ruleset applied before
+  // execve), notify or ptrace (escalated to pwnbox), with why.
   auto route = [](filters::RulePlacement::Route r) {
     switch (r) {
       case filters::RulePlacement::Route::kNotify: return "notify";
       case filters::RulePlacement::Route::kPtrace: return "ptrace";
-      default: return "kernel";
+      case filters::RulePlacement::Route::kLandlock: return "landlock";
+      case filters::RulePlacement::Route::kKernel: return "bpf";
     }
+    return "bpf";
   };
   for (size_t i = 0; i < policy->rules.size(); ++i) {
     const config::Rule& r = policy->rules[i];
     const filters::RulePlacement& pl = prog->rules[i];
     std::string where;
-    switch (pl.where) {
-      case filters::RulePlacement::Where::kKernel: where = "kernel"; break;
-      case filters::RulePlacement::Where::kEscalated:
-        where = std::string("escalated (") + route(pl.route) + ", " + pl.route_why + "): " + pl.why;
-        break;
-      case filters::RulePlacement::Where::kShadowed: where = "never reached: " + pl.why; break;
+    if (pl.where == filters::RulePlacement::Where::kShadowed) {
+      where = "never reached: " + pl.why;
+    } else if (pl.route == filters::RulePlacement::Route::kKernel) {
+      where = "bpf";
+      if (r.escalate)  // the kernel decides it: its backend matters only when it is escalated
+        where += " (escalate = \"" + std::string(config::EscalateName(*r.escalate)) +
+                 "\" applies only under --complain)";
+    } else {
+      where = route(pl.route);
+      if (!pl.route_why.empty()) where += " (" + pl.route_why + ")";
+      if (!pl.why.empty()) where += ": " + pl.why;
     }
     std::printf("rule %zu (%s) %s: %s\n", i + 1, r.Location().c_str(), Summary(r).c_str(), where.c_str());
   }
@@ -152,7 +161,7 @@ int CheckCommand(int argc, char** argv) {
     std::string via = "ptrace";
     for (const auto& em : prog->emitted)
       if (em.syscall == e.name && (em.action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF) via = "notify";
-    std::printf("syscall %s: escalated (%s) and decided by pwnbox: %s\n", e.name.c_str(), via.c_str(), e.why.c_str());
+    std::printf("syscall %s: %s, decided by pwnbox as a whole: %s\n", e.name.c_str(), via.c_str(), e.why.c_str());
   }
   for (const auto& [name, args] : prog->canonical_checks) {
     std::string list;

@@ -125,9 +125,10 @@ int RunCommand(int argc, char** argv) {
   WarnKernelErrors(outcome);
   if (!stats_path.empty()) {
     if (FILE* f = std::fopen(stats_path.c_str(), "we")) {
-      std::fprintf(f, "{\"escalated\":%llu,\"kernel_errors\":%llu,\"isolation\":\"%s\","
-                   "\"landlock_abi\":%d,\"lifecycle\":\"%s\"}\n",
+      std::fprintf(f, "{\"escalated\":%llu,\"escalated_ptrace\":%llu,\"kernel_errors\":%llu,"
+                   "\"isolation\":\"%s\",\"landlock_abi\":%d,\"lifecycle\":\"%s\"}\n",
                    static_cast<unsigned long long>(result->escalated),
+                   static_cast<unsigned long long>(result->escalated_ptrace),
                    static_cast<unsigned long long>(outcome.kernel_errors()),
                    std::string(supervisor::IsolationName(result->isolation)).c_str(),
                    result->landlock_abi, result->pid_namespace ? "namespace" : "ptrace");

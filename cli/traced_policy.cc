@@ -7,6 +7,9 @@ core::Result<std::unique_ptr<TracedPolicy>> TracedPolicy::Load(const std::string
                                                                int report_fd) {
   PWNBOX_ASSIGN_OR_RETURN(config::Policy policy, config::LoadPolicyFile(path));
   if (auto why = supervisor::Decider::Unsupported(policy)) return core::Error(*why);
+  // The tracer is the default backend here (denials then show as strace shows them); a rule's
+  // own `escalate` key, and the routes actions force (paths, redirect, proxy: notify), still
+  // hold, and the notify loop serves them beside the tracer (RunTraced).
   policy.options.escalate = config::Options::Escalate::kPtrace;
   filters::CompileOptions copts;
   copts.complain = true;  // every denial becomes an escalation, carried out by the tracer

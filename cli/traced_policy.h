@@ -1,6 +1,8 @@
 // A policy enforced through the tracer, for `trace --policy` and `record --policy`: its
 // escalations and its denials stop at the tracer, which carries them out, so denied calls show
-// in the trace (and the recording) with their errno, as strace shows them.
+// in the trace (and the recording) with their errno, as strace shows them. Rules that go
+// through notify (paths, redirect, proxy, or their own escalate = "notify") are served by the
+// notify loop beside the tracer.
 #pragma once
 
 #include <memory>

@@ -505,7 +505,8 @@ class Loader {
     r.line = static_cast<int>(t.source().begin.line);
     r.column = static_cast<int>(t.source().begin.column);
     static const std::vector<std::string> kKeys = {"syscalls", "args", "paths", "when", "action",
-                                                   "value", "to", "set", "backend", "log"};
+                                                   "value", "to", "set", "backend", "log",
+                                                   "escalate"};
     for (auto&& [k, v] : t) {
       if (std::find(kKeys.begin(), kKeys.end(), k.str()) == kKeys.end())
         return At(f, k.source(), "unknown rule key " + Quote(k.str()), KeyHint(k.str(), kKeys));
@@ -729,6 +730,24 @@ class Loader {
       }
       std::sort(r.action.set.begin(), r.action.set.end(),
                 [](const ArgAssignment& a, const ArgAssignment& b) { return a.arg < b.arg; });
+    }
+    // escalate: this rule's backend (after the action, paths and log, which may force one)
+    if (const toml::node* n = t.get("escalate")) {
+      static constexpr const char* kValues = "escalate = \"notify\" or \"ptrace\"";
+      if (!n->is_string())
+        return At(f, n->source(), "\"escalate\" must be a string, not " + TypeName(*n), kValues);
+      const std::string& s = n->as_string()->get();
+      if (s == "notify") r.escalate = Options::Escalate::kNotify;
+      else if (s == "ptrace") r.escalate = Options::Escalate::kPtrace;
+      else return At(f, n->source(), "invalid escalate value " + Quote(s), kValues);
+      r.escalate_line = static_cast<int>(n->source().begin.line);
+      r.escalate_column = static_cast<int>(n->source().begin.column);
+      std::string why;
+      if (auto need = r.RequiredEscalate(&why); need && *need != *r.escalate)
+        return At(f, n->source(),
+                  "this rule cannot go through " + s + ": " + why,
+                  "write escalate = \"" + std::string(EscalateName(*need)) +
+                      "\" (or remove it: the rule takes that route by itself)");
     }
     return r;
   }

@@ -137,7 +137,33 @@ std::string Rule::ToString() const {
   if (!paths.empty()) s += " paths=[" + Join(paths, ", ") + "]";
   if (when) s += " when=" + when->ToString();
   if (log) s += " log";
+  if (escalate) s += " escalate=" + std::string(EscalateName(*escalate));
   return s + " -> " + action.ToString();
+}
+
+std::optional<Options::Escalate> Rule::RequiredEscalate(std::string* why) const {
+  if (action.kind == ActionKind::kModify) {
+    if (why) *why = "action modify changes the arguments of a call that then runs: only the tracer can";
+    return Options::Escalate::kPtrace;
+  }
+  if (!paths.empty() || action.kind == ActionKind::kRedirect || action.kind == ActionKind::kProxy) {
+    if (why)
+      *why = !paths.empty() ? "paths are emulated race-free from one read of the arguments"
+             : action.kind == ActionKind::kProxy
+                 ? "the backend's fd and data reach the target through the notification"
+                 : "redirect is emulated race-free";
+    return Options::Escalate::kNotify;
+  }
+  // A report of a call that runs in the kernel must show its result, which only the tracer sees.
+  if (action.kind == ActionKind::kLog || (action.kind == ActionKind::kAllow && log)) {
+    if (why) *why = "a report of a call that runs needs its result: only the tracer sees it";
+    return Options::Escalate::kPtrace;
+  }
+  return std::nullopt;
+}
+
+std::string_view EscalateName(Options::Escalate e) {
+  return e == Options::Escalate::kNotify ? "notify" : "ptrace";
 }
 
 bool Options::HasAbi(core::Abi a) const { return std::find(abi.begin(), abi.end(), a) != abi.end(); }
@@ -530,6 +556,7 @@ std::string ToToml(const Policy& policy, const std::vector<std::string>& header)
       default: break;
     }
     if (r.log) os << "log = true\n";
+    if (r.escalate) os << "escalate = \"" << EscalateName(*r.escalate) << "\"\n";
   }
   return os.str();
 }

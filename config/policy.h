@@ -12,7 +12,8 @@
 //     escalate  = "notify" | "ptrace"        (how rules that need user space reach pwnbox)
 //     abi       = ["x86_64", "i386", "x32"]   (x86_64 is required; others are killed unless listed)
 //     io_uring  = bool                        (io_uring_* are denied with ENOSYS unless true)
-//   rule      := "[[rule]]" syscalls action args? paths? when? log? value? to? set? backend?
+//   rule      := "[[rule]]" syscalls action args? paths? when? log? escalate? value? to? set?
+//                backend?
 //     syscalls  = [ NAME | NUMBER | "@group" ,+ ]  (x86_64 numbers; groups from core::Groups())
 //     args      = [ COND ,* ]                 (all must hold)
 //     paths     = [ GLOB ,* ]                 (`*`, `**`, `?`; matched by the supervisor)
@@ -21,6 +22,10 @@
 //     value     = INT      (action "return")   to = PATH (action "redirect")
 //     set       = { ARG = INT|STRING, ... }   (action "modify")
 //     backend   = STRING   (action "proxy")    log = bool (report every matching call)
+//     escalate  = "notify" | "ptrace"   (this rule's backend when it needs user space; default
+//                 options.escalate. paths, redirect and proxy need "notify"; modify and reports
+//                 of calls that run (log on allow, action log) need "ptrace": the other value is
+//                 an error, as is one that contradicts a `when` fall-through (filters RouteOf))
 //   ACTION    := allow | deny | errno:NAME | errno:N | kill | kill-thread | trap | log | return |
 //                redirect | modify | proxy
 //   COND      := ARG OP VALUE | ARG "&" VALUE "==" VALUE
@@ -39,7 +44,9 @@
 // them. A rule with `when` counts the calls that reach it (no earlier rule decided them) and
 // match its syscalls, args and paths: the n-th such call of the run (all tasks, in the order the
 // supervisor decides them) matches when n is one of WHEN's occurrences; the others fall through
-// to the next rules.
+// to the next rules. The kernel filter returns one action per call: a call reaches pwnbox by the
+// route of the first rule whose in-kernel conditions (syscall, args) it matches, and is decided
+// in that stop, whatever route a later rule it falls through to (paths, when) asked for.
 //
 // Every mistake is an Error whose message is a block:
 //   FILE:LINE:COL: message
@@ -125,33 +132,6 @@ struct Occurrence {
   }
 };
 
-struct Rule {
-  std::vector<std::string> syscalls_as_written;  // "read", "@file", "59"
-  std::vector<std::string> names;  // expanded and resolved, sorted, unique
-  std::vector<int> syscalls;       // x86_64 numbers of `names` (those that exist on x86_64)
-  std::vector<Condition> args;
-  std::vector<std::string> paths;
-  std::optional<Occurrence> when;
-  Action action;
-  bool log = false;
-  std::string file;  // where the rule starts
-  int line = 0, column = 0;
-
-  // True when the kernel cannot decide this rule alone: paths, when (the supervisor counts the
-  // calls), an action other than allow/errno/kill/kill-thread/trap, or log = true (reports
-  // need decoded arguments, so `log` is also escalated rather than SCMP_ACT_LOG, which only
-  // writes to the audit log).
-  bool NeedsUserSpace() const;
-  // Why it is escalated ("paths", "when = \"3\" (...)", "action return", "log = true"); ""
-  // when it is not.
-  std::string EscalationReason() const;
-  bool HasSyscall(std::string_view name) const;
-  // "file:line:col".
-  std::string Location() const;
-  // One line, without the location: `syscalls=[read,write] args=[arg0 == 0x1] -> allow`.
-  std::string ToString() const;
-};
-
 struct Options {
   enum class Escalate { kNotify, kPtrace };
   Escalate escalate = Escalate::kNotify;
@@ -166,6 +146,45 @@ struct Options {
   }
   bool HasAbi(core::Abi a) const;
 };
+
+struct Rule {
+  std::vector<std::string> syscalls_as_written;  // "read", "@file", "59"
+  std::vector<std::string> names;  // expanded and resolved, sorted, unique
+  std::vector<int> syscalls;       // x86_64 numbers of `names` (those that exist on x86_64)
+  std::vector<Condition> args;
+  std::vector<std::string> paths;
+  std::optional<Occurrence> when;
+  Action action;
+  bool log = false;
+  // The rule's own `escalate` (how its calls reach pwnbox when it needs user space); unset:
+  // options.escalate. An action that only one backend can carry out forces it (filters RouteOf);
+  // a contradicting key is an error.
+  std::optional<Options::Escalate> escalate;
+  std::string file;  // where the rule starts
+  int line = 0, column = 0;
+  int escalate_line = 0, escalate_column = 0;  // where its `escalate` value is (when set)
+
+  // True when the kernel cannot decide this rule alone: paths, when (the supervisor counts the
+  // calls), an action other than allow/errno/kill/kill-thread/trap, or log = true (reports
+  // need decoded arguments, so `log` is also escalated rather than SCMP_ACT_LOG, which only
+  // writes to the audit log).
+  bool NeedsUserSpace() const;
+  // Why it is escalated ("paths", "when = \"3\" (...)", "action return", "log = true"); ""
+  // when it is not.
+  std::string EscalationReason() const;
+  bool HasSyscall(std::string_view name) const;
+  // "file:line:col".
+  std::string Location() const;
+  // One line, without the location: `syscalls=[read,write] args=[arg0 == 0x1] -> allow`.
+  std::string ToString() const;
+  // The backend this rule's action, paths or report can only be served by, and why; nullopt
+  // when either can serve it. (A `when` rule's fall-through can force a route too: filters
+  // RouteOf.)
+  std::optional<Options::Escalate> RequiredEscalate(std::string* why = nullptr) const;
+};
+
+// "notify" or "ptrace".
+std::string_view EscalateName(Options::Escalate e);
 
 struct Policy {
   int version = 1;

@@ -339,11 +339,6 @@ std::vector<Condition> Negate(const Condition& c) {
   return {};
 }
 
-uint32_t EscalationAction(const config::Policy& p, uint16_t trace_data) {
-  return p.options.escalate == config::Options::Escalate::kNotify ? SCMP_ACT_NOTIFY
-                                                                    : SCMP_ACT_TRACE(trace_data);
-}
-
 uint32_t KernelAction(const config::Action& a) {
   switch (a.kind) {
     case ActionKind::kAllow: return SCMP_ACT_ALLOW;
@@ -382,28 +377,18 @@ const config::Rule* FallThroughTo(const config::Policy& p, const config::Rule& r
   return nullptr;
 }
 
-// The route of a rule that needs user space (see filters.h), and why.
-RulePlacement::Route RouteOf(const config::Policy& p, const config::Rule& r, std::string* why) {
-  using Route = RulePlacement::Route;
-  if (r.action.kind == ActionKind::kModify) {
-    if (why) *why = "action modify changes the arguments of a call that then runs: only the tracer can";
-    return Route::kPtrace;
-  }
-  if (NeedsNotify(r)) {
-    if (why) {
-      *why = !r.paths.empty() ? "paths are emulated race-free from one read of the arguments"
-             : r.action.kind == ActionKind::kProxy ? "the backend's fd and data reach the target through the notification"
-                                                   : "redirect is emulated race-free";
-      if (p.options.escalate == config::Options::Escalate::kPtrace) *why += ", whatever options.escalate says";
-    }
-    return Route::kNotify;
-  }
-  // A report of a call that runs in the kernel (log = true on allow, action log) must show its
-  // result, which only the tracer sees.
-  if (ReportsRunningCall(r)) {
-    if (why) *why = "a report of a call that runs needs its result: only the tracer sees it";
-    return Route::kPtrace;
-  }
+RulePlacement::Route RouteFor(config::Options::Escalate e) {
+  return e == config::Options::Escalate::kNotify ? RulePlacement::Route::kNotify
+                                                 : RulePlacement::Route::kPtrace;
+}
+
+// The route a rule that needs user space must take whatever its `escalate` says, and why:
+// the one its action, paths or report needs (config::Rule::RequiredEscalate), else, for a rule
+// with `when`, the one the later rule its other calls fall through to needs. nullopt: free.
+std::optional<config::Options::Escalate> ForcedRoute(const config::Policy& p, const config::Rule& r,
+                                                     std::string* why) {
+  using E = config::Options::Escalate;
+  if (auto need = r.RequiredEscalate(why)) return need;
   if (r.when) {
     // The calls that are not its occurrences are decided by the later rules, in the same stop:
     // the route must suit those that cannot go another way.
@@ -411,17 +396,60 @@ RulePlacement::Route RouteOf(const config::Policy& p, const config::Rule& r, std
       if (why)
         *why = "its other calls fall through to the rule at " + later->Location() +
                ", served race-free through notify";
-      return Route::kNotify;
+      return E::kNotify;
     }
     if (const config::Rule* later = FallThroughTo(p, r, /*notify=*/false)) {
       if (why)
         *why = "its other calls fall through to the modify rule at " + later->Location() +
                ": only the tracer can";
-      return Route::kPtrace;
+      return E::kPtrace;
     }
   }
+  return std::nullopt;
+}
+
+// Where a rule's own `escalate` value is written ("file:line:col").
+std::string EscalateLocation(const config::Rule& r) {
+  if (r.escalate_line <= 0) return r.Location();
+  return r.file + ":" + std::to_string(r.escalate_line) + ":" + std::to_string(r.escalate_column);
+}
+
+// The route of a rule that needs user space (see filters.h), and why: the forced one
+// (ForcedRoute), else the rule's own `escalate`, else options.escalate. Compile refuses a rule
+// whose `escalate` contradicts the forced route.
+RulePlacement::Route RouteOf(const config::Policy& p, const config::Rule& r, std::string* why) {
+  if (auto forced = ForcedRoute(p, r, why)) {
+    if (why && !r.escalate && *forced != p.options.escalate) *why += ", whatever options.escalate says";
+    return RouteFor(*forced);
+  }
+  if (r.escalate) {
+    if (why) *why = "escalate = \"" + std::string(config::EscalateName(*r.escalate)) + "\" on the rule";
+    return RouteFor(*r.escalate);
+  }
   if (why) *why = "options.escalate";
-  return p.options.escalate == config::Options::Escalate::kNotify ? Route::kNotify : Route::kPtrace;
+  return RouteFor(p.options.escalate);
+}
+
+// The error for a rule whose own `escalate` contradicts its forced route; Ok otherwise.
+core::Status CheckRuleEscalate(const config::Policy& p, const config::Rule& r) {
+  if (!r.escalate) return core::Status::Ok();
+  std::string why;
+  auto forced = ForcedRoute(p, r, &why);
+  if (!forced || *forced == *r.escalate) return core::Status::Ok();
+  const std::string want(config::EscalateName(*forced));
+  return core::Error(EscalateLocation(r) + ": this rule cannot go through " +
+                     std::string(config::EscalateName(*r.escalate)) + ": " + why +
+                     "\nhint: write escalate = \"" + want +
+                     "\" (or remove it: the rule takes that route by itself)");
+}
+
+// The route for escalations that are not a rule's own needs (--complain, the default action):
+// the rule's `escalate`, else options.escalate.
+uint32_t EscalationAction(const config::Policy& p, int index, uint16_t trace_data) {
+  config::Options::Escalate e = p.options.escalate;
+  if (index >= 0 && static_cast<size_t>(index) < p.rules.size() && p.rules[index].escalate)
+    e = *p.rules[index].escalate;
+  return e == config::Options::Escalate::kNotify ? SCMP_ACT_NOTIFY : SCMP_ACT_TRACE(trace_data);
 }
 
 uint32_t RouteAction(RulePlacement::Route route, uint16_t trace_data) {
@@ -514,8 +542,8 @@ const config::Action* GuardAction(int code) {
 uint32_t RuleAction(const config::Policy& p, int index, const CompileOptions& o) {
   if (index < 0) {
     const config::Action& a = p.default_action;
-    if (a.kind == ActionKind::kLog) return o.kernel_only ? SCMP_ACT_ALLOW : EscalationAction(p, kTraceDefault);
-    if (o.complain && a.kind != ActionKind::kAllow) return EscalationAction(p, kTraceDefault);
+    if (a.kind == ActionKind::kLog) return o.kernel_only ? SCMP_ACT_ALLOW : EscalationAction(p, -1, kTraceDefault);
+    if (o.complain && a.kind != ActionKind::kAllow) return EscalationAction(p, -1, kTraceDefault);
     return KernelAction(a);
   }
   const config::Rule& r = p.rules[index];
@@ -524,7 +552,7 @@ uint32_t RuleAction(const config::Policy& p, int index, const CompileOptions& o)
     if (o.kernel_only) return SCMP_ACT_ALLOW;
     return RouteAction(RouteOf(p, r, nullptr), data);
   }
-  if (o.complain && r.action.kind != ActionKind::kAllow) return EscalationAction(p, data);
+  if (o.complain && r.action.kind != ActionKind::kAllow) return EscalationAction(p, index, data);
   return KernelAction(r.action);
 }
 
@@ -603,8 +631,13 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
                               : SCMP_ACT_TRACE(kTraceDefault);
   }
   plan.placements.resize(p.rules.size());
-  if (p.options.escalate == config::Options::Escalate::kPtrace && p.rules.size() > kMaxTraceRules)
-    return core::Error("too many rules for options.escalate = \"ptrace\" (" +
+  const bool some_ptrace =
+      p.options.escalate == config::Options::Escalate::kPtrace ||
+      std::any_of(p.rules.begin(), p.rules.end(), [](const config::Rule& r) {
+        return r.escalate == config::Options::Escalate::kPtrace;
+      });
+  if (some_ptrace && p.rules.size() > kMaxTraceRules)
+    return core::Error("too many rules for escalate = \"ptrace\" (" +
                        std::to_string(p.rules.size()) + ", at most " + std::to_string(kMaxTraceRules) + ")");
   std::vector<uint32_t> actions(p.rules.size());
   for (size_t k = 0; k < p.rules.size(); ++k) {
@@ -626,6 +659,7 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
             ", which only notify serves race-free (paths, redirect, proxy)\n" +
             "hint: narrow this rule's syscalls or args so that they do not overlap the later "
             "rule's, or move the later rule first");
+    PWNBOX_RETURN_IF_ERROR(CheckRuleEscalate(p, r));
     actions[k] = RuleAction(p, static_cast<int>(k), o);
     auto& pl = plan.placements[k];
     if (r.NeedsUserSpace() && !o.kernel_only) {
@@ -636,9 +670,9 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
     } else if (o.complain && actions[k] != KernelAction(r.action)) {
       pl.where = RulePlacement::Where::kEscalated;
       pl.why = "--complain";
-      pl.route = p.options.escalate == config::Options::Escalate::kNotify ? RulePlacement::Route::kNotify
-                                                                          : RulePlacement::Route::kPtrace;
-      pl.route_why = "options.escalate";
+      pl.route = RouteFor(r.escalate.value_or(p.options.escalate));
+      pl.route_why = r.escalate ? "escalate = \"" + std::string(config::EscalateName(*r.escalate)) + "\" on the rule"
+                                : "options.escalate";
       plan.escalated_rules.push_back(static_cast<int>(k));
     }
   }
@@ -769,11 +803,16 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
     if (fail) {
       // The guards stay in the kernel; every other call of the syscall goes to the supervisor,
       // through USER_NOTIF when a rule of it has paths or redirects (emulated race-free).
+      // Through USER_NOTIF when a rule of it routes there (or, with no rule that needs user
+      // space, when options.escalate says so); the tracer when all that do route to it.
       bool notify = p.options.escalate == config::Options::Escalate::kNotify;
-      for (const Entry* e : entries)
-        if (!e->guard() && RouteOf(p, *e->rule, nullptr) == RulePlacement::Route::kNotify &&
-            e->rule->NeedsUserSpace())
-          notify = true;
+      bool routed = false;
+      for (const Entry* e : entries) {
+        if (e->guard() || !e->rule->NeedsUserSpace()) continue;
+        if (!routed) notify = false;
+        routed = true;
+        if (RouteOf(p, *e->rule, nullptr) == RulePlacement::Route::kNotify) notify = true;
+      }
       for (const Entry* e : entries)
         if (!e->guard() && e->rule->action.kind == ActionKind::kModify) notify = false;
       uint32_t a = notify ? SCMP_ACT_NOTIFY : SCMP_ACT_TRACE(kTraceEvaluate);
@@ -863,6 +902,25 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
       plan.warnings.push_back("rule at " + r.Location() + " is never reached: earlier rules without conditions match " + list + " first");
     } else {
       plan.warnings.push_back("rule at " + r.Location() + " is never reached for " + list + ": earlier rules without conditions match them first");
+    }
+  }
+  // A rule only the tracer can carry out, reached from an earlier path rule on the same calls:
+  // those calls arrive through USER_NOTIF (the path rule's route) and fail closed (ENOSYS).
+  for (size_t k = 0; k < p.rules.size() && !o.kernel_only; ++k) {
+    const config::Rule& r = p.rules[k];
+    if (r.RequiredEscalate() != config::Options::Escalate::kPtrace) continue;
+    for (size_t j = 0; j < k; ++j) {
+      const config::Rule& earlier = p.rules[j];
+      if (earlier.paths.empty()) continue;
+      auto shared = std::find_if(r.names.begin(), r.names.end(),
+                                 [&](const std::string& n) { return earlier.HasSyscall(n); });
+      if (shared == r.names.end()) continue;
+      plan.warnings.push_back("rule at " + r.Location() + " needs the tracer, but the calls of " + *shared +
+                              " that the path rule at " + earlier.Location() +
+                              " does not match can reach it through notify (that rule's route) and fail "
+                              "with ENOSYS; move it before the path rule, or give the path rule "
+                              "args that exclude its calls");
+      break;
     }
   }
   return plan;
@@ -1147,10 +1205,18 @@ core::Result<Program> Compile(const config::Policy& policy, const CompileOptions
   // register, every other encoding of those arguments (junk in the upper half) goes to the
   // supervisor, which decides with FirstMatch on the low bits (as the kernel reads them).
   if (!plan.canonical_checks.empty()) {
+    // Through USER_NOTIF when a rule of one of those syscalls routes there (a path decision is
+    // race-free only there: through the tracer an allowed path would be read again by the
+    // kernel), else options.escalate.
+    bool notify = policy.options.escalate == config::Options::Escalate::kNotify;
+    for (const auto& check : plan.canonical_checks)
+      for (size_t k = 0; k < policy.rules.size(); ++k)
+        if (policy.rules[k].HasSyscall(check.first) &&
+            plan.placements[k].route == RulePlacement::Route::kNotify)
+          notify = true;
     const uint32_t esc = options.kernel_only ? SCMP_ACT_ALLOW
-                         : policy.options.escalate == config::Options::Escalate::kNotify
-                             ? SCMP_ACT_NOTIFY
-                             : SCMP_ACT_TRACE(kTraceEvaluate);
+                         : notify ? SCMP_ACT_NOTIFY
+                                  : SCMP_ACT_TRACE(kTraceEvaluate);
     // One block per syscall: ld nr; jeq NR (else next block); per argument: the upper half
     // against what the low half implies (0, or 0xffffffff for a negative signed value), a
     // failing check to the block's `ret esc`; all canonical: ja to the program.

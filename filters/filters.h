@@ -44,7 +44,14 @@
 // `paths` or is a `redirect`, whatever options.escalate says (the supervisor emulates those
 // calls from one read of their arguments: race-free); `modify` and reports of calls that run
 // (`log`) need the tracer (SECCOMP_RET_TRACE), only for their own condition sets; the rest
-// follow options.escalate. A `modify` rule with `paths` is refused (the modified call would read
+// follow their own `escalate` key, else options.escalate (so one policy can mix both; the
+// supervisor then runs both monitors). An `escalate` that contradicts a forced route (the
+// action's, or a `when` fall-through's, below) is refused at the key's FILE:LINE:COL. The BPF
+// returns one action per call: the first rule whose syscall and args match picks the route;
+// a call that falls through in user space (paths, when) to a later rule is decided in that same
+// stop (the supervisor decides by FirstMatch, never by SECCOMP_RET_DATA), so the later rule's
+// preference is not honoured, and its forced needs are checked here (`when`) or, for a path
+// rule falling through to `modify`, fail closed (ENOSYS). A `modify` rule with `paths` is refused (the modified call would read
 // the path again after the check). A rule with `when` (counted by the supervisor) is escalated
 // too; the calls that are not its occurrences are decided in the same stop by the later rules, so
 // it goes through USER_NOTIF when a later rule sharing a syscall needs it (paths, redirect,
@@ -78,8 +85,10 @@ inline constexpr size_t kMaxTermsPerSyscall = 256;
 struct RulePlacement {
   enum class Where { kKernel, kEscalated, kShadowed };
   Where where = Where::kKernel;
-  // How an escalated rule reaches the supervisor (kKernel when it does not).
-  enum class Route { kKernel, kNotify, kPtrace };
+  // How a rule is enforced: kKernel (the BPF decides), kNotify / kPtrace (escalated to the
+  // supervisor through SECCOMP_RET_USER_NOTIF / SECCOMP_RET_TRACE), or kLandlock: the rule's
+  // paths are enforced by a Landlock ruleset applied before execve, nothing is escalated.
+  enum class Route { kKernel, kNotify, kPtrace, kLandlock };
   Route route = Route::kKernel;
   std::string route_why;  // why this route ("paths: emulated race-free", "action modify", ...)
   std::string why;  // escalation reason, or which rule shadows it

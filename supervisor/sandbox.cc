@@ -43,6 +43,20 @@ const config::Rule* FirstPathRule(const config::Policy& policy) {
   return nullptr;
 }
 
+// Counts the calls the policy tracer decides (SandboxResult::escalated_ptrace): it sees every
+// call that stopped at the tracer after the policy acted on it.
+class TracerCount : public PtraceObserver {
+ public:
+  void OnEntry(Task&) override { ++entries_; }
+  void OnExit(Task&) override {}
+  void OnSignal(Task&, const siginfo_t&) override {}
+  void OnTaskExit(Task&, int) override {}
+  uint64_t entries() const { return entries_; }
+
+ private:
+  uint64_t entries_ = 0;
+};
+
 }  // namespace
 
 std::optional<std::string> NamespaceUnsuitable(const config::Policy& policy,
@@ -204,7 +218,8 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   // main process is gone (or every task, with wait_all).
   Decider decider(traced_policy, options.complain);
   Reporter reporter(options.report_fd, traced_policy);
-  PolicyTracer tracer(decider, &reporter);
+  TracerCount tracer_count;
+  PolicyTracer tracer(decider, &reporter, &tracer_count, &outcome);
   PtraceOptions popts;
   popts.pin = false;  // the policy filter does not stop on sched_getaffinity: never pin
   popts.end_with_main = !options.wait_all;
@@ -243,6 +258,7 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   result.exec_errno = ExecErrno(*launched);
   outcome.Ended(result.wait_status);
   result.escalated = decider.decisions();
+  result.escalated_ptrace = tracer_count.entries();
   if (options.complain) ReportSuppressedComplaints(decider, options.report_fd);
   KillLeftovers(monitor);
   return result;

@@ -42,6 +42,8 @@ struct SandboxResult {
   int exec_errno = 0;        // the target's execve failed with this errno
   std::string path;          // the executable that was started
   uint64_t escalated = 0;    // calls that reached the supervisor
+  uint64_t escalated_ptrace = 0;  // of which through the tracer (SECCOMP_RET_TRACE); the others
+                                  // through USER_NOTIF
   // How the run ended and the kernel errors met on the way (never null).
   std::unique_ptr<Outcome> outcome = std::make_unique<Outcome>();
   Isolation isolation = Isolation::kNone;  // what kept the supervisor out of the target's reach

@@ -277,7 +277,7 @@ TEST(OccurrenceCheck, SaysTheRuleIsEscalatedAndWhy) {
   auto r = Pwnbox({"check", p});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(Contains(r.out, "rule 1 (" + p + ":4:1) getppid when=2..6+2 -> errno:EACCES: "
-                              "escalated (notify, options.escalate): when = \"2..6+2\" (only the "
+                              "notify (options.escalate): when = \"2..6+2\" (only the "
                               "supervisor counts calls)\n"))
       << r.out;
 }

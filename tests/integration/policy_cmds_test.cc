@@ -48,13 +48,13 @@ TEST(Check, ValidPolicyTellsWhereEachRuleRuns) {
   auto r = Pwnbox({"check", d + "/p.toml"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(Contains(r.out, d + "/p.toml: valid: 4 rules, default allow, escalate notify, abi x86_64, io_uring denied (ENOSYS)\n")) << r.out;
-  EXPECT_TRUE(Contains(r.out, "rule 1 (" + d + "/p.toml:4:1) socket [domain == AF_INET] -> errno:EACCES: kernel\n")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "rule 1 (" + d + "/p.toml:4:1) socket [domain == AF_INET] -> errno:EACCES: bpf\n")) << r.out;
   EXPECT_TRUE(Contains(r.out, "rule 3 (" + d + "/p.toml:13:1) socket [domain == AF_INET6] -> kill: never reached")) << r.out;
-  EXPECT_TRUE(Contains(r.out, "rule 4 (" + d + "/p.toml:18:1) @file -> errno:EACCES: escalated (notify, paths are "
+  EXPECT_TRUE(Contains(r.out, "rule 4 (" + d + "/p.toml:18:1) @file -> errno:EACCES: notify (paths are "
                               "emulated race-free from one read of the arguments): paths\n")) << r.out;
   // pwnbox's guards come first, in every policy.
-  EXPECT_TRUE(Contains(r.out, "guard: ioctl [request == TIOCSTI] -> errno:EPERM: kernel")) << r.out;
-  EXPECT_TRUE(Contains(r.out, "guard: clone3 -> errno:ENOSYS: kernel")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "guard: ioctl [request == TIOCSTI] -> errno:EPERM: bpf")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "guard: clone3 -> errno:ENOSYS: bpf")) << r.out;
   EXPECT_TRUE(Contains(r.out, "warning: rule at " + d + "/p.toml:13:1 is never reached: earlier rules without conditions match socket first\n")) << r.out;
   EXPECT_TRUE(Contains(r.out, "BPF: ")) << r.out;
 }
@@ -95,12 +95,12 @@ value = 0
 )");
   auto r = Pwnbox({"check", d + "/p.toml"});
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_TRUE(Contains(r.out, "rule 1 (" + d + "/p.toml:4:1) openat -> errno:EACCES: escalated (notify, paths are emulated "
+  EXPECT_TRUE(Contains(r.out, "rule 1 (" + d + "/p.toml:4:1) openat -> errno:EACCES: notify (paths are emulated "
                               "race-free from one read of the arguments, whatever options.escalate says): paths\n")) << r.out;
-  EXPECT_TRUE(Contains(r.out, "rule 2 (" + d + "/p.toml:8:1) write [fd == 1] -> modify arg2=1: escalated (ptrace, action "
+  EXPECT_TRUE(Contains(r.out, "rule 2 (" + d + "/p.toml:8:1) write [fd == 1] -> modify arg2=1: ptrace (action "
                               "modify changes the arguments of a call that then runs: only the tracer can): action modify\n"))
       << r.out;
-  EXPECT_TRUE(Contains(r.out, "rule 3 (" + d + "/p.toml:13:1) getuid -> return 0: escalated (ptrace, options.escalate)"))
+  EXPECT_TRUE(Contains(r.out, "rule 3 (" + d + "/p.toml:13:1) getuid -> return 0: ptrace (options.escalate)"))
       << r.out;
 }
 

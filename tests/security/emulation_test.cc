@@ -151,7 +151,7 @@ class PathEmulationTest : public EmulationTest {};
 TEST_P(PathEmulationTest, ASymlinkSwappedIntoACheckedPathNeverLeadsOutside) {
   auto check = Pwnbox({"check", policy_});
   ASSERT_EQ(check.status, 0) << check.err;
-  ASSERT_TRUE(Contains(check.out, "escalated (notify, paths are emulated race-free"))
+  ASSERT_TRUE(Contains(check.out, ": notify (paths are emulated race-free"))
       << check.out;
   // As pwnbox's own identity (done in the loop), and, as root, as a target that dropped to
   // another uid (done on a worker thread that took its credentials).

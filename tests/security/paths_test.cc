@@ -320,9 +320,9 @@ class PathRacesTest : public PathRulesTest {
   void ExpectRoutedThroughNotify(const std::string& policy) {
     auto check = Pwnbox({"check", policy});
     ASSERT_EQ(check.status, 0) << check.err;
-    ASSERT_TRUE(Contains(check.out, "escalated (notify, paths are emulated race-free"))
+    ASSERT_TRUE(Contains(check.out, ": notify (paths are emulated race-free"))
         << check.out;
-    ASSERT_FALSE(Contains(check.out, "escalated (ptrace)")) << check.out;
+    ASSERT_FALSE(Contains(check.out, ": ptrace (")) << check.out;
   }
   void ExpectNoLeak(const RunResult& r, const std::string& what) {
     EXPECT_EQ(r.status, 0) << what << r.err;

@@ -153,7 +153,7 @@ TEST(LoadWhen, ErrorsAreFileLineColumnWithTheLineAndAHint) {
   EXPECT_EQ(LoadError(Rules("wehn = \"3\"\naction = \"deny\"\n")),
             "t.toml:6:1: unknown rule key \"wehn\"\nwehn = \"3\"\n^\nhint: did you mean "
             "\"when\"? (known keys: syscalls, args, paths, when, action, value, to, set, backend, "
-            "log)");
+            "log, escalate)");
 }
 
 TEST(LoadWhen, IntegerAndStringAreTheSame) {
@@ -215,7 +215,7 @@ TEST(CompileWhen, AFallThroughToAPathRuleGoesThroughNotify) {
   EXPECT_EQ(prog->rules[0].route, filters::RulePlacement::Route::kNotify);
   EXPECT_EQ(prog->rules[0].route_why,
             "its other calls fall through to the rule at t.toml:11:1, served race-free through "
-            "notify");
+            "notify, whatever options.escalate says");
 }
 
 TEST(CompileWhen, AFallThroughToAModifyRuleGoesThroughTheTracer) {
