@@ -85,7 +85,7 @@ constexpr Entry kCommands[] = {
     {"compile", pwnbox::cli::CompileCommand,
      "compile a policy to seccomp-BPF, its disassembly, PFC, OCI JSON or C"},
     {"audit", pwnbox::cli::AuditCommand,
-     "report a policy's, profile's, BPF filter's or process's holes, with why and fix"},
+     "report the holes a reviewer should know in a policy, with why and fix"},
     {"convert", pwnbox::cli::ConvertCommand,
      "convert an OCI/Docker seccomp profile to a TOML policy, or back"},
     {"groups", pwnbox::cli::GroupsCommand, "list the syscall groups, or the members of one"},

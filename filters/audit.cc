@@ -582,8 +582,8 @@ class Auditor {
       Add("reach-other-process", r.sev, WhereOf(m_, s.allow_by, r.name),
           std::string(r.name) + " is " + Allowed(s),
           std::string(r.name) + " " + r.does + "; it reaches every process of the same user, a sandbox "
-          "supervisor or container runtime included (under pwnbox run, pwnbox's Landlock domain keeps "
-          "its supervisor out when the kernel has Landlock)",
+          "supervisor or container runtime included (under pwnbox run, its Landlock domain limits them to "
+          "the sandbox's own processes when the kernel has Landlock)",
           std::string("deny ") + r.name + " unless the program is a debugger", {r.name});
     }
     Summary open = Get("pidfd_open"), sig = Get("pidfd_send_signal");
