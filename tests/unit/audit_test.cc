@@ -285,6 +285,14 @@ TEST(AuditBpf, X32NumbersNotKilled) {
   EXPECT_EQ(f[0].severity, Severity::kHigh);
 }
 
+TEST(AuditBpf, KillingI386IsAnArchCheckButX32Remains) {
+  AuditReport r = Bpf({Ld(kArch), Jeq(AUDIT_ARCH_I386, 0, 1), Ret(SECCOMP_RET_KILL_PROCESS), Ld(kNr), Jeq(59, 0, 1),
+                       Ret(kErrno), Ret(SECCOMP_RET_ALLOW)});
+  EXPECT_TRUE(With(r, "abi-no-arch-check").empty()) << Dump(r);
+  EXPECT_TRUE(With(r, "abi-i386-allowed").empty()) << Dump(r);
+  EXPECT_EQ(With(r, "abi-x32-allowed", "execve").size(), 1u) << Dump(r);
+}
+
 TEST(AuditBpf, IntArgumentComparedOn64Bits) {
   // socket(AF_VSOCK) denied by comparing both halves: hi == 0 && lo == 40.
   constexpr uint32_t kLo = offsetof(seccomp_data, args[0]), kHi = kLo + 4;
