@@ -378,17 +378,10 @@ std::string Allowed(const Summary& s) {
 // ---------------------------------------------------------------------------------------------
 // The checks.
 
-struct Family {
-  const char* name;
-  std::vector<const char*> members;  // interchangeable: denying one means denying the effect
-  std::vector<const char*> extra;    // also reach the effect; their own restriction proves nothing
-  bool denied_only;  // a restriction counts only when the member is denied outright (members
-                     // whose arguments differ in meaning: clone's flags are not fork's)
-  const char* effect;
-};
+}  // namespace
 
-const std::vector<Family>& Families() {
-  static const std::vector<Family> f = {
+const std::vector<AliasFamily>& AliasFamilies() {
+  static const std::vector<AliasFamily> f = {
       {"exec", {"execve", "execveat"}, {}, false, "run a program (execveat also an open fd, a memfd)"},
       {"open", {"open", "openat", "openat2", "creat"}, {"open_by_handle_at"}, false,
        "open a file (creat = open O_CREAT|O_WRONLY|O_TRUNC; open_by_handle_at opens what "
@@ -408,7 +401,6 @@ const std::vector<Family>& Families() {
       {"utime", {"utime", "utimes", "futimesat", "utimensat"}, {}, false, "change a file's times"},
       {"setxattr", {"setxattr", "lsetxattr", "setxattrat"}, {}, false,
        "set an extended attribute"},
-      {"truncate", {"truncate"}, {}, false, "truncate a file by name"},
       {"dup", {"dup", "dup2", "dup3"}, {}, false, "duplicate a file descriptor"},
       {"write", {"write", "writev", "pwrite64", "pwritev", "pwritev2"}, {}, false,
        "write to a file descriptor"},
@@ -431,6 +423,8 @@ const std::vector<Family>& Families() {
   };
   return f;
 }
+
+namespace {
 
 class Auditor {
  public:
@@ -457,7 +451,7 @@ class Auditor {
   }
 
   void Aliases() {
-    for (const Family& fam : Families()) {
+    for (const AliasFamily& fam : AliasFamilies()) {
       std::vector<std::string> restricted, open;
       std::string where, action;
       bool outright = false;

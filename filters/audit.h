@@ -65,6 +65,18 @@ struct AuditOptions {
   std::function<bool(std::string_view)> can_emulate;
 };
 
+// The alias families of finding alias-bypass: syscalls that reach the same effect, so that
+// restricting one while another is allowed is a hole (docs/audit.md has the table).
+struct AliasFamily {
+  const char* name;                  // "open"
+  std::vector<const char*> members;  // interchangeable: restricting one means restricting the effect
+  std::vector<const char*> extra;    // also reach the effect; restricting them alone proves nothing
+  bool denied_only;  // a restriction counts only when the member is denied outright (members whose
+                     // arguments differ in meaning: clone's flags are not fork's)
+  const char* effect;  // "open a file (...)": what each can do
+};
+const std::vector<AliasFamily>& AliasFamilies();
+
 // Audits a policy. `kind` kPolicy (TOML: conditions compared with the argument's width, guards
 // as above, `paths` rules, shadowed rules from Compile) or kOci (the profile as runc runs it:
 // conditions on the whole register, no pwnbox guards). Fails when the policy does not compile.

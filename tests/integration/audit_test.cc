@@ -11,7 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -36,33 +38,40 @@ using testing::WriteFile;
 // --- the reports in docs/audit/ ------------------------------------------------------------------
 
 struct DocCase {
-  const char* doc;   // docs/audit/NAME
-  const char* dir;   // "source" or "shared": where the input is, and the cwd of the run
-  const char* input;  // as given on the command line (relative: the report names it so)
+  std::string doc;    // docs/audit/NAME
+  std::string cwd;    // where the run starts
+  std::string input;  // as given on the command line (relative: the report names it so)
 };
-const DocCase kDocs[] = {
-    {"default.txt", "source", "policies/default.toml"},
-    {"no-network.txt", "source", "policies/no-network.toml"},
-    {"read-only-fs.txt", "source", "policies/read-only-fs.toml"},
-    {"strict-stdio.txt", "source", "policies/strict-stdio.toml"},
-    {"trace-execs.txt", "source", "policies/trace-execs.toml"},
-    {"hello.txt", "source", "examples/hello.toml"},
-    {"hide-secrets.txt", "source", "examples/hide-secrets.toml"},
-    {"docker-default-seccomp.txt", "shared", "fixtures/docker-default-seccomp.json"},
-};
+
+// Every policies/*.toml and examples/*.toml (a new one cannot be missed), and Docker's profile.
+std::vector<DocCase> DocCases() {
+  std::vector<DocCase> out;
+  for (const char* dir : {"policies", "examples"}) {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(SourcePath(dir)))
+      if (e.path().extension() == ".toml") names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    for (const auto& n : names)
+      out.push_back({n.substr(0, n.size() - 5) + ".txt", SourcePath(""), std::string(dir) + "/" + n});
+  }
+  out.push_back({"docker-default-seccomp.txt", SharedPath(""), "fixtures/docker-default-seccomp.json"});
+  return out;
+}
 
 TEST(AuditDocs, ReportsMatchTheRealOutput) {
   const bool update = std::getenv("PWNBOX_UPDATE_AUDIT_DOCS") != nullptr;
-  for (const DocCase& c : kDocs) {
+  const std::vector<DocCase> cases = DocCases();
+  ASSERT_GE(cases.size(), 8u);
+  for (const DocCase& c : cases) {
     RunOptions o;
-    o.cwd = std::string(c.dir) == "source" ? SourcePath("") : SharedPath("");
+    o.cwd = c.cwd;
     auto r = Pwnbox({"audit", c.input}, o);
     ASSERT_TRUE(r.status == 0 || r.status == 1) << c.input << ": " << r.status << " " << r.err;
     EXPECT_EQ(r.err, "") << c.input;
     // Exit status: 1 exactly when there are findings.
-    EXPECT_EQ(r.status == 0, Contains(r.out, std::string(c.input) + ": no findings\n")) << r.out;
-    const std::string doc = SourcePath(std::string("docs/audit/") + c.doc);
-    const std::string text = "$ pwnbox audit " + std::string(c.input) + "\n" + r.out + "(exit status " +
+    EXPECT_EQ(r.status == 0, Contains(r.out, c.input + ": no findings\n")) << r.out;
+    const std::string doc = SourcePath("docs/audit/" + c.doc);
+    const std::string text = "$ pwnbox audit " + c.input + "\n" + r.out + "(exit status " +
                              std::to_string(r.status) + ")\n";
     if (update) WriteFile(doc, text);
     EXPECT_EQ(ReadFile(doc), text) << doc << " is stale: PWNBOX_UPDATE_AUDIT_DOCS=1 " << "it_audit_test rewrites it";
@@ -77,8 +86,8 @@ TEST(AuditDocs, EveryFindingIdIsExplained) {
                          "path-rule-advisory"})
     EXPECT_TRUE(Contains(guide, std::string("### `") + id + "`")) << id;
   // And every id a report shows is one of them.
-  for (const DocCase& c : kDocs) {
-    for (const std::string& line : testing::Lines(ReadFile(SourcePath(std::string("docs/audit/") + c.doc)))) {
+  for (const DocCase& c : DocCases()) {
+    for (const std::string& line : testing::Lines(ReadFile(SourcePath("docs/audit/" + c.doc)))) {
       for (const char* sev : {"HIGH ", "MEDIUM ", "LOW "}) {
         if (line.rfind(sev, 0) != 0) continue;
         std::string id = line.substr(std::string(sev).size(), line.find(':') - std::string(sev).size());

@@ -9,10 +9,12 @@
 #include <linux/seccomp.h>
 
 #include <cstddef>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "config/policy.h"
+#include "core/syscalls.h"
 #include "filters/filters.h"
 #include "filters/oci.h"
 #include "supervisor/emulator.h"
@@ -350,6 +352,18 @@ TEST(AuditBpf, ParseRefusesWhatIsNotAProgram) {
   EXPECT_FALSE(ParseBpf(std::string(reinterpret_cast<const char*>(jump.data()), jump.size() * 8), "f.bpf").ok());
   Prog no_ret = {Ld(kNr)};
   EXPECT_FALSE(ParseBpf(std::string(reinterpret_cast<const char*>(no_ret.data()), 8), "f.bpf").ok());
+}
+
+TEST(AuditFamilies, EveryNameIsAnX86_64SyscallInOneFamily) {
+  std::set<std::string> seen;
+  for (const AliasFamily& f : AliasFamilies()) {
+    EXPECT_GE(f.members.size() + f.extra.size(), 2u) << f.name;
+    for (const auto* list : {&f.members, &f.extra})
+      for (const char* n : *list) {
+        EXPECT_TRUE(core::SyscallNumber(n).has_value()) << f.name << ": " << n;
+        EXPECT_TRUE(seen.insert(n).second) << n << " is in two families";
+      }
+  }
 }
 
 TEST(AuditFormat, JsonHasStableKeys) {
