@@ -1,6 +1,7 @@
 #include "cli/audit_cmd.h"
 
 #include <boost/program_options.hpp>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <fstream>
@@ -84,6 +85,9 @@ int AuditCommand(int argc, char** argv) {
     report = filters::AuditBpf(*f, filters::AuditReport::Kind::kProcess, "pid " + std::to_string(pid));
   } else {
     const std::string path = vm["input"].as<std::vector<std::string>>()[0];
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      return Fail("cannot audit " + path + ": a directory; name a policy, profile or BPF file");
     std::ifstream in(path, std::ios::binary);
     if (!in) return Fail(core::ErrnoError(errno, "cannot read " + path));
     std::stringstream ss;

@@ -11,6 +11,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -65,8 +66,9 @@ class Model {
   virtual Outcome Eval(Abi abi, int nr, const Args& a) const = 0;
   // Canonical values worth trying for argument `arg` of `name` (besides 0).
   virtual std::set<uint64_t> Constants(std::string_view name, int arg) const = 0;
-  // Argument vectors worth trying as a whole (every condition of a rule satisfied at once).
-  virtual std::vector<Args> WholeProbes(std::string_view) const { return {}; }
+  // Argument vectors worth trying as a whole (every condition of a rule satisfied at once; for
+  // BPF, one per path of the program to a return).
+  virtual std::vector<Args> WholeProbes(std::string_view, Abi = Abi::kX86_64) const { return {}; }
   // Where findings about syscall `name` point when no rule is known.
   virtual std::string SyscallWhere(std::string_view name) const { return "syscall " + std::string(name); }
   virtual bool IsBpf() const { return false; }
@@ -179,7 +181,7 @@ class PolicyModel : public Model {
     return out;
   }
 
-  std::vector<Args> WholeProbes(std::string_view name) const override {
+  std::vector<Args> WholeProbes(std::string_view name, Abi = Abi::kX86_64) const override {
     std::vector<Args> out;
     for (const config::Rule& r : p_.rules) {
       if (!r.HasSyscall(name) || r.args.size() < 2) continue;
@@ -207,6 +209,192 @@ class PolicyModel : public Model {
   const config::Policy& p_;
   bool oci_, guards_, whole_;
 };
+
+// Path exploration of one BPF program for a known (arch, nr): the arch and number branches are
+// taken concretely, every branch on an argument word forks with its condition, and each path that
+// reaches a return yields argument values satisfying its conditions (when the solver finds them).
+// Words: 2*i is argument i's low half, 2*i+1 its high half.
+struct WordCond {
+  uint32_t mask;
+  uint16_t op;  // BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET
+  uint32_t k;
+  bool truth;
+  bool Holds(uint32_t v) const {
+    const uint32_t a = v & mask;
+    bool r = false;
+    switch (op) {
+      case BPF_JEQ: r = a == k; break;
+      case BPF_JGT: r = a > k; break;
+      case BPF_JGE: r = a >= k; break;
+      case BPF_JSET: r = (a & k) != 0; break;
+    }
+    return r == truth;
+  }
+};
+
+bool SolveWord(const std::vector<WordCond>& cs, uint32_t* out) {
+  if (cs.empty()) {
+    *out = 0;
+    return true;
+  }
+  auto ok = [&](uint32_t v) {
+    for (const WordCond& c : cs)
+      if (!c.Holds(v)) return false;
+    return true;
+  };
+  // Bits the true equalities fix, and bits true JSETs need.
+  uint32_t fixed_mask = 0, fixed = 0, want = 0;
+  for (const WordCond& c : cs) {
+    if (c.op == BPF_JEQ && c.truth) {
+      fixed_mask |= c.mask;
+      fixed = (fixed & ~c.mask) | (c.k & c.mask);
+    } else if (c.op == BPF_JSET && c.truth) {
+      const uint32_t bits = c.k & c.mask;
+      want |= bits & (~bits + 1);
+    }
+  }
+  std::vector<uint32_t> cands = {0, 0xffffffff, want, ~want};
+  for (const WordCond& c : cs)
+    for (uint32_t v : {c.k, c.k + 1, c.k - 1, c.k & c.mask, ~c.k, c.k | ~c.mask, ~c.mask}) cands.push_back(v);
+  for (uint32_t v : cands) {
+    for (uint32_t x : {v, (v & ~fixed_mask) | fixed, ((v | want) & ~fixed_mask) | fixed}) {
+      if (ok(x)) {
+        *out = x;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+void ExplorePaths(const std::vector<sock_filter>& prog, uint32_t arch, uint32_t nr, std::vector<Args>* out) {
+  struct Src {
+    enum Kind : uint8_t { kKnown, kWord, kUnknown } kind = kKnown;
+    uint32_t value = 0;  // kKnown
+    int word = 0;        // kWord: (word & mask)
+    uint32_t mask = 0xffffffff;
+  };
+  struct State {
+    size_t pc = 0;
+    Src a, x, mem[BPF_MEMWORDS];
+    std::array<std::vector<WordCond>, 12> conds;
+  };
+  constexpr size_t kMaxPaths = 256, kMaxSteps = 200000;
+  size_t paths = 0, steps = 0;
+  std::vector<State> stack(1);
+  auto emit = [&](const State& st) {
+    Args a{};
+    for (int w = 0; w < 12; ++w) {
+      uint32_t v = 0;
+      if (!SolveWord(st.conds[w], &v)) return;
+      a[w / 2] |= static_cast<uint64_t>(v) << (w % 2 ? 32 : 0);
+    }
+    out->push_back(a);
+  };
+  while (!stack.empty() && paths < kMaxPaths && steps < kMaxSteps) {
+    State st = std::move(stack.back());
+    stack.pop_back();
+    while (st.pc < prog.size() && ++steps < kMaxSteps) {
+      const sock_filter& f = prog[st.pc++];
+      const uint16_t cls = BPF_CLASS(f.code);
+      if (cls == BPF_RET) {
+        ++paths;
+        emit(st);
+        break;
+      }
+      if (cls == BPF_LD || cls == BPF_LDX) {
+        Src v;
+        if (BPF_MODE(f.code) == BPF_IMM) {
+          v = {Src::kKnown, f.k};
+        } else if (BPF_MODE(f.code) == BPF_MEM && f.k < BPF_MEMWORDS) {
+          v = st.mem[f.k];
+        } else if (BPF_MODE(f.code) == BPF_LEN) {
+          v = {Src::kKnown, static_cast<uint32_t>(sizeof(seccomp_data))};
+        } else if (BPF_MODE(f.code) == BPF_ABS && cls == BPF_LD) {
+          if (f.k == 0) v = {Src::kKnown, nr};
+          else if (f.k == 4) v = {Src::kKnown, arch};
+          else if (f.k < 16) v = {Src::kKnown, 0};  // instruction_pointer: probes say 0
+          else if (f.k < 64 && f.k % 4 == 0) v = {Src::kWord, 0, static_cast<int>((f.k - 16) / 4)};
+          else v.kind = Src::kUnknown;
+        } else {
+          v.kind = Src::kUnknown;
+        }
+        (cls == BPF_LD ? st.a : st.x) = v;
+      } else if (cls == BPF_ST || cls == BPF_STX) {
+        if (f.k < BPF_MEMWORDS) st.mem[f.k] = cls == BPF_ST ? st.a : st.x;
+      } else if (cls == BPF_MISC) {
+        if (BPF_MISCOP(f.code) == BPF_TAX) st.x = st.a;
+        else st.a = st.x;
+      } else if (cls == BPF_ALU) {
+        const bool use_k = BPF_SRC(f.code) == BPF_K;
+        if (!use_k && st.x.kind != Src::kKnown) {
+          st.a.kind = Src::kUnknown;
+          continue;
+        }
+        const uint32_t k = use_k ? f.k : st.x.value;
+        if (st.a.kind == Src::kKnown) {
+          uint32_t& A = st.a.value;
+          switch (BPF_OP(f.code)) {
+            case BPF_ADD: A += k; break;
+            case BPF_SUB: A -= k; break;
+            case BPF_MUL: A *= k; break;
+            case BPF_DIV: A = k ? A / k : 0; break;
+            case BPF_MOD: A = k ? A % k : 0; break;
+            case BPF_AND: A &= k; break;
+            case BPF_OR: A |= k; break;
+            case BPF_XOR: A ^= k; break;
+            case BPF_LSH: A = k < 32 ? A << k : 0; break;
+            case BPF_RSH: A = k < 32 ? A >> k : 0; break;
+            case BPF_NEG: A = -A; break;
+            default: st.a.kind = Src::kUnknown;
+          }
+        } else if (st.a.kind == Src::kWord && BPF_OP(f.code) == BPF_AND) {
+          st.a.mask &= k;
+        } else {
+          st.a.kind = Src::kUnknown;
+        }
+      } else if (cls == BPF_JMP) {
+        if (BPF_OP(f.code) == BPF_JA) {
+          st.pc += f.k;
+          continue;
+        }
+        const bool use_k = BPF_SRC(f.code) == BPF_K;
+        if (!use_k && st.x.kind != Src::kKnown) {  // unknown operand: both ways, unconstrained
+          State other = st;
+          other.pc += f.jf;
+          stack.push_back(std::move(other));
+          st.pc += f.jt;
+          continue;
+        }
+        const uint32_t k = use_k ? f.k : st.x.value;
+        if (st.a.kind == Src::kKnown) {
+          WordCond c{0xffffffff, static_cast<uint16_t>(BPF_OP(f.code)), k, true};
+          st.pc += c.Holds(st.a.value) ? f.jt : f.jf;
+          continue;
+        }
+        if (st.a.kind == Src::kUnknown) {
+          State other = st;
+          other.pc += f.jf;
+          stack.push_back(std::move(other));
+          st.pc += f.jt;
+          continue;
+        }
+        // A word: fork, keeping each side only when its conditions can hold.
+        const int w = st.a.word;
+        State other = st;
+        other.conds[w].push_back({st.a.mask, static_cast<uint16_t>(BPF_OP(f.code)), k, false});
+        other.pc += f.jf;
+        uint32_t dummy;
+        if (SolveWord(other.conds[w], &dummy)) stack.push_back(std::move(other));
+        st.conds[w].push_back({st.a.mask, static_cast<uint16_t>(BPF_OP(f.code)), k, true});
+        st.pc += f.jt;
+        if (!SolveWord(st.conds[w], &dummy)) break;
+      } else {
+        break;  // not a seccomp instruction: RunBpf kills
+      }
+    }
+  }
+}
 
 // Kernel precedence of a SECCOMP_RET_* value: lower wins.
 int32_t Precedence(uint32_t ret) { return static_cast<int32_t>(ret & SECCOMP_RET_ACTION_FULL); }
@@ -253,6 +441,15 @@ class BpfModel : public Model {
     o.explicit_rule = r != DefaultRet(abi);
     o.action = RetName(r);
     return o;
+  }
+
+  std::vector<Args> WholeProbes(std::string_view name, Abi abi = Abi::kX86_64) const override {
+    auto nr = core::SyscallNumber(name, abi);
+    if (!nr) return {};
+    const uint32_t arch = abi == Abi::kI386 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+    std::vector<Args> out;
+    for (const auto& prog : filters_) ExplorePaths(prog, arch, static_cast<uint32_t>(*nr), &out);
+    return out;
   }
 
   std::set<uint64_t> Constants(std::string_view name, int arg) const override {
@@ -315,7 +512,8 @@ struct Summary {
   bool AlwaysDenied() const { return exists && deny && !allow && !user; }
 };
 
-std::vector<Args> Probes(const Model& m, std::string_view name, const std::vector<std::pair<int, uint64_t>>& extra) {
+std::vector<Args> Probes(const Model& m, std::string_view name, Abi abi = Abi::kX86_64,
+                         const std::vector<std::pair<int, uint64_t>>& extra = {}) {
   std::set<Args> probes;
   probes.insert(Args{});
   const core::SyscallSig& sig = core::Signature(name);
@@ -331,7 +529,7 @@ std::vector<Args> Probes(const Model& m, std::string_view name, const std::vecto
     a[i] = v;
     probes.insert(a);
   }
-  for (const Args& a : m.WholeProbes(name)) probes.insert(a);
+  for (const Args& a : m.WholeProbes(name, abi)) probes.insert(a);
   return {probes.begin(), probes.end()};
 }
 
@@ -343,7 +541,7 @@ Summary Summarize(const Model& m, std::string_view name, Abi abi = Abi::kX86_64,
   int n = *nr;
   if (abi == Abi::kX32) n &= ~static_cast<int>(kX32Bit);
   s.exists = true;
-  for (const Args& a : Probes(m, name, extra)) {
+  for (const Args& a : Probes(m, name, abi, extra)) {
     Outcome o = m.Eval(abi, n, a);
     s.any_explicit |= o.explicit_rule;
     if (o.verdict == Verdict::kAllow) {
@@ -435,6 +633,18 @@ class Auditor {
     auto it = cache_.find(key);
     if (it != cache_.end()) return it->second;
     return cache_[key] = Summarize(m_, name, abi);
+  }
+
+  // The first probe of `name` with argument `arg` set to `value` that the filter allows.
+  std::optional<Outcome> AllowedWith(std::string_view name, int arg, uint64_t value) {
+    auto nr = core::SyscallNumber(name);
+    if (!nr) return std::nullopt;
+    for (Args a : Probes(m_, name)) {
+      a[arg] = value;
+      Outcome o = m_.Eval(Abi::kX86_64, *nr, a);
+      if (o.verdict == Verdict::kAllow) return o;
+    }
+    return std::nullopt;
   }
 
   void Add(std::string id, Severity sev, std::string where, std::string what, std::string why,
@@ -600,13 +810,9 @@ class Auditor {
       std::string where;
       const bool clone = std::string_view(sc) == "clone";
       for (const NamedFlag& f : kNamespaceFlags) {
-        Args a{};
-        a[0] = f.value | (clone ? kCloneFork : 0);
-        auto nr = core::SyscallNumber(sc);
-        if (!nr) continue;
-        Outcome o = m_.Eval(Abi::kX86_64, *nr, a);
-        if (o.verdict != Verdict::kAllow) continue;
-        if (allowed.empty()) where = WhereOf(m_, o.by, sc);
+        auto o = AllowedWith(sc, 0, f.value | (clone ? kCloneFork : 0));
+        if (!o) continue;
+        if (allowed.empty()) where = WhereOf(m_, o->by, sc);
         allowed.push_back(f.name);
       }
       if (allowed.empty()) continue;
@@ -634,14 +840,12 @@ class Auditor {
   }
 
   void Ioctl() {
-    auto nr = core::SyscallNumber("ioctl");
-    if (!nr) return;
     std::vector<std::string> allowed;
     std::string where;
     for (auto [name, value] : {std::pair<const char*, uint64_t>{"TIOCSTI", kTiocsti}, {"TIOCLINUX", kTioclinux}}) {
-      Outcome o = m_.Eval(Abi::kX86_64, *nr, Args{0, value, 0, 0, 0, 0});
-      if (o.verdict != Verdict::kAllow) continue;
-      if (allowed.empty()) where = WhereOf(m_, o.by, "ioctl");
+      auto o = AllowedWith("ioctl", 1, value);
+      if (!o) continue;
+      if (allowed.empty()) where = WhereOf(m_, o->by, "ioctl");
       allowed.push_back(name);
     }
     if (allowed.empty()) return;

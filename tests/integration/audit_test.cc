@@ -197,6 +197,7 @@ TEST(AuditCommand, BadInput) {
   ExpectBadInput({"audit", d + "/odd.bpf"}, "9 bytes is not a BPF program");
   WriteFile(d + "/garbage.json", "{\"defaultAction\": [nope");
   ExpectBadInput({"audit", d + "/garbage.json"}, "garbage.json");
+  ExpectBadInput({"audit", d}, "a directory");
   ExpectBadInput({"audit"}, "audit takes one input");
   ExpectBadInput({"audit", d + "/a", d + "/b"}, "audit takes one input");
   ExpectBadInput({"audit", "--pid", "1", d + "/a"}, "audit takes one input");

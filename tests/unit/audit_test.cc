@@ -308,6 +308,28 @@ TEST(AuditBpf, IntArgumentComparedOn64Bits) {
   EXPECT_TRUE(With(r, "abi-x32-allowed").empty()) << Dump(r);
 }
 
+TEST(AuditBpf, PathsThroughSeveralArgumentsAreFound) {
+  // ptrace allowed only for (request == PTRACE_PEEKDATA && pid == 1234): no single-argument
+  // probe reaches the allow; exploring the program's paths does.
+  constexpr uint32_t kA0 = offsetof(seccomp_data, args[0]), kA1 = offsetof(seccomp_data, args[1]);
+  Prog prog = {Ld(kArch), Jeq(AUDIT_ARCH_X86_64, 1, 0), Ret(SECCOMP_RET_KILL_PROCESS), Ld(kNr),
+               BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1), Ret(SECCOMP_RET_KILL_PROCESS),
+               Jeq(101, 0, 9),                                   // ptrace
+               Ld(kA0 + 4), Jeq(0, 0, 6), Ld(kA0), Jeq(2, 0, 4),  // request == 2
+               Ld(kA1 + 4), Jeq(0, 0, 2), Ld(kA1), Jeq(1234, 1, 0),  // pid == 1234
+               Ret(kErrno), Ret(SECCOMP_RET_ALLOW),
+               Jeq(16, 0, 4), Ld(kA0), Jeq(1, 0, 1), Ret(SECCOMP_RET_ALLOW), Ret(kErrno),  // ioctl(1, *)
+               Ret(SECCOMP_RET_KILL_PROCESS)};
+  AuditReport r = Bpf(prog);
+  auto f = With(r, "reach-other-process", "ptrace is allowed for some arguments");
+  EXPECT_EQ(f.size(), 1u) << Dump(r);
+  // ioctl allowed on fd 1 whatever the request: TIOCSTI on fd 1 is found.
+  EXPECT_EQ(With(r, "ioctl-tiocsti", "TIOCSTI and TIOCLINUX").size(), 1u) << Dump(r);
+  // The same in TOML.
+  AuditReport t = Toml("default = \"kill\"\n[[rule]]\nsyscalls = [\"ioctl\"]\nargs = [\"fd == 1\"]\naction = \"allow\"\n");
+  EXPECT_EQ(With(t, "ioctl-tiocsti").size(), 1u) << Dump(t);
+}
+
 TEST(AuditBpf, CompiledPoliciesKeepTheirFindings) {
   // The seeded TOML holes, found again in the BPF pwnbox compiles from them.
   AuditReport r = CompiledBpf(kDenyExecve);
