@@ -250,6 +250,9 @@ TEST(AuditOci, SeededHoles) {
   EXPECT_EQ(With(r, "ioctl-tiocsti")[0].context, Finding::Context::kEverywhere);  // no pwnbox guard in runc
   EXPECT_EQ(With(r, "clone3-allowed").size(), 1u) << Dump(r);
   EXPECT_EQ(With(r, "default-allow").size(), 1u) << Dump(r);
+  EXPECT_EQ(With(r, "namespace-create", "unshare with CLONE_NEWUSER").size(), 1u) << Dump(r);
+  EXPECT_EQ(With(r, "reach-other-process", "ptrace").size(), 1u) << Dump(r);
+  EXPECT_EQ(With(r, "reach-other-process", "ptrace")[0].where, "seed.json (default)");
 }
 
 // Raw BPF.
@@ -266,6 +269,9 @@ TEST(AuditBpf, NoArchCheck) {
   EXPECT_EQ(alias[0].where, "syscall execve");
   EXPECT_NE(alias[0].what.find("ERRNO(EPERM)"), std::string::npos);
   EXPECT_EQ(With(r, "default-allow").size(), 1u) << Dump(r);
+  EXPECT_EQ(With(r, "clone3-allowed").size(), 1u) << Dump(r);
+  EXPECT_EQ(With(r, "clone3-allowed")[0].where, "syscall clone3");
+  EXPECT_EQ(With(r, "io-uring-allowed").size(), 1u) << Dump(r);
 }
 
 TEST(AuditBpf, I386AllowedWhereX86_64IsFiltered) {
@@ -395,6 +401,8 @@ TEST(AuditFormat, JsonHasStableKeys) {
                           "\"severity\": \"high\"", "\"where\": \"seed.toml:4:1\"", "\"context\": \"everywhere\"",
                           "\"summary\"", "\"total\""})
     EXPECT_NE(j.find(key), std::string::npos) << key << "\n" << j;
+  j = FormatAuditJson(Toml("default = \"kill\"\n[[rule]]\nsyscalls = [\"ioctl\"]\naction = \"allow\"\n"));
+  EXPECT_NE(j.find("\"context\": \"exported\""), std::string::npos) << j;
 }
 
 }  // namespace
