@@ -628,6 +628,8 @@ class Auditor {
  public:
   Auditor(const Model& m, std::vector<Finding>* out) : m_(m), out_(out) {}
 
+  bool oci = false;  // the input is an OCI profile: it runs under runc, not pwnbox
+
   Summary Get(std::string_view name, Abi abi = Abi::kX86_64) {
     auto key = std::make_pair(std::string(name), abi);
     auto it = cache_.find(key);
@@ -790,8 +792,10 @@ class Auditor {
       Add("reach-other-process", r.sev, WhereOf(m_, s.allow_by, r.name),
           std::string(r.name) + " is " + Allowed(s),
           std::string(r.name) + " " + r.does + "; it reaches every process of the same user, a sandbox "
-          "supervisor or container runtime included (under pwnbox run, its Landlock domain limits them to "
-          "the sandbox's own processes when the kernel has Landlock)",
+          "supervisor or container runtime included" +
+              (oci ? std::string()
+                   : " (under pwnbox run, its Landlock domain limits them to the sandbox's own processes "
+                     "when the kernel has Landlock)"),
           std::string("deny ") + r.name + " unless the program is a debugger", {r.name});
     }
     Summary open = Get("pidfd_open"), sig = Get("pidfd_send_signal");
@@ -851,7 +855,8 @@ class Auditor {
     if (allowed.empty()) return;
     Add("ioctl-tiocsti", Severity::kHigh, where, "ioctl " + Join(allowed, " and ") + (allowed.size() > 1 ? " are" : " is") + " allowed",
         "TIOCSTI pushes characters into the terminal's input (TIOCLINUX pastes the console "
-        "selection): once the sandbox exits, the shell runs them as the user",
+        "selection): once the sandbox exits, the shell runs them as the user (unless the kernel refuses "
+        "TIOCSTI to all: sysctl dev.tty.legacy_tiocsti = 0, Linux 6.2+)",
         "deny ioctl with request == TIOCSTI and request == TIOCLINUX (or give the program no terminal)",
         {"ioctl"});
   }
@@ -987,6 +992,7 @@ core::Result<AuditReport> AuditPolicy(const config::Policy& policy, AuditReport:
   PolicyModel bare(policy, oci, false, oci);
   auto run = [&](const Model& m, std::vector<Finding>* out) {
     Auditor a(m, out);
+    a.oci = oci;
     a.Abis(&policy, !oci);
     a.Aliases();
     a.IoUring();
