@@ -9,8 +9,13 @@
 // libseccomp does in runc); for BPF, the program run by RunBpf (several filters: the most
 // restrictive result, as the kernel combines them). Each syscall is probed with representative
 // argument values (every constant the policy or program compares an argument with, its
-// neighbours, and the values the checks care about: namespace flags, TIOCSTI), which recovers
-// per-syscall actions; the checks are then written once against the model.
+// neighbours and masks; for a policy, each rule's conditions satisfied together; for BPF, one
+// vector per path of the program to a return, found by following the program with the arch and
+// number known and solving each argument word's branch conditions), which recovers per-syscall
+// actions; the checks (namespace flags, TIOCSTI, ... set on top of every probe) are then written
+// once against the model. A call is "restricted" when a probe is denied or escalated and a rule
+// decided some probe (BPF: an answer differs from the default's, the answer to an unused number):
+// what only the default denies shows no intent.
 //
 // Contexts: a TOML policy run by `pwnbox run` has pwnbox's built-in guards ahead of its rules
 // (filters::Guards(): TIOCSTI/TIOCLINUX, CLONE_UNTRACED, clone3), an exported one (`compile

@@ -230,6 +230,12 @@ TEST(AuditOci, IntArgumentComparedOn64Bits) {
   ASSERT_EQ(f.size(), 1u) << Dump(r);
   EXPECT_EQ(f[0].where, "seed.json: syscalls[1]");
   EXPECT_NE(f[0].what.find("reads as 40"), std::string::npos) << f[0].what;
+  // A deny rule with an equality: junk above 40 no longer matches it, and the default allows.
+  r = Oci(R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+    "syscalls": [{"names": ["socket"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 40, "op": "SCMP_CMP_EQ"}]}]})");
+  f = With(r, "arg-compared-64bit", "socket: domain (arg0, int)");
+  ASSERT_EQ(f.size(), 1u) << Dump(r);
+  EXPECT_EQ(f[0].where, "seed.json (default)");
   // The same rule on a 64-bit argument (unsigned long) is exact.
   r = Oci(R"({"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],
     "syscalls": [{"names": ["mmap"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 40, "op": "SCMP_CMP_NE"}]}]})");
