@@ -102,9 +102,19 @@ int AuditCommand(int argc, char** argv) {
         break;
       }
       case InputKind::kOci: {
-        auto p = filters::PolicyFromOci(data, path);
+        std::vector<std::string> notes;
+        auto p = filters::PolicyFromOci(data, path, &notes);
         if (!p.ok()) return Fail(p.error().message());
         report = filters::AuditPolicy(*p, filters::AuditReport::Kind::kOci, path);
+        if (!report.ok()) break;
+        size_t skipped = 0;
+        for (const auto& n : notes) {
+          if (n.find(" skipped: ") != std::string::npos) ++skipped;
+          else report->notes.push_back(n);
+        }
+        if (skipped)
+          report->notes.push_back(std::to_string(skipped) + " conditional entries skipped, as Docker does for its "
+                                  "default capabilities on amd64 and this kernel (`pwnbox convert` lists them)");
         break;
       }
       case InputKind::kToml: {

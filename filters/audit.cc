@@ -984,8 +984,13 @@ core::Result<AuditReport> AuditPolicy(const config::Policy& policy, AuditReport:
   report.input = input;
   report.kind = kind;
   const bool oci = kind == AuditReport::Kind::kOci;
-  auto prog = Compile(policy);
-  if (!prog.ok()) return prog.error();
+  auto compiled = Compile(policy);
+  if (!compiled.ok() && !oci) return compiled.error();
+  if (!compiled.ok())
+    report.notes.push_back("pwnbox cannot compile this profile (" + compiled.error().message() +
+                           "): shadowed rules were not checked");
+  const Program empty_program;
+  const Program* prog = compiled.ok() ? &*compiled : &empty_program;
 
   // Everything without pwnbox's guards (OCI: as runc runs it; TOML: exported); for TOML, the
   // findings that do not hold under the guards are kExported.

@@ -43,7 +43,8 @@ struct DocCase {
   std::string input;  // as given on the command line (relative: the report names it so)
 };
 
-// Every policies/*.toml and examples/*.toml (a new one cannot be missed), and Docker's profile.
+// Every policies/*.toml, examples/*.toml and ../shared/fixtures/*.json (Docker's default profile): a
+// new one cannot be missed.
 std::vector<DocCase> DocCases() {
   std::vector<DocCase> out;
   for (const char* dir : {"policies", "examples"}) {
@@ -54,7 +55,12 @@ std::vector<DocCase> DocCases() {
     for (const auto& n : names)
       out.push_back({n.substr(0, n.size() - 5) + ".txt", SourcePath(""), std::string(dir) + "/" + n});
   }
-  out.push_back({"docker-default-seccomp.txt", SharedPath(""), "fixtures/docker-default-seccomp.json"});
+  std::vector<std::string> profiles;
+  for (const auto& e : std::filesystem::directory_iterator(SharedPath("fixtures")))
+    if (e.path().extension() == ".json") profiles.push_back(e.path().filename().string());
+  std::sort(profiles.begin(), profiles.end());
+  for (const auto& n : profiles)
+    out.push_back({n.substr(0, n.size() - 5) + ".txt", SharedPath(""), "fixtures/" + n});
   return out;
 }
 
