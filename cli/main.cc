@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "cli/audit_cmd.h"
 #include "cli/bench_cmd.h"
 #include "cli/common.h"
 #include "cli/diff_cmd.h"
@@ -35,6 +36,7 @@ usage:
                [--timeout SECS] -- CMD [ARG...]
   pwnbox check POLICY [--complain]
   pwnbox compile POLICY [--format bpf|disasm|pfc|oci|c] [-o FILE] [--complain] [--kernel-only]
+  pwnbox audit POLICY|PROFILE.json|FILTER.bpf [--json] | --pid PID
   pwnbox convert IN -o OUT
   pwnbox groups [NAME]
   pwnbox profile FILE... [-o OUT] [--format toml|oci|systemd|c] [--args] [--paths]
@@ -54,8 +56,8 @@ options:
 
 exit status:
   The target's (128+N when killed by signal N), 125 when pwnbox itself failed, 126/127 when
-  the command could not be executed / was not found. check, diff, bench, replay and explore
-  have their own: see their --help.
+  the command could not be executed / was not found. check, audit, diff, bench, replay and
+  explore have their own: see their --help.
 )";
 
 using Command = int (*)(int argc, char** argv);
@@ -82,6 +84,8 @@ constexpr Entry kCommands[] = {
      "validate a policy and say where each of its rules runs"},
     {"compile", pwnbox::cli::CompileCommand,
      "compile a policy to seccomp-BPF, its disassembly, PFC, OCI JSON or C"},
+    {"audit", pwnbox::cli::AuditCommand,
+     "report the holes a reviewer should know in a policy, with why and fix"},
     {"convert", pwnbox::cli::ConvertCommand,
      "convert an OCI/Docker seccomp profile to a TOML policy, or back"},
     {"groups", pwnbox::cli::GroupsCommand, "list the syscall groups, or the members of one"},
@@ -105,7 +109,7 @@ void PrintHelp(std::FILE* out) {
 
 // Subcommands SPEC.md defines that this build does not have yet: refused by name, so that they
 // are never taken for the name of a program to run.
-constexpr const char* kNotYet[] = {"debug", "cov", "audit", "agent"};
+constexpr const char* kNotYet[] = {"debug", "cov", "agent"};
 
 Command Find(const std::string& name) {
   for (const Entry& e : kCommands)
