@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -9,6 +10,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/eventfd.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,17 +23,34 @@
 #include <deque>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "core/decoder.h"
 #include "core/fd.h"
 #include "core/syscall_outcomes.h"
 #include "core/syscalls.h"
 #include "explore/tracee.h"
+#include "filters/bpf.h"
+#include "supervisor/decider.h"
+#include "supervisor/enforcer.h"
 #include "supervisor/glob.h"
 #include "supervisor/launcher.h"
+#include "supervisor/notify_monitor.h"
+#include "supervisor/policy_tracer.h"
+
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 
 namespace pwnbox::explore {
 namespace {
@@ -86,11 +106,41 @@ std::string CallText(const EntryStop& stop) {
   return text + ")";
 }
 
+// The USER_NOTIF listener task `pid` holds (its policy filter's, installed with
+// SECCOMP_FILTER_FLAG_NEW_LISTENER), taken with pidfd_getfd. Preconditions: this thread
+// traces `pid`, which is stopped.
+core::Result<core::UniqueFd> TakeListener(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return core::ErrnoError(errno, "opendir " + dir);
+  int found = -1;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    char target[64];
+    const ssize_t n =
+        readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1);
+    if (n > 0 && std::string_view(target, static_cast<size_t>(n)) == "anon_inode:seccomp notify")
+      found = atoi(e->d_name);
+  }
+  closedir(d);
+  if (found < 0) return core::Error("the policy's listener is not in " + dir, ENOENT);
+  core::UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd) return core::ErrnoError(errno, "pidfd_open");
+  core::UniqueFd fd(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), found, 0)));
+  if (!fd) return core::ErrnoError(errno, "pidfd_getfd of the policy's listener");
+  return fd;
+}
+
 // Forks and execs `argv` (a path) seized by this thread with TraceOptions(), its stdout and
 // stderr on `out`/`err`, no core dumps, PDEATHSIG, under `filters` (in order). Returns its pid
-// stopped at its exec.
+// stopped at its exec. With `listener` (filters[0] is the policy's), the first filter is
+// installed with SECCOMP_FILTER_FLAG_NEW_LISTENER and the listener is taken into *listener at
+// the execve's syscall-enter-stop (the child stops itself before its filters; from there it is
+// run with PTRACE_SYSCALL, whose enter stops come before seccomp: the listener is taken before
+// any call of the child can need it answered). The listener is close-on-exec in the child.
 core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err,
-                          const std::vector<std::vector<sock_filter>>& filters) {
+                          const std::vector<std::vector<sock_filter>>& filters,
+                          core::UniqueFd* listener = nullptr) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -120,9 +170,12 @@ core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err
     setrlimit(RLIMIT_CORE, &no_core);
     if (dup2(out, 1) < 0 || dup2(err, 2) < 0) e = errno;
     if (!e && read(go[0], &c, 1) != 1) e = EPIPE;
+    if (!e && listener != nullptr) kill(getpid(), SIGSTOP);  // the tracer steps from here
     if (!e && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) e = errno;
-    for (size_t i = 0; !e && i < fprogs.size(); ++i)
-      if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprogs[i]) != 0) e = errno;
+    for (size_t i = 0; !e && i < fprogs.size(); ++i) {
+      const unsigned flags = i == 0 && listener != nullptr ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+      if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprogs[i]) < 0) e = errno;
+    }
     if (!e) {
       execv(args[0], args.data());
       e = errno;
@@ -138,6 +191,13 @@ core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err
     return core::ErrnoError(e, "ptrace(PTRACE_SEIZE)");
   }
   (void)!write(go_w.get(), "g", 1);
+  bool stepping = false;
+  auto fail = [&](core::Error error) -> core::Result<pid_t> {
+    kill(pid, SIGKILL);
+    while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
+    }
+    return error;
+  };
   for (;;) {
     int status;
     if (waitpid(pid, &status, __WALL) != pid) {
@@ -150,8 +210,34 @@ core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err
         return core::ErrnoError(e, "cannot execute " + argv[0]);
       return core::Error(argv[0] + " ended before its exec", ECHILD);
     }
-    if ((status >> 16) == PTRACE_EVENT_EXEC) return pid;
-    ptrace(PTRACE_CONT, pid, 0, DeliveredSignal(status));
+    if ((status >> 16) == PTRACE_EVENT_EXEC) {
+      if (listener != nullptr && !*listener)
+        return fail(core::Error("the policy's listener was not taken before the exec", EPROTO));
+      return pid;
+    }
+    if (listener != nullptr && !*listener) {
+      if (!stepping && (status >> 16) == 0 && WSTOPSIG(status) == SIGSTOP) {
+        stepping = true;  // its own SIGSTOP, suppressed
+        ptrace(PTRACE_SYSCALL, pid, 0, 0);
+        continue;
+      }
+      if (stepping && WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+        user_regs_struct regs;
+        if (ptrace(PTRACE_GETREGS, pid, 0, &regs) != 0)
+          return fail(core::ErrnoError(errno, "ptrace(PTRACE_GETREGS)"));
+        if (regs.orig_rax == SYS_execve && static_cast<int64_t>(regs.rax) == -ENOSYS) {
+          auto fd = TakeListener(pid);
+          if (!fd.ok()) return fail(fd.error());
+          *listener = std::move(*fd);
+          stepping = false;
+          ptrace(PTRACE_CONT, pid, 0, 0);
+        } else {
+          ptrace(PTRACE_SYSCALL, pid, 0, 0);
+        }
+        continue;
+      }
+    }
+    ptrace(stepping ? PTRACE_SYSCALL : PTRACE_CONT, pid, 0, DeliveredSignal(status));
   }
 }
 
@@ -207,6 +293,7 @@ struct Branch {
   std::set<pid_t> tids;
   Clock::time_point start, deadline;
   bool running = false, done = false, hung = false;
+  bool policy_killed = false;  // the policy's supervisor part killed it (SIGKILL)
   // A re-run (the target could not be forked at the call): a fresh run of the command whose
   // `occurrence`-th call with reproducer key `key` gets the outcome.
   bool rerun = false, applied = false;
@@ -235,6 +322,230 @@ bool IsSystemRuntimeFile(const std::string& path) {
     if (supervisor::GlobMatch(g, path)) return true;
   return false;
 }
+
+// A call of a selected syscall that the policy took through USER_NOTIF: it never stops at the
+// explorer (USER_NOTIF outranks TRACE), so it is reported, not explored.
+struct ServedCall {
+  pid_t tid = 0;
+  std::string key;   // its default-site key, or the selector's text
+  std::string why;   // the selector's text, or "site"
+  std::string call, name, path;
+  std::vector<size_t> selectors;  // the selectors it matched
+};
+
+constexpr const char* kServedByNotify =
+    "served by the supervisor through notify: not explorable (the policy's USER_NOTIF outranks "
+    "the explorer's stop)";
+
+// Whether `call`, which the policy took through USER_NOTIF, is one the explorer would have
+// considered for a branch (a selected syscall matching a selector, or a default site); fills
+// *out. Runs on a notify thread while the call's task is blocked in the notification (its
+// memory holds the arguments). A selector's #K is not checked (the notify threads do not
+// share the loop's counts): every matching call is reported, once per run and call site.
+bool ServedSelected(const core::SyscallCall& call, const std::vector<Selector>& selectors,
+                    const std::set<int>& traced, ServedCall* out) {
+  if (call.abi != core::Abi::kX86_64 || traced.count(call.nr) == 0) return false;
+  EntryStop stop;
+  stop.tid = call.pid;
+  stop.abi = call.abi;
+  stop.nr = call.nr;
+  std::copy(std::begin(call.args), std::end(call.args), stop.args);
+  const std::string name(core::SyscallName(call.nr, call.abi));
+  if (name.empty()) return false;
+  std::string raw;
+  const std::string path = CallPath(stop, &raw);
+  if (!selectors.empty()) {
+    for (size_t i = 0; i < selectors.size(); ++i)
+      if (selectors[i].Matches(name, stop.args, path)) out->selectors.push_back(i);
+    if (out->selectors.empty()) return false;
+    out->why = selectors[out->selectors[0]].text;
+  } else {
+    const core::SyscallGroup* memory = core::FindGroup("memory");
+    if (memory != nullptr && std::find(memory->members.begin(), memory->members.end(),
+                                       std::string_view(name)) != memory->members.end())
+      return false;
+    if (!path.empty() && IsSystemRuntimeFile(path)) return false;
+    if (path.empty() && raw.starts_with('/') && IsSystemRuntimeFile(raw)) return false;
+    out->why = "site";
+  }
+  out->key = out->why + "\n" + (path.empty() && !raw.empty() ? name + "\nraw\n" + raw
+                                                              : CallKey(name, path, stop));
+  out->tid = call.pid;
+  out->call = CallText(stop);
+  out->name = name;
+  out->path = path;
+  return true;
+}
+
+// The part of the user's policy that runs in user space (docs/explore.md, "Policies served by
+// the supervisor"), for the baseline and every branch: one Decider (the policy has no `when`:
+// it is stateless), a PolicyTracer for the calls the policy routes through ptrace (asked by the
+// explorer's loop, on its thread), and one thread per spawned run serving the USER_NOTIF
+// listener of its policy filter (NotifyMonitor::ServeOnly: it reaps nothing; forked branches
+// share their run's listener). Reports (log rules) go to `report_fd`.
+class PolicyService {
+ public:
+  PolicyService(const config::Policy& policy, const std::vector<sock_filter>& bpf, int report_fd,
+                std::function<void(const core::SyscallCall&)> served)
+      : policy_(policy),
+        bpf_(bpf),
+        report_fd_(report_fd),
+        served_(std::move(served)),
+        decider_(policy, false),
+        reporter_(report_fd, policy),
+        tracer_(decider_, &reporter_, nullptr, &outcome_) {
+    tracer_.set_on_kill([this](pid_t tid) { NoteKill(tid); });
+  }
+  ~PolicyService() { StopAll(); }
+
+  // Serves `listener` on a thread of its own until StopAll().
+  core::Status Serve(core::UniqueFd listener) {
+    auto server = std::make_unique<Server>();
+    server->stop.reset(eventfd(0, EFD_CLOEXEC));
+    if (!server->stop) return core::ErrnoError(errno, "eventfd");
+    server->reporter = std::make_unique<supervisor::Reporter>(report_fd_, policy_);
+    server->monitor = std::make_unique<supervisor::NotifyMonitor>(decider_, *server->reporter,
+                                                                  nullptr, &outcome_);
+    server->monitor->set_on_kill([this](pid_t tid) { NoteKill(tid); });
+    if (served_) server->monitor->set_on_served(served_, nullptr);
+    Server* raw = server.get();
+    // The thread inherits this thread's signal mask: SIGCHLD stays blocked (the loop's).
+    server->thread = std::thread([raw, fd = std::move(listener)]() mutable {
+      raw->status = raw->monitor->ServeOnly(std::move(fd), raw->stop.get());
+    });
+    servers_.push_back(std::move(server));
+    return core::Status::Ok();
+  }
+
+  // Stops and joins every server (the calls still in flight are cancelled).
+  void StopAll() {
+    for (auto& s : servers_) {
+      const uint64_t one = 1;
+      (void)!write(s->stop.get(), &one, sizeof one);
+      if (s->thread.joinable()) s->thread.join();
+    }
+    servers_.clear();
+  }
+
+  // At a PTRACE_EVENT_SECCOMP stop: when the policy's filter answers the call with TRACE, the
+  // policy decides it first (PolicyTracer, as `run` under the ptrace backend). Returns true
+  // when the call goes on (its arguments possibly rewritten by a modify or redirect rule), false
+  // when the policy answered it (skipped, its result set) or killed its process.
+  bool AtEntry(const EntryStop& stop) {
+    seccomp_data d{};
+    d.nr = stop.nr;
+    d.arch = stop.abi == core::Abi::kI386 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+    d.instruction_pointer = stop.regs.rip;
+    for (int i = 0; i < 6; ++i) d.args[i] = stop.args[i];
+    if ((filters::RunBpf(bpf_, d) & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_TRACE) return true;
+    supervisor::Task& t = tasks_[stop.tid];
+    t.tid = stop.tid;
+    if (t.tgid == 0) t.tgid = Tgid(stop.tid);
+    t.call = core::SyscallCall{};
+    t.call.pid = stop.tid;
+    t.call.abi = stop.abi;
+    t.call.nr = stop.nr;
+    std::copy(std::begin(stop.args), std::end(stop.args), t.call.args);
+    t.call.sp = stop.regs.rsp;
+    t.skip = false;
+    t.skip_ret = 0;
+    const size_t kills = killed_count();
+    tracer_.OnEntry(t);
+    awaiting_exit_.insert(stop.tid);
+    if (killed_count() != kills) return false;
+    if (!t.skip) return true;
+    user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, stop.tid, 0, &regs) == 0) {
+      regs.orig_rax = static_cast<uint64_t>(-1);  // skipped: the call does not run
+      regs.rax = static_cast<uint64_t>(t.skip_ret);
+      if (ptrace(PTRACE_SETREGS, stop.tid, 0, &regs) == 0) return false;
+    }
+    // Fails closed: a call the policy answered must not run.
+    if (errno != ESRCH) outcome_.KernelError("PTRACE_SETREGS (skipping a denied call)", errno);
+    kill(stop.tid, SIGKILL);
+    return false;
+  }
+  bool AwaitsExit(pid_t tid) const { return awaiting_exit_.count(tid) != 0; }
+  // At the syscall-exit-stop of a call AtEntry saw: its result, then the report.
+  void AtExit(pid_t tid) {
+    awaiting_exit_.erase(tid);
+    auto it = tasks_.find(tid);
+    if (it == tasks_.end()) return;
+    supervisor::Task& t = it->second;
+    user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, tid, 0, &regs) != 0) return;
+    if (t.skip && static_cast<int64_t>(regs.rax) != t.skip_ret) {
+      regs.rax = static_cast<uint64_t>(t.skip_ret);
+      ptrace(PTRACE_SETREGS, tid, 0, &regs);
+    }
+    t.call.ret = static_cast<int64_t>(regs.rax);
+    tracer_.OnExit(t);
+  }
+  // At a signal-delivery-stop of SIGSYS: a trap verdict's signal gets the kernel's siginfo.
+  void AtSignal(pid_t tid) {
+    siginfo_t si{};
+    if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) == 0) {
+      supervisor::Enforcer enforcer(&outcome_);
+      enforcer.FixTrapSignal(tid, si);
+    }
+  }
+  void Forget(pid_t tid, int status) {
+    auto it = tasks_.find(tid);
+    if (it != tasks_.end()) {
+      tracer_.OnTaskExit(it->second, status);
+      tasks_.erase(it);
+    } else {
+      supervisor::Enforcer::Forget(tid);
+    }
+    awaiting_exit_.erase(tid);
+  }
+  // Whether the policy (either backend) killed the process of `tid`.
+  bool Killed(pid_t tid) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return killed_.count(tid) != 0;
+  }
+  supervisor::Outcome& outcome() { return outcome_; }
+
+ private:
+  struct Server {
+    core::UniqueFd stop;
+    std::unique_ptr<supervisor::Reporter> reporter;
+    std::unique_ptr<supervisor::NotifyMonitor> monitor;
+    std::thread thread;
+    core::Status status;
+  };
+  static pid_t Tgid(pid_t tid) {
+    std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("Tgid:", 0) == 0) return static_cast<pid_t>(std::stol(line.substr(5)));
+    return tid;
+  }
+  void NoteKill(pid_t tid) {
+    const pid_t tgid = Tgid(tid);
+    std::lock_guard<std::mutex> lock(mu_);
+    killed_.insert(tid);
+    killed_.insert(tgid);
+  }
+  size_t killed_count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return killed_.size();
+  }
+
+  const config::Policy& policy_;
+  const std::vector<sock_filter>& bpf_;
+  int report_fd_;
+  std::function<void(const core::SyscallCall&)> served_;
+  supervisor::Outcome outcome_;
+  supervisor::Decider decider_;
+  supervisor::Reporter reporter_;
+  supervisor::PolicyTracer tracer_;
+  std::map<pid_t, supervisor::Task> tasks_;
+  std::set<pid_t> awaiting_exit_;
+  std::mutex mu_;
+  std::set<pid_t> killed_;
+  std::vector<std::unique_ptr<Server>> servers_;
+};
 
 // The reproducer rule giving the call of `pt` the outcome `outcome` at its `n`-th occurrence;
 // a comment line for outcomes the policy approximates goes to *comment.
@@ -333,6 +644,7 @@ core::Result<ExploreReport> Explorer::Run() {
   ForkOptions fopts;
   if (!o.policy_bpf.empty()) fopts.known_filters.push_back(o.policy_bpf);
   fopts.known_filters.push_back(trace_filter);
+  fopts.notify_served = o.policy != nullptr && o.policy_notify;
 
   const std::string base_out = o.out_dir + "/baseline/stdout",
                     base_err = o.out_dir + "/baseline/stderr";
@@ -353,7 +665,41 @@ core::Result<ExploreReport> Explorer::Run() {
   std::vector<std::vector<sock_filter>> filters;
   if (!o.policy_bpf.empty()) filters.push_back(o.policy_bpf);
   filters.push_back(trace_filter);
-  PWNBOX_ASSIGN_OR_RETURN(pid_t root, Spawn(argv, out_fd.get(), err_fd.get(), filters));
+  // The policy's user-space part (PolicyService), when it has one. Created after SIGCHLD was
+  // blocked: its threads inherit the mask.
+  std::mutex served_mu;
+  std::vector<ServedCall> served_calls;  // from the notify threads, taken by the loop
+  // The task the loop is injecting calls into (ForkAtStop, RedirectFd, ReopenFd), 0 if none:
+  // what the notify threads serve for it is the explorer's, not the program's.
+  std::atomic<pid_t> injecting{0};
+  std::unique_ptr<PolicyService> policy;
+  core::UniqueFd policy_log;
+  const bool serve_notify = o.policy != nullptr && o.policy_notify && !o.policy_bpf.empty();
+  if (o.policy != nullptr && (o.policy_notify || o.policy_trace) && !o.policy_bpf.empty()) {
+    policy_log.reset(open((o.out_dir + "/policy.log").c_str(),
+                          O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
+    if (!policy_log) return core::ErrnoError(errno, "open " + o.out_dir + "/policy.log");
+    policy = std::make_unique<PolicyService>(
+        *o.policy, o.policy_bpf, policy_log.get(),
+        [&, sels = o.selectors](const core::SyscallCall& call) {
+          ServedCall sc;
+          if (call.pid != injecting.load() && ServedSelected(call, sels, traced, &sc)) {
+            std::lock_guard<std::mutex> lock(served_mu);
+            served_calls.push_back(std::move(sc));
+          }
+        });
+  }
+  core::UniqueFd listener;
+  auto spawned = Spawn(argv, out_fd.get(), err_fd.get(), filters,
+                       serve_notify ? &listener : nullptr);
+  if (!spawned.ok()) return spawned.error();
+  const pid_t root = *spawned;
+  if (serve_notify) {
+    if (core::Status st = policy->Serve(std::move(listener)); !st.ok()) {
+      KillTracee(root);
+      return st.error();
+    }
+  }
   out_fd.reset();
   err_fd.reset();
 
@@ -374,12 +720,42 @@ core::Result<ExploreReport> Explorer::Run() {
   std::vector<bool> ever_matched(o.selectors.size(), false);
   const core::SyscallGroup* const kMemoryGroup = core::FindGroup("memory");
 
+  // Calls of selected syscalls the policy served through USER_NOTIF (ServedSelected): each
+  // distinct one becomes a point that could not be explored, in the run it was made in.
+  std::set<std::string> served_seen;
+  auto take_served = [&] {
+    std::vector<ServedCall> calls;
+    {
+      std::lock_guard<std::mutex> lock(served_mu);
+      calls.swap(served_calls);
+    }
+    for (ServedCall& sc : calls) {
+      for (size_t i : sc.selectors) ever_matched[i] = true;
+      auto it = tasks.find(sc.tid);
+      const int parent = it == tasks.end() ? -1 : it->second.branch;
+      // Only runs that branch (the baseline; a branch below --depth) have points.
+      if (parent >= 0 && (branches[parent].rerun || branches[parent].depth >= o.depth)) continue;
+      if (!served_seen.insert(std::to_string(parent) + "\n" + sc.key).second) continue;
+      PointReport pt;
+      pt.selector = sc.why;
+      pt.call = sc.call;
+      pt.syscall = sc.name;
+      pt.path = sc.path;
+      pt.pid = sc.tid;
+      pt.parent = parent + 1;
+      pt.depth = parent < 0 ? 1 : branches[parent].depth + 1;
+      pt.refused = kServedByNotify;
+      report.points.push_back(pt);
+    }
+  };
+
   auto kill_all = [&](const std::set<pid_t>& tids) {
     for (pid_t t : tids) kill(t, SIGKILL);
   };
   auto resume = [&](pid_t tid, int sig) {
     auto it = tasks.find(tid);
-    const auto req = it != tasks.end() && it->second.state == Task::State::kAwaitExit
+    const auto req = (it != tasks.end() && it->second.state == Task::State::kAwaitExit) ||
+                             (policy && policy->AwaitsExit(tid))
                          ? PTRACE_SYSCALL
                          : PTRACE_CONT;
     ptrace(req, tid, 0, sig);
@@ -393,8 +769,17 @@ core::Result<ExploreReport> Explorer::Run() {
           open((br.dir + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
       core::UniqueFd be(
           open((br.dir + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-      auto pid = bo && be ? Spawn(argv, bo.get(), be.get(), filters)
+      core::UniqueFd rerun_listener;
+      auto pid = bo && be ? Spawn(argv, bo.get(), be.get(), filters,
+                                  serve_notify ? &rerun_listener : nullptr)
                           : core::Result<pid_t>(core::ErrnoError(errno, "open " + br.dir));
+      if (pid.ok() && serve_notify) {
+        // A fresh run: a filter, and a listener, of its own.
+        if (core::Status st = policy->Serve(std::move(rerun_listener)); !st.ok()) {
+          KillTracee(*pid);
+          pid = st.error();
+        }
+      }
       if (!pid.ok()) {
         br.verdict = Verdict::kNotRun;
         br.error = pid.error().message();
@@ -536,7 +921,9 @@ core::Result<ExploreReport> Explorer::Run() {
         ++report.skipped_for_budget;
         continue;
       }
+      injecting = stop.tid;  // its injected calls are no program's (ServedSelected)
       auto copy = ForkAtStop(stop, fopts);
+      injecting = 0;
       if (!copy.ok()) {
         // Not forkable here (threads, children, a filter refusing the clone): each outcome
         // is tried by a fresh run instead, stopped at the same occurrence of the call.
@@ -587,6 +974,7 @@ core::Result<ExploreReport> Explorer::Run() {
       tasks[*copy].state = Task::State::kParked;
       auto cstop = ReadEntry(*copy);
       core::Status st = cstop.ok() ? core::Status() : core::Status(cstop.error());
+      injecting = *copy;
       if (st.ok())
         st = RedirectFd(*cstop, 1, br.dir + "/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0644, fopts);
       if (st.ok())
@@ -608,6 +996,7 @@ core::Result<ExploreReport> Explorer::Run() {
           }
         }
       }
+      injecting = 0;
       report.points[point].branches.push_back(br);
       branches.push_back(b);
       if (!st.ok()) {
@@ -639,9 +1028,13 @@ core::Result<ExploreReport> Explorer::Run() {
   };
 
   auto on_exit = [&](pid_t tid, int status) {
+    if (policy) policy->Forget(tid, status);
     auto it = tasks.find(tid);
     if (it == tasks.end()) return;
     const int bid = it->second.branch;
+    if (policy && bid >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+        policy->Killed(tid))
+      branches[bid].policy_killed = true;
     tasks.erase(it);
     if (bid < 0) {
       base_tids.erase(tid);
@@ -675,6 +1068,7 @@ core::Result<ExploreReport> Explorer::Run() {
   };
 
   while (!all_done()) {
+    if (policy) take_served();
     int status;
     const pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
     if (tid < 0) {
@@ -732,6 +1126,14 @@ core::Result<ExploreReport> Explorer::Run() {
       resume(tid, 0);
       continue;
     }
+    if (event == PTRACE_EVENT_SECCOMP && policy) {
+      // The policy first (docs/explore.md): a call it answers or kills is no branch point.
+      auto pstop = ReadEntry(tid);
+      if (pstop.ok() && !policy->AtEntry(*pstop)) {
+        resume(tid, 0);
+        continue;
+      }
+    }
     if (event == PTRACE_EVENT_SECCOMP) {
       const int bid = it->second.branch;
       if ((bid < 0 && !report.baseline_hung) ||
@@ -770,12 +1172,15 @@ core::Result<ExploreReport> Explorer::Run() {
         (void)FinishAtExit(t.applied);
         t.state = Task::State::kRunning;
       }
+      if (policy && policy->AwaitsExit(tid)) policy->AtExit(tid);
       resume(tid, 0);
       continue;
     }
+    if (policy && DeliveredSignal(status) == SIGSYS) policy->AtSignal(tid);
     resume(tid, DeliveredSignal(status));
   }
 
+  if (policy) take_served();
   // Nothing survives: whatever is left (parked branches, leftovers) is killed and waited for.
   for (auto& [tid, t] : tasks) kill(tid, SIGKILL);
   for (pid_t tid : orphans) kill(tid, SIGKILL);
@@ -789,6 +1194,13 @@ core::Result<ExploreReport> Explorer::Run() {
     if (WIFEXITED(status) || WIFSIGNALED(status)) tasks.erase(tid);
   }
   while (waitpid(-1, nullptr, __WALL | WNOHANG) > 0) {
+  }
+  if (policy) {
+    policy->StopAll();  // every notification is gone with its task: the servers end
+    if (policy->outcome().kernel_errors() > 0)
+      report.policy_errors = std::to_string(policy->outcome().kernel_errors()) +
+                             " unexpected kernel error(s) serving the policy, the first: " +
+                             policy->outcome().first_error();
   }
 
   for (size_t i = 0; i < o.selectors.size(); ++i)
@@ -811,7 +1223,8 @@ core::Result<ExploreReport> Explorer::Run() {
         const int s = br.wait_status;
         if (Crashed(s, err, berr))
           br.verdict = Verdict::kCrash;
-        else if (WIFSIGNALED(s) && WTERMSIG(s) == SIGSYS)
+        else if (WIFSIGNALED(s) && (WTERMSIG(s) == SIGSYS ||
+                                    (WTERMSIG(s) == SIGKILL && branches[br.id - 1].policy_killed)))
           br.verdict = Verdict::kKilledByPolicy;
         else if (s != report.baseline_status)
           br.verdict = Verdict::kDifferentExit;

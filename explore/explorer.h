@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "config/policy.h"
 #include "core/status.h"
 #include "explore/outcomes.h"
 #include "explore/selector.h"
@@ -42,6 +43,11 @@ struct ExploreOptions {
   std::vector<CallOutcome> outcomes;    // empty: core::DefaultOutcomes of each call
   std::vector<sock_filter> policy_bpf;  // the policy's filter (installed first); may be empty
   std::string policy_path;              // for the reproducers' `include` ("" : none)
+  // The policy itself, when its rules need the supervisor (policy_notify: some call returns
+  // SECCOMP_RET_USER_NOTIF; policy_trace: SECCOMP_RET_TRACE): served for every run (see the
+  // top of this file). Not owned; outlives Run(). Its rules have no `when` (refused).
+  const config::Policy* policy = nullptr;
+  bool policy_notify = false, policy_trace = false;
   int max_branches = 256;
   int depth = 1;  // faults per run: 2 = branches branch again at their selected calls
   int jobs = 1;
@@ -99,6 +105,7 @@ struct ExploreReport {
   std::vector<std::string> unmatched;  // selectors that matched no call
   int skipped_for_budget = 0;          // selected calls not explored (max-branches reached)
   std::string out_dir;
+  std::string policy_errors;  // unexpected kernel errors met serving the policy ("" : none)
   // True when some branch crashed or hung (`explore` exits 1).
   bool Findings() const;
   std::string Text() const;  // the tree
