@@ -323,58 +323,52 @@ bool IsSystemRuntimeFile(const std::string& path) {
   return false;
 }
 
-// A call of a selected syscall that the policy took through USER_NOTIF: it never stops at the
-// explorer (USER_NOTIF outranks TRACE), so it is reported, not explored.
-struct ServedCall {
-  pid_t tid = 0;
-  std::string key;   // its default-site key, or the selector's text
-  std::string why;   // the selector's text, or "site"
-  std::string call, name, path;
-  std::vector<size_t> selectors;  // the selectors it matched
-};
+constexpr const char* kDecidedByPolicy =
+    "the policy decides this call itself (its supervisor denies, answers or kills it): not a "
+    "branch point";
 
-constexpr const char* kServedByNotify =
-    "served by the supervisor through notify: not explorable (the policy's USER_NOTIF outranks "
-    "the explorer's stop)";
+// The policy's answer (SECCOMP_RET_* action) to the call of `stop`, as its filter gives it.
+uint32_t PolicyAction(const std::vector<sock_filter>& bpf, const EntryStop& stop, int nr) {
+  seccomp_data d{};
+  d.nr = nr;
+  d.arch = stop.abi == core::Abi::kI386 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+  d.instruction_pointer = stop.regs.rip;
+  for (int i = 0; i < 6; ++i) d.args[i] = stop.args[i];
+  return filters::RunBpf(bpf, d) & SECCOMP_RET_ACTION_FULL;
+}
 
-// Whether `call`, which the policy took through USER_NOTIF, is one the explorer would have
-// considered for a branch (a selected syscall matching a selector, or a default site); fills
-// *out. Runs on a notify thread while the call's task is blocked in the notification (its
-// memory holds the arguments). A selector's #K is not checked (the notify threads do not
-// share the loop's counts): every matching call is reported, once per run and call site.
-bool ServedSelected(const core::SyscallCall& call, const std::vector<Selector>& selectors,
-                    const std::set<int>& traced, ServedCall* out) {
-  if (call.abi != core::Abi::kX86_64 || traced.count(call.nr) == 0) return false;
-  EntryStop stop;
-  stop.tid = call.pid;
-  stop.abi = call.abi;
-  stop.nr = call.nr;
-  std::copy(std::begin(call.args), std::end(call.args), stop.args);
-  const std::string name(core::SyscallName(call.nr, call.abi));
-  if (name.empty()) return false;
-  std::string raw;
-  const std::string path = CallPath(stop, &raw);
-  if (!selectors.empty()) {
-    for (size_t i = 0; i < selectors.size(); ++i)
-      if (selectors[i].Matches(name, stop.args, path)) out->selectors.push_back(i);
-    if (out->selectors.empty()) return false;
-    out->why = selectors[out->selectors[0]].text;
-  } else {
-    const core::SyscallGroup* memory = core::FindGroup("memory");
-    if (memory != nullptr && std::find(memory->members.begin(), memory->members.end(),
-                                       std::string_view(name)) != memory->members.end())
-      return false;
-    if (!path.empty() && IsSystemRuntimeFile(path)) return false;
-    if (path.empty() && raw.starts_with('/') && IsSystemRuntimeFile(raw)) return false;
-    out->why = "site";
-  }
-  out->key = out->why + "\n" + (path.empty() && !raw.empty() ? name + "\nraw\n" + raw
-                                                              : CallKey(name, path, stop));
-  out->tid = call.pid;
-  out->call = CallText(stop);
-  out->name = name;
-  out->path = path;
-  return true;
+// ApplyAtEntry, also at a syscall-enter-stop of a task under seccomp (a call the policy serves
+// through notify, stopped before the filters: docs/explore.md). There a skipped call cannot be
+// -1 (the filters would judge syscall -1, and a policy may kill it): it becomes getpid, which
+// the policy must allow and the explorer does not stop at, and its result is set at its exit
+// as a skipped call's is.
+core::Result<AppliedOutcome> ApplyOutcome(const EntryStop& stop, const CallOutcome& outcome,
+                                          const std::vector<sock_filter>& policy_bpf,
+                                          const std::set<int>& traced) {
+  if (stop.kind != EntryKind::kSyscall || outcome.kind == CallOutcome::Kind::kOk ||
+      outcome.kind == CallOutcome::Kind::kShort)
+    return ApplyAtEntry(stop, outcome);
+  const int substitute = stop.abi == core::Abi::kI386 ? 20 : SYS_getpid;
+  const uint32_t action = policy_bpf.empty() ? SECCOMP_RET_ALLOW
+                                             : PolicyAction(policy_bpf, stop, substitute);
+  if ((action != SECCOMP_RET_ALLOW && action != SECCOMP_RET_LOG) ||
+      (stop.abi == core::Abi::kX86_64 && traced.count(substitute) != 0))
+    return core::Error("outcome " + outcome.ToString() +
+                           " at a syscall-enter-stop needs getpid in its place, which the "
+                           "policy does not allow",
+                       ENOTSUP);
+  EntryStop as_seccomp = stop;
+  as_seccomp.kind = EntryKind::kSeccomp;  // (ApplyAtEntry then skips it with -1)
+  PWNBOX_ASSIGN_OR_RETURN(AppliedOutcome a, ApplyAtEntry(as_seccomp, outcome));
+  a.entry.kind = stop.kind;
+  if (!a.skipped) return a;
+  user_regs_struct regs;
+  if (ptrace(PTRACE_GETREGS, stop.tid, 0, &regs) != 0)
+    return core::ErrnoError(errno, "ptrace(PTRACE_GETREGS)");
+  regs.orig_rax = static_cast<uint64_t>(substitute);
+  if (ptrace(PTRACE_SETREGS, stop.tid, 0, &regs) != 0)
+    return core::ErrnoError(errno, "ptrace(PTRACE_SETREGS)");
+  return a;
 }
 
 // The part of the user's policy that runs in user space (docs/explore.md, "Policies served by
@@ -385,12 +379,10 @@ bool ServedSelected(const core::SyscallCall& call, const std::vector<Selector>& 
 // share their run's listener). Reports (log rules) go to `report_fd`.
 class PolicyService {
  public:
-  PolicyService(const config::Policy& policy, const std::vector<sock_filter>& bpf, int report_fd,
-                std::function<void(const core::SyscallCall&)> served)
+  PolicyService(const config::Policy& policy, const std::vector<sock_filter>& bpf, int report_fd)
       : policy_(policy),
         bpf_(bpf),
         report_fd_(report_fd),
-        served_(std::move(served)),
         decider_(policy, false),
         reporter_(report_fd, policy),
         tracer_(decider_, &reporter_, nullptr, &outcome_) {
@@ -407,7 +399,6 @@ class PolicyService {
     server->monitor = std::make_unique<supervisor::NotifyMonitor>(decider_, *server->reporter,
                                                                   nullptr, &outcome_);
     server->monitor->set_on_kill([this](pid_t tid) { NoteKill(tid); });
-    if (served_) server->monitor->set_on_served(served_, nullptr);
     Server* raw = server.get();
     // The thread inherits this thread's signal mask: SIGCHLD stays blocked (the loop's).
     server->thread = std::thread([raw, fd = std::move(listener)]() mutable {
@@ -432,12 +423,7 @@ class PolicyService {
   // when the call goes on (its arguments possibly rewritten by a modify or redirect rule), false
   // when the policy answered it (skipped, its result set) or killed its process.
   bool AtEntry(const EntryStop& stop) {
-    seccomp_data d{};
-    d.nr = stop.nr;
-    d.arch = stop.abi == core::Abi::kI386 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
-    d.instruction_pointer = stop.regs.rip;
-    for (int i = 0; i < 6; ++i) d.args[i] = stop.args[i];
-    if ((filters::RunBpf(bpf_, d) & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_TRACE) return true;
+    if (PolicyAction(bpf_, stop, stop.nr) != SECCOMP_RET_TRACE) return true;
     supervisor::Task& t = tasks_[stop.tid];
     t.tid = stop.tid;
     if (t.tgid == 0) t.tgid = Tgid(stop.tid);
@@ -464,6 +450,24 @@ class PolicyService {
     if (errno != ESRCH) outcome_.KernelError("PTRACE_SETREGS (skipping a denied call)", errno);
     kill(stop.tid, SIGKILL);
     return false;
+  }
+  // At a syscall-enter-stop of a call the policy's filter sends to USER_NOTIF: whether the
+  // policy will let it run (allow, on its path or redirected, or proxied), decided now as the
+  // notify thread will decide it once the call reaches the filter (the policy has no `when`:
+  // the Decider keeps no state between calls). Denied, answered or killed calls are no branch
+  // points, as at a seccomp stop.
+  bool WouldRun(const EntryStop& stop) {
+    core::SyscallCall call;
+    call.pid = stop.tid;
+    call.abi = stop.abi;
+    call.nr = stop.nr;
+    std::copy(std::begin(stop.args), std::end(stop.args), call.args);
+    call.sp = stop.regs.rsp;
+    core::ProcessMemory mem(stop.tid);
+    const supervisor::Verdict v = decider_.Decide(call, mem);
+    using K = supervisor::Verdict::Kind;
+    return v.kind == K::kContinue || v.kind == K::kRedirect || v.kind == K::kProxy ||
+           v.kind == K::kModify;
   }
   bool AwaitsExit(pid_t tid) const { return awaiting_exit_.count(tid) != 0; }
   // At the syscall-exit-stop of a call AtEntry saw: its result, then the report.
@@ -535,7 +539,6 @@ class PolicyService {
   const config::Policy& policy_;
   const std::vector<sock_filter>& bpf_;
   int report_fd_;
-  std::function<void(const core::SyscallCall&)> served_;
   supervisor::Outcome outcome_;
   supervisor::Decider decider_;
   supervisor::Reporter reporter_;
@@ -667,11 +670,6 @@ core::Result<ExploreReport> Explorer::Run() {
   filters.push_back(trace_filter);
   // The policy's user-space part (PolicyService), when it has one. Created after SIGCHLD was
   // blocked: its threads inherit the mask.
-  std::mutex served_mu;
-  std::vector<ServedCall> served_calls;  // from the notify threads, taken by the loop
-  // The task the loop is injecting calls into (ForkAtStop, RedirectFd, ReopenFd), 0 if none:
-  // what the notify threads serve for it is the explorer's, not the program's.
-  std::atomic<pid_t> injecting{0};
   std::unique_ptr<PolicyService> policy;
   core::UniqueFd policy_log;
   const bool serve_notify = o.policy != nullptr && o.policy_notify && !o.policy_bpf.empty();
@@ -679,16 +677,11 @@ core::Result<ExploreReport> Explorer::Run() {
     policy_log.reset(open((o.out_dir + "/policy.log").c_str(),
                           O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
     if (!policy_log) return core::ErrnoError(errno, "open " + o.out_dir + "/policy.log");
-    policy = std::make_unique<PolicyService>(
-        *o.policy, o.policy_bpf, policy_log.get(),
-        [&, sels = o.selectors](const core::SyscallCall& call) {
-          ServedCall sc;
-          if (call.pid != injecting.load() && ServedSelected(call, sels, traced, &sc)) {
-            std::lock_guard<std::mutex> lock(served_mu);
-            served_calls.push_back(std::move(sc));
-          }
-        });
+    policy = std::make_unique<PolicyService>(*o.policy, o.policy_bpf, policy_log.get());
   }
+  // Syscall-enter-stops for every task (at_enter_stop below).
+  const bool enter_stops = serve_notify;
+  const auto kResume = enter_stops ? PTRACE_SYSCALL : PTRACE_CONT;
   core::UniqueFd listener;
   auto spawned = Spawn(argv, out_fd.get(), err_fd.get(), filters,
                        serve_notify ? &listener : nullptr);
@@ -705,7 +698,7 @@ core::Result<ExploreReport> Explorer::Run() {
 
   std::map<pid_t, Task> tasks;
   tasks[root].branch = -1;
-  ptrace(PTRACE_CONT, root, 0, 0);  // from its exec stop
+  ptrace(kResume, root, 0, 0);  // from its exec stop
   std::set<pid_t> orphans;          // stopped before the fork event that names them
   std::vector<Branch> branches;
   std::deque<int> parked;
@@ -720,41 +713,13 @@ core::Result<ExploreReport> Explorer::Run() {
   std::vector<bool> ever_matched(o.selectors.size(), false);
   const core::SyscallGroup* const kMemoryGroup = core::FindGroup("memory");
 
-  // Calls of selected syscalls the policy served through USER_NOTIF (ServedSelected): each
-  // distinct one becomes a point that could not be explored, in the run it was made in.
-  std::set<std::string> served_seen;
-  auto take_served = [&] {
-    std::vector<ServedCall> calls;
-    {
-      std::lock_guard<std::mutex> lock(served_mu);
-      calls.swap(served_calls);
-    }
-    for (ServedCall& sc : calls) {
-      for (size_t i : sc.selectors) ever_matched[i] = true;
-      auto it = tasks.find(sc.tid);
-      const int parent = it == tasks.end() ? -1 : it->second.branch;
-      // Only runs that branch (the baseline; a branch below --depth) have points.
-      if (parent >= 0 && (branches[parent].rerun || branches[parent].depth >= o.depth)) continue;
-      if (!served_seen.insert(std::to_string(parent) + "\n" + sc.key).second) continue;
-      PointReport pt;
-      pt.selector = sc.why;
-      pt.call = sc.call;
-      pt.syscall = sc.name;
-      pt.path = sc.path;
-      pt.pid = sc.tid;
-      pt.parent = parent + 1;
-      pt.depth = parent < 0 ? 1 : branches[parent].depth + 1;
-      pt.refused = kServedByNotify;
-      report.points.push_back(pt);
-    }
-  };
-
   auto kill_all = [&](const std::set<pid_t>& tids) {
     for (pid_t t : tids) kill(t, SIGKILL);
   };
   auto resume = [&](pid_t tid, int sig) {
     auto it = tasks.find(tid);
-    const auto req = (it != tasks.end() && it->second.state == Task::State::kAwaitExit) ||
+    const auto req = enter_stops ||
+                             (it != tasks.end() && it->second.state == Task::State::kAwaitExit) ||
                              (policy && policy->AwaitsExit(tid))
                          ? PTRACE_SYSCALL
                          : PTRACE_CONT;
@@ -794,11 +759,11 @@ core::Result<ExploreReport> Explorer::Run() {
       b.start = Clock::now();
       b.deadline = b.start + std::chrono::duration_cast<Clock::duration>(
                                  std::chrono::duration<double>(o.timeout_sec));
-      ptrace(PTRACE_CONT, *pid, 0, 0);
+      ptrace(kResume, *pid, 0, 0);
       return;
     }
     Task& t = tasks[b.root];
-    auto applied = ApplyAtEntry(t.entry, b.outcome);
+    auto applied = ApplyOutcome(t.entry, b.outcome, o.policy_bpf, traced);
     if (!applied.ok()) {
       br.verdict = Verdict::kNotRun;
       br.error = applied.error().message();
@@ -921,9 +886,7 @@ core::Result<ExploreReport> Explorer::Run() {
         ++report.skipped_for_budget;
         continue;
       }
-      injecting = stop.tid;  // its injected calls are no program's (ServedSelected)
       auto copy = ForkAtStop(stop, fopts);
-      injecting = 0;
       if (!copy.ok()) {
         // Not forkable here (threads, children, a filter refusing the clone): each outcome
         // is tried by a fresh run instead, stopped at the same occurrence of the call.
@@ -974,7 +937,6 @@ core::Result<ExploreReport> Explorer::Run() {
       tasks[*copy].state = Task::State::kParked;
       auto cstop = ReadEntry(*copy);
       core::Status st = cstop.ok() ? core::Status() : core::Status(cstop.error());
-      injecting = *copy;
       if (st.ok())
         st = RedirectFd(*cstop, 1, br.dir + "/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0644, fopts);
       if (st.ok())
@@ -996,7 +958,6 @@ core::Result<ExploreReport> Explorer::Run() {
           }
         }
       }
-      injecting = 0;
       report.points[point].branches.push_back(br);
       branches.push_back(b);
       if (!st.ok()) {
@@ -1060,6 +1021,81 @@ core::Result<ExploreReport> Explorer::Run() {
     fill_slots();
   };
 
+  // A task of re-run `bid` at the entry stop `stop`: its calls are counted as the baseline's
+  // were, up to the branch's one.
+  auto rerun_at_entry = [&](const EntryStop& stop, int bid) {
+    Branch& b = branches[bid];
+    const pid_t tid = stop.tid;
+    if (stop.abi == core::Abi::kX86_64) {
+      const std::string name(core::SyscallName(stop.nr, stop.abi));
+      const bool counted = b.key == name || CallKey(name, CallPath(stop), stop) == b.key;
+      if (counted && ++b.seen == b.occurrence) {
+        b.applied = true;
+        auto applied = ApplyOutcome(stop, b.outcome, o.policy_bpf, traced);
+        if (applied.ok()) {
+          tasks[tid].applied = *applied;
+          tasks[tid].state = Task::State::kAwaitExit;
+        } else {
+          BranchReport& br = report.points[b.point].branches[b.index];
+          br.error = applied.error().message();
+          kill_all(b.tids);
+        }
+      }
+    }
+  };
+
+  // A call the policy decided itself (denied, answered or killed: no branch point) made by a
+  // task of run `bid`: when an --at selector matches it, it is reported as a point without
+  // branches, once per run and call site (never silently skipped). Default sites are not.
+  std::set<std::string> decided_seen;
+  auto policy_decided = [&](const EntryStop& stop, int bid) {
+    if (o.selectors.empty() || stop.abi != core::Abi::kX86_64) return;
+    if (bid >= 0 && (branches[bid].rerun || branches[bid].depth >= o.depth)) return;
+    const std::string name(core::SyscallName(stop.nr, stop.abi));
+    if (name.empty()) return;
+    const std::string path = CallPath(stop);
+    std::string why;
+    for (size_t i = 0; i < o.selectors.size() && why.empty(); ++i)
+      if (o.selectors[i].Matches(name, stop.args, path)) {
+        ever_matched[i] = true;
+        why = o.selectors[i].text;
+      }
+    if (why.empty()) return;
+    if (!decided_seen.insert(std::to_string(bid) + "\n" + why + "\n" + CallKey(name, path, stop))
+             .second)
+      return;
+    PointReport pt;
+    pt.selector = why;
+    pt.call = CallText(stop);
+    pt.syscall = name;
+    pt.path = path;
+    pt.pid = stop.tid;
+    pt.parent = bid + 1;
+    pt.depth = bid < 0 ? 1 : branches[bid].depth + 1;
+    pt.refused = kDecidedByPolicy;
+    report.points.push_back(pt);
+  };
+
+  // With a policy that serves calls through notify, every task runs under PTRACE_SYSCALL: the
+  // selected calls the policy sends to USER_NOTIF (which outranks the explorer's TRACE) are
+  // taken at their syscall-enter-stop, before the filters (docs/explore.md).
+  auto at_enter_stop = [&](const EntryStop& stop, int bid) {
+    if (stop.abi != core::Abi::kX86_64 || traced.count(stop.nr) == 0) return;
+    if (PolicyAction(o.policy_bpf, stop, stop.nr) != SECCOMP_RET_USER_NOTIF) return;
+    if (!policy->WouldRun(stop)) {  // the policy first
+      policy_decided(stop, bid);
+      return;
+    }
+    if ((bid < 0 && !report.baseline_hung) ||
+        (bid >= 0 && !branches[bid].rerun && !branches[bid].hung &&
+         branches[bid].depth < o.depth)) {
+      at_entry(stop, bid);
+      fill_slots();
+    } else if (bid >= 0 && branches[bid].rerun && !branches[bid].applied) {
+      rerun_at_entry(stop, bid);
+    }
+  };
+
   auto all_done = [&] {
     if (!base_done) return false;
     for (const Branch& b : branches)
@@ -1068,7 +1104,6 @@ core::Result<ExploreReport> Explorer::Run() {
   };
 
   while (!all_done()) {
-    if (policy) take_served();
     int status;
     const pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
     if (tid < 0) {
@@ -1122,7 +1157,7 @@ core::Result<ExploreReport> Explorer::Run() {
         base_tids.insert(c);
       else
         branches[bid].tids.insert(c);
-      if (orphans.erase(c)) ptrace(PTRACE_CONT, c, 0, 0);
+      if (orphans.erase(c)) ptrace(kResume, c, 0, 0);
       resume(tid, 0);
       continue;
     }
@@ -1130,6 +1165,7 @@ core::Result<ExploreReport> Explorer::Run() {
       // The policy first (docs/explore.md): a call it answers or kills is no branch point.
       auto pstop = ReadEntry(tid);
       if (pstop.ok() && !policy->AtEntry(*pstop)) {
+        policy_decided(*pstop, it->second.branch);
         resume(tid, 0);
         continue;
       }
@@ -1143,31 +1179,22 @@ core::Result<ExploreReport> Explorer::Run() {
         if (stop.ok()) at_entry(*stop, bid);
         fill_slots();
       } else if (bid >= 0 && branches[bid].rerun && !branches[bid].applied) {
-        // A re-run: its calls are counted as the baseline's were, up to the branch's one.
-        Branch& b = branches[bid];
         auto stop = ReadEntry(tid);
-        if (stop.ok() && stop->abi == core::Abi::kX86_64) {
-          const std::string name(core::SyscallName(stop->nr, stop->abi));
-          const bool counted = b.key == name || CallKey(name, CallPath(*stop), *stop) == b.key;
-          if (counted && ++b.seen == b.occurrence) {
-            b.applied = true;
-            auto applied = ApplyAtEntry(*stop, b.outcome);
-            if (applied.ok()) {
-              tasks[tid].applied = *applied;
-              tasks[tid].state = Task::State::kAwaitExit;
-            } else {
-              BranchReport& br = report.points[b.point].branches[b.index];
-              br.error = applied.error().message();
-              kill_all(b.tids);
-            }
-          }
-        }
+        if (stop.ok()) rerun_at_entry(*stop, bid);
       }
       resume(tid, 0);
       continue;
     }
     if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
       Task& t = it->second;
+      if (enter_stops && t.state != Task::State::kAwaitExit && !policy->AwaitsExit(tid)) {
+        auto stop = ReadEntry(tid);  // fails at a syscall-exit-stop
+        if (stop.ok() && stop->kind == EntryKind::kSyscall) {
+          at_enter_stop(*stop, t.branch);
+          resume(tid, 0);
+          continue;
+        }
+      }
       if (t.state == Task::State::kAwaitExit) {
         (void)FinishAtExit(t.applied);
         t.state = Task::State::kRunning;
@@ -1180,7 +1207,6 @@ core::Result<ExploreReport> Explorer::Run() {
     resume(tid, DeliveredSignal(status));
   }
 
-  if (policy) take_served();
   // Nothing survives: whatever is left (parked branches, leftovers) is killed and waited for.
   for (auto& [tid, t] : tasks) kill(tid, SIGKILL);
   for (pid_t tid : orphans) kill(tid, SIGKILL);
