@@ -19,9 +19,17 @@
 // With --depth 2 a branch is explored as the baseline is, from its branch point on (its own
 // selection state, copied from its parent's history): combinations of two faults.
 //
-// Limits (docs/explore.md): depth 2 at most; policies whose rules need the
-// supervisor (paths, when, redirect, modify, proxy, log) are refused: only the kernel's part of
-// a policy is enforced here.
+// A policy's rules served in user space (docs/explore.md, "Policies served by the supervisor")
+// are served for the baseline and every branch, as `pwnbox run` serves them: each spawned run's
+// USER_NOTIF listener by a thread of its own (NotifyMonitor::ServeOnly; forked branches share
+// their run's), the calls the policy routes through ptrace by a PolicyTracer at the loop's
+// seccomp stops. A selected call the policy escalates is decided by the policy first and is a
+// branch point only when the policy lets it run; when the policy uses notify, every task runs
+// under PTRACE_SYSCALL so that a selected call bound for USER_NOTIF (which outranks the trace
+// filter) is taken at its syscall-enter-stop, before the filters.
+//
+// Limits (docs/explore.md): depth 2 at most; policies with `when` rules are refused (a branch
+// shares its run's supervisor, so it would count its siblings' calls).
 #pragma once
 
 #include <linux/filter.h>
