@@ -5,18 +5,19 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/eventfd.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -117,8 +118,7 @@ core::Result<core::UniqueFd> TakeListener(pid_t pid) {
   while (dirent* e = readdir(d)) {
     if (e->d_name[0] == '.') continue;
     char target[64];
-    const ssize_t n =
-        readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1);
+    const ssize_t n = readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1);
     if (n > 0 && std::string_view(target, static_cast<size_t>(n)) == "anon_inode:seccomp notify")
       found = atoi(e->d_name);
   }
@@ -349,8 +349,8 @@ core::Result<AppliedOutcome> ApplyOutcome(const EntryStop& stop, const CallOutco
       outcome.kind == CallOutcome::Kind::kShort)
     return ApplyAtEntry(stop, outcome);
   const int substitute = stop.abi == core::Abi::kI386 ? 20 : SYS_getpid;
-  const uint32_t action = policy_bpf.empty() ? SECCOMP_RET_ALLOW
-                                             : PolicyAction(policy_bpf, stop, substitute);
+  const uint32_t action =
+      policy_bpf.empty() ? SECCOMP_RET_ALLOW : PolicyAction(policy_bpf, stop, substitute);
   if ((action != SECCOMP_RET_ALLOW && action != SECCOMP_RET_LOG) ||
       (stop.abi == core::Abi::kX86_64 && traced.count(substitute) != 0))
     return core::Error("outcome " + outcome.ToString() +
@@ -435,10 +435,10 @@ class PolicyService {
     t.call.sp = stop.regs.rsp;
     t.skip = false;
     t.skip_ret = 0;
-    const size_t kills = killed_count();
+    const uint64_t kills = kills_.load();
     tracer_.OnEntry(t);
     awaiting_exit_.insert(stop.tid);
-    if (killed_count() != kills) return false;
+    if (kills_.load() != kills) return false;  // killed (NoteKill)
     if (!t.skip) return true;
     user_regs_struct regs;
     if (ptrace(PTRACE_GETREGS, stop.tid, 0, &regs) == 0) {
@@ -530,10 +530,7 @@ class PolicyService {
     std::lock_guard<std::mutex> lock(mu_);
     killed_.insert(tid);
     killed_.insert(tgid);
-  }
-  size_t killed_count() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return killed_.size();
+    ++kills_;
   }
 
   const config::Policy& policy_;
@@ -547,6 +544,7 @@ class PolicyService {
   std::set<pid_t> awaiting_exit_;
   std::mutex mu_;
   std::set<pid_t> killed_;
+  std::atomic<uint64_t> kills_{0};
   std::vector<std::unique_ptr<Server>> servers_;
 };
 
@@ -683,8 +681,8 @@ core::Result<ExploreReport> Explorer::Run() {
   const bool enter_stops = serve_notify;
   const auto kResume = enter_stops ? PTRACE_SYSCALL : PTRACE_CONT;
   core::UniqueFd listener;
-  auto spawned = Spawn(argv, out_fd.get(), err_fd.get(), filters,
-                       serve_notify ? &listener : nullptr);
+  auto spawned =
+      Spawn(argv, out_fd.get(), err_fd.get(), filters, serve_notify ? &listener : nullptr);
   if (!spawned.ok()) return spawned.error();
   const pid_t root = *spawned;
   if (serve_notify) {
@@ -699,7 +697,7 @@ core::Result<ExploreReport> Explorer::Run() {
   std::map<pid_t, Task> tasks;
   tasks[root].branch = -1;
   ptrace(kResume, root, 0, 0);  // from its exec stop
-  std::set<pid_t> orphans;          // stopped before the fork event that names them
+  std::set<pid_t> orphans;      // stopped before the fork event that names them
   std::vector<Branch> branches;
   std::deque<int> parked;
   int running = 0, total = 0;

@@ -58,13 +58,20 @@ struct Fixture {
     WriteFile(dir + "/secret", "TOPSECRET\n");
     WriteFile(dir + "/secret2", "TOPSECRET2\n");
     EXPECT_EQ(mkfifo((dir + "/fifo").c_str(), 0644), 0);
-    WriteFile(policy, "default = \"allow\"\n"
-                      "[[rule]]\nsyscalls = [\"openat\"]\npaths = [\"" + dir + "/secret\"]\n"
-                      "action = \"errno:EACCES\"\n"
-                      "[[rule]]\nsyscalls = [\"openat\"]\npaths = [\"" + dir + "/secret2\"]\n"
-                      "action = \"kill\"\n"
-                      "[[rule]]\nsyscalls = [\"openat\"]\npaths = [\"" + dir + "/**\"]\n"
-                      "action = \"allow\"\n");
+    WriteFile(policy,
+              "default = \"allow\"\n"
+              "[[rule]]\nsyscalls = [\"openat\"]\npaths = [\"" +
+                  dir +
+                  "/secret\"]\n"
+                  "action = \"errno:EACCES\"\n"
+                  "[[rule]]\nsyscalls = [\"openat\"]\npaths = [\"" +
+                  dir +
+                  "/secret2\"]\n"
+                  "action = \"kill\"\n"
+                  "[[rule]]\nsyscalls = [\"openat\"]\npaths = [\"" +
+                  dir +
+                  "/**\"]\n"
+                  "action = \"allow\"\n");
   }
 };
 
@@ -74,9 +81,10 @@ struct Fixture {
 TEST(ExplorePolicyTest, PathRuleDeniesTheFileABranchFallsBackTo) {
   Fixture f;
   const std::vector<std::string> cmd = {Prog("exs_policy"), "fallback", f.dir, "secret"};
-  std::vector<std::string> args = {"-o", f.dir + "/out", "--policy", f.policy, "--at",
-                                   "access:path=" + f.dir + "/app.conf", "--outcomes", "ENOENT",
-                                   "--"};
+  std::vector<std::string> args = {
+      "-o",         f.dir + "/out", "--policy",
+      f.policy,     "--at",         "access:path=" + f.dir + "/app.conf",
+      "--outcomes", "ENOENT",       "--"};
   args.insert(args.end(), cmd.begin(), cmd.end());
   auto j = Explore(args, 0);
   EXPECT_EQ(j["baseline"]["exit"], 0);
@@ -93,9 +101,9 @@ TEST(ExplorePolicyTest, PathRuleDeniesTheFileABranchFallsBackTo) {
   EXPECT_EQ(r.status, 3) << r.err;
   EXPECT_EQ(r.out, "open secret: Permission denied\n");
   // Control: without the policy the same branch reads the secret.
-  std::vector<std::string> bare = {"-o", f.dir + "/bare", "--at",
-                                   "access:path=" + f.dir + "/app.conf", "--outcomes", "ENOENT",
-                                   "--"};
+  std::vector<std::string> bare = {
+      "-o",         f.dir + "/bare", "--at", "access:path=" + f.dir + "/app.conf",
+      "--outcomes", "ENOENT",        "--"};
   bare.insert(bare.end(), cmd.begin(), cmd.end());
   auto jb = Explore(bare, 0);
   auto bp = Points(jb, "app.conf");
@@ -112,10 +120,13 @@ TEST(ExplorePolicyTest, PathRuleDeniesTheFileABranchFallsBackTo) {
 TEST(ExplorePolicyTest, SelectedCallServedThroughNotifyIsExploredAfterThePolicy) {
   Fixture f;
   const std::vector<std::string> cmd = {Prog("exs_policy"), "fallback", f.dir, "secret"};
-  std::vector<std::string> args = {"-o", f.dir + "/out", "--depth", "2", "--policy", f.policy,
-                                   "--at", "openat:path=" + f.dir + "/app.conf", "--at",
-                                   "openat:path=" + f.dir + "/secret", "--at",
-                                   "access:path=" + f.dir + "/app.conf", "--outcomes", "ENOENT",
+  std::vector<std::string> args = {"-o",         f.dir + "/out",
+                                   "--depth",    "2",
+                                   "--policy",   f.policy,
+                                   "--at",       "openat:path=" + f.dir + "/app.conf",
+                                   "--at",       "openat:path=" + f.dir + "/secret",
+                                   "--at",       "access:path=" + f.dir + "/app.conf",
+                                   "--outcomes", "ENOENT",
                                    "--"};
   args.insert(args.end(), cmd.begin(), cmd.end());
   testing::RunResult raw;
@@ -149,9 +160,10 @@ TEST(ExplorePolicyTest, SelectedCallServedThroughNotifyIsExploredAfterThePolicy)
 TEST(ExplorePolicyTest, KillReachedOnlyInABranchIsKilledByPolicy) {
   Fixture f;
   const std::vector<std::string> cmd = {Prog("exs_policy"), "fallback", f.dir, "secret2"};
-  std::vector<std::string> args = {"-o", f.dir + "/out", "--policy", f.policy, "--at",
-                                   "access:path=" + f.dir + "/app.conf", "--outcomes", "ENOENT",
-                                   "--"};
+  std::vector<std::string> args = {
+      "-o",         f.dir + "/out", "--policy",
+      f.policy,     "--at",         "access:path=" + f.dir + "/app.conf",
+      "--outcomes", "ENOENT",       "--"};
   args.insert(args.end(), cmd.begin(), cmd.end());
   auto j = Explore(args, 0);
   EXPECT_EQ(j["baseline"]["exit"], 0);
@@ -196,8 +208,8 @@ TEST_P(ExplorePolicyBackendTest, ReturnLogAndModifyRules) {
   const std::string log = ReadFile(d + "/out/policy.log");
   EXPECT_EQ(testing::Grep(log, "uname(").size(), 1u) << log;
   EXPECT_TRUE(Contains(log, "rule 2")) << log;
-  auto r = Pwnbox({"--policy", b["repro"], "--log", d + "/run.log", "--", Prog("exs_policy"),
-                   "escalated"});
+  auto r = Pwnbox(
+      {"--policy", b["repro"], "--log", d + "/run.log", "--", Prog("exs_policy"), "escalated"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, branch_out);
   EXPECT_EQ(r.err, "abc");
@@ -253,13 +265,12 @@ int RunHoldingFd20(const std::vector<std::string>& args, bool kill_at_byte) {
 TEST(ExplorePolicyTest, NotificationOfAKilledBranchIsCancelled) {
   Fixture f;
   const auto t0 = std::chrono::steady_clock::now();
-  const int status = RunHoldingFd20({"explore", "-o", f.dir + "/out", "--timeout", "1",
-                                     "--policy", f.policy, "--at",
-                                     "access:path=" + f.dir + "/app.conf", "--outcomes", "ENOENT",
-                                     "--", Prog("exs_policy"), "fallback", f.dir, "fifo"},
-                                    false);
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const int status =
+      RunHoldingFd20({"explore", "-o", f.dir + "/out", "--timeout", "1", "--policy", f.policy,
+                      "--at", "access:path=" + f.dir + "/app.conf", "--outcomes", "ENOENT", "--",
+                      Prog("exs_policy"), "fallback", f.dir, "fifo"},
+                     false);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1);  // a hang is a finding
   EXPECT_LT(secs, 30);
@@ -271,11 +282,11 @@ TEST(ExplorePolicyTest, NotificationOfAKilledBranchIsCancelled) {
 // nothing of the run survives (the worker dies with pwnbox; every task has PTRACE_O_EXITKILL).
 TEST(ExplorePolicyTest, NothingSurvivesSigkillOfPwnbox) {
   Fixture f;
-  const int status = RunHoldingFd20({"explore", "--timeout", "600", "--policy", f.policy, "--at",
-                                     "access:path=" + f.dir + "/app.conf", "--outcomes",
-                                     "ENOENT,EACCES", "--jobs", "2", "--", Prog("exs_policy"),
-                                     "fallback", f.dir, "fifo"},
-                                    true);
+  const int status =
+      RunHoldingFd20({"explore", "--timeout", "600", "--policy", f.policy, "--at",
+                      "access:path=" + f.dir + "/app.conf", "--outcomes", "ENOENT,EACCES", "--jobs",
+                      "2", "--", Prog("exs_policy"), "fallback", f.dir, "fifo"},
+                     true);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
 }
 
