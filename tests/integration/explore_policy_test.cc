@@ -129,7 +129,6 @@ TEST(ExplorePolicyTest, SelectedCallServedThroughNotifyIsExploredAfterThePolicy)
                                    "--outcomes", "ENOENT",
                                    "--"};
   args.insert(args.end(), cmd.begin(), cmd.end());
-  testing::RunResult raw;
   auto j = Explore(args, 0);
   EXPECT_TRUE(j["unmatched_selectors"].empty()) << j.dump();
   auto conf = Points(j, "app.conf\", O_RDONLY");
@@ -154,6 +153,31 @@ TEST(ExplorePolicyTest, SelectedCallServedThroughNotifyIsExploredAfterThePolicy)
     for (const auto& br : p["branches"])
       EXPECT_FALSE(Contains(ReadFile(br["dir"].get<std::string>() + "/stdout"), "TOPSECRET"))
           << br.dump();
+}
+
+// The policy denies the branches' own output files (the injected openat of
+// DIR/out/branches/ID/stdout is served by its supervisor like the target's own): each outcome is
+// re-run from the start, under a filter and a listener of its own, and applied at the same
+// occurrence of the open, which the policy serves through notify (an enter stop).
+TEST(ExplorePolicyTest, BranchWhoseOutputThePolicyDeniesIsReRunWithItsOwnListener) {
+  Fixture f;
+  WriteFile(f.policy, "default = \"allow\"\n[[rule]]\nsyscalls = [\"openat\"]\npaths = [\"" +
+                          f.dir + "/secret\", \"" + f.dir +
+                          "/out/**\"]\naction = \"errno:EACCES\"\n");
+  auto j = Explore(
+      {"-o", f.dir + "/out", "--policy", f.policy, "--at", "openat:path=" + f.dir + "/app.conf",
+       "--outcomes", "ENOENT,EIO", "--", Prog("exs_policy"), "fallback", f.dir, "secret"},
+      0);
+  auto pts = Points(j, "app.conf");
+  ASSERT_EQ(pts.size(), 1u) << j.dump();
+  ASSERT_EQ(pts[0]["branches"].size(), 2u) << j.dump();
+  for (const auto& b : pts[0]["branches"]) {
+    EXPECT_TRUE(b["rerun"].get<bool>()) << b.dump();
+    EXPECT_TRUE(Contains(b["note"], "Permission denied")) << b.dump();
+    EXPECT_EQ(b["exit"], 3) << b.dump();
+  }
+  EXPECT_EQ(ReadFile(f.dir + "/out/branches/1/stdout"), "open conf: No such file or directory\n");
+  EXPECT_EQ(ReadFile(f.dir + "/out/branches/2/stdout"), "open conf: Input/output error\n");
 }
 
 // A kill rule (on a path: carried out by the supervisor with SIGKILL) reached only in a branch.
