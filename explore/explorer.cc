@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -133,14 +134,17 @@ core::Result<core::UniqueFd> TakeListener(pid_t pid) {
 
 // Forks and execs `argv` (a path) seized by this thread with TraceOptions(), its stdout and
 // stderr on `out`/`err`, no core dumps, PDEATHSIG, under `filters` (in order). Returns its pid
-// stopped at its exec. With `listener` (filters[0] is the policy's), the first filter is
-// installed with SECCOMP_FILTER_FLAG_NEW_LISTENER and the listener is taken into *listener at
-// the execve's syscall-enter-stop (the child stops itself before its filters; from there it is
-// run with PTRACE_SYSCALL, whose enter stops come before seccomp: the listener is taken before
-// any call of the child can need it answered). The listener is close-on-exec in the child.
+// stopped at its exec. With `serve` (filters[0] is the policy's), the first filter is
+// installed with SECCOMP_FILTER_FLAG_NEW_LISTENER and the listener is taken from the child at
+// its execve's syscall-enter-stop and handed to `serve`, which must start serving it (the
+// child stops itself before its filters; from there it is run with PTRACE_SYSCALL, whose enter
+// stops come before seccomp: no call of the child needs an answer before, and its execve may
+// be one that does). The listener is close-on-exec in the child.
 core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err,
                           const std::vector<std::vector<sock_filter>>& filters,
-                          core::UniqueFd* listener = nullptr) {
+                          const std::function<core::Status(core::UniqueFd)>& serve = nullptr) {
+  const bool want_listener = static_cast<bool>(serve);
+  bool served = false;
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -170,10 +174,10 @@ core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err
     setrlimit(RLIMIT_CORE, &no_core);
     if (dup2(out, 1) < 0 || dup2(err, 2) < 0) e = errno;
     if (!e && read(go[0], &c, 1) != 1) e = EPIPE;
-    if (!e && listener != nullptr) kill(getpid(), SIGSTOP);  // the tracer steps from here
+    if (!e && want_listener) kill(getpid(), SIGSTOP);  // the tracer steps from here
     if (!e && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) e = errno;
     for (size_t i = 0; !e && i < fprogs.size(); ++i) {
-      const unsigned flags = i == 0 && listener != nullptr ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+      const unsigned flags = i == 0 && want_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
       if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprogs[i]) < 0) e = errno;
     }
     if (!e) {
@@ -211,11 +215,11 @@ core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err
       return core::Error(argv[0] + " ended before its exec", ECHILD);
     }
     if ((status >> 16) == PTRACE_EVENT_EXEC) {
-      if (listener != nullptr && !*listener)
+      if (want_listener && !served)
         return fail(core::Error("the policy's listener was not taken before the exec", EPROTO));
       return pid;
     }
-    if (listener != nullptr && !*listener) {
+    if (want_listener && !served) {
       if (!stepping && (status >> 16) == 0 && WSTOPSIG(status) == SIGSTOP) {
         stepping = true;  // its own SIGSTOP, suppressed
         ptrace(PTRACE_SYSCALL, pid, 0, 0);
@@ -228,7 +232,8 @@ core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err
         if (regs.orig_rax == SYS_execve && static_cast<int64_t>(regs.rax) == -ENOSYS) {
           auto fd = TakeListener(pid);
           if (!fd.ok()) return fail(fd.error());
-          *listener = std::move(*fd);
+          if (core::Status st = serve(std::move(*fd)); !st.ok()) return fail(st.error());
+          served = true;
           stepping = false;
           ptrace(PTRACE_CONT, pid, 0, 0);
         } else {
@@ -680,17 +685,10 @@ core::Result<ExploreReport> Explorer::Run() {
   // Syscall-enter-stops for every task (at_enter_stop below).
   const bool enter_stops = serve_notify;
   const auto kResume = enter_stops ? PTRACE_SYSCALL : PTRACE_CONT;
-  core::UniqueFd listener;
-  auto spawned =
-      Spawn(argv, out_fd.get(), err_fd.get(), filters, serve_notify ? &listener : nullptr);
-  if (!spawned.ok()) return spawned.error();
-  const pid_t root = *spawned;
-  if (serve_notify) {
-    if (core::Status st = policy->Serve(std::move(listener)); !st.ok()) {
-      KillTracee(root);
-      return st.error();
-    }
-  }
+  std::function<core::Status(core::UniqueFd)> serve;
+  if (serve_notify) serve = [&](core::UniqueFd fd) { return policy->Serve(std::move(fd)); };
+  PWNBOX_ASSIGN_OR_RETURN(const pid_t root,
+                          Spawn(argv, out_fd.get(), err_fd.get(), filters, serve));
   out_fd.reset();
   err_fd.reset();
 
@@ -732,17 +730,9 @@ core::Result<ExploreReport> Explorer::Run() {
           open((br.dir + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
       core::UniqueFd be(
           open((br.dir + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-      core::UniqueFd rerun_listener;
-      auto pid = bo && be ? Spawn(argv, bo.get(), be.get(), filters,
-                                  serve_notify ? &rerun_listener : nullptr)
+      // A fresh run: a filter, and a listener (served by a thread of its own), of its own.
+      auto pid = bo && be ? Spawn(argv, bo.get(), be.get(), filters, serve)
                           : core::Result<pid_t>(core::ErrnoError(errno, "open " + br.dir));
-      if (pid.ok() && serve_notify) {
-        // A fresh run: a filter, and a listener, of its own.
-        if (core::Status st = policy->Serve(std::move(rerun_listener)); !st.ok()) {
-          KillTracee(*pid);
-          pid = st.error();
-        }
-      }
       if (!pid.ok()) {
         br.verdict = Verdict::kNotRun;
         br.error = pid.error().message();

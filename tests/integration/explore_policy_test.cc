@@ -314,6 +314,28 @@ TEST(ExplorePolicyTest, NothingSurvivesSigkillOfPwnbox) {
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
 }
 
+// The policy serves the command's own execve through notify: the listener is served before the
+// execve reaches the filter (no deadlock), and a denied execve fails as under `run`.
+TEST(ExplorePolicyTest, ExecveServedThroughNotify) {
+  const std::string d = TempDir();
+  WriteFile(d + "/allow.toml",
+            "default = \"allow\"\n[[rule]]\nsyscalls = [\"execve\"]\npaths = [\"/**\"]\n"
+            "action = \"allow\"\n");
+  auto j = Explore({"--policy", d + "/allow.toml", "--at", "uname", "--outcomes", "EPERM", "--",
+                    Prog("exs_policy"), "escalated"},
+                   0);
+  ASSERT_EQ(j["points"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["points"][0]["branches"][0]["classification"], "different-output");
+  WriteFile(d + "/deny.toml",
+            "default = \"allow\"\n[[rule]]\nsyscalls = [\"execve\"]\npaths = [\"" +
+                Prog("exs_policy") + "\"]\naction = \"errno:EACCES\"\n");
+  auto r = Pwnbox({"explore", "--policy", d + "/deny.toml", "--", Prog("exs_policy"), "escalated"});
+  auto run = Pwnbox({"--policy", d + "/deny.toml", "--", Prog("exs_policy"), "escalated"});
+  EXPECT_EQ(run.status, 126) << run.err;
+  EXPECT_EQ(r.status, run.status) << r.err;
+  EXPECT_TRUE(Contains(r.err, "Permission denied")) << r.err;
+}
+
 // Rules with `when` are refused with one line saying why.
 TEST(ExplorePolicyTest, WhenIsRefused) {
   const std::string d = TempDir();
