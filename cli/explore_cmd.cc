@@ -33,9 +33,10 @@ constexpr const char* kUsage =
     "SELECTOR: NAME or @GROUP, then :path=GLOB, :ARG=VALUE (fd=0), #K (the K-th match), e.g.\n"
     "  openat:path=/etc/app.conf  read:fd=0  write#3  @network\n"
     "OUTCOMES: ok, errno names (ENOENT), short, eof, eintr; default: the call's usual failures.\n"
-    "--policy P: no branch makes a call P denies; a selected call P escalates is decided by P\n"
-    "first and branches only if P lets it run; calls P serves through notify are reported\n"
-    "`not forked: served by the supervisor through notify`; P's reports go to DIR/policy.log.\n"
+    "--policy P: P is served as `pwnbox run` serves it, in the baseline and every branch (its\n"
+    "path, return, log, modify... rules too; `when` is refused); a selected call P escalates is\n"
+    "decided by P first and branches only if P lets it run (one P denies is reported, not\n"
+    "branched); P's reports go to DIR/policy.log.\n"
     "Exit status: 0 when no branch crashed or hung, 1 when some did, 125 on errors, 126/127\n"
     "when CMD cannot be executed / is not found.\n";
 
@@ -57,8 +58,7 @@ int ExploreCommand(int argc, char** argv) {
       ("help,h", "show this help")
       ("policy", po::value(&policy_path),
        "enforce this policy on the run and every branch, as `pwnbox run` would (its rules "
-       "served in user space included; rules with `when` are refused); calls it serves "
-       "through notify cannot be explored and are reported as such")
+       "served in user space included; rules with `when` are refused)")
       ("at", po::value(&at), "branch at the calls SELECTOR matches (repeatable); default: each "
        "distinct fallible call site (syscall + path or fd) once")
       ("outcomes", po::value(&outcomes_text),
