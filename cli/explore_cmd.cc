@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "config/policy.h"
 #include "explore/explorer.h"
 #include "filters/filters.h"
+#include "supervisor/decider.h"
 
 namespace po = boost::program_options;
 
@@ -31,6 +33,10 @@ constexpr const char* kUsage =
     "SELECTOR: NAME or @GROUP, then :path=GLOB, :ARG=VALUE (fd=0), #K (the K-th match), e.g.\n"
     "  openat:path=/etc/app.conf  read:fd=0  write#3  @network\n"
     "OUTCOMES: ok, errno names (ENOENT), short, eof, eintr; default: the call's usual failures.\n"
+    "--policy P: P is served as `pwnbox run` serves it, in the baseline and every branch (its\n"
+    "path, return, log, modify... rules too; `when` is refused); a selected call P escalates is\n"
+    "decided by P first and branches only if P lets it run (one P denies is reported, not\n"
+    "branched); P's reports go to DIR/policy.log.\n"
     "Exit status: 0 when no branch crashed or hung, 1 when some did, 125 on errors, 126/127\n"
     "when CMD cannot be executed / is not found.\n";
 
@@ -51,8 +57,8 @@ int ExploreCommand(int argc, char** argv) {
   desc.add_options()
       ("help,h", "show this help")
       ("policy", po::value(&policy_path),
-       "enforce this policy's filter on the run and every branch (rules that need the "
-       "supervisor are refused)")
+       "enforce this policy on the run and every branch, as `pwnbox run` would (its rules "
+       "served in user space included; rules with `when` are refused)")
       ("at", po::value(&at), "branch at the calls SELECTOR matches (repeatable); default: each "
        "distinct fallible call site (syscall + path or fd) once")
       ("outcomes", po::value(&outcomes_text),
@@ -111,16 +117,27 @@ int ExploreCommand(int argc, char** argv) {
       start = comma + 1;
     }
   }
+  std::optional<config::Policy> policy;  // outlives the explorer
   if (!policy_path.empty()) {
-    auto policy = config::LoadPolicyFile(policy_path);
-    if (!policy.ok()) return Fail(policy.error());
+    auto loaded = config::LoadPolicyFile(policy_path);
+    if (!loaded.ok()) return Fail(loaded.error());
+    policy = std::move(*loaded);
+    // Occurrence counts are per run, and the baseline and the branches forked from it share
+    // one supervisor (one USER_NOTIF listener): a branch would count its siblings' calls.
+    for (const config::Rule& rule : policy->rules)
+      if (rule.when)
+        return Fail("--policy " + policy_path + ": " + rule.Location() +
+                    ": rules with `when` are not served by explore (their counts are per run; "
+                    "branches forked from one run share its supervisor and would count each "
+                    "other's calls)");
+    if (auto why = supervisor::Decider::Unsupported(*policy))
+      return Fail("--policy " + policy_path + ": " + *why);
     auto program = filters::Compile(*policy, {});
     if (!program.ok()) return Fail(program.error());
-    if (program->uses_notify || program->uses_trace)
-      return Fail("--policy " + policy_path +
-                  ": its rules that need the supervisor (paths, when, log, return, redirect, "
-                  "modify, proxy) are not served by explore yet; `pwnbox check` names them");
     eo.policy_bpf = program->bpf;
+    eo.policy_notify = program->uses_notify;
+    eo.policy_trace = program->uses_trace;
+    if (program->uses_notify || program->uses_trace) eo.policy = &*policy;
     std::error_code ec;
     eo.policy_path = std::filesystem::absolute(policy_path, ec).string();
   }
@@ -161,6 +178,8 @@ int ExploreCommand(int argc, char** argv) {
     std::fprintf(stderr, "pwnbox: warning: --at %s matched no call\n", s.c_str());
   if (temp && !vm.count("json") && report->Findings())
     std::fputs("(-o DIR keeps each branch's output and a reproducer policy per finding)\n", stdout);
+  if (!report->policy_errors.empty())
+    std::fprintf(stderr, "pwnbox: warning: %s\n", report->policy_errors.c_str());
   std::fflush(stdout);
   return report->Findings() ? 1 : 0;
 }

@@ -2,35 +2,57 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "core/decoder.h"
 #include "core/fd.h"
 #include "core/syscall_outcomes.h"
 #include "core/syscalls.h"
 #include "explore/tracee.h"
+#include "filters/bpf.h"
+#include "supervisor/decider.h"
+#include "supervisor/enforcer.h"
 #include "supervisor/glob.h"
 #include "supervisor/launcher.h"
+#include "supervisor/notify_monitor.h"
+#include "supervisor/policy_tracer.h"
+
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 
 namespace pwnbox::explore {
 namespace {
@@ -86,11 +108,43 @@ std::string CallText(const EntryStop& stop) {
   return text + ")";
 }
 
+// The USER_NOTIF listener task `pid` holds (its policy filter's, installed with
+// SECCOMP_FILTER_FLAG_NEW_LISTENER), taken with pidfd_getfd. Preconditions: this thread
+// traces `pid`, which is stopped.
+core::Result<core::UniqueFd> TakeListener(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return core::ErrnoError(errno, "opendir " + dir);
+  int found = -1;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    char target[64];
+    const ssize_t n = readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1);
+    if (n > 0 && std::string_view(target, static_cast<size_t>(n)) == "anon_inode:seccomp notify")
+      found = atoi(e->d_name);
+  }
+  closedir(d);
+  if (found < 0) return core::Error("the policy's listener is not in " + dir, ENOENT);
+  core::UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd) return core::ErrnoError(errno, "pidfd_open");
+  core::UniqueFd fd(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), found, 0)));
+  if (!fd) return core::ErrnoError(errno, "pidfd_getfd of the policy's listener");
+  return fd;
+}
+
 // Forks and execs `argv` (a path) seized by this thread with TraceOptions(), its stdout and
 // stderr on `out`/`err`, no core dumps, PDEATHSIG, under `filters` (in order). Returns its pid
-// stopped at its exec.
+// stopped at its exec. With `serve` (filters[0] is the policy's), the first filter is
+// installed with SECCOMP_FILTER_FLAG_NEW_LISTENER and the listener is taken from the child at
+// its execve's syscall-enter-stop and handed to `serve`, which must start serving it (the
+// child stops itself before its filters; from there it is run with PTRACE_SYSCALL, whose enter
+// stops come before seccomp: no call of the child needs an answer before, and its execve may
+// be one that does). The listener is close-on-exec in the child.
 core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err,
-                          const std::vector<std::vector<sock_filter>>& filters) {
+                          const std::vector<std::vector<sock_filter>>& filters,
+                          const std::function<core::Status(core::UniqueFd)>& serve = nullptr) {
+  const bool want_listener = static_cast<bool>(serve);
+  bool served = false;
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -120,9 +174,12 @@ core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err
     setrlimit(RLIMIT_CORE, &no_core);
     if (dup2(out, 1) < 0 || dup2(err, 2) < 0) e = errno;
     if (!e && read(go[0], &c, 1) != 1) e = EPIPE;
+    if (!e && want_listener) kill(getpid(), SIGSTOP);  // the tracer steps from here
     if (!e && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) e = errno;
-    for (size_t i = 0; !e && i < fprogs.size(); ++i)
-      if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprogs[i]) != 0) e = errno;
+    for (size_t i = 0; !e && i < fprogs.size(); ++i) {
+      const unsigned flags = i == 0 && want_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+      if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprogs[i]) < 0) e = errno;
+    }
     if (!e) {
       execv(args[0], args.data());
       e = errno;
@@ -138,6 +195,13 @@ core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err
     return core::ErrnoError(e, "ptrace(PTRACE_SEIZE)");
   }
   (void)!write(go_w.get(), "g", 1);
+  bool stepping = false;
+  auto fail = [&](core::Error error) -> core::Result<pid_t> {
+    kill(pid, SIGKILL);
+    while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
+    }
+    return error;
+  };
   for (;;) {
     int status;
     if (waitpid(pid, &status, __WALL) != pid) {
@@ -150,8 +214,35 @@ core::Result<pid_t> Spawn(const std::vector<std::string>& argv, int out, int err
         return core::ErrnoError(e, "cannot execute " + argv[0]);
       return core::Error(argv[0] + " ended before its exec", ECHILD);
     }
-    if ((status >> 16) == PTRACE_EVENT_EXEC) return pid;
-    ptrace(PTRACE_CONT, pid, 0, DeliveredSignal(status));
+    if ((status >> 16) == PTRACE_EVENT_EXEC) {
+      if (want_listener && !served)
+        return fail(core::Error("the policy's listener was not taken before the exec", EPROTO));
+      return pid;
+    }
+    if (want_listener && !served) {
+      if (!stepping && (status >> 16) == 0 && WSTOPSIG(status) == SIGSTOP) {
+        stepping = true;  // its own SIGSTOP, suppressed
+        ptrace(PTRACE_SYSCALL, pid, 0, 0);
+        continue;
+      }
+      if (stepping && WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+        user_regs_struct regs;
+        if (ptrace(PTRACE_GETREGS, pid, 0, &regs) != 0)
+          return fail(core::ErrnoError(errno, "ptrace(PTRACE_GETREGS)"));
+        if (regs.orig_rax == SYS_execve && static_cast<int64_t>(regs.rax) == -ENOSYS) {
+          auto fd = TakeListener(pid);
+          if (!fd.ok()) return fail(fd.error());
+          if (core::Status st = serve(std::move(*fd)); !st.ok()) return fail(st.error());
+          served = true;
+          stepping = false;
+          ptrace(PTRACE_CONT, pid, 0, 0);
+        } else {
+          ptrace(PTRACE_SYSCALL, pid, 0, 0);
+        }
+        continue;
+      }
+    }
+    ptrace(stepping ? PTRACE_SYSCALL : PTRACE_CONT, pid, 0, DeliveredSignal(status));
   }
 }
 
@@ -207,6 +298,7 @@ struct Branch {
   std::set<pid_t> tids;
   Clock::time_point start, deadline;
   bool running = false, done = false, hung = false;
+  bool policy_killed = false;  // the policy's supervisor part killed it (SIGKILL)
   // A re-run (the target could not be forked at the call): a fresh run of the command whose
   // `occurrence`-th call with reproducer key `key` gets the outcome.
   bool rerun = false, applied = false;
@@ -235,6 +327,231 @@ bool IsSystemRuntimeFile(const std::string& path) {
     if (supervisor::GlobMatch(g, path)) return true;
   return false;
 }
+
+constexpr const char* kDecidedByPolicy =
+    "the policy decides this call itself (its supervisor denies, answers or kills it): not a "
+    "branch point";
+
+// The policy's answer (SECCOMP_RET_* action) to the call of `stop`, as its filter gives it.
+uint32_t PolicyAction(const std::vector<sock_filter>& bpf, const EntryStop& stop, int nr) {
+  seccomp_data d{};
+  d.nr = nr;
+  d.arch = stop.abi == core::Abi::kI386 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+  d.instruction_pointer = stop.regs.rip;
+  for (int i = 0; i < 6; ++i) d.args[i] = stop.args[i];
+  return filters::RunBpf(bpf, d) & SECCOMP_RET_ACTION_FULL;
+}
+
+// ApplyAtEntry, also at a syscall-enter-stop of a task under seccomp (a call the policy serves
+// through notify, stopped before the filters: docs/explore.md). There a skipped call cannot be
+// -1 (the filters would judge syscall -1, and a policy may kill it): it becomes getpid, which
+// the policy must allow and the explorer does not stop at, and its result is set at its exit
+// as a skipped call's is.
+core::Result<AppliedOutcome> ApplyOutcome(const EntryStop& stop, const CallOutcome& outcome,
+                                          const std::vector<sock_filter>& policy_bpf,
+                                          const std::set<int>& traced) {
+  if (stop.kind != EntryKind::kSyscall || outcome.kind == CallOutcome::Kind::kOk ||
+      outcome.kind == CallOutcome::Kind::kShort)
+    return ApplyAtEntry(stop, outcome);
+  const int substitute = stop.abi == core::Abi::kI386 ? 20 : SYS_getpid;
+  const uint32_t action =
+      policy_bpf.empty() ? SECCOMP_RET_ALLOW : PolicyAction(policy_bpf, stop, substitute);
+  if ((action != SECCOMP_RET_ALLOW && action != SECCOMP_RET_LOG) ||
+      (stop.abi == core::Abi::kX86_64 && traced.count(substitute) != 0))
+    return core::Error("outcome " + outcome.ToString() +
+                           " at a syscall-enter-stop needs getpid in its place, which the "
+                           "policy does not allow",
+                       ENOTSUP);
+  EntryStop as_seccomp = stop;
+  as_seccomp.kind = EntryKind::kSeccomp;  // (ApplyAtEntry then skips it with -1)
+  PWNBOX_ASSIGN_OR_RETURN(AppliedOutcome a, ApplyAtEntry(as_seccomp, outcome));
+  a.entry.kind = stop.kind;
+  if (!a.skipped) return a;
+  user_regs_struct regs;
+  if (ptrace(PTRACE_GETREGS, stop.tid, 0, &regs) != 0)
+    return core::ErrnoError(errno, "ptrace(PTRACE_GETREGS)");
+  regs.orig_rax = static_cast<uint64_t>(substitute);
+  if (ptrace(PTRACE_SETREGS, stop.tid, 0, &regs) != 0)
+    return core::ErrnoError(errno, "ptrace(PTRACE_SETREGS)");
+  return a;
+}
+
+// The part of the user's policy that runs in user space (docs/explore.md, "Policies served by
+// the supervisor"), for the baseline and every branch: one Decider (the policy has no `when`:
+// it is stateless), a PolicyTracer for the calls the policy routes through ptrace (asked by the
+// explorer's loop, on its thread), and one thread per spawned run serving the USER_NOTIF
+// listener of its policy filter (NotifyMonitor::ServeOnly: it reaps nothing; forked branches
+// share their run's listener). Reports (log rules) go to `report_fd`.
+class PolicyService {
+ public:
+  PolicyService(const config::Policy& policy, const std::vector<sock_filter>& bpf, int report_fd)
+      : policy_(policy),
+        bpf_(bpf),
+        report_fd_(report_fd),
+        decider_(policy, false),
+        reporter_(report_fd, policy),
+        tracer_(decider_, &reporter_, nullptr, &outcome_) {
+    tracer_.set_on_kill([this](pid_t tid) { NoteKill(tid); });
+  }
+  ~PolicyService() { StopAll(); }
+
+  // Serves `listener` on a thread of its own until StopAll().
+  core::Status Serve(core::UniqueFd listener) {
+    auto server = std::make_unique<Server>();
+    server->stop.reset(eventfd(0, EFD_CLOEXEC));
+    if (!server->stop) return core::ErrnoError(errno, "eventfd");
+    server->reporter = std::make_unique<supervisor::Reporter>(report_fd_, policy_);
+    server->monitor = std::make_unique<supervisor::NotifyMonitor>(decider_, *server->reporter,
+                                                                  nullptr, &outcome_);
+    server->monitor->set_on_kill([this](pid_t tid) { NoteKill(tid); });
+    Server* raw = server.get();
+    // The thread inherits this thread's signal mask: SIGCHLD stays blocked (the loop's).
+    server->thread = std::thread([raw, fd = std::move(listener)]() mutable {
+      raw->status = raw->monitor->ServeOnly(std::move(fd), raw->stop.get());
+    });
+    servers_.push_back(std::move(server));
+    return core::Status::Ok();
+  }
+
+  // Stops and joins every server (the calls still in flight are cancelled).
+  void StopAll() {
+    for (auto& s : servers_) {
+      const uint64_t one = 1;
+      (void)!write(s->stop.get(), &one, sizeof one);
+      if (s->thread.joinable()) s->thread.join();
+    }
+    servers_.clear();
+  }
+
+  // At a PTRACE_EVENT_SECCOMP stop: when the policy's filter answers the call with TRACE, the
+  // policy decides it first (PolicyTracer, as `run` under the ptrace backend). Returns true
+  // when the call goes on (its arguments possibly rewritten by a modify or redirect rule), false
+  // when the policy answered it (skipped, its result set) or killed its process.
+  bool AtEntry(const EntryStop& stop) {
+    if (PolicyAction(bpf_, stop, stop.nr) != SECCOMP_RET_TRACE) return true;
+    supervisor::Task& t = tasks_[stop.tid];
+    t.tid = stop.tid;
+    if (t.tgid == 0) t.tgid = Tgid(stop.tid);
+    t.call = core::SyscallCall{};
+    t.call.pid = stop.tid;
+    t.call.abi = stop.abi;
+    t.call.nr = stop.nr;
+    std::copy(std::begin(stop.args), std::end(stop.args), t.call.args);
+    t.call.sp = stop.regs.rsp;
+    t.skip = false;
+    t.skip_ret = 0;
+    const uint64_t kills = kills_.load();
+    tracer_.OnEntry(t);
+    awaiting_exit_.insert(stop.tid);
+    if (kills_.load() != kills) return false;  // killed (NoteKill)
+    if (!t.skip) return true;
+    user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, stop.tid, 0, &regs) == 0) {
+      regs.orig_rax = static_cast<uint64_t>(-1);  // skipped: the call does not run
+      regs.rax = static_cast<uint64_t>(t.skip_ret);
+      if (ptrace(PTRACE_SETREGS, stop.tid, 0, &regs) == 0) return false;
+    }
+    // Fails closed: a call the policy answered must not run.
+    if (errno != ESRCH) outcome_.KernelError("PTRACE_SETREGS (skipping a denied call)", errno);
+    kill(stop.tid, SIGKILL);
+    return false;
+  }
+  // At a syscall-enter-stop of a call the policy's filter sends to USER_NOTIF: whether the
+  // policy will let it run (allow, on its path or redirected, or proxied), decided now as the
+  // notify thread will decide it once the call reaches the filter (the policy has no `when`:
+  // the Decider keeps no state between calls). Denied, answered or killed calls are no branch
+  // points, as at a seccomp stop.
+  bool WouldRun(const EntryStop& stop) {
+    core::SyscallCall call;
+    call.pid = stop.tid;
+    call.abi = stop.abi;
+    call.nr = stop.nr;
+    std::copy(std::begin(stop.args), std::end(stop.args), call.args);
+    call.sp = stop.regs.rsp;
+    core::ProcessMemory mem(stop.tid);
+    const supervisor::Verdict v = decider_.Decide(call, mem);
+    using K = supervisor::Verdict::Kind;
+    return v.kind == K::kContinue || v.kind == K::kRedirect || v.kind == K::kProxy ||
+           v.kind == K::kModify;
+  }
+  bool AwaitsExit(pid_t tid) const { return awaiting_exit_.count(tid) != 0; }
+  // At the syscall-exit-stop of a call AtEntry saw: its result, then the report.
+  void AtExit(pid_t tid) {
+    awaiting_exit_.erase(tid);
+    auto it = tasks_.find(tid);
+    if (it == tasks_.end()) return;
+    supervisor::Task& t = it->second;
+    user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, tid, 0, &regs) != 0) return;
+    if (t.skip && static_cast<int64_t>(regs.rax) != t.skip_ret) {
+      regs.rax = static_cast<uint64_t>(t.skip_ret);
+      ptrace(PTRACE_SETREGS, tid, 0, &regs);
+    }
+    t.call.ret = static_cast<int64_t>(regs.rax);
+    tracer_.OnExit(t);
+  }
+  // At a signal-delivery-stop of SIGSYS: a trap verdict's signal gets the kernel's siginfo.
+  void AtSignal(pid_t tid) {
+    siginfo_t si{};
+    if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) == 0) {
+      supervisor::Enforcer enforcer(&outcome_);
+      enforcer.FixTrapSignal(tid, si);
+    }
+  }
+  void Forget(pid_t tid, int status) {
+    auto it = tasks_.find(tid);
+    if (it != tasks_.end()) {
+      tracer_.OnTaskExit(it->second, status);
+      tasks_.erase(it);
+    } else {
+      supervisor::Enforcer::Forget(tid);
+    }
+    awaiting_exit_.erase(tid);
+  }
+  // Whether the policy (either backend) killed the process of `tid`.
+  bool Killed(pid_t tid) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return killed_.count(tid) != 0;
+  }
+  supervisor::Outcome& outcome() { return outcome_; }
+
+ private:
+  struct Server {
+    core::UniqueFd stop;
+    std::unique_ptr<supervisor::Reporter> reporter;
+    std::unique_ptr<supervisor::NotifyMonitor> monitor;
+    std::thread thread;
+    core::Status status;
+  };
+  static pid_t Tgid(pid_t tid) {
+    std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("Tgid:", 0) == 0) return static_cast<pid_t>(std::stol(line.substr(5)));
+    return tid;
+  }
+  void NoteKill(pid_t tid) {
+    const pid_t tgid = Tgid(tid);
+    std::lock_guard<std::mutex> lock(mu_);
+    killed_.insert(tid);
+    killed_.insert(tgid);
+    ++kills_;
+  }
+
+  const config::Policy& policy_;
+  const std::vector<sock_filter>& bpf_;
+  int report_fd_;
+  supervisor::Outcome outcome_;
+  supervisor::Decider decider_;
+  supervisor::Reporter reporter_;
+  supervisor::PolicyTracer tracer_;
+  std::map<pid_t, supervisor::Task> tasks_;
+  std::set<pid_t> awaiting_exit_;
+  std::mutex mu_;
+  std::set<pid_t> killed_;
+  std::atomic<uint64_t> kills_{0};
+  std::vector<std::unique_ptr<Server>> servers_;
+};
 
 // The reproducer rule giving the call of `pt` the outcome `outcome` at its `n`-th occurrence;
 // a comment line for outcomes the policy approximates goes to *comment.
@@ -333,6 +650,7 @@ core::Result<ExploreReport> Explorer::Run() {
   ForkOptions fopts;
   if (!o.policy_bpf.empty()) fopts.known_filters.push_back(o.policy_bpf);
   fopts.known_filters.push_back(trace_filter);
+  fopts.notify_served = o.policy != nullptr && o.policy_notify;
 
   const std::string base_out = o.out_dir + "/baseline/stdout",
                     base_err = o.out_dir + "/baseline/stderr";
@@ -353,14 +671,31 @@ core::Result<ExploreReport> Explorer::Run() {
   std::vector<std::vector<sock_filter>> filters;
   if (!o.policy_bpf.empty()) filters.push_back(o.policy_bpf);
   filters.push_back(trace_filter);
-  PWNBOX_ASSIGN_OR_RETURN(pid_t root, Spawn(argv, out_fd.get(), err_fd.get(), filters));
+  // The policy's user-space part (PolicyService), when it has one. Created after SIGCHLD was
+  // blocked: its threads inherit the mask.
+  std::unique_ptr<PolicyService> policy;
+  core::UniqueFd policy_log;
+  const bool serve_notify = o.policy != nullptr && o.policy_notify && !o.policy_bpf.empty();
+  if (o.policy != nullptr && (o.policy_notify || o.policy_trace) && !o.policy_bpf.empty()) {
+    policy_log.reset(open((o.out_dir + "/policy.log").c_str(),
+                          O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
+    if (!policy_log) return core::ErrnoError(errno, "open " + o.out_dir + "/policy.log");
+    policy = std::make_unique<PolicyService>(*o.policy, o.policy_bpf, policy_log.get());
+  }
+  // Syscall-enter-stops for every task (at_enter_stop below).
+  const bool enter_stops = serve_notify;
+  const auto kResume = enter_stops ? PTRACE_SYSCALL : PTRACE_CONT;
+  std::function<core::Status(core::UniqueFd)> serve;
+  if (serve_notify) serve = [&](core::UniqueFd fd) { return policy->Serve(std::move(fd)); };
+  PWNBOX_ASSIGN_OR_RETURN(const pid_t root,
+                          Spawn(argv, out_fd.get(), err_fd.get(), filters, serve));
   out_fd.reset();
   err_fd.reset();
 
   std::map<pid_t, Task> tasks;
   tasks[root].branch = -1;
-  ptrace(PTRACE_CONT, root, 0, 0);  // from its exec stop
-  std::set<pid_t> orphans;          // stopped before the fork event that names them
+  ptrace(kResume, root, 0, 0);  // from its exec stop
+  std::set<pid_t> orphans;      // stopped before the fork event that names them
   std::vector<Branch> branches;
   std::deque<int> parked;
   int running = 0, total = 0;
@@ -379,7 +714,9 @@ core::Result<ExploreReport> Explorer::Run() {
   };
   auto resume = [&](pid_t tid, int sig) {
     auto it = tasks.find(tid);
-    const auto req = it != tasks.end() && it->second.state == Task::State::kAwaitExit
+    const auto req = enter_stops ||
+                             (it != tasks.end() && it->second.state == Task::State::kAwaitExit) ||
+                             (policy && policy->AwaitsExit(tid))
                          ? PTRACE_SYSCALL
                          : PTRACE_CONT;
     ptrace(req, tid, 0, sig);
@@ -393,7 +730,8 @@ core::Result<ExploreReport> Explorer::Run() {
           open((br.dir + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
       core::UniqueFd be(
           open((br.dir + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-      auto pid = bo && be ? Spawn(argv, bo.get(), be.get(), filters)
+      // A fresh run: a filter, and a listener (served by a thread of its own), of its own.
+      auto pid = bo && be ? Spawn(argv, bo.get(), be.get(), filters, serve)
                           : core::Result<pid_t>(core::ErrnoError(errno, "open " + br.dir));
       if (!pid.ok()) {
         br.verdict = Verdict::kNotRun;
@@ -409,11 +747,11 @@ core::Result<ExploreReport> Explorer::Run() {
       b.start = Clock::now();
       b.deadline = b.start + std::chrono::duration_cast<Clock::duration>(
                                  std::chrono::duration<double>(o.timeout_sec));
-      ptrace(PTRACE_CONT, *pid, 0, 0);
+      ptrace(kResume, *pid, 0, 0);
       return;
     }
     Task& t = tasks[b.root];
-    auto applied = ApplyAtEntry(t.entry, b.outcome);
+    auto applied = ApplyOutcome(t.entry, b.outcome, o.policy_bpf, traced);
     if (!applied.ok()) {
       br.verdict = Verdict::kNotRun;
       br.error = applied.error().message();
@@ -639,9 +977,13 @@ core::Result<ExploreReport> Explorer::Run() {
   };
 
   auto on_exit = [&](pid_t tid, int status) {
+    if (policy) policy->Forget(tid, status);
     auto it = tasks.find(tid);
     if (it == tasks.end()) return;
     const int bid = it->second.branch;
+    if (policy && bid >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+        policy->Killed(tid))
+      branches[bid].policy_killed = true;
     tasks.erase(it);
     if (bid < 0) {
       base_tids.erase(tid);
@@ -665,6 +1007,81 @@ core::Result<ExploreReport> Explorer::Run() {
     if (b.hung) br.verdict = Verdict::kHang;
     kill_all(b.tids);
     fill_slots();
+  };
+
+  // A task of re-run `bid` at the entry stop `stop`: its calls are counted as the baseline's
+  // were, up to the branch's one.
+  auto rerun_at_entry = [&](const EntryStop& stop, int bid) {
+    Branch& b = branches[bid];
+    const pid_t tid = stop.tid;
+    if (stop.abi == core::Abi::kX86_64) {
+      const std::string name(core::SyscallName(stop.nr, stop.abi));
+      const bool counted = b.key == name || CallKey(name, CallPath(stop), stop) == b.key;
+      if (counted && ++b.seen == b.occurrence) {
+        b.applied = true;
+        auto applied = ApplyOutcome(stop, b.outcome, o.policy_bpf, traced);
+        if (applied.ok()) {
+          tasks[tid].applied = *applied;
+          tasks[tid].state = Task::State::kAwaitExit;
+        } else {
+          BranchReport& br = report.points[b.point].branches[b.index];
+          br.error = applied.error().message();
+          kill_all(b.tids);
+        }
+      }
+    }
+  };
+
+  // A call the policy decided itself (denied, answered or killed: no branch point) made by a
+  // task of run `bid`: when an --at selector matches it, it is reported as a point without
+  // branches, once per run and call site (never silently skipped). Default sites are not.
+  std::set<std::string> decided_seen;
+  auto policy_decided = [&](const EntryStop& stop, int bid) {
+    if (o.selectors.empty() || stop.abi != core::Abi::kX86_64) return;
+    if (bid >= 0 && (branches[bid].rerun || branches[bid].depth >= o.depth)) return;
+    const std::string name(core::SyscallName(stop.nr, stop.abi));
+    if (name.empty()) return;
+    const std::string path = CallPath(stop);
+    std::string why;
+    for (size_t i = 0; i < o.selectors.size() && why.empty(); ++i)
+      if (o.selectors[i].Matches(name, stop.args, path)) {
+        ever_matched[i] = true;
+        why = o.selectors[i].text;
+      }
+    if (why.empty()) return;
+    if (!decided_seen.insert(std::to_string(bid) + "\n" + why + "\n" + CallKey(name, path, stop))
+             .second)
+      return;
+    PointReport pt;
+    pt.selector = why;
+    pt.call = CallText(stop);
+    pt.syscall = name;
+    pt.path = path;
+    pt.pid = stop.tid;
+    pt.parent = bid + 1;
+    pt.depth = bid < 0 ? 1 : branches[bid].depth + 1;
+    pt.refused = kDecidedByPolicy;
+    report.points.push_back(pt);
+  };
+
+  // With a policy that serves calls through notify, every task runs under PTRACE_SYSCALL: the
+  // selected calls the policy sends to USER_NOTIF (which outranks the explorer's TRACE) are
+  // taken at their syscall-enter-stop, before the filters (docs/explore.md).
+  auto at_enter_stop = [&](const EntryStop& stop, int bid) {
+    if (stop.abi != core::Abi::kX86_64 || traced.count(stop.nr) == 0) return;
+    if (PolicyAction(o.policy_bpf, stop, stop.nr) != SECCOMP_RET_USER_NOTIF) return;
+    if (!policy->WouldRun(stop)) {  // the policy first
+      policy_decided(stop, bid);
+      return;
+    }
+    if ((bid < 0 && !report.baseline_hung) ||
+        (bid >= 0 && !branches[bid].rerun && !branches[bid].hung &&
+         branches[bid].depth < o.depth)) {
+      at_entry(stop, bid);
+      fill_slots();
+    } else if (bid >= 0 && branches[bid].rerun && !branches[bid].applied) {
+      rerun_at_entry(stop, bid);
+    }
   };
 
   auto all_done = [&] {
@@ -728,9 +1145,18 @@ core::Result<ExploreReport> Explorer::Run() {
         base_tids.insert(c);
       else
         branches[bid].tids.insert(c);
-      if (orphans.erase(c)) ptrace(PTRACE_CONT, c, 0, 0);
+      if (orphans.erase(c)) ptrace(kResume, c, 0, 0);
       resume(tid, 0);
       continue;
+    }
+    if (event == PTRACE_EVENT_SECCOMP && policy) {
+      // The policy first (docs/explore.md): a call it answers or kills is no branch point.
+      auto pstop = ReadEntry(tid);
+      if (pstop.ok() && !policy->AtEntry(*pstop)) {
+        policy_decided(*pstop, it->second.branch);
+        resume(tid, 0);
+        continue;
+      }
     }
     if (event == PTRACE_EVENT_SECCOMP) {
       const int bid = it->second.branch;
@@ -741,38 +1167,31 @@ core::Result<ExploreReport> Explorer::Run() {
         if (stop.ok()) at_entry(*stop, bid);
         fill_slots();
       } else if (bid >= 0 && branches[bid].rerun && !branches[bid].applied) {
-        // A re-run: its calls are counted as the baseline's were, up to the branch's one.
-        Branch& b = branches[bid];
         auto stop = ReadEntry(tid);
-        if (stop.ok() && stop->abi == core::Abi::kX86_64) {
-          const std::string name(core::SyscallName(stop->nr, stop->abi));
-          const bool counted = b.key == name || CallKey(name, CallPath(*stop), *stop) == b.key;
-          if (counted && ++b.seen == b.occurrence) {
-            b.applied = true;
-            auto applied = ApplyAtEntry(*stop, b.outcome);
-            if (applied.ok()) {
-              tasks[tid].applied = *applied;
-              tasks[tid].state = Task::State::kAwaitExit;
-            } else {
-              BranchReport& br = report.points[b.point].branches[b.index];
-              br.error = applied.error().message();
-              kill_all(b.tids);
-            }
-          }
-        }
+        if (stop.ok()) rerun_at_entry(*stop, bid);
       }
       resume(tid, 0);
       continue;
     }
     if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
       Task& t = it->second;
+      if (enter_stops && t.state != Task::State::kAwaitExit && !policy->AwaitsExit(tid)) {
+        auto stop = ReadEntry(tid);  // fails at a syscall-exit-stop
+        if (stop.ok() && stop->kind == EntryKind::kSyscall) {
+          at_enter_stop(*stop, t.branch);
+          resume(tid, 0);
+          continue;
+        }
+      }
       if (t.state == Task::State::kAwaitExit) {
         (void)FinishAtExit(t.applied);
         t.state = Task::State::kRunning;
       }
+      if (policy && policy->AwaitsExit(tid)) policy->AtExit(tid);
       resume(tid, 0);
       continue;
     }
+    if (policy && DeliveredSignal(status) == SIGSYS) policy->AtSignal(tid);
     resume(tid, DeliveredSignal(status));
   }
 
@@ -789,6 +1208,13 @@ core::Result<ExploreReport> Explorer::Run() {
     if (WIFEXITED(status) || WIFSIGNALED(status)) tasks.erase(tid);
   }
   while (waitpid(-1, nullptr, __WALL | WNOHANG) > 0) {
+  }
+  if (policy) {
+    policy->StopAll();  // every notification is gone with its task: the servers end
+    if (policy->outcome().kernel_errors() > 0)
+      report.policy_errors = std::to_string(policy->outcome().kernel_errors()) +
+                             " unexpected kernel error(s) serving the policy, the first: " +
+                             policy->outcome().first_error();
   }
 
   for (size_t i = 0; i < o.selectors.size(); ++i)
@@ -811,7 +1237,8 @@ core::Result<ExploreReport> Explorer::Run() {
         const int s = br.wait_status;
         if (Crashed(s, err, berr))
           br.verdict = Verdict::kCrash;
-        else if (WIFSIGNALED(s) && WTERMSIG(s) == SIGSYS)
+        else if (WIFSIGNALED(s) && (WTERMSIG(s) == SIGSYS ||
+                                    (WTERMSIG(s) == SIGKILL && branches[br.id - 1].policy_killed)))
           br.verdict = Verdict::kKilledByPolicy;
         else if (s != report.baseline_status)
           br.verdict = Verdict::kDifferentExit;

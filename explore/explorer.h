@@ -19,9 +19,17 @@
 // With --depth 2 a branch is explored as the baseline is, from its branch point on (its own
 // selection state, copied from its parent's history): combinations of two faults.
 //
-// Limits (docs/explore.md): depth 2 at most; policies whose rules need the
-// supervisor (paths, when, redirect, modify, proxy, log) are refused: only the kernel's part of
-// a policy is enforced here.
+// A policy's rules served in user space (docs/explore.md, "Policies served by the supervisor")
+// are served for the baseline and every branch, as `pwnbox run` serves them: each spawned run's
+// USER_NOTIF listener by a thread of its own (NotifyMonitor::ServeOnly; forked branches share
+// their run's), the calls the policy routes through ptrace by a PolicyTracer at the loop's
+// seccomp stops. A selected call the policy escalates is decided by the policy first and is a
+// branch point only when the policy lets it run; when the policy uses notify, every task runs
+// under PTRACE_SYSCALL so that a selected call bound for USER_NOTIF (which outranks the trace
+// filter) is taken at its syscall-enter-stop, before the filters.
+//
+// Limits (docs/explore.md): depth 2 at most; policies with `when` rules are refused (a branch
+// shares its run's supervisor, so it would count its siblings' calls).
 #pragma once
 
 #include <linux/filter.h>
@@ -30,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "config/policy.h"
 #include "core/status.h"
 #include "explore/outcomes.h"
 #include "explore/selector.h"
@@ -42,6 +51,11 @@ struct ExploreOptions {
   std::vector<CallOutcome> outcomes;    // empty: core::DefaultOutcomes of each call
   std::vector<sock_filter> policy_bpf;  // the policy's filter (installed first); may be empty
   std::string policy_path;              // for the reproducers' `include` ("" : none)
+  // The policy itself, when its rules need the supervisor (policy_notify: some call returns
+  // SECCOMP_RET_USER_NOTIF; policy_trace: SECCOMP_RET_TRACE): served for every run (see the
+  // top of this file). Not owned; outlives Run(). Its rules have no `when` (refused).
+  const config::Policy* policy = nullptr;
+  bool policy_notify = false, policy_trace = false;
   int max_branches = 256;
   int depth = 1;  // faults per run: 2 = branches branch again at their selected calls
   int jobs = 1;
@@ -99,6 +113,7 @@ struct ExploreReport {
   std::vector<std::string> unmatched;  // selectors that matched no call
   int skipped_for_budget = 0;          // selected calls not explored (max-branches reached)
   std::string out_dir;
+  std::string policy_errors;  // unexpected kernel errors met serving the policy ("" : none)
   // True when some branch crashed or hung (`explore` exits 1).
   bool Findings() const;
   std::string Text() const;  // the tree

@@ -225,9 +225,11 @@ core::Status StepInjected(const EntryStop& stop, int nr, const uint64_t* args, p
   }
 }
 
-core::Status Refused(const EntryStop& stop, std::string_view what, uint32_t verdict) {
+core::Status Refused(const EntryStop& stop, std::string_view what, uint32_t verdict,
+                     const ForkOptions& options) {
   const uint32_t action = verdict & SECCOMP_RET_ACTION_FULL;
-  if (action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG || action == SECCOMP_RET_TRACE)
+  if (action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG || action == SECCOMP_RET_TRACE ||
+      (action == SECCOMP_RET_USER_NOTIF && options.notify_served))
     return core::Status::Ok();
   return core::Error("the seccomp filters of process " + Pid(stop.tid) + " answer the injected " +
                          std::string(what) + " with " + filters::RetName(verdict),
@@ -291,7 +293,8 @@ core::Result<pid_t> ForkAtStop(const EntryStop& stop, const ForkOptions& options
   }
   const int clone_nr = stop.abi == core::Abi::kI386 ? kI386Clone : SYS_clone;
   const uint64_t clone_args[6] = {kInjectedCloneFlags, 0, 0, 0, 0, 0};
-  if (core::Status st = Refused(stop, "clone", CheckCall(stop, clone_nr, clone_args, options));
+  if (core::Status st =
+          Refused(stop, "clone", CheckCall(stop, clone_nr, clone_args, options), options);
       !st.ok())
     return core::Error(st.error().message() + ": it cannot be forked at this call", ENOTSUP);
 
@@ -370,7 +373,7 @@ core::Result<int64_t> InjectCall(const EntryStop& stop, int nr, const uint64_t (
   if (stop.abi == core::Abi::kX32)
     return core::Error("cannot inject a call at an x32 syscall", ENOTSUP);
   PWNBOX_RETURN_IF_ERROR(
-      Refused(stop, "syscall " + std::to_string(nr), CheckCall(stop, nr, args, options)));
+      Refused(stop, "syscall " + std::to_string(nr), CheckCall(stop, nr, args, options), options));
   uint64_t mask = 0;
   if (!GetMask(tid, &mask)) return core::ErrnoError(errno, "ptrace(PTRACE_GETSIGMASK)");
   if (!SetMask(tid, kSigmaskAll)) return core::ErrnoError(errno, "ptrace(PTRACE_SETSIGMASK)");

@@ -88,6 +88,10 @@ struct ForkOptions {
   // Fork a process that has children of its own: the copy has none (fork does not copy them),
   // so its wait() for them fails with ECHILD and they never see it. Refused unless set.
   bool allow_children = false;
+  // The caller serves the target's USER_NOTIF listener from another thread (`explore` under a
+  // policy with path rules): an injected call the filters answer with USER_NOTIF is let
+  // through, and the policy's supervisor decides it as the target's own call.
+  bool notify_served = false;
 };
 
 // The clone flags of the injected call.

@@ -112,6 +112,7 @@ void NotifyMonitor::Serve(int listener) {
       return;
     case Enforcement::Do::kKill:
       Report(call, v, std::nullopt);
+      if (on_kill_) on_kill_(call.pid);
       enforcer_.Kill(call.pid);
       return;
     case Enforcement::Do::kContinue:
@@ -413,6 +414,62 @@ core::Result<int> NotifyMonitor::Run(core::UniqueFd listener, pid_t main_pid) {
   pool_.reset();  // cancels the workers still running
   proxy_.reset();  // waits for the proxied calls still running (each bounded by a timeout)
   return main_status;
+}
+
+core::Status NotifyMonitor::ServeOnly(core::UniqueFd listener, int stop_fd) {
+  uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+  sync_wake_up_ = ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) == 0;
+  pool_ = std::make_unique<WorkerPool>(kMaxInFlight, enforcer_.outcome());
+  bool listening = true;
+  bool cancelling = false;
+  std::vector<pollfd> fds;
+  for (;;) {
+    fds.assign({{stop_fd, POLLIN, 0},
+                {pool_->event_fd(), POLLIN, 0},
+                {proxy_ ? proxy_->event_fd() : -1, POLLIN, 0},
+                {listening ? listener.get() : -1, POLLIN, 0}});
+    if (proxy_) proxy_->AppendPollFds(&fds);
+    // A notification may become invalid without any event (its task was killed): look again
+    // now and then, as Run does.
+    int timeout = in_flight_.empty() ? -1 : cancelling ? 10 : 200;
+    if (proxy_) {
+      const int proxied = proxy_->NextTimeoutMs();
+      if (proxied >= 0 && (timeout < 0 || proxied < timeout)) timeout = proxied;
+    }
+    const int n = poll(fds.data(), fds.size(), timeout);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      in_flight_.clear();
+      pool_.reset();
+      proxy_.reset();
+      return core::ErrnoError(errno, "poll");
+    }
+    if (fds[0].revents & POLLIN) break;
+    if (proxy_ && fds.size() > 4)
+      for (auto& d : proxy_->OnReady(fds.data() + 4, fds.size() - 4)) {
+        WorkerPool::Done done{d.token, std::move(d.result)};
+        Finish(listener.get(), done);
+      }
+    if (fds[1].revents & POLLIN)
+      for (auto& d : pool_->TakeDone()) Finish(listener.get(), d);
+    if (proxy_ && (fds[2].revents & POLLIN))
+      for (auto& d : proxy_->TakeDone()) {
+        WorkerPool::Done done{d.token, std::move(d.result)};
+        Finish(listener.get(), done);
+      }
+    if (listening && (fds[3].revents & POLLIN)) Serve(listener.get());
+    if (listening && (fds[3].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
+        !(fds[3].revents & POLLIN))
+      listening = false;  // no task uses the filter any more
+    if (!in_flight_.empty())
+      cancelling = CheckInFlight(listener.get());
+    else
+      cancelling = false;
+  }
+  in_flight_.clear();
+  pool_.reset();   // cancels the workers still running
+  proxy_.reset();  // waits for the proxied calls still running (each bounded by a timeout)
+  return core::Status::Ok();
 }
 
 }  // namespace pwnbox::supervisor

@@ -60,6 +60,12 @@ class NotifyMonitor {
   // Preconditions: SIGCHLD is blocked in the calling thread (the monitor reads it from a
   // signalfd), and the caller is the parent (or subreaper) of the target.
   core::Result<int> Run(core::UniqueFd listener, pid_t main_pid);
+  // Serves notifications from `listener` until `stop_fd` (an eventfd) becomes readable; reaps
+  // nothing and reads no SIGCHLD (for a caller with a wait loop of its own: `pwnbox explore`,
+  // whose tracer thread waits for every task while this runs on another thread). Calls still
+  // in flight when it stops are cancelled. Preconditions: SIGCHLD is blocked in the calling
+  // thread, or handled by another one.
+  core::Status ServeOnly(core::UniqueFd listener, int stop_fd);
 
   // Called on the loop's thread for every notification when it was received and decided (its
   // task still blocked) and once it is answered (`ret` nullopt when the call continued in the
@@ -69,6 +75,9 @@ class NotifyMonitor {
     on_served_entry_ = std::move(entry);
     on_served_exit_ = std::move(exit);
   }
+  // Called on the loop's thread, before the SIGKILL, for a call whose verdict kills its
+  // process (`explore` tells a policy's kill from its own).
+  void set_on_kill(std::function<void(pid_t)> on_kill) { on_kill_ = std::move(on_kill); }
   // Run until every task of `lifecycle` is gone, not only the main process (`trace --wait-all`,
   // `record --wait-all`, replay: strace -f's behaviour). Needs a lifecycle monitor.
   void set_until_all_tasks(bool all) { until_all_tasks_ = all; }
@@ -112,6 +121,7 @@ class NotifyMonitor {
   bool sync_wake_up_ = false;
   std::function<void(const core::SyscallCall&)> on_served_entry_;
   std::function<void(pid_t, std::optional<int64_t>)> on_served_exit_;
+  std::function<void(pid_t)> on_kill_;
   bool until_all_tasks_ = false;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<ProxyCalls> proxy_;  // made at the first proxied call

@@ -34,6 +34,7 @@ void PolicyTracer::OnEntry(Task& task) {
       if (e.trap) enforcer_.Trap(task.tgid, task.tid, task.call);
       break;
     case Enforcement::Do::kKill:
+      if (on_kill_) on_kill_(task.tid);
       enforcer_.Kill(task.tid);
       break;
     case Enforcement::Do::kProxy:  // not planned for ptrace (proxy rules route through notify)

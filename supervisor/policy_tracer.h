@@ -5,6 +5,7 @@
 // policy made them end.
 #pragma once
 
+#include <functional>
 #include <unordered_map>
 
 #include "supervisor/decider.h"
@@ -20,6 +21,10 @@ class PolicyTracer final : public PtraceObserver {
   PolicyTracer(Decider& decider, Reporter* reporter, PtraceObserver* inner = nullptr,
                Outcome* outcome = nullptr)
       : decider_(decider), reporter_(reporter), inner_(inner), enforcer_(outcome) {}
+
+  // Called, before the SIGKILL, for a call whose verdict kills its process (`explore` tells a
+  // policy's kill from its own).
+  void set_on_kill(std::function<void(pid_t)> on_kill) { on_kill_ = std::move(on_kill); }
 
   void OnEntry(Task& task) override;
   void OnExit(Task& task) override;
@@ -52,6 +57,7 @@ class PolicyTracer final : public PtraceObserver {
   Reporter* reporter_;
   PtraceObserver* inner_;
   Enforcer enforcer_;
+  std::function<void(pid_t)> on_kill_;
   // Per task, between entry and exit: the verdict of a call to report, and its arguments as
   // decoded at entry (an execve replaces the memory they were in).
   struct Pending {
