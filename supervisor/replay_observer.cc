@@ -72,6 +72,9 @@ bool SetArg(pid_t tid, core::Abi abi, int i, uint64_t value) {
 bool FeedsFailure(std::string_view name, int64_t ret) {
   if (ret >= 0 || ret < -4095) return false;
   if (ret == -EINPROGRESS || ret == -EALREADY) return false;
+  // A call a signal interrupted ran a handler then: without that signal now, failing it at
+  // once would skip the handler (and its rt_sigreturn): it runs, and waits as it did.
+  if (ret == -EINTR) return false;
   return name != "close" && name != "close_range" && name != "exit" && name != "exit_group" &&
          name != "rt_sigreturn";
 }
@@ -220,8 +223,8 @@ void ReplayObserver::OnEntry(Task& task) {
   // A call that failed at record time fails again, with the same errno, without running: a
   // failure changes nothing (so skipping it is faithful), and it may have come from the world
   // rather than the program: a policy's denial (replay runs without the policy), a file that was
-  // missing then. Not `close` (it frees the fd even when it fails) nor EINPROGRESS (a
-  // non-blocking connect goes on).
+  // missing then. Not `close` (it frees the fd even when it fails), EINPROGRESS (a non-blocking
+  // connect goes on) nor EINTR (a signal handler ran then).
   if (rec.exit && !rec.exit->ret_unknown && FeedsFailure(name, rec.exit->ret)) {
     task.skip = true;
     task.skip_ret = rec.exit->ret;
