@@ -83,11 +83,13 @@ std::optional<std::string> Decider::Unsupported(const config::Policy& policy) {
   for (const auto& r : policy.rules) {
     if (r.action.kind == config::ActionKind::kRedirect) {
       for (const auto& name : r.names)
-        if (PathArgsOf(name).empty() ||
-            (policy.options.escalate == config::Options::Escalate::kNotify && !CanEmulate(name)))
+        // Redirect is always carried out race-free through notify, by emulation.
+        if (PathArgsOf(name).empty() || !CanEmulate(name))
           return r.Location() + ": redirect cannot apply to " + name +
-                 (PathArgsOf(name).empty() ? ", which takes no path"
-                                           : " with escalate = \"notify\"; use \"ptrace\"");
+                 (PathArgsOf(name).empty()
+                      ? ", which takes no path"
+                      : ": pwnbox does not emulate it (redirect serves the calls docs/policy.md "
+                        "lists under Path rules); remove it from the rule");
     } else if (r.action.kind == config::ActionKind::kProxy) {
       for (const auto& name : r.names)
         if (!CanProxy(name))

@@ -159,3 +159,25 @@ TEST(PathsRedirect, OpenReachesTheOtherFile) {
 
 }  // namespace
 }  // namespace pwnbox::testing
+
+namespace pwnbox::testing {
+namespace {
+
+// Redirect is carried out by emulation through notify, whatever options.escalate says: on a
+// path call pwnbox does not emulate (chdir) it is refused before the run, with the reason.
+TEST(PathsRedirect, OnACallPwnboxDoesNotEmulateIsRefusedBeforeTheRun) {
+  const std::string dir = TempDir();
+  for (const char* escalate : {"notify", "ptrace"}) {
+    const std::string policy = dir + "/r.toml";
+    WriteFile(policy, std::string("version = 1\ndefault = \"allow\"\n[options]\nescalate = \"") +
+                          escalate + "\"\n[[rule]]\nsyscalls = [\"chdir\"]\npaths = [\"/etc\"]\n"
+                          "action = \"redirect\"\nto = \"/tmp\"\n");
+    auto r = Pwnbox({"--policy", policy, "--", "true"});
+    EXPECT_EQ(r.status, 125) << escalate << ": " << r.err;
+    EXPECT_TRUE(Contains(r.err, "redirect cannot apply to chdir: pwnbox does not emulate it"))
+        << escalate << ": " << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace pwnbox::testing
