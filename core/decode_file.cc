@@ -475,11 +475,30 @@ ArgResult OpenModeArg(Ctx& c, int idx, int flags_idx) {
 ArgResult OpenArg(Ctx& c, int idx, std::string*) { return OpenModeArg(c, idx, 1); }
 ArgResult OpenatArg(Ctx& c, int idx, std::string*) { return OpenModeArg(c, idx, 2); }
 
+// mknod is the one call whose mode strace prints with file-type names; the device (an unsigned
+// int in the kernel) only for character and block devices.
 ArgResult MknodDev(Ctx& c, int idx, int mode_idx, std::string* out) {
+  if (idx == mode_idx) {
+    AppendMode(out, static_cast<uint32_t>(c.UArg(idx)));
+    return ArgResult::kHandled;
+  }
   if (idx != mode_idx + 1) return ArgResult::kGeneric;
-  const uint32_t type = c.Arg(mode_idx) & S_IFMT;
+  const uint32_t type = c.UArg(mode_idx) & S_IFMT;
   if (type != S_IFCHR && type != S_IFBLK) return ArgResult::kOmit;
-  AppendMakedev(out, c.Arg(idx));
+  AppendMakedev(out, c.UArg(idx));
+  return ArgResult::kHandled;
+}
+
+// umask's result is the old mask, in octal.
+bool UmaskRet(Ctx& c, std::string* out) {
+  AppendOct(out, static_cast<uint64_t>(c.call.ret));
+  return true;
+}
+
+// strace prints truncate's and ftruncate's length unsigned (PRINT_VAL_U), off_t or not.
+ArgResult TruncateArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 1) return ArgResult::kGeneric;
+  AppendUDec(out, c.Arg(idx));
   return ArgResult::kHandled;
 }
 ArgResult MknodArg(Ctx& c, int idx, std::string* out) { return MknodDev(c, idx, 1, out); }
@@ -654,6 +673,9 @@ constexpr CallHooks kHooks[] = {
     {.name = "ioctl", .entry_split = IoctlSplit, .arg = IoctlArgHook},
     {.name = "getcwd", .arg = GetcwdArg},
     {.name = "faccessat2", .arg = Faccessat2Arg},
+    {.name = "umask", .ret = UmaskRet},
+    {.name = "truncate", .arg = TruncateArg},
+    {.name = "ftruncate", .arg = TruncateArg},
 };
 
 }  // namespace

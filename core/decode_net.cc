@@ -18,10 +18,18 @@ bool AppendSockaddr(Ctx& c, uint64_t addr, uint64_t len, std::string* out) {
     return true;
   }
   if (!ReadAll(c.mem, addr, &ss, len)) return false;
-  const int family = ss.ss_family;
+  int family = ss.ss_family;
   out->append("{sa_family=");
   AppendEnum(out, "address_family", family);
   char text[INET6_ADDRSTRLEN];
+  // Only the `len` bytes the kernel reads: a family's fields need its whole struct (strace's
+  // min_len; sockaddr_in6 without sin6_scope_id is SIN6_MIN_LEN), otherwise the raw sa_data.
+  constexpr size_t kSin6MinLen = offsetof(sockaddr_in6, sin6_scope_id);
+  if ((family == AF_INET && len < sizeof(sockaddr_in)) ||
+      (family == AF_INET6 && len < kSin6MinLen) ||
+      (family == AF_NETLINK && len < sizeof(sockaddr_nl))) {
+    family = -1;
+  }
   switch (family) {
     case AF_UNIX: {
       if (len <= offsetof(sockaddr_un, sun_path)) break;
@@ -57,8 +65,11 @@ bool AppendSockaddr(Ctx& c, uint64_t addr, uint64_t len, std::string* out) {
       out->append("), inet_pton(AF_INET6, \"");
       inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
       out->append(text);
-      out->append("\", &sin6_addr), sin6_scope_id=");
-      AppendUDec(out, in6->sin6_scope_id);
+      out->append("\", &sin6_addr)");
+      if (len >= sizeof(sockaddr_in6)) {
+        out->append(", sin6_scope_id=");
+        AppendUDec(out, in6->sin6_scope_id);
+      }
       break;
     }
     case AF_NETLINK: {

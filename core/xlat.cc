@@ -33,6 +33,7 @@ constexpr FieldSpec kFields[] = {
     {"personality", 0xff, false, ""},
     {"clone_flags", 0xff, true, "signals"},
     {"statx_flags", AT_STATX_SYNC_TYPE, false, ""},
+    {"fanotify_init_flags", 0x0c, false, ""},
 };
 
 const FieldSpec* FindField(std::string_view table) {
@@ -153,9 +154,31 @@ std::string FormatFlags(const Xlat& table, uint64_t value) {
       rest &= ~e.value;
     }
   }
+  const bool named = !out.empty() || (field && field->last && !field_str.empty());
   if (rest != 0) Append(out, Hex(rest));
   if (field && field->last) Append(out, field_str);
-  return out.empty() ? "0" : out;
+  if (out.empty()) return "0";
+  if (!named) {
+    const std::string unknown = UnknownName(table);
+    if (!unknown.empty()) out += " /* " + unknown + " */";
+  }
+  return out;
+}
+
+std::string UnknownName(const Xlat& table) {
+  if (table.unknown != nullptr) return table.unknown;
+  if (table.entries.empty()) return "";
+  // The entries' common prefix, up to its last '_': FSOPEN_CLOEXEC -> "FSOPEN_???".
+  std::string_view prefix = table.entries[0].name;
+  for (const XlatEntry& e : table.entries) {
+    std::string_view n = e.name;
+    size_t i = 0;
+    while (i < prefix.size() && i < n.size() && prefix[i] == n[i]) ++i;
+    prefix = prefix.substr(0, i);
+  }
+  const size_t us = prefix.rfind('_');
+  if (us == std::string_view::npos || us == 0) return "";
+  return std::string(prefix.substr(0, us + 1)) + "???";
 }
 
 std::string FormatEnum(const Xlat& table, uint64_t value) {
@@ -169,8 +192,10 @@ std::string FormatEnum(const Xlat& table, uint64_t value) {
   if (name == "signals" && value > 32 && value <= 64) {
     return "SIGRT_" + std::to_string(value - 32);
   }
-  if (value >> 63) return std::to_string(static_cast<int64_t>(value));
-  return std::to_string(value);
+  std::string out = Hex(value);
+  const std::string unknown = UnknownName(table);
+  if (!unknown.empty()) out += " /* " + unknown + " */";
+  return out;
 }
 
 std::optional<uint64_t> ConstantValue(std::string_view name) {

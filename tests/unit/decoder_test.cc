@@ -38,8 +38,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstring>
 #include <map>
+#include <regex>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -104,6 +106,14 @@ DecodedCall Decode(const SyscallCall& call, TargetMemory& mem, DecodeOptions opt
 
 std::string Line(const SyscallCall& call, TargetMemory& mem, DecodeOptions opts = {}) {
   return Decode(call, mem, std::move(opts)).Line();
+}
+
+// The line without the padding before "= " (strace's column 40).
+std::string Flat(const std::string& line) {
+  return std::regex_replace(line, std::regex(R"(\) +=)"), ") =");
+}
+std::string FlatLine(const SyscallCall& call, TargetMemory& mem, DecodeOptions opts = {}) {
+  return Flat(Line(call, mem, std::move(opts)));
 }
 
 // ---- strings ----
@@ -238,10 +248,26 @@ TEST(Decoder, PathsAreNotCut) {
   DecodeOptions o;
   o.string_limit = 4;
   EXPECT_EQ(Line(Call("unlink", {kA}, 0), mem, o), "unlink(\"" + p + "\") = 0");
-  // A path string that runs into unmapped memory gets "...".
+  // A path string that runs into unmapped memory before its NUL is printed as an address, as
+  // strace prints it (umovestr fails).
   mem.Put(kB, "/abc");
   EXPECT_EQ(Line(Call("unlink", {kB}, -ENOENT), mem),
-            R"(unlink("/abc"...)                       = -1 ENOENT (No such file or directory))");
+            R"(unlink(0x20000)                         = -1 ENOENT (No such file or directory))");
+  // A string: only when memory ends within -s + 1 bytes (strace reads that many).
+  mem.Put(kC, "abcdefgh");
+  EXPECT_EQ(FlatLine(Call("memfd_create", {kC, 0}, -EFAULT), mem),
+            "memfd_create(0x30000, 0) = -1 EFAULT (Bad address)");
+  EXPECT_EQ(FlatLine(Call("memfd_create", {kC, 0}, -EFAULT), mem, o),
+            "memfd_create(\"abcd\"..., 0) = -1 EFAULT (Bad address)");
+  // A readable string longer than -s is cut with "..." once its NUL is within the limit + 1.
+  mem.PutStr(kD, "abcdefgh");
+  EXPECT_EQ(FlatLine(Call("memfd_create", {kD, 0}, 3), mem, o), "memfd_create(\"abcd\"..., 0) = 3");
+  // A path with no NUL within PATH_MAX: PATH_MAX - 1 bytes and "..." (strace's printpath).
+  const std::string long_path(PATH_MAX + 10, 'p');
+  mem.PutStr(kBad, long_path);
+  EXPECT_EQ(Line(Call("unlink", {kBad}, -ENAMETOOLONG), mem),
+            "unlink(\"" + std::string(PATH_MAX - 1, 'p') +
+                "\"...) = -1 ENAMETOOLONG (File name too long)");
 }
 
 TEST(Decoder, FdPaths) {
@@ -1024,11 +1050,13 @@ TEST(ProcessMemory, ReadsAChildsMemory) {
   c.ret = -ENOENT;
   EXPECT_EQ(Decode(c, mem).Line(), "openat(AT_FDCWD, \"/etc/known-path\", O_RDONLY|O_CLOEXEC) = "
                                    "-1 ENOENT (No such file or directory)");
-  // A path whose end is the last byte before unmapped memory still decodes.
+  // A path with no NUL before unmapped memory is printed as its address, as strace does.
   c.nr = Nr("unlink");
   c.args[0] = reinterpret_cast<uint64_t>(pages) + 4096 - 4;
-  EXPECT_EQ(Decode(c, mem).Line(),
-            "unlink(\"tail\"...)                       = -1 ENOENT (No such file or directory)");
+  char addr[32];
+  snprintf(addr, sizeof(addr), "%#llx", static_cast<unsigned long long>(c.args[0]));
+  EXPECT_EQ(Flat(Decode(c, mem).Line()),
+            "unlink(" + std::string(addr) + ") = -1 ENOENT (No such file or directory)");
 }
 
 TEST(ProcessMemory, DeadProcessIsUnreadable) {
