@@ -163,7 +163,13 @@ void FormatArg(Ctx& c, int idx, std::string* out) {
       }
       break;
     case ArgKind::kUid:
-      decode::AppendUid(out, static_cast<uint32_t>(v));
+      // i386's calls without the "32" suffix take 16-bit uids (old_uid_t): (uint16_t)-1 is -1.
+      if (c.Compat() && !c.name.ends_with("32")) {
+        const uint16_t id = static_cast<uint16_t>(v);
+        decode::AppendUid(out, id == 0xffff ? 0xffffffffu : id);
+      } else {
+        decode::AppendUid(out, static_cast<uint32_t>(v));
+      }
       break;
     case ArgKind::kHex:
       decode::AppendHex(out, u);

@@ -189,8 +189,9 @@ std::string FormatEnum(const Xlat& table, uint64_t value) {
       return std::string(e->name) + "|FUTEX_CLOCK_REALTIME";
     }
   }
-  if (name == "signals" && value > 32 && value <= 64) {
-    return "SIGRT_" + std::to_string(value - 32);
+  if (name == "signals") {  // strace's sprintsigname: SIGRT_N, or the number in decimal
+    if (value > 32 && value <= 64) return "SIGRT_" + std::to_string(value - 32);
+    return std::to_string(static_cast<int64_t>(value));
   }
   std::string out = Hex(value);
   const std::string unknown = UnknownName(table);
