@@ -9,6 +9,9 @@
 #include <sys/sysmacros.h>
 #include <termios.h>
 
+#include <algorithm>
+#include <cerrno>
+
 #include "core/decode_util.h"
 
 namespace pwnbox::core::decode {
@@ -214,7 +217,46 @@ bool DecodeIovecArg(Ctx& c, uint64_t addr, int idx, std::string* out) {
   const ArgSpec& spec = c.sig.args[idx];
   const uint64_t count = spec.len_arg >= 0 ? c.Arg(spec.len_arg) : 1;
   const uint64_t data = spec.out ? static_cast<uint64_t>(c.call.ret) : UINT64_MAX;
-  return AppendIovec(c, addr, count, data, out);
+  return AppendIovec(c, addr, count, data, out, spec.out && c.Failed());
+}
+
+// name_to_handle_at's struct file_handle: "{handle_bytes=0 => 8, handle_type=1,
+// f_handle=0x...}" (handle_bytes as given at entry, and what the kernel made of it).
+bool DecodeFileHandle(Ctx& c, uint64_t addr, int idx, std::string* out) {
+  const uint64_t saved = c.dc != nullptr ? c.dc->saved[idx] : 0;
+  if ((saved >> 32) == 0) return false;
+  const uint32_t in = static_cast<uint32_t>(saved);
+  out->append("{handle_bytes=");
+  AppendUDec(out, in);
+  struct {
+    uint32_t bytes;
+    int32_t type;
+  } h;
+  if ((!c.Failed() || c.call.ret == -EOVERFLOW) && Fetch(c, addr, &h)) {
+    if (h.bytes != in) {
+      out->append(" => ");
+      AppendUDec(out, h.bytes);
+    }
+    if (!c.Failed()) {
+      out->append(", handle_type=");
+      AppendDec(out, h.type);
+      uint8_t bytes[128];
+      const size_t n = std::min<size_t>(h.bytes, sizeof(bytes));
+      out->append(", f_handle=");
+      if (ReadAll(c.mem, addr + 8, bytes, n)) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out->append("0x");
+        for (size_t i = 0; i < n; ++i) {
+          out->push_back(kHex[bytes[i] >> 4]);
+          out->push_back(kHex[bytes[i] & 15]);
+        }
+      } else {
+        AppendAddr(out, addr + 8);
+      }
+    }
+  }
+  out->push_back('}');
+  return true;
 }
 
 // ---- ioctl ----
@@ -473,6 +515,14 @@ ArgResult OpenModeArg(Ctx& c, int idx, int flags_idx) {
   return has_mode ? ArgResult::kGeneric : ArgResult::kOmit;
 }
 ArgResult OpenArg(Ctx& c, int idx, std::string*) { return OpenModeArg(c, idx, 1); }
+ArgResult MqOpenArg(Ctx& c, int idx, std::string*) {
+  if (idx < 2) return ArgResult::kGeneric;
+  return (c.Arg(1) & O_CREAT) ? ArgResult::kGeneric : ArgResult::kOmit;
+}
+// preadv2/pwritev2: x86-64 passes the offset whole; strace prints no pos_h.
+ArgResult Rwv2Arg(Ctx& c, int idx, std::string*) {
+  return idx == 4 && !c.Compat() ? ArgResult::kOmit : ArgResult::kGeneric;
+}
 ArgResult OpenatArg(Ctx& c, int idx, std::string*) { return OpenModeArg(c, idx, 2); }
 
 // mknod is the one call whose mode strace prints with file-type names; the device (an unsigned
@@ -660,6 +710,7 @@ constexpr StructDecoder kStructs[] = {
     {"int", DecodeInt, true},
     {"uint64", DecodeUint64, true},
     {"iovec", DecodeIovecArg, false},
+    {"file_handle", DecodeFileHandle, true},
     {"winsize_or_ioctl_arg", DecodeIoctlArg, false},
 };
 
@@ -674,13 +725,17 @@ constexpr CallHooks kHooks[] = {
     {.name = "getcwd", .arg = GetcwdArg},
     {.name = "faccessat2", .arg = Faccessat2Arg},
     {.name = "umask", .ret = UmaskRet},
+    {.name = "mq_open", .arg = MqOpenArg},
+    {.name = "preadv2", .arg = Rwv2Arg},
+    {.name = "pwritev2", .arg = Rwv2Arg},
     {.name = "truncate", .arg = TruncateArg},
     {.name = "ftruncate", .arg = TruncateArg},
 };
 
 }  // namespace
 
-bool AppendIovec(Ctx& c, uint64_t addr, uint64_t count, uint64_t data_limit, std::string* out) {
+bool AppendIovec(Ctx& c, uint64_t addr, uint64_t count, uint64_t data_limit, std::string* out,
+                 bool addr_only) {
   struct Iov {
     uint64_t base;
     uint64_t len;
@@ -694,7 +749,11 @@ bool AppendIovec(Ctx& c, uint64_t addr, uint64_t count, uint64_t data_limit, std
     const uint64_t n = std::min(iov.len, remaining);
     remaining -= n;
     out->append("{iov_base=");
-    AppendBuffer(c, out, iov.base, n);
+    if (addr_only) {
+      AppendAddr(out, iov.base);
+    } else {
+      AppendBuffer(c, out, iov.base, n);
+    }
     out->append(", iov_len=");
     AppendUDec(out, iov.len);
     out->push_back('}');

@@ -61,7 +61,17 @@ bool MembarrierRet(Ctx& c, std::string* out) {
   return true;
 }
 
+// process_madvise's iovec: the ranges' addresses (strace never reads them as data).
+ArgResult ProcessMadviseArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 1 || c.Arg(1) == 0) return ArgResult::kGeneric;
+  if (!AppendIovec(c, c.Arg(1), c.UArg(2), UINT64_MAX, out, /*addr_only=*/true)) {
+    return ArgResult::kGeneric;
+  }
+  return ArgResult::kHandled;
+}
+
 constexpr CallHooks kHooks[] = {
+    {.name = "process_madvise", .arg = ProcessMadviseArg},
     {.name = "mremap", .arg = MremapArg},
     {.name = "mmap", .arg = MmapArg},
     {.name = "membarrier", .arg = MembarrierArg, .ret = MembarrierRet},

@@ -230,6 +230,13 @@ bool AppendMsghdr(Ctx& c, uint64_t addr, uint64_t data_limit, std::string* out,
 bool DecodeMsghdr(Ctx& c, uint64_t addr, int idx, std::string* out) {
   const bool written = c.sig.args[idx].out;
   const uint64_t saved = written && c.dc != nullptr ? c.dc->saved[idx] : 0;
+  if (written && c.Failed()) {  // strace: what recvmsg was given, "{msg_namelen=16}"
+    if ((saved >> 32) == 0) return false;
+    out->append("{msg_namelen=");
+    AppendUDec(out, static_cast<uint32_t>(saved));
+    out->push_back('}');
+    return true;
+  }
   return AppendMsghdr(c, addr, written ? static_cast<uint64_t>(c.call.ret) : UINT64_MAX, out,
                       saved);
 }
@@ -285,6 +292,8 @@ ArgResult SocketArg(Ctx& c, int idx, std::string* out) {
   const int family = static_cast<int>(c.Arg(0));
   if (family == AF_INET || family == AF_INET6) {
     AppendEnum(out, "ip_protocol", static_cast<uint32_t>(c.Arg(2)));
+  } else if (family == AF_NETLINK) {
+    AppendEnum(out, "netlink_protocol", static_cast<uint32_t>(c.Arg(2)));
   } else {
     AppendDec(out, static_cast<int32_t>(c.Arg(2)));
   }

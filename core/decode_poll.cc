@@ -18,8 +18,10 @@ bool DecodePollfd(Ctx& c, uint64_t addr, int idx, std::string* out) {
     if (!Fetch(c, a, &p)) return false;
     out->append("{fd=");
     AppendFd(c, out, p.fd);
-    out->append(", events=");
-    AppendFlags(out, "poll_events", static_cast<uint16_t>(p.events));
+    if (p.fd >= 0) {  // strace leaves out the events of an ignored entry
+      out->append(", events=");
+      AppendFlags(out, "poll_events", static_cast<uint16_t>(p.events));
+    }
     out->push_back('}');
     return true;
   });

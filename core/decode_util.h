@@ -146,7 +146,10 @@ bool AppendTimeval(Ctx& c, uint64_t addr, std::string* out);
 void AppendTimevalValue(std::string* out, int64_t sec, int64_t usec);
 bool AppendSockaddr(Ctx& c, uint64_t addr, uint64_t len, std::string* out);
 // iovec array; `data_limit` caps the bytes shown in total (readv: the return value).
-bool AppendIovec(Ctx& c, uint64_t addr, uint64_t count, uint64_t data_limit, std::string* out);
+// `addr_only`: the bases as addresses (a failed readv, process_madvise), as strace's
+// IOV_DECODE_ADDR.
+bool AppendIovec(Ctx& c, uint64_t addr, uint64_t count, uint64_t data_limit, std::string* out,
+                 bool addr_only = false);
 void AppendWaitStatus(std::string* out, int status);
 
 // ---- template definitions ----

@@ -126,7 +126,12 @@ void FormatStruct(Ctx& c, int idx, const ArgSpec& spec, std::string* out) {
     out->append("NULL");
     return;
   }
-  if (IsOut(spec) && c.Failed() && !(spec.table && std::string_view(spec.table) == "socklen")) {
+  // A failed call's kernel-written struct is its address, except where strace prints what it
+  // knew at entry: socklen_t in/out, an iovec's bases, recvmsg's msg_namelen, a file_handle's
+  // handle_bytes.
+  const std::string_view table = spec.table != nullptr ? spec.table : "";
+  if (IsOut(spec) && c.Failed() && table != "socklen" && table != "iovec" &&
+      table != "msghdr" && table != "file_handle") {
     decode::AppendAddr(out, addr);
     return;
   }
@@ -314,7 +319,7 @@ void Decoder::Entry(const SyscallCall& call, TargetMemory& mem, DecodedCall* out
     if (spec.kind != ArgKind::kStruct || !spec.out || spec.table == nullptr) continue;
     const std::string_view table = spec.table;
     uint32_t v;
-    if (table == "socklen") {
+    if (table == "socklen" || table == "file_handle") {  // handle_bytes: in, maybe out
       if (decode::Fetch(c, c.Arg(i), &v)) out->saved[i] = v | (uint64_t{1} << 32);
     } else if (table == "msghdr") {  // msg_namelen, which the kernel rewrites
       if (decode::Fetch(c, c.Arg(i) + offsetof(msghdr, msg_namelen), &v)) {

@@ -147,6 +147,29 @@ constexpr XlatEntry kIpProtocol[] = {
     X(IPPROTO_ETHERNET), X(IPPROTO_RAW), X(IPPROTO_MPTCP),
 };
 
+constexpr XlatEntry kNetlinkProtocol[] = {
+    {0, "NETLINK_ROUTE"}, {1, "NETLINK_UNUSED"}, {2, "NETLINK_USERSOCK"},
+    {3, "NETLINK_FIREWALL"}, {4, "NETLINK_SOCK_DIAG"}, {5, "NETLINK_NFLOG"}, {6, "NETLINK_XFRM"},
+    {7, "NETLINK_SELINUX"}, {8, "NETLINK_ISCSI"}, {9, "NETLINK_AUDIT"},
+    {10, "NETLINK_FIB_LOOKUP"}, {11, "NETLINK_CONNECTOR"}, {12, "NETLINK_NETFILTER"},
+    {13, "NETLINK_IP6_FW"}, {14, "NETLINK_DNRTMSG"}, {15, "NETLINK_KOBJECT_UEVENT"},
+    {16, "NETLINK_GENERIC"}, {18, "NETLINK_SCSITRANSPORT"}, {19, "NETLINK_ECRYPTFS"},
+    {20, "NETLINK_RDMA"}, {21, "NETLINK_CRYPTO"}, {22, "NETLINK_SMC"},
+};
+
+// seccomp's filter return actions (SECCOMP_GET_ACTION_AVAIL).
+constexpr XlatEntry kSeccompRetAction[] = {
+    {0x80000000U, "SECCOMP_RET_KILL_PROCESS"}, {0, "SECCOMP_RET_KILL_THREAD"},
+    {0x00030000U, "SECCOMP_RET_TRAP"}, {0x00050000U, "SECCOMP_RET_ERRNO"},
+    {0x7fc00000U, "SECCOMP_RET_USER_NOTIF"}, {0x7ff00000U, "SECCOMP_RET_TRACE"},
+    {0x7ffc0000U, "SECCOMP_RET_LOG"}, {0x7fff0000U, "SECCOMP_RET_ALLOW"},
+};
+
+// prctl(PR_GET_DUMPABLE)'s result.
+constexpr XlatEntry kSuidDump[] = {
+    {0, "SUID_DUMP_DISABLE"}, {1, "SUID_DUMP_USER"}, {2, "SUID_DUMP_ROOT"},
+};
+
 constexpr XlatEntry kSocketLevel[] = {
     X(SOL_IP), X(SOL_SOCKET), X(SOL_TCP), {17, "SOL_UDP"}, X(SOL_IPV6), X(SOL_ICMPV6),
     {132, "SOL_SCTP"}, X(SOL_RAW), X(SOL_PACKET), X(SOL_NETLINK), X(SOL_TLS), X(SOL_ALG),
@@ -370,10 +393,10 @@ constexpr XlatEntry kInotifyMask[] = {
     X(IN_ISDIR), X(IN_ONESHOT), X(IN_CLOSE), X(IN_MOVE), X(IN_ALL_EVENTS),
 };
 
-constexpr XlatEntry kInotifyInitFlags[] = {X(IN_CLOEXEC), X(IN_NONBLOCK)};
+constexpr XlatEntry kInotifyInitFlags[] = {X(IN_NONBLOCK), X(IN_CLOEXEC)};
 
 constexpr XlatEntry kPipeFlags[] = {
-    X(O_CLOEXEC), X(O_DIRECT), X(O_NONBLOCK), {O_EXCL, "O_NOTIFICATION_PIPE"},
+    {O_EXCL, "O_NOTIFICATION_PIPE"}, X(O_NONBLOCK), X(O_DIRECT), X(O_CLOEXEC),
 };
 
 constexpr XlatEntry kDup3Flags[] = {X(O_CLOEXEC)};
@@ -426,7 +449,7 @@ constexpr XlatEntry kMlockFlags[] = {X(MLOCK_ONFAULT)};
 
 constexpr XlatEntry kMlockallFlags[] = {X(MCL_CURRENT), X(MCL_FUTURE), X(MCL_ONFAULT)};
 
-constexpr XlatEntry kMsyncFlags[] = {X(MS_ASYNC), X(MS_INVALIDATE), X(MS_SYNC)};
+constexpr XlatEntry kMsyncFlags[] = {X(MS_ASYNC), X(MS_SYNC), X(MS_INVALIDATE)};
 
 constexpr XlatEntry kKeyctlCmd[] = {
     X(KEYCTL_GET_KEYRING_ID), X(KEYCTL_JOIN_SESSION_KEYRING), X(KEYCTL_UPDATE),
@@ -677,9 +700,12 @@ constexpr Xlat kTables[] = {
     {"socket_type", kSocketType, true},
     {"sock_flags", kSockFlags, true},
     {"ip_protocol", kIpProtocol, false},
-    {"socket_level", kSocketLevel, false},
+    {"socket_level", kSocketLevel, false, "SOL_??"},
     {"socket_option", kSocketOption, false},
     {"tcp_option", kTcpOption, false},
+    {"netlink_protocol", kNetlinkProtocol, false},
+    {"seccomp_ret_action", kSeccompRetAction, false, "SECCOMP_RET_???"},
+    {"suid_dump", kSuidDump, false},
     {"msg_flags", kMsgFlags, true},
     {"shutdown_how", kShutdownHow, false},
     {"fcntl_cmd", kFcntlCmd, false},

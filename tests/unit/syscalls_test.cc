@@ -241,6 +241,7 @@ TEST(Signatures, TablesAndStructsExist) {
                                                "linux_dirent",
                                                "sched_param",
                                                "open_how",
+                                               "file_handle",
                                                "pipefds",
                                                "int",
                                                "uint64",
