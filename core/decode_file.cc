@@ -220,8 +220,20 @@ bool DecodeIovecArg(Ctx& c, uint64_t addr, int idx, std::string* out) {
   return AppendIovec(c, addr, count, data, out, spec.out && c.Failed());
 }
 
+// ", f_handle=\"\x01\x02...\"" (strace's QUOTE_FORCE_HEX), at most MAX_HANDLE_SZ bytes.
+void AppendFHandle(Ctx& c, uint64_t addr, uint32_t bytes, std::string* out) {
+  out->append(", f_handle=");
+  uint8_t data[128];
+  const size_t n = std::min<size_t>(bytes, sizeof(data));
+  if (n != 0 && !ReadAll(c.mem, addr + 8, data, n)) {
+    AppendAddr(out, addr + 8);
+    return;
+  }
+  AppendQuoted(out, std::string_view(reinterpret_cast<const char*>(data), n), /*hex=*/true);
+}
+
 // name_to_handle_at's struct file_handle: "{handle_bytes=0 => 8, handle_type=1,
-// f_handle=0x...}" (handle_bytes as given at entry, and what the kernel made of it).
+// f_handle="\x..."}" (handle_bytes as given at entry, and what the kernel made of it).
 bool DecodeFileHandle(Ctx& c, uint64_t addr, int idx, std::string* out) {
   const uint64_t saved = c.dc != nullptr ? c.dc->saved[idx] : 0;
   if ((saved >> 32) == 0) return false;
@@ -240,21 +252,25 @@ bool DecodeFileHandle(Ctx& c, uint64_t addr, int idx, std::string* out) {
     if (!c.Failed()) {
       out->append(", handle_type=");
       AppendDec(out, h.type);
-      uint8_t bytes[128];
-      const size_t n = std::min<size_t>(h.bytes, sizeof(bytes));
-      out->append(", f_handle=");
-      if (ReadAll(c.mem, addr + 8, bytes, n)) {
-        static constexpr char kHex[] = "0123456789abcdef";
-        out->append("0x");
-        for (size_t i = 0; i < n; ++i) {
-          out->push_back(kHex[bytes[i] >> 4]);
-          out->push_back(kHex[bytes[i] & 15]);
-        }
-      } else {
-        AppendAddr(out, addr + 8);
-      }
+      AppendFHandle(c, addr, h.bytes, out);
     }
   }
+  out->push_back('}');
+  return true;
+}
+
+// open_by_handle_at's handle: "{handle_bytes=8, handle_type=1, f_handle="\x..."}".
+bool DecodeFileHandleIn(Ctx& c, uint64_t addr, int, std::string* out) {
+  struct {
+    uint32_t bytes;
+    int32_t type;
+  } h;
+  if (!Fetch(c, addr, &h)) return false;
+  out->append("{handle_bytes=");
+  AppendUDec(out, h.bytes);
+  out->append(", handle_type=");
+  AppendDec(out, h.type);
+  AppendFHandle(c, addr, h.bytes, out);
   out->push_back('}');
   return true;
 }
@@ -711,6 +727,7 @@ constexpr StructDecoder kStructs[] = {
     {"uint64", DecodeUint64, true},
     {"iovec", DecodeIovecArg, false},
     {"file_handle", DecodeFileHandle, true},
+    {"file_handle_in", DecodeFileHandleIn, true},
     {"winsize_or_ioctl_arg", DecodeIoctlArg, false},
 };
 

@@ -124,6 +124,39 @@ bool DecodeIoUringParams(Ctx& c, uint64_t addr, int, std::string* out) {
   return true;
 }
 
+// msgget/semget/shmget's flags: the IPC_* bits, then the permission bits in octal
+// ("IPC_CREAT|IPC_EXCL|0600", "0600"), as strace's ipc flags.
+ArgResult IpcGetArg(Ctx& c, int idx, std::string* out) {
+  if (idx != c.sig.nargs - 1) return ArgResult::kGeneric;
+  const uint32_t flags = static_cast<uint32_t>(c.Arg(idx));
+  if (flags & ~0777u) {
+    AppendFlags(out, "ipc_flags", flags & ~0777u);
+    out->push_back('|');
+  }
+  AppendOct(out, flags & 0777u);
+  return ArgResult::kHandled;
+}
+
+// msgsnd's message: "{mtype=1, mtext="..."}" (msgsz bytes of text).
+ArgResult MsgsndArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 1 || c.Arg(1) == 0 || c.Compat()) return ArgResult::kGeneric;
+  int64_t mtype;
+  if (!Fetch(c, c.Arg(1), &mtype)) return ArgResult::kGeneric;
+  out->append("{mtype=");
+  AppendDec(out, mtype);
+  out->append(", mtext=");
+  AppendBuffer(c, out, c.Arg(1) + sizeof(mtype), c.Arg(2));
+  out->push_back('}');
+  return ArgResult::kHandled;
+}
+
+constexpr CallHooks kHooks[] = {
+    {.name = "msgget", .arg = IpcGetArg},
+    {.name = "semget", .arg = IpcGetArg},
+    {.name = "shmget", .arg = IpcGetArg},
+    {.name = "msgsnd", .arg = MsgsndArg},
+};
+
 constexpr StructDecoder kStructs[] = {
     {"mq_attr", DecodeMqAttr, false},
     {"sembuf", DecodeSembuf, true},
@@ -135,5 +168,6 @@ constexpr StructDecoder kStructs[] = {
 }  // namespace
 
 std::span<const StructDecoder> IpcStructs() { return kStructs; }
+std::span<const CallHooks> IpcHooks() { return kHooks; }
 
 }  // namespace pwnbox::core::decode

@@ -104,7 +104,7 @@ uint64_t LenOf(Ctx& c, int idx, uint64_t dflt) {
   const ArgSpec& spec = c.sig.args[idx];
   if (spec.len_arg < 0) return dflt;
   const ArgSpec& len_spec = c.sig.args[spec.len_arg];
-  const uint64_t v = c.Arg(spec.len_arg);
+  const uint64_t v = c.UArg(spec.len_arg);
   if (len_spec.kind == ArgKind::kStruct || len_spec.kind == ArgKind::kPtr) {
     uint32_t n;
     if (v == 0 || !Fetch(c, v, &n)) return dflt;

@@ -165,7 +165,19 @@ constexpr StructDecoder kStructs[] = {
     {"fd_set", DecodeFdSet, true},
 };
 
+// epoll_pwait/epoll_pwait2 print their timeout and sigmask at exit, as strace does, where a
+// failed call shows addresses (strace's umove_or_printaddr).
+ArgResult EpollPwaitArg(Ctx& c, int idx, std::string* out) {
+  if (idx < 3 || !c.Failed() || c.sig.args[idx].kind != ArgKind::kStruct) {
+    return ArgResult::kGeneric;
+  }
+  AppendAddr(out, c.Arg(idx));
+  return ArgResult::kHandled;
+}
+
 constexpr CallHooks kHooks[] = {
+    {.name = "epoll_pwait", .arg = EpollPwaitArg},
+    {.name = "epoll_pwait2", .arg = EpollPwaitArg},
     {.name = "poll", .ret = PollRet},
     {.name = "ppoll", .ret = PollRet},
     {.name = "select", .ret = SelectRet},

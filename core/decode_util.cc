@@ -447,6 +447,7 @@ const CallHooks* FindCallHooks(std::string_view name) {
     r->Add(MemoryHooks());
     r->Add(PollHooks());
     r->Add(TimeHooks());
+    r->Add(IpcHooks());
     return r;
   }();
   return reg->Find(name);

@@ -139,6 +139,7 @@ std::span<const CallHooks> ProcessHooks();
 std::span<const CallHooks> MemoryHooks();
 std::span<const CallHooks> PollHooks();
 std::span<const CallHooks> TimeHooks();
+std::span<const CallHooks> IpcHooks();
 
 // Shared pieces between families.
 bool AppendTimespec(Ctx& c, uint64_t addr, std::string* out);

@@ -98,6 +98,7 @@ constexpr XlatEntry kMmapFlags[] = {
     X(MAP_FIXED), X(MAP_ANONYMOUS), X(MAP_32BIT), X(MAP_GROWSDOWN), X(MAP_DENYWRITE),
     X(MAP_EXECUTABLE), X(MAP_LOCKED), X(MAP_NORESERVE), X(MAP_POPULATE), X(MAP_NONBLOCK),
     X(MAP_STACK), X(MAP_HUGETLB), X(MAP_SYNC), X(MAP_FIXED_NOREPLACE), X(MAP_ANON),
+    {0, "MAP_FILE"},  // the mapping type field's 0 (remap_file_pages' flags)
 };
 
 constexpr XlatEntry kMremapFlags[] = {X(MREMAP_MAYMOVE), X(MREMAP_FIXED), X(MREMAP_DONTUNMAP)};
@@ -529,7 +530,7 @@ constexpr XlatEntry kIpcFlags[] = {
 
 constexpr XlatEntry kShmatFlags[] = {X(SHM_RDONLY), X(SHM_RND), X(SHM_REMAP), X(SHM_EXEC)};
 
-constexpr XlatEntry kMsgrcvFlags[] = {X(IPC_NOWAIT), X(MSG_NOERROR), X(MSG_EXCEPT), X(MSG_COPY)};
+constexpr XlatEntry kMsgrcvFlags[] = {X(MSG_NOERROR), X(MSG_EXCEPT), X(MSG_COPY), X(IPC_NOWAIT)};
 
 constexpr XlatEntry kMembarrierCmd[] = {
     X(MEMBARRIER_CMD_QUERY), X(MEMBARRIER_CMD_GLOBAL), X(MEMBARRIER_CMD_GLOBAL_EXPEDITED),
@@ -642,6 +643,18 @@ constexpr XlatEntry kFanotifyInitFlags[] = {
     {0x00000200, "FAN_REPORT_FID"}, {0x00000400, "FAN_REPORT_DIR_FID"},
     {0x00000800, "FAN_REPORT_NAME"}, {0x00001000, "FAN_REPORT_TARGET_FID"},
     {0x00002000, "FAN_REPORT_FD_ERROR"}, {0x00004000, "FAN_REPORT_MNT"},
+};
+
+// fanotify_mark's event mask (strace's fan_event_flags).
+constexpr XlatEntry kFanotifyMask[] = {
+    {0x00000001, "FAN_ACCESS"}, {0x00000002, "FAN_MODIFY"}, {0x00000004, "FAN_ATTRIB"},
+    {0x00000008, "FAN_CLOSE_WRITE"}, {0x00000010, "FAN_CLOSE_NOWRITE"}, {0x00000020, "FAN_OPEN"},
+    {0x00000040, "FAN_MOVED_FROM"}, {0x00000080, "FAN_MOVED_TO"}, {0x00000100, "FAN_CREATE"},
+    {0x00000200, "FAN_DELETE"}, {0x00000400, "FAN_DELETE_SELF"}, {0x00000800, "FAN_MOVE_SELF"},
+    {0x00001000, "FAN_OPEN_EXEC"}, {0x00004000, "FAN_Q_OVERFLOW"}, {0x00008000, "FAN_FS_ERROR"},
+    {0x00010000, "FAN_OPEN_PERM"}, {0x00020000, "FAN_ACCESS_PERM"},
+    {0x00040000, "FAN_OPEN_EXEC_PERM"}, {0x08000000, "FAN_EVENT_ON_CHILD"},
+    {0x10000000, "FAN_RENAME"}, {0x40000000, "FAN_ONDIR"},
 };
 
 constexpr XlatEntry kFanotifyMarkFlags[] = {
@@ -797,6 +810,7 @@ constexpr Xlat kTables[] = {
     {"perf_flags", kPerfFlags, true},
     {"fanotify_init_flags", kFanotifyInitFlags, true},
     {"fanotify_mark_flags", kFanotifyMarkFlags, true},
+    {"fanotify_mask", kFanotifyMask, true},
     {"rseq_flags", kRseqFlags, true},
     {"kexec_flags", kKexecFlags, true},
     {"kexec_file_flags", kKexecFileFlags, true},

@@ -48,6 +48,9 @@ constexpr Newer kNewerThanStrace61[] = {
     {"0x10000 /* AT_??? */", "AT_EXECVE_CHECK"},         // Linux 6.14
     // FAN_REPORT_FD_ERROR (0x2000) is Linux 6.13
     {"FAN_REPORT_TARGET_FID|0x80002000", "FAN_REPORT_TARGET_FID|FAN_REPORT_FD_ERROR|0x80000000"},
+    // Not newer but wrong: strace 6.1 prints an AF_INET socket's protocol from the whole
+    // register; the kernel reads an int (0: IPPROTO_IP, as strace prints it without junk).
+    {"SOCK_DGRAM, 6510615553911029760)", "SOCK_DGRAM, IPPROTO_IP)"},
 };
 
 // Syscalls newer than strace 6.1, which prints them raw ("syscall_0x1c4(0xffffff9c, ...)"): the
@@ -142,6 +145,12 @@ TEST(DecodeFidelity, EdgeCasesAsStrace61PrintsThem) {
 TEST(DecodeFidelity, WideSweepAsStrace61PrintsIt) {
   if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";
   Compare("dc_wide", "", 200);
+}
+
+// SysV IPC, timers, queues, process queries, and int arguments with junk upper halves.
+TEST(DecodeFidelity, MoreCallsAndJunkUpperHalves) {
+  if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";
+  Compare("dc_more", "", 100);
 }
 
 }  // namespace

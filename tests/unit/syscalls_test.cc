@@ -242,6 +242,7 @@ TEST(Signatures, TablesAndStructsExist) {
                                                "sched_param",
                                                "open_how",
                                                "file_handle",
+                                               "file_handle_in",
                                                "pipefds",
                                                "int",
                                                "uint64",
