@@ -128,7 +128,22 @@ int main(void) {
   sin.sin_addr.s_addr = htonl(0x7f000001);
   syscall(SYS_bind, us, &sin, 8);
   syscall(SYS_bind, us, &sin, 1);
+  struct sockaddr_in6 sin6;
+  memset(&sin6, 0, sizeof(sin6));
+  sin6.sin6_family = AF_INET6;
+  sin6.sin6_port = htons(443);
+  sin6.sin6_addr.s6_addr[15] = 1;
+  sin6.sin6_scope_id = 7;
+  syscall(SYS_bind, us, &sin6, 24);  // SIN6_MIN_LEN: no sin6_scope_id
+  syscall(SYS_bind, us, &sin6, sizeof(sin6));
+  syscall(SYS_bind, us, &sin6, 20);  // shorter than SIN6_MIN_LEN: sa_data
   syscall(SYS_close, us);
+  // A path longer than PATH_MAX: strace prints PATH_MAX - 1 bytes and "...".
+  static char longpath[5000];
+  memset(longpath, 'p', sizeof(longpath) - 1);
+  syscall(SYS_chdir, longpath);
+  // A string argument longer than -s (32): cut with "...".
+  syscall(SYS_memfd_create, longpath + 4000, 0);
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGUSR1);
