@@ -555,6 +555,46 @@ ArgResult MknodDev(Ctx& c, int idx, int mode_idx, std::string* out) {
   return ArgResult::kHandled;
 }
 
+// memfd_create's flags: the MFD_HUGE_* page size (6 bits at MFD_HUGE_SHIFT) last.
+ArgResult MemfdArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 1) return ArgResult::kGeneric;
+  constexpr int kHugeShift = 26;  // MFD_HUGE_SHIFT
+  const uint32_t flags = static_cast<uint32_t>(c.Arg(1));
+  const uint32_t huge = flags >> kHugeShift;
+  AppendFlags(out, "memfd_flags", flags & ((1u << kHugeShift) - 1));
+  if (huge != 0) {
+    out->push_back('|');
+    AppendUDec(out, huge);
+    out->append("<<MFD_HUGE_SHIFT");
+  }
+  return ArgResult::kHandled;
+}
+
+// swapon's flags: the SWAP_FLAG_* bits, then the priority in decimal.
+ArgResult SwaponArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 1) return ArgResult::kGeneric;
+  constexpr uint32_t kPrioMask = 0x7fff;  // SWAP_FLAG_PRIO_MASK
+  const uint32_t v = static_cast<uint32_t>(c.Arg(1));
+  const uint32_t prio = v & kPrioMask;
+  if ((v & ~kPrioMask) == 0) {
+    AppendUDec(out, prio);
+    return ArgResult::kHandled;
+  }
+  AppendFlags(out, "swap_flags", v & ~kPrioMask);
+  if (prio != 0) {
+    out->push_back('|');
+    AppendUDec(out, prio);
+  }
+  return ArgResult::kHandled;
+}
+
+// fanotify_mark's dirfd: FAN_NOFD (-1) by name.
+ArgResult FanotifyMarkArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 3 || static_cast<int32_t>(c.Arg(3)) != -1) return ArgResult::kGeneric;
+  out->append("FAN_NOFD");
+  return ArgResult::kHandled;
+}
+
 // umask's result is the old mask, in octal.
 bool UmaskRet(Ctx& c, std::string* out) {
   AppendOct(out, static_cast<uint64_t>(c.call.ret));
@@ -742,6 +782,9 @@ constexpr CallHooks kHooks[] = {
     {.name = "getcwd", .arg = GetcwdArg},
     {.name = "faccessat2", .arg = Faccessat2Arg},
     {.name = "umask", .ret = UmaskRet},
+    {.name = "memfd_create", .arg = MemfdArg},
+    {.name = "swapon", .arg = SwaponArg},
+    {.name = "fanotify_mark", .arg = FanotifyMarkArg},
     {.name = "mq_open", .arg = MqOpenArg},
     {.name = "preadv2", .arg = Rwv2Arg},
     {.name = "pwritev2", .arg = Rwv2Arg},

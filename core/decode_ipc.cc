@@ -129,9 +129,17 @@ bool DecodeIoUringParams(Ctx& c, uint64_t addr, int, std::string* out) {
 ArgResult IpcGetArg(Ctx& c, int idx, std::string* out) {
   if (idx != c.sig.nargs - 1) return ArgResult::kGeneric;
   const uint32_t flags = static_cast<uint32_t>(c.Arg(idx));
-  if (flags & ~0777u) {
-    AppendFlags(out, "ipc_flags", flags & ~0777u);
+  const bool shm = c.name == "shmget";
+  constexpr int kHugeShift = 26;  // SHM_HUGE_SHIFT
+  const uint32_t huge = shm ? (flags >> kHugeShift) & 0x3f : 0;
+  const uint32_t bits = flags & ~0777u & ~(huge << kHugeShift);
+  if (bits != 0) {
+    AppendFlags(out, shm ? "shmget_flags" : "resource_flags", bits);
     out->push_back('|');
+  }
+  if (huge != 0) {
+    AppendUDec(out, huge);
+    out->append("<<SHM_HUGE_SHIFT|");
   }
   AppendOct(out, flags & 0777u);
   return ArgResult::kHandled;

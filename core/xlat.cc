@@ -23,17 +23,19 @@ struct FieldSpec {
   uint64_t mask;
   bool last;                     // printed after the flags (clone's exit signal)
   std::string_view value_table;  // table naming the field's values ("" = this table)
+  const char* unknown = nullptr;  // comment after a value no entry names ("MAP_???")
+  bool bits = false;  // a value no entry names is printed as the entries' bits (statx)
 };
 
 constexpr FieldSpec kFields[] = {
     {"open_flags", O_ACCMODE, false, ""},
     {"mq_open_flags", O_ACCMODE, false, ""},
-    {"mmap_flags", 0x0f, false, ""},
+    {"mmap_flags", 0x0f, false, "", "MAP_???"},
     {"socket_type", 0x0f, false, ""},
     {"personality", 0xff, false, ""},
     {"clone_flags", 0xff, true, "signals"},
-    {"statx_flags", AT_STATX_SYNC_TYPE, false, ""},
-    {"fanotify_init_flags", 0x0c, false, ""},
+    {"statx_flags", AT_STATX_SYNC_TYPE, false, "", nullptr, true},
+    {"fanotify_init_flags", 0x0c, false, "", "FAN_CLASS_???"},
 };
 
 const FieldSpec* FindField(std::string_view table) {
@@ -136,8 +138,18 @@ std::string FormatFlags(const Xlat& table, uint64_t value) {
       }
       if (e) {
         field_str = e->name;
+      } else if (field->bits) {
+        uint64_t left = fv;
+        for (const XlatEntry& cand : table.entries) {
+          if (cand.value != 0 && (cand.value & ~mask) == 0 && (left & cand.value) == cand.value) {
+            Append(field_str, cand.name);
+            left &= ~cand.value;
+          }
+        }
+        if (left != 0) Append(field_str, Hex(left));
       } else if (fv != 0) {
         field_str = Hex(fv);
+        if (field->unknown != nullptr) field_str += std::string(" /* ") + field->unknown + " */";
       }
     }
     if (!field->last) Append(out, field_str);

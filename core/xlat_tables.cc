@@ -74,16 +74,17 @@ constexpr XlatEntry kOpenFlags[] = {
     X(O_RSYNC), X(O_FSYNC),
 };
 
+// strace's at_flags (AT_STATX_* are statx's own: not named here).
 constexpr XlatEntry kAtFlags[] = {
     X(AT_SYMLINK_NOFOLLOW), X(AT_REMOVEDIR), X(AT_EACCESS), X(AT_SYMLINK_FOLLOW),
-    X(AT_NO_AUTOMOUNT), X(AT_EMPTY_PATH), X(AT_STATX_FORCE_SYNC), X(AT_STATX_DONT_SYNC),
-    X(AT_RECURSIVE),
+    X(AT_NO_AUTOMOUNT), X(AT_EMPTY_PATH), X(AT_RECURSIVE),
 };
 
 // statx's flags: AT_STATX_SYNC_TYPE (0x6000) is a field whose 0 is AT_STATX_SYNC_AS_STAT.
 constexpr XlatEntry kStatxFlags[] = {
     X(AT_STATX_SYNC_AS_STAT), X(AT_STATX_FORCE_SYNC), X(AT_STATX_DONT_SYNC),
-    X(AT_SYMLINK_NOFOLLOW), X(AT_NO_AUTOMOUNT), X(AT_EMPTY_PATH),
+    X(AT_SYMLINK_NOFOLLOW), X(AT_REMOVEDIR), X(AT_SYMLINK_FOLLOW), X(AT_NO_AUTOMOUNT),
+    X(AT_EMPTY_PATH), X(AT_RECURSIVE),
 };
 
 constexpr XlatEntry kAccessMode[] = {X(F_OK), X(R_OK), X(W_OK), X(X_OK)};
@@ -94,9 +95,9 @@ constexpr XlatEntry kProt[] = {
 };
 
 constexpr XlatEntry kMmapFlags[] = {
-    X(MAP_SHARED_VALIDATE), X(MAP_SHARED), X(MAP_PRIVATE), X(MAP_TYPE),
-    X(MAP_FIXED), X(MAP_ANONYMOUS), X(MAP_32BIT), X(MAP_GROWSDOWN), X(MAP_DENYWRITE),
-    X(MAP_EXECUTABLE), X(MAP_LOCKED), X(MAP_NORESERVE), X(MAP_POPULATE), X(MAP_NONBLOCK),
+    X(MAP_SHARED_VALIDATE), X(MAP_SHARED), X(MAP_PRIVATE),
+    X(MAP_FIXED), X(MAP_ANONYMOUS), X(MAP_32BIT), X(MAP_NORESERVE), X(MAP_POPULATE),
+    X(MAP_NONBLOCK), X(MAP_GROWSDOWN), X(MAP_DENYWRITE), X(MAP_EXECUTABLE), X(MAP_LOCKED),
     X(MAP_STACK), X(MAP_HUGETLB), X(MAP_SYNC), X(MAP_FIXED_NOREPLACE), X(MAP_ANON),
     {0, "MAP_FILE"},  // the mapping type field's 0 (remap_file_pages' flags)
 };
@@ -171,6 +172,25 @@ constexpr XlatEntry kSuidDump[] = {
     {0, "SUID_DUMP_DISABLE"}, {1, "SUID_DUMP_USER"}, {2, "SUID_DUMP_ROOT"},
 };
 
+// setns's nstype (strace's setns_types).
+constexpr XlatEntry kSetnsTypes[] = {
+    X(CLONE_NEWTIME), X(CLONE_NEWNS), X(CLONE_NEWCGROUP), X(CLONE_NEWUTS), X(CLONE_NEWIPC),
+    X(CLONE_NEWUSER), X(CLONE_NEWPID), X(CLONE_NEWNET),
+};
+
+// unshare's flags, in strace's order (unshare_flags).
+constexpr XlatEntry kUnshareFlags[] = {
+    X(CLONE_NEWTIME), X(CLONE_VM), X(CLONE_FS), X(CLONE_FILES), X(CLONE_SIGHAND),
+    X(CLONE_THREAD), X(CLONE_NEWNS), X(CLONE_SYSVSEM), X(CLONE_NEWCGROUP), X(CLONE_NEWUTS),
+    X(CLONE_NEWIPC), X(CLONE_NEWUSER), X(CLONE_NEWPID), X(CLONE_NEWNET),
+};
+
+// shmget's flags (SHM_HUGETLB shares IPC_NOWAIT's value; the page size is N<<SHM_HUGE_SHIFT).
+constexpr XlatEntry kShmgetFlags[] = {
+    X(IPC_CREAT), X(IPC_EXCL), X(SHM_HUGETLB), X(SHM_NORESERVE),
+};
+constexpr XlatEntry kResourceFlags[] = {X(IPC_CREAT), X(IPC_EXCL), X(IPC_NOWAIT)};
+
 constexpr XlatEntry kSocketLevel[] = {
     X(SOL_IP), X(SOL_SOCKET), X(SOL_TCP), {17, "SOL_UDP"}, X(SOL_IPV6), X(SOL_ICMPV6),
     {132, "SOL_SCTP"}, X(SOL_RAW), X(SOL_PACKET), X(SOL_NETLINK), X(SOL_TLS), X(SOL_ALG),
@@ -197,10 +217,12 @@ constexpr XlatEntry kTcpOption[] = {
 };
 
 constexpr XlatEntry kMsgFlags[] = {
-    X(MSG_OOB), X(MSG_PEEK), X(MSG_DONTROUTE), X(MSG_CTRUNC), X(MSG_PROXY), X(MSG_TRUNC),
+    X(MSG_OOB), X(MSG_PEEK), X(MSG_DONTROUTE), X(MSG_CTRUNC), {0x10, "MSG_PROBE"}, X(MSG_TRUNC),
     X(MSG_DONTWAIT), X(MSG_EOR), X(MSG_WAITALL), X(MSG_FIN), X(MSG_SYN), X(MSG_CONFIRM),
     X(MSG_RST), X(MSG_ERRQUEUE), X(MSG_NOSIGNAL), X(MSG_MORE), X(MSG_WAITFORONE),
-    X(MSG_BATCH), X(MSG_ZEROCOPY), X(MSG_FASTOPEN), X(MSG_CMSG_CLOEXEC),
+    {0x20000, "MSG_SENDPAGE_NOTLAST"}, X(MSG_BATCH), {0x80000, "MSG_NO_SHARED_FRAGS"},
+    X(MSG_ZEROCOPY), X(MSG_FASTOPEN), X(MSG_CMSG_CLOEXEC), {0x80000000U, "MSG_CMSG_COMPAT"},
+    X(MSG_PROXY),  // == MSG_PROBE, kept for policies
 };
 
 constexpr XlatEntry kShutdownHow[] = {X(SHUT_RD), X(SHUT_WR), X(SHUT_RDWR)};
@@ -290,8 +312,8 @@ constexpr XlatEntry kSignals[] = {
 constexpr XlatEntry kSigprocmaskHow[] = {X(SIG_BLOCK), X(SIG_UNBLOCK), X(SIG_SETMASK)};
 
 constexpr XlatEntry kWaitOptions[] = {
-    X(WNOHANG), X(WUNTRACED), X(WEXITED), X(WCONTINUED), X(WNOWAIT), X(__WNOTHREAD),
-    X(__WALL), X(__WCLONE), X(WSTOPPED),
+    X(WNOHANG), X(WEXITED), X(WSTOPPED), X(WCONTINUED), X(WNOWAIT), X(__WCLONE), X(__WALL),
+    X(__WNOTHREAD), X(WUNTRACED),  // == WSTOPPED, kept for policies
 };
 
 constexpr XlatEntry kWaitidWhich[] = {X(P_ALL), X(P_PID), X(P_PGID), X(P_PIDFD)};
@@ -355,7 +377,9 @@ constexpr XlatEntry kMountFlags[] = {
     X(MS_MANDLOCK), X(MS_DIRSYNC), X(MS_NOSYMFOLLOW), X(MS_NOATIME), X(MS_NODIRATIME),
     X(MS_BIND), X(MS_MOVE), X(MS_REC), X(MS_SILENT), X(MS_POSIXACL), X(MS_UNBINDABLE),
     X(MS_PRIVATE), X(MS_SLAVE), X(MS_SHARED), X(MS_RELATIME), X(MS_KERNMOUNT),
-    X(MS_I_VERSION), X(MS_STRICTATIME), X(MS_LAZYTIME), X(MS_ACTIVE), X(MS_NOUSER),
+    X(MS_I_VERSION), X(MS_STRICTATIME), X(MS_LAZYTIME), {1U << 26, "MS_SUBMOUNT"},
+    {1U << 27, "MS_NOREMOTELOCK"}, {1U << 28, "MS_NOSEC"}, {1U << 29, "MS_BORN"}, X(MS_ACTIVE),
+    {1U << 31, "MS_NOUSER"},
     {0xC0ED0000, "MS_MGC_VAL"},
 };
 
@@ -396,11 +420,15 @@ constexpr XlatEntry kInotifyMask[] = {
 
 constexpr XlatEntry kInotifyInitFlags[] = {X(IN_NONBLOCK), X(IN_CLOEXEC)};
 
+// pipe2 and dup3: strace prints them with its open_mode_flags (the open flags without the
+// access mode), whatever the call accepts.
 constexpr XlatEntry kPipeFlags[] = {
-    {O_EXCL, "O_NOTIFICATION_PIPE"}, X(O_NONBLOCK), X(O_DIRECT), X(O_CLOEXEC),
+    X(O_CREAT), X(O_EXCL), X(O_NOCTTY), X(O_TRUNC), X(O_APPEND), X(O_NONBLOCK),
+    X(O_SYNC), {04000000, "__O_SYNC"}, X(O_DSYNC), X(O_DIRECT), {kOLargefile, "O_LARGEFILE"},
+    X(O_NOFOLLOW), X(O_NOATIME), X(O_CLOEXEC), X(O_PATH), X(O_TMPFILE),
+    {__O_TMPFILE, "__O_TMPFILE"}, X(O_DIRECTORY), X(FASYNC),
+    {O_EXCL, "O_NOTIFICATION_PIPE"},  // == O_EXCL, kept for policies
 };
-
-constexpr XlatEntry kDup3Flags[] = {X(O_CLOEXEC)};
 
 constexpr XlatEntry kSpliceFlags[] = {
     X(SPLICE_F_MOVE), X(SPLICE_F_NONBLOCK), X(SPLICE_F_MORE), X(SPLICE_F_GIFT),
@@ -444,13 +472,16 @@ constexpr XlatEntry kFadviseAdvice[] = {
     X(POSIX_FADV_WILLNEED), X(POSIX_FADV_DONTNEED), X(POSIX_FADV_NOREUSE),
 };
 
-constexpr XlatEntry kLockOp[] = {X(LOCK_SH), X(LOCK_EX), X(LOCK_NB), X(LOCK_UN), X(LOCK_MAND)};
+constexpr XlatEntry kLockOp[] = {
+    X(LOCK_SH), X(LOCK_EX), X(LOCK_NB), X(LOCK_UN), X(LOCK_MAND), {0xc0, "LOCK_RW"},
+    {0x40, "LOCK_READ"}, {0x80, "LOCK_WRITE"},
+};
 
 constexpr XlatEntry kMlockFlags[] = {X(MLOCK_ONFAULT)};
 
 constexpr XlatEntry kMlockallFlags[] = {X(MCL_CURRENT), X(MCL_FUTURE), X(MCL_ONFAULT)};
 
-constexpr XlatEntry kMsyncFlags[] = {X(MS_ASYNC), X(MS_SYNC), X(MS_INVALIDATE)};
+constexpr XlatEntry kMsyncFlags[] = {X(MS_SYNC), X(MS_ASYNC), X(MS_INVALIDATE)};
 
 constexpr XlatEntry kKeyctlCmd[] = {
     X(KEYCTL_GET_KEYRING_ID), X(KEYCTL_JOIN_SESSION_KEYRING), X(KEYCTL_UPDATE),
@@ -558,7 +589,11 @@ constexpr XlatEntry kRebootMagic[] = {
     X(LINUX_REBOOT_MAGIC2B), X(LINUX_REBOOT_MAGIC2C),
 };
 
-constexpr XlatEntry kSwapFlags[] = {X(SWAP_FLAG_PREFER), X(SWAP_FLAG_DISCARD)};
+// The priority (SWAP_FLAG_PRIO_MASK) is printed in decimal after the flags (swapon's hook).
+constexpr XlatEntry kSwapFlags[] = {
+    X(SWAP_FLAG_PREFER), X(SWAP_FLAG_DISCARD), {0x20000, "SWAP_FLAG_DISCARD_ONCE"},
+    {0x40000, "SWAP_FLAG_DISCARD_PAGES"},
+};
 
 constexpr XlatEntry kFsopenFlags[] = {X(FSOPEN_CLOEXEC)};
 constexpr XlatEntry kFsmountFlags[] = {X(FSMOUNT_CLOEXEC)};
@@ -571,8 +606,8 @@ constexpr XlatEntry kFsconfigCmd[] = {
     X(FSCONFIG_CMD_RECONFIGURE),
 };
 constexpr XlatEntry kOpenTreeFlags[] = {
-    X(OPEN_TREE_CLONE), X(OPEN_TREE_CLOEXEC), X(AT_SYMLINK_NOFOLLOW), X(AT_NO_AUTOMOUNT),
-    X(AT_EMPTY_PATH), X(AT_RECURSIVE),
+    X(OPEN_TREE_CLONE), X(OPEN_TREE_CLOEXEC), X(AT_SYMLINK_NOFOLLOW), X(AT_REMOVEDIR),
+    X(AT_SYMLINK_FOLLOW), X(AT_NO_AUTOMOUNT), X(AT_EMPTY_PATH), X(AT_RECURSIVE),
 };
 constexpr XlatEntry kMoveMountFlags[] = {
     X(MOVE_MOUNT_F_SYMLINKS), X(MOVE_MOUNT_F_AUTOMOUNTS), X(MOVE_MOUNT_F_EMPTY_PATH),
@@ -619,14 +654,17 @@ constexpr XlatEntry kIoprioWhich[] = {
     {1, "IOPRIO_WHO_PROCESS"}, {2, "IOPRIO_WHO_PGRP"}, {3, "IOPRIO_WHO_USER"},
 };
 
-constexpr XlatEntry kUffdFlags[] = {X(O_CLOEXEC), X(O_NONBLOCK), {1, "UFFD_USER_MODE_ONLY"}};
+constexpr XlatEntry kUffdFlags[] = {{1, "UFFD_USER_MODE_ONLY"}, X(O_NONBLOCK), X(O_CLOEXEC)};
 
-constexpr XlatEntry kPkeyAccess[] = {X(PKEY_DISABLE_ACCESS), X(PKEY_DISABLE_WRITE)};
+constexpr XlatEntry kPkeyAccess[] = {
+    X(PKEY_DISABLE_ACCESS), X(PKEY_DISABLE_WRITE), {0x4, "PKEY_DISABLE_EXECUTE"},
+};
 
 constexpr XlatEntry kDeleteModuleFlags[] = {X(O_NONBLOCK), X(O_TRUNC)};
 
 constexpr XlatEntry kExecveatFlags[] = {
-    X(AT_SYMLINK_NOFOLLOW), X(AT_EMPTY_PATH), {0x10000, "AT_EXECVE_CHECK"},
+    X(AT_SYMLINK_NOFOLLOW), X(AT_REMOVEDIR), X(AT_SYMLINK_FOLLOW), X(AT_NO_AUTOMOUNT),
+    X(AT_EMPTY_PATH), X(AT_RECURSIVE), {0x10000, "AT_EXECVE_CHECK"},
 };
 
 constexpr XlatEntry kPerfFlags[] = {
@@ -653,8 +691,8 @@ constexpr XlatEntry kFanotifyMask[] = {
     {0x00000200, "FAN_DELETE"}, {0x00000400, "FAN_DELETE_SELF"}, {0x00000800, "FAN_MOVE_SELF"},
     {0x00001000, "FAN_OPEN_EXEC"}, {0x00004000, "FAN_Q_OVERFLOW"}, {0x00008000, "FAN_FS_ERROR"},
     {0x00010000, "FAN_OPEN_PERM"}, {0x00020000, "FAN_ACCESS_PERM"},
-    {0x00040000, "FAN_OPEN_EXEC_PERM"}, {0x08000000, "FAN_EVENT_ON_CHILD"},
-    {0x10000000, "FAN_RENAME"}, {0x40000000, "FAN_ONDIR"},
+    {0x00040000, "FAN_OPEN_EXEC_PERM"}, {0x00080000, "FAN_DIR_MODIFY"},
+    {0x40000000, "FAN_ONDIR"}, {0x08000000, "FAN_EVENT_ON_CHILD"}, {0x10000000, "FAN_RENAME"},
 };
 
 constexpr XlatEntry kFanotifyMarkFlags[] = {
@@ -663,6 +701,7 @@ constexpr XlatEntry kFanotifyMarkFlags[] = {
     {0x00000010, "FAN_MARK_MOUNT"}, {0x00000020, "FAN_MARK_IGNORED_MASK"},
     {0x00000040, "FAN_MARK_IGNORED_SURV_MODIFY"}, {0x00000080, "FAN_MARK_FLUSH"},
     {0x00000100, "FAN_MARK_FILESYSTEM"}, {0x00000200, "FAN_MARK_EVICTABLE"},
+    {0x00000400, "FAN_MARK_IGNORE"},
 };
 
 constexpr XlatEntry kRseqFlags[] = {{1, "RSEQ_FLAG_UNREGISTER"}};
@@ -708,7 +747,10 @@ constexpr Xlat kTables[] = {
     {"mremap_flags", kMremapFlags, true},
     {"madvise_advice", kMadviseAdvice, false},
     {"clone_flags", kCloneFlags, true},
-    {"unshare_flags", kCloneFlags, true},
+    {"unshare_flags", kUnshareFlags, true},
+    {"setns_types", kSetnsTypes, true},
+    {"shmget_flags", kShmgetFlags, true},
+    {"resource_flags", kResourceFlags, true},
     {"address_family", kAddressFamily, false},
     {"socket_type", kSocketType, true},
     {"sock_flags", kSockFlags, true},
@@ -758,8 +800,8 @@ constexpr Xlat kTables[] = {
     {"signalfd_flags", kSignalfdFlags, true},
     {"inotify_mask", kInotifyMask, true},
     {"inotify_init_flags", kInotifyInitFlags, true},
-    {"pipe_flags", kPipeFlags, true},
-    {"dup3_flags", kDup3Flags, true},
+    {"pipe_flags", kPipeFlags, true, "O_???"},
+    {"dup3_flags", kPipeFlags, true, "O_???"},
     {"splice_flags", kSpliceFlags, true},
     {"sync_file_range_flags", kSyncFileRangeFlags, true},
     {"rwf_flags", kRwfFlags, true},

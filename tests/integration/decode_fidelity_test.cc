@@ -147,6 +147,12 @@ TEST(DecodeFidelity, WideSweepAsStrace61PrintsIt) {
   Compare("dc_wide", "", 200);
 }
 
+// Every flag argument with all bits set: strace's names, order, and hex for the rest.
+TEST(DecodeFidelity, FlagSetsInStraceOrder) {
+  if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";
+  Compare("dc_flags", "", 60);
+}
+
 // SysV IPC, timers, queues, process queries, and int arguments with junk upper halves.
 TEST(DecodeFidelity, MoreCallsAndJunkUpperHalves) {
   if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";

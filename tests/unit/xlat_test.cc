@@ -116,9 +116,10 @@ TEST(Xlat, CloneFlagsWithSignal) {
   EXPECT_EQ(FormatFlags(t, CLONE_NEWUSER | CLONE_NEWNS), "CLONE_NEWNS|CLONE_NEWUSER");
   EXPECT_EQ(FormatFlags(t, 0), "0");
   EXPECT_EQ(FormatFlags(T("unshare_flags"), CLONE_NEWNET), "CLONE_NEWNET");
-  // unshare has no exit-signal byte: CLONE_NEWTIME (0x80) lives there.
+  // unshare has no exit-signal byte: CLONE_NEWTIME (0x80) lives there, first in strace's
+  // unshare_flags.
   EXPECT_EQ(FormatFlags(T("unshare_flags"), CLONE_NEWTIME | CLONE_NEWNS),
-            "CLONE_NEWNS|CLONE_NEWTIME");
+            "CLONE_NEWTIME|CLONE_NEWNS");
 }
 
 TEST(Xlat, Statx) {
