@@ -23,6 +23,8 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/msg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
@@ -379,6 +381,49 @@ TEST(Fidelity, UnknownValues) {
             "set_mempolicy(MPOL_WEIGHTED_INTERLEAVE, NULL, 0) = -1 EINVAL (Invalid argument)");
   EXPECT_EQ(FlatLine(Call("shutdown", {~0ULL, 7}, -EBADF), mem),
             "shutdown(-1, 0x7 /* SHUT_??? */) = -1 EBADF (Bad file descriptor)");
+}
+
+TEST(Fidelity, FlagFieldsAndOrder) {
+  FakeMemory mem;
+  mem.PutStr(kA, "/nonexistent/dc");
+  // statx's sync type: named bits, AT_STATX_SYNC_AS_STAT for 0.
+  EXPECT_EQ(FlatLine(Call("statx", {~0ULL, kA, 0x6000 | AT_SYMLINK_NOFOLLOW, 0, kB}, -EBADF), mem),
+            R"(statx(-1, "/nonexistent/dc", AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC|)"
+            R"(AT_SYMLINK_NOFOLLOW, 0, 0x20000) = -1 EBADF (Bad file descriptor))");
+  EXPECT_EQ(FlatLine(Call("statx", {~0ULL, kA, AT_EMPTY_PATH, 0, kB}, -EBADF), mem),
+            R"(statx(-1, "/nonexistent/dc", AT_STATX_SYNC_AS_STAT|AT_EMPTY_PATH, 0, 0x20000) = )"
+            "-1 EBADF (Bad file descriptor)");
+  // An unknown value in a field: hex with the field's comment.
+  EXPECT_EQ(FlatLine(Call("mmap", {0, 4096, PROT_READ, 0xf | MAP_FIXED, ~0ULL, 0}, -EINVAL), mem),
+            "mmap(NULL, 4096, PROT_READ, 0xf /* MAP_??? */|MAP_FIXED, -1, 0) = -1 EINVAL "
+            "(Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("fanotify_init", {0xc | 1, O_RDONLY}, -EINVAL), mem),
+            "fanotify_init(0xc /* FAN_CLASS_??? */|FAN_CLOEXEC, O_RDONLY) = -1 EINVAL (Invalid "
+            "argument)");
+  // pipe2 in strace's open_mode_flags order; unshare's and setns's own tables.
+  EXPECT_EQ(FlatLine(Call("pipe2", {kB, O_CLOEXEC | O_NONBLOCK | O_DIRECT}, -EFAULT), mem),
+            "pipe2(0x20000, O_NONBLOCK|O_DIRECT|O_CLOEXEC) = -1 EFAULT (Bad address)");
+  EXPECT_EQ(FlatLine(Call("unshare", {CLONE_NEWNS | CLONE_NEWTIME | CLONE_FS}, 0), mem),
+            "unshare(CLONE_NEWTIME|CLONE_FS|CLONE_NEWNS) = 0");
+  EXPECT_EQ(FlatLine(Call("setns", {~0ULL, CLONE_NEWNET | CLONE_NEWNS}, -EBADF), mem),
+            "setns(-1, CLONE_NEWNS|CLONE_NEWNET) = -1 EBADF (Bad file descriptor)");
+  // Fields printed after the flags: page sizes, swap priority.
+  EXPECT_EQ(FlatLine(Call("memfd_create", {kA, MFD_HUGETLB | (21u << 26)}, -EINVAL), mem),
+            R"(memfd_create("/nonexistent/dc", MFD_HUGETLB|21<<MFD_HUGE_SHIFT) = -1 EINVAL )"
+            "(Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("shmget", {0x1234, 4096, IPC_CREAT | SHM_HUGETLB | (21u << 26) | 0600},
+                          -EPERM), mem),
+            "shmget(0x1234, 4096, IPC_CREAT|SHM_HUGETLB|21<<SHM_HUGE_SHIFT|0600) = -1 EPERM "
+            "(Operation not permitted)");
+  EXPECT_EQ(FlatLine(Call("msgget", {0x1234, 0600}, -ENOENT), mem),
+            "msgget(0x1234, 0600) = -1 ENOENT (No such file or directory)");
+  EXPECT_EQ(FlatLine(Call("swapon", {kA, 0x8000 | 0x10000 | 5}, -EPERM), mem),
+            R"(swapon("/nonexistent/dc", SWAP_FLAG_PREFER|SWAP_FLAG_DISCARD|5) = -1 EPERM )"
+            "(Operation not permitted)");
+  EXPECT_EQ(FlatLine(Call("swapon", {kA, 0}, -EPERM), mem),
+            R"(swapon("/nonexistent/dc", 0) = -1 EPERM (Operation not permitted))");
+  EXPECT_EQ(FlatLine(Call("wait4", {~0ULL, 0, WNOHANG | WUNTRACED | __WALL, 0}, -ECHILD), mem),
+            "wait4(-1, NULL, WNOHANG|WSTOPPED|__WALL, NULL) = -1 ECHILD (No child processes)");
 }
 
 TEST(Fidelity, MemoryEdgeCases) {
