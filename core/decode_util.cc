@@ -23,6 +23,8 @@ int64_t Ctx::SArg(int i) const {
     case ArgSpec::CType::kS32: return static_cast<int32_t>(v);
     case ArgSpec::CType::kU32: return static_cast<uint32_t>(v);
     case ArgSpec::CType::kU16: return static_cast<uint16_t>(v);
+    // i386's long (off_t, ...) is 32 bits.
+    case ArgSpec::CType::kS64: return Compat() ? static_cast<int32_t>(v) : static_cast<int64_t>(v);
     default: return static_cast<int64_t>(v);
   }
 }

@@ -153,6 +153,12 @@ TEST(DecodeFidelity, FlagSetsInStraceOrder) {
   Compare("dc_flags", "", 60);
 }
 
+// i386 calls (int $0x80): 16-bit uids, 32-bit longs.
+TEST(DecodeFidelity, I386CallsAsStrace61PrintsThem) {
+  if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";
+  Compare("dc_i386", "", 20);
+}
+
 // SysV IPC, timers, queues, process queries, and int arguments with junk upper halves.
 TEST(DecodeFidelity, MoreCallsAndJunkUpperHalves) {
   if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";
