@@ -595,6 +595,13 @@ ArgResult FanotifyMarkArg(Ctx& c, int idx, std::string* out) {
   return ArgResult::kHandled;
 }
 
+// ustat's device: makedev(major, minor).
+ArgResult UstatArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 0) return ArgResult::kGeneric;
+  AppendMakedev(out, static_cast<uint32_t>(c.Arg(0)));
+  return ArgResult::kHandled;
+}
+
 // umask's result is the old mask, in octal.
 bool UmaskRet(Ctx& c, std::string* out) {
   AppendOct(out, static_cast<uint64_t>(c.call.ret));
@@ -782,6 +789,7 @@ constexpr CallHooks kHooks[] = {
     {.name = "getcwd", .arg = GetcwdArg},
     {.name = "faccessat2", .arg = Faccessat2Arg},
     {.name = "umask", .ret = UmaskRet},
+    {.name = "ustat", .arg = UstatArg},
     {.name = "memfd_create", .arg = MemfdArg},
     {.name = "swapon", .arg = SwaponArg},
     {.name = "fanotify_mark", .arg = FanotifyMarkArg},

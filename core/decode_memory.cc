@@ -70,7 +70,23 @@ ArgResult ProcessMadviseArg(Ctx& c, int idx, std::string* out) {
   return ArgResult::kHandled;
 }
 
+// mincore's vector, at exit: one byte per page, "[1, 0, 1]".
+ArgResult MincoreArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 2 || !c.exiting || c.Failed() || c.Arg(2) == 0) return ArgResult::kGeneric;
+  const uint64_t pages = (c.Arg(1) + 4095) / 4096;
+  uint8_t first;
+  if (pages != 0 && !Fetch(c, c.Arg(2), &first)) return ArgResult::kGeneric;
+  AppendArray(c, out, c.Arg(2), pages, 1, [&](uint64_t a) {
+    uint8_t b;
+    if (!Fetch(c, a, &b)) return false;
+    AppendUDec(out, b);
+    return true;
+  });
+  return ArgResult::kHandled;
+}
+
 constexpr CallHooks kHooks[] = {
+    {.name = "mincore", .arg = MincoreArg},
     {.name = "process_madvise", .arg = ProcessMadviseArg},
     {.name = "mremap", .arg = MremapArg},
     {.name = "mmap", .arg = MmapArg},

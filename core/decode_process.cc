@@ -510,14 +510,12 @@ bool SchedGetschedulerRet(Ctx& c, std::string* out) {
   return true;
 }
 
-// "0 (IOPRIO_PRIO_VALUE(IOPRIO_CLASS_NONE, 0))".
-bool IoprioGetRet(Ctx& c, std::string* out) {
+// "IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4)".
+void AppendIoprio(std::string* out, uint32_t v) {
   static constexpr const char* kClasses[] = {"IOPRIO_CLASS_NONE", "IOPRIO_CLASS_RT",
                                              "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE"};
-  const uint64_t v = static_cast<uint64_t>(c.call.ret);
-  AppendDec(out, c.call.ret);
-  out->append(" (IOPRIO_PRIO_VALUE(");
-  const uint64_t cls = v >> 13;
+  out->append("IOPRIO_PRIO_VALUE(");
+  const uint32_t cls = v >> 13;
   if (cls < 4) {
     out->append(kClasses[cls]);
   } else {
@@ -526,8 +524,54 @@ bool IoprioGetRet(Ctx& c, std::string* out) {
   }
   out->append(", ");
   AppendUDec(out, v & 0x1fff);
-  out->append("))");
+  out->push_back(')');
+}
+
+// "0 (IOPRIO_PRIO_VALUE(IOPRIO_CLASS_NONE, 0))".
+bool IoprioGetRet(Ctx& c, std::string* out) {
+  AppendDec(out, c.call.ret);
+  out->append(" (");
+  AppendIoprio(out, static_cast<uint32_t>(c.call.ret));
+  out->push_back(')');
   return true;
+}
+
+ArgResult IoprioSetArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 2) return ArgResult::kGeneric;
+  AppendIoprio(out, static_cast<uint32_t>(c.Arg(2)));
+  return ArgResult::kHandled;
+}
+
+// reboot's arg only with LINUX_REBOOT_CMD_RESTART2.
+ArgResult RebootArg(Ctx& c, int idx, std::string*) {
+  constexpr uint32_t kRestart2 = 0xA1B2C3D4;
+  if (idx != 3) return ArgResult::kGeneric;
+  return static_cast<uint32_t>(c.Arg(2)) == kRestart2 ? ArgResult::kGeneric : ArgResult::kOmit;
+}
+
+// sched_setaffinity's mask: the CPUs set, "[0 1 3]".
+ArgResult SetaffinityArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 2 || c.Arg(2) == 0) return ArgResult::kGeneric;
+  const uint64_t size = std::min<uint64_t>(c.UArg(1), 1024);
+  uint8_t mask[1024];
+  if (size == 0 || !ReadAll(c.mem, c.Arg(2), mask, size)) return ArgResult::kGeneric;
+  out->push_back('[');
+  bool first = true;
+  for (uint64_t i = 0; i < size * 8; ++i) {
+    if (!((mask[i / 8] >> (i % 8)) & 1)) continue;
+    if (!first) out->push_back(' ');
+    first = false;
+    AppendUDec(out, i);
+  }
+  out->push_back(']');
+  return ArgResult::kHandled;
+}
+
+// sethostname/setdomainname: strace prints the (int) length unsigned.
+ArgResult HostnameArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 1) return ArgResult::kGeneric;
+  AppendUDec(out, static_cast<uint32_t>(c.Arg(1)));
+  return ArgResult::kHandled;
 }
 
 // seccomp(SECCOMP_GET_ACTION_AVAIL, 0, [SECCOMP_RET_LOG]).
@@ -693,6 +737,11 @@ constexpr CallHooks kHooks[] = {
     {.name = "personality", .arg = PersonalityArg, .ret = PersonalityRet},
     {.name = "sched_getscheduler", .ret = SchedGetschedulerRet},
     {.name = "ioprio_get", .ret = IoprioGetRet},
+    {.name = "ioprio_set", .arg = IoprioSetArg},
+    {.name = "reboot", .arg = RebootArg},
+    {.name = "sched_setaffinity", .arg = SetaffinityArg},
+    {.name = "sethostname", .arg = HostnameArg},
+    {.name = "setdomainname", .arg = HostnameArg},
     {.name = "seccomp", .arg = SeccompArg},
     {.name = "get_mempolicy", .arg = GetMempolicyArg},
     {.name = "rseq", .arg = RseqArg},

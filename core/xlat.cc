@@ -201,6 +201,12 @@ std::string FormatEnum(const Xlat& table, uint64_t value) {
       return std::string(e->name) + "|FUTEX_CLOCK_REALTIME";
     }
   }
+  if (name == "syslog_action" || name == "key_spec") {  // strace's printxval_d
+    std::string out = name == "key_spec" ? std::to_string(static_cast<int32_t>(value))
+                                         : std::to_string(static_cast<int64_t>(value));
+    if (name == "syslog_action") out += " /* " + UnknownName(table) + " */";
+    return out;
+  }
   if (name == "signals") {  // strace's sprintsigname: SIGRT_N, or the number in decimal
     if (value > 32 && value <= 64) return "SIGRT_" + std::to_string(value - 32);
     return std::to_string(static_cast<int64_t>(value));

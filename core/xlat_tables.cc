@@ -172,6 +172,14 @@ constexpr XlatEntry kSuidDump[] = {
     {0, "SUID_DUMP_DISABLE"}, {1, "SUID_DUMP_USER"}, {2, "SUID_DUMP_ROOT"},
 };
 
+// The special key serial numbers (KEY_SPEC_*), negative ints.
+constexpr XlatEntry kKeySpec[] = {
+    {0xffffffffU, "KEY_SPEC_THREAD_KEYRING"}, {0xfffffffeU, "KEY_SPEC_PROCESS_KEYRING"},
+    {0xfffffffdU, "KEY_SPEC_SESSION_KEYRING"}, {0xfffffffcU, "KEY_SPEC_USER_KEYRING"},
+    {0xfffffffbU, "KEY_SPEC_USER_SESSION_KEYRING"}, {0xfffffffaU, "KEY_SPEC_GROUP_KEYRING"},
+    {0xfffffff9U, "KEY_SPEC_REQKEY_AUTH_KEY"}, {0xfffffff8U, "KEY_SPEC_REQUESTOR_KEYRING"},
+};
+
 // setns's nstype (strace's setns_types).
 constexpr XlatEntry kSetnsTypes[] = {
     X(CLONE_NEWTIME), X(CLONE_NEWNS), X(CLONE_NEWCGROUP), X(CLONE_NEWUTS), X(CLONE_NEWIPC),
@@ -749,6 +757,7 @@ constexpr Xlat kTables[] = {
     {"clone_flags", kCloneFlags, true},
     {"unshare_flags", kUnshareFlags, true},
     {"setns_types", kSetnsTypes, true},
+    {"key_spec", kKeySpec, false},
     {"shmget_flags", kShmgetFlags, true},
     {"resource_flags", kResourceFlags, true},
     {"address_family", kAddressFamily, false},

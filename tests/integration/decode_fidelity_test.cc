@@ -153,6 +153,12 @@ TEST(DecodeFidelity, FlagSetsInStraceOrder) {
   Compare("dc_flags", "", 60);
 }
 
+// The rest of the table that can be called safely.
+TEST(DecodeFidelity, RestOfTheTable) {
+  if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";
+  Compare("dc_rest", "", 50);
+}
+
 // i386 calls (int $0x80): 16-bit uids, 32-bit longs.
 TEST(DecodeFidelity, I386CallsAsStrace61PrintsThem) {
   if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";
