@@ -180,6 +180,8 @@ constexpr XlatEntry kKeySpec[] = {
     {0xfffffff9U, "KEY_SPEC_REQKEY_AUTH_KEY"}, {0xfffffff8U, "KEY_SPEC_REQUESTOR_KEYRING"},
 };
 
+constexpr XlatEntry kMemfdSecretFlags[] = {X(O_CLOEXEC)};
+
 // setns's nstype (strace's setns_types).
 constexpr XlatEntry kSetnsTypes[] = {
     X(CLONE_NEWTIME), X(CLONE_NEWNS), X(CLONE_NEWCGROUP), X(CLONE_NEWUTS), X(CLONE_NEWIPC),
@@ -758,6 +760,7 @@ constexpr Xlat kTables[] = {
     {"unshare_flags", kUnshareFlags, true},
     {"setns_types", kSetnsTypes, true},
     {"key_spec", kKeySpec, false},
+    {"memfd_secret_flags", kMemfdSecretFlags, true, ""},
     {"shmget_flags", kShmgetFlags, true},
     {"resource_flags", kResourceFlags, true},
     {"address_family", kAddressFamily, false},

@@ -72,14 +72,24 @@ std::vector<std::string> Section(const std::string& text, const std::string& pro
   static const std::regex kPid(R"(^(\[pid +)?\d+\]? +)");
   static const std::regex kPad(R"(\) +=)");
   static const std::regex kAddr(R"(0x[0-9a-f]{9,})");
-  const std::string begin = "write(-1, \"" + prog + ":begin\"";
+  const std::string begin = "write(-1, \"" + prog + ":begin";
   const std::string end = "write(-1, \"" + prog + ":end\"";
   std::vector<std::string> out;
   bool in = false;
+  std::vector<std::pair<std::regex, std::string>> ids;  // this run's pids, named by the marker
   for (std::string line : Lines(text)) {
     if (strace) line = std::regex_replace(line, kPid, "");
-    if (line.starts_with(begin)) in = true;
+    if (line.starts_with(begin)) {
+      in = true;
+      std::smatch m;
+      static const std::regex kIds(R"re(:begin (\d+) (\d+)")re");
+      if (std::regex_search(line, m, kIds)) {
+        ids.emplace_back(std::regex("\\b" + m[1].str() + "\\b"), "PID");
+        ids.emplace_back(std::regex("\\b" + m[2].str() + "\\b"), "PPID");
+      }
+    }
     if (!in) continue;
+    for (const auto& [re, name] : ids) line = std::regex_replace(line, re, name);
     line = std::regex_replace(line, kPad, ") =");
     line = std::regex_replace(line, kAddr, "ADDR");
     if (strace) {
@@ -151,6 +161,12 @@ TEST(DecodeFidelity, WideSweepAsStrace61PrintsIt) {
 TEST(DecodeFidelity, FlagSetsInStraceOrder) {
   if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";
   Compare("dc_flags", "", 60);
+}
+
+// Calls that return this run's ids (replaced by PID and PPID).
+TEST(DecodeFidelity, IdsOfTheRun) {
+  if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";
+  Compare("dc_pids", "", 10);
 }
 
 // The rest of the table that can be called safely.
