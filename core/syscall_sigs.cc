@@ -247,7 +247,7 @@ constexpr SyscallSig kSignatures[] = {
     S("io_uring_register", Fd(), Enum("opcode", "io_uring_register_op"), P("arg"), U("nr_args")),
     R(kFd, "io_uring_setup", U("entries"), SOut("p", "io_uring_params")),
     S("ioctl", Fd(), Enum("request", "ioctl_request"), SIn("arg", "winsize_or_ioctl_arg")),
-    S("ioperm", H("from"), U("num"), I("turn_on")),
+    S("ioperm", H("from"), H("num"), I("turn_on")),
     S("iopl", I("level")),
     S("ioprio_get", Enum("which", "ioprio_which"), I("who")),
     S("ioprio_set", Enum("which", "ioprio_which"), I("who"), I("ioprio")),
