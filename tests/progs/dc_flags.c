@@ -78,7 +78,8 @@ int main(void) {
   syscall(SYS_pidfd_open, 0, ALL);
   syscall(SYS_setxattr, NX, "user.dc", "", 0, ALL);
   syscall(SYS_fsopen, "dc_nofs", ALL);
-  syscall(SYS_fsmount, -1, ALL, ALL & ~0x300000u);  // MOUNT_ATTR_IDMAP, _NOSYMFOLLOW: not in strace 6.1
+  // MOUNT_ATTR_IDMAP and MOUNT_ATTR_NOSYMFOLLOW are not in strace 6.1's table.
+  syscall(SYS_fsmount, -1, ALL, ALL & ~0x300000u);
   syscall(SYS_fspick, -1, NX, ALL);
   syscall(SYS_open_tree, -1, NX, ALL);
   syscall(SYS_move_mount, -1, NX, -1, NX, ALL);

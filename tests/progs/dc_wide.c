@@ -170,7 +170,8 @@ int main(void) {
   syscall(SYS_munmap, page + 1, 4096);
   syscall(SYS_munmap, page, 4096);
   syscall(SYS_mmap, NULL, 4096, PROT_NONE, MAP_SHARED_VALIDATE | 0x800000, -1, 4096);
-  syscall(SYS_mmap, (void*)0x10000, 4096, PROT_EXEC, MAP_PRIVATE | MAP_FIXED_NOREPLACE | MAP_ANONYMOUS, -1, 0);
+  syscall(SYS_mmap, (void*)0x10000, 4096, PROT_EXEC,
+          MAP_PRIVATE | MAP_FIXED_NOREPLACE | MAP_ANONYMOUS, -1, 0);
   syscall(SYS_munmap, (void*)0x10000, 4096);
   syscall(SYS_memfd_create, "dc", MFD_CLOEXEC | MFD_ALLOW_SEALING);  // fd 3
   syscall(SYS_close, 3);

@@ -294,7 +294,8 @@ TEST(Fidelity, IntegersByTheirCType) {
   EXPECT_EQ(FlatLine(Call("chown", {kA, kJunk | 4294901760u, ~0ULL}, -ENOENT), mem),
             R"(chown("/nonexistent/dc", 4294901760, -1) = -1 ENOENT (No such file or directory))");
   EXPECT_EQ(FlatLine(Call("lchown", {kA, 65534, kJunk | 4294967294u}, -ENOENT), mem),
-            R"(lchown("/nonexistent/dc", 65534, 4294967294) = -1 ENOENT (No such file or directory))");
+            R"(lchown("/nonexistent/dc", 65534, 4294967294) = -1 ENOENT )"
+            "(No such file or directory)");
   EXPECT_EQ(FlatLine(Call("setresuid", {kJunk | 0xffffffffu, ~0ULL, 0xffffffffULL}, 0), mem),
             "setresuid(-1, -1, -1) = 0");
   // loff_t signed; size_t unsigned 64; truncate's length unsigned as strace prints it.
@@ -306,7 +307,8 @@ TEST(Fidelity, IntegersByTheirCType) {
             "ftruncate(-1, 18446744073709547520) = -1 EINVAL (Invalid argument)");
   // dev_t of mknod: an unsigned int.
   EXPECT_EQ(FlatLine(Call("mknod", {kA, S_IFBLK | 0644, kJunk | makedev(8, 1)}, -ENOENT), mem),
-            R"(mknod("/nonexistent/dc", S_IFBLK|0644, makedev(0x8, 0x1)) = -1 ENOENT (No such file or directory))");
+            R"(mknod("/nonexistent/dc", S_IFBLK|0644, makedev(0x8, 0x1)) = -1 ENOENT )"
+            "(No such file or directory)");
   // i386's 16-bit uid calls: (uint16_t)-1 is -1.
   SyscallCall c16 = Call("chown", {}, -ENOENT);
   c16.abi = Abi::kI386;
@@ -354,7 +356,8 @@ TEST(Fidelity, UnknownValues) {
             R"(fsopen("f", FSOPEN_CLOEXEC|0x2) = -1 EINVAL (Invalid argument))");
   EXPECT_EQ(FlatLine(Call("openat", {static_cast<uint64_t>(AT_FDCWD), kA, O_RDONLY | 0x40000000},
                           -ENOENT), mem),
-            R"(openat(AT_FDCWD, "f", O_RDONLY|0x40000000) = -1 ENOENT (No such file or directory))");
+            R"(openat(AT_FDCWD, "f", O_RDONLY|0x40000000) = -1 ENOENT )"
+            "(No such file or directory)");
   EXPECT_EQ(FlatLine(Call("lseek", {3, 0, kJunk | 7}, -EINVAL), mem),
             "lseek(3, 0, 0x7 /* SEEK_??? */) = -1 EINVAL (Invalid argument)");
   EXPECT_EQ(FlatLine(Call("socket", {kJunk | 0xffffffffu, 0, 0}, -EAFNOSUPPORT), mem),
@@ -435,7 +438,8 @@ TEST(Fidelity, MemoryEdgeCases) {
   sin.sin_addr.s_addr = htonl(0x7f000001);
   mem.PutObj(kA, sin);
   EXPECT_EQ(FlatLine(Call("bind", {4, kA, 8}, -EINVAL), mem),
-            R"(bind(4, {sa_family=AF_INET, sa_data="\0P\177\0\0\1"}, 8) = -1 EINVAL (Invalid argument))");
+            R"(bind(4, {sa_family=AF_INET, sa_data="\0P\177\0\0\1"}, 8) = -1 EINVAL )"
+            "(Invalid argument)");
   EXPECT_EQ(FlatLine(Call("bind", {4, kA, 1}, -EINVAL), mem),
             "bind(4, 0x10000, 1) = -1 EINVAL (Invalid argument)");
   sockaddr_un sun{};
@@ -443,7 +447,8 @@ TEST(Fidelity, MemoryEdgeCases) {
   strcpy(sun.sun_path, "/nonexistent/dc.sock");
   mem.PutObj(kB, sun);
   EXPECT_EQ(FlatLine(Call("connect", {4, kB, 5}, -ENOENT), mem),
-            R"(connect(4, {sa_family=AF_UNIX, sun_path="/no"}, 5) = -1 ENOENT (No such file or directory))");
+            R"(connect(4, {sa_family=AF_UNIX, sun_path="/no"}, 5) = -1 ENOENT )"
+            "(No such file or directory)");
   // A sigsetsize other than 8 prints the set's address (rt_sigpending accepts less).
   uint64_t set = 1 << (SIGUSR1 - 1);
   mem.PutObj(kC, set);
