@@ -602,6 +602,12 @@ ArgResult UstatArg(Ctx& c, int idx, std::string* out) {
   return ArgResult::kHandled;
 }
 
+// Retired calls strace prints raw: every argument in hex, fds included.
+ArgResult RawArg(Ctx& c, int idx, std::string* out) {
+  AppendHex(out, c.Arg(idx));
+  return ArgResult::kHandled;
+}
+
 // umask's result is the old mask, in octal.
 bool UmaskRet(Ctx& c, std::string* out) {
   AppendOct(out, static_cast<uint64_t>(c.call.ret));
@@ -789,6 +795,10 @@ constexpr CallHooks kHooks[] = {
     {.name = "getcwd", .arg = GetcwdArg},
     {.name = "faccessat2", .arg = Faccessat2Arg},
     {.name = "umask", .ret = UmaskRet},
+    {.name = "getpmsg", .arg = RawArg},
+    {.name = "putpmsg", .arg = RawArg},
+    {.name = "epoll_ctl_old", .arg = RawArg},
+    {.name = "epoll_wait_old", .arg = RawArg},
     {.name = "ustat", .arg = UstatArg},
     {.name = "memfd_create", .arg = MemfdArg},
     {.name = "swapon", .arg = SwaponArg},
