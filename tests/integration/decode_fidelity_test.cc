@@ -76,6 +76,7 @@ std::vector<std::string> Section(const std::string& text, const std::string& pro
   const std::string end = "write(-1, \"" + prog + ":end\"";
   std::vector<std::string> out;
   bool in = false;
+  bool after_end = false;  // past the end marker: only the exit_group that follows is kept
   std::vector<std::pair<std::regex, std::string>> ids;  // this run's pids, named by the marker
   for (std::string line : Lines(text)) {
     if (strace) line = std::regex_replace(line, kPid, "");
@@ -89,6 +90,11 @@ std::vector<std::string> Section(const std::string& text, const std::string& pro
       }
     }
     if (!in) continue;
+    if (after_end) {
+      if (line.starts_with("exit_group(")) out.push_back(std::regex_replace(line, kPad, ") ="));
+      if (!line.starts_with("+++") && !line.starts_with("---")) break;
+      continue;
+    }
     for (const auto& [re, name] : ids) line = std::regex_replace(line, re, name);
     line = std::regex_replace(line, kPad, ") =");
     line = std::regex_replace(line, kAddr, "ADDR");
@@ -102,7 +108,7 @@ std::vector<std::string> Section(const std::string& text, const std::string& pro
       }
     }
     out.push_back(line);
-    if (line.starts_with(end)) break;
+    if (line.starts_with(end)) after_end = true;
   }
   return out;
 }
@@ -130,7 +136,8 @@ std::set<std::string> Compare(const std::string& prog, const std::string& trace_
   const std::vector<std::string> want = Section(ReadFile(strace_out), prog, true);
   const std::vector<std::string> got = Section(ReadFile(pwnbox_out), prog, false);
   EXPECT_GE(want.size(), min_lines) << ReadFile(strace_out);
-  EXPECT_TRUE(!want.empty() && want.back().starts_with("write(-1, \"" + prog + ":end\""))
+  EXPECT_TRUE(!want.empty() && (want.back().starts_with("write(-1, \"" + prog + ":end\"") ||
+                                 want.back().starts_with("exit_group(")))
       << ReadFile(strace_out);
   for (size_t i = 0; i < std::max(want.size(), got.size()); ++i) {
     const std::string w = i < want.size() ? want[i] : "(none)";

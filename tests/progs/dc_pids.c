@@ -1,8 +1,8 @@
 // Calls whose results are ids of this run, for the decoding-fidelity test
 // (it_decode_fidelity_test): the first marker names them, write(-1, "dc_pids:begin PID
 // PPID", ...), so that the test can replace them by "PID" and "PPID" before comparing; then
-// getpid, gettid, getppid, getpgrp, getsid, set_tid_address, brk, memfd_secret, ending with
-// write(-1, "dc_pids:end", 11).
+// getpid, gettid, getppid, getpgid, getpgrp, getsid, set_tid_address, brk, memfd_secret,
+// ending with write(-1, "dc_pids:end", 11) and the exit_group after it (which the test keeps).
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -17,6 +17,7 @@ int main(void) {
   syscall(SYS_gettid);
   syscall(SYS_getppid);
   syscall(SYS_getpgid, 0);
+  syscall(SYS_getpgrp);
   syscall(SYS_getsid, 0);
   syscall(SYS_set_tid_address, NULL);
   syscall(SYS_brk, NULL);
