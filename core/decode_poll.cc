@@ -159,10 +159,32 @@ bool SelectRet(Ctx& c, std::string* out) {
   return true;
 }
 
+// pselect6's sixth argument: {sigmask=[...], sigsetsize=8}; the set as its address when the
+// size is not the kernel's sigset_t (8 bytes, 4 allowed on i386), as strace prints it.
+bool DecodePselectSigmask(Ctx& c, uint64_t addr, int, std::string* out) {
+  uint64_t set, size;
+  const size_t word = c.Compat() ? 4 : 8;
+  if (!FetchWord(c, addr, &set) || !FetchWord(c, addr + word, &size)) return false;
+  out->append("{sigmask=");
+  uint8_t mask[8] = {};
+  if (set == 0) {
+    out->append("NULL");
+  } else if (size >= word && size <= 8 && ReadAll(c.mem, set, mask, size)) {
+    AppendSigmask(out, mask, size);
+  } else {
+    AppendAddr(out, set);
+  }
+  out->append(", sigsetsize=");
+  AppendUDec(out, size);
+  out->push_back('}');
+  return true;
+}
+
 constexpr StructDecoder kStructs[] = {
     {"pollfd", DecodePollfd, true},
     {"epoll_event", DecodeEpollEvent, true},
     {"fd_set", DecodeFdSet, true},
+    {"pselect6_sigmask", DecodePselectSigmask, true},
 };
 
 // epoll_pwait/epoll_pwait2 print their timeout and sigmask at exit, as strace does, where a

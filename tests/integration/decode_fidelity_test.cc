@@ -28,7 +28,8 @@ constexpr char kTraceSet[] =
     "openat,lseek,pread64,ftruncate,fadvise64,mknodat,mknod,dup3,getpriority,epoll_wait,socket,"
     "chmod,fchmodat,fchmod,mkdir,mkdirat,creat,open,umask,fsopen,mmap,madvise,membarrier,"
     "set_mempolicy,execveat,fanotify_init,mprotect,flock,shutdown,rt_sigprocmask,chdir,"
-    "memfd_create,connect,bind,rt_sigpending,rt_sigsuspend";
+    "memfd_create,connect,bind,rt_sigpending,rt_sigsuspend,ppoll,rt_sigtimedwait,signalfd4,"
+    "epoll_pwait,pselect6";
 
 // strace 6.1 (Debian 12) predates these constants: what it prints, and what strace prints
 // since it knows them (its xlat/*.in tables: madvise_cmds, membarrier_cmds, mpol_modes,

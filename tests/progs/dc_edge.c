@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -151,6 +152,21 @@ int main(void) {
   syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &set, 16);
   syscall(SYS_rt_sigpending, &set, 4);
   syscall(SYS_rt_sigsuspend, &set, 4);
+  sigaddset(&set, SIGUSR2);
+  struct timespec ts0 = {0, 0};
+  syscall(SYS_ppoll, NULL, 0, &ts0, &set, 4);
+  syscall(SYS_ppoll, NULL, 0, &ts0, &set, 8);
+  syscall(SYS_rt_sigtimedwait, &set, NULL, &ts0, 4);
+  syscall(SYS_signalfd4, -1, &set, 4, 0);
+  syscall(SYS_signalfd4, -1, &set, 16, 0);
+  syscall(SYS_epoll_pwait, -1, NULL, 1, 0, &set, 4);
+  struct {
+    void* ss;
+    size_t len;
+  } sm = {&set, 4};
+  syscall(SYS_pselect6, 0, NULL, NULL, NULL, &ts0, &sm);
+  sm.len = 8;
+  syscall(SYS_pselect6, 0, NULL, NULL, NULL, &ts0, &sm);
   syscall(SYS_close, fd);
 
   Marker("dc_edge:end");

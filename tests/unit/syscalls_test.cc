@@ -243,6 +243,7 @@ TEST(Signatures, TablesAndStructsExist) {
                                                "open_how",
                                                "file_handle",
                                                "file_handle_in",
+                                               "pselect6_sigmask",
                                                "pipefds",
                                                "int",
                                                "uint64",
