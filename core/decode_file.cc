@@ -9,6 +9,9 @@
 #include <sys/sysmacros.h>
 #include <termios.h>
 
+#include <algorithm>
+#include <cerrno>
+
 #include "core/decode_util.h"
 
 namespace pwnbox::core::decode {
@@ -214,7 +217,62 @@ bool DecodeIovecArg(Ctx& c, uint64_t addr, int idx, std::string* out) {
   const ArgSpec& spec = c.sig.args[idx];
   const uint64_t count = spec.len_arg >= 0 ? c.Arg(spec.len_arg) : 1;
   const uint64_t data = spec.out ? static_cast<uint64_t>(c.call.ret) : UINT64_MAX;
-  return AppendIovec(c, addr, count, data, out);
+  return AppendIovec(c, addr, count, data, out, spec.out && c.Failed());
+}
+
+// ", f_handle=\"\x01\x02...\"" (strace's QUOTE_FORCE_HEX), at most MAX_HANDLE_SZ bytes.
+void AppendFHandle(Ctx& c, uint64_t addr, uint32_t bytes, std::string* out) {
+  out->append(", f_handle=");
+  uint8_t data[128];
+  const size_t n = std::min<size_t>(bytes, sizeof(data));
+  if (n != 0 && !ReadAll(c.mem, addr + 8, data, n)) {
+    AppendAddr(out, addr + 8);
+    return;
+  }
+  AppendQuoted(out, std::string_view(reinterpret_cast<const char*>(data), n), /*hex=*/true);
+}
+
+// name_to_handle_at's struct file_handle: "{handle_bytes=0 => 8, handle_type=1,
+// f_handle="\x..."}" (handle_bytes as given at entry, and what the kernel made of it).
+bool DecodeFileHandle(Ctx& c, uint64_t addr, int idx, std::string* out) {
+  const uint64_t saved = c.dc != nullptr ? c.dc->saved[idx] : 0;
+  if ((saved >> 32) == 0) return false;
+  const uint32_t in = static_cast<uint32_t>(saved);
+  out->append("{handle_bytes=");
+  AppendUDec(out, in);
+  struct {
+    uint32_t bytes;
+    int32_t type;
+  } h;
+  if ((!c.Failed() || c.call.ret == -EOVERFLOW) && Fetch(c, addr, &h)) {
+    if (h.bytes != in) {
+      out->append(" => ");
+      AppendUDec(out, h.bytes);
+    }
+    if (!c.Failed()) {
+      out->append(", handle_type=");
+      AppendDec(out, h.type);
+      AppendFHandle(c, addr, h.bytes, out);
+    }
+  }
+  out->push_back('}');
+  return true;
+}
+
+// open_by_handle_at's handle: "{handle_bytes=8, handle_type=1, f_handle="\x..."}".
+bool DecodeFileHandleIn(Ctx& c, uint64_t addr, int, std::string* out) {
+  struct {
+    uint32_t bytes;
+    int32_t type;
+  } h;
+  if (!Fetch(c, addr, &h)) return false;
+  out->append("{handle_bytes=");
+  AppendUDec(out, h.bytes);
+  out->append(", handle_type=");
+  AppendDec(out, h.type);
+  AppendFHandle(c, addr, h.bytes, out);
+  out->push_back('}');
+  return true;
 }
 
 // ---- ioctl ----
@@ -473,13 +531,93 @@ ArgResult OpenModeArg(Ctx& c, int idx, int flags_idx) {
   return has_mode ? ArgResult::kGeneric : ArgResult::kOmit;
 }
 ArgResult OpenArg(Ctx& c, int idx, std::string*) { return OpenModeArg(c, idx, 1); }
+ArgResult MqOpenArg(Ctx& c, int idx, std::string*) {
+  if (idx < 2) return ArgResult::kGeneric;
+  return (c.Arg(1) & O_CREAT) ? ArgResult::kGeneric : ArgResult::kOmit;
+}
+// preadv2/pwritev2: x86-64 passes the offset whole; strace prints no pos_h.
+ArgResult Rwv2Arg(Ctx& c, int idx, std::string*) {
+  return idx == 4 && !c.Compat() ? ArgResult::kOmit : ArgResult::kGeneric;
+}
 ArgResult OpenatArg(Ctx& c, int idx, std::string*) { return OpenModeArg(c, idx, 2); }
 
+// mknod is the one call whose mode strace prints with file-type names; the device (an unsigned
+// int in the kernel) only for character and block devices.
 ArgResult MknodDev(Ctx& c, int idx, int mode_idx, std::string* out) {
+  if (idx == mode_idx) {
+    AppendMode(out, static_cast<uint32_t>(c.UArg(idx)));
+    return ArgResult::kHandled;
+  }
   if (idx != mode_idx + 1) return ArgResult::kGeneric;
-  const uint32_t type = c.Arg(mode_idx) & S_IFMT;
+  const uint32_t type = c.UArg(mode_idx) & S_IFMT;
   if (type != S_IFCHR && type != S_IFBLK) return ArgResult::kOmit;
-  AppendMakedev(out, c.Arg(idx));
+  AppendMakedev(out, c.UArg(idx));
+  return ArgResult::kHandled;
+}
+
+// memfd_create's flags: the MFD_HUGE_* page size (6 bits at MFD_HUGE_SHIFT) last.
+ArgResult MemfdArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 1) return ArgResult::kGeneric;
+  constexpr int kHugeShift = 26;  // MFD_HUGE_SHIFT
+  const uint32_t flags = static_cast<uint32_t>(c.Arg(1));
+  const uint32_t huge = flags >> kHugeShift;
+  AppendFlags(out, "memfd_flags", flags & ((1u << kHugeShift) - 1));
+  if (huge != 0) {
+    out->push_back('|');
+    AppendUDec(out, huge);
+    out->append("<<MFD_HUGE_SHIFT");
+  }
+  return ArgResult::kHandled;
+}
+
+// swapon's flags: the SWAP_FLAG_* bits, then the priority in decimal.
+ArgResult SwaponArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 1) return ArgResult::kGeneric;
+  constexpr uint32_t kPrioMask = 0x7fff;  // SWAP_FLAG_PRIO_MASK
+  const uint32_t v = static_cast<uint32_t>(c.Arg(1));
+  const uint32_t prio = v & kPrioMask;
+  if ((v & ~kPrioMask) == 0) {
+    AppendUDec(out, prio);
+    return ArgResult::kHandled;
+  }
+  AppendFlags(out, "swap_flags", v & ~kPrioMask);
+  if (prio != 0) {
+    out->push_back('|');
+    AppendUDec(out, prio);
+  }
+  return ArgResult::kHandled;
+}
+
+// fanotify_mark's dirfd: FAN_NOFD (-1) by name.
+ArgResult FanotifyMarkArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 3 || static_cast<int32_t>(c.Arg(3)) != -1) return ArgResult::kGeneric;
+  out->append("FAN_NOFD");
+  return ArgResult::kHandled;
+}
+
+// ustat's device: makedev(major, minor).
+ArgResult UstatArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 0) return ArgResult::kGeneric;
+  AppendMakedev(out, static_cast<uint32_t>(c.Arg(0)));
+  return ArgResult::kHandled;
+}
+
+// Retired calls strace prints raw: every argument in hex, fds included.
+ArgResult RawArg(Ctx& c, int idx, std::string* out) {
+  AppendHex(out, c.Arg(idx));
+  return ArgResult::kHandled;
+}
+
+// umask's result is the old mask, in octal.
+bool UmaskRet(Ctx& c, std::string* out) {
+  AppendOct(out, static_cast<uint64_t>(c.call.ret));
+  return true;
+}
+
+// strace prints truncate's and ftruncate's length unsigned (PRINT_VAL_U), off_t or not.
+ArgResult TruncateArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 1) return ArgResult::kGeneric;
+  AppendUDec(out, c.Arg(idx));
   return ArgResult::kHandled;
 }
 ArgResult MknodArg(Ctx& c, int idx, std::string* out) { return MknodDev(c, idx, 1, out); }
@@ -641,6 +779,8 @@ constexpr StructDecoder kStructs[] = {
     {"int", DecodeInt, true},
     {"uint64", DecodeUint64, true},
     {"iovec", DecodeIovecArg, false},
+    {"file_handle", DecodeFileHandle, true},
+    {"file_handle_in", DecodeFileHandleIn, true},
     {"winsize_or_ioctl_arg", DecodeIoctlArg, false},
 };
 
@@ -654,11 +794,26 @@ constexpr CallHooks kHooks[] = {
     {.name = "ioctl", .entry_split = IoctlSplit, .arg = IoctlArgHook},
     {.name = "getcwd", .arg = GetcwdArg},
     {.name = "faccessat2", .arg = Faccessat2Arg},
+    {.name = "umask", .ret = UmaskRet},
+    {.name = "getpmsg", .arg = RawArg},
+    {.name = "putpmsg", .arg = RawArg},
+    {.name = "epoll_ctl_old", .arg = RawArg},
+    {.name = "epoll_wait_old", .arg = RawArg},
+    {.name = "ustat", .arg = UstatArg},
+    {.name = "memfd_create", .arg = MemfdArg},
+    {.name = "swapon", .arg = SwaponArg},
+    {.name = "fanotify_mark", .arg = FanotifyMarkArg},
+    {.name = "mq_open", .arg = MqOpenArg},
+    {.name = "preadv2", .arg = Rwv2Arg},
+    {.name = "pwritev2", .arg = Rwv2Arg},
+    {.name = "truncate", .arg = TruncateArg},
+    {.name = "ftruncate", .arg = TruncateArg},
 };
 
 }  // namespace
 
-bool AppendIovec(Ctx& c, uint64_t addr, uint64_t count, uint64_t data_limit, std::string* out) {
+bool AppendIovec(Ctx& c, uint64_t addr, uint64_t count, uint64_t data_limit, std::string* out,
+                 bool addr_only) {
   struct Iov {
     uint64_t base;
     uint64_t len;
@@ -672,7 +827,11 @@ bool AppendIovec(Ctx& c, uint64_t addr, uint64_t count, uint64_t data_limit, std
     const uint64_t n = std::min(iov.len, remaining);
     remaining -= n;
     out->append("{iov_base=");
-    AppendBuffer(c, out, iov.base, n);
+    if (addr_only) {
+      AppendAddr(out, iov.base);
+    } else {
+      AppendBuffer(c, out, iov.base, n);
+    }
     out->append(", iov_len=");
     AppendUDec(out, iov.len);
     out->push_back('}');

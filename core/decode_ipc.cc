@@ -124,6 +124,47 @@ bool DecodeIoUringParams(Ctx& c, uint64_t addr, int, std::string* out) {
   return true;
 }
 
+// msgget/semget/shmget's flags: the IPC_* bits, then the permission bits in octal
+// ("IPC_CREAT|IPC_EXCL|0600", "0600"), as strace's ipc flags.
+ArgResult IpcGetArg(Ctx& c, int idx, std::string* out) {
+  if (idx != c.sig.nargs - 1) return ArgResult::kGeneric;
+  const uint32_t flags = static_cast<uint32_t>(c.Arg(idx));
+  const bool shm = c.name == "shmget";
+  constexpr int kHugeShift = 26;  // SHM_HUGE_SHIFT
+  const uint32_t huge = shm ? (flags >> kHugeShift) & 0x3f : 0;
+  const uint32_t bits = flags & ~0777u & ~(huge << kHugeShift);
+  if (bits != 0) {
+    AppendFlags(out, shm ? "shmget_flags" : "resource_flags", bits);
+    out->push_back('|');
+  }
+  if (huge != 0) {
+    AppendUDec(out, huge);
+    out->append("<<SHM_HUGE_SHIFT|");
+  }
+  AppendOct(out, flags & 0777u);
+  return ArgResult::kHandled;
+}
+
+// msgsnd's message: "{mtype=1, mtext="..."}" (msgsz bytes of text).
+ArgResult MsgsndArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 1 || c.Arg(1) == 0 || c.Compat()) return ArgResult::kGeneric;
+  int64_t mtype;
+  if (!Fetch(c, c.Arg(1), &mtype)) return ArgResult::kGeneric;
+  out->append("{mtype=");
+  AppendDec(out, mtype);
+  out->append(", mtext=");
+  AppendBuffer(c, out, c.Arg(1) + sizeof(mtype), c.Arg(2));
+  out->push_back('}');
+  return ArgResult::kHandled;
+}
+
+constexpr CallHooks kHooks[] = {
+    {.name = "msgget", .arg = IpcGetArg},
+    {.name = "semget", .arg = IpcGetArg},
+    {.name = "shmget", .arg = IpcGetArg},
+    {.name = "msgsnd", .arg = MsgsndArg},
+};
+
 constexpr StructDecoder kStructs[] = {
     {"mq_attr", DecodeMqAttr, false},
     {"sembuf", DecodeSembuf, true},
@@ -135,5 +176,6 @@ constexpr StructDecoder kStructs[] = {
 }  // namespace
 
 std::span<const StructDecoder> IpcStructs() { return kStructs; }
+std::span<const CallHooks> IpcHooks() { return kHooks; }
 
 }  // namespace pwnbox::core::decode

@@ -18,10 +18,18 @@ bool AppendSockaddr(Ctx& c, uint64_t addr, uint64_t len, std::string* out) {
     return true;
   }
   if (!ReadAll(c.mem, addr, &ss, len)) return false;
-  const int family = ss.ss_family;
+  int family = ss.ss_family;
   out->append("{sa_family=");
   AppendEnum(out, "address_family", family);
   char text[INET6_ADDRSTRLEN];
+  // Only the `len` bytes the kernel reads: a family's fields need its whole struct (strace's
+  // min_len; sockaddr_in6 without sin6_scope_id is SIN6_MIN_LEN), otherwise the raw sa_data.
+  constexpr size_t kSin6MinLen = offsetof(sockaddr_in6, sin6_scope_id);
+  if ((family == AF_INET && len < sizeof(sockaddr_in)) ||
+      (family == AF_INET6 && len < kSin6MinLen) ||
+      (family == AF_NETLINK && len < sizeof(sockaddr_nl))) {
+    family = -1;
+  }
   switch (family) {
     case AF_UNIX: {
       if (len <= offsetof(sockaddr_un, sun_path)) break;
@@ -57,8 +65,11 @@ bool AppendSockaddr(Ctx& c, uint64_t addr, uint64_t len, std::string* out) {
       out->append("), inet_pton(AF_INET6, \"");
       inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
       out->append(text);
-      out->append("\", &sin6_addr), sin6_scope_id=");
-      AppendUDec(out, in6->sin6_scope_id);
+      out->append("\", &sin6_addr)");
+      if (len >= sizeof(sockaddr_in6)) {
+        out->append(", sin6_scope_id=");
+        AppendUDec(out, in6->sin6_scope_id);
+      }
       break;
     }
     case AF_NETLINK: {
@@ -93,7 +104,7 @@ uint64_t LenOf(Ctx& c, int idx, uint64_t dflt) {
   const ArgSpec& spec = c.sig.args[idx];
   if (spec.len_arg < 0) return dflt;
   const ArgSpec& len_spec = c.sig.args[spec.len_arg];
-  const uint64_t v = c.Arg(spec.len_arg);
+  const uint64_t v = c.UArg(spec.len_arg);
   if (len_spec.kind == ArgKind::kStruct || len_spec.kind == ArgKind::kPtr) {
     uint32_t n;
     if (v == 0 || !Fetch(c, v, &n)) return dflt;
@@ -219,6 +230,13 @@ bool AppendMsghdr(Ctx& c, uint64_t addr, uint64_t data_limit, std::string* out,
 bool DecodeMsghdr(Ctx& c, uint64_t addr, int idx, std::string* out) {
   const bool written = c.sig.args[idx].out;
   const uint64_t saved = written && c.dc != nullptr ? c.dc->saved[idx] : 0;
+  if (written && c.Failed()) {  // strace: what recvmsg was given, "{msg_namelen=16}"
+    if ((saved >> 32) == 0) return false;
+    out->append("{msg_namelen=");
+    AppendUDec(out, static_cast<uint32_t>(saved));
+    out->push_back('}');
+    return true;
+  }
   return AppendMsghdr(c, addr, written ? static_cast<uint64_t>(c.call.ret) : UINT64_MAX, out,
                       saved);
 }
@@ -274,6 +292,8 @@ ArgResult SocketArg(Ctx& c, int idx, std::string* out) {
   const int family = static_cast<int>(c.Arg(0));
   if (family == AF_INET || family == AF_INET6) {
     AppendEnum(out, "ip_protocol", static_cast<uint32_t>(c.Arg(2)));
+  } else if (family == AF_NETLINK) {
+    AppendEnum(out, "netlink_protocol", static_cast<uint32_t>(c.Arg(2)));
   } else {
     AppendDec(out, static_cast<int32_t>(c.Arg(2)));
   }

@@ -18,8 +18,10 @@ bool DecodePollfd(Ctx& c, uint64_t addr, int idx, std::string* out) {
     if (!Fetch(c, a, &p)) return false;
     out->append("{fd=");
     AppendFd(c, out, p.fd);
-    out->append(", events=");
-    AppendFlags(out, "poll_events", static_cast<uint16_t>(p.events));
+    if (p.fd >= 0) {  // strace leaves out the events of an ignored entry
+      out->append(", events=");
+      AppendFlags(out, "poll_events", static_cast<uint16_t>(p.events));
+    }
     out->push_back('}');
     return true;
   });
@@ -157,13 +159,47 @@ bool SelectRet(Ctx& c, std::string* out) {
   return true;
 }
 
+// pselect6's sixth argument: {sigmask=[...], sigsetsize=8}; the set as its address when the
+// size is not the kernel's sigset_t (8 bytes, 4 allowed on i386), as strace prints it.
+bool DecodePselectSigmask(Ctx& c, uint64_t addr, int, std::string* out) {
+  uint64_t set, size;
+  const size_t word = c.Compat() ? 4 : 8;
+  if (!FetchWord(c, addr, &set) || !FetchWord(c, addr + word, &size)) return false;
+  out->append("{sigmask=");
+  uint8_t mask[8] = {};
+  if (set == 0) {
+    out->append("NULL");
+  } else if (size >= word && size <= 8 && ReadAll(c.mem, set, mask, size)) {
+    AppendSigmask(out, mask, size);
+  } else {
+    AppendAddr(out, set);
+  }
+  out->append(", sigsetsize=");
+  AppendUDec(out, size);
+  out->push_back('}');
+  return true;
+}
+
 constexpr StructDecoder kStructs[] = {
     {"pollfd", DecodePollfd, true},
     {"epoll_event", DecodeEpollEvent, true},
     {"fd_set", DecodeFdSet, true},
+    {"pselect6_sigmask", DecodePselectSigmask, true},
 };
 
+// epoll_pwait/epoll_pwait2 print their timeout and sigmask at exit, as strace does, where a
+// failed call shows addresses (strace's umove_or_printaddr).
+ArgResult EpollPwaitArg(Ctx& c, int idx, std::string* out) {
+  if (idx < 3 || !c.Failed() || c.sig.args[idx].kind != ArgKind::kStruct) {
+    return ArgResult::kGeneric;
+  }
+  AppendAddr(out, c.Arg(idx));
+  return ArgResult::kHandled;
+}
+
 constexpr CallHooks kHooks[] = {
+    {.name = "epoll_pwait", .arg = EpollPwaitArg},
+    {.name = "epoll_pwait2", .arg = EpollPwaitArg},
     {.name = "poll", .ret = PollRet},
     {.name = "ppoll", .ret = PollRet},
     {.name = "select", .ret = SelectRet},

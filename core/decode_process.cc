@@ -447,6 +447,15 @@ ArgResult PrctlArg(Ctx& c, int idx, std::string* out) {
     case PR_SET_NO_NEW_PRIVS:
       AppendUDec(out, c.Arg(idx));
       return ArgResult::kHandled;
+    case PR_GET_NAME:  // the name, at exit
+      if (idx != 1) return ArgResult::kOmit;
+      if (!c.exiting) return ArgResult::kGeneric;
+      if (c.Failed()) {
+        AppendAddr(out, c.Arg(1));
+      } else {
+        AppendCString(c, out, c.Arg(1));
+      }
+      return ArgResult::kHandled;
     case PR_GET_DUMPABLE:
     case PR_GET_KEEPCAPS:
     case PR_GET_NO_NEW_PRIVS:
@@ -454,11 +463,138 @@ ArgResult PrctlArg(Ctx& c, int idx, std::string* out) {
     case PR_GET_TIMERSLACK:
     case PR_GET_CHILD_SUBREAPER:
     case PR_GET_PDEATHSIG:
-    case PR_GET_NAME:
       return ArgResult::kOmit;
     default:
       return ArgResult::kGeneric;
   }
+}
+
+int PrctlSplit(Ctx& c) { return static_cast<int>(c.Arg(0)) == PR_GET_NAME ? 1 : -1; }
+
+// "1 (SUID_DUMP_USER)" for PR_GET_DUMPABLE.
+bool PrctlRet(Ctx& c, std::string* out) {
+  if (static_cast<int>(c.Arg(0)) != PR_GET_DUMPABLE) return false;
+  AppendDec(out, c.call.ret);
+  const size_t mark = out->size();
+  out->append(" (");
+  if (!AppendEnumOr(out, "suid_dump", static_cast<uint64_t>(c.call.ret), "")) {
+    out->resize(mark);
+    return true;
+  }
+  out->push_back(')');
+  return true;
+}
+
+// personality(0xffffffff) queries; the result is the persona, "0x400000 (PER_LINUX|...)".
+ArgResult PersonalityArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 0 || static_cast<uint32_t>(c.Arg(0)) != 0xffffffffu) return ArgResult::kGeneric;
+  out->append("0xffffffff");
+  return ArgResult::kHandled;
+}
+bool PersonalityRet(Ctx& c, std::string* out) {
+  const uint64_t v = static_cast<uint32_t>(c.call.ret);
+  AppendHex(out, v);
+  out->append(" (");
+  AppendFlags(out, "personality", v);
+  out->push_back(')');
+  return true;
+}
+
+// "0 (SCHED_OTHER)".
+bool SchedGetschedulerRet(Ctx& c, std::string* out) {
+  AppendDec(out, c.call.ret);
+  std::string name;
+  if (AppendEnumOr(&name, "sched_policy", static_cast<uint64_t>(c.call.ret), "")) {
+    out->append(" (" + name + ")");
+  }
+  return true;
+}
+
+// "IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4)".
+void AppendIoprio(std::string* out, uint32_t v) {
+  static constexpr const char* kClasses[] = {"IOPRIO_CLASS_NONE", "IOPRIO_CLASS_RT",
+                                             "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE"};
+  out->append("IOPRIO_PRIO_VALUE(");
+  const uint32_t cls = v >> 13;
+  if (cls < 4) {
+    out->append(kClasses[cls]);
+  } else {
+    AppendHex(out, cls);
+    out->append(" /* IOPRIO_CLASS_??? */");
+  }
+  out->append(", ");
+  AppendUDec(out, v & 0x1fff);
+  out->push_back(')');
+}
+
+// "0 (IOPRIO_PRIO_VALUE(IOPRIO_CLASS_NONE, 0))".
+bool IoprioGetRet(Ctx& c, std::string* out) {
+  AppendDec(out, c.call.ret);
+  out->append(" (");
+  AppendIoprio(out, static_cast<uint32_t>(c.call.ret));
+  out->push_back(')');
+  return true;
+}
+
+ArgResult IoprioSetArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 2) return ArgResult::kGeneric;
+  AppendIoprio(out, static_cast<uint32_t>(c.Arg(2)));
+  return ArgResult::kHandled;
+}
+
+// reboot's arg only with LINUX_REBOOT_CMD_RESTART2.
+ArgResult RebootArg(Ctx& c, int idx, std::string*) {
+  constexpr uint32_t kRestart2 = 0xA1B2C3D4;
+  if (idx != 3) return ArgResult::kGeneric;
+  return static_cast<uint32_t>(c.Arg(2)) == kRestart2 ? ArgResult::kGeneric : ArgResult::kOmit;
+}
+
+// sched_setaffinity's mask: the CPUs set, "[0 1 3]".
+ArgResult SetaffinityArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 2 || c.Arg(2) == 0) return ArgResult::kGeneric;
+  const uint64_t size = std::min<uint64_t>(c.UArg(1), 1024);
+  uint8_t mask[1024];
+  if (size == 0 || !ReadAll(c.mem, c.Arg(2), mask, size)) return ArgResult::kGeneric;
+  out->push_back('[');
+  bool first = true;
+  for (uint64_t i = 0; i < size * 8; ++i) {
+    if (!((mask[i / 8] >> (i % 8)) & 1)) continue;
+    if (!first) out->push_back(' ');
+    first = false;
+    AppendUDec(out, i);
+  }
+  out->push_back(']');
+  return ArgResult::kHandled;
+}
+
+// sethostname/setdomainname: strace prints the (int) length unsigned.
+ArgResult HostnameArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 1) return ArgResult::kGeneric;
+  AppendUDec(out, static_cast<uint32_t>(c.Arg(1)));
+  return ArgResult::kHandled;
+}
+
+// seccomp(SECCOMP_GET_ACTION_AVAIL, 0, [SECCOMP_RET_LOG]).
+ArgResult SeccompArg(Ctx& c, int idx, std::string* out) {
+  constexpr uint32_t kGetActionAvail = 2;
+  if (idx != 2 || static_cast<uint32_t>(c.Arg(0)) != kGetActionAvail) return ArgResult::kGeneric;
+  uint32_t action;
+  if (!Fetch(c, c.Arg(2), &action)) return ArgResult::kGeneric;
+  out->push_back('[');
+  AppendEnum(out, "seccomp_ret_action", action);
+  out->push_back(']');
+  return ArgResult::kHandled;
+}
+
+// get_mempolicy's mode, at exit: "[MPOL_DEFAULT]".
+ArgResult GetMempolicyArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 0 || c.Arg(0) == 0 || !c.exiting || c.Failed()) return ArgResult::kGeneric;
+  int32_t mode;
+  if (!Fetch(c, c.Arg(0), &mode)) return ArgResult::kGeneric;
+  out->push_back('[');
+  AppendEnum(out, "mempolicy_mode", static_cast<uint32_t>(mode));
+  out->push_back(']');
+  return ArgResult::kHandled;
 }
 
 // getgroups/setgroups: the list of gids (at exit for getgroups: as many as it returned).
@@ -597,7 +733,17 @@ constexpr CallHooks kHooks[] = {
     {.name = "clone3", .layout = Clone3Layout},
     {.name = "wait4", .arg = Wait4Arg},
     {.name = "waitpid", .arg = Wait4Arg},
-    {.name = "prctl", .arg = PrctlArg},
+    {.name = "prctl", .entry_split = PrctlSplit, .arg = PrctlArg, .ret = PrctlRet},
+    {.name = "personality", .arg = PersonalityArg, .ret = PersonalityRet},
+    {.name = "sched_getscheduler", .ret = SchedGetschedulerRet},
+    {.name = "ioprio_get", .ret = IoprioGetRet},
+    {.name = "ioprio_set", .arg = IoprioSetArg},
+    {.name = "reboot", .arg = RebootArg},
+    {.name = "sched_setaffinity", .arg = SetaffinityArg},
+    {.name = "sethostname", .arg = HostnameArg},
+    {.name = "setdomainname", .arg = HostnameArg},
+    {.name = "seccomp", .arg = SeccompArg},
+    {.name = "get_mempolicy", .arg = GetMempolicyArg},
     {.name = "rseq", .arg = RseqArg},
     {.name = "getgroups", .entry_split = GetgroupsSplit, .arg = GroupsArg},
     {.name = "setgroups", .arg = GroupsArg},

@@ -228,9 +228,13 @@ namespace {
 bool DecodeSigset(Ctx& c, uint64_t addr, int idx, std::string* out) {
   const ArgSpec& spec = c.sig.args[idx];
   uint64_t size = spec.len_arg >= 0 ? c.Arg(spec.len_arg) : 8;
-  if (size == 0 || size > 128) return false;
-  uint8_t mask[128];
-  const size_t n = std::min<uint64_t>(size, 8);
+  // strace's print_sigset_addr_len_limit: a size other than the kernel's sigset_t (8 bytes;
+  // from a word for i386, from one byte for rt_sigpending, which accepts less) prints the
+  // address.
+  const uint64_t min = c.name == "rt_sigpending" ? 1 : (c.Compat() ? 4 : 8);
+  if (size < min || size > 8) return false;
+  uint8_t mask[8] = {};
+  const size_t n = size;
   if (!ReadAll(c.mem, addr, mask, n)) return false;
   AppendSigmask(out, mask, n);
   return true;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <mutex>
 #include <unordered_map>
 
@@ -14,6 +15,28 @@ namespace pwnbox::core::decode {
 uint64_t Ctx::Arg(int i) const {
   uint64_t v = call.args[i];
   return Compat() ? (v & 0xffffffffu) : v;
+}
+
+int64_t Ctx::SArg(int i) const {
+  const uint64_t v = Arg(i);
+  switch (CType(i)) {
+    case ArgSpec::CType::kS32: return static_cast<int32_t>(v);
+    case ArgSpec::CType::kU32: return static_cast<uint32_t>(v);
+    case ArgSpec::CType::kU16: return static_cast<uint16_t>(v);
+    // i386's long (off_t, ...) is 32 bits.
+    case ArgSpec::CType::kS64: return Compat() ? static_cast<int32_t>(v) : static_cast<int64_t>(v);
+    default: return static_cast<int64_t>(v);
+  }
+}
+
+uint64_t Ctx::UArg(int i) const {
+  const uint64_t v = Arg(i);
+  switch (CType(i)) {
+    case ArgSpec::CType::kS32:
+    case ArgSpec::CType::kU32: return static_cast<uint32_t>(v);
+    case ArgSpec::CType::kU16: return static_cast<uint16_t>(v);
+    default: return v;
+  }
 }
 
 bool ReadAll(TargetMemory& mem, uint64_t addr, void* buf, size_t len) {
@@ -44,7 +67,9 @@ bool ReadCString(TargetMemory& mem, uint64_t addr, size_t max, std::string* out,
     size_t chunk = std::min<size_t>(sizeof(buf), max - done);
     chunk = std::min<size_t>(chunk, 4096 - (a & 4095));
     ssize_t n = mem.ReadStringBytes(a, buf, chunk);
-    if (n <= 0) return done != 0;
+    // Unreadable memory before the terminator and before `max` bytes: strace's umovestr fails
+    // and the caller prints the address.
+    if (n <= 0) return false;
     const void* nul = memchr(buf, 0, n);
     if (nul != nullptr) {
       out->append(buf, static_cast<const char*>(nul) - buf);
@@ -53,7 +78,7 @@ bool ReadCString(TargetMemory& mem, uint64_t addr, size_t max, std::string* out,
     }
     out->append(buf, n);
     done += n;
-    if (static_cast<size_t>(n) < chunk) return true;
+    if (static_cast<size_t>(n) < chunk) return false;
   }
   return true;
 }
@@ -106,16 +131,17 @@ void AppendAddr(std::string* out, uint64_t v) {
 }
 
 void AppendOct(std::string* out, uint64_t v) {
-  char buf[24];
-  char* p = buf + sizeof(buf);
-  int digits = 0;
-  do {
-    *--p = static_cast<char>('0' + (v & 7));
-    v >>= 3;
-    ++digits;
-  } while (v != 0 || digits < 3);
-  *--p = '0';
-  out->append(p, buf + sizeof(buf) - p);
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%#03llo", static_cast<unsigned long long>(v));
+  out->append(buf);
+}
+
+void AppendUid(std::string* out, uint32_t uid) {
+  if (uid == 0xffffffffu) {
+    out->append("-1");
+  } else {
+    AppendUDec(out, uid);
+  }
 }
 
 void AppendQuoted(std::string* out, std::string_view data, bool hex) {
@@ -229,6 +255,8 @@ void AppendPath(Ctx& c, std::string* out, uint64_t addr) {
     AppendAddr(out, addr);
     return;
   }
+  // strace's printpath: PATH_MAX - 1 bytes, "..." when no NUL came within PATH_MAX.
+  if (!terminated && s.size() > PATH_MAX - 1) s.resize(PATH_MAX - 1);
   AppendQuoted(out, s);
   if (!terminated) out->append("...");
 }
@@ -309,6 +337,7 @@ bool AppendEnumOr(std::string* out, const char* table, uint64_t v, const char* d
 void AppendMode(std::string* out, uint32_t mode) {
   const char* type = nullptr;
   switch (mode & S_IFMT) {
+    case 0: break;
     case S_IFREG: type = "S_IFREG"; break;
     case S_IFDIR: type = "S_IFDIR"; break;
     case S_IFCHR: type = "S_IFCHR"; break;
@@ -316,19 +345,18 @@ void AppendMode(std::string* out, uint32_t mode) {
     case S_IFIFO: type = "S_IFIFO"; break;
     case S_IFLNK: type = "S_IFLNK"; break;
     case S_IFSOCK: type = "S_IFSOCK"; break;
-    default: break;
+    default:  // no name for this file type: strace prints the whole mode in octal
+      AppendOct(out, mode);
+      return;
   }
   if (type != nullptr) {
     out->append(type);
-    out->push_back('|');
-  } else if ((mode & S_IFMT) != 0) {
-    AppendOct(out, mode & S_IFMT);
     out->push_back('|');
   }
   if (mode & S_ISUID) out->append("S_ISUID|");
   if (mode & S_ISGID) out->append("S_ISGID|");
   if (mode & S_ISVTX) out->append("S_ISVTX|");
-  AppendOct(out, mode & 0777);
+  AppendOct(out, mode & ~static_cast<uint32_t>(S_IFMT | S_ISUID | S_ISGID | S_ISVTX));
 }
 
 void AppendSignal(std::string* out, int sig) {
@@ -421,6 +449,7 @@ const CallHooks* FindCallHooks(std::string_view name) {
     r->Add(MemoryHooks());
     r->Add(PollHooks());
     r->Add(TimeHooks());
+    r->Add(IpcHooks());
     return r;
   }();
   return reg->Find(name);

@@ -24,8 +24,18 @@ struct Ctx {
   std::string_view name;
   bool exiting;
   DecodedCall* dc = nullptr;  // the call being decoded (for DecodedCall::saved)
+  // The declared C type of each argument (DeclaredCType), or nullptr (unknown syscall: all
+  // unsigned long).
+  const ArgSpec::CType* ctypes = nullptr;
 
   uint64_t Arg(int i) const;  // truncated to 32 bits on i386
+  ArgSpec::CType CType(int i) const {
+    return ctypes != nullptr && i < sig.nargs ? ctypes[i] : ArgSpec::CType::kU64;
+  }
+  // Argument `i` as the kernel reads it: cut to the width of its C type and, for signed types,
+  // sign-extended (int from the low 32 bits, whatever the upper half holds).
+  int64_t SArg(int i) const;
+  uint64_t UArg(int i) const;
   bool Compat() const { return call.abi == Abi::kI386; }
   bool Failed() const { return exiting && call.ret < 0 && call.ret >= -4095; }
   size_t Limit() const { return opt.string_limit; }
@@ -41,7 +51,8 @@ bool Fetch(Ctx& c, uint64_t addr, T* v) {
 // Reads a pointer-sized word (4 bytes on i386).
 bool FetchWord(Ctx& c, uint64_t addr, uint64_t* v);
 // Reads a NUL-terminated string of at most `max` bytes into `out` (without the NUL). Returns
-// false when `addr` is unreadable; sets *terminated when the NUL was found within `max`.
+// false when memory ends unreadable before the NUL and before `max` bytes (strace then prints
+// the address); sets *terminated when the NUL was found within `max`.
 bool ReadCString(TargetMemory& mem, uint64_t addr, size_t max, std::string* out,
                  bool* terminated);
 
@@ -50,7 +61,10 @@ void AppendDec(std::string* out, int64_t v);
 void AppendUDec(std::string* out, uint64_t v);
 void AppendHex(std::string* out, uint64_t v);   // "0x1f", "0" for 0
 void AppendAddr(std::string* out, uint64_t v);  // "NULL" or "0x7ffd..."
-void AppendOct(std::string* out, uint64_t v);   // "0644", "000"
+// strace's "%#03o": "0644", "051", "000" (umode_t as strace prints it).
+void AppendOct(std::string* out, uint64_t v);
+// A uid_t/gid_t as strace prints it: unsigned, except (uid_t)-1 which is "-1".
+void AppendUid(std::string* out, uint32_t uid);
 // strace's string_quote: `data` quoted; when `hex` every byte as \xNN.
 void AppendQuoted(std::string* out, std::string_view data, bool hex = false);
 // The same escapes without the quotes; bytes listed in `extra` are escaped in octal too (-y
@@ -71,7 +85,8 @@ void AppendEnum(std::string* out, const char* table, uint64_t v);
 // Enum with a default when the value is not in the table ("B???", or hex when dflt is null).
 bool AppendEnumOr(std::string* out, const char* table, uint64_t v, const char* dflt);
 const Xlat* CachedXlat(const char* table);
-void AppendMode(std::string* out, uint32_t mode);  // "S_IFREG|S_ISUID|0755"
+// strace's print_symbolic_mode_t: "S_IFREG|S_ISUID|0755"; an unknown file type: all octal.
+void AppendMode(std::string* out, uint32_t mode);
 void AppendSignal(std::string* out, int sig);       // "SIGCHLD" or "33"
 // "[INT TERM]", "~[RTMIN RT_1]" from `bytes` bytes of mask.
 void AppendSigmask(std::string* out, const uint8_t* mask, size_t bytes);
@@ -124,6 +139,7 @@ std::span<const CallHooks> ProcessHooks();
 std::span<const CallHooks> MemoryHooks();
 std::span<const CallHooks> PollHooks();
 std::span<const CallHooks> TimeHooks();
+std::span<const CallHooks> IpcHooks();
 
 // Shared pieces between families.
 bool AppendTimespec(Ctx& c, uint64_t addr, std::string* out);
@@ -131,7 +147,10 @@ bool AppendTimeval(Ctx& c, uint64_t addr, std::string* out);
 void AppendTimevalValue(std::string* out, int64_t sec, int64_t usec);
 bool AppendSockaddr(Ctx& c, uint64_t addr, uint64_t len, std::string* out);
 // iovec array; `data_limit` caps the bytes shown in total (readv: the return value).
-bool AppendIovec(Ctx& c, uint64_t addr, uint64_t count, uint64_t data_limit, std::string* out);
+// `addr_only`: the bases as addresses (a failed readv, process_madvise), as strace's
+// IOV_DECODE_ADDR.
+bool AppendIovec(Ctx& c, uint64_t addr, uint64_t count, uint64_t data_limit, std::string* out,
+                 bool addr_only = false);
 void AppendWaitStatus(std::string* out, int status);
 
 // ---- template definitions ----

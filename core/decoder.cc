@@ -25,6 +25,7 @@ struct CallInfo {
   std::string_view name;
   const SyscallSig* sig = nullptr;
   const CallHooks* hooks = nullptr;
+  ArgSpec::CType ctypes[6] = {};  // DeclaredCType of each argument
 };
 
 struct AbiInfo {
@@ -44,6 +45,7 @@ const AbiInfo& Infos(Abi abi) {
         ci.name = SyscallName(nr, a);
         ci.sig = &Signature(ci.name);
         ci.hooks = decode::FindCallHooks(ci.name);
+        for (int i = 0; i < 6; ++i) ci.ctypes[i] = DeclaredCType(*ci.sig, i);
       }
     }
     return all;
@@ -64,16 +66,11 @@ CallInfo Lookup(const SyscallCall& call, std::string* name) {
   CallInfo ci;
   ci.name = *name;
   ci.sig = &Signature("");
+  for (ArgSpec::CType& t : ci.ctypes) t = ArgSpec::CType::kU64;
   return ci;
 }
 
 bool IsOut(const ArgSpec& spec) { return spec.out || spec.kind == ArgKind::kOutBuf; }
-
-uint64_t FlagValue(const ArgSpec& spec, uint64_t v) {
-  // Most flag and command arguments are C ints: the upper half of the register is garbage.
-  if (spec.table != nullptr && std::string_view(spec.table) == "clone_flags") return v;
-  return v & 0xffffffffu;
-}
 
 void AppendStrArray(Ctx& c, std::string* out, uint64_t addr) {
   if (addr == 0) {
@@ -129,7 +126,12 @@ void FormatStruct(Ctx& c, int idx, const ArgSpec& spec, std::string* out) {
     out->append("NULL");
     return;
   }
-  if (IsOut(spec) && c.Failed() && !(spec.table && std::string_view(spec.table) == "socklen")) {
+  // A failed call's kernel-written struct is its address, except where strace prints what it
+  // knew at entry: socklen_t in/out, an iovec's bases, recvmsg's msg_namelen, a file_handle's
+  // handle_bytes.
+  const std::string_view table = spec.table != nullptr ? spec.table : "";
+  if (IsOut(spec) && c.Failed() && table != "socklen" && table != "iovec" &&
+      table != "msghdr" && table != "file_handle") {
     decode::AppendAddr(out, addr);
     return;
   }
@@ -148,18 +150,34 @@ void FormatStruct(Ctx& c, int idx, const ArgSpec& spec, std::string* out) {
 
 void FormatArg(Ctx& c, int idx, std::string* out) {
   const ArgSpec& spec = c.sig.args[idx];
+  // Integers are printed with the width and signedness of their C type (an int is read from
+  // the low 32 bits of the register); pointers and buffers keep the whole register.
   const uint64_t v = c.Arg(idx);
+  const uint64_t u = c.UArg(idx);
+  const bool is_signed =
+      c.CType(idx) == ArgSpec::CType::kS32 || c.CType(idx) == ArgSpec::CType::kS64;
   switch (spec.kind) {
     case ArgKind::kInt:
     case ArgKind::kPid:
-    case ArgKind::kUid:
-      decode::AppendDec(out, static_cast<int32_t>(v));
-      break;
     case ArgKind::kUInt:
-      decode::AppendUDec(out, v);
+    case ArgKind::kOffset:
+      if (is_signed) {
+        decode::AppendDec(out, c.SArg(idx));
+      } else {
+        decode::AppendUDec(out, u);
+      }
+      break;
+    case ArgKind::kUid:
+      // i386's calls without the "32" suffix take 16-bit uids (old_uid_t): (uint16_t)-1 is -1.
+      if (c.Compat() && !c.name.ends_with("32")) {
+        const uint16_t id = static_cast<uint16_t>(v);
+        decode::AppendUid(out, id == 0xffff ? 0xffffffffu : id);
+      } else {
+        decode::AppendUid(out, static_cast<uint32_t>(v));
+      }
       break;
     case ArgKind::kHex:
-      decode::AppendHex(out, v);
+      decode::AppendHex(out, u);
       break;
     case ArgKind::kPtr:
       decode::AppendAddr(out, v);
@@ -192,24 +210,17 @@ void FormatArg(Ctx& c, int idx, std::string* out) {
       break;
     }
     case ArgKind::kFlags:
-      decode::AppendFlags(out, spec.table, FlagValue(spec, v));
+      decode::AppendFlags(out, spec.table, u);
       break;
     case ArgKind::kEnum:
-      decode::AppendEnum(out, spec.table, FlagValue(spec, v));
+      decode::AppendEnum(out, spec.table, u);
       break;
     case ArgKind::kMode:
-      // Only modes with a file type (mknod) are printed symbolically.
-      if (v & S_IFMT) {
-        decode::AppendMode(out, static_cast<uint32_t>(v));
-      } else {
-        decode::AppendOct(out, static_cast<uint32_t>(v));
-      }
+      // Numeric, as strace's print_numeric_umode_t: only mknod names file types (its hook).
+      decode::AppendOct(out, u);
       break;
     case ArgKind::kSignal:
       decode::AppendSignal(out, static_cast<int32_t>(v));
-      break;
-    case ArgKind::kOffset:
-      decode::AppendDec(out, static_cast<int64_t>(v));
       break;
     case ArgKind::kStruct:
       FormatStruct(c, idx, spec, out);
@@ -300,7 +311,7 @@ void Decoder::Entry(const SyscallCall& call, TargetMemory& mem, DecodedCall* out
   out->entry_sep = false;
   out->entry_suffix.clear();
   CallInfo ci = Lookup(call, &out->name);
-  Ctx c{call, mem, options_, *ci.sig, out->name, false, out};
+  Ctx c{call, mem, options_, *ci.sig, out->name, false, out, ci.ctypes};
   if (c.sig.ret == RetKind::kNoReturn) out->ret = "?";  // exit_group never reaches Exit()
   for (uint64_t& v : out->saved) v = 0;
   for (int i = 0; i < c.sig.nargs; ++i) {
@@ -308,7 +319,7 @@ void Decoder::Entry(const SyscallCall& call, TargetMemory& mem, DecodedCall* out
     if (spec.kind != ArgKind::kStruct || !spec.out || spec.table == nullptr) continue;
     const std::string_view table = spec.table;
     uint32_t v;
-    if (table == "socklen") {
+    if (table == "socklen" || table == "file_handle") {  // handle_bytes: in, maybe out
       if (decode::Fetch(c, c.Arg(i), &v)) out->saved[i] = v | (uint64_t{1} << 32);
     } else if (table == "msghdr") {  // msg_namelen, which the kernel rewrites
       if (decode::Fetch(c, c.Arg(i) + offsetof(msghdr, msg_namelen), &v)) {
@@ -331,7 +342,7 @@ void Decoder::Exit(const SyscallCall& call, TargetMemory& mem, DecodedCall* out)
   if (out->name.empty()) Entry(call, mem, out);
   std::string name;
   CallInfo ci = Lookup(call, &name);
-  Ctx c{call, mem, options_, *ci.sig, out->name, true, out};
+  Ctx c{call, mem, options_, *ci.sig, out->name, true, out, ci.ctypes};
   out->args.resize(out->entry_args);
   out->entry_suffix.clear();
   if (ci.hooks != nullptr && ci.hooks->layout != nullptr) {

@@ -23,16 +23,19 @@ struct FieldSpec {
   uint64_t mask;
   bool last;                     // printed after the flags (clone's exit signal)
   std::string_view value_table;  // table naming the field's values ("" = this table)
+  const char* unknown = nullptr;  // comment after a value no entry names ("MAP_???")
+  bool bits = false;  // a value no entry names is printed as the entries' bits (statx)
 };
 
 constexpr FieldSpec kFields[] = {
     {"open_flags", O_ACCMODE, false, ""},
     {"mq_open_flags", O_ACCMODE, false, ""},
-    {"mmap_flags", 0x0f, false, ""},
+    {"mmap_flags", 0x0f, false, "", "MAP_???"},
     {"socket_type", 0x0f, false, ""},
     {"personality", 0xff, false, ""},
     {"clone_flags", 0xff, true, "signals"},
-    {"statx_flags", AT_STATX_SYNC_TYPE, false, ""},
+    {"statx_flags", AT_STATX_SYNC_TYPE, false, "", nullptr, true},
+    {"fanotify_init_flags", 0x0c, false, "", "FAN_CLASS_???"},
 };
 
 const FieldSpec* FindField(std::string_view table) {
@@ -135,8 +138,18 @@ std::string FormatFlags(const Xlat& table, uint64_t value) {
       }
       if (e) {
         field_str = e->name;
+      } else if (field->bits) {
+        uint64_t left = fv;
+        for (const XlatEntry& cand : table.entries) {
+          if (cand.value != 0 && (cand.value & ~mask) == 0 && (left & cand.value) == cand.value) {
+            Append(field_str, cand.name);
+            left &= ~cand.value;
+          }
+        }
+        if (left != 0) Append(field_str, Hex(left));
       } else if (fv != 0) {
         field_str = Hex(fv);
+        if (field->unknown != nullptr) field_str += std::string(" /* ") + field->unknown + " */";
       }
     }
     if (!field->last) Append(out, field_str);
@@ -153,9 +166,31 @@ std::string FormatFlags(const Xlat& table, uint64_t value) {
       rest &= ~e.value;
     }
   }
+  const bool named = !out.empty() || (field && field->last && !field_str.empty());
   if (rest != 0) Append(out, Hex(rest));
   if (field && field->last) Append(out, field_str);
-  return out.empty() ? "0" : out;
+  if (out.empty()) return "0";
+  if (!named) {
+    const std::string unknown = UnknownName(table);
+    if (!unknown.empty()) out += " /* " + unknown + " */";
+  }
+  return out;
+}
+
+std::string UnknownName(const Xlat& table) {
+  if (table.unknown != nullptr) return table.unknown;
+  if (table.entries.empty()) return "";
+  // The entries' common prefix, up to its last '_': FSOPEN_CLOEXEC -> "FSOPEN_???".
+  std::string_view prefix = table.entries[0].name;
+  for (const XlatEntry& e : table.entries) {
+    std::string_view n = e.name;
+    size_t i = 0;
+    while (i < prefix.size() && i < n.size() && prefix[i] == n[i]) ++i;
+    prefix = prefix.substr(0, i);
+  }
+  const size_t us = prefix.rfind('_');
+  if (us == std::string_view::npos || us == 0) return "";
+  return std::string(prefix.substr(0, us + 1)) + "???";
 }
 
 std::string FormatEnum(const Xlat& table, uint64_t value) {
@@ -166,11 +201,20 @@ std::string FormatEnum(const Xlat& table, uint64_t value) {
       return std::string(e->name) + "|FUTEX_CLOCK_REALTIME";
     }
   }
-  if (name == "signals" && value > 32 && value <= 64) {
-    return "SIGRT_" + std::to_string(value - 32);
+  if (name == "syslog_action" || name == "key_spec") {  // strace's printxval_d
+    std::string out = name == "key_spec" ? std::to_string(static_cast<int32_t>(value))
+                                         : std::to_string(static_cast<int64_t>(value));
+    if (name == "syslog_action") out += " /* " + UnknownName(table) + " */";
+    return out;
   }
-  if (value >> 63) return std::to_string(static_cast<int64_t>(value));
-  return std::to_string(value);
+  if (name == "signals") {  // strace's sprintsigname: SIGRT_N, or the number in decimal
+    if (value > 32 && value <= 64) return "SIGRT_" + std::to_string(value - 32);
+    return std::to_string(static_cast<int64_t>(value));
+  }
+  std::string out = Hex(value);
+  const std::string unknown = UnknownName(table);
+  if (!unknown.empty()) out += " /* " + unknown + " */";
+  return out;
 }
 
 std::optional<uint64_t> ConstantValue(std::string_view name) {

@@ -74,16 +74,17 @@ constexpr XlatEntry kOpenFlags[] = {
     X(O_RSYNC), X(O_FSYNC),
 };
 
+// strace's at_flags (AT_STATX_* are statx's own: not named here).
 constexpr XlatEntry kAtFlags[] = {
     X(AT_SYMLINK_NOFOLLOW), X(AT_REMOVEDIR), X(AT_EACCESS), X(AT_SYMLINK_FOLLOW),
-    X(AT_NO_AUTOMOUNT), X(AT_EMPTY_PATH), X(AT_STATX_FORCE_SYNC), X(AT_STATX_DONT_SYNC),
-    X(AT_RECURSIVE),
+    X(AT_NO_AUTOMOUNT), X(AT_EMPTY_PATH), X(AT_RECURSIVE),
 };
 
 // statx's flags: AT_STATX_SYNC_TYPE (0x6000) is a field whose 0 is AT_STATX_SYNC_AS_STAT.
 constexpr XlatEntry kStatxFlags[] = {
     X(AT_STATX_SYNC_AS_STAT), X(AT_STATX_FORCE_SYNC), X(AT_STATX_DONT_SYNC),
-    X(AT_SYMLINK_NOFOLLOW), X(AT_NO_AUTOMOUNT), X(AT_EMPTY_PATH),
+    X(AT_SYMLINK_NOFOLLOW), X(AT_REMOVEDIR), X(AT_SYMLINK_FOLLOW), X(AT_NO_AUTOMOUNT),
+    X(AT_EMPTY_PATH), X(AT_RECURSIVE),
 };
 
 constexpr XlatEntry kAccessMode[] = {X(F_OK), X(R_OK), X(W_OK), X(X_OK)};
@@ -94,10 +95,11 @@ constexpr XlatEntry kProt[] = {
 };
 
 constexpr XlatEntry kMmapFlags[] = {
-    X(MAP_SHARED_VALIDATE), X(MAP_SHARED), X(MAP_PRIVATE), X(MAP_TYPE),
-    X(MAP_FIXED), X(MAP_ANONYMOUS), X(MAP_32BIT), X(MAP_GROWSDOWN), X(MAP_DENYWRITE),
-    X(MAP_EXECUTABLE), X(MAP_LOCKED), X(MAP_NORESERVE), X(MAP_POPULATE), X(MAP_NONBLOCK),
+    X(MAP_SHARED_VALIDATE), X(MAP_SHARED), X(MAP_PRIVATE),
+    X(MAP_FIXED), X(MAP_ANONYMOUS), X(MAP_32BIT), X(MAP_NORESERVE), X(MAP_POPULATE),
+    X(MAP_NONBLOCK), X(MAP_GROWSDOWN), X(MAP_DENYWRITE), X(MAP_EXECUTABLE), X(MAP_LOCKED),
     X(MAP_STACK), X(MAP_HUGETLB), X(MAP_SYNC), X(MAP_FIXED_NOREPLACE), X(MAP_ANON),
+    {0, "MAP_FILE"},  // the mapping type field's 0 (remap_file_pages' flags)
 };
 
 constexpr XlatEntry kMremapFlags[] = {X(MREMAP_MAYMOVE), X(MREMAP_FIXED), X(MREMAP_DONTUNMAP)};
@@ -107,7 +109,8 @@ constexpr XlatEntry kMadviseAdvice[] = {
     X(MADV_FREE), X(MADV_REMOVE), X(MADV_DONTFORK), X(MADV_DOFORK), X(MADV_MERGEABLE),
     X(MADV_UNMERGEABLE), X(MADV_HUGEPAGE), X(MADV_NOHUGEPAGE), X(MADV_DONTDUMP),
     X(MADV_DODUMP), X(MADV_WIPEONFORK), X(MADV_KEEPONFORK), X(MADV_COLD), X(MADV_PAGEOUT),
-    X(MADV_POPULATE_READ), X(MADV_POPULATE_WRITE), X(MADV_HWPOISON),
+    X(MADV_POPULATE_READ), X(MADV_POPULATE_WRITE), {25, "MADV_COLLAPSE"}, X(MADV_HWPOISON),
+    {101, "MADV_SOFT_OFFLINE"}, {102, "MADV_GUARD_INSTALL"}, {103, "MADV_GUARD_REMOVE"},
 };
 
 constexpr XlatEntry kCloneFlags[] = {
@@ -146,6 +149,58 @@ constexpr XlatEntry kIpProtocol[] = {
     X(IPPROTO_ETHERNET), X(IPPROTO_RAW), X(IPPROTO_MPTCP),
 };
 
+constexpr XlatEntry kNetlinkProtocol[] = {
+    {0, "NETLINK_ROUTE"}, {1, "NETLINK_UNUSED"}, {2, "NETLINK_USERSOCK"},
+    {3, "NETLINK_FIREWALL"}, {4, "NETLINK_SOCK_DIAG"}, {5, "NETLINK_NFLOG"}, {6, "NETLINK_XFRM"},
+    {7, "NETLINK_SELINUX"}, {8, "NETLINK_ISCSI"}, {9, "NETLINK_AUDIT"},
+    {10, "NETLINK_FIB_LOOKUP"}, {11, "NETLINK_CONNECTOR"}, {12, "NETLINK_NETFILTER"},
+    {13, "NETLINK_IP6_FW"}, {14, "NETLINK_DNRTMSG"}, {15, "NETLINK_KOBJECT_UEVENT"},
+    {16, "NETLINK_GENERIC"}, {18, "NETLINK_SCSITRANSPORT"}, {19, "NETLINK_ECRYPTFS"},
+    {20, "NETLINK_RDMA"}, {21, "NETLINK_CRYPTO"}, {22, "NETLINK_SMC"},
+};
+
+// seccomp's filter return actions (SECCOMP_GET_ACTION_AVAIL).
+constexpr XlatEntry kSeccompRetAction[] = {
+    {0x80000000U, "SECCOMP_RET_KILL_PROCESS"}, {0, "SECCOMP_RET_KILL_THREAD"},
+    {0x00030000U, "SECCOMP_RET_TRAP"}, {0x00050000U, "SECCOMP_RET_ERRNO"},
+    {0x7fc00000U, "SECCOMP_RET_USER_NOTIF"}, {0x7ff00000U, "SECCOMP_RET_TRACE"},
+    {0x7ffc0000U, "SECCOMP_RET_LOG"}, {0x7fff0000U, "SECCOMP_RET_ALLOW"},
+};
+
+// prctl(PR_GET_DUMPABLE)'s result.
+constexpr XlatEntry kSuidDump[] = {
+    {0, "SUID_DUMP_DISABLE"}, {1, "SUID_DUMP_USER"}, {2, "SUID_DUMP_ROOT"},
+};
+
+// The special key serial numbers (KEY_SPEC_*), negative ints.
+constexpr XlatEntry kKeySpec[] = {
+    {0xffffffffU, "KEY_SPEC_THREAD_KEYRING"}, {0xfffffffeU, "KEY_SPEC_PROCESS_KEYRING"},
+    {0xfffffffdU, "KEY_SPEC_SESSION_KEYRING"}, {0xfffffffcU, "KEY_SPEC_USER_KEYRING"},
+    {0xfffffffbU, "KEY_SPEC_USER_SESSION_KEYRING"}, {0xfffffffaU, "KEY_SPEC_GROUP_KEYRING"},
+    {0xfffffff9U, "KEY_SPEC_REQKEY_AUTH_KEY"}, {0xfffffff8U, "KEY_SPEC_REQUESTOR_KEYRING"},
+};
+
+constexpr XlatEntry kMemfdSecretFlags[] = {X(O_CLOEXEC)};
+
+// setns's nstype (strace's setns_types).
+constexpr XlatEntry kSetnsTypes[] = {
+    X(CLONE_NEWTIME), X(CLONE_NEWNS), X(CLONE_NEWCGROUP), X(CLONE_NEWUTS), X(CLONE_NEWIPC),
+    X(CLONE_NEWUSER), X(CLONE_NEWPID), X(CLONE_NEWNET),
+};
+
+// unshare's flags, in strace's order (unshare_flags).
+constexpr XlatEntry kUnshareFlags[] = {
+    X(CLONE_NEWTIME), X(CLONE_VM), X(CLONE_FS), X(CLONE_FILES), X(CLONE_SIGHAND),
+    X(CLONE_THREAD), X(CLONE_NEWNS), X(CLONE_SYSVSEM), X(CLONE_NEWCGROUP), X(CLONE_NEWUTS),
+    X(CLONE_NEWIPC), X(CLONE_NEWUSER), X(CLONE_NEWPID), X(CLONE_NEWNET),
+};
+
+// shmget's flags (SHM_HUGETLB shares IPC_NOWAIT's value; the page size is N<<SHM_HUGE_SHIFT).
+constexpr XlatEntry kShmgetFlags[] = {
+    X(IPC_CREAT), X(IPC_EXCL), X(SHM_HUGETLB), X(SHM_NORESERVE),
+};
+constexpr XlatEntry kResourceFlags[] = {X(IPC_CREAT), X(IPC_EXCL), X(IPC_NOWAIT)};
+
 constexpr XlatEntry kSocketLevel[] = {
     X(SOL_IP), X(SOL_SOCKET), X(SOL_TCP), {17, "SOL_UDP"}, X(SOL_IPV6), X(SOL_ICMPV6),
     {132, "SOL_SCTP"}, X(SOL_RAW), X(SOL_PACKET), X(SOL_NETLINK), X(SOL_TLS), X(SOL_ALG),
@@ -172,10 +227,12 @@ constexpr XlatEntry kTcpOption[] = {
 };
 
 constexpr XlatEntry kMsgFlags[] = {
-    X(MSG_OOB), X(MSG_PEEK), X(MSG_DONTROUTE), X(MSG_CTRUNC), X(MSG_PROXY), X(MSG_TRUNC),
+    X(MSG_OOB), X(MSG_PEEK), X(MSG_DONTROUTE), X(MSG_CTRUNC), {0x10, "MSG_PROBE"}, X(MSG_TRUNC),
     X(MSG_DONTWAIT), X(MSG_EOR), X(MSG_WAITALL), X(MSG_FIN), X(MSG_SYN), X(MSG_CONFIRM),
     X(MSG_RST), X(MSG_ERRQUEUE), X(MSG_NOSIGNAL), X(MSG_MORE), X(MSG_WAITFORONE),
-    X(MSG_BATCH), X(MSG_ZEROCOPY), X(MSG_FASTOPEN), X(MSG_CMSG_CLOEXEC),
+    {0x20000, "MSG_SENDPAGE_NOTLAST"}, X(MSG_BATCH), {0x80000, "MSG_NO_SHARED_FRAGS"},
+    X(MSG_ZEROCOPY), X(MSG_FASTOPEN), X(MSG_CMSG_CLOEXEC), {0x80000000U, "MSG_CMSG_COMPAT"},
+    X(MSG_PROXY),  // == MSG_PROBE, kept for policies
 };
 
 constexpr XlatEntry kShutdownHow[] = {X(SHUT_RD), X(SHUT_WR), X(SHUT_RDWR)};
@@ -265,8 +322,8 @@ constexpr XlatEntry kSignals[] = {
 constexpr XlatEntry kSigprocmaskHow[] = {X(SIG_BLOCK), X(SIG_UNBLOCK), X(SIG_SETMASK)};
 
 constexpr XlatEntry kWaitOptions[] = {
-    X(WNOHANG), X(WUNTRACED), X(WEXITED), X(WCONTINUED), X(WNOWAIT), X(__WNOTHREAD),
-    X(__WALL), X(__WCLONE), X(WSTOPPED),
+    X(WNOHANG), X(WEXITED), X(WSTOPPED), X(WCONTINUED), X(WNOWAIT), X(__WCLONE), X(__WALL),
+    X(__WNOTHREAD), X(WUNTRACED),  // == WSTOPPED, kept for policies
 };
 
 constexpr XlatEntry kWaitidWhich[] = {X(P_ALL), X(P_PID), X(P_PGID), X(P_PIDFD)};
@@ -330,7 +387,9 @@ constexpr XlatEntry kMountFlags[] = {
     X(MS_MANDLOCK), X(MS_DIRSYNC), X(MS_NOSYMFOLLOW), X(MS_NOATIME), X(MS_NODIRATIME),
     X(MS_BIND), X(MS_MOVE), X(MS_REC), X(MS_SILENT), X(MS_POSIXACL), X(MS_UNBINDABLE),
     X(MS_PRIVATE), X(MS_SLAVE), X(MS_SHARED), X(MS_RELATIME), X(MS_KERNMOUNT),
-    X(MS_I_VERSION), X(MS_STRICTATIME), X(MS_LAZYTIME), X(MS_ACTIVE), X(MS_NOUSER),
+    X(MS_I_VERSION), X(MS_STRICTATIME), X(MS_LAZYTIME), {1U << 26, "MS_SUBMOUNT"},
+    {1U << 27, "MS_NOREMOTELOCK"}, {1U << 28, "MS_NOSEC"}, {1U << 29, "MS_BORN"}, X(MS_ACTIVE),
+    {1U << 31, "MS_NOUSER"},
     {0xC0ED0000, "MS_MGC_VAL"},
 };
 
@@ -369,13 +428,17 @@ constexpr XlatEntry kInotifyMask[] = {
     X(IN_ISDIR), X(IN_ONESHOT), X(IN_CLOSE), X(IN_MOVE), X(IN_ALL_EVENTS),
 };
 
-constexpr XlatEntry kInotifyInitFlags[] = {X(IN_CLOEXEC), X(IN_NONBLOCK)};
+constexpr XlatEntry kInotifyInitFlags[] = {X(IN_NONBLOCK), X(IN_CLOEXEC)};
 
+// pipe2 and dup3: strace prints them with its open_mode_flags (the open flags without the
+// access mode), whatever the call accepts.
 constexpr XlatEntry kPipeFlags[] = {
-    X(O_CLOEXEC), X(O_DIRECT), X(O_NONBLOCK), {O_EXCL, "O_NOTIFICATION_PIPE"},
+    X(O_CREAT), X(O_EXCL), X(O_NOCTTY), X(O_TRUNC), X(O_APPEND), X(O_NONBLOCK),
+    X(O_SYNC), {04000000, "__O_SYNC"}, X(O_DSYNC), X(O_DIRECT), {kOLargefile, "O_LARGEFILE"},
+    X(O_NOFOLLOW), X(O_NOATIME), X(O_CLOEXEC), X(O_PATH), X(O_TMPFILE),
+    {__O_TMPFILE, "__O_TMPFILE"}, X(O_DIRECTORY), X(FASYNC),
+    {O_EXCL, "O_NOTIFICATION_PIPE"},  // == O_EXCL, kept for policies
 };
-
-constexpr XlatEntry kDup3Flags[] = {X(O_CLOEXEC)};
 
 constexpr XlatEntry kSpliceFlags[] = {
     X(SPLICE_F_MOVE), X(SPLICE_F_NONBLOCK), X(SPLICE_F_MORE), X(SPLICE_F_GIFT),
@@ -419,13 +482,16 @@ constexpr XlatEntry kFadviseAdvice[] = {
     X(POSIX_FADV_WILLNEED), X(POSIX_FADV_DONTNEED), X(POSIX_FADV_NOREUSE),
 };
 
-constexpr XlatEntry kLockOp[] = {X(LOCK_SH), X(LOCK_EX), X(LOCK_NB), X(LOCK_UN), X(LOCK_MAND)};
+constexpr XlatEntry kLockOp[] = {
+    X(LOCK_SH), X(LOCK_EX), X(LOCK_NB), X(LOCK_UN), X(LOCK_MAND), {0xc0, "LOCK_RW"},
+    {0x40, "LOCK_READ"}, {0x80, "LOCK_WRITE"},
+};
 
 constexpr XlatEntry kMlockFlags[] = {X(MLOCK_ONFAULT)};
 
 constexpr XlatEntry kMlockallFlags[] = {X(MCL_CURRENT), X(MCL_FUTURE), X(MCL_ONFAULT)};
 
-constexpr XlatEntry kMsyncFlags[] = {X(MS_ASYNC), X(MS_INVALIDATE), X(MS_SYNC)};
+constexpr XlatEntry kMsyncFlags[] = {X(MS_SYNC), X(MS_ASYNC), X(MS_INVALIDATE)};
 
 constexpr XlatEntry kKeyctlCmd[] = {
     X(KEYCTL_GET_KEYRING_ID), X(KEYCTL_JOIN_SESSION_KEYRING), X(KEYCTL_UPDATE),
@@ -505,7 +571,7 @@ constexpr XlatEntry kIpcFlags[] = {
 
 constexpr XlatEntry kShmatFlags[] = {X(SHM_RDONLY), X(SHM_RND), X(SHM_REMAP), X(SHM_EXEC)};
 
-constexpr XlatEntry kMsgrcvFlags[] = {X(IPC_NOWAIT), X(MSG_NOERROR), X(MSG_EXCEPT), X(MSG_COPY)};
+constexpr XlatEntry kMsgrcvFlags[] = {X(MSG_NOERROR), X(MSG_EXCEPT), X(MSG_COPY), X(IPC_NOWAIT)};
 
 constexpr XlatEntry kMembarrierCmd[] = {
     X(MEMBARRIER_CMD_QUERY), X(MEMBARRIER_CMD_GLOBAL), X(MEMBARRIER_CMD_GLOBAL_EXPEDITED),
@@ -514,11 +580,12 @@ constexpr XlatEntry kMembarrierCmd[] = {
     X(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE),
     X(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ),
     X(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ),
+    {1 << 9, "MEMBARRIER_CMD_GET_REGISTRATIONS"},
 };
 
 constexpr XlatEntry kMempolicyMode[] = {
     X(MPOL_DEFAULT), X(MPOL_PREFERRED), X(MPOL_BIND), X(MPOL_INTERLEAVE), X(MPOL_LOCAL),
-    X(MPOL_PREFERRED_MANY),
+    X(MPOL_PREFERRED_MANY), {6, "MPOL_WEIGHTED_INTERLEAVE"},
 };
 
 constexpr XlatEntry kRebootCmd[] = {
@@ -532,7 +599,11 @@ constexpr XlatEntry kRebootMagic[] = {
     X(LINUX_REBOOT_MAGIC2B), X(LINUX_REBOOT_MAGIC2C),
 };
 
-constexpr XlatEntry kSwapFlags[] = {X(SWAP_FLAG_PREFER), X(SWAP_FLAG_DISCARD)};
+// The priority (SWAP_FLAG_PRIO_MASK) is printed in decimal after the flags (swapon's hook).
+constexpr XlatEntry kSwapFlags[] = {
+    X(SWAP_FLAG_PREFER), X(SWAP_FLAG_DISCARD), {0x20000, "SWAP_FLAG_DISCARD_ONCE"},
+    {0x40000, "SWAP_FLAG_DISCARD_PAGES"},
+};
 
 constexpr XlatEntry kFsopenFlags[] = {X(FSOPEN_CLOEXEC)};
 constexpr XlatEntry kFsmountFlags[] = {X(FSMOUNT_CLOEXEC)};
@@ -545,8 +616,8 @@ constexpr XlatEntry kFsconfigCmd[] = {
     X(FSCONFIG_CMD_RECONFIGURE),
 };
 constexpr XlatEntry kOpenTreeFlags[] = {
-    X(OPEN_TREE_CLONE), X(OPEN_TREE_CLOEXEC), X(AT_SYMLINK_NOFOLLOW), X(AT_NO_AUTOMOUNT),
-    X(AT_EMPTY_PATH), X(AT_RECURSIVE),
+    X(OPEN_TREE_CLONE), X(OPEN_TREE_CLOEXEC), X(AT_SYMLINK_NOFOLLOW), X(AT_REMOVEDIR),
+    X(AT_SYMLINK_FOLLOW), X(AT_NO_AUTOMOUNT), X(AT_EMPTY_PATH), X(AT_RECURSIVE),
 };
 constexpr XlatEntry kMoveMountFlags[] = {
     X(MOVE_MOUNT_F_SYMLINKS), X(MOVE_MOUNT_F_AUTOMOUNTS), X(MOVE_MOUNT_F_EMPTY_PATH),
@@ -593,26 +664,46 @@ constexpr XlatEntry kIoprioWhich[] = {
     {1, "IOPRIO_WHO_PROCESS"}, {2, "IOPRIO_WHO_PGRP"}, {3, "IOPRIO_WHO_USER"},
 };
 
-constexpr XlatEntry kUffdFlags[] = {X(O_CLOEXEC), X(O_NONBLOCK), {1, "UFFD_USER_MODE_ONLY"}};
+constexpr XlatEntry kUffdFlags[] = {{1, "UFFD_USER_MODE_ONLY"}, X(O_NONBLOCK), X(O_CLOEXEC)};
 
-constexpr XlatEntry kPkeyAccess[] = {X(PKEY_DISABLE_ACCESS), X(PKEY_DISABLE_WRITE)};
+constexpr XlatEntry kPkeyAccess[] = {
+    X(PKEY_DISABLE_ACCESS), X(PKEY_DISABLE_WRITE), {0x4, "PKEY_DISABLE_EXECUTE"},
+};
 
 constexpr XlatEntry kDeleteModuleFlags[] = {X(O_NONBLOCK), X(O_TRUNC)};
 
-constexpr XlatEntry kExecveatFlags[] = {X(AT_SYMLINK_NOFOLLOW), X(AT_EMPTY_PATH)};
+constexpr XlatEntry kExecveatFlags[] = {
+    X(AT_SYMLINK_NOFOLLOW), X(AT_REMOVEDIR), X(AT_SYMLINK_FOLLOW), X(AT_NO_AUTOMOUNT),
+    X(AT_EMPTY_PATH), X(AT_RECURSIVE), {0x10000, "AT_EXECVE_CHECK"},
+};
 
 constexpr XlatEntry kPerfFlags[] = {
     {1UL << 0, "PERF_FLAG_FD_NO_GROUP"}, {1UL << 1, "PERF_FLAG_FD_OUTPUT"},
     {1UL << 2, "PERF_FLAG_PID_CGROUP"}, {1UL << 3, "PERF_FLAG_FD_CLOEXEC"},
 };
 
+// The class (FAN_CLASS_*, mask 0xc) is a field printed first, as strace does.
 constexpr XlatEntry kFanotifyInitFlags[] = {
-    {0x00000001, "FAN_CLOEXEC"}, {0x00000002, "FAN_NONBLOCK"}, {0x00000004, "FAN_CLASS_CONTENT"},
+    {0x00000000, "FAN_CLASS_NOTIF"}, {0x00000001, "FAN_CLOEXEC"}, {0x00000002, "FAN_NONBLOCK"},
+    {0x00000004, "FAN_CLASS_CONTENT"},
     {0x00000008, "FAN_CLASS_PRE_CONTENT"}, {0x00000010, "FAN_UNLIMITED_QUEUE"},
     {0x00000020, "FAN_UNLIMITED_MARKS"}, {0x00000040, "FAN_ENABLE_AUDIT"},
     {0x00000080, "FAN_REPORT_PIDFD"}, {0x00000100, "FAN_REPORT_TID"},
     {0x00000200, "FAN_REPORT_FID"}, {0x00000400, "FAN_REPORT_DIR_FID"},
     {0x00000800, "FAN_REPORT_NAME"}, {0x00001000, "FAN_REPORT_TARGET_FID"},
+    {0x00002000, "FAN_REPORT_FD_ERROR"}, {0x00004000, "FAN_REPORT_MNT"},
+};
+
+// fanotify_mark's event mask (strace's fan_event_flags).
+constexpr XlatEntry kFanotifyMask[] = {
+    {0x00000001, "FAN_ACCESS"}, {0x00000002, "FAN_MODIFY"}, {0x00000004, "FAN_ATTRIB"},
+    {0x00000008, "FAN_CLOSE_WRITE"}, {0x00000010, "FAN_CLOSE_NOWRITE"}, {0x00000020, "FAN_OPEN"},
+    {0x00000040, "FAN_MOVED_FROM"}, {0x00000080, "FAN_MOVED_TO"}, {0x00000100, "FAN_CREATE"},
+    {0x00000200, "FAN_DELETE"}, {0x00000400, "FAN_DELETE_SELF"}, {0x00000800, "FAN_MOVE_SELF"},
+    {0x00001000, "FAN_OPEN_EXEC"}, {0x00004000, "FAN_Q_OVERFLOW"}, {0x00008000, "FAN_FS_ERROR"},
+    {0x00010000, "FAN_OPEN_PERM"}, {0x00020000, "FAN_ACCESS_PERM"},
+    {0x00040000, "FAN_OPEN_EXEC_PERM"}, {0x00080000, "FAN_DIR_MODIFY"},
+    {0x40000000, "FAN_ONDIR"}, {0x08000000, "FAN_EVENT_ON_CHILD"}, {0x10000000, "FAN_RENAME"},
 };
 
 constexpr XlatEntry kFanotifyMarkFlags[] = {
@@ -621,6 +712,7 @@ constexpr XlatEntry kFanotifyMarkFlags[] = {
     {0x00000010, "FAN_MARK_MOUNT"}, {0x00000020, "FAN_MARK_IGNORED_MASK"},
     {0x00000040, "FAN_MARK_IGNORED_SURV_MODIFY"}, {0x00000080, "FAN_MARK_FLUSH"},
     {0x00000100, "FAN_MARK_FILESYSTEM"}, {0x00000200, "FAN_MARK_EVICTABLE"},
+    {0x00000400, "FAN_MARK_IGNORE"},
 };
 
 constexpr XlatEntry kRseqFlags[] = {{1, "RSEQ_FLAG_UNREGISTER"}};
@@ -658,22 +750,30 @@ constexpr XlatEntry kMqOpenFlags[] = {
 #undef X
 
 constexpr Xlat kTables[] = {
-    {"open_flags", kOpenFlags, true},
+    {"open_flags", kOpenFlags, true, "O_???"},
     {"at_flags", kAtFlags, true},
-    {"access_mode", kAccessMode, true},
+    {"access_mode", kAccessMode, true, "?_OK"},
     {"prot", kProt, true},
     {"mmap_flags", kMmapFlags, true},
     {"mremap_flags", kMremapFlags, true},
     {"madvise_advice", kMadviseAdvice, false},
     {"clone_flags", kCloneFlags, true},
-    {"unshare_flags", kCloneFlags, true},
+    {"unshare_flags", kUnshareFlags, true},
+    {"setns_types", kSetnsTypes, true},
+    {"key_spec", kKeySpec, false},
+    {"memfd_secret_flags", kMemfdSecretFlags, true, ""},
+    {"shmget_flags", kShmgetFlags, true},
+    {"resource_flags", kResourceFlags, true},
     {"address_family", kAddressFamily, false},
     {"socket_type", kSocketType, true},
     {"sock_flags", kSockFlags, true},
     {"ip_protocol", kIpProtocol, false},
-    {"socket_level", kSocketLevel, false},
+    {"socket_level", kSocketLevel, false, "SOL_??"},
     {"socket_option", kSocketOption, false},
     {"tcp_option", kTcpOption, false},
+    {"netlink_protocol", kNetlinkProtocol, false},
+    {"seccomp_ret_action", kSeccompRetAction, false, "SECCOMP_RET_???"},
+    {"suid_dump", kSuidDump, false},
     {"msg_flags", kMsgFlags, true},
     {"shutdown_how", kShutdownHow, false},
     {"fcntl_cmd", kFcntlCmd, false},
@@ -686,23 +786,23 @@ constexpr Xlat kTables[] = {
     {"sigprocmask_how", kSigprocmaskHow, false},
     {"sa_flags", kSaFlags, true},
     {"sigaltstack_flags", kSigaltstackFlags, true},
-    {"wait_options", kWaitOptions, true},
+    {"wait_options", kWaitOptions, true, "W???"},
     {"waitid_which", kWaitidWhich, false},
     {"rlimit_resource", kRlimitResource, false},
     {"rusage_who", kRusageWho, false},
     {"priority_which", kPriorityWhich, false},
     {"clockid", kClockId, false},
     {"timer_flags", kTimerFlags, true},
-    {"poll_events", kPollEvents, true},
+    {"poll_events", kPollEvents, true, "POLL???"},
     {"epoll_ctl_op", kEpollCtlOp, false},
-    {"epoll_events", kEpollEvents, true},
+    {"epoll_events", kEpollEvents, true, "EPOLL???"},
     {"epoll_create_flags", kEpollCreateFlags, true},
     {"lseek_whence", kLseekWhence, false},
     {"seccomp_op", kSeccompOp, false},
     {"seccomp_flags", kSeccompFlags, true},
     {"seccomp_mode", kSeccompMode, false},
     {"mount_flags", kMountFlags, true},
-    {"umount_flags", kUmountFlags, true},
+    {"umount_flags", kUmountFlags, true, "MNT_???"},
     {"rename_flags", kRenameFlags, true},
     {"statx_mask", kStatxMask, true},
     {"statx_flags", kStatxFlags, true},
@@ -713,8 +813,8 @@ constexpr Xlat kTables[] = {
     {"signalfd_flags", kSignalfdFlags, true},
     {"inotify_mask", kInotifyMask, true},
     {"inotify_init_flags", kInotifyInitFlags, true},
-    {"pipe_flags", kPipeFlags, true},
-    {"dup3_flags", kDup3Flags, true},
+    {"pipe_flags", kPipeFlags, true, "O_???"},
+    {"dup3_flags", kPipeFlags, true, "O_???"},
     {"splice_flags", kSpliceFlags, true},
     {"sync_file_range_flags", kSyncFileRangeFlags, true},
     {"rwf_flags", kRwfFlags, true},
@@ -732,45 +832,46 @@ constexpr Xlat kTables[] = {
     {"keyctl_cmd", kKeyctlCmd, false},
     {"bpf_cmd", kBpfCmd, false},
     {"io_uring_enter_flags", kIoUringEnterFlags, true},
-    {"io_uring_register_op", kIoUringRegisterOp, false},
+    {"io_uring_register_op", kIoUringRegisterOp, false, "IORING_REGISTER_???"},
     {"close_range_flags", kCloseRangeFlags, true},
     {"pidfd_flags", kPidfdFlags, true},
     {"ptrace_request", kPtraceRequest, false},
-    {"ipc_cmd", kIpcCmd, false},
+    {"ipc_cmd", kIpcCmd, false, "IPC_???"},
     {"ipc_flags", kIpcFlags, true},
     {"shmat_flags", kShmatFlags, true},
-    {"msgrcv_flags", kMsgrcvFlags, true},
+    {"msgrcv_flags", kMsgrcvFlags, true, "MSG_???"},
     {"membarrier_cmd", kMembarrierCmd, false},
     {"mempolicy_mode", kMempolicyMode, false},
     {"reboot_cmd", kRebootCmd, false},
-    {"reboot_magic", kRebootMagic, false},
+    {"reboot_magic", kRebootMagic, false, "LINUX_REBOOT_MAGIC_???"},
     {"swap_flags", kSwapFlags, true},
     {"fsopen_flags", kFsopenFlags, true},
     {"fsmount_flags", kFsmountFlags, true},
     {"fspick_flags", kFspickFlags, true},
     {"fsconfig_cmd", kFsconfigCmd, false},
-    {"open_tree_flags", kOpenTreeFlags, true},
+    {"open_tree_flags", kOpenTreeFlags, true, "OPEN_TREE_???"},
     {"move_mount_flags", kMoveMountFlags, true},
     {"mount_attr_flags", kMountAttrFlags, true},
     {"landlock_create_flags", kLandlockCreateFlags, true},
-    {"landlock_rule_type", kLandlockRuleType, false},
-    {"mode_type", kModeType, true},
+    {"landlock_rule_type", kLandlockRuleType, false, "LANDLOCK_RULE_???"},
+    {"mode_type", kModeType, true, "S_IF???"},
     {"kcmp_type", kKcmpType, false},
     {"syslog_action", kSyslogAction, false},
     {"ioprio_which", kIoprioWhich, false},
-    {"userfaultfd_flags", kUffdFlags, true},
-    {"pkey_access", kPkeyAccess, true},
+    {"userfaultfd_flags", kUffdFlags, true, "UFFD_???"},
+    {"pkey_access", kPkeyAccess, true, "PKEY_???"},
     {"delete_module_flags", kDeleteModuleFlags, true},
     {"execveat_flags", kExecveatFlags, true},
     {"perf_flags", kPerfFlags, true},
     {"fanotify_init_flags", kFanotifyInitFlags, true},
     {"fanotify_mark_flags", kFanotifyMarkFlags, true},
+    {"fanotify_mask", kFanotifyMask, true},
     {"rseq_flags", kRseqFlags, true},
     {"kexec_flags", kKexecFlags, true},
     {"kexec_file_flags", kKexecFileFlags, true},
     {"module_init_flags", kModuleInitFlags, true},
     {"resolve_flags", kOpenHowResolve, true},
-    {"mq_open_flags", kMqOpenFlags, true},
+    {"mq_open_flags", kMqOpenFlags, true, "O_???"},
 };
 
 template <size_t N>

@@ -23,6 +23,8 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/msg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
@@ -38,8 +40,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstring>
 #include <map>
+#include <regex>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -104,6 +108,14 @@ DecodedCall Decode(const SyscallCall& call, TargetMemory& mem, DecodeOptions opt
 
 std::string Line(const SyscallCall& call, TargetMemory& mem, DecodeOptions opts = {}) {
   return Decode(call, mem, std::move(opts)).Line();
+}
+
+// The line without the padding before "= " (strace's column 40).
+std::string Flat(const std::string& line) {
+  return std::regex_replace(line, std::regex(R"(\) +=)"), ") =");
+}
+std::string FlatLine(const SyscallCall& call, TargetMemory& mem, DecodeOptions opts = {}) {
+  return Flat(Line(call, mem, std::move(opts)));
 }
 
 // ---- strings ----
@@ -238,10 +250,215 @@ TEST(Decoder, PathsAreNotCut) {
   DecodeOptions o;
   o.string_limit = 4;
   EXPECT_EQ(Line(Call("unlink", {kA}, 0), mem, o), "unlink(\"" + p + "\") = 0");
-  // A path string that runs into unmapped memory gets "...".
+  // A path string that runs into unmapped memory before its NUL is printed as an address, as
+  // strace prints it (umovestr fails).
   mem.Put(kB, "/abc");
   EXPECT_EQ(Line(Call("unlink", {kB}, -ENOENT), mem),
-            R"(unlink("/abc"...)                       = -1 ENOENT (No such file or directory))");
+            R"(unlink(0x20000)                         = -1 ENOENT (No such file or directory))");
+  // A string: only when memory ends within -s + 1 bytes (strace reads that many).
+  mem.Put(kC, "abcdefgh");
+  EXPECT_EQ(FlatLine(Call("memfd_create", {kC, 0}, -EFAULT), mem),
+            "memfd_create(0x30000, 0) = -1 EFAULT (Bad address)");
+  EXPECT_EQ(FlatLine(Call("memfd_create", {kC, 0}, -EFAULT), mem, o),
+            "memfd_create(\"abcd\"..., 0) = -1 EFAULT (Bad address)");
+  // A readable string longer than -s is cut with "..." once its NUL is within the limit + 1.
+  mem.PutStr(kD, "abcdefgh");
+  EXPECT_EQ(FlatLine(Call("memfd_create", {kD, 0}, 3), mem, o), "memfd_create(\"abcd\"..., 0) = 3");
+  // A path with no NUL within PATH_MAX: PATH_MAX - 1 bytes and "..." (strace's printpath).
+  const std::string long_path(PATH_MAX + 10, 'p');
+  mem.PutStr(kBad, long_path);
+  EXPECT_EQ(Line(Call("unlink", {kBad}, -ENAMETOOLONG), mem),
+            "unlink(\"" + std::string(PATH_MAX - 1, 'p') +
+                "\"...) = -1 ENAMETOOLONG (File name too long)");
+}
+
+// ---- fidelity: the lines strace 6.1 prints for the same calls (tests/progs/dc_edge.c runs
+// them under strace itself in it_decode_fidelity_test) ----
+
+constexpr uint64_t kJunk = 0xdeadbeef00000000ULL;
+
+TEST(Fidelity, IntegersByTheirCType) {
+  FakeMemory mem;
+  mem.PutStr(kA, "/nonexistent/dc");
+  // int / unsigned int from the low 32 bits, whatever the upper half holds.
+  EXPECT_EQ(FlatLine(Call("alarm", {kJunk | 42}, 0), mem), "alarm(42) = 0");
+  EXPECT_EQ(FlatLine(Call("close", {kJunk | 99}, -EBADF), mem),
+            "close(99) = -1 EBADF (Bad file descriptor)");
+  EXPECT_EQ(FlatLine(Call("kill", {kJunk, kJunk}, 0), mem), "kill(0, 0) = 0");
+  EXPECT_EQ(FlatLine(Call("listen", {~0ULL, kJunk | 5}, -EBADF), mem),
+            "listen(-1, 5) = -1 EBADF (Bad file descriptor)");
+  EXPECT_EQ(FlatLine(Call("epoll_wait", {~0ULL, 0, kJunk | 0xffffffffu, kJunk | 0xfffffffeu},
+                          -EBADF), mem),
+            "epoll_wait(-1, NULL, -1, -2) = -1 EBADF (Bad file descriptor)");
+  // uid_t/gid_t: unsigned 32-bit, except (uid_t)-1.
+  EXPECT_EQ(FlatLine(Call("chown", {kA, kJunk | 4294901760u, ~0ULL}, -ENOENT), mem),
+            R"(chown("/nonexistent/dc", 4294901760, -1) = -1 ENOENT (No such file or directory))");
+  EXPECT_EQ(FlatLine(Call("lchown", {kA, 65534, kJunk | 4294967294u}, -ENOENT), mem),
+            R"(lchown("/nonexistent/dc", 65534, 4294967294) = -1 ENOENT )"
+            "(No such file or directory)");
+  EXPECT_EQ(FlatLine(Call("setresuid", {kJunk | 0xffffffffu, ~0ULL, 0xffffffffULL}, 0), mem),
+            "setresuid(-1, -1, -1) = 0");
+  // loff_t signed; size_t unsigned 64; truncate's length unsigned as strace prints it.
+  EXPECT_EQ(FlatLine(Call("lseek", {kJunk | 3, ~0ULL, SEEK_SET}, 0), mem),
+            "lseek(3, -1, SEEK_SET) = 0");
+  EXPECT_EQ(FlatLine(Call("write", {~0ULL, 0, ~0ULL}, -EBADF), mem),
+            "write(-1, NULL, 18446744073709551615) = -1 EBADF (Bad file descriptor)");
+  EXPECT_EQ(FlatLine(Call("ftruncate", {~0ULL, static_cast<uint64_t>(-4096)}, -EINVAL), mem),
+            "ftruncate(-1, 18446744073709547520) = -1 EINVAL (Invalid argument)");
+  // dev_t of mknod: an unsigned int.
+  EXPECT_EQ(FlatLine(Call("mknod", {kA, S_IFBLK | 0644, kJunk | makedev(8, 1)}, -ENOENT), mem),
+            R"(mknod("/nonexistent/dc", S_IFBLK|0644, makedev(0x8, 0x1)) = -1 ENOENT )"
+            "(No such file or directory)");
+  // i386's 16-bit uid calls: (uint16_t)-1 is -1.
+  SyscallCall c16 = Call("chown", {}, -ENOENT);
+  c16.abi = Abi::kI386;
+  c16.nr = Nr("chown", Abi::kI386);
+  c16.args[0] = kA;
+  c16.args[1] = 0xffff;
+  c16.args[2] = 1000;
+  EXPECT_EQ(FlatLine(c16, mem),
+            R"(chown("/nonexistent/dc", -1, 1000) = -1 ENOENT (No such file or directory))");
+}
+
+TEST(Fidelity, Modes) {
+  FakeMemory mem;
+  mem.PutStr(kA, "f");
+  const char* kEnoent = " = -1 ENOENT (No such file or directory)";
+  EXPECT_EQ(FlatLine(Call("chmod", {kA, 051}, -ENOENT), mem),
+            std::string(R"(chmod("f", 051))") + kEnoent);
+  EXPECT_EQ(FlatLine(Call("chmod", {kA, 0}, -ENOENT), mem),
+            std::string(R"(chmod("f", 000))") + kEnoent);
+  EXPECT_EQ(FlatLine(Call("chmod", {kA, 04755}, -ENOENT), mem),
+            std::string(R"(chmod("f", 04755))") + kEnoent);
+  // File-type bits are named for mknod only.
+  EXPECT_EQ(FlatLine(Call("mkdir", {kA, 0100000}, -ENOENT), mem),
+            std::string(R"(mkdir("f", 0100000))") + kEnoent);
+  EXPECT_EQ(FlatLine(Call("fchmodat", {static_cast<uint64_t>(AT_FDCWD), kA, kJunk | 0100644},
+                          -ENOENT), mem),
+            std::string(R"(fchmodat(AT_FDCWD, "f", 0100644))") + kEnoent);
+  EXPECT_EQ(FlatLine(Call("mknod", {kA, S_IFREG | S_ISUID | 0755, 0}, -ENOENT), mem),
+            std::string(R"(mknod("f", S_IFREG|S_ISUID|0755))") + kEnoent);
+  EXPECT_EQ(FlatLine(Call("mknod", {kA, S_IFIFO | 0644, 0}, -ENOENT), mem),
+            std::string(R"(mknod("f", S_IFIFO|0644))") + kEnoent);
+  EXPECT_EQ(FlatLine(Call("mknod", {kA, 0170755, 0}, -EINVAL), mem),
+            R"(mknod("f", 0170755) = -1 EINVAL (Invalid argument))");
+  // umask's result is octal.
+  EXPECT_EQ(FlatLine(Call("umask", {022}, 022), mem), "umask(022) = 022");
+  EXPECT_EQ(FlatLine(Call("umask", {0777}, 0), mem), "umask(0777) = 000");
+}
+
+TEST(Fidelity, UnknownValues) {
+  FakeMemory mem;
+  mem.PutStr(kA, "f");
+  EXPECT_EQ(FlatLine(Call("fsopen", {kA, 2}, -EINVAL), mem),
+            R"(fsopen("f", 0x2 /* FSOPEN_??? */) = -1 EINVAL (Invalid argument))");
+  EXPECT_EQ(FlatLine(Call("fsopen", {kA, 3}, -EINVAL), mem),
+            R"(fsopen("f", FSOPEN_CLOEXEC|0x2) = -1 EINVAL (Invalid argument))");
+  EXPECT_EQ(FlatLine(Call("openat", {static_cast<uint64_t>(AT_FDCWD), kA, O_RDONLY | 0x40000000},
+                          -ENOENT), mem),
+            R"(openat(AT_FDCWD, "f", O_RDONLY|0x40000000) = -1 ENOENT )"
+            "(No such file or directory)");
+  EXPECT_EQ(FlatLine(Call("lseek", {3, 0, kJunk | 7}, -EINVAL), mem),
+            "lseek(3, 0, 0x7 /* SEEK_??? */) = -1 EINVAL (Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("socket", {kJunk | 0xffffffffu, 0, 0}, -EAFNOSUPPORT), mem),
+            "socket(0xffffffff /* AF_??? */, 0, 0) = -1 EAFNOSUPPORT (Address family not "
+            "supported by protocol)");
+  EXPECT_EQ(FlatLine(Call("madvise", {kB, 4096, 25}, -EINVAL), mem),
+            "madvise(0x20000, 4096, MADV_COLLAPSE) = -1 EINVAL (Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("madvise", {kB, 4096, 99}, -EINVAL), mem),
+            "madvise(0x20000, 4096, 0x63 /* MADV_??? */) = -1 EINVAL (Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("mmap", {0, 4096, PROT_READ | 0x100,
+                                   MAP_PRIVATE | MAP_ANONYMOUS | (2 << 26), ~0ULL, 0}, kB), mem),
+            "mmap(NULL, 4096, PROT_READ|0x100, MAP_PRIVATE|MAP_ANONYMOUS|2<<MAP_HUGE_SHIFT, -1, 0)"
+            " = 0x20000");
+  EXPECT_EQ(FlatLine(Call("membarrier", {0, 0, 0}, 0x9), mem),
+            "membarrier(MEMBARRIER_CMD_QUERY, 0) = 0x9 (MEMBARRIER_CMD_GLOBAL|"
+            "MEMBARRIER_CMD_PRIVATE_EXPEDITED)");
+  EXPECT_EQ(FlatLine(Call("membarrier", {0x1000, 0, 0}, -EINVAL), mem),
+            "membarrier(0x1000 /* MEMBARRIER_CMD_??? */, 0) = -1 EINVAL (Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("fanotify_init", {0x2000 | 0x1000 | 0x200 | 0x80000000u, O_RDONLY},
+                          -EINVAL), mem),
+            "fanotify_init(FAN_CLASS_NOTIF|FAN_REPORT_FID|FAN_REPORT_TARGET_FID|"
+            "FAN_REPORT_FD_ERROR|0x80000000, O_RDONLY) = -1 EINVAL (Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("set_mempolicy", {6, 0, 0}, -EINVAL), mem),
+            "set_mempolicy(MPOL_WEIGHTED_INTERLEAVE, NULL, 0) = -1 EINVAL (Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("shutdown", {~0ULL, 7}, -EBADF), mem),
+            "shutdown(-1, 0x7 /* SHUT_??? */) = -1 EBADF (Bad file descriptor)");
+}
+
+TEST(Fidelity, FlagFieldsAndOrder) {
+  FakeMemory mem;
+  mem.PutStr(kA, "/nonexistent/dc");
+  // statx's sync type: named bits, AT_STATX_SYNC_AS_STAT for 0.
+  EXPECT_EQ(FlatLine(Call("statx", {~0ULL, kA, 0x6000 | AT_SYMLINK_NOFOLLOW, 0, kB}, -EBADF), mem),
+            R"(statx(-1, "/nonexistent/dc", AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC|)"
+            R"(AT_SYMLINK_NOFOLLOW, 0, 0x20000) = -1 EBADF (Bad file descriptor))");
+  EXPECT_EQ(FlatLine(Call("statx", {~0ULL, kA, AT_EMPTY_PATH, 0, kB}, -EBADF), mem),
+            R"(statx(-1, "/nonexistent/dc", AT_STATX_SYNC_AS_STAT|AT_EMPTY_PATH, 0, 0x20000) = )"
+            "-1 EBADF (Bad file descriptor)");
+  // An unknown value in a field: hex with the field's comment.
+  EXPECT_EQ(FlatLine(Call("mmap", {0, 4096, PROT_READ, 0xf | MAP_FIXED, ~0ULL, 0}, -EINVAL), mem),
+            "mmap(NULL, 4096, PROT_READ, 0xf /* MAP_??? */|MAP_FIXED, -1, 0) = -1 EINVAL "
+            "(Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("fanotify_init", {0xc | 1, O_RDONLY}, -EINVAL), mem),
+            "fanotify_init(0xc /* FAN_CLASS_??? */|FAN_CLOEXEC, O_RDONLY) = -1 EINVAL (Invalid "
+            "argument)");
+  // pipe2 in strace's open_mode_flags order; unshare's and setns's own tables.
+  EXPECT_EQ(FlatLine(Call("pipe2", {kB, O_CLOEXEC | O_NONBLOCK | O_DIRECT}, -EFAULT), mem),
+            "pipe2(0x20000, O_NONBLOCK|O_DIRECT|O_CLOEXEC) = -1 EFAULT (Bad address)");
+  EXPECT_EQ(FlatLine(Call("unshare", {CLONE_NEWNS | CLONE_NEWTIME | CLONE_FS}, 0), mem),
+            "unshare(CLONE_NEWTIME|CLONE_FS|CLONE_NEWNS) = 0");
+  EXPECT_EQ(FlatLine(Call("setns", {~0ULL, CLONE_NEWNET | CLONE_NEWNS}, -EBADF), mem),
+            "setns(-1, CLONE_NEWNS|CLONE_NEWNET) = -1 EBADF (Bad file descriptor)");
+  // Fields printed after the flags: page sizes, swap priority.
+  EXPECT_EQ(FlatLine(Call("memfd_create", {kA, MFD_HUGETLB | (21u << 26)}, -EINVAL), mem),
+            R"(memfd_create("/nonexistent/dc", MFD_HUGETLB|21<<MFD_HUGE_SHIFT) = -1 EINVAL )"
+            "(Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("shmget", {0x1234, 4096, IPC_CREAT | SHM_HUGETLB | (21u << 26) | 0600},
+                          -EPERM), mem),
+            "shmget(0x1234, 4096, IPC_CREAT|SHM_HUGETLB|21<<SHM_HUGE_SHIFT|0600) = -1 EPERM "
+            "(Operation not permitted)");
+  EXPECT_EQ(FlatLine(Call("msgget", {0x1234, 0600}, -ENOENT), mem),
+            "msgget(0x1234, 0600) = -1 ENOENT (No such file or directory)");
+  EXPECT_EQ(FlatLine(Call("swapon", {kA, 0x8000 | 0x10000 | 5}, -EPERM), mem),
+            R"(swapon("/nonexistent/dc", SWAP_FLAG_PREFER|SWAP_FLAG_DISCARD|5) = -1 EPERM )"
+            "(Operation not permitted)");
+  EXPECT_EQ(FlatLine(Call("swapon", {kA, 0}, -EPERM), mem),
+            R"(swapon("/nonexistent/dc", 0) = -1 EPERM (Operation not permitted))");
+  EXPECT_EQ(FlatLine(Call("wait4", {~0ULL, 0, WNOHANG | WUNTRACED | __WALL, 0}, -ECHILD), mem),
+            "wait4(-1, NULL, WNOHANG|WSTOPPED|__WALL, NULL) = -1 ECHILD (No child processes)");
+}
+
+TEST(Fidelity, MemoryEdgeCases) {
+  FakeMemory mem;
+  // sockaddr: a family's fields only when addrlen covers its struct, else the raw sa_data.
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(80);
+  sin.sin_addr.s_addr = htonl(0x7f000001);
+  mem.PutObj(kA, sin);
+  EXPECT_EQ(FlatLine(Call("bind", {4, kA, 8}, -EINVAL), mem),
+            R"(bind(4, {sa_family=AF_INET, sa_data="\0P\177\0\0\1"}, 8) = -1 EINVAL )"
+            "(Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("bind", {4, kA, 1}, -EINVAL), mem),
+            "bind(4, 0x10000, 1) = -1 EINVAL (Invalid argument)");
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  strcpy(sun.sun_path, "/nonexistent/dc.sock");
+  mem.PutObj(kB, sun);
+  EXPECT_EQ(FlatLine(Call("connect", {4, kB, 5}, -ENOENT), mem),
+            R"(connect(4, {sa_family=AF_UNIX, sun_path="/no"}, 5) = -1 ENOENT )"
+            "(No such file or directory)");
+  // A sigsetsize other than 8 prints the set's address (rt_sigpending accepts less).
+  uint64_t set = 1 << (SIGUSR1 - 1);
+  mem.PutObj(kC, set);
+  EXPECT_EQ(FlatLine(Call("rt_sigprocmask", {SIG_BLOCK, kC, 0, 4}, -EINVAL), mem),
+            "rt_sigprocmask(SIG_BLOCK, 0x30000, NULL, 4) = -1 EINVAL (Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("rt_sigprocmask", {SIG_BLOCK, kC, 0, 8}, 0), mem),
+            "rt_sigprocmask(SIG_BLOCK, [USR1], NULL, 8) = 0");
+  EXPECT_EQ(FlatLine(Call("rt_sigsuspend", {kC, 4}, -EINVAL), mem),
+            "rt_sigsuspend(0x30000, 4) = -1 EINVAL (Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("rt_sigpending", {kC, 4}, 0), mem), "rt_sigpending([USR1], 4) = 0");
 }
 
 TEST(Decoder, FdPaths) {
@@ -1024,11 +1241,13 @@ TEST(ProcessMemory, ReadsAChildsMemory) {
   c.ret = -ENOENT;
   EXPECT_EQ(Decode(c, mem).Line(), "openat(AT_FDCWD, \"/etc/known-path\", O_RDONLY|O_CLOEXEC) = "
                                    "-1 ENOENT (No such file or directory)");
-  // A path whose end is the last byte before unmapped memory still decodes.
+  // A path with no NUL before unmapped memory is printed as its address, as strace does.
   c.nr = Nr("unlink");
   c.args[0] = reinterpret_cast<uint64_t>(pages) + 4096 - 4;
-  EXPECT_EQ(Decode(c, mem).Line(),
-            "unlink(\"tail\"...)                       = -1 ENOENT (No such file or directory)");
+  char addr[32];
+  snprintf(addr, sizeof(addr), "%#llx", static_cast<unsigned long long>(c.args[0]));
+  EXPECT_EQ(Flat(Decode(c, mem).Line()),
+            "unlink(" + std::string(addr) + ") = -1 ENOENT (No such file or directory)");
 }
 
 TEST(ProcessMemory, DeadProcessIsUnreadable) {
