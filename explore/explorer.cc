@@ -28,6 +28,7 @@
 #include "core/fd.h"
 #include "core/syscall_outcomes.h"
 #include "core/syscalls.h"
+#include "explore/prune.h"
 #include "explore/tracee.h"
 #include "supervisor/glob.h"
 #include "supervisor/launcher.h"
@@ -181,12 +182,33 @@ bool Crashed(int status, const std::string& err, const std::string& base_err) {
   return false;
 }
 
+// A pruning window being recorded in a task (explore/prune.h): the parent's after point
+// `point` (branch -1), or branch `branch`'s after its own point.
+struct Watch {
+  int point = 0;
+  int branch = -1;
+  bool skip_exit = true;  // the point's call itself is not in the window
+  CallWindow calls;
+};
+
 // One traced task.
 struct Task {
   int branch = -1;  // -1: the baseline
   enum class State : uint8_t { kRunning, kParked, kAwaitExit } state = State::kRunning;
   EntryStop entry;         // kParked: its stop
   AppliedOutcome applied;  // kAwaitExit
+  std::vector<Watch> watches;  // non-empty: resumed with PTRACE_SYSCALL (every call stops)
+};
+
+// The parent's window after a point, which its branches' windows are compared with.
+struct PointWindow {
+  bool done = false;      // recorded (at its end or at the task's end)
+  bool provable = true;   // false: it forked or exec'ed, or its state could not be read
+  bool ended = false;     // the task ended within the window (`status`)
+  int status = 0;
+  int calls = 0;
+  uint64_t hash = 0;
+  TaskDigest state;       // at the window's end (not ended)
 };
 
 // What selection and the reproducers' counts know of one run's history (the baseline's, or a
@@ -206,7 +228,7 @@ struct Branch {
   CallOutcome outcome;
   std::set<pid_t> tids;
   Clock::time_point start, deadline;
-  bool running = false, done = false, hung = false;
+  bool running = false, done = false, hung = false, pruned = false;
   // A re-run (the target could not be forked at the call): a fresh run of the command whose
   // `occurrence`-th call with reproducer key `key` gets the outcome.
   bool rerun = false, applied = false;
@@ -286,6 +308,8 @@ std::string_view VerdictName(Verdict v) {
       return "different-output";
     case Verdict::kSame:
       return "same";
+    case Verdict::kPruned:
+      return "pruned";
     case Verdict::kNotRun:
       return "not-run";
   }
@@ -297,6 +321,13 @@ bool ExploreReport::Findings() const {
     for (const BranchReport& b : p.branches)
       if (b.verdict == Verdict::kCrash || b.verdict == Verdict::kHang) return true;
   return false;
+}
+
+int ExploreReport::Pruned() const {
+  int n = 0;
+  for (const PointReport& p : points)
+    for (const BranchReport& b : p.branches) n += !b.pruned.empty();
+  return n;
 }
 
 core::Result<ExploreReport> Explorer::Run() {
@@ -362,6 +393,7 @@ core::Result<ExploreReport> Explorer::Run() {
   ptrace(PTRACE_CONT, root, 0, 0);  // from its exec stop
   std::set<pid_t> orphans;          // stopped before the fork event that names them
   std::vector<Branch> branches;
+  std::map<int, PointWindow> windows;  // per point (its index): the parent's pruning window
   std::deque<int> parked;
   int running = 0, total = 0;
   const Clock::time_point t0 = Clock::now();
@@ -379,7 +411,8 @@ core::Result<ExploreReport> Explorer::Run() {
   };
   auto resume = [&](pid_t tid, int sig) {
     auto it = tasks.find(tid);
-    const auto req = it != tasks.end() && it->second.state == Task::State::kAwaitExit
+    const auto req = it != tasks.end() && (it->second.state == Task::State::kAwaitExit ||
+                                           !it->second.watches.empty())
                          ? PTRACE_SYSCALL
                          : PTRACE_CONT;
     ptrace(req, tid, 0, sig);
@@ -424,6 +457,7 @@ core::Result<ExploreReport> Explorer::Run() {
     }
     t.applied = *applied;
     t.state = Task::State::kAwaitExit;
+    if (windows.count(b.point)) t.watches.push_back({b.point, id});  // prune.h
     b.running = true;
     ++running;
     b.start = Clock::now();
@@ -531,6 +565,7 @@ core::Result<ExploreReport> Explorer::Run() {
     const int point = static_cast<int>(report.points.size());
     report.points.push_back(pt);
     const RunState history = rs;  // (rs may live in `branches`, which grows below)
+    bool forked_any = false;
     for (const CallOutcome& c : outs) {
       if (total >= o.max_branches) {
         ++report.skipped_for_budget;
@@ -635,12 +670,115 @@ core::Result<ExploreReport> Explorer::Run() {
       }
       tasks[*copy].entry = *cstop;
       parked.push_back(id);
+      forked_any = true;
+    }
+    // The parent's window after the point, which its branches are compared with (prune.h).
+    if (forked_any && o.prune) {
+      windows[point];
+      tasks[stop.tid].watches.push_back({point, -1});
+    }
+  };
+
+  // Pruning (explore/prune.h, docs/explore.md "Pruning").
+  // Branch `id` is its parent from here on: with `stop`, it is killed (kPruned); either way
+  // its own points are not explored (their branches not yet started are dropped).
+  auto prune_branch = [&](int id, const std::string& why, bool stop) {
+    Branch& b = branches[id];
+    BranchReport& br = report.points[b.point].branches[b.index];
+    br.pruned = why;
+    if (stop) {
+      b.pruned = true;
+      br.verdict = Verdict::kPruned;
+      kill_all(b.tids);
+    }
+    for (PointReport& pt : report.points) {
+      if (pt.parent != id + 1) continue;
+      for (BranchReport& sbr : pt.branches) {
+        Branch& sb = branches[sbr.id - 1];
+        if (sb.running || sb.done) continue;
+        sb.done = true;
+        sbr.verdict = Verdict::kPruned;
+        sbr.pruned = "its parent branch #" + std::to_string(id + 1) + " was pruned";
+        if (sb.root > 0) kill(sb.root, SIGKILL);  // reaped by the loop (on_exit)
+        std::erase(parked, sbr.id - 1);
+      }
+    }
+  };
+  // The end of window `w` of task `tid`: at the entry of its (kPruneWindow + 1)-th call, or
+  // at the task's end (`ended`, wait status `status`).
+  auto end_watch = [&](pid_t tid, Watch& w, bool ended, int status) {
+    if (ended) w.calls.End(status);
+    auto pit = windows.find(w.point);
+    if (pit == windows.end()) return;
+    PointWindow& pw = pit->second;
+    if (w.branch < 0) {
+      pw.done = true;
+      pw.calls = w.calls.calls();
+      pw.hash = w.calls.hash();
+      pw.ended = ended;
+      pw.status = status;
+      if (!ended && pw.provable) {
+        auto d = DigestTask(tid, o.out_dir);
+        if (d.ok())
+          pw.state = std::move(*d);
+        else
+          pw.provable = false;
+      }
+      return;
+    }
+    Branch& b = branches[w.branch];
+    if (!pw.done || !pw.provable || b.done || b.hung || pw.ended != ended ||
+        pw.calls != w.calls.calls() || pw.hash != w.calls.hash())
+      return;
+    const std::string n = std::to_string(pw.calls);
+    if (ended) {
+      prune_branch(w.branch, "ended after its parent's " + n + " calls with its exit status", false);
+      return;
+    }
+    auto d = DigestTask(tid, o.out_dir);
+    if (d.ok() && DigestDifference(pw.state, *d).empty())
+      prune_branch(w.branch,
+                   "its parent's " + n + " calls after the point, then its parent's state "
+                   "(registers, memory, mappings, files, signals)",
+                   true);
+  };
+  // A syscall stop of a task with windows.
+  auto on_syscall_stop = [&](pid_t tid) {
+    Task& t = tasks[tid];
+    __ptrace_syscall_info info{};
+    const bool got = ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0;
+    if (got && info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+      for (Watch& w : t.watches)
+        if (w.calls.calls() >= kPruneWindow) end_watch(tid, w, false, 0);
+      std::erase_if(t.watches, [](const Watch& w) { return w.calls.calls() >= kPruneWindow; });
+      if (StartsOrReplacesProcess(info.arch, info.entry.nr)) {
+        // The digest covers one task and one program: nothing to prove.
+        for (Watch& w : t.watches)
+          if (w.branch < 0) windows[w.point].done = true, windows[w.point].provable = false;
+        t.watches.clear();
+        return;
+      }
+      uint64_t args[6];
+      std::copy(std::begin(info.entry.args), std::end(info.entry.args), args);
+      for (Watch& w : t.watches) w.calls.Entry(info.arch, info.entry.nr, args);
+    } else if (got && info.op == PTRACE_SYSCALL_INFO_EXIT) {
+      for (Watch& w : t.watches) {
+        if (w.skip_exit)
+          w.skip_exit = false;
+        else
+          w.calls.Exit(tid, info.exit.rval);
+      }
+    } else if (!got) {
+      for (Watch& w : t.watches)
+        if (w.branch < 0) windows[w.point].done = true, windows[w.point].provable = false;
+      t.watches.clear();
     }
   };
 
   auto on_exit = [&](pid_t tid, int status) {
     auto it = tasks.find(tid);
     if (it == tasks.end()) return;
+    for (Watch& w : it->second.watches) end_watch(tid, w, true, status);
     const int bid = it->second.branch;
     tasks.erase(it);
     if (bid < 0) {
@@ -735,7 +873,7 @@ core::Result<ExploreReport> Explorer::Run() {
     if (event == PTRACE_EVENT_SECCOMP) {
       const int bid = it->second.branch;
       if ((bid < 0 && !report.baseline_hung) ||
-          (bid >= 0 && !branches[bid].rerun && !branches[bid].hung &&
+          (bid >= 0 && !branches[bid].rerun && !branches[bid].hung && !branches[bid].pruned &&
            branches[bid].depth < o.depth)) {
         auto stop = ReadEntry(tid);
         if (stop.ok()) at_entry(*stop, bid);
@@ -770,6 +908,7 @@ core::Result<ExploreReport> Explorer::Run() {
         (void)FinishAtExit(t.applied);
         t.state = Task::State::kRunning;
       }
+      if (!t.watches.empty()) on_syscall_stop(tid);
       resume(tid, 0);
       continue;
     }
@@ -798,7 +937,7 @@ core::Result<ExploreReport> Explorer::Run() {
   const std::string bout = ReadAll(base_out), berr = ReadAll(base_err);
   for (PointReport& pt : report.points) {
     for (BranchReport& br : pt.branches) {
-      if (br.verdict == Verdict::kNotRun) continue;
+      if (br.verdict == Verdict::kNotRun || br.verdict == Verdict::kPruned) continue;
       if (br.rerun && (!branches[br.id - 1].applied || !br.error.empty())) {
         br.verdict = Verdict::kNotRun;
         if (br.error.empty()) br.error = "the re-run ended before that call";

@@ -47,6 +47,9 @@ struct ExploreOptions {
   int jobs = 1;
   double timeout_sec = 10;  // per branch, and for the baseline
   std::string out_dir;      // "": a temporary directory, removed by the caller
+  // Stop a branch whose calls and state, kPruneWindow calls after its point, equal its
+  // parent's (explore/prune.h; docs/explore.md "Pruning"); at --depth 2 its points go too.
+  bool prune = true;
 };
 
 // Branch classification, most severe first.
@@ -57,6 +60,7 @@ enum class Verdict : uint8_t {
   kDifferentExit,    // another exit status or signal than the baseline
   kDifferentOutput,  // same exit, other stdout or stderr
   kSame,
+  kPruned,  // stopped early: in its parent's state after the same calls (BranchReport::pruned)
   kNotRun,  // the outcome did not apply (error says why)
 };
 std::string_view VerdictName(Verdict v);  // "crash", "hang", ..., "not-run"
@@ -73,6 +77,9 @@ struct BranchReport {
   std::string note;    // why it was re-run, when the point itself was forked
   std::string dir;     // its stdout/stderr files
   std::string repro;   // the reproducer's path ("" when none)
+  // Why it was pruned: its calls and state equal its parent's (kPruned: stopped there), or
+  // it ended with its parent's calls and exit (classified as usual); "" when not.
+  std::string pruned;
 };
 
 struct PointReport {
@@ -101,6 +108,7 @@ struct ExploreReport {
   std::string out_dir;
   // True when some branch crashed or hung (`explore` exits 1).
   bool Findings() const;
+  int Pruned() const;  // branches with `pruned` set
   std::string Text() const;  // the tree
   std::string Json() const;  // one JSON document
 };
