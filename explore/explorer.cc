@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -191,6 +192,43 @@ struct Watch {
   CallWindow calls;
 };
 
+// A filter returning SECCOMP_RET_TRACE for the x86-64 calls `x86_64` and the i386 calls
+// `i386`, allowing every other call: the architecture is tested once, then the numbers (for
+// every call of the target, cheaper than RuleFilter's test of both per rule).
+std::vector<sock_filter> TraceFilter(const std::set<int>& x86_64, const std::set<int>& i386) {
+  std::vector<sock_filter> prog;
+  auto list = [&](const std::set<int>& nrs) {  // (nr loaded)
+    if (nrs.size() > 250) {  // a jump offset is 8 bits: one RET per number
+      for (int nr : nrs) {
+        prog.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1));
+        prog.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
+      }
+      prog.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+      return;
+    }
+    size_t left = nrs.size();  // each match jumps to the TRACE at the end of the list
+    for (int nr : nrs) {
+      --left;
+      prog.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr),
+                              static_cast<uint8_t>(left + 1), 0));
+    }
+    prog.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+    prog.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
+  };
+  prog.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
+  prog.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 1));
+  const size_t to_x86_64 = prog.size();
+  prog.push_back(BPF_STMT(BPF_JMP | BPF_JA | BPF_K, 0));  // patched below
+  prog.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 1, 0));
+  prog.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  prog.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+  list(i386);
+  prog[to_x86_64].k = static_cast<uint32_t>(prog.size() - to_x86_64 - 1);
+  prog.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+  list(x86_64);
+  return prog;
+}
+
 // One traced task.
 struct Task {
   int branch = -1;  // -1: the baseline
@@ -358,9 +396,14 @@ core::Result<ExploreReport> Explorer::Run() {
       if (auto nr = core::SyscallNumber(e.syscall)) traced.insert(*nr);
     }
   }
-  std::vector<FilterRule> rules;
-  for (int nr : traced) rules.push_back({core::Abi::kX86_64, nr, SECCOMP_RET_TRACE});
-  const std::vector<sock_filter> trace_filter = RuleFilter(rules);
+  // The same calls of the i386 ABI (`int 0x80`), by name: a policy listing abi i386 lets them
+  // run, and they are branch points as x86-64 calls are (a policy that does not list i386
+  // kills them first: seccomp takes the most restrictive answer).
+  std::set<int> traced_i386;
+  for (int nr : traced)
+    if (auto n = core::SyscallNumber(core::SyscallName(nr), core::Abi::kI386))
+      traced_i386.insert(*n);
+  const std::vector<sock_filter> trace_filter = TraceFilter(traced, traced_i386);
   ForkOptions fopts;
   if (!o.policy_bpf.empty()) fopts.known_filters.push_back(o.policy_bpf);
   fopts.known_filters.push_back(trace_filter);
@@ -481,7 +524,7 @@ core::Result<ExploreReport> Explorer::Run() {
   // stop `stop`: branch there when it is selected.
   auto at_entry = [&](const EntryStop& stop, int parent) {
     const std::string name(core::SyscallName(stop.nr, stop.abi));
-    if (stop.abi != core::Abi::kX86_64 || name.empty()) return;
+    if (stop.abi == core::Abi::kX32 || name.empty()) return;  // (ForkAtStop refuses x32)
     std::string raw;
     const std::string path = CallPath(stop, &raw);
     RunState& rs = parent < 0 ? base_state : branches[parent].state;
@@ -555,6 +598,7 @@ core::Result<ExploreReport> Explorer::Run() {
     pt.selector = why;
     pt.call = CallText(stop);
     pt.syscall = name;
+    pt.abi = std::string(core::AbiName(stop.abi));
     pt.path = path;
     pt.pid = stop.tid;
     pt.occurrence = occurrence;
@@ -732,7 +776,8 @@ core::Result<ExploreReport> Explorer::Run() {
       return;
     const std::string n = std::to_string(pw.calls);
     if (ended) {
-      prune_branch(w.branch, "ended after its parent's " + n + " calls with its exit status", false);
+      prune_branch(w.branch, "ended after its parent's " + n + " calls with its exit status",
+                   false);
       return;
     }
     auto d = DigestTask(tid, o.out_dir);
@@ -882,7 +927,7 @@ core::Result<ExploreReport> Explorer::Run() {
         // A re-run: its calls are counted as the baseline's were, up to the branch's one.
         Branch& b = branches[bid];
         auto stop = ReadEntry(tid);
-        if (stop.ok() && stop->abi == core::Abi::kX86_64) {
+        if (stop.ok() && stop->abi != core::Abi::kX32) {
           const std::string name(core::SyscallName(stop->nr, stop->abi));
           const bool counted = b.key == name || CallKey(name, CallPath(*stop), *stop) == b.key;
           if (counted && ++b.seen == b.occurrence) {
@@ -986,9 +1031,13 @@ core::Result<ExploreReport> Explorer::Run() {
       br.repro = o.out_dir + "/repro/" + std::to_string(br.id) + ".toml";
       std::string policy = "# pwnbox explore reproducer: branch " + std::to_string(br.id) + ", " +
                            calls + " (" + std::string(VerdictName(br.verdict)) + ")\n" + comments;
-      if (o.policy_path.empty())
+      if (o.policy_path.empty()) {
         policy += "default = \"allow\"\n";
-      else
+        // A call made through `int 0x80`: the rules apply to i386 by name once it is listed.
+        if (std::any_of(path.begin(), path.end(),
+                        [](const auto& p) { return p.first->abi == "i386"; }))
+          policy += "\n[options]\nabi = [\"x86_64\", \"i386\"]\n";
+      } else
         policy += "include = [" + config::TomlString(o.policy_path) + "]\n";
       policy += rules;
       std::ofstream(br.repro) << policy;

@@ -88,6 +88,7 @@ struct PointReport {
   std::string selector;  // the --at that chose it, or "site" (default selection)
   std::string call;      // "openat(AT_FDCWD, \"/etc/app.conf\", O_RDONLY)" as trace shows it
   std::string syscall;   // "openat"
+  std::string abi = "x86_64";  // or "i386" (a call made through `int 0x80`)
   std::string path;      // resolved path ("" when none)
   pid_t pid = 0;
   int fd = -1;              // its fd argument (arg0) when it has no path, else -1

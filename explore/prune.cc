@@ -21,6 +21,14 @@ constexpr uint64_t kPrime = 0x100000001b3ULL;
 constexpr size_t kMaxWritable = size_t{1} << 30;
 constexpr size_t kMaxWriteBytes = 4096;
 
+#ifndef PTRACE_GET_RSEQ_CONFIGURATION
+#define PTRACE_GET_RSEQ_CONFIGURATION 0x420f
+#endif
+struct RseqConfiguration {  // struct ptrace_rseq_configuration (Linux 5.13)
+  uint64_t rseq_abi_pointer;
+  uint32_t rseq_abi_size, signature, flags, pad;
+};
+
 uint64_t Mix(uint64_t h, uint64_t v) {
   h ^= v;
   h *= kPrime;
@@ -150,6 +158,16 @@ core::Result<TaskDigest> DigestTask(pid_t tid, const std::string& own_dir) {
     total += hi - lo;
   }
   if (total > kMaxWritable) return core::Error("more than 1 GiB of writable memory", EFBIG);
+  // The task's rseq area is left out: the kernel writes the CPU it runs on there (cpu_id,
+  // mm_cid), which says nothing of what the program does.
+  RseqConfiguration rseq{};
+  uint64_t rseq_lo = 0, rseq_hi = 0;
+  if (ptrace(static_cast<__ptrace_request>(PTRACE_GET_RSEQ_CONFIGURATION), tid, sizeof rseq,
+             &rseq) > 0 &&
+      rseq.rseq_abi_pointer != 0) {
+    rseq_lo = rseq.rseq_abi_pointer & ~uint64_t{7};
+    rseq_hi = rseq.rseq_abi_pointer + std::max<uint32_t>(rseq.rseq_abi_size, 32);
+  }
   std::vector<uint64_t> buf(256 * 1024 / 8);
   uint64_t h = 0xcbf29ce484222325ULL;
   for (auto [lo, hi] : ranges) {
@@ -166,6 +184,9 @@ core::Result<TaskDigest> DigestTask(pid_t tid, const std::string& own_dir) {
         continue;
       }
       const size_t words = static_cast<size_t>(n) / 8;
+      if (rseq_hi > at && rseq_lo < at + static_cast<uint64_t>(n))
+        for (uint64_t a = std::max(rseq_lo, at); a < std::min<uint64_t>(rseq_hi, at + n); a += 8)
+          buf[(a - at) / 8] = 0;
       for (size_t i = 0; i < words; ++i) h = Mix(h, buf[i]);
       at += static_cast<uint64_t>(n);
     }

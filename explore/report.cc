@@ -35,7 +35,7 @@ void AppendPoints(const ExploreReport& r, int parent, const std::string& prefix,
     const PointReport& p = *mine[i];
     const bool last_point = i + 1 == mine.size();
     *t += prefix + (last_point ? "└─ " : "├─ ") + p.call + "  [pid " + std::to_string(p.pid) +
-          ", " + p.selector + "]\n";
+          ", " + (p.abi != "x86_64" ? p.abi + ", " : "") + p.selector + "]\n";
     const std::string indent = prefix + (last_point ? "   " : "│  ");
     if (!p.refused.empty()) *t += indent + "   not forked: " + p.refused + "\n";
     for (size_t j = 0; j < p.branches.size(); ++j) {
@@ -91,6 +91,7 @@ std::string ExploreReport::Json() const {
     nlohmann::json jp = {
         {"parent", p.parent},   {"depth", p.depth}, {"selector", p.selector},    {"call", p.call},
         {"syscall", p.syscall}, {"pid", p.pid},     {"occurrence", p.occurrence}};
+    jp["abi"] = p.abi;
     if (!p.path.empty()) jp["path"] = p.path;
     if (p.fd >= 0) jp["fd"] = p.fd;
     if (!p.refused.empty()) jp["refused"] = p.refused;
