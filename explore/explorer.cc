@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -460,7 +461,7 @@ core::Result<ExploreReport> Explorer::Run() {
                          : PTRACE_CONT;
     ptrace(req, tid, 0, sig);
   };
-  auto start_branch = [&](int id) {
+  std::function<void(int)> start_branch = [&](int id) {
     Branch& b = branches[id];
     BranchReport& br = report.points[b.point].branches[b.index];
     if (b.rerun) {
@@ -489,6 +490,31 @@ core::Result<ExploreReport> Explorer::Run() {
       return;
     }
     Task& t = tasks[b.root];
+    // Its own stdout and stderr, set up now rather than at the branch point, where the parent
+    // waits for every copy (its regular files' offsets were taken there: ReopenFd).
+    core::Status st =
+        RedirectFd(t.entry, 1, br.dir + "/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0644, fopts);
+    if (st.ok())
+      st = RedirectFd(t.entry, 2, br.dir + "/stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644, fopts);
+    if (!st.ok()) {
+      // The copy could not be given its own output (the policy denies an injected call): at
+      // depth 1 the outcome is tried by a re-run instead, else it is not run.
+      KillTracee(b.root);
+      tasks.erase(b.root);
+      b.root = 0;
+      b.tids.clear();
+      if (b.depth == 1) {
+        br.rerun = true;
+        br.note = "not forked: " + st.error().message();
+        b.rerun = true;
+        start_branch(id);
+      } else {
+        br.verdict = Verdict::kNotRun;
+        br.error = st.error().message();
+        b.done = true;
+      }
+      return;
+    }
     auto applied = ApplyAtEntry(t.entry, b.outcome);
     if (!applied.ok()) {
       br.verdict = Verdict::kNotRun;
@@ -662,16 +688,15 @@ core::Result<ExploreReport> Explorer::Run() {
       b.tids = {*copy};
       b.depth = depth;
       b.state = history;
+      b.key = key;  // (for a re-run, should its set-up fail when it starts)
+      b.occurrence = occurrence;
       tasks[*copy].branch = id;
       tasks[*copy].state = Task::State::kParked;
       auto cstop = ReadEntry(*copy);
       core::Status st = cstop.ok() ? core::Status() : core::Status(cstop.error());
-      if (st.ok())
-        st = RedirectFd(*cstop, 1, br.dir + "/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0644, fopts);
-      if (st.ok())
-        st = RedirectFd(*cstop, 2, br.dir + "/stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644, fopts);
       if (st.ok()) {
-        // Its own offsets in the regular files it has open (the original goes on reading).
+        // Its own offsets in the regular files it has open (the original goes on reading),
+        // stdin (`< FILE`) included; stdout and stderr get files of their own when it starts.
         const std::string fd_dir = "/proc/" + std::to_string(*copy) + "/fd";
         if (DIR* d = opendir(fd_dir.c_str())) {
           std::vector<int> fds;
@@ -680,8 +705,8 @@ core::Result<ExploreReport> Explorer::Run() {
           closedir(d);
           for (int fd : fds) {
             struct stat sb;
-            if (fd <= 2 || stat((fd_dir + "/" + std::to_string(fd)).c_str(), &sb) != 0 ||
-                !S_ISREG(sb.st_mode))
+            if (fd == 1 || fd == 2 ||
+                stat((fd_dir + "/" + std::to_string(fd)).c_str(), &sb) != 0 || !S_ISREG(sb.st_mode))
               continue;
             (void)ReopenFd(*cstop, fd, fopts);
           }
@@ -690,8 +715,8 @@ core::Result<ExploreReport> Explorer::Run() {
       report.points[point].branches.push_back(br);
       branches.push_back(b);
       if (!st.ok()) {
-        // The copy could not be given its own output (the policy denies an injected call):
-        // at depth 1 the outcome is tried by a re-run instead, else it is not run.
+        // The copy cannot be read (it is gone): at depth 1 the outcome is tried by a re-run
+        // instead, else it is not run.
         KillTracee(*copy);
         tasks.erase(*copy);
         BranchReport& r = report.points[point].branches.back();
