@@ -230,6 +230,21 @@ std::vector<sock_filter> TraceFilter(const std::set<int>& x86_64, const std::set
   return prog;
 }
 
+// Stops `tid` (a traced task at a stop) from stopping at the trace filter's calls, when that
+// filter is the only one it has (no policy, no filter of its own: /proc/PID/status
+// Seccomp_filters 1) and pwnbox may (PTRACE_O_SUSPEND_SECCOMP needs CAP_SYS_ADMIN): its seccomp
+// filtering is suspended, for it and the children it starts. A filter it installs later is
+// suspended too. Returns whether it did.
+bool SuspendTraceFilter(pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+  std::string line;
+  int filters = -1;
+  while (std::getline(in, line))
+    if (line.rfind("Seccomp_filters:", 0) == 0) filters = std::atoi(line.c_str() + 16);
+  if (filters != 1) return false;
+  return ptrace(PTRACE_SETOPTIONS, tid, 0, TraceOptions() | PTRACE_O_SUSPEND_SECCOMP) == 0;
+}
+
 // One traced task.
 struct Task {
   int branch = -1;  // -1: the baseline
@@ -527,6 +542,8 @@ core::Result<ExploreReport> Explorer::Run() {
     t.applied = *applied;
     t.state = Task::State::kAwaitExit;
     if (windows.count(b.point)) t.watches.push_back({b.point, id});  // prune.h
+    // A branch that makes no points of its own needs no more seccomp stops.
+    if (b.depth >= o.depth && o.policy_bpf.empty()) SuspendTraceFilter(b.root);
     b.running = true;
     ++running;
     b.start = Clock::now();
