@@ -19,6 +19,10 @@
 // With --depth 2 a branch is explored as the baseline is, from its branch point on (its own
 // selection state, copied from its parent's history): combinations of two faults.
 //
+// A branch whose calls and state, a window of calls after its point, equal its parent's is
+// stopped and reported pruned (explore/prune.h); at --depth 2 its own points are dropped.
+// Calls made through `int 0x80` (i386) are branch points as x86-64 calls are.
+//
 // Limits (docs/explore.md): depth 2 at most; policies whose rules need the
 // supervisor (paths, when, redirect, modify, proxy, log) are refused: only the kernel's part of
 // a policy is enforced here.
