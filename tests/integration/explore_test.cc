@@ -592,5 +592,20 @@ TEST(ExploreTest, BranchesOwnRegularFileOffsetsButSharePipesAndFiles) {
             "file=4567 pipe=efgh marker=exists trigger=failed\n");
 }
 
+// A branch keeps the filters the program installed itself: explore suspends a leaf branch's
+// seccomp stops only when its one filter is explore's own (as root without --policy), so the
+// program's filter (mkdir -> EPERM) still answers in the branch.
+TEST(ExploreTest, BranchKeepsTheProgramsOwnSeccompFilter) {
+  const std::string d = TempDir();
+  WriteFile(d + "/trigger", "");
+  auto j = Explore({"-o", d + "/out", "--at", "openat:path=" + d + "/trigger", "--outcomes",
+                    "ENOENT", "--", Prog("exp_selffilter"), d + "/trigger", d + "/dir"},
+                   0);
+  EXPECT_EQ(ReadFile(d + "/out/baseline/stdout"), "mkdir=EPERM trigger=ok\n");
+  const auto b = Branch(j, "ENOENT");
+  EXPECT_EQ(ReadFile(b["dir"].get<std::string>() + "/stdout"), "mkdir=EPERM trigger=failed\n");
+  EXPECT_NE(access((d + "/dir").c_str(), F_OK), 0);
+}
+
 }  // namespace
 }  // namespace pwnbox
