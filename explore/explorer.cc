@@ -35,6 +35,7 @@
 #include "core/fd.h"
 #include "core/syscall_outcomes.h"
 #include "core/syscalls.h"
+#include "explore/prune.h"
 #include "explore/tracee.h"
 #include "filters/bpf.h"
 #include "supervisor/decider.h"
@@ -272,12 +273,85 @@ bool Crashed(int status, const std::string& err, const std::string& base_err) {
   return false;
 }
 
+// A pruning window being recorded in a task (explore/prune.h): the parent's after point
+// `point` (branch -1), or branch `branch`'s after its own point.
+struct Watch {
+  int point = 0;
+  int branch = -1;
+  bool skip_exit = true;  // the point's call itself is not in the window
+  CallWindow calls;
+};
+
+// A filter returning SECCOMP_RET_TRACE for the x86-64 calls `x86_64` and the i386 calls
+// `i386`, allowing every other call: the architecture is tested once, then the numbers (for
+// every call of the target, cheaper than RuleFilter's test of both per rule).
+std::vector<sock_filter> TraceFilter(const std::set<int>& x86_64, const std::set<int>& i386) {
+  std::vector<sock_filter> prog;
+  auto list = [&](const std::set<int>& nrs) {  // (nr loaded)
+    if (nrs.size() > 250) {  // a jump offset is 8 bits: one RET per number
+      for (int nr : nrs) {
+        prog.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr), 0, 1));
+        prog.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
+      }
+      prog.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+      return;
+    }
+    size_t left = nrs.size();  // each match jumps to the TRACE at the end of the list
+    for (int nr : nrs) {
+      --left;
+      prog.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(nr),
+                              static_cast<uint8_t>(left + 1), 0));
+    }
+    prog.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+    prog.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
+  };
+  prog.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
+  prog.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 1));
+  const size_t to_x86_64 = prog.size();
+  prog.push_back(BPF_STMT(BPF_JMP | BPF_JA | BPF_K, 0));  // patched below
+  prog.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 1, 0));
+  prog.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  prog.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+  list(i386);
+  prog[to_x86_64].k = static_cast<uint32_t>(prog.size() - to_x86_64 - 1);
+  prog.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+  list(x86_64);
+  return prog;
+}
+
+// Stops `tid` (a traced task at a stop) from stopping at the trace filter's calls, when that
+// filter is the only one it has (no policy, no filter of its own: /proc/PID/status
+// Seccomp_filters 1) and pwnbox may (PTRACE_O_SUSPEND_SECCOMP needs CAP_SYS_ADMIN): its seccomp
+// filtering is suspended, for it and the children it starts. A filter it installs later is
+// suspended too. Returns whether it did.
+bool SuspendTraceFilter(pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+  std::string line;
+  int filters = -1;
+  while (std::getline(in, line))
+    if (line.rfind("Seccomp_filters:", 0) == 0) filters = std::atoi(line.c_str() + 16);
+  if (filters != 1) return false;
+  return ptrace(PTRACE_SETOPTIONS, tid, 0, TraceOptions() | PTRACE_O_SUSPEND_SECCOMP) == 0;
+}
+
 // One traced task.
 struct Task {
   int branch = -1;  // -1: the baseline
   enum class State : uint8_t { kRunning, kParked, kAwaitExit } state = State::kRunning;
   EntryStop entry;         // kParked: its stop
   AppliedOutcome applied;  // kAwaitExit
+  std::vector<Watch> watches;  // non-empty: resumed with PTRACE_SYSCALL (every call stops)
+};
+
+// The parent's window after a point, which its branches' windows are compared with.
+struct PointWindow {
+  bool done = false;      // recorded (at its end or at the task's end)
+  bool provable = true;   // false: it forked or exec'ed, or its state could not be read
+  bool ended = false;     // the task ended within the window (`status`)
+  int status = 0;
+  int calls = 0;
+  uint64_t hash = 0;
+  TaskDigest state;       // at the window's end (not ended)
 };
 
 // What selection and the reproducers' counts know of one run's history (the baseline's, or a
@@ -297,7 +371,7 @@ struct Branch {
   CallOutcome outcome;
   std::set<pid_t> tids;
   Clock::time_point start, deadline;
-  bool running = false, done = false, hung = false;
+  bool running = false, done = false, hung = false, pruned = false;
   bool policy_killed = false;  // the policy's supervisor part killed it (SIGKILL)
   // A re-run (the target could not be forked at the call): a fresh run of the command whose
   // `occurrence`-th call with reproducer key `key` gets the outcome.
@@ -603,6 +677,8 @@ std::string_view VerdictName(Verdict v) {
       return "different-output";
     case Verdict::kSame:
       return "same";
+    case Verdict::kPruned:
+      return "pruned";
     case Verdict::kNotRun:
       return "not-run";
   }
@@ -614,6 +690,13 @@ bool ExploreReport::Findings() const {
     for (const BranchReport& b : p.branches)
       if (b.verdict == Verdict::kCrash || b.verdict == Verdict::kHang) return true;
   return false;
+}
+
+int ExploreReport::Pruned() const {
+  int n = 0;
+  for (const PointReport& p : points)
+    for (const BranchReport& b : p.branches) n += !b.pruned.empty();
+  return n;
 }
 
 core::Result<ExploreReport> Explorer::Run() {
@@ -644,9 +727,14 @@ core::Result<ExploreReport> Explorer::Run() {
       if (auto nr = core::SyscallNumber(e.syscall)) traced.insert(*nr);
     }
   }
-  std::vector<FilterRule> rules;
-  for (int nr : traced) rules.push_back({core::Abi::kX86_64, nr, SECCOMP_RET_TRACE});
-  const std::vector<sock_filter> trace_filter = RuleFilter(rules);
+  // The same calls of the i386 ABI (`int 0x80`), by name: a policy listing abi i386 lets them
+  // run, and they are branch points as x86-64 calls are (a policy that does not list i386
+  // kills them first: seccomp takes the most restrictive answer).
+  std::set<int> traced_i386;
+  for (int nr : traced)
+    if (auto n = core::SyscallNumber(core::SyscallName(nr), core::Abi::kI386))
+      traced_i386.insert(*n);
+  const std::vector<sock_filter> trace_filter = TraceFilter(traced, traced_i386);
   ForkOptions fopts;
   if (!o.policy_bpf.empty()) fopts.known_filters.push_back(o.policy_bpf);
   fopts.known_filters.push_back(trace_filter);
@@ -697,6 +785,7 @@ core::Result<ExploreReport> Explorer::Run() {
   ptrace(kResume, root, 0, 0);  // from its exec stop
   std::set<pid_t> orphans;      // stopped before the fork event that names them
   std::vector<Branch> branches;
+  std::map<int, PointWindow> windows;  // per point (its index): the parent's pruning window
   std::deque<int> parked;
   int running = 0, total = 0;
   const Clock::time_point t0 = Clock::now();
@@ -715,13 +804,14 @@ core::Result<ExploreReport> Explorer::Run() {
   auto resume = [&](pid_t tid, int sig) {
     auto it = tasks.find(tid);
     const auto req = enter_stops ||
-                             (it != tasks.end() && it->second.state == Task::State::kAwaitExit) ||
+                             (it != tasks.end() && (it->second.state == Task::State::kAwaitExit ||
+                                                    !it->second.watches.empty())) ||
                              (policy && policy->AwaitsExit(tid))
                          ? PTRACE_SYSCALL
                          : PTRACE_CONT;
     ptrace(req, tid, 0, sig);
   };
-  auto start_branch = [&](int id) {
+  std::function<void(int)> start_branch = [&](int id) {
     Branch& b = branches[id];
     BranchReport& br = report.points[b.point].branches[b.index];
     if (b.rerun) {
@@ -751,6 +841,31 @@ core::Result<ExploreReport> Explorer::Run() {
       return;
     }
     Task& t = tasks[b.root];
+    // Its own stdout and stderr, set up now rather than at the branch point, where the parent
+    // waits for every copy (its regular files' offsets were taken there: ReopenFd).
+    core::Status st =
+        RedirectFd(t.entry, 1, br.dir + "/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0644, fopts);
+    if (st.ok())
+      st = RedirectFd(t.entry, 2, br.dir + "/stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644, fopts);
+    if (!st.ok()) {
+      // The copy could not be given its own output (the policy denies an injected call): at
+      // depth 1 the outcome is tried by a re-run instead, else it is not run.
+      KillTracee(b.root);
+      tasks.erase(b.root);
+      b.root = 0;
+      b.tids.clear();
+      if (b.depth == 1) {
+        br.rerun = true;
+        br.note = "not forked: " + st.error().message();
+        b.rerun = true;
+        start_branch(id);
+      } else {
+        br.verdict = Verdict::kNotRun;
+        br.error = st.error().message();
+        b.done = true;
+      }
+      return;
+    }
     auto applied = ApplyOutcome(t.entry, b.outcome, o.policy_bpf, traced);
     if (!applied.ok()) {
       br.verdict = Verdict::kNotRun;
@@ -762,6 +877,9 @@ core::Result<ExploreReport> Explorer::Run() {
     }
     t.applied = *applied;
     t.state = Task::State::kAwaitExit;
+    if (windows.count(b.point)) t.watches.push_back({b.point, id});  // prune.h
+    // A branch that makes no points of its own needs no more seccomp stops.
+    if (b.depth >= o.depth && o.policy_bpf.empty()) SuspendTraceFilter(b.root);
     b.running = true;
     ++running;
     b.start = Clock::now();
@@ -785,7 +903,7 @@ core::Result<ExploreReport> Explorer::Run() {
   // stop `stop`: branch there when it is selected.
   auto at_entry = [&](const EntryStop& stop, int parent) {
     const std::string name(core::SyscallName(stop.nr, stop.abi));
-    if (stop.abi != core::Abi::kX86_64 || name.empty()) return;
+    if (stop.abi == core::Abi::kX32 || name.empty()) return;  // (ForkAtStop refuses x32)
     std::string raw;
     const std::string path = CallPath(stop, &raw);
     RunState& rs = parent < 0 ? base_state : branches[parent].state;
@@ -859,6 +977,7 @@ core::Result<ExploreReport> Explorer::Run() {
     pt.selector = why;
     pt.call = CallText(stop);
     pt.syscall = name;
+    pt.abi = std::string(core::AbiName(stop.abi));
     pt.path = path;
     pt.pid = stop.tid;
     pt.occurrence = occurrence;
@@ -869,6 +988,7 @@ core::Result<ExploreReport> Explorer::Run() {
     const int point = static_cast<int>(report.points.size());
     report.points.push_back(pt);
     const RunState history = rs;  // (rs may live in `branches`, which grows below)
+    bool forked_any = false;
     for (const CallOutcome& c : outs) {
       if (total >= o.max_branches) {
         ++report.skipped_for_budget;
@@ -921,16 +1041,15 @@ core::Result<ExploreReport> Explorer::Run() {
       b.tids = {*copy};
       b.depth = depth;
       b.state = history;
+      b.key = key;  // (for a re-run, should its set-up fail when it starts)
+      b.occurrence = occurrence;
       tasks[*copy].branch = id;
       tasks[*copy].state = Task::State::kParked;
       auto cstop = ReadEntry(*copy);
       core::Status st = cstop.ok() ? core::Status() : core::Status(cstop.error());
-      if (st.ok())
-        st = RedirectFd(*cstop, 1, br.dir + "/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0644, fopts);
-      if (st.ok())
-        st = RedirectFd(*cstop, 2, br.dir + "/stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644, fopts);
       if (st.ok()) {
-        // Its own offsets in the regular files it has open (the original goes on reading).
+        // Its own offsets in the regular files it has open (the original goes on reading),
+        // stdin (`< FILE`) included; stdout and stderr get files of their own when it starts.
         const std::string fd_dir = "/proc/" + std::to_string(*copy) + "/fd";
         if (DIR* d = opendir(fd_dir.c_str())) {
           std::vector<int> fds;
@@ -939,8 +1058,8 @@ core::Result<ExploreReport> Explorer::Run() {
           closedir(d);
           for (int fd : fds) {
             struct stat sb;
-            if (fd <= 2 || stat((fd_dir + "/" + std::to_string(fd)).c_str(), &sb) != 0 ||
-                !S_ISREG(sb.st_mode))
+            if (fd == 1 || fd == 2 ||
+                stat((fd_dir + "/" + std::to_string(fd)).c_str(), &sb) != 0 || !S_ISREG(sb.st_mode))
               continue;
             (void)ReopenFd(*cstop, fd, fopts);
           }
@@ -949,8 +1068,8 @@ core::Result<ExploreReport> Explorer::Run() {
       report.points[point].branches.push_back(br);
       branches.push_back(b);
       if (!st.ok()) {
-        // The copy could not be given its own output (the policy denies an injected call):
-        // at depth 1 the outcome is tried by a re-run instead, else it is not run.
+        // The copy cannot be read (it is gone): at depth 1 the outcome is tried by a re-run
+        // instead, else it is not run.
         KillTracee(*copy);
         tasks.erase(*copy);
         BranchReport& r = report.points[point].branches.back();
@@ -973,6 +1092,109 @@ core::Result<ExploreReport> Explorer::Run() {
       }
       tasks[*copy].entry = *cstop;
       parked.push_back(id);
+      forked_any = true;
+    }
+    // The parent's window after the point, which its branches are compared with (prune.h).
+    if (forked_any && o.prune) {
+      windows[point];
+      tasks[stop.tid].watches.push_back({point, -1});
+    }
+  };
+
+  // Pruning (explore/prune.h, docs/explore.md "Pruning").
+  // Branch `id` is its parent from here on: with `stop`, it is killed (kPruned); either way
+  // its own points are not explored (their branches not yet started are dropped).
+  auto prune_branch = [&](int id, const std::string& why, bool stop) {
+    Branch& b = branches[id];
+    BranchReport& br = report.points[b.point].branches[b.index];
+    br.pruned = why;
+    if (stop) {
+      b.pruned = true;
+      br.verdict = Verdict::kPruned;
+      kill_all(b.tids);
+    }
+    for (PointReport& pt : report.points) {
+      if (pt.parent != id + 1) continue;
+      for (BranchReport& sbr : pt.branches) {
+        Branch& sb = branches[sbr.id - 1];
+        if (sb.running || sb.done) continue;
+        sb.done = true;
+        sbr.verdict = Verdict::kPruned;
+        sbr.pruned = "its parent branch #" + std::to_string(id + 1) + " was pruned";
+        if (sb.root > 0) kill(sb.root, SIGKILL);  // reaped by the loop (on_exit)
+        std::erase(parked, sbr.id - 1);
+      }
+    }
+  };
+  // The end of window `w` of task `tid`: at the entry of its (kPruneWindow + 1)-th call, or
+  // at the task's end (`ended`, wait status `status`).
+  auto end_watch = [&](pid_t tid, Watch& w, bool ended, int status) {
+    if (ended) w.calls.End(status);
+    auto pit = windows.find(w.point);
+    if (pit == windows.end()) return;
+    PointWindow& pw = pit->second;
+    if (w.branch < 0) {
+      pw.done = true;
+      pw.calls = w.calls.calls();
+      pw.hash = w.calls.hash();
+      pw.ended = ended;
+      pw.status = status;
+      if (!ended && pw.provable) {
+        auto d = DigestTask(tid, o.out_dir);
+        if (d.ok())
+          pw.state = std::move(*d);
+        else
+          pw.provable = false;
+      }
+      return;
+    }
+    Branch& b = branches[w.branch];
+    if (!pw.done || !pw.provable || b.done || b.hung || pw.ended != ended ||
+        pw.calls != w.calls.calls() || pw.hash != w.calls.hash())
+      return;
+    const std::string n = std::to_string(pw.calls);
+    if (ended) {
+      prune_branch(w.branch, "ended after its parent's " + n + " calls with its exit status",
+                   false);
+      return;
+    }
+    auto d = DigestTask(tid, o.out_dir);
+    if (d.ok() && DigestDifference(pw.state, *d).empty())
+      prune_branch(w.branch,
+                   "its parent's " + n + " calls after the point, then its parent's state "
+                   "(registers, memory, mappings, files, signals)",
+                   true);
+  };
+  // A syscall stop of a task with windows.
+  auto on_syscall_stop = [&](pid_t tid) {
+    Task& t = tasks[tid];
+    __ptrace_syscall_info info{};
+    const bool got = ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0;
+    if (got && info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+      for (Watch& w : t.watches)
+        if (w.calls.calls() >= kPruneWindow) end_watch(tid, w, false, 0);
+      std::erase_if(t.watches, [](const Watch& w) { return w.calls.calls() >= kPruneWindow; });
+      if (StartsOrReplacesProcess(info.arch, info.entry.nr)) {
+        // The digest covers one task and one program: nothing to prove.
+        for (Watch& w : t.watches)
+          if (w.branch < 0) windows[w.point].done = true, windows[w.point].provable = false;
+        t.watches.clear();
+        return;
+      }
+      uint64_t args[6];
+      std::copy(std::begin(info.entry.args), std::end(info.entry.args), args);
+      for (Watch& w : t.watches) w.calls.Entry(info.arch, info.entry.nr, args);
+    } else if (got && info.op == PTRACE_SYSCALL_INFO_EXIT) {
+      for (Watch& w : t.watches) {
+        if (w.skip_exit)
+          w.skip_exit = false;
+        else
+          w.calls.Exit(tid, info.exit.rval);
+      }
+    } else if (!got) {
+      for (Watch& w : t.watches)
+        if (w.branch < 0) windows[w.point].done = true, windows[w.point].provable = false;
+      t.watches.clear();
     }
   };
 
@@ -980,6 +1202,7 @@ core::Result<ExploreReport> Explorer::Run() {
     if (policy) policy->Forget(tid, status);
     auto it = tasks.find(tid);
     if (it == tasks.end()) return;
+    for (Watch& w : it->second.watches) end_watch(tid, w, true, status);
     const int bid = it->second.branch;
     if (policy && bid >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
         policy->Killed(tid))
@@ -1014,7 +1237,7 @@ core::Result<ExploreReport> Explorer::Run() {
   auto rerun_at_entry = [&](const EntryStop& stop, int bid) {
     Branch& b = branches[bid];
     const pid_t tid = stop.tid;
-    if (stop.abi == core::Abi::kX86_64) {
+    if (stop.abi != core::Abi::kX32) {
       const std::string name(core::SyscallName(stop.nr, stop.abi));
       const bool counted = b.key == name || CallKey(name, CallPath(stop), stop) == b.key;
       if (counted && ++b.seen == b.occurrence) {
@@ -1161,7 +1384,7 @@ core::Result<ExploreReport> Explorer::Run() {
     if (event == PTRACE_EVENT_SECCOMP) {
       const int bid = it->second.branch;
       if ((bid < 0 && !report.baseline_hung) ||
-          (bid >= 0 && !branches[bid].rerun && !branches[bid].hung &&
+          (bid >= 0 && !branches[bid].rerun && !branches[bid].hung && !branches[bid].pruned &&
            branches[bid].depth < o.depth)) {
         auto stop = ReadEntry(tid);
         if (stop.ok()) at_entry(*stop, bid);
@@ -1188,6 +1411,7 @@ core::Result<ExploreReport> Explorer::Run() {
         t.state = Task::State::kRunning;
       }
       if (policy && policy->AwaitsExit(tid)) policy->AtExit(tid);
+      if (!t.watches.empty()) on_syscall_stop(tid);
       resume(tid, 0);
       continue;
     }
@@ -1224,7 +1448,7 @@ core::Result<ExploreReport> Explorer::Run() {
   const std::string bout = ReadAll(base_out), berr = ReadAll(base_err);
   for (PointReport& pt : report.points) {
     for (BranchReport& br : pt.branches) {
-      if (br.verdict == Verdict::kNotRun) continue;
+      if (br.verdict == Verdict::kNotRun || br.verdict == Verdict::kPruned) continue;
       if (br.rerun && (!branches[br.id - 1].applied || !br.error.empty())) {
         br.verdict = Verdict::kNotRun;
         if (br.error.empty()) br.error = "the re-run ended before that call";
@@ -1274,9 +1498,13 @@ core::Result<ExploreReport> Explorer::Run() {
       br.repro = o.out_dir + "/repro/" + std::to_string(br.id) + ".toml";
       std::string policy = "# pwnbox explore reproducer: branch " + std::to_string(br.id) + ", " +
                            calls + " (" + std::string(VerdictName(br.verdict)) + ")\n" + comments;
-      if (o.policy_path.empty())
+      if (o.policy_path.empty()) {
         policy += "default = \"allow\"\n";
-      else
+        // A call made through `int 0x80`: the rules apply to i386 by name once it is listed.
+        if (std::any_of(path.begin(), path.end(),
+                        [](const auto& p) { return p.first->abi == "i386"; }))
+          policy += "\n[options]\nabi = [\"x86_64\", \"i386\"]\n";
+      } else
         policy += "include = [" + config::TomlString(o.policy_path) + "]\n";
       policy += rules;
       std::ofstream(br.repro) << policy;

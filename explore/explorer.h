@@ -19,6 +19,10 @@
 // With --depth 2 a branch is explored as the baseline is, from its branch point on (its own
 // selection state, copied from its parent's history): combinations of two faults.
 //
+// A branch whose calls and state, a window of calls after its point, equal its parent's is
+// stopped and reported pruned (explore/prune.h); at --depth 2 its own points are dropped.
+// Calls made through `int 0x80` (i386) are branch points as x86-64 calls are.
+//
 // A policy's rules served in user space (docs/explore.md, "Policies served by the supervisor")
 // are served for the baseline and every branch, as `pwnbox run` serves them: each spawned run's
 // USER_NOTIF listener by a thread of its own (NotifyMonitor::ServeOnly; forked branches share
@@ -61,6 +65,9 @@ struct ExploreOptions {
   int jobs = 1;
   double timeout_sec = 10;  // per branch, and for the baseline
   std::string out_dir;      // "": a temporary directory, removed by the caller
+  // Stop a branch whose calls and state, kPruneWindow calls after its point, equal its
+  // parent's (explore/prune.h; docs/explore.md "Pruning"); at --depth 2 its points go too.
+  bool prune = true;
 };
 
 // Branch classification, most severe first.
@@ -71,6 +78,7 @@ enum class Verdict : uint8_t {
   kDifferentExit,    // another exit status or signal than the baseline
   kDifferentOutput,  // same exit, other stdout or stderr
   kSame,
+  kPruned,  // stopped early: in its parent's state after the same calls (BranchReport::pruned)
   kNotRun,  // the outcome did not apply (error says why)
 };
 std::string_view VerdictName(Verdict v);  // "crash", "hang", ..., "not-run"
@@ -87,6 +95,9 @@ struct BranchReport {
   std::string note;    // why it was re-run, when the point itself was forked
   std::string dir;     // its stdout/stderr files
   std::string repro;   // the reproducer's path ("" when none)
+  // Why it was pruned: its calls and state equal its parent's (kPruned: stopped there), or
+  // it ended with its parent's calls and exit (classified as usual); "" when not.
+  std::string pruned;
 };
 
 struct PointReport {
@@ -95,6 +106,7 @@ struct PointReport {
   std::string selector;  // the --at that chose it, or "site" (default selection)
   std::string call;      // "openat(AT_FDCWD, \"/etc/app.conf\", O_RDONLY)" as trace shows it
   std::string syscall;   // "openat"
+  std::string abi = "x86_64";  // or "i386" (a call made through `int 0x80`)
   std::string path;      // resolved path ("" when none)
   pid_t pid = 0;
   int fd = -1;              // its fd argument (arg0) when it has no path, else -1
@@ -116,6 +128,7 @@ struct ExploreReport {
   std::string policy_errors;  // unexpected kernel errors met serving the policy ("" : none)
   // True when some branch crashed or hung (`explore` exits 1).
   bool Findings() const;
+  int Pruned() const;  // branches with `pruned` set
   std::string Text() const;  // the tree
   std::string Json() const;  // one JSON document
 };

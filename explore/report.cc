@@ -35,7 +35,7 @@ void AppendPoints(const ExploreReport& r, int parent, const std::string& prefix,
     const PointReport& p = *mine[i];
     const bool last_point = i + 1 == mine.size();
     *t += prefix + (last_point ? "└─ " : "├─ ") + p.call + "  [pid " + std::to_string(p.pid) +
-          ", " + p.selector + "]\n";
+          ", " + (p.abi != "x86_64" ? p.abi + ", " : "") + p.selector + "]\n";
     const std::string indent = prefix + (last_point ? "   " : "│  ");
     if (!p.refused.empty()) *t += indent + "   not forked: " + p.refused + "\n";
     for (size_t j = 0; j < p.branches.size(); ++j) {
@@ -45,6 +45,8 @@ void AppendPoints(const ExploreReport& r, int parent, const std::string& prefix,
             (b.rerun ? " (re-run)" : "") + ": " + std::string(VerdictName(b.verdict));
       if (b.verdict == Verdict::kNotRun) {
         *t += " (" + b.error + ")\n";
+      } else if (b.verdict == Verdict::kPruned) {
+        *t += " (" + b.pruned + (b.seconds > 0 ? ", " + Secs(b.seconds) : "") + ")\n";
       } else {
         *t += " (" +
               (b.verdict == Verdict::kHang ? std::string("killed at the timeout")
@@ -54,6 +56,7 @@ void AppendPoints(const ExploreReport& r, int parent, const std::string& prefix,
         if (b.stderr_differs) *t += ", stderr differs";
         *t += ")";
         if (!b.note.empty()) *t += " [" + b.note + "]";
+        if (!b.pruned.empty()) *t += " [pruned: " + b.pruned + "]";
         if (!b.repro.empty()) *t += "  repro: " + b.repro;
         *t += "\n";
       }
@@ -69,6 +72,8 @@ std::string ExploreReport::Text() const {
                   (baseline_hung ? " (hung: killed at the timeout)" : "") + "\n";
   AppendPoints(*this, 0, "", &t);
   for (const std::string& s : unmatched) t += "selector " + s + ": matched no call\n";
+  if (const int n = Pruned(); n > 0)
+    t += std::to_string(n) + " branches pruned (their calls and state equal their parent's)\n";
   if (skipped_for_budget > 0)
     t += std::to_string(skipped_for_budget) + " branches not explored: --max-branches reached\n";
   return t;
@@ -86,6 +91,7 @@ std::string ExploreReport::Json() const {
     nlohmann::json jp = {
         {"parent", p.parent},   {"depth", p.depth}, {"selector", p.selector},    {"call", p.call},
         {"syscall", p.syscall}, {"pid", p.pid},     {"occurrence", p.occurrence}};
+    jp["abi"] = p.abi;
     if (!p.path.empty()) jp["path"] = p.path;
     if (p.fd >= 0) jp["fd"] = p.fd;
     if (!p.refused.empty()) jp["refused"] = p.refused;
@@ -96,6 +102,8 @@ std::string ExploreReport::Json() const {
                            {"classification", std::string(VerdictName(b.verdict))}};
       if (b.verdict == Verdict::kNotRun) {
         jb["error"] = b.error;
+      } else if (b.verdict == Verdict::kPruned) {
+        jb["seconds"] = b.seconds;
       } else {
         const int s = b.wait_status;
         jb["status"] = b.verdict == Verdict::kHang ? "timeout" : StatusText(s);
@@ -107,6 +115,7 @@ std::string ExploreReport::Json() const {
       }
       if (b.rerun) jb["rerun"] = true;
       if (!b.note.empty()) jb["note"] = b.note;
+      if (!b.pruned.empty()) jb["pruned"] = b.pruned;
       if (!b.repro.empty()) jb["repro"] = b.repro;
       jb["dir"] = b.dir;
       jp["branches"].push_back(jb);
@@ -115,6 +124,7 @@ std::string ExploreReport::Json() const {
   }
   j["unmatched_selectors"] = unmatched;
   j["skipped_for_budget"] = skipped_for_budget;
+  j["pruned"] = Pruned();
   j["findings"] = Findings();
   return j.dump() + "\n";
 }

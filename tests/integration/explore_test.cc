@@ -464,5 +464,148 @@ TEST(ExploreTest, NothingSurvivesSigkillOfPwnbox) {
   close(p[0]);
 }
 
+// Pruning (docs/explore.md "Pruning"): a `short` read of a small file and `eof` at the read
+// that returns 0 anyway leave the program where its parent is: those branches are stopped
+// within the window (before the 64 getppid calls and the marker) and reported `pruned`; `eof`
+// at the first read changes what the program does and runs to its end.
+TEST(ExploreTest, BranchInItsParentsStateIsPrunedBeforeItGoesOn) {
+  const std::string d = TempDir();
+  WriteFile(d + "/small", "hello data");
+  // read:fd=3 #1 is the dynamic loader reading libc; #2 and #3 the program's two reads.
+  auto j = Explore({"--at", "read:fd=3#2", "--at", "read:fd=3#3", "--outcomes", "short,eof", "--",
+                    Prog("exp_prune"), d + "/small", d + "/marker"},
+                   0);
+  ASSERT_EQ(j["points"].size(), 2u) << j.dump();
+  const auto& first = j["points"][0]["branches"];
+  const auto& second = j["points"][1]["branches"];
+  ASSERT_EQ(first.size(), 2u);
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(first[0]["outcome"], "short");
+  EXPECT_EQ(first[0]["classification"], "pruned") << first[0].dump();
+  EXPECT_TRUE(Contains(first[0].value("pruned", ""), "32 calls")) << first[0].dump();
+  EXPECT_EQ(first[1]["outcome"], "eof");
+  EXPECT_EQ(first[1]["classification"], "different-exit") << first[1].dump();
+  EXPECT_FALSE(first[1].contains("pruned"));
+  for (const auto& b : second) EXPECT_EQ(b["classification"], "pruned") << b.dump();
+  EXPECT_EQ(j["pruned"], 3);
+  // The baseline and the eof branch reached the marker; the pruned branches were stopped first.
+  EXPECT_EQ(ReadFile(d + "/marker"), "xx");
+  // The text report says so.
+  auto r = Pwnbox({"explore", "--at", "read:fd=3#3", "--outcomes", "eof", "--", Prog("exp_prune"),
+                   d + "/small", d + "/marker2"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "#1 eof: pruned (its parent's 32 calls after the point")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "1 branches pruned")) << r.out;
+}
+
+// At --depth 2 a pruned branch is not explored again: the branches of the points inside it
+// (its second read) are dropped, reported pruned because of it.
+TEST(ExploreTest, DepthTwoDropsThePointsOfAPrunedBranch) {
+  const std::string d = TempDir();
+  WriteFile(d + "/small", "hello data");
+  // One job: the pruned branch's window ends before any later branch starts (with more, its
+  // sub-branches could start first, and a running branch is not dropped).
+  auto j = Explore({"--depth", "2", "--jobs", "1", "--at", "read:fd=3#2", "--at", "read:fd=3#3",
+                    "--outcomes", "short,eof", "--", Prog("exp_prune"), d + "/small",
+                    d + "/marker"},
+                   0);
+  int pruned_short = 0, dropped = 0;
+  for (const auto& p : j["points"])
+    if (p["parent"] == 0 && p["occurrence"] == 2)
+      for (const auto& b : p["branches"])
+        if (b["outcome"] == "short" && b["classification"] == "pruned") pruned_short = b["id"];
+  ASSERT_NE(pruned_short, 0) << j.dump();
+  for (const auto& p : j["points"]) {
+    if (p["parent"] != pruned_short) continue;
+    for (const auto& b : p["branches"]) {
+      EXPECT_EQ(b["classification"], "pruned") << b.dump();
+      EXPECT_EQ(b["pruned"], "its parent branch #" + std::to_string(pruned_short) + " was pruned");
+      ++dropped;
+    }
+  }
+  EXPECT_EQ(dropped, 2) << j.dump();  // its second read: short and eof
+  EXPECT_EQ(ReadFile(d + "/marker"), "xx");
+}
+
+// A call made through `int 0x80` under a policy listing abi i386 is a branch point: the i386
+// open (5) with the planted NULL dereference on ENOENT, and the i386 read (3) given `eof`.
+TEST(ExploreTest, Int80CallsAreBranchPoints) {
+  const std::string d = TempDir();
+  WriteFile(d + "/data", "secret\n");
+  WriteFile(d + "/p.toml", "default = \"allow\"\n[options]\nabi = [\"x86_64\", \"i386\"]\n");
+  auto j = Explore({"--policy", d + "/p.toml", "-o", d + "/out", "--at", "open:path=" + d + "/data",
+                    "--at", "read:fd=3", "--outcomes", "ENOENT,EACCES,eof", "--",
+                    Prog("exp_int80"), d + "/data"},
+                   1);
+  EXPECT_EQ(ReadFile(d + "/out/baseline/stdout"), "secret\n");
+  const nlohmann::json* open = nullptr;
+  const nlohmann::json* read = nullptr;
+  for (const auto& p : j["points"]) {
+    if (p["abi"] == "i386" && p["syscall"] == "open") open = &p;
+    if (p["abi"] == "i386" && p["syscall"] == "read") read = &p;
+  }
+  ASSERT_NE(open, nullptr) << j.dump();
+  ASSERT_NE(read, nullptr) << j.dump();
+  EXPECT_EQ((*open)["path"], d + "/data");
+  std::string enoent_repro;
+  for (const auto& b : (*open)["branches"]) {
+    if (b["outcome"] == "ENOENT") {
+      EXPECT_EQ(b["classification"], "crash") << b.dump();
+      EXPECT_EQ(b["signal"], SIGSEGV);
+      enoent_repro = b.value("repro", "");
+    } else if (b["outcome"] == "EACCES") {
+      EXPECT_EQ(b["classification"], "different-exit") << b.dump();
+      EXPECT_EQ(b["exit"], 2);
+    }
+  }
+  bool eof_seen = false;
+  for (const auto& b : (*read)["branches"])
+    if (b["outcome"] == "eof") {
+      eof_seen = true;
+      EXPECT_EQ(b["classification"], "different-output") << b.dump();
+      EXPECT_EQ(ReadFile(b["dir"].get<std::string>() + "/stdout"), "");
+    }
+  EXPECT_TRUE(eof_seen) << j.dump();
+  // From scratch: the reproducer fails the i386 open and the program crashes.
+  ASSERT_FALSE(enoent_repro.empty());
+  auto r = Pwnbox({"--policy", enoent_repro, "--", Prog("exp_int80"), d + "/data"});
+  EXPECT_EQ(r.status, 128 + SIGSEGV) << r.err;
+  r = Pwnbox({"--policy", d + "/p.toml", "--", Prog("exp_int80"), d + "/data"});
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+// What branches share (docs/explore.md): a regular file's offset is the branch's own (ReopenFd:
+// it reads the bytes the original read after the branch point), a pipe is one (the baseline
+// consumed "abcd", the branch, started after it ended, gets "efgh"), and so is the file system
+// (the branch finds the marker the baseline created).
+TEST(ExploreTest, BranchesOwnRegularFileOffsetsButSharePipesAndFiles) {
+  const std::string d = TempDir();
+  WriteFile(d + "/f", "0123456789");
+  WriteFile(d + "/trigger", "");
+  auto j = Explore({"-o", d + "/out", "--at", "openat:path=" + d + "/trigger", "--outcomes",
+                    "ENOENT", "--", Prog("exp_share"), d + "/f", d + "/trigger", d + "/marker"},
+                   0);
+  EXPECT_EQ(ReadFile(d + "/out/baseline/stdout"),
+            "file=4567 pipe=abcd marker=created trigger=ok\n");
+  const auto b = Branch(j, "ENOENT");
+  EXPECT_EQ(ReadFile(b["dir"].get<std::string>() + "/stdout"),
+            "file=4567 pipe=efgh marker=exists trigger=failed\n");
+}
+
+// A branch keeps the filters the program installed itself: explore suspends a leaf branch's
+// seccomp stops only when its one filter is explore's own (as root without --policy), so the
+// program's filter (mkdir -> EPERM) still answers in the branch.
+TEST(ExploreTest, BranchKeepsTheProgramsOwnSeccompFilter) {
+  const std::string d = TempDir();
+  WriteFile(d + "/trigger", "");
+  auto j = Explore({"-o", d + "/out", "--at", "openat:path=" + d + "/trigger", "--outcomes",
+                    "ENOENT", "--", Prog("exp_selffilter"), d + "/trigger", d + "/dir"},
+                   0);
+  EXPECT_EQ(ReadFile(d + "/out/baseline/stdout"), "mkdir=EPERM trigger=ok\n");
+  const auto b = Branch(j, "ENOENT");
+  EXPECT_EQ(ReadFile(b["dir"].get<std::string>() + "/stdout"), "mkdir=EPERM trigger=failed\n");
+  EXPECT_NE(access((d + "/dir").c_str(), F_OK), 0);
+}
+
 }  // namespace
 }  // namespace pwnbox
