@@ -53,11 +53,44 @@ std::string LiveLine(const Task& task) {
   return text + (out.entry_args < core::Signature(out.name).nargs ? ", ...)" : ")");
 }
 
-// Calls that name processes by id: which arguments (bit i: argument i) hold one.
-int PidArgs(std::string_view name) {
-  if (name == "kill" || name == "tkill" || name == "rt_sigqueueinfo" || name == "pidfd_open")
+// Calls that name processes by id: which arguments (bit i: argument i) hold one, given the
+// call's arguments (some name a process only for some values of another argument).
+// `*signals`: the call sends a signal, where -1 means every process the user may signal.
+// `*changes`: the call acts on the process (signals it, writes its memory, sets its limits,
+// priority, scheduling, group...): one outside the replayed program must not be reached; the
+// others only ask (wait4 on a child that exited is still its parent's to reap).
+int PidArgs(std::string_view name, const uint64_t args[6], bool* signals, bool* changes) {
+  *signals = false;
+  *changes = true;
+  static constexpr std::string_view kAsks[] = {
+      "sched_getaffinity", "sched_getscheduler", "sched_getparam", "sched_rr_get_interval",
+      "sched_getattr", "getpgid", "getsid", "wait4", "waitpid", "get_robust_list",
+      "process_vm_readv", "kcmp", "pidfd_open", "getpriority", "ioprio_get", "waitid"};
+  for (std::string_view n : kAsks)
+    if (n == name) *changes = false;
+  if (name == "prlimit64" && args[2] == 0) *changes = false;  // no new limit: a query
+  if (name == "kill" || name == "tkill" || name == "rt_sigqueueinfo") {
+    *signals = true;
     return 1;
-  if (name == "tgkill" || name == "rt_tgsigqueueinfo") return 3;
+  }
+  if (name == "tgkill" || name == "rt_tgsigqueueinfo") {
+    *signals = true;
+    return 3;
+  }
+  static constexpr std::string_view kFirst[] = {
+      "pidfd_open", "process_vm_readv", "process_vm_writev", "prlimit64", "sched_setaffinity",
+      "sched_getaffinity", "sched_setscheduler", "sched_getscheduler", "sched_setparam",
+      "sched_getparam", "sched_rr_get_interval", "sched_setattr", "sched_getattr", "getpgid",
+      "getsid", "wait4", "waitpid", "get_robust_list", "migrate_pages", "move_pages"};
+  for (std::string_view n : kFirst)
+    if (n == name) return 1;
+  if (name == "kcmp" || name == "setpgid") return 3;
+  // getpriority/setpriority(PRIO_PROCESS or PRIO_PGRP, who), ioprio_get/set(IOPRIO_WHO_PROCESS
+  // or _PGRP, who), waitid(P_PID or P_PGID, id), fcntl(fd, F_SETOWN, pid or -pgid).
+  if ((name == "getpriority" || name == "setpriority") && args[0] <= 1) return 2;
+  if ((name == "ioprio_get" || name == "ioprio_set") && (args[0] == 1 || args[0] == 2)) return 2;
+  if (name == "waitid" && (args[0] == 1 || args[0] == 2)) return 2;
+  if ((name == "fcntl" || name == "fcntl64") && args[1] == 8 /* F_SETOWN */) return 4;
   return 0;
 }
 
@@ -68,13 +101,19 @@ bool SetArg(pid_t tid, core::Abi abi, int i, uint64_t value) {
   return ptrace(PTRACE_SETREGS, tid, 0, &regs) == 0;
 }
 
+// The kernel's restart codes (ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND,
+// ERESTART_RESTARTBLOCK): the result a tracer sees at the exit of a call a signal interrupted.
+// Signal delivery turns them into EINTR or a restart; fed back without the signal, the program
+// would read 512-516 as an errno.
+bool InterruptedBySignal(int64_t ret) { return ret <= -512 && ret >= -516; }
+
 // Whether a call of `name` that returned `ret` at record time is replayed as that failure.
 bool FeedsFailure(std::string_view name, int64_t ret) {
   if (ret >= 0 || ret < -4095) return false;
   if (ret == -EINPROGRESS || ret == -EALREADY) return false;
   // A call a signal interrupted ran a handler then: without that signal now, failing it at
   // once would skip the handler (and its rt_sigreturn): it runs, and waits as it did.
-  if (ret == -EINTR) return false;
+  if (ret == -EINTR || InterruptedBySignal(ret)) return false;
   return name != "close" && name != "close_range" && name != "exit" && name != "exit_group" &&
          name != "rt_sigreturn";
 }
@@ -128,17 +167,22 @@ pid_t ReplayObserver::LivePid(pid_t pid) const {
 }
 
 bool ReplayObserver::MapPids(Task& task, const RecordedCall& rec) {
-  const int which = PidArgs(core::SyscallName(task.call.nr, task.call.abi));
+  bool signals = false, changes = true;
+  const int which = PidArgs(core::SyscallName(task.call.nr, task.call.abi), task.call.args,
+                            &signals, &changes);
   if (!which) return true;
   for (int i = 0; i < 6; ++i) {
     if (!(which & (1 << i))) continue;
     const int32_t raw = static_cast<int32_t>(task.call.args[i]);
-    // kill(0, ...) is the program's own process group; kill(-1, ...) every process the user
-    // may signal, which a replay must not do.
-    if (raw == 0 && i == 0) continue;
+    // 0 is the caller itself (or its own process group); -1 is any child for wait4 and
+    // waitid, every process the user may signal for kill, which a replay must not do.
+    if (raw == 0 || (raw == -1 && !signals)) continue;
     const pid_t live = raw == -1 ? 0 : LivePid(raw < 0 ? -raw : raw);
+    // Not a task of the replayed program (now): a question runs as it is (a child that exited
+    // is still there to be waited for); an action is not carried out.
+    if (live == 0 && !changes) continue;
     if (live == 0) {
-      // A process outside the replayed program (or all of them): not signalled; the call
+      // A process outside the replayed program (or all of them): not reached; the call
       // returns what it returned at record time.
       task.skip = true;
       task.skip_ret = rec.exit ? rec.exit->ret : 0;
@@ -209,7 +253,7 @@ void ReplayObserver::OnEntry(Task& task) {
   ++c.next;
   c.current = nullptr;
   const std::string_view name = core::SyscallName(task.call.nr, task.call.abi);
-  if (rec.exit && IsInput(name)) {
+  if (rec.exit && IsInput(name) && !InterruptedBySignal(rec.exit->ret)) {
     c.current = &rec;
     // A read of the program's own pipe runs, so that the pipe drains (see the header); its
     // result is the recorded one all the same.

@@ -83,8 +83,10 @@ class ReplayObserver final : public PtraceObserver {
   // The live pid of the replayed task that had `pid` at record time (or has it now: fork's
   // result is live), or 0 when no task of the replayed program is meant.
   pid_t LivePid(pid_t pid) const;
-  // Calls that name processes (kill, tgkill, tkill, rt_(tg)sigqueueinfo, pidfd_open) hold the
-  // recorded ids the replay fed back (getpid, gettid): they are rewritten to the live ones. A
+  // Calls that name processes (the kill family, pidfd_open, kcmp, process_vm_*, prlimit64, the
+  // sched_* calls, getpgid/getsid/setpgid, wait4/waitid, get/setpriority, ioprio_*,
+  // fcntl(F_SETOWN), ...) hold the recorded ids the replay fed back (getpid, gettid): they are
+  // rewritten to the live ones. A
   // process outside the replayed program is never reached: the call is fed its recorded result
   // instead (task.skip). False when the call was skipped.
   bool MapPids(Task& task, const RecordedCall& rec);

@@ -87,5 +87,21 @@ TEST(ReplaySafety, RaiseReachesTheReplayedProgram) {
   EXPECT_EQ(rp.out, "got USR1\nafter\n") << rp.err;
 }
 
+// Every call that names a process by the id getpid() returned (fed back: the recorded pid)
+// reaches the replayed process itself: prlimit64, sched_getaffinity, getpriority, getpgid,
+// getsid, kcmp, process_vm_readv, wait4 (tests/progs/rp_pids.c). Before, they failed with
+// ESRCH, or reached whatever process had the recorded pid now.
+TEST(ReplaySafety, CallsNamingTheReplayedProcessReachIt) {
+  const std::string rec = TempDir() + "/pids.pwnr";
+  auto r = Pwnbox({"record", "-o", rec, "--", Prog("rp_pids")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "prlimit=ok\nsched_getaffinity=ok\ngetpriority=ok\ngetpgid=ok\ngetsid=ok\nkcmp=ok\n"
+            "process_vm_readv=ok\nwait4=ok\nchild=3\n");
+  auto rp = Pwnbox({"replay", rec});
+  EXPECT_EQ(rp.status, 0) << rp.err;
+  EXPECT_EQ(rp.out, r.out) << rp.err;
+}
+
 }  // namespace
 }  // namespace pwnbox::testing
