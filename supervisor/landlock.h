@@ -22,6 +22,7 @@
 
 #include "core/fd.h"
 #include "core/status.h"
+#include "filters/landlock_plan.h"
 
 namespace pwnbox::supervisor {
 
@@ -42,6 +43,19 @@ int LandlockAbi();
 // Creates the ruleset that LandlockRestrictSelf applies: no handled fs/net access, signals
 // scoped. In the parent, before fork. Errors: ABI < 6 (EOPNOTSUPP), or the kernel refused.
 core::Result<core::UniqueFd> PrepareScopeRuleset();
+
+// Whether runs should let Landlock decide eligible path rules (filters::CompileOptions::landlock):
+// LandlockAbi() >= filters::kLandlockPathsAbi, and PWNBOX_LANDLOCK is not "off" (or "0") in the
+// environment. PWNBOX_LANDLOCK=off is a debugging knob: the same policy then runs with every
+// path rule in the supervisor, as on a kernel without Landlock (`pwnbox check` says which).
+bool LandlockPathsWanted();
+
+// The ruleset for a policy whose path rules Landlock decides in part (filters::LandlockPlan,
+// eligible): signals scoped as PrepareScopeRuleset's, `plan.handled` filesystem rights handled,
+// `plan.granted` beneath each of `plan.dirs`, `plan.granted_everywhere` beneath "/". Errors:
+// ABI < kLandlockPathsAbi (EOPNOTSUPP), a directory that cannot be opened (its errno), or the
+// kernel refused. The caller must not start the target without it (the BPF relies on it).
+core::Result<core::UniqueFd> PreparePathsRuleset(const filters::LandlockPlan& plan);
 
 // Enters the domain of `ruleset_fd`. Async-signal-safe (between fork and execve). Precondition:
 // NO_NEW_PRIVS is set (or the caller has CAP_SYS_ADMIN). Returns 0 or an errno.
