@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <set>
 
 namespace pwnbox::filters {
@@ -31,18 +32,30 @@ std::string TreeOf(const std::string& glob) {
   return dir;
 }
 
-// Why directory `dir` cannot carry a Landlock rule equal to the glob "dir/**", or "".
-std::string DirProblem(const std::string& dir) {
+// What the glob "dir/**" is to Landlock.
+struct Tree {
+  enum Kind { kDir, kNothing, kProblem } kind = kProblem;
+  std::string why;  // kProblem
+};
+
+Tree TreeKind(const std::string& dir) {
   struct stat st {};
-  if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    return dir + " is not an existing directory (Landlock binds existing inodes)";
   char real[PATH_MAX];
-  if (!realpath(dir.c_str(), real) || dir != real)
-    return dir + " is not canonical (a symlink on the way): Landlock would follow it";
+  if (lstat(dir.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    // The supervisor matches canonical paths: every component but a final one not followed is
+    // resolved, so a path matching "dir/**" is `dir` itself, a symlink not followed, and an
+    // open (without O_PATH, which stays escalated) of it fails with ELOOP in both routes.
+    return {Tree::kNothing, ""};
+  }
+  if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return {Tree::kProblem, dir + " is not an existing directory (Landlock binds existing inodes)"};
+  if (!realpath(dir.c_str(), real)) return {Tree::kProblem, dir + ": " + std::strerror(errno)};
+  // A symlink on the way: no canonical path is beneath `dir` (nor `dir` itself).
+  if (dir != real) return {Tree::kNothing, ""};
   // /proc/<pid> and what is beneath: bound to one process's inode (/proc/self's children are
   // not covered).
-  if (dir.rfind("/proc/", 0) == 0) return dir + " is beneath /proc: per-process inodes";
-  return "";
+  if (dir.rfind("/proc/", 0) == 0) return {Tree::kProblem, dir + " is beneath /proc: per-process inodes"};
+  return {Tree::kDir, ""};
 }
 
 bool Unconditional(const config::Rule& r) {
@@ -89,9 +102,9 @@ Chain Classify(const config::Policy& p, const std::string& name) {
     for (const auto& g : r.paths) {
       std::string dir = TreeOf(g);
       if (dir.empty()) return c.why = name + ": glob \"" + g + "\" is not \"/DIR/**\"" + at, c;
-      if (std::string problem = DirProblem(dir); !problem.empty())
-        return c.why = name + ": " + problem + at, c;
-      c.dirs.insert(dir);
+      Tree tree = TreeKind(dir);
+      if (tree.kind == Tree::kProblem) return c.why = name + ": " + tree.why + at, c;
+      if (tree.kind == Tree::kDir) c.dirs.insert(dir);
     }
     c.rules.push_back(static_cast<int>(k));
     any_allow = true;

@@ -13,8 +13,9 @@
 //     always creates, openat2's flags are in memory, but Landlock would see them if they ran);
 //   - every covered syscall has the same allow-list G.
 //   A syscall is *covered* when its rules, in policy order, are allow rules with `paths` only
-//   (no args, when, log; every glob of the form "/D/**" with D an absolute, canonical,
-//   existing directory outside /proc/<pid>: no glob character, symlink, ".", ".." in D), then
+//   (no args, when, log; every glob of the form "/D/**" with D absolute, literal (no glob
+//   character, ".", ".."), and an existing directory outside /proc/<pid>; a D with a symlink
+//   on the way matches no canonical path but D itself, unfollowed, and is left out), then
 //   an unconditional rule (no paths, args, when, log) whose action is errno:EACCES, or no other
 //   rule and `default = "errno:EACCES"`. G is the union of those D. It is *closed* when its
 //   first rule, or the default when no rule names it, is unconditional and denies in the kernel

@@ -54,7 +54,10 @@ std::string MakeTree() {
 }
 
 const std::vector<std::string>& Dirs() {
-  static const std::vector<std::string> d{"/a", "/b", "/c", "/a/sub", "/b/sub", "/a/sub/deep", "/c/dir"};
+  // /b/to_asub and /a/to_b are symlinks (to a directory, to a file): globs beneath them match
+  // no canonical path, and are left out of the ruleset.
+  static const std::vector<std::string> d{"/a",     "/b",          "/c",     "/a/sub",   "/b/sub",
+                                          "/a/sub/deep", "/c/dir", "/b/to_asub", "/a/to_b"};
   return d;
 }
 
@@ -198,7 +201,7 @@ TEST_F(LandlockPlanTest, RandomEligiblePoliciesAgreeWithTheSupervisor) {
       for (int i = 0; i < n; ++i) {
         std::string d = tree_ + Dirs()[rng() % Dirs().size()];
         globs.push_back(d + "/**");
-        want.insert(d);
+        if (d.find("/to_") == std::string::npos) want.insert(d);
       }
       body += AllowRule(calls, globs);
     }
@@ -303,9 +306,6 @@ TEST_F(LandlockPlanTest, PoliciesOutsideTheSubsetStayInTheSupervisor) {
        "errno:EACCES", "log"},
       {"[[rule]]\nsyscalls = [\"open\", \"openat\"]\npaths = [\"" + a + "/**\"]\nwhen = \"2..\"\naction = \"allow\"\n",
        "errno:EACCES", "when"},
-      {AllowRule({"open", "openat"}, {a + "/to_b/**"}), "errno:EACCES", "not an existing directory"},
-      {AllowRule({"open", "openat"}, {b + "/to_asub/**"}), "errno:EACCES", "not an existing directory"},
-      {AllowRule({"open", "openat"}, {"/proc/self/**"}), "errno:EACCES", "not an existing directory"},
       {AllowRule({"open", "openat"}, {"/proc/1/**"}), "errno:EACCES", "beneath /proc"},
       {AllowRule({"open", "openat"}, {a + "/nothere/**"}), "errno:EACCES", "not an existing directory"},
       {AllowRule({"open", "openat"}, {a + "/**"}) + "[[rule]]\nsyscalls = [\"openat2\"]\naction = \"allow\"\n",
