@@ -214,6 +214,21 @@ TEST_P(LandlockPathsTest, DocumentedDifferences) {
   }
 }
 
+TEST_P(LandlockPathsTest, APipeReopenedThroughProcIsNotInTheHierarchy) {
+  // /proc/** is allowed: the supervisor resolves /proc/self/fd/0 to a pipe, which matches no
+  // glob (EACCES); Landlock does not restrict pipes (docs/policy.md).
+  RunOptions o = Opts();
+  o.stdin_data = "piped\n";
+  auto r = Pwnbox({"--policy", policy_, "--", "sh", "-c", "cat /proc/self/fd/0"}, o);
+  if (landlock()) {
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "piped\n");
+  } else {
+    EXPECT_NE(r.status, 0);
+    EXPECT_TRUE(Contains(r.err, "Permission denied")) << r.err;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, LandlockPathsTest,
                          ::testing::Combine(::testing::Values("on", "off", "none"),
                                             ::testing::Values("notify", "ptrace")),
