@@ -359,5 +359,33 @@ TEST_F(LandlockPlanTest, ClosedCallsNeedNoAllowList) {
   EXPECT_FALSE(filters::Compile(*p, with)->landlock.eligible);
 }
 
+TEST_F(LandlockPlanTest, ARulesetThatCannotBeBuiltIsAnError) {
+  // A directory gone between the compile and the launch: the launcher gets an error and the
+  // run does not start (the BPF relies on the ruleset).
+  filters::LandlockPlan plan;
+  plan.eligible = true;
+  plan.syscalls = {"openat"};
+  plan.dirs = {tree_ + "/a", tree_ + "/gone"};
+  auto rs = supervisor::PreparePathsRuleset(plan);
+  ASSERT_FALSE(rs.ok());
+  EXPECT_EQ(rs.error().sys_errno(), ENOENT);
+  EXPECT_NE(rs.error().message().find(tree_ + "/gone"), std::string::npos) << rs.error().message();
+  plan.dirs = {tree_ + "/a/f"};  // a file: O_DIRECTORY refuses it
+  rs = supervisor::PreparePathsRuleset(plan);
+  ASSERT_FALSE(rs.ok());
+  EXPECT_EQ(rs.error().sys_errno(), ENOTDIR);
+}
+
+TEST_F(LandlockPlanTest, TheForceOffKnob) {
+  ASSERT_EQ(setenv("PWNBOX_LANDLOCK", "off", 1), 0);
+  EXPECT_FALSE(supervisor::LandlockPathsWanted());
+  ASSERT_EQ(setenv("PWNBOX_LANDLOCK", "on", 1), 0);
+  EXPECT_TRUE(supervisor::LandlockPathsWanted());
+  ASSERT_EQ(setenv("PWNBOX_NO_LANDLOCK", "1", 1), 0);
+  EXPECT_FALSE(supervisor::LandlockPathsWanted());
+  unsetenv("PWNBOX_NO_LANDLOCK");
+  unsetenv("PWNBOX_LANDLOCK");
+}
+
 }  // namespace
 }  // namespace pwnbox
