@@ -595,7 +595,13 @@ constexpr int kLandlockEntry = -7;
 // decides say so.
 LandlockPlan PlanLandlockRoutes(const config::Policy& p, const CompileOptions& o,
                                 std::vector<RulePlacement>* placements) {
-  if (!o.landlock || o.complain || o.kernel_only) return {};
+  LandlockPlan none;
+  if (!o.landlock) return none;
+  if (o.complain || o.kernel_only) {
+    none.why_not = o.complain ? "--complain reports every denial from the supervisor"
+                              : "--kernel-only allows every escalated call in the kernel";
+    return none;
+  }
   LandlockPlan lp = PlanLandlock(p);
   if (!lp.eligible) return lp;
   std::string names;

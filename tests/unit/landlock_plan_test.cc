@@ -357,6 +357,10 @@ TEST_F(LandlockPlanTest, ClosedCallsNeedNoAllowList) {
   // complain and kernel_only never hand anything to Landlock.
   with.complain = true;
   EXPECT_FALSE(filters::Compile(*p, with)->landlock.eligible);
+  EXPECT_EQ(filters::Compile(*p, with)->landlock.why_not, "--complain reports every denial from the supervisor");
+  with.complain = false;
+  with.kernel_only = true;
+  EXPECT_FALSE(filters::Compile(*p, with)->landlock.eligible);
 }
 
 TEST_F(LandlockPlanTest, ARulesetThatCannotBeBuiltIsAnError) {
