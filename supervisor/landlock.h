@@ -10,8 +10,10 @@
 //   process_vm_*, /proc/PID/{mem,fd,environ,...}, pidfd_getfd, kcmp, ...) only tasks in the
 //   same domain or a nested one;
 // - LANDLOCK_SCOPE_SIGNAL (ABI 6+): signals only to tasks in the same or a nested domain.
-// The domain handles no filesystem or network access (paths are the policy's business) and does
-// not scope abstract unix sockets: pwnbox uses none, and scoping them would cut the target off
+// The domain handles no filesystem or network access, except when the policy's open calls are an
+// allow-list of trees that Landlock decides exactly (filters/landlock_plan.h,
+// PreparePathsRuleset: the same domain then also handles read, write and list beneath them;
+// docs/policy.md "Path rules on Landlock"). It does not scope abstract unix sockets: pwnbox uses none, and scoping them would cut the target off
 // from X11, D-Bus and other abstract-socket services outside, which a syscall filter should not
 // change. Without Landlock or with ABI < 6 the launcher falls back to a non-dumpable supervisor
 // (PR_SET_DUMPABLE 0), which stops the ptrace family for a target that is not root, and not
