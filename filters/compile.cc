@@ -588,8 +588,9 @@ std::vector<Term> Subtract(std::vector<Term> terms, const std::vector<const Entr
   return terms;
 }
 
-// The pseudo-guard code of the entry that lets Landlock decide open/openat (LandlockEntry).
-constexpr int kLandlockEntry = -7;
+// The entry that lets Landlock decide open/openat is chained like a guard (ahead of the rules,
+// kept in the kernel when a syscall is escalated as a whole): kLandlockEntryCode.
+constexpr int kLandlockEntry = kLandlockEntryCode;
 
 // The Landlock part of `p` when `o` asks for it (landlock_plan.h); the placements of the rules it
 // decides say so.

@@ -53,6 +53,10 @@ inline constexpr int kLandlockPathsAbi = 6;
 // O_CREAT | O_PATH | __O_TMPFILE: open/openat calls with any of these stay escalated.
 inline constexpr uint64_t kLandlockEscalatedOpenFlags = 0100 | 010000000 | 020000000;
 
+// EmittedRule::rule of the BPF rules that hand open/openat to Landlock (no policy rule, no
+// Guard: FindGuard returns nullptr for it).
+inline constexpr int kLandlockEntryCode = -100;
+
 struct LandlockPlan {
   bool eligible = false;
   std::string why_not;  // when not eligible: the first reason, one line
