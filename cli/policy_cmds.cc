@@ -90,7 +90,8 @@ void PrintLandlockLine(const config::Policy& policy, const filters::Program& pro
     for (const auto& n : ll.syscalls) calls += (calls.empty() ? "" : ", ") + n;
     for (const auto& d : ll.dirs) dirs += (dirs.empty() ? "" : ", ") + d;
     std::printf("landlock: ABI %d: %s without O_CREAT/O_PATH/O_TMPFILE decided in the kernel (read, write, "
-                "list beneath %s; EACCES elsewhere); the rest of the path rules in the supervisor\n",
+                "list beneath %s; EACCES elsewhere); the rest of the path rules in the supervisor; programs "
+                "run only from beneath those trees (docs/policy.md \"Path rules on Landlock\")\n",
                 supervisor::LandlockAbi(), calls.c_str(), dirs.c_str());
   } else if (!wanted) {
     const int abi = supervisor::LandlockAbi();
