@@ -20,6 +20,7 @@
 #include "filters/bpf.h"
 #include "filters/filters.h"
 #include "filters/oci.h"
+#include "supervisor/landlock.h"
 
 namespace pwnbox::cli {
 namespace {
@@ -79,6 +80,33 @@ std::string Summary(const config::Rule& r) {
   return s + " -> " + r.action.ToString() + (r.log ? " (log)" : "");
 }
 
+// Where the policy's path rules run: Landlock (which calls, which directories) or the supervisor
+// (and why), when it has path rules.
+void PrintLandlockLine(const config::Policy& policy, const filters::Program& prog, bool wanted) {
+  bool paths = false;
+  for (const auto& r : policy.rules) paths = paths || !r.paths.empty();
+  if (!paths) return;
+  const filters::LandlockPlan& ll = prog.landlock;
+  if (ll.eligible) {
+    std::string calls, dirs;
+    for (const auto& n : ll.syscalls) calls += (calls.empty() ? "" : ", ") + n;
+    for (const auto& d : ll.dirs) dirs += (dirs.empty() ? "" : ", ") + d;
+    std::printf("landlock: ABI %d: %s without O_CREAT/O_PATH/O_TMPFILE decided in the kernel (read, write, "
+                "list beneath %s; EACCES elsewhere); the rest of the path rules in the supervisor; programs "
+                "run only from beneath those trees (docs/policy.md \"Path rules on Landlock\")\n",
+                supervisor::LandlockAbi(), calls.c_str(), dirs.c_str());
+  } else if (!wanted) {
+    const int abi = supervisor::LandlockAbi();
+    std::string why = abi >= filters::kLandlockPathsAbi
+                          ? std::string("PWNBOX_LANDLOCK=off")
+                          : "Landlock ABI " + std::to_string(abi) + ", needs " +
+                                std::to_string(filters::kLandlockPathsAbi);
+    std::printf("landlock: not used (%s): every path rule runs in the supervisor\n", why.c_str());
+  } else {
+    std::printf("landlock: not used: %s: every path rule runs in the supervisor\n", ll.why_not.c_str());
+  }
+}
+
 }  // namespace
 
 int CheckCommand(int argc, char** argv) {
@@ -107,6 +135,7 @@ int CheckCommand(int argc, char** argv) {
   if (!policy) return rc;
   filters::CompileOptions opts;
   opts.complain = vm.count("complain") > 0;
+  opts.landlock = supervisor::LandlockPathsWanted();
   auto prog = filters::Compile(*policy, opts);
   if (!prog.ok()) return Fail(prog.error().message());
   if (vm.count("against")) {
@@ -157,6 +186,7 @@ int CheckCommand(int argc, char** argv) {
     }
     std::printf("rule %zu (%s) %s: %s\n", i + 1, r.Location().c_str(), Summary(r).c_str(), where.c_str());
   }
+  PrintLandlockLine(*policy, *prog, opts.landlock);
   for (const auto& e : prog->evaluated_syscalls) {
     std::string via = "ptrace";
     for (const auto& em : prog->emitted)

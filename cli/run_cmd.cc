@@ -17,6 +17,7 @@
 #include "core/fd.h"
 #include "filters/filters.h"
 #include "supervisor/decider.h"
+#include "supervisor/landlock.h"
 #include "supervisor/sandbox.h"
 
 namespace po = boost::program_options;
@@ -82,6 +83,7 @@ int RunCommand(int argc, char** argv) {
   filters::CompileOptions copts;
   copts.complain = vm.count("complain") > 0;
   copts.kernel_only = vm.count("kernel-only") > 0;
+  copts.landlock = supervisor::LandlockPathsWanted();  // eligible path rules (landlock_plan.h)
   auto program = filters::Compile(*policy, copts);
   if (!program.ok()) return Fail(program.error());
 

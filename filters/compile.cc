@@ -616,6 +616,49 @@ std::vector<Term> Subtract(std::vector<Term> terms, const std::vector<const Entr
   return terms;
 }
 
+// The entry that lets Landlock decide open/openat is chained like a guard (ahead of the rules,
+// kept in the kernel when a syscall is escalated as a whole): kLandlockEntryCode.
+constexpr int kLandlockEntry = kLandlockEntryCode;
+
+// The Landlock part of `p` when `o` asks for it (landlock_plan.h); the placements of the rules it
+// decides say so.
+LandlockPlan PlanLandlockRoutes(const config::Policy& p, const CompileOptions& o,
+                                std::vector<RulePlacement>* placements) {
+  LandlockPlan none;
+  if (!o.landlock) return none;
+  if (o.complain || o.kernel_only) {
+    none.why_not = o.complain ? "--complain reports every denial from the supervisor"
+                              : "--kernel-only allows every escalated call in the kernel";
+    return none;
+  }
+  LandlockPlan lp = PlanLandlock(p);
+  if (!lp.eligible) return lp;
+  std::string names;
+  for (const auto& n : lp.syscalls) names += (names.empty() ? "" : ", ") + n;
+  for (int k : lp.rules) {
+    RulePlacement& pl = (*placements)[k];
+    if (pl.where != RulePlacement::Where::kEscalated) continue;
+    pl.route = RulePlacement::Route::kLandlock;
+    pl.route_why = names + " without O_CREAT/O_PATH/O_TMPFILE decided by Landlock in the kernel; "
+                   "its other calls emulated by the supervisor (notify)";
+  }
+  return lp;
+}
+
+// A rule ahead of the policy's rules of `name` (an open call Landlock decides): calls without
+// kLandlockEscalatedOpenFlags are allowed by the BPF, Landlock answers them.
+config::Rule LandlockEntryRule(const std::string& name) {
+  config::Rule r;
+  r.syscalls_as_written = {name};
+  r.names = {name};
+  if (auto nr = core::SyscallNumber(name)) r.syscalls = {*nr};
+  r.args = {GuardCond(LandlockFlagsArg(name), Op::kMaskedEq, kLandlockEscalatedOpenFlags, 0,
+                      "flags & (O_CREAT|O_PATH|O_TMPFILE) == 0")};
+  r.action = config::Action{ActionKind::kAllow, 0};
+  r.file = "<pwnbox landlock>";
+  return r;
+}
+
 }  // namespace
 
 core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bool canonical,
@@ -676,6 +719,10 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
       plan.escalated_rules.push_back(static_cast<int>(k));
     }
   }
+  plan.landlock = PlanLandlockRoutes(p, o, &plan.placements);
+  std::map<std::string, config::Rule> landlock_entries;
+  if (plan.landlock.eligible)
+    for (const auto& n : plan.landlock.syscalls) landlock_entries.emplace(n, LandlockEntryRule(n));
   // Every syscall named by a rule, plus the guards'.
   std::set<std::string> names;
   for (const auto& r : p.rules) names.insert(r.names.begin(), r.names.end());
@@ -704,6 +751,13 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
       Entry e{&g.rule, g.code, KernelAction(g.rule.action), {}};
       for (const Condition& c : g.rule.args) e.keys.push_back(*ToKeySpace(c, widths[c.arg]));
       chain.push_back(std::move(e));
+    }
+    if (auto ll = landlock_entries.find(name); ll != landlock_entries.end()) {
+      // After the guards, ahead of the policy's rules: Landlock decides these calls.
+      Entry e{&ll->second, kLandlockEntry, SCMP_ACT_ALLOW, {}};
+      for (const Condition& c : ll->second.args) e.keys.push_back(*ToKeySpace(c, widths[c.arg]));
+      chain.push_back(std::move(e));
+      plan.needs_expansion = true;
     }
     for (size_t k = 0; k < p.rules.size(); ++k) {
       const config::Rule& r = p.rules[k];
@@ -1331,6 +1385,7 @@ core::Result<Program> Compile(const config::Policy& policy, const CompileOptions
   }
   prog.rules = std::move(plan.placements);
   prog.escalated_rules = std::move(plan.escalated_rules);
+  prog.landlock = std::move(plan.landlock);
   prog.evaluated_syscalls = std::move(plan.evaluated);
   prog.emitted = std::move(plan.emitted);
   prog.warnings = std::move(plan.warnings);

@@ -71,6 +71,7 @@
 #include "config/policy.h"
 #include "core/status.h"
 #include "core/syscalls.h"
+#include "filters/landlock_plan.h"
 
 namespace pwnbox::filters {
 
@@ -155,6 +156,10 @@ struct Program {
   // every other encoding of them to the supervisor (FirstMatch, on the low bits). Cheaper than
   // low-word blocks for ranges and `!=` (see filters.h).
   std::vector<std::pair<std::string, uint8_t>> canonical_checks;
+  // With CompileOptions::landlock: the Landlock part of the policy (landlock_plan.h). When
+  // `landlock.eligible`, the BPF allows its open/openat calls and relies on the launcher
+  // applying that ruleset (LaunchSpec::landlock_paths): a run must not start without it.
+  LandlockPlan landlock;
 
   size_t instructions() const { return bpf.size(); }
   // The raw bytes of `bpf` (struct sock_filter array), as `compile --format bpf` writes them.
@@ -169,6 +174,10 @@ struct CompileOptions {
   bool complain = false;
   // Every escalated rule becomes an in-kernel allow (`pwnbox bench` mode kernel).
   bool kernel_only = false;
+  // Let Landlock decide the eligible path rules (landlock_plan.h) instead of escalating their
+  // calls. Only for a run whose launcher applies Program::landlock, on a kernel with
+  // kLandlockPathsAbi (supervisor::LandlockPathsWanted()); ignored with complain/kernel_only.
+  bool landlock = false;
 };
 
 // Compiles `policy`. Fails (never half-way) when libseccomp refuses a rule or when the program

@@ -28,6 +28,7 @@ struct Plan {
   // Syscalls whose narrow arguments (bit set per argument) were compared on the whole register
   // (`canonical` below): Compile adds the prologue that escalates their other encodings.
   std::vector<std::pair<std::string, uint8_t>> canonical_checks;
+  LandlockPlan landlock;  // CompileOptions::landlock (landlock_plan.h)
 };
 
 // `canonical`: narrow arguments' ranges may be written on the whole register for their

@@ -1,5 +1,6 @@
 #include "supervisor/landlock.h"
 
+#include <fcntl.h>
 #include <linux/landlock.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -18,6 +19,9 @@
 #endif
 #ifndef __NR_landlock_create_ruleset
 #define __NR_landlock_create_ruleset 444
+#endif
+#ifndef __NR_landlock_add_rule
+#define __NR_landlock_add_rule 445
 #endif
 #ifndef __NR_landlock_restrict_self
 #define __NR_landlock_restrict_self 446
@@ -63,6 +67,41 @@ core::Result<core::UniqueFd> PrepareScopeRuleset() {
   long fd = syscall(__NR_landlock_create_ruleset, &attr, sizeof attr, 0);
   if (fd < 0) return core::ErrnoError(errno, "landlock_create_ruleset");
   return core::UniqueFd(static_cast<int>(fd));  // O_CLOEXEC: gone at the target's execve
+}
+
+bool LandlockPathsWanted() {
+  const char* knob = getenv("PWNBOX_LANDLOCK");
+  if (knob && (std::strcmp(knob, "off") == 0 || std::strcmp(knob, "0") == 0)) return false;
+  return LandlockAbi() >= filters::kLandlockPathsAbi;
+}
+
+core::Result<core::UniqueFd> PreparePathsRuleset(const filters::LandlockPlan& plan) {
+  const int abi = LandlockAbi();
+  if (abi < filters::kLandlockPathsAbi)
+    return core::Error("Landlock ABI " + std::to_string(abi) + " cannot decide path rules (needs " +
+                           std::to_string(filters::kLandlockPathsAbi) + ")",
+                       EOPNOTSUPP);
+  RulesetAttr attr{};
+  attr.handled_access_fs = plan.handled;
+  attr.scoped = LANDLOCK_SCOPE_SIGNAL;
+  long fd = syscall(__NR_landlock_create_ruleset, &attr, sizeof attr, 0);
+  if (fd < 0) return core::ErrnoError(errno, "landlock_create_ruleset");
+  core::UniqueFd ruleset(static_cast<int>(fd));
+  auto add = [&](const std::string& dir, uint64_t access) -> core::Status {
+    core::UniqueFd parent(open(dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!parent) return core::ErrnoError(errno, "Landlock rule: cannot open " + dir);
+    struct landlock_path_beneath_attr rule {};
+    rule.allowed_access = access;
+    rule.parent_fd = parent.get();
+    if (syscall(__NR_landlock_add_rule, ruleset.get(), LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0)
+      return core::ErrnoError(errno, "landlock_add_rule " + dir);
+    return core::Status::Ok();
+  };
+  if (plan.granted_everywhere)
+    if (auto st = add("/", plan.granted_everywhere); !st.ok()) return st.error();
+  for (const auto& dir : plan.dirs)
+    if (auto st = add(dir, plan.granted); !st.ok()) return st.error();
+  return ruleset;
 }
 
 int LandlockRestrictSelf(int ruleset_fd) {

@@ -387,7 +387,11 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
   }
 
   core::UniqueFd ruleset;
-  if (spec.confine) {
+  if (spec.landlock_paths && spec.landlock_paths->eligible) {
+    out.landlock_abi = LandlockAbi();
+    PWNBOX_ASSIGN_OR_RETURN(ruleset, PreparePathsRuleset(*spec.landlock_paths));
+    out.isolation = Isolation::kLandlock;
+  } else if (spec.confine) {
     out.landlock_abi = LandlockAbi();
     auto rs = PrepareScopeRuleset();
     if (rs.ok()) {

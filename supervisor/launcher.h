@@ -45,6 +45,10 @@ struct LaunchSpec {
   // Keep the supervisor out of the target's reach (landlock.h): a Landlock domain scoping
   // ptrace and signals when the kernel has ABI 6+, else a non-dumpable supervisor.
   bool confine = false;
+  // The Landlock part of the policy (filters::Program::landlock): when eligible, the child enters
+  // one domain with its path rules and the scoping above (landlock.h PreparePathsRuleset), or
+  // Launch fails: the policy filter allows the calls Landlock decides.
+  const filters::LandlockPlan* landlock_paths = nullptr;
   // Hold the target's tree to the supervisor's life with a PID namespace instead of ptrace
   // (docs/security.md "Lifecycle"): the child becomes PID 1 of a new PID namespace (with a
   // mount namespace whose /proc shows it, see own_proc, and a user namespace mapping only

@@ -162,6 +162,7 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   LaunchSpec spec;
   spec.argv = argv;
   spec.policy = &run_program.bpf;
+  spec.landlock_paths = &run_program.landlock;  // path rules Landlock decides (landlock.h)
   // Always a listener, held to the end (launcher.h), and the supervisor out of reach.
   spec.policy_listener = true;
   spec.confine = true;
@@ -226,6 +227,7 @@ core::Result<SandboxResult> RunSandbox(const config::Policy& policy,
   popts.outcome = &outcome;
   PtraceMonitor monitor(tracer, popts);
   spec.policy = &traced_program.bpf;
+  spec.landlock_paths = &traced_program.landlock;
   spec.pid_namespace = false;
   spec.ptrace = true;
   spec.ptrace_options = monitor.SeizeOptions();
