@@ -15,6 +15,7 @@
 
 #include "core/decoder.h"
 #include "recorder/recorded_memory.h"
+#include "supervisor/path_args.h"
 
 namespace pwnbox::supervisor {
 namespace {
@@ -198,6 +199,58 @@ bool ReplayObserver::MapPids(Task& task, const RecordedCall& rec) {
   return true;
 }
 
+void ReplayObserver::MapProcPaths(Task& task) {
+  const std::string_view name = core::SyscallName(task.call.nr, task.call.abi);
+  for (const PathArg& arg : PathArgsOf(name, task.call.abi)) {
+    const uint64_t addr = task.call.args[arg.path];
+    if (addr == 0) continue;
+    char buf[4096];
+    iovec local{buf, sizeof buf - 1};
+    iovec remote{reinterpret_cast<void*>(addr), sizeof buf - 1};
+    // A path may end near the end of its mapping: read what there is.
+    ssize_t n = process_vm_readv(task.tid, &local, 1, &remote, 1, 0);
+    if (n <= 0) {
+      remote.iov_len = local.iov_len = 64;
+      n = process_vm_readv(task.tid, &local, 1, &remote, 1, 0);
+      if (n <= 0) continue;
+    }
+    const std::string_view path(buf, strnlen(buf, static_cast<size_t>(n)));
+    if (path.size() == static_cast<size_t>(n) || path.compare(0, 6, "/proc/") != 0) continue;
+    // "/proc/PID" and, after it, "/task/TID": each id of a replayed task becomes its live one.
+    std::string mapped(path.substr(0, 6));
+    size_t pos = 6;
+    bool changed = false;
+    for (int part = 0; part < 2; ++part) {
+      size_t end = pos;
+      while (end < path.size() && path[end] >= '0' && path[end] <= '9') ++end;
+      if (end == pos || end - pos > 9 || (end < path.size() && path[end] != '/')) break;
+      const pid_t recorded = static_cast<pid_t>(std::stol(std::string(path.substr(pos, end - pos))));
+      const pid_t live = LivePid(recorded);
+      const pid_t id = live != 0 ? live : recorded;  // not the program's: left as it is
+      changed |= id != recorded;
+      mapped += std::to_string(id);
+      pos = end;
+      if (path.compare(pos, 6, "/task/") != 0) break;
+      mapped += "/task/";
+      pos += 6;
+    }
+    if (!changed) continue;
+    mapped += std::string(path.substr(pos));
+    // The new path goes below the stack pointer, past the red zone: the kernel copies it at
+    // the call's entry, before anything of the program's can use that memory again.
+    user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, task.tid, 0, &regs) != 0) continue;
+    const uint64_t at = ((task.call.abi == core::Abi::kI386 ? regs.rsp & 0xffffffffu : regs.rsp) -
+                         512 - mapped.size() - 1) & ~uint64_t{15};
+    iovec src{const_cast<char*>(mapped.c_str()), mapped.size() + 1};
+    iovec dst{reinterpret_cast<void*>(at), mapped.size() + 1};
+    if (process_vm_writev(task.tid, &src, 1, &dst, 1, 0) != static_cast<ssize_t>(src.iov_len))
+      continue;  // left as it is: the call acts on the recorded pid's entry
+    *ArgRegister(regs, task.call.abi, arg.path) = at;
+    if (ptrace(PTRACE_SETREGS, task.tid, 0, &regs) == 0) task.call.args[arg.path] = at;
+  }
+}
+
 bool ReplayObserver::IsInput(std::string_view name) {
   return std::find(std::begin(kInputs), std::end(kInputs), name) != std::end(kInputs);
 }
@@ -275,7 +328,7 @@ void ReplayObserver::OnEntry(Task& task) {
     c.current = &rec;
     return;
   }
-  MapPids(task, rec);
+  if (MapPids(task, rec)) MapProcPaths(task);
 }
 
 void ReplayObserver::OnExit(Task& task) {

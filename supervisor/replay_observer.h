@@ -90,6 +90,9 @@ class ReplayObserver final : public PtraceObserver {
   // process outside the replayed program is never reached: the call is fed its recorded result
   // instead (task.skip). False when the call was skipped.
   bool MapPids(Task& task, const RecordedCall& rec);
+  // Paths under /proc/PID/ (PID a fed-back id of a replayed task) are rewritten to the live
+  // pid: the new path is written below the task's stack pointer and the argument pointed at it.
+  void MapProcPaths(Task& task);
   // pipe, pipe2, socketpair returned: their inodes are the program's own.
   void NoteInternalPipes(const Task& task);
   // Whether the fd a read-like call reads from is one of the program's own pipes or sockets.

@@ -103,5 +103,18 @@ TEST(ReplaySafety, CallsNamingTheReplayedProcessReachIt) {
   EXPECT_EQ(rp.out, r.out) << rp.err;
 }
 
+// Paths under /proc/PID/ built from the fed-back pid name the replayed process itself
+// (tests/progs/rp_procpid.c): they are rewritten to its live pid. Before, the opens failed (or
+// opened whatever process had the recorded pid) and the replay diverged.
+TEST(ReplaySafety, ProcPidPathsNameTheReplayedProcess) {
+  const std::string rec = TempDir() + "/procpid.pwnr";
+  auto r = Pwnbox({"record", "-o", rec, "--", Prog("rp_procpid")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(r.out, "status=ok\ntask=ok\n");
+  auto rp = Pwnbox({"replay", rec});
+  EXPECT_EQ(rp.status, 0) << rp.err;
+  EXPECT_EQ(rp.out, r.out) << rp.err;
+}
+
 }  // namespace
 }  // namespace pwnbox::testing
