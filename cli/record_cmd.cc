@@ -506,6 +506,12 @@ int ReplayCommand(int argc, char** argv) {
     auto it = task_index.find(e.pid);
     if (it != task_index.end() && e.kind == recorder::Event::Kind::kExit)
       killed[it->second] = WIFSIGNALED(e.ret) && WTERMSIG(e.ret) == SIGKILL;
+    if (e.kind == recorder::Event::Kind::kSignal && it != task_index.end() &&
+        !calls[it->second].empty() && e.data.size() >= sizeof(siginfo_t)) {
+      siginfo_t si;
+      std::memcpy(&si, e.data.data(), sizeof si);
+      calls[it->second].back().signals_after.push_back(si);
+    }
     if (e.kind != recorder::Event::Kind::kSyscall) continue;
     if (it == task_index.end()) continue;
     auto& list = calls[it->second];

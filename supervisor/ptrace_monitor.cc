@@ -498,8 +498,10 @@ void PtraceMonitor::HandleStop(pid_t tid, int status) {
     }
     if (errno != ESRCH) KernelError("ptrace(PTRACE_GETREGS)", errno);
   }
+  task.drop_signal = false;
   observer_.OnSignal(task, si);
-  Resume(task, sig);
+  Resume(task, task.drop_signal ? 0 : sig);
+  task.drop_signal = false;
 }
 
 void PtraceMonitor::Release(Task& task, int sig) {

@@ -62,6 +62,9 @@ struct Task {
   // errno for a failure).
   bool skip = false;
   int64_t skip_ret = 0;
+  // Set by the observer in OnSignal: the signal is not delivered (replay delivers the recorded
+  // ones itself, where the recording has them).
+  bool drop_signal = false;
   // A fault the kernel would never let this task (the init of a PID namespace) die of while
   // traced: its instruction is being run again alone to see whether it faults again.
   bool fault_check = false;

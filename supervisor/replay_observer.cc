@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -21,6 +22,9 @@ namespace pwnbox::supervisor {
 namespace {
 
 constexpr std::string_view kInputs[] = {
+    // The timers: fed back, never armed (their signals are delivered where recorded), and the
+    // signals a program takes synchronously (sigwait, sigtimedwait): fed back too.
+    "alarm", "getitimer", "setitimer", "timer_gettime", "timer_settime", "rt_sigtimedwait",
     "clock_getres", "clock_gettime", "fstat", "getcwd", "getdents", "getdents64", "getegid",
     "geteuid", "getgid", "getpgrp", "getpid", "getppid", "getrandom", "getresgid", "getresuid",
     "getrusage", "gettid", "gettimeofday", "getuid", "lseek", "lstat", "newfstatat", "pread64", "preadv",
@@ -257,7 +261,43 @@ bool ReplayObserver::IsInput(std::string_view name) {
 
 ReplayObserver::ReplayObserver(std::vector<std::vector<RecordedCall>> calls, uint64_t until,
                                std::vector<bool> killed)
-    : calls_(std::move(calls)), until_(until), killed_(std::move(killed)) {}
+    : calls_(std::move(calls)), until_(until), killed_(std::move(killed)) {
+  for (const auto& task : calls_)
+    for (const auto& call : task) {
+      recorded_ids_.insert(call.entry.pid);
+      recorded_ids_.insert(call.entry.tgid);
+    }
+}
+
+bool ReplayObserver::Replays(const siginfo_t& si) const {
+  const int sig = si.si_signo;
+  if (si.si_code == SI_TIMER) return true;  // a POSIX timer's
+  if ((sig == SIGALRM || sig == SIGVTALRM || sig == SIGPROF) && si.si_code == SI_KERNEL)
+    return true;  // alarm, setitimer
+  if (sig == SIGCHLD && si.si_code > 0) return true;  // a child's end or stop (CLD_*)
+  // Sent by a process outside the program (recorded: the user's kill; pwnbox's own replays
+  // are SI_TKILL from pwnbox, below).
+  if (si.si_code == SI_USER || si.si_code == SI_QUEUE || si.si_code == SI_TKILL)
+    return recorded_ids_.count(si.si_pid) == 0;
+  return false;
+}
+
+void ReplayObserver::Deliver(const Task& task, const RecordedCall& rec) const {
+  for (const siginfo_t& si : rec.signals_after)
+    if (Replays(si)) syscall(SYS_tgkill, task.tgid, task.tid, si.si_signo);
+}
+
+void ReplayObserver::OnSignal(Task& task, const siginfo_t& si) {
+  // Ours (tgkill from pwnbox: SI_TKILL with pwnbox's pid) go through. Live ones of the kinds
+  // replay delivers itself are dropped; an outsider's kill now (the user's SIGTERM) and the
+  // terminal's SIGINT (SI_KERNEL) are the replay's, and go through.
+  if (si.si_code == SI_TKILL && si.si_pid == getpid()) return;
+  const int sig = si.si_signo;
+  const bool live_timer = si.si_code == SI_TIMER ||
+                          ((sig == SIGALRM || sig == SIGVTALRM || sig == SIGPROF) &&
+                           si.si_code == SI_KERNEL);
+  if (live_timer || (sig == SIGCHLD && si.si_code > 0)) task.drop_signal = true;
+}
 
 void ReplayObserver::OnNewTask(Task& task, pid_t) { cursors_[task.tid].task = next_task_++; }
 
@@ -305,6 +345,15 @@ void ReplayObserver::OnEntry(Task& task) {
   }
   ++c.next;
   c.current = nullptr;
+  c.last = &rec;
+  c.signalled = false;
+  // The recording shows this call interrupted by its signals: they are sent now, so that it
+  // is interrupted again rather than waiting for a signal nothing sends.
+  if (rec.exit && (rec.exit->ret == -EINTR || InterruptedBySignal(rec.exit->ret)) &&
+      !rec.signals_after.empty()) {
+    Deliver(task, rec);
+    c.signalled = true;
+  }
   const std::string_view name = core::SyscallName(task.call.nr, task.call.abi);
   if (rec.exit && IsInput(name) && !InterruptedBySignal(rec.exit->ret)) {
     c.current = &rec;
@@ -334,6 +383,11 @@ void ReplayObserver::OnEntry(Task& task) {
 void ReplayObserver::OnExit(Task& task) {
   auto it = cursors_.find(task.tid);
   if (it == cursors_.end()) return;
+  if (it->second.last && !it->second.signalled) {
+    // Delivered on the way back to user space: before the program's next instruction.
+    Deliver(task, *it->second.last);
+    it->second.signalled = true;
+  }
   if (!it->second.current) {
     NoteInternalPipes(task);
     return;

@@ -13,11 +13,22 @@
 // as soon as the replayed writer has written (it may take fewer bytes than the recording says;
 // the next reads take the rest).
 //
+// Signals that came from outside the program at record time (a timer's SIGALRM, SIGCHLD, a
+// kill from another process) are delivered again at the same call: after the call they
+// followed, or, when the recording shows that call interrupted by them (EINTR or a restart
+// code), at its entry, so that it is interrupted again instead of waiting for a signal nothing
+// sends. Their live counterparts (the children's SIGCHLD, timers' signals) are dropped, and
+// alarm, setitimer and timer_settime are fed back (the real timers are never armed). Signals
+// that arrived between two calls are delivered at the next call: without hardware counters the
+// exact instruction cannot be found. The program's own signals (faults, kill of itself,
+// SIGPIPE) happen again by themselves.
+//
 // Tasks are matched by order: the first task with the recording's first, the N-th task created
 // with the N-th task the recording saw created. Deterministic single-threaded programs and
 // process trees replay; threads racing each other may not (docs/trace-format.md says more).
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -36,6 +47,8 @@ namespace pwnbox::supervisor {
 struct RecordedCall {
   recorder::Event entry;
   std::optional<recorder::Event> exit;
+  // The signals delivered to the task after this call and before its next one, as recorded.
+  std::vector<siginfo_t> signals_after;
 };
 
 struct Divergence {
@@ -57,7 +70,10 @@ class ReplayObserver final : public PtraceObserver {
 
   void OnEntry(Task& task) override;
   void OnExit(Task& task) override;
-  void OnSignal(Task&, const siginfo_t&) override {}
+  // Signals from outside the program (timers, SIGCHLD, another process's kill) are delivered
+  // where the recording has them (see the top of this file); live ones of those kinds are
+  // dropped.
+  void OnSignal(Task& task, const siginfo_t& si) override;
   void OnTaskExit(Task& task, int status) override;
   void OnNewTask(Task& task, pid_t parent) override;
 
@@ -78,7 +94,13 @@ class ReplayObserver final : public PtraceObserver {
     size_t next = 0;   // next call to match
     const RecordedCall* current = nullptr;  // between entry and exit, when fed
     bool drained = false;  // `current` ran for real (a read of an internal pipe): set its result
+    const RecordedCall* last = nullptr;  // the call entered last (its signals follow it)
+    bool signalled = false;              // `last`'s signals were sent at its entry
   };
+  // Whether a recorded or live signal is one replay delivers itself (see the top of this file).
+  bool Replays(const siginfo_t& si) const;
+  // Sends `rec`'s replayed signals to the task.
+  void Deliver(const Task& task, const RecordedCall& rec) const;
   void Stop(Task& task);
   // The live pid of the replayed task that had `pid` at record time (or has it now: fork's
   // result is live), or 0 when no task of the replayed program is meant.
@@ -109,6 +131,7 @@ class ReplayObserver final : public PtraceObserver {
   uint64_t interrupted_at_ = 0;
   uint64_t fed_ = 0;
   std::unordered_set<uint64_t> internal_;  // inodes of pipes/sockets the program made
+  std::unordered_set<pid_t> recorded_ids_;  // every pid and tid of the recording
 };
 
 }  // namespace pwnbox::supervisor
