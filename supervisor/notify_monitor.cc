@@ -371,39 +371,13 @@ core::Result<int> NotifyMonitor::Run(core::UniqueFd listener, pid_t main_pid) {
   };
   std::vector<pollfd> fds;
   while (!done()) {
-    fds.assign({{sfd.get(), POLLIN, 0},
-                {pool_->event_fd(), POLLIN, 0},
-                {proxy_ ? proxy_->event_fd() : -1, POLLIN, 0},
-                {listening ? listener.get() : -1, POLLIN, 0}});
-    if (proxy_) proxy_->AppendPollFds(&fds);  // the proxied calls sent from this loop
-    // With calls in flight, a notification may become invalid without any event (a signal
-    // interrupts the call): look again now and then, often while cancelling.
-    int timeout = in_flight_.empty() ? -1 : cancelling ? 10 : 200;
-    if (proxy_) {
-      const int proxied = proxy_->NextTimeoutMs();
-      if (proxied >= 0 && (timeout < 0 || proxied < timeout)) timeout = proxied;
-    }
+    const int timeout = PollFds(sfd.get(), listening ? listener.get() : -1, cancelling, &fds);
     int n = poll(fds.data(), fds.size(), timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       return core::ErrnoError(errno, "poll");
     }
-    if (proxy_ && fds.size() > 4)
-      for (auto& d : proxy_->OnReady(fds.data() + 4, fds.size() - 4)) {
-        WorkerPool::Done done{d.token, std::move(d.result)};
-        Finish(listener.get(), done);
-      }
-    if (fds[1].revents & POLLIN)
-      for (auto& d : pool_->TakeDone()) Finish(listener.get(), d);
-    if (proxy_ && (fds[2].revents & POLLIN))
-      for (auto& d : proxy_->TakeDone()) {
-        WorkerPool::Done done{d.token, std::move(d.result)};
-        Finish(listener.get(), done);
-      }
-    if (listening && (fds[3].revents & POLLIN)) Serve(listener.get());
-    if (listening && (fds[3].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
-        !(fds[3].revents & POLLIN))
-      listening = false;  // no task uses the filter any more
+    HandleReady(listener.get(), fds, &listening);
     if (fds[0].revents & POLLIN) reap();
     if (!in_flight_.empty() && (n == 0 || (fds[0].revents & POLLIN) || cancelling))
       cancelling = CheckInFlight(listener.get());
@@ -416,6 +390,42 @@ core::Result<int> NotifyMonitor::Run(core::UniqueFd listener, pid_t main_pid) {
   return main_status;
 }
 
+int NotifyMonitor::PollFds(int first_fd, int listener, bool cancelling,
+                           std::vector<pollfd>* fds) {
+  fds->assign({{first_fd, POLLIN, 0},
+               {pool_->event_fd(), POLLIN, 0},
+               {proxy_ ? proxy_->event_fd() : -1, POLLIN, 0},
+               {listener, POLLIN, 0}});
+  if (proxy_) proxy_->AppendPollFds(fds);  // the proxied calls sent from this loop
+  // With calls in flight, a notification may become invalid without any event (a signal
+  // interrupts the call, its task is killed): look again now and then, often while cancelling.
+  int timeout = in_flight_.empty() ? -1 : cancelling ? 10 : 200;
+  if (proxy_) {
+    const int proxied = proxy_->NextTimeoutMs();
+    if (proxied >= 0 && (timeout < 0 || proxied < timeout)) timeout = proxied;
+  }
+  return timeout;
+}
+
+void NotifyMonitor::HandleReady(int listener, std::vector<pollfd>& fds, bool* listening) {
+  if (proxy_ && fds.size() > 4)
+    for (auto& d : proxy_->OnReady(fds.data() + 4, fds.size() - 4)) {
+      WorkerPool::Done done{d.token, std::move(d.result)};
+      Finish(listener, done);
+    }
+  if (fds[1].revents & POLLIN)
+    for (auto& d : pool_->TakeDone()) Finish(listener, d);
+  if (proxy_ && (fds[2].revents & POLLIN))
+    for (auto& d : proxy_->TakeDone()) {
+      WorkerPool::Done done{d.token, std::move(d.result)};
+      Finish(listener, done);
+    }
+  if (*listening && (fds[3].revents & POLLIN)) Serve(listener);
+  if (*listening && (fds[3].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
+      !(fds[3].revents & POLLIN))
+    *listening = false;  // no task uses the filter any more
+}
+
 core::Status NotifyMonitor::ServeOnly(core::UniqueFd listener, int stop_fd) {
   uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
   sync_wake_up_ = ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) == 0;
@@ -424,18 +434,7 @@ core::Status NotifyMonitor::ServeOnly(core::UniqueFd listener, int stop_fd) {
   bool cancelling = false;
   std::vector<pollfd> fds;
   for (;;) {
-    fds.assign({{stop_fd, POLLIN, 0},
-                {pool_->event_fd(), POLLIN, 0},
-                {proxy_ ? proxy_->event_fd() : -1, POLLIN, 0},
-                {listening ? listener.get() : -1, POLLIN, 0}});
-    if (proxy_) proxy_->AppendPollFds(&fds);
-    // A notification may become invalid without any event (its task was killed): look again
-    // now and then, as Run does.
-    int timeout = in_flight_.empty() ? -1 : cancelling ? 10 : 200;
-    if (proxy_) {
-      const int proxied = proxy_->NextTimeoutMs();
-      if (proxied >= 0 && (timeout < 0 || proxied < timeout)) timeout = proxied;
-    }
+    const int timeout = PollFds(stop_fd, listening ? listener.get() : -1, cancelling, &fds);
     const int n = poll(fds.data(), fds.size(), timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -445,22 +444,7 @@ core::Status NotifyMonitor::ServeOnly(core::UniqueFd listener, int stop_fd) {
       return core::ErrnoError(errno, "poll");
     }
     if (fds[0].revents & POLLIN) break;
-    if (proxy_ && fds.size() > 4)
-      for (auto& d : proxy_->OnReady(fds.data() + 4, fds.size() - 4)) {
-        WorkerPool::Done done{d.token, std::move(d.result)};
-        Finish(listener.get(), done);
-      }
-    if (fds[1].revents & POLLIN)
-      for (auto& d : pool_->TakeDone()) Finish(listener.get(), d);
-    if (proxy_ && (fds[2].revents & POLLIN))
-      for (auto& d : proxy_->TakeDone()) {
-        WorkerPool::Done done{d.token, std::move(d.result)};
-        Finish(listener.get(), done);
-      }
-    if (listening && (fds[3].revents & POLLIN)) Serve(listener.get());
-    if (listening && (fds[3].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
-        !(fds[3].revents & POLLIN))
-      listening = false;  // no task uses the filter any more
+    HandleReady(listener.get(), fds, &listening);
     if (!in_flight_.empty())
       cancelling = CheckInFlight(listener.get());
     else

@@ -25,12 +25,14 @@
 // target and the supervisor hand the CPU to each other (DESIGN.md decision 2).
 #pragma once
 
+#include <poll.h>
 #include <sys/types.h>
 
 #include <functional>
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "config/policy.h"
 #include "core/fd.h"
@@ -93,6 +95,13 @@ class NotifyMonitor {
     bool cancelled = false;
   };
   void Serve(int listener);
+  // The fds Run and ServeOnly poll: `first_fd` (Run's signalfd, ServeOnly's stop fd), the
+  // workers' and the proxy's event fds, `listener` (-1: no longer), the proxied calls'
+  // connections; returns the poll timeout.
+  int PollFds(int first_fd, int listener, bool cancelling, std::vector<pollfd>* fds);
+  // Takes what that poll found ready past `first_fd`: finished workers and proxied calls, new
+  // notifications; `*listening` turns false once no task uses the filter.
+  void HandleReady(int listener, std::vector<pollfd>& fds, bool* listening);
   // Answers notification `id` with `ret` (-errno or a value); false when it is gone.
   bool Send(int listener, uint64_t id, int64_t ret, bool cont = false);
   void Emulate(int listener, uint64_t id, const core::SyscallCall& call, Verdict v);
