@@ -20,14 +20,7 @@ int RawStatus(const std::vector<std::string>& args, const std::string& cwd) {
   pid_t pid = fork();
   if (pid == 0) {
     if (chdir(cwd.c_str()) != 0) _exit(99);
-    std::vector<char*> argv;
-    std::string bin = PwnboxBin();
-    argv.push_back(bin.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(98);
+    ExecPwnbox(args);
   }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {

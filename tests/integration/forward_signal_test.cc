@@ -37,13 +37,7 @@ TEST_P(ForwardSignal, SigtermReachesTheTargetWhichEndsAsItChooses) {
     dup2(in[0], 0);
     close(out[0]);
     close(in[1]);
-    std::vector<char*> argv;
-    std::string bin = PwnboxBin();
-    argv.push_back(bin.data());
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
+    ExecPwnbox(args);
   }
   close(out[1]);
   close(in[0]);
@@ -100,13 +94,7 @@ TEST_P(TargetDecides, SigtermHandledAndSighupEndTheRunAsTheTargetChooses) {
   if (pw == 0) {
     dup2(out[1], 1);
     close(out[0]);
-    std::vector<char*> argv;
-    std::string bin = PwnboxBin();
-    argv.push_back(bin.data());
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
+    ExecPwnbox(args);
   }
   close(out[1]);
   // A line of the target's output, or "(nothing)" after 30 s: a signal that was not passed on

@@ -145,6 +145,17 @@ std::string PwnboxBin() {
   return PWNBOX_BIN;
 }
 
+void ExecPwnbox(const std::vector<std::string>& args) {
+  std::string bin = PwnboxBin();
+  std::vector<std::string> copy = args;
+  std::vector<char*> argv;
+  argv.push_back(bin.data());
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execv(bin.c_str(), argv.data());
+  _exit(127);
+}
+
 RunResult Pwnbox(const std::vector<std::string>& args, const RunOptions& opts) {
   std::vector<std::string> argv{PwnboxBin()};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -30,6 +30,8 @@ RunResult Run(const std::vector<std::string>& argv, const RunOptions& opts = {})
 RunResult Pwnbox(const std::vector<std::string>& args, const RunOptions& opts = {});
 
 std::string PwnboxBin();
+// In a forked child: replaces it with pwnbox `args` (exits 127 when that fails).
+[[noreturn]] void ExecPwnbox(const std::vector<std::string>& args);
 std::string Prog(const std::string& name);  // path of tests/progs/NAME
 std::string SourcePath(const std::string& rel);  // path under the source tree
 std::string SharedPath(const std::string& rel);  // path under ../shared

@@ -40,14 +40,7 @@ Started StartInGroup(const std::vector<std::string>& args, const std::string& er
     FILE* e = fopen(err.c_str(), "w");
     if (e) dup2(fileno(e), 2);
     close(p[0]);
-    std::vector<char*> argv;
-    std::string bin = PwnboxBin();
-    argv.push_back(bin.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
+    ExecPwnbox(args);
   }
   close(p[1]);
   setpgid(pid, pid);

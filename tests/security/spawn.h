@@ -28,14 +28,7 @@ class Spawned {
       dup2(p[1], 1);
       int null = open("/dev/null", O_RDONLY);
       dup2(null, 0);
-      std::vector<char*> argv;
-      std::string bin = PwnboxBin();
-      argv.push_back(bin.data());
-      std::vector<std::string> copy = args;
-      for (auto& a : copy) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(bin.c_str(), argv.data());
-      _exit(127);
+      ExecPwnbox(args);
     }
     close(p[1]);
     out_ = p[0];
