@@ -1412,7 +1412,7 @@ core::Result<ExploreReport> Explorer::Run() {
       return;
     }
     if ((bid < 0 && !report.baseline_hung) ||
-        (bid >= 0 && !branches[bid].rerun && !branches[bid].hung &&
+        (bid >= 0 && !branches[bid].rerun && !branches[bid].hung && !branches[bid].pruned &&
          branches[bid].depth < o.depth)) {
       at_entry(stop, bid);
       fill_slots();
@@ -1516,6 +1516,8 @@ core::Result<ExploreReport> Explorer::Run() {
       if (enter_stops && t.state != Task::State::kAwaitExit && !policy->AwaitsExit(tid)) {
         auto stop = ReadEntry(tid);  // fails at a syscall-exit-stop
         if (stop.ok() && stop->kind == EntryKind::kSyscall) {
+          // The call is in the windows already open (a point made here opens its own after).
+          if (!t.watches.empty()) on_syscall_stop(tid);
           at_enter_stop(*stop, t.branch);
           resume(tid, 0);
           continue;
