@@ -34,10 +34,10 @@ constexpr const char* kUsage =
     "  openat:path=/etc/app.conf  read:fd=0  write#3  @network\n"
     "OUTCOMES: ok, errno names (ENOENT), short, eof, eintr; default: the call's usual failures.\n"
     "--policy P: P is served as `pwnbox run` serves it, in the baseline and every branch (its\n"
-    "path, return, log, modify... rules too; `when` counts per branch, from its parent's counts\n"
-    "at the branch point); a selected call P escalates is\n"
-    "decided by P first and branches only if P lets it run (one P denies is reported, not\n"
-    "branched); P's reports go to DIR/policy.log.\n"
+    "path, return, log, modify... rules too; `when` counts each branch as a run of its own,\n"
+    "from its parent's counts at the branch point); a selected call P escalates is decided by\n"
+    "P first and branches only if P lets it run (one P denies is reported, not branched); P's\n"
+    "reports go to DIR/policy.log.\n"
     "Exit status: 0 when no branch crashed or hung, 1 when some did, 125 on errors, 126/127\n"
     "when CMD cannot be executed / is not found.\n";
 
