@@ -464,8 +464,8 @@ core::Result<AppliedOutcome> ApplyOutcome(const EntryStop& stop, const CallOutco
 // before the policy decided the branch point's call (Snapshot), since the reproducer's rule,
 // which comes before the policy's, takes that call from the policy's `when` rules. The calls
 // the explorer injects (the clone at the branch point, RedirectFd's and ReopenFd's) are made
-// while their task is assigned to no run: they count in the Decider's own set, which nobody
-// reads, as they are no calls of the program.
+// while their task is assigned to no run: they are counted nowhere and no `when` rule takes
+// them (OccurrenceCounts::Uncounted), as they are no calls of the program.
 class PolicyService {
  public:
   PolicyService(const config::Policy& policy, const std::vector<sock_filter>& bpf, int report_fd)
@@ -482,7 +482,7 @@ class PolicyService {
       decider_.set_counts_of([this](pid_t tid) -> supervisor::OccurrenceCounts* {
         std::lock_guard<std::mutex> lock(counts_mu_);
         auto it = counts_of_.find(tid);
-        return it == counts_of_.end() ? nullptr : it->second;
+        return it == counts_of_.end() ? uncounted_.get() : it->second;
       });
   }
 
@@ -612,7 +612,7 @@ class PolicyService {
     std::copy(std::begin(stop.args), std::end(stop.args), call.args);
     call.sp = stop.regs.rsp;
     core::ProcessMemory mem(stop.tid);
-    // (A task of no run has no snapshot: it counts in the Decider's own set, read by nobody.)
+    // (A task of no run has no snapshot: it counts nowhere.)
     std::unique_ptr<supervisor::OccurrenceCounts> scratch;
     if (const supervisor::OccurrenceCounts* now = Snapshotted(stop.tid))
       scratch = std::make_unique<supervisor::OccurrenceCounts>(*now);
@@ -708,6 +708,9 @@ class PolicyService {
   std::unordered_map<pid_t, supervisor::OccurrenceCounts*> counts_of_;
   std::unique_ptr<supervisor::OccurrenceCounts> snapshot_;
   pid_t snapshot_tid_ = 0;
+  // Where a task of no run counts: nowhere (its `when` rules pass every call on).
+  std::unique_ptr<supervisor::OccurrenceCounts> uncounted_ =
+      supervisor::OccurrenceCounts::Uncounted();
 };
 
 // The reproducer rule giving the call of `pt` the outcome `outcome` at its `n`-th occurrence;

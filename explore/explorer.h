@@ -35,7 +35,8 @@
 // Occurrence rules (`when`): each run (the baseline, each branch, each re-run) has its own
 // counts (supervisor::OccurrenceCounts, chosen per task by Decider::set_counts_of); a branch's
 // start as its parent's were just before the policy decided the branch point's call (the
-// reproducer's rule, first, takes that call). Calls the explorer injects count in no run.
+// reproducer's rule, first, takes that call). Calls the explorer injects count nowhere, and no
+// `when` rule takes them.
 //
 // Limits (docs/explore.md): depth 2 at most.
 #pragma once

@@ -158,7 +158,15 @@ class OccurrenceCounts {
       : size_(rules), n_(std::make_unique<std::atomic<uint64_t>[]>(rules)) {}
   // A copy of `other`'s counts, each read once (atomically, not all at one instant).
   OccurrenceCounts(const OccurrenceCounts& other) : OccurrenceCounts(other.size_) {
+    counting_ = other.counting_;
     for (size_t i = 0; i < size_; ++i) n_[i].store(other.n_[i].load());
+  }
+  // A set that counts nothing: Take gives 0, which no `when` matches, so every occurrence rule
+  // passes the call on (explore: for the calls it injects, which are no program's calls).
+  static std::unique_ptr<OccurrenceCounts> Uncounted() {
+    auto c = std::make_unique<OccurrenceCounts>(0);
+    c->counting_ = false;
+    return c;
   }
   OccurrenceCounts& operator=(const OccurrenceCounts&) = delete;
   // How many calls rule `rule` has counted (0 out of range).
@@ -167,10 +175,13 @@ class OccurrenceCounts {
                                                           : n_[static_cast<size_t>(rule)].load();
   }
   // Counts one more call for rule `rule` (in range) and returns its number (1-based): one
-  // atomic step, so concurrent calls each get their own number.
-  uint64_t Take(int rule) { return n_[static_cast<size_t>(rule)].fetch_add(1) + 1; }
+  // atomic step, so concurrent calls each get their own number. 0 for an Uncounted() set.
+  uint64_t Take(int rule) {
+    return counting_ ? n_[static_cast<size_t>(rule)].fetch_add(1) + 1 : 0;
+  }
 
  private:
+  bool counting_ = true;
   size_t size_;
   std::unique_ptr<std::atomic<uint64_t>[]> n_;
 };

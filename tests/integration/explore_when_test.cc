@@ -137,6 +137,36 @@ TEST_P(ExploreWhenTest, SiblingsAndSubBranchesKeepTheirOwnCounts) {
   EXPECT_GE(CheckReproducers(j, 4), 6);
 }
 
+// A `when` rule on every openat (no paths): the dynamic loader's opens, the program's and
+// explore's own (RedirectFd opens each branch's stdout and stderr in the copy, through the
+// policy) could all count. Only the program's do: in the branch at the first open of the file,
+// the policy's EACCES moves one open later (the reproducer's rule takes the first), as under
+// `pwnbox run` with the reproducer.
+TEST_P(ExploreWhenTest, InjectedCallsAreNotCounted) {
+  WriteFile(policy_, "default = \"allow\"\n[options]\nescalate = \"" + GetParam() +
+                         "\"\n[[rule]]\nsyscalls = [\"openat\"]\nwhen = \"4\"\n"
+                         "action = \"errno:EACCES\"\n");
+  auto j = Explore({"--outcomes", "ok,ENOENT", "--jobs", "2"}, 5);
+  // The baseline's EACCES is at open k (4 minus the loader's opens before main).
+  const std::vector<std::string> base = testing::Lines(ReadFile(out_ + "/baseline/stdout"));
+  ASSERT_EQ(base.size(), 5u);
+  size_t k = 0;
+  for (size_t i = 0; i < base.size(); ++i)
+    if (base[i] == "open " + std::to_string(i + 1) + ": EACCES") k = i + 1;
+  ASSERT_GE(k, 2u) << ReadFile(out_ + "/baseline/stdout");
+  ASSERT_FALSE(j["points"].empty());
+  // Forked, not re-run (a counted injected open would have taken the EACCES and made it one).
+  for (const auto& p : j["points"])
+    for (const auto& b : p["branches"]) EXPECT_FALSE(b.contains("rerun")) << b.dump();
+  const std::vector<std::string> first =
+      testing::Lines(Outputs(j, j["points"][0])["ENOENT"]);
+  ASSERT_EQ(first.size(), 5u);
+  EXPECT_EQ(first[0], "open 1: ENOENT");
+  for (size_t i = 1; i < first.size(); ++i)
+    EXPECT_EQ(first[i], "open " + std::to_string(i + 1) + (i + 1 == k + 1 ? ": EACCES" : ": ok"));
+  EXPECT_GE(CheckReproducers(j, 5), 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ExploreWhenTest, ::testing::Values("notify", "ptrace"));
 
 }  // namespace
