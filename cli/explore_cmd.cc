@@ -34,9 +34,10 @@ constexpr const char* kUsage =
     "  openat:path=/etc/app.conf  read:fd=0  write#3  @network\n"
     "OUTCOMES: ok, errno names (ENOENT), short, eof, eintr; default: the call's usual failures.\n"
     "--policy P: P is served as `pwnbox run` serves it, in the baseline and every branch (its\n"
-    "path, return, log, modify... rules too; `when` is refused); a selected call P escalates is\n"
-    "decided by P first and branches only if P lets it run (one P denies is reported, not\n"
-    "branched); P's reports go to DIR/policy.log.\n"
+    "path, return, log, modify... rules too; `when` counts each branch as a run of its own,\n"
+    "from its parent's counts at the branch point); a selected call P escalates is decided by\n"
+    "P first and branches only if P lets it run (one P denies is reported, not branched); P's\n"
+    "reports go to DIR/policy.log.\n"
     "Exit status: 0 when no branch crashed or hung, 1 when some did, 125 on errors, 126/127\n"
     "when CMD cannot be executed / is not found.\n";
 
@@ -58,7 +59,8 @@ int ExploreCommand(int argc, char** argv) {
       ("help,h", "show this help")
       ("policy", po::value(&policy_path),
        "enforce this policy on the run and every branch, as `pwnbox run` would (its rules "
-       "served in user space included; rules with `when` are refused)")
+       "served in user space included; `when` rules count each branch's calls on top of its "
+       "parent's counts at the branch point)")
       ("at", po::value(&at), "branch at the calls SELECTOR matches (repeatable); default: each "
        "distinct fallible call site (syscall + path or fd) once")
       ("outcomes", po::value(&outcomes_text),
@@ -122,14 +124,7 @@ int ExploreCommand(int argc, char** argv) {
     auto loaded = config::LoadPolicyFile(policy_path);
     if (!loaded.ok()) return Fail(loaded.error());
     policy = std::move(*loaded);
-    // Occurrence counts are per run, and the baseline and the branches forked from it share
-    // one supervisor (one USER_NOTIF listener): a branch would count its siblings' calls.
-    for (const config::Rule& rule : policy->rules)
-      if (rule.when)
-        return Fail("--policy " + policy_path + ": " + rule.Location() +
-                    ": rules with `when` are not served by explore (their counts are per run; "
-                    "branches forked from one run share its supervisor and would count each "
-                    "other's calls)");
+    // Rules with `when`: each branch counts as a run of its own (explorer.h).
     if (auto why = supervisor::Decider::Unsupported(*policy))
       return Fail("--policy " + policy_path + ": " + *why);
     auto program = filters::Compile(*policy, {});

@@ -30,6 +30,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 
 #include "core/decoder.h"
 #include "core/fd.h"
@@ -451,11 +452,20 @@ core::Result<AppliedOutcome> ApplyOutcome(const EntryStop& stop, const CallOutco
 }
 
 // The part of the user's policy that runs in user space (docs/explore.md, "Policies served by
-// the supervisor"), for the baseline and every branch: one Decider (the policy has no `when`:
-// it is stateless), a PolicyTracer for the calls the policy routes through ptrace (asked by the
+// the supervisor"), for the baseline and every branch: one Decider, a PolicyTracer for the calls the policy routes through ptrace (asked by the
 // explorer's loop, on its thread), and one thread per spawned run serving the USER_NOTIF
 // listener of its policy filter (NotifyMonitor::ServeOnly: it reaps nothing; forked branches
 // share their run's listener). Reports (log rules) go to `report_fd`.
+//
+// Occurrence counts (`when` rules): one supervisor::OccurrenceCounts per run (the baseline, each
+// branch, each re-run), the Decider told each task's (Decider::set_counts_of). A run's tasks
+// are assigned to it as they appear (Assign: the root when spawned or forked, its children at
+// their fork events, before they run); a branch's set is a copy of its parent's as it was just
+// before the policy decided the branch point's call (Snapshot), since the reproducer's rule,
+// which comes before the policy's, takes that call from the policy's `when` rules. The calls
+// the explorer injects (the clone at the branch point, RedirectFd's and ReopenFd's) are made
+// while their task is assigned to no run: they are counted nowhere and no `when` rule takes
+// them (OccurrenceCounts::Uncounted), as they are no calls of the program.
 class PolicyService {
  public:
   PolicyService(const config::Policy& policy, const std::vector<sock_filter>& bpf, int report_fd)
@@ -466,6 +476,63 @@ class PolicyService {
         reporter_(report_fd, policy),
         tracer_(decider_, &reporter_, nullptr, &outcome_) {
     tracer_.set_on_kill([this](pid_t tid) { NoteKill(tid); });
+    counting_ = std::any_of(policy.rules.begin(), policy.rules.end(),
+                            [](const config::Rule& r) { return r.when.has_value(); });
+    if (counting_)
+      decider_.set_counts_of([this](pid_t tid) -> supervisor::OccurrenceCounts* {
+        std::lock_guard<std::mutex> lock(counts_mu_);
+        auto it = counts_of_.find(tid);
+        return it == counts_of_.end() ? uncounted_.get() : it->second;
+      });
+  }
+
+  // Occurrence counts (see above); all no-ops for a policy without `when`.
+  // Run `run` (-1 the baseline, else a branch's id) starts: with zero counts (`from` null, a
+  // spawned run) or a copy of `*from`. Its tasks are not assigned yet.
+  void NewRun(int run, const supervisor::OccurrenceCounts* from) {
+    if (!counting_) return;
+    auto set = from != nullptr ? std::make_unique<supervisor::OccurrenceCounts>(*from)
+                               : std::make_unique<supervisor::OccurrenceCounts>(
+                                     policy_.rules.size());
+    std::lock_guard<std::mutex> lock(counts_mu_);
+    runs_[run] = std::move(set);
+  }
+  // Task `tid`'s calls count in run `run`'s set from now on (run < -1: in none).
+  void Assign(pid_t tid, int run) {
+    if (!counting_) return;
+    std::lock_guard<std::mutex> lock(counts_mu_);
+    auto it = runs_.find(run);
+    if (it == runs_.end())
+      counts_of_.erase(tid);
+    else
+      counts_of_[tid] = it->second.get();
+  }
+  // Task `child` counts where `parent` does (a fork or clone event, before the child runs).
+  void Inherit(pid_t child, pid_t parent) {
+    if (!counting_) return;
+    std::lock_guard<std::mutex> lock(counts_mu_);
+    auto it = counts_of_.find(parent);
+    if (it != counts_of_.end()) counts_of_[child] = it->second;
+  }
+  // Remembers the counts of `tid`'s run as they are now: at an entry stop, before the policy
+  // decides the call (AtEntry, WouldRun). Snapshotted() is what a branch forked there starts
+  // with.
+  void Snapshot(pid_t tid) {
+    if (!counting_) return;
+    std::lock_guard<std::mutex> lock(counts_mu_);
+    auto it = counts_of_.find(tid);
+    snapshot_.reset(it == counts_of_.end() ? nullptr
+                                           : new supervisor::OccurrenceCounts(*it->second));
+    snapshot_tid_ = tid;
+  }
+  const supervisor::OccurrenceCounts* Snapshotted(pid_t tid) const {
+    return snapshot_tid_ == tid ? snapshot_.get() : nullptr;
+  }
+  // The counts of run `run` (null: none, or a policy without `when`).
+  const supervisor::OccurrenceCounts* RunCounts(int run) {
+    std::lock_guard<std::mutex> lock(counts_mu_);
+    auto it = runs_.find(run);
+    return it == runs_.end() ? nullptr : it->second.get();
   }
   ~PolicyService() { StopAll(); }
 
@@ -502,6 +569,7 @@ class PolicyService {
   // when the call goes on (its arguments possibly rewritten by a modify or redirect rule), false
   // when the policy answered it (skipped, its result set) or killed its process.
   bool AtEntry(const EntryStop& stop) {
+    Snapshot(stop.tid);
     if (PolicyAction(bpf_, stop, stop.nr) != SECCOMP_RET_TRACE) return true;
     supervisor::Task& t = tasks_[stop.tid];
     t.tid = stop.tid;
@@ -532,10 +600,11 @@ class PolicyService {
   }
   // At a syscall-enter-stop of a call the policy's filter sends to USER_NOTIF: whether the
   // policy will let it run (allow, on its path or redirected, or proxied), decided now as the
-  // notify thread will decide it once the call reaches the filter (the policy has no `when`:
-  // the Decider keeps no state between calls). Denied, answered or killed calls are no branch
-  // points, as at a seccomp stop.
+  // notify thread will decide it once the call reaches the filter; `when` rules count it in a
+  // copy of the task's counts (the notify thread counts it when it decides it). Denied,
+  // answered or killed calls are no branch points, as at a seccomp stop.
   bool WouldRun(const EntryStop& stop) {
+    Snapshot(stop.tid);
     core::SyscallCall call;
     call.pid = stop.tid;
     call.abi = stop.abi;
@@ -543,7 +612,12 @@ class PolicyService {
     std::copy(std::begin(stop.args), std::end(stop.args), call.args);
     call.sp = stop.regs.rsp;
     core::ProcessMemory mem(stop.tid);
-    const supervisor::Verdict v = decider_.Decide(call, mem);
+    // (A task of no run has no snapshot: it counts nowhere.)
+    std::unique_ptr<supervisor::OccurrenceCounts> scratch;
+    if (const supervisor::OccurrenceCounts* now = Snapshotted(stop.tid))
+      scratch = std::make_unique<supervisor::OccurrenceCounts>(*now);
+    const supervisor::Verdict v =
+        scratch ? decider_.Decide(call, mem, scratch.get()) : decider_.Decide(call, mem);
     using K = supervisor::Verdict::Kind;
     return v.kind == K::kContinue || v.kind == K::kRedirect || v.kind == K::kProxy ||
            v.kind == K::kModify;
@@ -573,6 +647,7 @@ class PolicyService {
     }
   }
   void Forget(pid_t tid, int status) {
+    Assign(tid, -2);
     auto it = tasks_.find(tid);
     if (it != tasks_.end()) {
       tracer_.OnTaskExit(it->second, status);
@@ -625,6 +700,17 @@ class PolicyService {
   std::set<pid_t> killed_;
   std::atomic<uint64_t> kills_{0};
   std::vector<std::unique_ptr<Server>> servers_;
+  // Occurrence counts (when the policy has `when` rules): per run, each task's, guarded by
+  // counts_mu_ (the serving threads ask). snapshot_: of snapshot_tid_'s run (explorer thread).
+  bool counting_ = false;
+  std::mutex counts_mu_;
+  std::map<int, std::unique_ptr<supervisor::OccurrenceCounts>> runs_;
+  std::unordered_map<pid_t, supervisor::OccurrenceCounts*> counts_of_;
+  std::unique_ptr<supervisor::OccurrenceCounts> snapshot_;
+  pid_t snapshot_tid_ = 0;
+  // Where a task of no run counts: nowhere (its `when` rules pass every call on).
+  std::unique_ptr<supervisor::OccurrenceCounts> uncounted_ =
+      supervisor::OccurrenceCounts::Uncounted();
 };
 
 // The reproducer rule giving the call of `pt` the outcome `outcome` at its `n`-th occurrence;
@@ -779,6 +865,10 @@ core::Result<ExploreReport> Explorer::Run() {
                           Spawn(argv, out_fd.get(), err_fd.get(), filters, serve));
   out_fd.reset();
   err_fd.reset();
+  if (policy) {  // (before it runs: it is stopped at its execve)
+    policy->NewRun(-1, nullptr);
+    policy->Assign(root, -1);
+  }
 
   std::map<pid_t, Task> tasks;
   tasks[root].branch = -1;
@@ -832,6 +922,10 @@ core::Result<ExploreReport> Explorer::Run() {
       b.root = *pid;
       b.tids = {*pid};
       tasks[*pid].branch = id;
+      if (policy) {  // a run of its own: its counts start at 0
+        policy->NewRun(id, nullptr);
+        policy->Assign(*pid, id);
+      }
       b.running = true;
       ++running;
       b.start = Clock::now();
@@ -877,6 +971,8 @@ core::Result<ExploreReport> Explorer::Run() {
     }
     t.applied = *applied;
     t.state = Task::State::kAwaitExit;
+    // Its calls count in its own set from here on (RedirectFd's were the explorer's).
+    if (policy) policy->Assign(b.root, id);
     if (windows.count(b.point)) t.watches.push_back({b.point, id});  // prune.h
     // A branch that makes no points of its own needs no more seccomp stops.
     if (b.depth >= o.depth && o.policy_bpf.empty()) SuspendTraceFilter(b.root);
@@ -994,7 +1090,10 @@ core::Result<ExploreReport> Explorer::Run() {
         ++report.skipped_for_budget;
         continue;
       }
+      // The injected clone is no call of the program's: its task counts in no run meanwhile.
+      if (policy) policy->Assign(stop.tid, -2);
       auto copy = ForkAtStop(stop, fopts);
+      if (policy) policy->Assign(stop.tid, parent);
       if (!copy.ok()) {
         // Not forkable here (threads, children, a filter refusing the clone): each outcome
         // is tried by a fresh run instead, stopped at the same occurrence of the call.
@@ -1045,6 +1144,8 @@ core::Result<ExploreReport> Explorer::Run() {
       b.occurrence = occurrence;
       tasks[*copy].branch = id;
       tasks[*copy].state = Task::State::kParked;
+      // Its counts: its parent's before the policy decided this call (PolicyService).
+      if (policy) policy->NewRun(id, policy->Snapshotted(stop.tid));
       auto cstop = ReadEntry(*copy);
       core::Status st = cstop.ok() ? core::Status() : core::Status(cstop.error());
       if (st.ok()) {
@@ -1260,6 +1361,22 @@ core::Result<ExploreReport> Explorer::Run() {
   // branches, once per run and call site (never silently skipped). Default sites are not.
   std::set<std::string> decided_seen;
   auto policy_decided = [&](const EntryStop& stop, int bid) {
+    // Counted for the reproducers' rules all the same: they come before the policy's, so they
+    // count the calls the policy decides too.
+    if (stop.abi != core::Abi::kX32) {
+      const std::string cname(core::SyscallName(stop.nr, stop.abi));
+      if (!cname.empty()) {
+        const std::string key = CallKey(cname, CallPath(stop), stop);
+        if (bid >= 0 && branches[bid].rerun) {
+          Branch& b = branches[bid];
+          if (!b.applied && (b.key == cname || key == b.key)) ++b.seen;
+        } else {
+          RunState& rs = bid < 0 ? base_state : branches[bid].state;
+          ++rs.counts[cname];
+          if (key != cname) ++rs.counts[key];
+        }
+      }
+    }
     if (o.selectors.empty() || stop.abi != core::Abi::kX86_64) return;
     if (bid >= 0 && (branches[bid].rerun || branches[bid].depth >= o.depth)) return;
     const std::string name(core::SyscallName(stop.nr, stop.abi));
@@ -1298,7 +1415,7 @@ core::Result<ExploreReport> Explorer::Run() {
       return;
     }
     if ((bid < 0 && !report.baseline_hung) ||
-        (bid >= 0 && !branches[bid].rerun && !branches[bid].hung &&
+        (bid >= 0 && !branches[bid].rerun && !branches[bid].hung && !branches[bid].pruned &&
          branches[bid].depth < o.depth)) {
       at_entry(stop, bid);
       fill_slots();
@@ -1364,6 +1481,7 @@ core::Result<ExploreReport> Explorer::Run() {
       const pid_t c = static_cast<pid_t>(child);
       const int bid = it->second.branch;
       tasks[c].branch = bid;
+      if (policy) policy->Inherit(c, tid);
       if (bid < 0)
         base_tids.insert(c);
       else
@@ -1401,6 +1519,8 @@ core::Result<ExploreReport> Explorer::Run() {
       if (enter_stops && t.state != Task::State::kAwaitExit && !policy->AwaitsExit(tid)) {
         auto stop = ReadEntry(tid);  // fails at a syscall-exit-stop
         if (stop.ok() && stop->kind == EntryKind::kSyscall) {
+          // The call is in the windows already open (a point made here opens its own after).
+          if (!t.watches.empty()) on_syscall_stop(tid);
           at_enter_stop(*stop, t.branch);
           resume(tid, 0);
           continue;

@@ -32,8 +32,13 @@
 // under PTRACE_SYSCALL so that a selected call bound for USER_NOTIF (which outranks the trace
 // filter) is taken at its syscall-enter-stop, before the filters.
 //
-// Limits (docs/explore.md): depth 2 at most; policies with `when` rules are refused (a branch
-// shares its run's supervisor, so it would count its siblings' calls).
+// Occurrence rules (`when`): each run (the baseline, each branch, each re-run) has its own
+// counts (supervisor::OccurrenceCounts, chosen per task by Decider::set_counts_of); a branch's
+// start as its parent's were just before the policy decided the branch point's call (the
+// reproducer's rule, first, takes that call). Calls the explorer injects count nowhere, and no
+// `when` rule takes them.
+//
+// Limits (docs/explore.md): depth 2 at most.
 #pragma once
 
 #include <linux/filter.h>
@@ -57,7 +62,7 @@ struct ExploreOptions {
   std::string policy_path;              // for the reproducers' `include` ("" : none)
   // The policy itself, when its rules need the supervisor (policy_notify: some call returns
   // SECCOMP_RET_USER_NOTIF; policy_trace: SECCOMP_RET_TRACE): served for every run (see the
-  // top of this file). Not owned; outlives Run(). Its rules have no `when` (refused).
+  // top of this file). Not owned; outlives Run().
   const config::Policy* policy = nullptr;
   bool policy_notify = false, policy_trace = false;
   int max_branches = 256;

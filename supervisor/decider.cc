@@ -65,7 +65,7 @@ void Reporter::Report(pid_t pid, const core::SyscallCall& call, core::TargetMemo
 Decider::Decider(const config::Policy& policy, bool complain)
     : policy_(policy),
       complain_(complain),
-      counts_(std::make_unique<std::atomic<uint64_t>[]>(policy.rules.size())) {
+      counts_(policy.rules.size()) {
   globs_.resize(policy.rules.size());
   for (size_t i = 0; i < policy.rules.size(); ++i) {
     for (const auto& p : policy.rules[i].paths) {
@@ -186,8 +186,7 @@ std::optional<Verdict> Decider::ForeignAbi(core::Abi abi) const {
 }
 
 uint64_t Decider::occurrences(int rule) const {
-  if (rule < 0 || static_cast<size_t>(rule) >= policy_.rules.size()) return 0;
-  return counts_[static_cast<size_t>(rule)].load();
+  return counts_.Get(rule);
 }
 
 bool Decider::Occurs(int idx, CallCounts* counts) {
@@ -196,7 +195,7 @@ bool Decider::Occurs(int idx, CallCounts* counts) {
   for (const auto& [rule, n] : counts->taken)
     if (rule == idx) return when->Matches(n);
   // One atomic step: concurrent calls each get their own number.
-  const uint64_t n = counts_[static_cast<size_t>(idx)].fetch_add(1) + 1;
+  const uint64_t n = counts->set->Take(idx);
   counts->taken.push_back({idx, n});
   return when->Matches(n);
 }
@@ -221,7 +220,7 @@ Verdict Decider::Decide(core::Abi abi, int nr, const uint64_t args[6]) {
   core::SyscallCall call;
   call.abi = abi;
   call.nr = nr;
-  CallCounts counts;
+  CallCounts counts{&counts_, {}};
   Verdict v = ForMatch(SkipOccurrences(call, args, filters::FirstMatch(policy_, abi, nr, args),
                                        &counts));
   StampOccurrence(&v, counts);
@@ -375,10 +374,16 @@ int Decider::MatchPath(const core::SyscallCall& call, int idx, const ResolvedPat
 }
 
 Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem) {
+  OccurrenceCounts* set = counts_of_ ? counts_of_(call.pid) : nullptr;
+  return Decide(call, mem, set != nullptr ? set : &counts_);
+}
+
+Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem,
+                        OccurrenceCounts* set) {
   if (auto v = ForeignAbi(call.abi)) return Finish(std::move(*v), call.abi, call.nr);
   uint64_t args[6];
   KernelArgs(call, args);
-  CallCounts counts;
+  CallCounts counts{set, {}};
   // Rules with `when` but no paths before the first path rule are counted now: a call they do
   // not take goes on to the next rule.
   const int first =

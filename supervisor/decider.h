@@ -146,6 +146,46 @@ class Reporter {
 // skip a number. A call whose path cannot be resolved fails as the kernel would fail it and is
 // counted by no path rule. A call the kernel restarts after a signal is escalated, so decided
 // and counted, again.
+//
+// The counts live in an OccurrenceCounts. A Decider counts into its own, unless its owner
+// keeps several runs apart (`pwnbox explore`: each branch is a run of its own whose counts
+// start as its parent's at the branch point): set_counts_of then names the set of each call's
+// task, and Decide(call, mem, counts) counts into a given one. Without set_counts_of (run,
+// trace, record, check) nothing is looked up.
+class OccurrenceCounts {
+ public:
+  explicit OccurrenceCounts(size_t rules)
+      : size_(rules), n_(std::make_unique<std::atomic<uint64_t>[]>(rules)) {}
+  // A copy of `other`'s counts, each read once (atomically, not all at one instant).
+  OccurrenceCounts(const OccurrenceCounts& other) : OccurrenceCounts(other.size_) {
+    counting_ = other.counting_;
+    for (size_t i = 0; i < size_; ++i) n_[i].store(other.n_[i].load());
+  }
+  // A set that counts nothing: Take gives 0, which no `when` matches, so every occurrence rule
+  // passes the call on (explore: for the calls it injects, which are no program's calls).
+  static std::unique_ptr<OccurrenceCounts> Uncounted() {
+    auto c = std::make_unique<OccurrenceCounts>(0);
+    c->counting_ = false;
+    return c;
+  }
+  OccurrenceCounts& operator=(const OccurrenceCounts&) = delete;
+  // How many calls rule `rule` has counted (0 out of range).
+  uint64_t Get(int rule) const {
+    return rule < 0 || static_cast<size_t>(rule) >= size_ ? 0
+                                                          : n_[static_cast<size_t>(rule)].load();
+  }
+  // Counts one more call for rule `rule` (in range) and returns its number (1-based): one
+  // atomic step, so concurrent calls each get their own number. 0 for an Uncounted() set.
+  uint64_t Take(int rule) {
+    return counting_ ? n_[static_cast<size_t>(rule)].fetch_add(1) + 1 : 0;
+  }
+
+ private:
+  bool counting_ = true;
+  size_t size_;
+  std::unique_ptr<std::atomic<uint64_t>[]> n_;
+};
+
 class Decider {
  public:
   // Non-owning: `policy` and `reporter` outlive the Decider.
@@ -155,6 +195,16 @@ class Decider {
   // Decides `call` of task `call.pid`, reading and resolving its path arguments through `mem`
   // when a `paths` rule needs them.
   Verdict Decide(const core::SyscallCall& call, core::TargetMemory& mem);
+  // The same, counting the `when` rules' occurrences into `counts` (not null) instead of the
+  // set of call.pid: e.g. into a copy, to know the verdict without counting (explore).
+  Verdict Decide(const core::SyscallCall& call, core::TargetMemory& mem,
+                 OccurrenceCounts* counts);
+
+  // Where the calls of task `tid` are counted: the set it returns, or the Decider's own when
+  // it returns null. Called from every thread that decides (it must be thread-safe); the sets
+  // outlive their use. Decide(abi, nr, args), which knows no task, counts into its own.
+  using CountsFn = std::function<OccurrenceCounts*(pid_t tid)>;
+  void set_counts_of(CountsFn fn) { counts_of_ = std::move(fn); }
 
   // Resolves the path arguments instead of ResolveTargetPath on the live target: `check
   // --against` decides a recorded run's calls on the paths as they were named then, from the
@@ -166,7 +216,8 @@ class Decider {
   const config::Policy& policy() const { return policy_; }
   // How many calls were decided here (every escalated call is decided once).
   uint64_t decisions() const { return decisions_.load(); }
-  // How many calls rule `rule` has counted so far (0 for a rule without `when`).
+  // How many calls rule `rule` has counted so far in the Decider's own set (0 for a rule
+  // without `when`).
   uint64_t occurrences(int rule) const;
   // --complain: calls that would have been denied but were not reported, because the same
   // syscall, rule and paths were reported already.
@@ -185,6 +236,7 @@ class Decider {
   // The number each `when` rule gave the call being decided, so that a rule reached by several
   // of its paths counts it once.
   struct CallCounts {
+    OccurrenceCounts* set;  // where the call is counted
     std::vector<std::pair<int, uint64_t>> taken;  // (rule, its count for this call)
   };
   // Whether rule `idx` (which matched everything else) matches by its `when`: true without
@@ -218,8 +270,9 @@ class Decider {
   std::mutex complain_mu_;
   std::set<std::tuple<core::Abi, int, int, std::string>> complained_;
   uint64_t complaints_suppressed_ = 0;
-  // Per rule: the calls a `when` rule has counted (Occurs).
-  std::unique_ptr<std::atomic<uint64_t>[]> counts_;
+  // Per rule: the calls a `when` rule has counted (Occurs), unless counts_of_ names another set.
+  OccurrenceCounts counts_;
+  CountsFn counts_of_;
   std::vector<std::vector<Glob>> globs_;         // per rule, compiled `paths`
   // The fixed directories of proxy rules' patterns (ProxyFixedDir): what is beneath them is
   // the backend's, resolved by name (ResolveOptions::remote).

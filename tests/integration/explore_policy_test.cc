@@ -336,17 +336,5 @@ TEST(ExplorePolicyTest, ExecveServedThroughNotify) {
   EXPECT_TRUE(Contains(r.err, "Permission denied")) << r.err;
 }
 
-// Rules with `when` are refused with one line saying why.
-TEST(ExplorePolicyTest, WhenIsRefused) {
-  const std::string d = TempDir();
-  WriteFile(d + "/p.toml",
-            "default = \"allow\"\n[[rule]]\nsyscalls = [\"uname\"]\nwhen = \"2\"\n"
-            "action = \"errno:EPERM\"\n");
-  auto r = Pwnbox({"explore", "--policy", d + "/p.toml", "--", "true"});
-  EXPECT_EQ(r.status, 125);
-  EXPECT_EQ(testing::Lines(r.err).size(), 1u) << r.err;
-  EXPECT_TRUE(Contains(r.err, "`when`")) << r.err;
-}
-
 }  // namespace
 }  // namespace pwnbox
