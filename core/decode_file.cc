@@ -169,7 +169,10 @@ bool DecodeDirents(Ctx& c, uint64_t addr, int, std::string* out) {
   return true;
 }
 
-bool DecodeOpenHow(Ctx& c, uint64_t addr, int, std::string* out) {
+bool DecodeOpenHow(Ctx& c, uint64_t addr, int idx, std::string* out) {
+  // A size below OPEN_HOW_SIZE_VER0 (24): the kernel reads nothing; strace prints the address.
+  const ArgSpec& spec = c.sig.args[idx];
+  if (spec.len_arg >= 0 && c.Arg(spec.len_arg) < sizeof(open_how)) return false;
   open_how how;
   if (!Fetch(c, addr, &how)) return false;
   out->append("{flags=");
@@ -784,8 +787,48 @@ constexpr StructDecoder kStructs[] = {
     {"winsize_or_ioctl_arg", DecodeIoctlArg, false},
 };
 
+// sendfile's offset is read and written back: strace prints "[0] => [100]" (the value at entry,
+// and at exit the value the kernel stored), and only "[0]" when the call failed. Entry prints
+// the two fds and saves the offset (64 bits in saved[2], validity in saved[3]); Exit prints it.
+// sendfile on i386 takes a 32-bit off_t, sendfile64 a loff_t.
+size_t SendfileOffsetSize(Ctx& c) { return c.Compat() && c.name == "sendfile" ? 4 : 8; }
+
+bool FetchSendfileOffset(Ctx& c, uint64_t* v) {
+  *v = 0;
+  return ReadAll(c.mem, c.Arg(2), v, SendfileOffsetSize(c));
+}
+
+int SendfileSplit(Ctx& c) {
+  uint64_t v;
+  if (!c.exiting && c.dc != nullptr && c.Arg(2) != 0 && FetchSendfileOffset(c, &v)) {
+    c.dc->saved[2] = v;
+    c.dc->saved[3] = 1;
+  }
+  return 2;
+}
+
+ArgResult SendfileArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 2 || c.Arg(2) == 0) return ArgResult::kGeneric;
+  if (c.dc == nullptr || c.dc->saved[3] == 0) {
+    AppendAddr(out, c.Arg(2));
+    return ArgResult::kHandled;
+  }
+  out->push_back('[');
+  AppendUDec(out, c.dc->saved[2]);
+  out->push_back(']');
+  uint64_t v;
+  if (c.exiting && !c.Failed() && FetchSendfileOffset(c, &v)) {
+    out->append(" => [");
+    AppendUDec(out, v);
+    out->push_back(']');
+  }
+  return ArgResult::kHandled;
+}
+
 constexpr CallHooks kHooks[] = {
     {.name = "open", .arg = OpenArg},
+    {.name = "sendfile", .entry_split = SendfileSplit, .arg = SendfileArg},
+    {.name = "sendfile64", .entry_split = SendfileSplit, .arg = SendfileArg},
     {.name = "openat", .arg = OpenatArg},
     {.name = "mknod", .arg = MknodArg},
     {.name = "mknodat", .arg = MknodatArg},

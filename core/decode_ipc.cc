@@ -62,21 +62,60 @@ bool DecodeSembuf(Ctx& c, uint64_t addr, int idx, std::string* out) {
   return true;
 }
 
+// landlock_create_ruleset's attr, as current strace prints it: the fields that `size` covers
+// (handled_access_fs; handled_access_net since Linux 6.7; scoped since 6.12), "..." for bytes
+// beyond the fields strace knows, the address for a size below the first field. (strace 6.1
+// knows only handled_access_fs and prints "..." for the rest.)
 bool DecodeLandlockRuleset(Ctx& c, uint64_t addr, int, std::string* out) {
-  uint64_t fs = 0;
-  if (!Fetch(c, addr, &fs)) return false;
-  out->append("{handled_access_fs=");
-  AppendFlags(out, "landlock_access_fs", fs);
   const uint64_t size = c.Arg(1);
-  if (size >= 16) {
-    uint64_t net;
-    if (Fetch(c, addr + 8, &net)) {
-      out->append(", handled_access_net=");
-      AppendFlags(out, "landlock_access_net", net);
-    }
+  if (size < 8) return false;
+  uint64_t attr[3] = {};
+  if (!ReadAll(c.mem, addr, attr, std::min<uint64_t>(size, sizeof(attr)))) return false;
+  out->append("{handled_access_fs=");
+  AppendFlags(out, "landlock_access_fs", attr[0]);
+  if (size > 8) {
+    out->append(", handled_access_net=");
+    AppendFlags(out, "landlock_access_net", attr[1]);
   }
+  if (size > 16) {
+    out->append(", scoped=");
+    AppendFlags(out, "landlock_scope", attr[2]);
+  }
+  if (size > sizeof(attr)) out->append(", ...");
   out->push_back('}');
   return true;
+}
+
+// landlock_add_rule's rule_attr, by rule type: "{allowed_access=LANDLOCK_ACCESS_FS_READ_FILE,
+// parent_fd=3}" (struct landlock_path_beneath_attr, packed: 12 bytes), "{allowed_access=
+// LANDLOCK_ACCESS_NET_BIND_TCP, port=80}" (landlock_net_port_attr, Linux 6.7); another type:
+// the address.
+bool DecodeLandlockRuleAttr(Ctx& c, uint64_t addr, int, std::string* out) {
+  const uint32_t type = static_cast<uint32_t>(c.Arg(1));
+  if (type == LANDLOCK_RULE_PATH_BENEATH) {
+    struct __attribute__((packed)) {
+      uint64_t allowed_access;
+      int32_t parent_fd;
+    } a;
+    if (!Fetch(c, addr, &a)) return false;
+    out->append("{allowed_access=");
+    AppendFlags(out, "landlock_access_fs", a.allowed_access);
+    out->append(", parent_fd=");
+    AppendFd(c, out, a.parent_fd);
+    out->push_back('}');
+    return true;
+  }
+  if (type == 2) {  // LANDLOCK_RULE_NET_PORT
+    uint64_t a[2];
+    if (!Fetch(c, addr, &a)) return false;
+    out->append("{allowed_access=");
+    AppendFlags(out, "landlock_access_net", a[0]);
+    out->append(", port=");
+    AppendUDec(out, a[1]);
+    out->push_back('}');
+    return true;
+  }
+  return false;
 }
 
 bool DecodeMountAttr(Ctx& c, uint64_t addr, int, std::string* out) {
@@ -169,6 +208,7 @@ constexpr StructDecoder kStructs[] = {
     {"mq_attr", DecodeMqAttr, false},
     {"sembuf", DecodeSembuf, true},
     {"landlock_ruleset_attr", DecodeLandlockRuleset, true},
+    {"landlock_rule_attr", DecodeLandlockRuleAttr, true},
     {"mount_attr", DecodeMountAttr, true},
     {"io_uring_params", DecodeIoUringParams, true},
 };

@@ -728,7 +728,43 @@ constexpr StructDecoder kStructs[] = {
     {"cap", DecodeCap, true},
 };
 
+// kcmp's idx1/idx2 depend on the type, as strace prints them: KCMP_FILE compares two fds;
+// KCMP_EPOLL_TFD an fd and a struct kcmp_epoll_slot ("{efd=5, tfd=3, toff=0}"); the other
+// known types take neither (omitted); an unknown type prints both in hex.
+ArgResult KcmpArg(Ctx& c, int idx, std::string* out) {
+  if (idx < 3) return ArgResult::kGeneric;
+  const uint32_t type = static_cast<uint32_t>(c.Arg(2));
+  constexpr uint32_t kFile = 0, kEpollTfd = 7;
+  if (type == kFile || (type == kEpollTfd && idx == 3)) {
+    AppendFd(c, out, static_cast<int>(c.Arg(idx)));
+    return ArgResult::kHandled;
+  }
+  if (type == kEpollTfd) {
+    struct {
+      uint32_t efd;
+      uint32_t tfd;
+      uint32_t toff;
+    } slot;
+    if (!Fetch(c, c.Arg(4), &slot)) {
+      AppendAddr(out, c.Arg(4));
+      return ArgResult::kHandled;
+    }
+    out->append("{efd=");
+    AppendFd(c, out, static_cast<int>(slot.efd));
+    out->append(", tfd=");
+    AppendFd(c, out, static_cast<int>(slot.tfd));
+    out->append(", toff=");
+    AppendUDec(out, slot.toff);
+    out->push_back('}');
+    return ArgResult::kHandled;
+  }
+  if (type < kEpollTfd) return ArgResult::kOmit;
+  AppendHex(out, c.Arg(idx));
+  return ArgResult::kHandled;
+}
+
 constexpr CallHooks kHooks[] = {
+    {.name = "kcmp", .arg = KcmpArg},
     {.name = "clone", .layout = CloneLayout},
     {.name = "clone3", .layout = Clone3Layout},
     {.name = "wait4", .arg = Wait4Arg},

@@ -630,8 +630,31 @@ constexpr XlatEntry kMountAttrFlags[] = {
     X(MOUNT_ATTR_NODIRATIME), X(MOUNT_ATTR_IDMAP), X(MOUNT_ATTR_NOSYMFOLLOW),
 };
 
+// LANDLOCK_CREATE_RULESET_ERRATA (Linux 6.15) is left out: strace 6.1 prints it as hex, and
+// it_decode_fidelity_test's dc_flags compares all bits set with strace 6.1.
 constexpr XlatEntry kLandlockCreateFlags[] = {X(LANDLOCK_CREATE_RULESET_VERSION)};
-constexpr XlatEntry kLandlockRuleType[] = {X(LANDLOCK_RULE_PATH_BENEATH)};
+constexpr XlatEntry kLandlockRuleType[] = {X(LANDLOCK_RULE_PATH_BENEATH),
+                                           {2, "LANDLOCK_RULE_NET_PORT"}};
+// strace's landlock_ruleset_access_fs, _net and landlock_scope_flags (values: Linux 6.18's).
+constexpr XlatEntry kLandlockAccessFs[] = {
+    {1ULL << 0, "LANDLOCK_ACCESS_FS_EXECUTE"},      {1ULL << 1, "LANDLOCK_ACCESS_FS_WRITE_FILE"},
+    {1ULL << 2, "LANDLOCK_ACCESS_FS_READ_FILE"},    {1ULL << 3, "LANDLOCK_ACCESS_FS_READ_DIR"},
+    {1ULL << 4, "LANDLOCK_ACCESS_FS_REMOVE_DIR"},   {1ULL << 5, "LANDLOCK_ACCESS_FS_REMOVE_FILE"},
+    {1ULL << 6, "LANDLOCK_ACCESS_FS_MAKE_CHAR"},    {1ULL << 7, "LANDLOCK_ACCESS_FS_MAKE_DIR"},
+    {1ULL << 8, "LANDLOCK_ACCESS_FS_MAKE_REG"},     {1ULL << 9, "LANDLOCK_ACCESS_FS_MAKE_SOCK"},
+    {1ULL << 10, "LANDLOCK_ACCESS_FS_MAKE_FIFO"},   {1ULL << 11, "LANDLOCK_ACCESS_FS_MAKE_BLOCK"},
+    {1ULL << 12, "LANDLOCK_ACCESS_FS_MAKE_SYM"},    {1ULL << 13, "LANDLOCK_ACCESS_FS_REFER"},
+    {1ULL << 14, "LANDLOCK_ACCESS_FS_TRUNCATE"},    {1ULL << 15, "LANDLOCK_ACCESS_FS_IOCTL_DEV"},
+};
+constexpr XlatEntry kLandlockAccessNet[] = {
+    {1ULL << 0, "LANDLOCK_ACCESS_NET_BIND_TCP"}, {1ULL << 1, "LANDLOCK_ACCESS_NET_CONNECT_TCP"},
+};
+constexpr XlatEntry kLandlockScope[] = {
+    {1ULL << 0, "LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET"}, {1ULL << 1, "LANDLOCK_SCOPE_SIGNAL"},
+};
+constexpr XlatEntry kSigevNotify[] = {
+    {0, "SIGEV_SIGNAL"}, {1, "SIGEV_NONE"}, {2, "SIGEV_THREAD"}, {4, "SIGEV_THREAD_ID"},
+};
 
 constexpr XlatEntry kSigaltstackFlags[] = {
     X(SS_ONSTACK), X(SS_DISABLE), {1U << 31, "SS_AUTODISARM"},
@@ -853,6 +876,10 @@ constexpr Xlat kTables[] = {
     {"move_mount_flags", kMoveMountFlags, true},
     {"mount_attr_flags", kMountAttrFlags, true},
     {"landlock_create_flags", kLandlockCreateFlags, true},
+    {"landlock_access_fs", kLandlockAccessFs, true, "LANDLOCK_ACCESS_FS_???"},
+    {"landlock_access_net", kLandlockAccessNet, true, "LANDLOCK_ACCESS_NET_???"},
+    {"landlock_scope", kLandlockScope, true, "LANDLOCK_SCOPE_???"},
+    {"sigev_notify", kSigevNotify, false, "SIGEV_???"},
     {"landlock_rule_type", kLandlockRuleType, false, "LANDLOCK_RULE_???"},
     {"mode_type", kModeType, true, "S_IF???"},
     {"kcmp_type", kKcmpType, false},

@@ -1,0 +1,149 @@
+// Struct arguments as strace prints them: tests/progs/st_* make calls whose arguments are
+// structs (openat2's open_how, clone3's clone_args, sendfile's in/out offset, timer_create's
+// sigevent, kcmp's types, mincore's vector, landlock's attrs). Each runs under Debian's strace
+// 6.1 and under `pwnbox trace`, and the lines between its two marker writes must be the same,
+// after normalising what differs between two runs (the pid prefix and this run's pids, the
+// padding before "= ", and addresses), as in it_decode_fidelity_test.
+//
+// Where strace 6.1 is older than a struct's field or a syscall, the expected text is strace's
+// current format (its sources), written down below with the reason: the test rewrites strace
+// 6.1's line before comparing.
+#include <algorithm>
+#include <cstring>
+#include <iostream>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/integration/harness.h"
+
+namespace pwnbox::testing {
+namespace {
+
+struct Newer {
+  const char* strace61;
+  const char* current;
+};
+// strace 6.1 knows only landlock_ruleset_attr's handled_access_fs and prints "..." for the rest;
+// strace since 6.8 prints handled_access_net (Linux 6.7), since 6.13 scoped (Linux 6.12), each
+// when `size` reaches it (strace's src/landlock.c).
+constexpr Newer kNewerThanStrace61[] = {
+    {"{handled_access_fs=LANDLOCK_ACCESS_FS_EXECUTE, ...}, 16,",
+     "{handled_access_fs=LANDLOCK_ACCESS_FS_EXECUTE, "
+     "handled_access_net=LANDLOCK_ACCESS_NET_BIND_TCP}, 16,"},
+    {"{handled_access_fs=LANDLOCK_ACCESS_FS_EXECUTE, ...}, 24,",
+     "{handled_access_fs=LANDLOCK_ACCESS_FS_EXECUTE, "
+     "handled_access_net=LANDLOCK_ACCESS_NET_BIND_TCP, scoped=0}, 24,"},
+};
+
+// Syscalls newer than strace 6.1, which prints them raw: the whole line as current strace
+// prints it.
+struct NewerSyscall {
+  const char* strace61_prefix;
+  const char* current;
+};
+constexpr NewerSyscall kSyscallsNewerThanStrace61[] = {
+    {"syscall_0xffff(", ""},  // placeholder, never matches a real line
+};
+
+// The lines between `prog`'s markers, normalised.
+std::vector<std::string> Section(const std::string& text, const std::string& prog, bool strace) {
+  static const std::regex kPid(R"(^(\[pid +)?\d+\]? +)");
+  static const std::regex kPad(R"(\) +=)");
+  static const std::regex kAddr(R"(0x[0-9a-f]{9,})");
+  const std::string begin = "write(-1, \"" + prog + ":begin";
+  const std::string end = "write(-1, \"" + prog + ":end\"";
+  std::vector<std::string> out;
+  bool in = false;
+  bool after_end = false;  // past the end marker: only the exit_group that follows is kept
+  std::vector<std::pair<std::regex, std::string>> ids;  // this run's pids, named by the marker
+  for (std::string line : Lines(text)) {
+    if (strace) line = std::regex_replace(line, kPid, "");
+    if (line.starts_with(begin)) {
+      in = true;
+      std::smatch m;
+      static const std::regex kIds(R"re(:begin (\d+) (\d+)")re");
+      if (std::regex_search(line, m, kIds)) {
+        ids.emplace_back(std::regex("\\b" + m[1].str() + "\\b"), "PID");
+        ids.emplace_back(std::regex("\\b" + m[2].str() + "\\b"), "PPID");
+      }
+    }
+    if (!in) continue;
+    if (after_end) {
+      if (line.starts_with("exit_group(")) out.push_back(std::regex_replace(line, kPad, ") ="));
+      if (!line.starts_with("+++") && !line.starts_with("---")) break;
+      continue;
+    }
+    for (const auto& [re, name] : ids) line = std::regex_replace(line, re, name);
+    line = std::regex_replace(line, kPad, ") =");
+    line = std::regex_replace(line, kAddr, "ADDR");
+    if (strace) {
+      for (const Newer& n : kNewerThanStrace61) {
+        const size_t at = line.find(n.strace61);
+        if (at != std::string::npos) line.replace(at, strlen(n.strace61), n.current);
+      }
+      for (const NewerSyscall& n : kSyscallsNewerThanStrace61) {
+        if (line.starts_with(n.strace61_prefix)) line = n.current;
+      }
+    }
+    out.push_back(line);
+    if (line.starts_with(end)) after_end = true;
+  }
+  return out;
+}
+
+// Runs `prog` under strace and under pwnbox trace with the same -e trace= set and compares
+// the sections line by line. Returns the names of the syscalls compared.
+std::set<std::string> Compare(const std::string& prog, const std::string& trace_set,
+                              size_t min_lines) {
+  const std::string dir = TempDir();
+  const std::string strace_out = dir + "/strace.txt";
+  const std::string pwnbox_out = dir + "/pwnbox.txt";
+  std::vector<std::string> strace_cmd = {"strace", "-f", "-qq", "-o", strace_out};
+  std::vector<std::string> pwnbox_cmd = {"trace", "-o", pwnbox_out};
+  if (!trace_set.empty()) {
+    strace_cmd.insert(strace_cmd.end(), {"-e", trace_set});
+    pwnbox_cmd.insert(pwnbox_cmd.end(), {"-e", trace_set});
+  }
+  strace_cmd.push_back(Prog(prog));
+  pwnbox_cmd.insert(pwnbox_cmd.end(), {"--", Prog(prog)});
+  RunResult s = pwnbox::testing::Run(strace_cmd);
+  EXPECT_EQ(s.status, 0) << s.err;
+  RunResult p = Pwnbox(pwnbox_cmd);
+  EXPECT_EQ(p.status, 0) << p.err;
+
+  const std::vector<std::string> want = Section(ReadFile(strace_out), prog, true);
+  const std::vector<std::string> got = Section(ReadFile(pwnbox_out), prog, false);
+  EXPECT_GE(want.size(), min_lines) << ReadFile(strace_out);
+  EXPECT_TRUE(!want.empty() && (want.back().starts_with("write(-1, \"" + prog + ":end\"") ||
+                                 want.back().starts_with("exit_group(")))
+      << ReadFile(strace_out);
+  for (size_t i = 0; i < std::max(want.size(), got.size()); ++i) {
+    const std::string w = i < want.size() ? want[i] : "(none)";
+    const std::string g = i < got.size() ? got[i] : "(none)";
+    EXPECT_EQ(g, w) << prog << " line " << i;
+  }
+  std::set<std::string> names;
+  for (const std::string& l : want) names.insert(l.substr(0, l.find('(')));
+  std::cout << prog << ": " << want.size() << " lines, " << names.size()
+            << " syscalls compared with strace 6.1\n";
+  return names;
+}
+
+bool HaveStrace() { return pwnbox::testing::Run({"strace", "-V"}).status == 0; }
+
+// openat2, clone3, sendfile, timer_create (+ timer_delete), kcmp, mincore, landlock_*.
+TEST(DecodeStructs, StructArgumentsAsStrace61PrintsThem) {
+  if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";
+  const std::set<std::string> names = Compare("st_structs", "", 50);
+  for (const char* want : {"openat2", "clone3", "sendfile", "timer_create", "kcmp", "mincore",
+                           "landlock_create_ruleset", "landlock_add_rule"}) {
+    EXPECT_TRUE(names.contains(want)) << want;
+  }
+}
+
+}  // namespace
+}  // namespace pwnbox::testing
