@@ -825,8 +825,37 @@ ArgResult SendfileArg(Ctx& c, int idx, std::string* out) {
   return ArgResult::kHandled;
 }
 
+// quotactl's cmd as strace prints it, "QCMD(Q_GETQUOTA, USRQUOTA)", and the arguments each
+// command takes: Q_SYNC and Q_XQUOTASYNC none after the device; Q_QUOTAON a format (QFMT_*)
+// and a path; the others id and addr as given.
+constexpr uint32_t kQSync = 0x800001, kQQuotaOn = 0x800002, kQXQuotaSync = 0x5807;
+
+ArgResult QuotactlArg(Ctx& c, int idx, std::string* out) {
+  const uint32_t cmd = static_cast<uint32_t>(c.Arg(0));
+  const uint32_t sub = cmd >> 8, type = cmd & 0xff;
+  if (idx == 0) {
+    out->append("QCMD(");
+    AppendEnumOr(out, "quotactl_cmd", sub, nullptr);
+    out->append(", ");
+    AppendEnumOr(out, "quota_type", type, nullptr);
+    out->push_back(')');
+    return ArgResult::kHandled;
+  }
+  if (idx >= 2 && (sub == kQSync || sub == kQXQuotaSync)) return ArgResult::kOmit;
+  if (sub == kQQuotaOn && idx == 2) {
+    AppendEnumOr(out, "quota_format", static_cast<uint32_t>(c.Arg(2)), nullptr);
+    return ArgResult::kHandled;
+  }
+  if (sub == kQQuotaOn && idx == 3) {
+    AppendPath(c, out, c.Arg(3));
+    return ArgResult::kHandled;
+  }
+  return ArgResult::kGeneric;
+}
+
 constexpr CallHooks kHooks[] = {
     {.name = "open", .arg = OpenArg},
+    {.name = "quotactl", .arg = QuotactlArg},
     {.name = "sendfile", .entry_split = SendfileSplit, .arg = SendfileArg},
     {.name = "sendfile64", .entry_split = SendfileSplit, .arg = SendfileArg},
     {.name = "openat", .arg = OpenatArg},

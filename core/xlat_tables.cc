@@ -652,6 +652,22 @@ constexpr XlatEntry kLandlockAccessNet[] = {
 constexpr XlatEntry kLandlockScope[] = {
     {1ULL << 0, "LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET"}, {1ULL << 1, "LANDLOCK_SCOPE_SIGNAL"},
 };
+constexpr XlatEntry kFutex2Flags[] = {
+    {0x04, "FUTEX2_NUMA"}, {0x08, "FUTEX2_MPOL"}, {0x80, "FUTEX2_PRIVATE"},
+};
+// quotactl's subcommands (cmd >> 8) and types (cmd & 0xff), as strace's QCMD(...).
+constexpr XlatEntry kQuotactlCmd[] = {
+    {0x800001, "Q_SYNC"},      {0x800002, "Q_QUOTAON"},   {0x800003, "Q_QUOTAOFF"},
+    {0x800004, "Q_GETFMT"},    {0x800005, "Q_GETINFO"},   {0x800006, "Q_SETINFO"},
+    {0x800007, "Q_GETQUOTA"},  {0x800008, "Q_SETQUOTA"},  {0x800009, "Q_GETNEXTQUOTA"},
+    {0x5801, "Q_XQUOTAON"},    {0x5802, "Q_XQUOTAOFF"},   {0x5803, "Q_XGETQUOTA"},
+    {0x5804, "Q_XSETQLIM"},    {0x5805, "Q_XGETQSTAT"},   {0x5806, "Q_XQUOTARM"},
+    {0x5807, "Q_XQUOTASYNC"},  {0x5808, "Q_XGETQSTATV"},  {0x5809, "Q_XGETNEXTQUOTA"},
+};
+constexpr XlatEntry kQuotaType[] = {{0, "USRQUOTA"}, {1, "GRPQUOTA"}, {2, "PRJQUOTA"}};
+constexpr XlatEntry kQuotaFormat[] = {
+    {1, "QFMT_VFS_OLD"}, {2, "QFMT_VFS_V0"}, {3, "QFMT_OCFS2"}, {4, "QFMT_VFS_V1"},
+};
 constexpr XlatEntry kSigevNotify[] = {
     {0, "SIGEV_SIGNAL"}, {1, "SIGEV_NONE"}, {2, "SIGEV_THREAD"}, {4, "SIGEV_THREAD_ID"},
 };
@@ -880,6 +896,10 @@ constexpr Xlat kTables[] = {
     {"landlock_access_net", kLandlockAccessNet, true, "LANDLOCK_ACCESS_NET_???"},
     {"landlock_scope", kLandlockScope, true, "LANDLOCK_SCOPE_???"},
     {"sigev_notify", kSigevNotify, false, "SIGEV_???"},
+    {"futex2_flags", kFutex2Flags, true, ""},
+    {"quotactl_cmd", kQuotactlCmd, false, "Q_???"},
+    {"quota_type", kQuotaType, false, "???QUOTA"},
+    {"quota_format", kQuotaFormat, false, "QFMT_???"},
     {"landlock_rule_type", kLandlockRuleType, false, "LANDLOCK_RULE_???"},
     {"mode_type", kModeType, true, "S_IF???"},
     {"kcmp_type", kKcmpType, false},

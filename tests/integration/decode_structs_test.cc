@@ -45,8 +45,15 @@ struct NewerSyscall {
   const char* strace61_prefix;
   const char* current;
 };
+// futex2, Linux 6.7 (strace's src/futex2.c: uaddr, val, the mask (FUTEX_BITSET_MATCH_ANY or
+// hex), the flags as the size's name and the other flags, timeout, clockid; futex_requeue's two
+// futex_waitv, flags in hex).
 constexpr NewerSyscall kSyscallsNewerThanStrace61[] = {
-    {"syscall_0xffff(", ""},  // placeholder, never matches a real line
+    {"syscall_0x1c6(", "futex_wake(ADDR, 0x1, 1, FUTEX2_SIZE_U32|FUTEX2_PRIVATE) = 0"},
+    {"syscall_0x1c7(",
+     "futex_wait(ADDR, 4, 0x1, FUTEX2_SIZE_U32|FUTEX2_PRIVATE, NULL, CLOCK_MONOTONIC) = -1 "
+     "EAGAIN (Resource temporarily unavailable)"},
+    {"syscall_0x1c8(", "futex_requeue(NULL, 0, 1, 0) = -1 EINVAL (Invalid argument)"},
 };
 
 // The lines between `prog`'s markers, normalised.
@@ -141,6 +148,17 @@ TEST(DecodeStructs, StructArgumentsAsStrace61PrintsThem) {
   const std::set<std::string> names = Compare("st_structs", "", 50);
   for (const char* want : {"openat2", "clone3", "sendfile", "timer_create", "kcmp", "mincore",
                            "landlock_create_ruleset", "landlock_add_rule"}) {
+    EXPECT_TRUE(names.contains(want)) << want;
+  }
+}
+
+// Times a call sets (utimensat, utimes, futimesat with strace's ISO-8601 comments; clock_settime
+// and settimeofday without), perf_event_open, bpf, modify_ldt, quotactl (QCMD), futex2.
+TEST(DecodeStructs, TimesLdtQuotasAndFutex2AsStracePrintsThem) {
+  if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";
+  const std::set<std::string> names = Compare("st_more", "", 25);
+  for (const char* want : {"utimensat", "utimes", "futimesat", "clock_settime", "settimeofday",
+                           "modify_ldt", "quotactl", "futex_wake", "futex_wait"}) {
     EXPECT_TRUE(names.contains(want)) << want;
   }
 }
