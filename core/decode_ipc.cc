@@ -1,9 +1,13 @@
+#include <linux/bpf.h>
 #include <linux/io_uring.h>
 #include <linux/landlock.h>
 #include <linux/mount.h>
 #include <fcntl.h>
 #include <mqueue.h>
 #include <sys/sem.h>
+
+#include <algorithm>
+#include <cstring>
 
 #include "core/decode_util.h"
 
@@ -118,6 +122,108 @@ bool DecodeLandlockRuleAttr(Ctx& c, uint64_t addr, int, std::string* out) {
   return false;
 }
 
+// bpf's attr for the map commands and the object paths, as strace 6.1 prints it: the
+// command's first fields always (strace reads min(size, its union) into a zeroed buffer), the
+// later ones when they start below `size`, and ", ..." when bytes past the command's struct and
+// below `size` are not zero. Other commands: the address (strace decodes them too; left for
+// later).
+bool DecodeBpfAttr(Ctx& c, uint64_t addr, int, std::string* out) {
+  const uint32_t cmd = static_cast<uint32_t>(c.Arg(0));
+  const uint64_t size = static_cast<uint32_t>(c.Arg(2));
+  uint8_t attr[72] = {};
+  const uint64_t n = std::min<uint64_t>(size, sizeof(attr));
+  if (n == 0 || !ReadAll(c.mem, addr, attr, n)) return false;
+  auto u32 = [&](size_t off) {
+    uint32_t v;
+    memcpy(&v, attr + off, 4);
+    return v;
+  };
+  auto u64 = [&](size_t off) {
+    uint64_t v;
+    memcpy(&v, attr + off, 8);
+    return v;
+  };
+  // Appends ", name=" (no comma before the first field) when the field is printed: one of the
+  // command's first fields (offset below `always`) or one that starts below size.
+  bool first = true;
+  size_t always = 0;
+  auto field = [&](size_t off, const char* name) {
+    if (off >= always && off >= size) return false;
+    if (!first) out->append(", ");
+    first = false;
+    out->append(name);
+    out->push_back('=');
+    return true;
+  };
+  size_t end = 0;  // the end of the command's struct
+  out->push_back('{');
+  switch (cmd) {
+    case BPF_MAP_CREATE:
+      always = 16;
+      end = 72;
+      if (field(0, "map_type")) AppendEnum(out, "bpf_map_type", u32(0));
+      if (field(4, "key_size")) AppendUDec(out, u32(4));
+      if (field(8, "value_size")) AppendUDec(out, u32(8));
+      if (field(12, "max_entries")) AppendUDec(out, u32(12));
+      if (field(16, "map_flags")) AppendFlags(out, "bpf_map_flags", u32(16));
+      if (field(20, "inner_map_fd")) AppendFd(c, out, static_cast<int32_t>(u32(20)));
+      if ((u32(16) & BPF_F_NUMA_NODE) && field(24, "numa_node")) AppendUDec(out, u32(24));
+      if (field(28, "map_name")) {
+        const char* name = reinterpret_cast<const char*>(attr + 28);
+        AppendQuoted(out, std::string_view(name, strnlen(name, 16)));
+      }
+      if (field(44, "map_ifindex")) AppendUDec(out, u32(44));
+      if (field(48, "btf_fd")) AppendFd(c, out, static_cast<int32_t>(u32(48)));
+      if (field(52, "btf_key_type_id")) AppendUDec(out, u32(52));
+      if (field(56, "btf_value_type_id")) AppendUDec(out, u32(56));
+      if (field(60, "btf_vmlinux_value_type_id")) AppendUDec(out, u32(60));
+      if (field(64, "map_extra")) AppendUDec(out, u64(64));
+      break;
+    case BPF_MAP_LOOKUP_ELEM:
+    case BPF_MAP_UPDATE_ELEM:
+    case BPF_MAP_DELETE_ELEM:
+    case BPF_MAP_GET_NEXT_KEY:
+      always = cmd == BPF_MAP_DELETE_ELEM ? 16 : cmd == BPF_MAP_GET_NEXT_KEY ? 24 : 32;
+      end = always;
+      if (field(0, "map_fd")) AppendFd(c, out, static_cast<int32_t>(u32(0)));
+      if (field(8, "key")) AppendAddr(out, u64(8));
+      if (cmd == BPF_MAP_GET_NEXT_KEY) {
+        if (field(16, "next_key")) AppendAddr(out, u64(16));
+      } else if (cmd != BPF_MAP_DELETE_ELEM) {
+        if (field(16, "value")) AppendAddr(out, u64(16));
+        if (field(24, "flags")) {
+          AppendEnum(out, cmd == BPF_MAP_LOOKUP_ELEM ? "bpf_lookup_flags" : "bpf_elem_flags",
+                     u64(24));
+        }
+      }
+      break;
+    case BPF_OBJ_PIN:
+    case BPF_OBJ_GET:
+      always = 12;
+      end = 16;
+      if (field(0, "pathname")) AppendPath(c, out, u64(0));
+      if (field(8, "bpf_fd")) AppendFd(c, out, static_cast<int32_t>(u32(8)));
+      if (field(12, "file_flags")) AppendFlags(out, "bpf_file_flags", u32(12));
+      break;
+    default:
+      out->pop_back();
+      return false;
+  }
+  if (size > end) {
+    uint8_t rest[256];
+    for (uint64_t off = end; off < std::min<uint64_t>(size, 4096); off += sizeof(rest)) {
+      const size_t len = std::min<uint64_t>(sizeof(rest), std::min<uint64_t>(size, 4096) - off);
+      if (!ReadAll(c.mem, addr + off, rest, len)) break;
+      if (std::any_of(rest, rest + len, [](uint8_t b) { return b != 0; })) {
+        out->append(", ...");
+        break;
+      }
+    }
+  }
+  out->push_back('}');
+  return true;
+}
+
 bool DecodeMountAttr(Ctx& c, uint64_t addr, int, std::string* out) {
   struct mount_attr a;
   if (!Fetch(c, addr, &a)) return false;
@@ -209,6 +315,7 @@ constexpr StructDecoder kStructs[] = {
     {"sembuf", DecodeSembuf, true},
     {"landlock_ruleset_attr", DecodeLandlockRuleset, true},
     {"landlock_rule_attr", DecodeLandlockRuleAttr, true},
+    {"bpf_attr", DecodeBpfAttr, true},
     {"mount_attr", DecodeMountAttr, true},
     {"io_uring_params", DecodeIoUringParams, true},
 };

@@ -668,6 +668,39 @@ constexpr XlatEntry kQuotaType[] = {{0, "USRQUOTA"}, {1, "GRPQUOTA"}, {2, "PRJQU
 constexpr XlatEntry kQuotaFormat[] = {
     {1, "QFMT_VFS_OLD"}, {2, "QFMT_VFS_V0"}, {3, "QFMT_OCFS2"}, {4, "QFMT_VFS_V1"},
 };
+// bpf's map types as strace 6.1 knows them (up to BPF_MAP_TYPE_USER_RINGBUF, Linux 6.1), the
+// map flags, the element flags and the object file flags.
+constexpr XlatEntry kBpfMapType[] = {
+    {0, "BPF_MAP_TYPE_UNSPEC"}, {1, "BPF_MAP_TYPE_HASH"}, {2, "BPF_MAP_TYPE_ARRAY"},
+    {3, "BPF_MAP_TYPE_PROG_ARRAY"}, {4, "BPF_MAP_TYPE_PERF_EVENT_ARRAY"},
+    {5, "BPF_MAP_TYPE_PERCPU_HASH"}, {6, "BPF_MAP_TYPE_PERCPU_ARRAY"},
+    {7, "BPF_MAP_TYPE_STACK_TRACE"}, {8, "BPF_MAP_TYPE_CGROUP_ARRAY"},
+    {9, "BPF_MAP_TYPE_LRU_HASH"}, {10, "BPF_MAP_TYPE_LRU_PERCPU_HASH"},
+    {11, "BPF_MAP_TYPE_LPM_TRIE"}, {12, "BPF_MAP_TYPE_ARRAY_OF_MAPS"},
+    {13, "BPF_MAP_TYPE_HASH_OF_MAPS"}, {14, "BPF_MAP_TYPE_DEVMAP"}, {15, "BPF_MAP_TYPE_SOCKMAP"},
+    {16, "BPF_MAP_TYPE_CPUMAP"}, {17, "BPF_MAP_TYPE_XSKMAP"}, {18, "BPF_MAP_TYPE_SOCKHASH"},
+    {19, "BPF_MAP_TYPE_CGROUP_STORAGE"}, {20, "BPF_MAP_TYPE_REUSEPORT_SOCKARRAY"},
+    {21, "BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE"}, {22, "BPF_MAP_TYPE_QUEUE"},
+    {23, "BPF_MAP_TYPE_STACK"}, {24, "BPF_MAP_TYPE_SK_STORAGE"},
+    {25, "BPF_MAP_TYPE_DEVMAP_HASH"}, {26, "BPF_MAP_TYPE_STRUCT_OPS"},
+    {27, "BPF_MAP_TYPE_RINGBUF"}, {28, "BPF_MAP_TYPE_INODE_STORAGE"},
+    {29, "BPF_MAP_TYPE_TASK_STORAGE"}, {30, "BPF_MAP_TYPE_BLOOM_FILTER"},
+    {31, "BPF_MAP_TYPE_USER_RINGBUF"},
+};
+constexpr XlatEntry kBpfMapFlags[] = {
+    {1U << 0, "BPF_F_NO_PREALLOC"},   {1U << 1, "BPF_F_NO_COMMON_LRU"},
+    {1U << 2, "BPF_F_NUMA_NODE"},     {1U << 3, "BPF_F_RDONLY"},
+    {1U << 4, "BPF_F_WRONLY"},        {1U << 5, "BPF_F_STACK_BUILD_ID"},
+    {1U << 6, "BPF_F_ZERO_SEED"},     {1U << 7, "BPF_F_RDONLY_PROG"},
+    {1U << 8, "BPF_F_WRONLY_PROG"},   {1U << 9, "BPF_F_CLONE"},
+    {1U << 10, "BPF_F_MMAPABLE"},     {1U << 11, "BPF_F_PRESERVE_ELEMS"},
+    {1U << 12, "BPF_F_INNER_MAP"},
+};
+constexpr XlatEntry kBpfElemFlags[] = {
+    {0, "BPF_ANY"}, {1, "BPF_NOEXIST"}, {2, "BPF_EXIST"}, {4, "BPF_F_LOCK"},
+};
+constexpr XlatEntry kBpfLookupFlags[] = {{0, "BPF_ANY"}, {4, "BPF_F_LOCK"}};
+constexpr XlatEntry kBpfFileFlags[] = {{1U << 3, "BPF_F_RDONLY"}, {1U << 4, "BPF_F_WRONLY"}};
 constexpr XlatEntry kSigevNotify[] = {
     {0, "SIGEV_SIGNAL"}, {1, "SIGEV_NONE"}, {2, "SIGEV_THREAD"}, {4, "SIGEV_THREAD_ID"},
 };
@@ -897,6 +930,11 @@ constexpr Xlat kTables[] = {
     {"landlock_scope", kLandlockScope, true, "LANDLOCK_SCOPE_???"},
     {"sigev_notify", kSigevNotify, false, "SIGEV_???"},
     {"futex2_flags", kFutex2Flags, true, ""},
+    {"bpf_map_type", kBpfMapType, false, "BPF_MAP_TYPE_???"},
+    {"bpf_map_flags", kBpfMapFlags, true, "BPF_F_???"},
+    {"bpf_elem_flags", kBpfElemFlags, false, "BPF_???"},
+    {"bpf_lookup_flags", kBpfLookupFlags, false, "BPF_???"},
+    {"bpf_file_flags", kBpfFileFlags, true, "BPF_F_???"},
     {"quotactl_cmd", kQuotactlCmd, false, "Q_???"},
     {"quota_type", kQuotaType, false, "???QUOTA"},
     {"quota_format", kQuotaFormat, false, "QFMT_???"},

@@ -153,12 +153,13 @@ TEST(DecodeStructs, StructArgumentsAsStrace61PrintsThem) {
 }
 
 // Times a call sets (utimensat, utimes, futimesat with strace's ISO-8601 comments; clock_settime
-// and settimeofday without), perf_event_open, bpf, modify_ldt, quotactl (QCMD), futex2.
+// and settimeofday without), perf_event_open, bpf (map and object commands), modify_ldt,
+// quotactl (QCMD), futex2.
 TEST(DecodeStructs, TimesLdtQuotasAndFutex2AsStracePrintsThem) {
   if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";
   const std::set<std::string> names = Compare("st_more", "", 25);
   for (const char* want : {"utimensat", "utimes", "futimesat", "clock_settime", "settimeofday",
-                           "modify_ldt", "quotactl", "futex_wake", "futex_wait"}) {
+                           "modify_ldt", "quotactl", "bpf", "futex_wake", "futex_wait"}) {
     EXPECT_TRUE(names.contains(want)) << want;
   }
 }

@@ -67,6 +67,32 @@ int main(void) {
   union bpf_attr ba;
   memset(&ba, 0, sizeof(ba));
   syscall(SYS_bpf, BPF_MAP_CREATE, NULL, 0);
+  ba.map_type = BPF_MAP_TYPE_ARRAY;
+  ba.key_size = 4;
+  ba.value_size = 8;
+  ba.max_entries = 0;  // EINVAL
+  ba.map_flags = BPF_F_RDONLY | BPF_F_NUMA_NODE;
+  ba.numa_node = 1;
+  strcpy(ba.map_name, "st_map");
+  syscall(SYS_bpf, BPF_MAP_CREATE, &ba, sizeof(ba));
+  syscall(SYS_bpf, BPF_MAP_CREATE, &ba, 20);  // fields up to map_flags
+  memset(&ba, 0, sizeof(ba));
+  ba.map_type = 0x40;
+  syscall(SYS_bpf, BPF_MAP_CREATE, &ba, 8);
+  memset(&ba, 0, sizeof(ba));
+  ba.map_fd = -1;
+  ba.flags = BPF_NOEXIST;
+  syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &ba, 32);
+  syscall(SYS_bpf, BPF_MAP_UPDATE_ELEM, &ba, 32);
+  syscall(SYS_bpf, BPF_MAP_DELETE_ELEM, &ba, 32);
+  syscall(SYS_bpf, BPF_MAP_GET_NEXT_KEY, &ba, 32);
+  memset(&ba, 0, sizeof(ba));
+  ba.pathname = (uint64_t)(uintptr_t)NX;
+  ba.bpf_fd = -1;
+  ba.file_flags = BPF_F_RDONLY;
+  syscall(SYS_bpf, BPF_OBJ_GET, &ba, sizeof(ba));
+  syscall(SYS_bpf, BPF_OBJ_PIN, &ba, sizeof(ba));
+  memset(&ba, 0, sizeof(ba));
   syscall(SYS_bpf, BPF_PROG_LOAD, NULL, 0);
   syscall(SYS_bpf, 99, NULL, 0);
 

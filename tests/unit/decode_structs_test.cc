@@ -266,6 +266,46 @@ TEST(DecodeStructs, ModifyLdt) {
             "modify_ldt(1, 0x10000, 4) = 4294967274 EINVAL (Invalid argument)");
 }
 
+TEST(DecodeStructs, BpfAttrs) {
+  FakeMemory mem;
+  uint8_t attr[144] = {};
+  const uint32_t create[5] = {2, 4, 8, 0, 0x8 | 0x4};  // ARRAY, RDONLY|NUMA_NODE
+  memcpy(attr, create, sizeof(create));
+  attr[24] = 1;  // numa_node
+  memcpy(attr + 28, "st_map", 6);
+  mem.PutObj(kA, attr);
+  EXPECT_EQ(FlatLine(Call("bpf", {0, kA, 144}, kEinval), mem),
+            "bpf(BPF_MAP_CREATE, {map_type=BPF_MAP_TYPE_ARRAY, key_size=4, value_size=8, "
+            "max_entries=0, map_flags=BPF_F_NUMA_NODE|BPF_F_RDONLY, inner_map_fd=0, numa_node=1, "
+            "map_name=\"st_map\", map_ifindex=0, btf_fd=0, btf_key_type_id=0, "
+            "btf_value_type_id=0, btf_vmlinux_value_type_id=0, map_extra=0}, 144) = -1 EINVAL "
+            "(Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("bpf", {0, kA, 20}, kEinval), mem),
+            "bpf(BPF_MAP_CREATE, {map_type=BPF_MAP_TYPE_ARRAY, key_size=4, value_size=8, "
+            "max_entries=0, map_flags=BPF_F_NUMA_NODE|BPF_F_RDONLY}, 20) = -1 EINVAL (Invalid "
+            "argument)");
+  // The first fields are printed whatever the size (strace reads into a zeroed buffer).
+  const uint32_t odd[2] = {0x40, 0};
+  mem.PutObj(kB, odd);
+  EXPECT_EQ(FlatLine(Call("bpf", {0, kB, 8}, kEinval), mem),
+            "bpf(BPF_MAP_CREATE, {map_type=0x40 /* BPF_MAP_TYPE_??? */, key_size=0, "
+            "value_size=0, max_entries=0}, 8) = -1 EINVAL (Invalid argument)");
+  const uint64_t elem[4] = {0xffffffff, 0, 0, 1};  // map_fd -1, flags BPF_NOEXIST
+  mem.PutObj(kB, elem);
+  EXPECT_EQ(FlatLine(Call("bpf", {1, kB, 32}, kEinval), mem),
+            "bpf(BPF_MAP_LOOKUP_ELEM, {map_fd=-1, key=NULL, value=NULL, flags=0x1 /* BPF_??? "
+            "*/}, 32) = -1 EINVAL (Invalid argument)");
+  EXPECT_EQ(FlatLine(Call("bpf", {2, kB, 32}, -EBADF), mem),
+            "bpf(BPF_MAP_UPDATE_ELEM, {map_fd=-1, key=NULL, value=NULL, flags=BPF_NOEXIST}, 32) "
+            "= -1 EBADF (Bad file descriptor)");
+  // Non-zero bytes past the command's struct: ", ...".
+  EXPECT_EQ(FlatLine(Call("bpf", {3, kB, 32}, kEinval), mem),
+            "bpf(BPF_MAP_DELETE_ELEM, {map_fd=-1, key=NULL, ...}, 32) = -1 EINVAL (Invalid "
+            "argument)");
+  EXPECT_EQ(FlatLine(Call("bpf", {99, kB, 32}, kEinval), mem),
+            "bpf(0x63 /* BPF_??? */, 0x20000, 32) = -1 EINVAL (Invalid argument)");
+}
+
 // futex2 is newer than strace 6.1: current strace's format (its src/futex2.c).
 TEST(DecodeStructs, Futex2) {
   FakeMemory mem;
