@@ -224,6 +224,78 @@ bool DecodeBpfAttr(Ctx& c, uint64_t addr, int, std::string* out) {
   return true;
 }
 
+// perf_event_open's attr as strace 6.1 prints it without -v: type, size, config (named for the
+// hardware and software types, decimal for tracepoints, hex otherwise), sample_period or
+// sample_freq, sample_type, read_format, the bit fields that are set (precise_ip always, with
+// its meaning), __reserved_1 when set, then "...". A size below PERF_ATTR_SIZE_VER0 (other than
+// 0, which the kernel reads as VER0): the address.
+bool DecodePerfEventAttr(Ctx& c, uint64_t addr, int, std::string* out) {
+  struct {
+    uint32_t type;
+    uint32_t size;
+    uint64_t config;
+    uint64_t sample;
+    uint64_t sample_type;
+    uint64_t read_format;
+    uint64_t bits;
+  } a;
+  if (!Fetch(c, addr, &a)) return false;
+  if (a.size != 0 && a.size < 64) return false;
+  out->append("{type=");
+  AppendEnum(out, "perf_type", a.type);
+  out->append(", size=");
+  AppendEnum(out, "perf_attr_size", a.size);
+  out->append(", config=");
+  if (a.type == 0) {
+    AppendEnum(out, "perf_hw_id", a.config);
+  } else if (a.type == 1) {
+    AppendEnum(out, "perf_sw_id", a.config);
+  } else if (a.type == 2) {
+    AppendUDec(out, a.config);
+  } else {
+    AppendHex(out, a.config);
+  }
+  const bool freq = (a.bits >> 10) & 1;
+  out->append(freq ? ", sample_freq=" : ", sample_period=");
+  AppendUDec(out, a.sample);
+  out->append(", sample_type=");
+  AppendFlags(out, "perf_sample_type", a.sample_type);
+  out->append(", read_format=");
+  AppendFlags(out, "perf_read_format", a.read_format);
+  static constexpr const char* kBits[38] = {
+      "disabled", "inherit", "pinned", "exclusive", "exclude_user", "exclude_kernel",
+      "exclude_hv", "exclude_idle", "mmap", "comm", "freq", "inherit_stat", "enable_on_exec",
+      "task", "watermark", nullptr, nullptr, "mmap_data", "sample_id_all", "exclude_host",
+      "exclude_guest", "exclude_callchain_kernel", "exclude_callchain_user", "mmap2",
+      "comm_exec", "use_clockid", "context_switch", "write_backward", "namespaces", "ksymbol",
+      "bpf_event", "aux_output", "cgroup", "text_poke", "build_id", "inherit_thread",
+      "remove_on_exec", "sigtrap"};
+  static constexpr const char* kSkid[4] = {"arbitrary skid", "constant skid",
+                                           "requested to have 0 skid", "must have 0 skid"};
+  for (int bit = 0; bit < 38; ++bit) {
+    if (bit == 15) {
+      const unsigned precise = (a.bits >> 15) & 3;
+      out->append(", precise_ip=");
+      AppendUDec(out, precise);
+      out->append(" /* ");
+      out->append(kSkid[precise]);
+      out->append(" */");
+      continue;
+    }
+    if (kBits[bit] == nullptr || ((a.bits >> bit) & 1) == 0) continue;
+    out->append(", ");
+    out->append(kBits[bit]);
+    out->append("=1");
+  }
+  if ((a.bits >> 38) != 0) {
+    out->append(", __reserved_1=");
+    AppendHex(out, a.bits >> 38);
+    out->append(" /* Bits 63..38 */");
+  }
+  out->append(", ...}");
+  return true;
+}
+
 bool DecodeMountAttr(Ctx& c, uint64_t addr, int, std::string* out) {
   struct mount_attr a;
   if (!Fetch(c, addr, &a)) return false;
@@ -316,6 +388,7 @@ constexpr StructDecoder kStructs[] = {
     {"landlock_ruleset_attr", DecodeLandlockRuleset, true},
     {"landlock_rule_attr", DecodeLandlockRuleAttr, true},
     {"bpf_attr", DecodeBpfAttr, true},
+    {"perf_event_attr", DecodePerfEventAttr, true},
     {"mount_attr", DecodeMountAttr, true},
     {"io_uring_params", DecodeIoUringParams, true},
 };

@@ -701,6 +701,50 @@ constexpr XlatEntry kBpfElemFlags[] = {
 };
 constexpr XlatEntry kBpfLookupFlags[] = {{0, "BPF_ANY"}, {4, "BPF_F_LOCK"}};
 constexpr XlatEntry kBpfFileFlags[] = {{1U << 3, "BPF_F_RDONLY"}, {1U << 4, "BPF_F_WRONLY"}};
+// perf_event_attr's fields, as strace 6.1 names them.
+constexpr XlatEntry kPerfType[] = {
+    {0, "PERF_TYPE_HARDWARE"}, {1, "PERF_TYPE_SOFTWARE"}, {2, "PERF_TYPE_TRACEPOINT"},
+    {3, "PERF_TYPE_HW_CACHE"}, {4, "PERF_TYPE_RAW"},      {5, "PERF_TYPE_BREAKPOINT"},
+};
+constexpr XlatEntry kPerfAttrSize[] = {
+    {64, "PERF_ATTR_SIZE_VER0"},  {72, "PERF_ATTR_SIZE_VER1"},  {80, "PERF_ATTR_SIZE_VER2"},
+    {96, "PERF_ATTR_SIZE_VER3"},  {104, "PERF_ATTR_SIZE_VER4"}, {112, "PERF_ATTR_SIZE_VER5"},
+    {120, "PERF_ATTR_SIZE_VER6"}, {128, "PERF_ATTR_SIZE_VER7"},
+};
+constexpr XlatEntry kPerfHwId[] = {
+    {0, "PERF_COUNT_HW_CPU_CYCLES"},          {1, "PERF_COUNT_HW_INSTRUCTIONS"},
+    {2, "PERF_COUNT_HW_CACHE_REFERENCES"},    {3, "PERF_COUNT_HW_CACHE_MISSES"},
+    {4, "PERF_COUNT_HW_BRANCH_INSTRUCTIONS"}, {5, "PERF_COUNT_HW_BRANCH_MISSES"},
+    {6, "PERF_COUNT_HW_BUS_CYCLES"},          {7, "PERF_COUNT_HW_STALLED_CYCLES_FRONTEND"},
+    {8, "PERF_COUNT_HW_STALLED_CYCLES_BACKEND"}, {9, "PERF_COUNT_HW_REF_CPU_CYCLES"},
+};
+constexpr XlatEntry kPerfSwId[] = {
+    {0, "PERF_COUNT_SW_CPU_CLOCK"},        {1, "PERF_COUNT_SW_TASK_CLOCK"},
+    {2, "PERF_COUNT_SW_PAGE_FAULTS"},      {3, "PERF_COUNT_SW_CONTEXT_SWITCHES"},
+    {4, "PERF_COUNT_SW_CPU_MIGRATIONS"},   {5, "PERF_COUNT_SW_PAGE_FAULTS_MIN"},
+    {6, "PERF_COUNT_SW_PAGE_FAULTS_MAJ"},  {7, "PERF_COUNT_SW_ALIGNMENT_FAULTS"},
+    {8, "PERF_COUNT_SW_EMULATION_FAULTS"}, {9, "PERF_COUNT_SW_DUMMY"},
+    {10, "PERF_COUNT_SW_BPF_OUTPUT"},      {11, "PERF_COUNT_SW_CGROUP_SWITCHES"},
+};
+constexpr XlatEntry kPerfSampleType[] = {
+    {1ULL << 0, "PERF_SAMPLE_IP"},            {1ULL << 1, "PERF_SAMPLE_TID"},
+    {1ULL << 2, "PERF_SAMPLE_TIME"},          {1ULL << 3, "PERF_SAMPLE_ADDR"},
+    {1ULL << 4, "PERF_SAMPLE_READ"},          {1ULL << 5, "PERF_SAMPLE_CALLCHAIN"},
+    {1ULL << 6, "PERF_SAMPLE_ID"},            {1ULL << 7, "PERF_SAMPLE_CPU"},
+    {1ULL << 8, "PERF_SAMPLE_PERIOD"},        {1ULL << 9, "PERF_SAMPLE_STREAM_ID"},
+    {1ULL << 10, "PERF_SAMPLE_RAW"},          {1ULL << 11, "PERF_SAMPLE_BRANCH_STACK"},
+    {1ULL << 12, "PERF_SAMPLE_REGS_USER"},    {1ULL << 13, "PERF_SAMPLE_STACK_USER"},
+    {1ULL << 14, "PERF_SAMPLE_WEIGHT"},       {1ULL << 15, "PERF_SAMPLE_DATA_SRC"},
+    {1ULL << 16, "PERF_SAMPLE_IDENTIFIER"},   {1ULL << 17, "PERF_SAMPLE_TRANSACTION"},
+    {1ULL << 18, "PERF_SAMPLE_REGS_INTR"},    {1ULL << 19, "PERF_SAMPLE_PHYS_ADDR"},
+    {1ULL << 20, "PERF_SAMPLE_AUX"},          {1ULL << 21, "PERF_SAMPLE_CGROUP"},
+    {1ULL << 22, "PERF_SAMPLE_DATA_PAGE_SIZE"}, {1ULL << 23, "PERF_SAMPLE_CODE_PAGE_SIZE"},
+    {1ULL << 24, "PERF_SAMPLE_WEIGHT_STRUCT"},
+};
+constexpr XlatEntry kPerfReadFormat[] = {
+    {1, "PERF_FORMAT_TOTAL_TIME_ENABLED"}, {2, "PERF_FORMAT_TOTAL_TIME_RUNNING"},
+    {4, "PERF_FORMAT_ID"}, {8, "PERF_FORMAT_GROUP"}, {16, "PERF_FORMAT_LOST"},
+};
 constexpr XlatEntry kSigevNotify[] = {
     {0, "SIGEV_SIGNAL"}, {1, "SIGEV_NONE"}, {2, "SIGEV_THREAD"}, {4, "SIGEV_THREAD_ID"},
 };
@@ -930,6 +974,12 @@ constexpr Xlat kTables[] = {
     {"landlock_scope", kLandlockScope, true, "LANDLOCK_SCOPE_???"},
     {"sigev_notify", kSigevNotify, false, "SIGEV_???"},
     {"futex2_flags", kFutex2Flags, true, ""},
+    {"perf_type", kPerfType, false, "PERF_TYPE_???"},
+    {"perf_attr_size", kPerfAttrSize, false, "PERF_ATTR_SIZE_???"},
+    {"perf_hw_id", kPerfHwId, false, "PERF_COUNT_HW_???"},
+    {"perf_sw_id", kPerfSwId, false, "PERF_COUNT_SW_???"},
+    {"perf_sample_type", kPerfSampleType, true, "PERF_SAMPLE_???"},
+    {"perf_read_format", kPerfReadFormat, true, "PERF_FORMAT_???"},
     {"bpf_map_type", kBpfMapType, false, "BPF_MAP_TYPE_???"},
     {"bpf_map_flags", kBpfMapFlags, true, "BPF_F_???"},
     {"bpf_elem_flags", kBpfElemFlags, false, "BPF_???"},

@@ -62,6 +62,41 @@ int main(void) {
   pa.config = PERF_COUNT_SW_CPU_CLOCK;
   syscall(SYS_perf_event_open, &pa, 0, -1, -1, 0);
   syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0);
+  // An unknown flag (0x80000000) fails every call before the kernel looks at the attr.
+  memset(&pa, 0, sizeof(pa));
+  pa.type = PERF_TYPE_SOFTWARE;
+  pa.size = sizeof(pa);
+  pa.config = PERF_COUNT_SW_CPU_CLOCK;
+  pa.disabled = 1;
+  pa.exclude_kernel = 1;
+  syscall(SYS_perf_event_open, &pa, 0, -1, -1, 0x80000000);
+  memset(&pa, 0, sizeof(pa));
+  pa.type = PERF_TYPE_SOFTWARE;
+  pa.size = 0;
+  pa.config = 99;
+  pa.freq = 1;
+  pa.sample_freq = 1000;
+  pa.precise_ip = 3;
+  pa.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID;
+  pa.read_format = PERF_FORMAT_ID | 16 /* PERF_FORMAT_LOST */;
+  pa.sigtrap = 1;
+  pa.exclude_user = 1;
+  syscall(SYS_perf_event_open, &pa, 0, -1, -1, 0x80000000);
+  memset(&pa, 0, sizeof(pa));
+  pa.type = PERF_TYPE_HARDWARE;
+  pa.size = 72;
+  pa.config = PERF_COUNT_HW_INSTRUCTIONS;
+  pa.sample_period = 5;
+  pa.__reserved_1 = 1;
+  syscall(SYS_perf_event_open, &pa, -1, 0, -1, 0x80000000 | PERF_FLAG_FD_CLOEXEC);
+  memset(&pa, 0, sizeof(pa));
+  pa.type = PERF_TYPE_TRACEPOINT;
+  pa.size = 136;
+  pa.config = 12;
+  syscall(SYS_perf_event_open, &pa, -1, 0, -1, 0x80000000);
+  pa.type = 77;
+  pa.size = 64;
+  syscall(SYS_perf_event_open, &pa, -1, 0, -1, 0x80000000);
 
   // ---- bpf: commands with attrs the kernel rejects ----
   union bpf_attr ba;

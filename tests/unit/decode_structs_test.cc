@@ -306,6 +306,49 @@ TEST(DecodeStructs, BpfAttrs) {
             "bpf(0x63 /* BPF_??? */, 0x20000, 32) = -1 EINVAL (Invalid argument)");
 }
 
+TEST(DecodeStructs, PerfEventAttr) {
+  FakeMemory mem;
+  uint64_t attr[16] = {};
+  attr[0] = 1 | (0ULL << 32);         // PERF_TYPE_SOFTWARE, size 0
+  attr[1] = 99;                       // config
+  attr[2] = 1000;                     // sample_freq (freq is set)
+  attr[3] = 0x3;                      // PERF_SAMPLE_IP|PERF_SAMPLE_TID
+  attr[4] = 0x14;                     // PERF_FORMAT_ID|PERF_FORMAT_LOST
+  attr[5] = (1ULL << 4) | (1ULL << 10) | (3ULL << 15) | (1ULL << 37);
+  mem.PutObj(kA, attr);
+  EXPECT_EQ(FlatLine(Call("perf_event_open", {kA, 0, static_cast<uint64_t>(-1),
+                                              static_cast<uint64_t>(-1), 0x80000000},
+                          kEinval),
+                     mem),
+            "perf_event_open({type=PERF_TYPE_SOFTWARE, size=0 /* PERF_ATTR_SIZE_??? */, "
+            "config=0x63 /* PERF_COUNT_SW_??? */, sample_freq=1000, "
+            "sample_type=PERF_SAMPLE_IP|PERF_SAMPLE_TID, read_format=PERF_FORMAT_ID|"
+            "PERF_FORMAT_LOST, exclude_user=1, freq=1, precise_ip=3 /* must have 0 skid */, "
+            "sigtrap=1, ...}, 0, -1, -1, 0x80000000 /* PERF_FLAG_??? */) = -1 EINVAL (Invalid "
+            "argument)");
+  attr[0] = 0 | (72ULL << 32);  // PERF_TYPE_HARDWARE, PERF_ATTR_SIZE_VER1
+  attr[1] = 1;
+  attr[2] = 5;
+  attr[3] = attr[4] = 0;
+  attr[5] = 1ULL << 38;
+  mem.PutObj(kA, attr);
+  EXPECT_EQ(FlatLine(Call("perf_event_open", {kA, static_cast<uint64_t>(-1), 0,
+                                              static_cast<uint64_t>(-1), 0},
+                          kEinval),
+                     mem),
+            "perf_event_open({type=PERF_TYPE_HARDWARE, size=PERF_ATTR_SIZE_VER1, "
+            "config=PERF_COUNT_HW_INSTRUCTIONS, sample_period=5, sample_type=0, read_format=0, "
+            "precise_ip=0 /* arbitrary skid */, __reserved_1=0x1 /* Bits 63..38 */, ...}, -1, 0, "
+            "-1, 0) = -1 EINVAL (Invalid argument)");
+  attr[0] = 1 | (1ULL << 32);  // size 1: E2BIG, the address
+  mem.PutObj(kA, attr);
+  EXPECT_EQ(FlatLine(Call("perf_event_open", {kA, 0, static_cast<uint64_t>(-1),
+                                              static_cast<uint64_t>(-1), 0},
+                          -E2BIG),
+                     mem),
+            "perf_event_open(0x10000, 0, -1, -1, 0) = -1 E2BIG (Argument list too long)");
+}
+
 // futex2 is newer than strace 6.1: current strace's format (its src/futex2.c).
 TEST(DecodeStructs, Futex2) {
   FakeMemory mem;
