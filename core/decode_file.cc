@@ -825,31 +825,44 @@ ArgResult SendfileArg(Ctx& c, int idx, std::string* out) {
   return ArgResult::kHandled;
 }
 
-// quotactl's cmd as strace prints it, "QCMD(Q_GETQUOTA, USRQUOTA)", and the arguments each
-// command takes: Q_SYNC and Q_XQUOTASYNC none after the device; Q_QUOTAON a format (QFMT_*)
-// and a path; the others id and addr as given.
-constexpr uint32_t kQSync = 0x800001, kQQuotaOn = 0x800002, kQXQuotaSync = 0x5807;
+// quotactl's cmd as strace 6.1 prints it, "QCMD(Q_GETQUOTA, USRQUOTA)" (unknown parts in hex
+// with a comment), and the arguments each command takes: none after the device for Q_SYNC,
+// Q_QUOTAOFF and Q_XQUOTASYNC; a format (QFMT_*) and a path for Q_QUOTAON; id and addr for the
+// per-id commands and unknown ones; addr alone for the rest (Q_GETFMT, Q_GETINFO, Q_X*...).
+// (strace decodes what a successful Q_GET* wrote; here the address.)
+constexpr uint32_t kQSync = 0x800001, kQQuotaOn = 0x800002, kQQuotaOff = 0x800003,
+                   kQGetQuota = 0x800007, kQSetQuota = 0x800008, kQGetNextQuota = 0x800009,
+                   kQXGetQuota = 0x5803, kQXSetQlim = 0x5804, kQXQuotaSync = 0x5807,
+                   kQXGetNextQuota = 0x5809;
 
 ArgResult QuotactlArg(Ctx& c, int idx, std::string* out) {
   const uint32_t cmd = static_cast<uint32_t>(c.Arg(0));
   const uint32_t sub = cmd >> 8, type = cmd & 0xff;
   if (idx == 0) {
     out->append("QCMD(");
-    AppendEnumOr(out, "quotactl_cmd", sub, nullptr);
+    AppendEnum(out, "quotactl_cmd", sub);
     out->append(", ");
-    AppendEnumOr(out, "quota_type", type, nullptr);
+    AppendEnum(out, "quota_type", type);
     out->push_back(')');
     return ArgResult::kHandled;
   }
-  if (idx >= 2 && (sub == kQSync || sub == kQXQuotaSync)) return ArgResult::kOmit;
-  if (sub == kQQuotaOn && idx == 2) {
-    AppendEnumOr(out, "quota_format", static_cast<uint32_t>(c.Arg(2)), nullptr);
+  if (idx < 2) return ArgResult::kGeneric;
+  if (sub == kQSync || sub == kQQuotaOff || sub == kQXQuotaSync) return ArgResult::kOmit;
+  if (sub == kQQuotaOn) {
+    if (idx == 2) {
+      AppendEnum(out, "quota_format", static_cast<uint32_t>(c.Arg(2)));
+    } else {
+      AppendPath(c, out, c.Arg(3));
+    }
     return ArgResult::kHandled;
   }
-  if (sub == kQQuotaOn && idx == 3) {
-    AppendPath(c, out, c.Arg(3));
-    return ArgResult::kHandled;
+  const bool per_id = sub == kQGetQuota || sub == kQSetQuota || sub == kQGetNextQuota ||
+                      sub == kQXGetQuota || sub == kQXSetQlim || sub == kQXGetNextQuota;
+  bool known = false;
+  if (const Xlat* cmds = CachedXlat("quotactl_cmd"); cmds != nullptr) {
+    for (const XlatEntry& e : cmds->entries) known = known || e.value == sub;
   }
+  if (idx == 2 && known && !per_id) return ArgResult::kOmit;
   return ArgResult::kGeneric;
 }
 

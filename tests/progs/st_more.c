@@ -151,6 +151,10 @@ int main(void) {
   syscall(SYS_quotactl, QCMD(Q_GETQUOTA, USRQUOTA), NX, 0, buf);
   syscall(SYS_quotactl, QCMD(Q_SYNC, GRPQUOTA), NULL, 0, NULL);
   syscall(SYS_quotactl, QCMD(Q_QUOTAON, PRJQUOTA), NX, QFMT_VFS_V1, NX);
+  syscall(SYS_quotactl, QCMD(Q_QUOTAOFF, USRQUOTA), NX, 5, NULL);
+  syscall(SYS_quotactl, QCMD(Q_GETFMT, USRQUOTA), NX, 5, buf);
+  syscall(SYS_quotactl, QCMD(0x5805 /* Q_XGETQSTAT */, USRQUOTA), NX, 5, buf);
+  syscall(SYS_quotactl, QCMD(0x42, 7), NX, 5, NULL);  // unknown command and type: hex
 
   // ---- futex2 (Linux 6.7) ----
   static uint32_t word = 5;

@@ -245,6 +245,15 @@ TEST(DecodeStructs, QuotactlCommands) {
   EXPECT_EQ(FlatLine(Call("quotactl", {0x80000202, kA, 4, kA}, -ENOENT), mem),
             "quotactl(QCMD(Q_QUOTAON, PRJQUOTA), \"/nx\", QFMT_VFS_V1, \"/nx\") = -1 ENOENT (No "
             "such file or directory)");
+  EXPECT_EQ(FlatLine(Call("quotactl", {0x80000300, kA, 5, 0}, -ENOENT), mem),
+            "quotactl(QCMD(Q_QUOTAOFF, USRQUOTA), \"/nx\") = -1 ENOENT (No such file or "
+            "directory)");
+  EXPECT_EQ(FlatLine(Call("quotactl", {0x80000400, kA, 5, 0x1000}, -ENOENT), mem),
+            "quotactl(QCMD(Q_GETFMT, USRQUOTA), \"/nx\", 0x1000) = -1 ENOENT (No such file or "
+            "directory)");
+  EXPECT_EQ(FlatLine(Call("quotactl", {0x4207, kA, 5, 0}, kEinval), mem),
+            "quotactl(QCMD(0x42 /* Q_??? */, 0x7 /* ???QUOTA */), \"/nx\", 5, NULL) = -1 EINVAL "
+            "(Invalid argument)");
 }
 
 TEST(DecodeStructs, ModifyLdt) {
