@@ -37,6 +37,9 @@ constexpr Newer kNewerThanStrace61[] = {
     {"{handled_access_fs=LANDLOCK_ACCESS_FS_EXECUTE, ...}, 24,",
      "{handled_access_fs=LANDLOCK_ACCESS_FS_EXECUTE, "
      "handled_access_net=LANDLOCK_ACCESS_NET_BIND_TCP, scoped=0}, 24,"},
+    // LANDLOCK_RULE_NET_PORT and its struct landlock_net_port_attr: Linux 6.7, strace 6.8.
+    {"0x2 /* LANDLOCK_RULE_??? */, ADDR, 0)",
+     "LANDLOCK_RULE_NET_PORT, {allowed_access=LANDLOCK_ACCESS_NET_BIND_TCP, port=80}, 0)"},
 };
 
 // Syscalls newer than strace 6.1, which prints them raw: the whole line as current strace
@@ -147,7 +150,7 @@ TEST(DecodeStructs, StructArgumentsAsStrace61PrintsThem) {
   if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";
   const std::set<std::string> names = Compare("st_structs", "", 50);
   for (const char* want : {"openat2", "clone3", "sendfile", "timer_create", "kcmp", "mincore",
-                           "landlock_create_ruleset", "landlock_add_rule"}) {
+                           "landlock_create_ruleset", "landlock_add_rule", "mq_notify"}) {
     EXPECT_TRUE(names.contains(want)) << want;
   }
 }

@@ -119,6 +119,11 @@ int main(void) {
   sev._sigev_un._sigev_thread._function = (void (*)(union sigval))0x1234;
   syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &tid);
   syscall(SYS_timer_create, CLOCK_MONOTONIC, (void*)8, &tid);
+  // mq_notify takes the same struct (no such queue: EBADF).
+  memset(&sev, 0, sizeof(sev));
+  sev.sigev_notify = SIGEV_SIGNAL;
+  sev.sigev_signo = SIGUSR1;
+  syscall(SYS_mq_notify, -1, &sev);
   syscall(SYS_timer_delete, 0);
   syscall(SYS_timer_delete, 1);
   syscall(SYS_timer_delete, 2);
@@ -163,6 +168,9 @@ int main(void) {
   syscall(SYS_landlock_add_rule, 5, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
   syscall(SYS_landlock_add_rule, 5, LANDLOCK_RULE_PATH_BENEATH, NULL, 0);
   syscall(SYS_landlock_add_rule, 5, 99, &pb, 0);
+  // LANDLOCK_RULE_NET_PORT (Linux 6.7): the ruleset handles no network access (EINVAL).
+  uint64_t np[2] = {1 /* LANDLOCK_ACCESS_NET_BIND_TCP */, 80};
+  syscall(SYS_landlock_add_rule, 5, 2, np, 0);
   syscall(SYS_close, 5);
 
   Marker("st_structs:end");
