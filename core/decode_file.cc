@@ -183,6 +183,7 @@ bool DecodeOpenHow(Ctx& c, uint64_t addr, int idx, std::string* out) {
   }
   out->append(", resolve=");
   AppendFlags(out, "resolve_flags", how.resolve);
+  if (spec.len_arg >= 0) AppendNonzeroTail(c, addr, sizeof(how), c.Arg(spec.len_arg), out);
   out->push_back('}');
   return true;
 }

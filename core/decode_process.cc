@@ -163,6 +163,7 @@ bool DecodeCloneArgs(Ctx& c, uint64_t addr, int, std::string* out) {
     out->append(", cgroup=");
     AppendUDec(out, a.cgroup);
   }
+  AppendNonzeroTail(c, addr, sizeof(a), c.Arg(1), out);
   out->push_back('}');
   return true;
 }

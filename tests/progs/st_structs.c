@@ -48,6 +48,11 @@ int main(void) {
   syscall(SYS_openat2, AT_FDCWD, NX, &how2, sizeof(how2));
   struct open_how how3 = {.flags = O_RDONLY, .mode = 0, .resolve = 0x80};
   syscall(SYS_openat2, -1, NX, &how3, sizeof(how3));
+  // Larger than open_how: zero bytes past it are fine (ENOENT), others are shown (E2BIG).
+  uint64_t big[8] = {O_RDONLY, 0, 0, 0, 0, 0, 0, 0};
+  syscall(SYS_openat2, AT_FDCWD, NX, big, 32);
+  big[3] = 1;
+  syscall(SYS_openat2, AT_FDCWD, NX, big, 32);
   syscall(SYS_openat2, AT_FDCWD, NX, &how, 16);           // too small: the address
   syscall(SYS_openat2, AT_FDCWD, NX, NULL, sizeof(how));  // NULL
   syscall(SYS_openat2, AT_FDCWD, NX, (void*)8, sizeof(how));
@@ -79,6 +84,12 @@ int main(void) {
   ca.exit_signal = 0x7f;  // not a valid signal: EINVAL
   syscall(SYS_clone3, &ca, sizeof(ca));
   syscall(SYS_clone3, NULL, sizeof(ca));
+  uint64_t ca_big[16] = {CLONE_THREAD, 0, 0, 0, SIGCHLD};
+  ca_big[11] = 1;  // a byte past struct clone_args: E2BIG, the bytes shown
+  syscall(SYS_clone3, ca_big, 96);
+  ca_big[11] = 0;
+  ca_big[12] = 5;
+  syscall(SYS_clone3, ca_big, 104);
   syscall(SYS_clone3, &ca, 8);  // smaller than CLONE_ARGS_SIZE_VER0
 
   // ---- sendfile: the offset before and after ----

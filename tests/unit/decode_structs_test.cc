@@ -90,6 +90,19 @@ TEST(DecodeStructs, Openat2How) {
   EXPECT_EQ(FlatLine(Call("openat2", {kAtFdcwd, kA, kB, 24}, kEinval), mem),
             "openat2(AT_FDCWD, \"/nonexistent/st\", {flags=O_WRONLY|O_CREAT|O_EXCL, mode=0640, "
             "resolve=0x80 /* RESOLVE_??? */}, 24) = -1 EINVAL (Invalid argument)");
+  // Bytes past the struct strace knows: shown in hex when not zero.
+  const uint64_t big[4] = {O_RDONLY, 0, 0, 1};
+  mem.PutObj(kB, big);
+  EXPECT_EQ(FlatLine(Call("openat2", {kAtFdcwd, kA, kB, 32}, -E2BIG), mem),
+            "openat2(AT_FDCWD, \"/nonexistent/st\", {flags=O_RDONLY, resolve=0, /* bytes 24..31 "
+            "*/ \"\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\"}, 32) = -1 E2BIG (Argument list too "
+            "long)");
+  const uint64_t zero_tail[4] = {O_RDONLY, 0, 0, 0};
+  mem.PutObj(kB, zero_tail);
+  EXPECT_EQ(FlatLine(Call("openat2", {kAtFdcwd, kA, kB, 32}, -ENOENT), mem),
+            "openat2(AT_FDCWD, \"/nonexistent/st\", {flags=O_RDONLY, resolve=0}, 32) = -1 ENOENT "
+            "(No such file or directory)");
+  mem.PutObj(kB, how);
   // Below OPEN_HOW_SIZE_VER0 the kernel reads nothing: the address.
   EXPECT_EQ(FlatLine(Call("openat2", {kAtFdcwd, kA, kB, 16}, kEinval), mem),
             "openat2(AT_FDCWD, \"/nonexistent/st\", 0x20000, 16) = -1 EINVAL (Invalid argument)");
