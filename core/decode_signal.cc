@@ -291,9 +291,9 @@ bool DecodeStack(Ctx& c, uint64_t addr, int, std::string* out) {
 }
 
 // struct sigevent (timer_create, mq_notify), as strace prints it: sigev_value when it is not
-// zero (whatever the kind), the signal, the kind, and the kind's own fields: "{sigev_value={sival_int=42, sival_ptr=0x2a}, sigev_signo=SIGUSR2,
-// sigev_notify=SIGEV_SIGNAL}", "{sigev_signo=SIGALRM, sigev_notify=SIGEV_THREAD_ID,
-// sigev_notify_thread_id=42}".
+// zero (whatever the kind), the signal, the kind, and the kind's own fields:
+// "{sigev_value={sival_int=42, sival_ptr=0x2a}, sigev_signo=SIGUSR2, sigev_notify=SIGEV_SIGNAL}",
+// "{sigev_signo=SIGALRM, sigev_notify=SIGEV_THREAD_ID, sigev_notify_thread_id=42}".
 bool DecodeSigevent(Ctx& c, uint64_t addr, int, std::string* out) {
   struct {
     uint64_t value;

@@ -204,8 +204,9 @@ bool DecodeTimex(Ctx& c, uint64_t addr, int, std::string* out) {
 
 constexpr StructDecoder kStructs[] = {
     {"timespec", DecodeTimespec, false},   {"timeval", DecodeTimeval, false},
-    {"timezone", DecodeTimezone, true},    {"utimbuf", DecodeUtimbuf, false},    {"itimerspec", DecodeItimerspec, false},
-    {"itimerval", DecodeItimerval, false}, {"kernel_timex", DecodeTimex, false},
+    {"timezone", DecodeTimezone, true},    {"utimbuf", DecodeUtimbuf, false},
+    {"itimerspec", DecodeItimerspec, false}, {"itimerval", DecodeItimerval, false},
+    {"kernel_timex", DecodeTimex, false},
 };
 
 bool IsRestart(int64_t ret) { return ret <= -512 && ret >= -516; }
