@@ -155,6 +155,16 @@ TEST(DecodeStructs, StructArgumentsAsStrace61PrintsThem) {
   }
 }
 
+// i386 calls (int $0x80): sendfile's 32-bit offset, sendfile64's, openat2, landlock, kcmp.
+TEST(DecodeStructs, I386StructArgumentsAsStrace61PrintsThem) {
+  if (!HaveStrace()) GTEST_SKIP() << "strace is not installed";
+  const std::set<std::string> names = Compare("st_i386", "", 10);
+  for (const char* want : {"sendfile", "sendfile64", "openat2", "landlock_create_ruleset",
+                           "kcmp"}) {
+    EXPECT_TRUE(names.contains(want)) << want;
+  }
+}
+
 // Times a call sets (utimensat, utimes, futimesat with strace's ISO-8601 comments; clock_settime
 // and settimeofday without), perf_event_open, bpf (map and object commands), modify_ldt,
 // quotactl (QCMD), futex2.
