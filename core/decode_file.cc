@@ -169,7 +169,10 @@ bool DecodeDirents(Ctx& c, uint64_t addr, int, std::string* out) {
   return true;
 }
 
-bool DecodeOpenHow(Ctx& c, uint64_t addr, int, std::string* out) {
+bool DecodeOpenHow(Ctx& c, uint64_t addr, int idx, std::string* out) {
+  // A size below OPEN_HOW_SIZE_VER0 (24): the kernel reads nothing; strace prints the address.
+  const ArgSpec& spec = c.sig.args[idx];
+  if (spec.len_arg >= 0 && c.Arg(spec.len_arg) < sizeof(open_how)) return false;
   open_how how;
   if (!Fetch(c, addr, &how)) return false;
   out->append("{flags=");
@@ -180,6 +183,7 @@ bool DecodeOpenHow(Ctx& c, uint64_t addr, int, std::string* out) {
   }
   out->append(", resolve=");
   AppendFlags(out, "resolve_flags", how.resolve);
+  if (spec.len_arg >= 0) AppendNonzeroTail(c, addr, sizeof(how), c.Arg(spec.len_arg), out);
   out->push_back('}');
   return true;
 }
@@ -784,8 +788,90 @@ constexpr StructDecoder kStructs[] = {
     {"winsize_or_ioctl_arg", DecodeIoctlArg, false},
 };
 
+// sendfile's offset is read and written back: strace prints "[0] => [100]" (the value at entry,
+// and at exit the value the kernel stored), and only "[0]" when the call failed. Entry prints
+// the two fds and saves the offset (64 bits in saved[2], validity in saved[3]); Exit prints it.
+// sendfile on i386 takes a 32-bit off_t, sendfile64 a loff_t.
+size_t SendfileOffsetSize(Ctx& c) { return c.Compat() && c.name == "sendfile" ? 4 : 8; }
+
+bool FetchSendfileOffset(Ctx& c, uint64_t* v) {
+  *v = 0;
+  return ReadAll(c.mem, c.Arg(2), v, SendfileOffsetSize(c));
+}
+
+int SendfileSplit(Ctx& c) {
+  uint64_t v;
+  if (!c.exiting && c.dc != nullptr && c.Arg(2) != 0 && FetchSendfileOffset(c, &v)) {
+    c.dc->saved[2] = v;
+    c.dc->saved[3] = 1;
+  }
+  return 2;
+}
+
+ArgResult SendfileArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 2 || c.Arg(2) == 0) return ArgResult::kGeneric;
+  if (c.dc == nullptr || c.dc->saved[3] == 0) {
+    AppendAddr(out, c.Arg(2));
+    return ArgResult::kHandled;
+  }
+  out->push_back('[');
+  AppendUDec(out, c.dc->saved[2]);
+  out->push_back(']');
+  uint64_t v;
+  if (c.exiting && !c.Failed() && FetchSendfileOffset(c, &v)) {
+    out->append(" => [");
+    AppendUDec(out, v);
+    out->push_back(']');
+  }
+  return ArgResult::kHandled;
+}
+
+// quotactl's cmd as strace 6.1 prints it, "QCMD(Q_GETQUOTA, USRQUOTA)" (unknown parts in hex
+// with a comment), and the arguments each command takes: none after the device for Q_SYNC,
+// Q_QUOTAOFF and Q_XQUOTASYNC; a format (QFMT_*) and a path for Q_QUOTAON; id and addr for the
+// per-id commands and unknown ones; addr alone for the rest (Q_GETFMT, Q_GETINFO, Q_X*...).
+// (strace decodes what a successful Q_GET* wrote; here the address.)
+constexpr uint32_t kQSync = 0x800001, kQQuotaOn = 0x800002, kQQuotaOff = 0x800003,
+                   kQGetQuota = 0x800007, kQSetQuota = 0x800008, kQGetNextQuota = 0x800009,
+                   kQXGetQuota = 0x5803, kQXSetQlim = 0x5804, kQXQuotaSync = 0x5807,
+                   kQXGetNextQuota = 0x5809;
+
+ArgResult QuotactlArg(Ctx& c, int idx, std::string* out) {
+  const uint32_t cmd = static_cast<uint32_t>(c.Arg(0));
+  const uint32_t sub = cmd >> 8, type = cmd & 0xff;
+  if (idx == 0) {
+    out->append("QCMD(");
+    AppendEnum(out, "quotactl_cmd", sub);
+    out->append(", ");
+    AppendEnum(out, "quota_type", type);
+    out->push_back(')');
+    return ArgResult::kHandled;
+  }
+  if (idx < 2) return ArgResult::kGeneric;
+  if (sub == kQSync || sub == kQQuotaOff || sub == kQXQuotaSync) return ArgResult::kOmit;
+  if (sub == kQQuotaOn) {
+    if (idx == 2) {
+      AppendEnum(out, "quota_format", static_cast<uint32_t>(c.Arg(2)));
+    } else {
+      AppendPath(c, out, c.Arg(3));
+    }
+    return ArgResult::kHandled;
+  }
+  const bool per_id = sub == kQGetQuota || sub == kQSetQuota || sub == kQGetNextQuota ||
+                      sub == kQXGetQuota || sub == kQXSetQlim || sub == kQXGetNextQuota;
+  bool known = false;
+  if (const Xlat* cmds = CachedXlat("quotactl_cmd"); cmds != nullptr) {
+    for (const XlatEntry& e : cmds->entries) known = known || e.value == sub;
+  }
+  if (idx == 2 && known && !per_id) return ArgResult::kOmit;
+  return ArgResult::kGeneric;
+}
+
 constexpr CallHooks kHooks[] = {
     {.name = "open", .arg = OpenArg},
+    {.name = "quotactl", .arg = QuotactlArg},
+    {.name = "sendfile", .entry_split = SendfileSplit, .arg = SendfileArg},
+    {.name = "sendfile64", .entry_split = SendfileSplit, .arg = SendfileArg},
     {.name = "openat", .arg = OpenatArg},
     {.name = "mknod", .arg = MknodArg},
     {.name = "mknodat", .arg = MknodatArg},

@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <sys/mman.h>
 
 #include "core/decode_util.h"
@@ -85,8 +86,45 @@ ArgResult MincoreArg(Ctx& c, int idx, std::string* out) {
   return ArgResult::kHandled;
 }
 
+// modify_ldt's ptr, as strace 6.1 prints it: a struct user_desc when bytecount is exactly its
+// size (16), whatever func, else the address: "{entry_number=9000, base_addr=0x001000,
+// limit=0x0fffff, seg_32bit=1, contents=2, read_exec_only=0, limit_in_pages=0,
+// seg_not_present=0, useable=1, lm=0}" (strace's "%#08x": 0 is "00000000").
+ArgResult ModifyLdtArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 1 || c.Arg(1) == 0 || c.Arg(2) != 16) return ArgResult::kGeneric;
+  struct {
+    uint32_t entry_number;
+    uint32_t base_addr;
+    uint32_t limit;
+    uint32_t bits;
+  } d;
+  if (!Fetch(c, c.Arg(1), &d)) return ArgResult::kGeneric;
+  char text[256];
+  snprintf(text, sizeof(text),
+           "{entry_number=%u, base_addr=%#08x, limit=%#08x, seg_32bit=%u, contents=%u, "
+           "read_exec_only=%u, limit_in_pages=%u, seg_not_present=%u, useable=%u, lm=%u}",
+           d.entry_number, d.base_addr, d.limit, d.bits & 1, (d.bits >> 1) & 3,
+           (d.bits >> 3) & 1, (d.bits >> 4) & 1, (d.bits >> 5) & 1, (d.bits >> 6) & 1,
+           (d.bits >> 7) & 1);
+  out->append(text);
+  return ArgResult::kHandled;
+}
+
+// The kernel returns modify_ldt's int zero-extended: an error reaches the tracer as 4294967274,
+// which strace prints with the errno's name ("4294967274 EINVAL (Invalid argument)").
+bool ModifyLdtRet(Ctx& c, std::string* out) {
+  const uint64_t r = static_cast<uint64_t>(c.call.ret);
+  if (c.Compat() || r < 0xfffff001ULL || r > 0xffffffffULL) return false;
+  std::string err;
+  AppendError(&err, static_cast<int>(-static_cast<int32_t>(r)));  // "-1 EINVAL (...)"
+  AppendUDec(out, r);
+  out->append(err.substr(err.find(' ')));
+  return true;
+}
+
 constexpr CallHooks kHooks[] = {
     {.name = "mincore", .arg = MincoreArg},
+    {.name = "modify_ldt", .arg = ModifyLdtArg, .ret = ModifyLdtRet},
     {.name = "process_madvise", .arg = ProcessMadviseArg},
     {.name = "mremap", .arg = MremapArg},
     {.name = "mmap", .arg = MmapArg},

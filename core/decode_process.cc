@@ -163,6 +163,7 @@ bool DecodeCloneArgs(Ctx& c, uint64_t addr, int, std::string* out) {
     out->append(", cgroup=");
     AppendUDec(out, a.cgroup);
   }
+  AppendNonzeroTail(c, addr, sizeof(a), c.Arg(1), out);
   out->push_back('}');
   return true;
 }
@@ -728,7 +729,111 @@ constexpr StructDecoder kStructs[] = {
     {"cap", DecodeCap, true},
 };
 
+// kcmp's idx1/idx2 depend on the type, as strace prints them: KCMP_FILE compares two fds;
+// KCMP_EPOLL_TFD an fd and a struct kcmp_epoll_slot ("{efd=5, tfd=3, toff=0}"); the other
+// known types take neither (omitted); an unknown type prints both in hex.
+ArgResult KcmpArg(Ctx& c, int idx, std::string* out) {
+  if (idx < 3) return ArgResult::kGeneric;
+  const uint32_t type = static_cast<uint32_t>(c.Arg(2));
+  constexpr uint32_t kFile = 0, kEpollTfd = 7;
+  if (type == kFile || (type == kEpollTfd && idx == 3)) {
+    AppendFd(c, out, static_cast<int>(c.Arg(idx)));
+    return ArgResult::kHandled;
+  }
+  if (type == kEpollTfd) {
+    struct {
+      uint32_t efd;
+      uint32_t tfd;
+      uint32_t toff;
+    } slot;
+    if (!Fetch(c, c.Arg(4), &slot)) {
+      AppendAddr(out, c.Arg(4));
+      return ArgResult::kHandled;
+    }
+    out->append("{efd=");
+    AppendFd(c, out, static_cast<int>(slot.efd));
+    out->append(", tfd=");
+    AppendFd(c, out, static_cast<int>(slot.tfd));
+    out->append(", toff=");
+    AppendUDec(out, slot.toff);
+    out->push_back('}');
+    return ArgResult::kHandled;
+  }
+  if (type < kEpollTfd) return ArgResult::kOmit;
+  AppendHex(out, c.Arg(idx));
+  return ArgResult::kHandled;
+}
+
+// futex2 (Linux 6.7; strace 6.1 prints them raw): current strace's format (its src/futex2.c,
+// default abbreviated style). Flags: the size by name, then the other flags
+// ("FUTEX2_SIZE_U32|FUTEX2_PRIVATE"); a mask: FUTEX_BITSET_MATCH_ANY or hex.
+void AppendFutex2Flags(std::string* out, uint32_t flags) {
+  static constexpr const char* kSizes[] = {"FUTEX2_SIZE_U8", "FUTEX2_SIZE_U16",
+                                           "FUTEX2_SIZE_U32", "FUTEX2_SIZE_U64"};
+  out->append(kSizes[flags & 3]);
+  flags &= ~3U;
+  if (flags == 0) return;
+  out->push_back('|');
+  AppendFlags(out, "futex2_flags", flags);
+}
+
+void AppendFutex2Mask(std::string* out, uint64_t mask) {
+  if (mask == 0xffffffffULL) {
+    out->append("FUTEX_BITSET_MATCH_ANY");
+  } else {
+    AppendHex(out, mask);
+  }
+}
+
+ArgResult Futex2Arg(Ctx& c, int idx, std::string* out) {
+  const bool wait = c.name == "futex_wait";
+  if (idx == (wait ? 2 : 1)) {
+    AppendFutex2Mask(out, c.Arg(idx));
+    return ArgResult::kHandled;
+  }
+  if (idx == 3) {
+    AppendFutex2Flags(out, static_cast<uint32_t>(c.Arg(3)));
+    return ArgResult::kHandled;
+  }
+  return ArgResult::kGeneric;
+}
+
+// futex_requeue's two struct futex_waitv: "[{val=0x5, uaddr=0x..., flags=FUTEX2_SIZE_U32},
+// {...}]".
+ArgResult FutexRequeueArg(Ctx& c, int idx, std::string* out) {
+  if (idx != 0 || c.Arg(0) == 0) return ArgResult::kGeneric;
+  struct Waitv {
+    uint64_t val;
+    uint64_t uaddr;
+    uint32_t flags;
+    uint32_t reserved;
+  };
+  Waitv first;
+  if (!Fetch(c, c.Arg(0), &first)) return ArgResult::kGeneric;
+  AppendArray(c, out, c.Arg(0), 2, sizeof(Waitv), [&](uint64_t a) {
+    Waitv w;
+    if (!Fetch(c, a, &w)) return false;
+    out->append("{val=");
+    AppendHex(out, w.val);
+    out->append(", uaddr=");
+    AppendAddr(out, w.uaddr);
+    out->append(", flags=");
+    AppendFutex2Flags(out, w.flags);
+    if (w.reserved != 0) {
+      out->append(", __reserved=");
+      AppendHex(out, w.reserved);
+    }
+    out->push_back('}');
+    return true;
+  });
+  return ArgResult::kHandled;
+}
+
 constexpr CallHooks kHooks[] = {
+    {.name = "kcmp", .arg = KcmpArg},
+    {.name = "futex_wait", .arg = Futex2Arg},
+    {.name = "futex_wake", .arg = Futex2Arg},
+    {.name = "futex_requeue", .arg = FutexRequeueArg},
     {.name = "clone", .layout = CloneLayout},
     {.name = "clone3", .layout = Clone3Layout},
     {.name = "wait4", .arg = Wait4Arg},

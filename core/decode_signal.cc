@@ -290,7 +290,51 @@ bool DecodeStack(Ctx& c, uint64_t addr, int, std::string* out) {
   return true;
 }
 
+// struct sigevent (timer_create, mq_notify), as strace prints it: sigev_value when it is not
+// zero (whatever the kind), the signal, the kind, and the kind's own fields:
+// "{sigev_value={sival_int=42, sival_ptr=0x2a}, sigev_signo=SIGUSR2, sigev_notify=SIGEV_SIGNAL}",
+// "{sigev_signo=SIGALRM, sigev_notify=SIGEV_THREAD_ID, sigev_notify_thread_id=42}".
+bool DecodeSigevent(Ctx& c, uint64_t addr, int, std::string* out) {
+  struct {
+    uint64_t value;
+    int32_t signo;
+    int32_t notify;
+    union {
+      int32_t tid;
+      struct {
+        uint64_t function;
+        uint64_t attributes;
+      } thread;
+    } un;
+  } ev;
+  if (!Fetch(c, addr, &ev)) return false;
+  out->push_back('{');
+  if (ev.value != 0) {
+    out->append("sigev_value={sival_int=");
+    AppendDec(out, static_cast<int32_t>(ev.value));
+    out->append(", sival_ptr=");
+    AppendHex(out, ev.value);
+    out->append("}, ");
+  }
+  out->append("sigev_signo=");
+  AppendSignal(out, ev.signo);
+  out->append(", sigev_notify=");
+  AppendEnum(out, "sigev_notify", static_cast<uint32_t>(ev.notify));
+  if (ev.notify == SIGEV_THREAD_ID) {
+    out->append(", sigev_notify_thread_id=");
+    AppendDec(out, ev.un.tid);
+  } else if (ev.notify == SIGEV_THREAD) {
+    out->append(", sigev_notify_function=");
+    AppendAddr(out, ev.un.thread.function);
+    out->append(", sigev_notify_attributes=");
+    AppendAddr(out, ev.un.thread.attributes);
+  }
+  out->push_back('}');
+  return true;
+}
+
 constexpr StructDecoder kStructs[] = {
+    {"sigevent", DecodeSigevent, false},
     {"sigset", DecodeSigset, true},
     {"sigaction", DecodeSigaction, false},
     {"siginfo", DecodeSiginfo, false},

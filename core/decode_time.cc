@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/timex.h>
@@ -15,6 +16,31 @@ void AppendTs(std::string* out, const timespec& ts) {
   out->append(", tv_nsec=");
   AppendDec(out, ts.tv_nsec);
   out->push_back('}');
+}
+
+// strace's sprinttime_ex as a comment, for the times a call sets on a file (utimensat, utimes,
+// futimesat, utime): " /* 2023-11-14T22:13:20.000000005+0000 */" in local time, the fraction
+// with `width` digits when not zero. Nothing for the epoch itself, a fraction out of range or a
+// time localtime cannot represent.
+void AppendTimeComment(std::string* out, int64_t sec, int64_t part, int width) {
+  const int64_t max_part = width == 9 ? 999999999 : width == 6 ? 999999 : 0;
+  if ((sec == 0 && part == 0) || part < 0 || part > max_part) return;
+  const time_t t = static_cast<time_t>(sec);
+  struct tm tm;
+  if (localtime_r(&t, &tm) == nullptr) return;
+  char date[64];
+  char zone[16];
+  if (strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0) return;
+  if (strftime(zone, sizeof(zone), "%z", &tm) == 0) return;
+  out->append(" /* ");
+  out->append(date);
+  if (part != 0) {
+    char frac[16];
+    snprintf(frac, sizeof(frac), ".%0*lld", width, static_cast<long long>(part));
+    out->append(frac);
+  }
+  out->append(zone);
+  out->append(" */");
 }
 
 }  // namespace
@@ -57,6 +83,7 @@ bool DecodeTimespec(Ctx& c, uint64_t addr, int, std::string* out) {
         out->append("UTIME_OMIT");
       } else {
         AppendTs(out, ts[i]);
+        AppendTimeComment(out, ts[i].tv_sec, ts[i].tv_nsec, 9);
       }
     }
     out->push_back(']');
@@ -70,13 +97,29 @@ bool DecodeTimeval(Ctx& c, uint64_t addr, int, std::string* out) {
     timeval tv[2];
     if (!Fetch(c, addr, &tv)) return false;
     out->push_back('[');
-    AppendTimevalValue(out, tv[0].tv_sec, tv[0].tv_usec);
-    out->append(", ");
-    AppendTimevalValue(out, tv[1].tv_sec, tv[1].tv_usec);
+    for (int i = 0; i < 2; ++i) {
+      if (i) out->append(", ");
+      AppendTimevalValue(out, tv[i].tv_sec, tv[i].tv_usec);
+      AppendTimeComment(out, tv[i].tv_sec, tv[i].tv_usec, 6);
+    }
     out->push_back(']');
     return true;
   }
   return AppendTimeval(c, addr, out);
+}
+
+// utime's struct utimbuf: "{actime=0, modtime=5 /* 1970-01-01T00:00:05+0000 */}".
+bool DecodeUtimbuf(Ctx& c, uint64_t addr, int, std::string* out) {
+  int64_t t[2];
+  if (!Fetch(c, addr, &t)) return false;
+  out->append("{actime=");
+  AppendDec(out, t[0]);
+  AppendTimeComment(out, t[0], 0, 0);
+  out->append(", modtime=");
+  AppendDec(out, t[1]);
+  AppendTimeComment(out, t[1], 0, 0);
+  out->push_back('}');
+  return true;
 }
 
 bool DecodeTimezone(Ctx& c, uint64_t addr, int, std::string* out) {
@@ -161,8 +204,9 @@ bool DecodeTimex(Ctx& c, uint64_t addr, int, std::string* out) {
 
 constexpr StructDecoder kStructs[] = {
     {"timespec", DecodeTimespec, false},   {"timeval", DecodeTimeval, false},
-    {"timezone", DecodeTimezone, true},    {"itimerspec", DecodeItimerspec, false},
-    {"itimerval", DecodeItimerval, false}, {"kernel_timex", DecodeTimex, false},
+    {"timezone", DecodeTimezone, true},    {"utimbuf", DecodeUtimbuf, false},
+    {"itimerspec", DecodeItimerspec, false}, {"itimerval", DecodeItimerval, false},
+    {"kernel_timex", DecodeTimex, false},
 };
 
 bool IsRestart(int64_t ret) { return ret <= -512 && ret >= -516; }

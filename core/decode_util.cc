@@ -391,6 +391,20 @@ void AppendSigmask(std::string* out, const uint8_t* mask, size_t bytes) {
   out->push_back(']');
 }
 
+void AppendNonzeroTail(Ctx& c, uint64_t addr, uint64_t start, uint64_t size, std::string* out) {
+  if (size <= start) return;
+  const uint64_t len = std::min<uint64_t>(size - start, 4096);
+  std::string bytes(len, '\0');
+  if (!ReadAll(c.mem, addr + start, bytes.data(), len)) return;
+  if (bytes.find_first_not_of('\0') == std::string::npos) return;
+  out->append(", /* bytes ");
+  AppendUDec(out, start);
+  out->append("..");
+  AppendUDec(out, size - 1);
+  out->append(" */ ");
+  AppendQuoted(out, bytes, /*hex=*/true);
+}
+
 void AppendError(std::string* out, int err) {
   std::string_view name = ErrnoName(err);
   std::string_view text = ErrnoText(err);

@@ -95,6 +95,10 @@ void AppendSigmask(std::string* out, const uint8_t* mask, size_t bytes);
 template <typename Fn>
 void AppendArray(Ctx& c, std::string* out, uint64_t addr, uint64_t count, size_t elem_size,
                  Fn fn);
+// strace's print_nonzero_bytes for a struct given a size larger than the one it knows: when
+// bytes [start, size) at `addr` are not all zero, ", /* bytes 24..31 */ "\x01\x00..."" (at
+// most a page of them, in hex). Nothing when they are zero, size <= start, or unreadable.
+void AppendNonzeroTail(Ctx& c, uint64_t addr, uint64_t start, uint64_t size, std::string* out);
 // The errno text of a failed call: "-1 ENOENT (No such file or directory)".
 void AppendError(std::string* out, int err);
 

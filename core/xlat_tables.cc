@@ -630,8 +630,124 @@ constexpr XlatEntry kMountAttrFlags[] = {
     X(MOUNT_ATTR_NODIRATIME), X(MOUNT_ATTR_IDMAP), X(MOUNT_ATTR_NOSYMFOLLOW),
 };
 
+// LANDLOCK_CREATE_RULESET_ERRATA (Linux 6.15) is left out: strace 6.1 prints it as hex, and
+// it_decode_fidelity_test's dc_flags compares all bits set with strace 6.1.
 constexpr XlatEntry kLandlockCreateFlags[] = {X(LANDLOCK_CREATE_RULESET_VERSION)};
-constexpr XlatEntry kLandlockRuleType[] = {X(LANDLOCK_RULE_PATH_BENEATH)};
+constexpr XlatEntry kLandlockRuleType[] = {X(LANDLOCK_RULE_PATH_BENEATH),
+                                           {2, "LANDLOCK_RULE_NET_PORT"}};
+// strace's landlock_ruleset_access_fs, _net and landlock_scope_flags (values: Linux 6.18's).
+constexpr XlatEntry kLandlockAccessFs[] = {
+    {1ULL << 0, "LANDLOCK_ACCESS_FS_EXECUTE"},      {1ULL << 1, "LANDLOCK_ACCESS_FS_WRITE_FILE"},
+    {1ULL << 2, "LANDLOCK_ACCESS_FS_READ_FILE"},    {1ULL << 3, "LANDLOCK_ACCESS_FS_READ_DIR"},
+    {1ULL << 4, "LANDLOCK_ACCESS_FS_REMOVE_DIR"},   {1ULL << 5, "LANDLOCK_ACCESS_FS_REMOVE_FILE"},
+    {1ULL << 6, "LANDLOCK_ACCESS_FS_MAKE_CHAR"},    {1ULL << 7, "LANDLOCK_ACCESS_FS_MAKE_DIR"},
+    {1ULL << 8, "LANDLOCK_ACCESS_FS_MAKE_REG"},     {1ULL << 9, "LANDLOCK_ACCESS_FS_MAKE_SOCK"},
+    {1ULL << 10, "LANDLOCK_ACCESS_FS_MAKE_FIFO"},   {1ULL << 11, "LANDLOCK_ACCESS_FS_MAKE_BLOCK"},
+    {1ULL << 12, "LANDLOCK_ACCESS_FS_MAKE_SYM"},    {1ULL << 13, "LANDLOCK_ACCESS_FS_REFER"},
+    {1ULL << 14, "LANDLOCK_ACCESS_FS_TRUNCATE"},    {1ULL << 15, "LANDLOCK_ACCESS_FS_IOCTL_DEV"},
+};
+constexpr XlatEntry kLandlockAccessNet[] = {
+    {1ULL << 0, "LANDLOCK_ACCESS_NET_BIND_TCP"}, {1ULL << 1, "LANDLOCK_ACCESS_NET_CONNECT_TCP"},
+};
+constexpr XlatEntry kLandlockScope[] = {
+    {1ULL << 0, "LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET"}, {1ULL << 1, "LANDLOCK_SCOPE_SIGNAL"},
+};
+constexpr XlatEntry kFutex2Flags[] = {
+    {0x04, "FUTEX2_NUMA"}, {0x08, "FUTEX2_MPOL"}, {0x80, "FUTEX2_PRIVATE"},
+};
+// quotactl's subcommands (cmd >> 8) and types (cmd & 0xff), as strace's QCMD(...).
+constexpr XlatEntry kQuotactlCmd[] = {
+    {0x800001, "Q_SYNC"},      {0x800002, "Q_QUOTAON"},   {0x800003, "Q_QUOTAOFF"},
+    {0x800004, "Q_GETFMT"},    {0x800005, "Q_GETINFO"},   {0x800006, "Q_SETINFO"},
+    {0x800007, "Q_GETQUOTA"},  {0x800008, "Q_SETQUOTA"},  {0x800009, "Q_GETNEXTQUOTA"},
+    {0x5801, "Q_XQUOTAON"},    {0x5802, "Q_XQUOTAOFF"},   {0x5803, "Q_XGETQUOTA"},
+    {0x5804, "Q_XSETQLIM"},    {0x5805, "Q_XGETQSTAT"},   {0x5806, "Q_XQUOTARM"},
+    {0x5807, "Q_XQUOTASYNC"},  {0x5808, "Q_XGETQSTATV"},  {0x5809, "Q_XGETNEXTQUOTA"},
+};
+constexpr XlatEntry kQuotaType[] = {{0, "USRQUOTA"}, {1, "GRPQUOTA"}, {2, "PRJQUOTA"}};
+constexpr XlatEntry kQuotaFormat[] = {
+    {1, "QFMT_VFS_OLD"}, {2, "QFMT_VFS_V0"}, {3, "QFMT_OCFS2"}, {4, "QFMT_VFS_V1"},
+};
+// bpf's map types as strace 6.1 knows them (up to BPF_MAP_TYPE_USER_RINGBUF, Linux 6.1), the
+// map flags, the element flags and the object file flags.
+constexpr XlatEntry kBpfMapType[] = {
+    {0, "BPF_MAP_TYPE_UNSPEC"}, {1, "BPF_MAP_TYPE_HASH"}, {2, "BPF_MAP_TYPE_ARRAY"},
+    {3, "BPF_MAP_TYPE_PROG_ARRAY"}, {4, "BPF_MAP_TYPE_PERF_EVENT_ARRAY"},
+    {5, "BPF_MAP_TYPE_PERCPU_HASH"}, {6, "BPF_MAP_TYPE_PERCPU_ARRAY"},
+    {7, "BPF_MAP_TYPE_STACK_TRACE"}, {8, "BPF_MAP_TYPE_CGROUP_ARRAY"},
+    {9, "BPF_MAP_TYPE_LRU_HASH"}, {10, "BPF_MAP_TYPE_LRU_PERCPU_HASH"},
+    {11, "BPF_MAP_TYPE_LPM_TRIE"}, {12, "BPF_MAP_TYPE_ARRAY_OF_MAPS"},
+    {13, "BPF_MAP_TYPE_HASH_OF_MAPS"}, {14, "BPF_MAP_TYPE_DEVMAP"}, {15, "BPF_MAP_TYPE_SOCKMAP"},
+    {16, "BPF_MAP_TYPE_CPUMAP"}, {17, "BPF_MAP_TYPE_XSKMAP"}, {18, "BPF_MAP_TYPE_SOCKHASH"},
+    {19, "BPF_MAP_TYPE_CGROUP_STORAGE"}, {20, "BPF_MAP_TYPE_REUSEPORT_SOCKARRAY"},
+    {21, "BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE"}, {22, "BPF_MAP_TYPE_QUEUE"},
+    {23, "BPF_MAP_TYPE_STACK"}, {24, "BPF_MAP_TYPE_SK_STORAGE"},
+    {25, "BPF_MAP_TYPE_DEVMAP_HASH"}, {26, "BPF_MAP_TYPE_STRUCT_OPS"},
+    {27, "BPF_MAP_TYPE_RINGBUF"}, {28, "BPF_MAP_TYPE_INODE_STORAGE"},
+    {29, "BPF_MAP_TYPE_TASK_STORAGE"}, {30, "BPF_MAP_TYPE_BLOOM_FILTER"},
+    {31, "BPF_MAP_TYPE_USER_RINGBUF"},
+};
+constexpr XlatEntry kBpfMapFlags[] = {
+    {1U << 0, "BPF_F_NO_PREALLOC"},   {1U << 1, "BPF_F_NO_COMMON_LRU"},
+    {1U << 2, "BPF_F_NUMA_NODE"},     {1U << 3, "BPF_F_RDONLY"},
+    {1U << 4, "BPF_F_WRONLY"},        {1U << 5, "BPF_F_STACK_BUILD_ID"},
+    {1U << 6, "BPF_F_ZERO_SEED"},     {1U << 7, "BPF_F_RDONLY_PROG"},
+    {1U << 8, "BPF_F_WRONLY_PROG"},   {1U << 9, "BPF_F_CLONE"},
+    {1U << 10, "BPF_F_MMAPABLE"},     {1U << 11, "BPF_F_PRESERVE_ELEMS"},
+    {1U << 12, "BPF_F_INNER_MAP"},
+};
+constexpr XlatEntry kBpfElemFlags[] = {
+    {0, "BPF_ANY"}, {1, "BPF_NOEXIST"}, {2, "BPF_EXIST"}, {4, "BPF_F_LOCK"},
+};
+constexpr XlatEntry kBpfLookupFlags[] = {{0, "BPF_ANY"}, {4, "BPF_F_LOCK"}};
+constexpr XlatEntry kBpfFileFlags[] = {{1U << 3, "BPF_F_RDONLY"}, {1U << 4, "BPF_F_WRONLY"}};
+// perf_event_attr's fields, as strace 6.1 names them.
+constexpr XlatEntry kPerfType[] = {
+    {0, "PERF_TYPE_HARDWARE"}, {1, "PERF_TYPE_SOFTWARE"}, {2, "PERF_TYPE_TRACEPOINT"},
+    {3, "PERF_TYPE_HW_CACHE"}, {4, "PERF_TYPE_RAW"},      {5, "PERF_TYPE_BREAKPOINT"},
+};
+constexpr XlatEntry kPerfAttrSize[] = {
+    {64, "PERF_ATTR_SIZE_VER0"},  {72, "PERF_ATTR_SIZE_VER1"},  {80, "PERF_ATTR_SIZE_VER2"},
+    {96, "PERF_ATTR_SIZE_VER3"},  {104, "PERF_ATTR_SIZE_VER4"}, {112, "PERF_ATTR_SIZE_VER5"},
+    {120, "PERF_ATTR_SIZE_VER6"}, {128, "PERF_ATTR_SIZE_VER7"},
+};
+constexpr XlatEntry kPerfHwId[] = {
+    {0, "PERF_COUNT_HW_CPU_CYCLES"},          {1, "PERF_COUNT_HW_INSTRUCTIONS"},
+    {2, "PERF_COUNT_HW_CACHE_REFERENCES"},    {3, "PERF_COUNT_HW_CACHE_MISSES"},
+    {4, "PERF_COUNT_HW_BRANCH_INSTRUCTIONS"}, {5, "PERF_COUNT_HW_BRANCH_MISSES"},
+    {6, "PERF_COUNT_HW_BUS_CYCLES"},          {7, "PERF_COUNT_HW_STALLED_CYCLES_FRONTEND"},
+    {8, "PERF_COUNT_HW_STALLED_CYCLES_BACKEND"}, {9, "PERF_COUNT_HW_REF_CPU_CYCLES"},
+};
+constexpr XlatEntry kPerfSwId[] = {
+    {0, "PERF_COUNT_SW_CPU_CLOCK"},        {1, "PERF_COUNT_SW_TASK_CLOCK"},
+    {2, "PERF_COUNT_SW_PAGE_FAULTS"},      {3, "PERF_COUNT_SW_CONTEXT_SWITCHES"},
+    {4, "PERF_COUNT_SW_CPU_MIGRATIONS"},   {5, "PERF_COUNT_SW_PAGE_FAULTS_MIN"},
+    {6, "PERF_COUNT_SW_PAGE_FAULTS_MAJ"},  {7, "PERF_COUNT_SW_ALIGNMENT_FAULTS"},
+    {8, "PERF_COUNT_SW_EMULATION_FAULTS"}, {9, "PERF_COUNT_SW_DUMMY"},
+    {10, "PERF_COUNT_SW_BPF_OUTPUT"},      {11, "PERF_COUNT_SW_CGROUP_SWITCHES"},
+};
+constexpr XlatEntry kPerfSampleType[] = {
+    {1ULL << 0, "PERF_SAMPLE_IP"},            {1ULL << 1, "PERF_SAMPLE_TID"},
+    {1ULL << 2, "PERF_SAMPLE_TIME"},          {1ULL << 3, "PERF_SAMPLE_ADDR"},
+    {1ULL << 4, "PERF_SAMPLE_READ"},          {1ULL << 5, "PERF_SAMPLE_CALLCHAIN"},
+    {1ULL << 6, "PERF_SAMPLE_ID"},            {1ULL << 7, "PERF_SAMPLE_CPU"},
+    {1ULL << 8, "PERF_SAMPLE_PERIOD"},        {1ULL << 9, "PERF_SAMPLE_STREAM_ID"},
+    {1ULL << 10, "PERF_SAMPLE_RAW"},          {1ULL << 11, "PERF_SAMPLE_BRANCH_STACK"},
+    {1ULL << 12, "PERF_SAMPLE_REGS_USER"},    {1ULL << 13, "PERF_SAMPLE_STACK_USER"},
+    {1ULL << 14, "PERF_SAMPLE_WEIGHT"},       {1ULL << 15, "PERF_SAMPLE_DATA_SRC"},
+    {1ULL << 16, "PERF_SAMPLE_IDENTIFIER"},   {1ULL << 17, "PERF_SAMPLE_TRANSACTION"},
+    {1ULL << 18, "PERF_SAMPLE_REGS_INTR"},    {1ULL << 19, "PERF_SAMPLE_PHYS_ADDR"},
+    {1ULL << 20, "PERF_SAMPLE_AUX"},          {1ULL << 21, "PERF_SAMPLE_CGROUP"},
+    {1ULL << 22, "PERF_SAMPLE_DATA_PAGE_SIZE"}, {1ULL << 23, "PERF_SAMPLE_CODE_PAGE_SIZE"},
+    {1ULL << 24, "PERF_SAMPLE_WEIGHT_STRUCT"},
+};
+constexpr XlatEntry kPerfReadFormat[] = {
+    {1, "PERF_FORMAT_TOTAL_TIME_ENABLED"}, {2, "PERF_FORMAT_TOTAL_TIME_RUNNING"},
+    {4, "PERF_FORMAT_ID"}, {8, "PERF_FORMAT_GROUP"}, {16, "PERF_FORMAT_LOST"},
+};
+constexpr XlatEntry kSigevNotify[] = {
+    {0, "SIGEV_SIGNAL"}, {1, "SIGEV_NONE"}, {2, "SIGEV_THREAD"}, {4, "SIGEV_THREAD_ID"},
+};
 
 constexpr XlatEntry kSigaltstackFlags[] = {
     X(SS_ONSTACK), X(SS_DISABLE), {1U << 31, "SS_AUTODISARM"},
@@ -853,6 +969,25 @@ constexpr Xlat kTables[] = {
     {"move_mount_flags", kMoveMountFlags, true},
     {"mount_attr_flags", kMountAttrFlags, true},
     {"landlock_create_flags", kLandlockCreateFlags, true},
+    {"landlock_access_fs", kLandlockAccessFs, true, "LANDLOCK_ACCESS_FS_???"},
+    {"landlock_access_net", kLandlockAccessNet, true, "LANDLOCK_ACCESS_NET_???"},
+    {"landlock_scope", kLandlockScope, true, "LANDLOCK_SCOPE_???"},
+    {"sigev_notify", kSigevNotify, false, "SIGEV_???"},
+    {"futex2_flags", kFutex2Flags, true, ""},
+    {"perf_type", kPerfType, false, "PERF_TYPE_???"},
+    {"perf_attr_size", kPerfAttrSize, false, "PERF_ATTR_SIZE_???"},
+    {"perf_hw_id", kPerfHwId, false, "PERF_COUNT_HW_???"},
+    {"perf_sw_id", kPerfSwId, false, "PERF_COUNT_SW_???"},
+    {"perf_sample_type", kPerfSampleType, true, "PERF_SAMPLE_???"},
+    {"perf_read_format", kPerfReadFormat, true, "PERF_FORMAT_???"},
+    {"bpf_map_type", kBpfMapType, false, "BPF_MAP_TYPE_???"},
+    {"bpf_map_flags", kBpfMapFlags, true, "BPF_F_???"},
+    {"bpf_elem_flags", kBpfElemFlags, false, "BPF_???"},
+    {"bpf_lookup_flags", kBpfLookupFlags, false, "BPF_???"},
+    {"bpf_file_flags", kBpfFileFlags, true, "BPF_F_???"},
+    {"quotactl_cmd", kQuotactlCmd, false, "Q_???"},
+    {"quota_type", kQuotaType, false, "???QUOTA"},
+    {"quota_format", kQuotaFormat, false, "QFMT_???"},
     {"landlock_rule_type", kLandlockRuleType, false, "LANDLOCK_RULE_???"},
     {"mode_type", kModeType, true, "S_IF???"},
     {"kcmp_type", kKcmpType, false},
