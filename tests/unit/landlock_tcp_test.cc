@@ -135,6 +135,15 @@ TEST(TcpPortsPlan, IneligibleChainsSayWhy) {
   ASSERT_TRUE(i386.ok()) << i386.error().message();
   EXPECT_FALSE(filters::PlanLandlock(*i386).connect.handled);
   EXPECT_EQ(filters::PlanLandlock(*i386).tcp_why_not, "options.abi lists other ABIs than x86_64");
+  // One Landlock rule per port: at most kLandlockMaxPorts.
+  auto many = Load(Chain("\"bind\"", "[\"1000-2023\"]"));
+  ASSERT_TRUE(many.ok());
+  EXPECT_TRUE(filters::PlanLandlock(*many).bind.handled);
+  auto too_many = Load(Chain("\"bind\"", "[\"1000-2024\"]"));
+  ASSERT_TRUE(too_many.ok());
+  EXPECT_FALSE(filters::PlanLandlock(*too_many).bind.handled);
+  EXPECT_EQ(filters::PlanLandlock(*too_many).tcp_why_not,
+            "bind: 1025 allowed ports, more than 1024 (Landlock needs one rule per port)");
 }
 
 }  // namespace
