@@ -73,10 +73,14 @@ class LandlockTcpTest : public ::testing::TestWithParam<Param> {
     if (mode == "none") o.env.push_back("PWNBOX_NO_LANDLOCK=1");
     return o;
   }
-  RunResult Sandboxed(const std::string& policy_text, std::vector<std::string> ops) {
+  RunResult Sandboxed(const std::string& policy_text, std::vector<std::string> ops,
+                      const std::string& stats = "") {
     const std::string policy = dir_ + "/policy.toml";
     WriteFile(policy, policy_text);
-    std::vector<std::string> args{"run", "--policy", policy, "--", Prog("lt_tcp")};
+    std::vector<std::string> args{"run", "--policy", policy};
+    if (!stats.empty()) args.push_back("--stats=" + stats);
+    args.push_back("--");
+    args.push_back(Prog("lt_tcp"));
     args.insert(args.end(), ops.begin(), ops.end());
     return Pwnbox(args, Opts());
   }
@@ -112,9 +116,14 @@ TEST_P(LandlockTcpTest, ListedPortsRunOthersAreDeniedNonTcpFallsThrough) {
   }
   // The listed port is reachable (the listener answers), not just "not denied".
   EXPECT_EQ(Native("connect:" + a_), "connect " + a_ + ": ok\n");
-  RunResult r = Sandboxed(Eligible(), ops);
+  const std::string stats = dir_ + "/stats.json";
+  RunResult r = Sandboxed(Eligible(), ops, stats);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, want) << r.err;
+  // Landlock: nothing reaches the supervisor; otherwise every connect and bind does.
+  const std::string escalated =
+      "\"escalated\":" + std::string(landlock() ? "0" : std::to_string(ops.size())) + ",";
+  EXPECT_TRUE(Contains(ReadFile(stats), escalated)) << ReadFile(stats);
 }
 
 TEST_P(LandlockTcpTest, CheckNamesTheRoute) {
