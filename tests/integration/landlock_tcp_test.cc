@@ -153,6 +153,29 @@ TEST_P(LandlockTcpTest, NotEligibleRunsInTheSupervisor) {
       << r.err;
 }
 
+// Path allow-lists and TCP ports in one Landlock domain: both decided, neither loosened.
+TEST_P(LandlockTcpTest, WithPathRulesInOneDomain) {
+  const std::string secret = dir_ + "/secret";
+  WriteFile(secret, "x\n");
+  const std::string progs = Prog("lt_tcp").substr(0, Prog("lt_tcp").rfind('/'));
+  const std::string policy =
+      Eligible() +
+      "\n[[rule]]\nsyscalls = [\"open\", \"openat\", \"creat\", \"openat2\"]\n"
+      "paths = [\"/usr/**\", \"/etc/**\", \"/proc/**\", \"/dev/**\", \"" + progs + "/**\"]\n"
+      "action = \"allow\"\n"
+      "\n[[rule]]\nsyscalls = [\"open\", \"openat\", \"creat\", \"openat2\"]\naction = \"errno:EACCES\"\n";
+  const std::string p = dir_ + "/mixed.toml";
+  WriteFile(p, policy);
+  RunResult r = Pwnbox({"run", "--policy", p, "--", "sh", "-c",
+                        "cat " + secret + " 2>/dev/null || echo denied; " + Prog("lt_tcp") +
+                            " connect:" + a_ + " connect:" + b_ + " udp:" + b_},
+                       Opts());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "denied\nconnect " + a_ + ": ok\n" + Denied("connect:" + b_, "EACCES") +
+                       Native("udp:" + b_))
+      << r.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Modes, LandlockTcpTest,
     ::testing::Combine(::testing::Values("on", "off", "none"), ::testing::Values("notify", "ptrace")),
