@@ -499,14 +499,89 @@ class Loader {
     return false;
   }
 
+  // `tcp_ports = [80, "443", "8000-8010"]` on a connect/bind rule (policy.h grammar): fills
+  // r->tcp_ports (normalized) or returns a FILE:LINE:COL error.
+  core::Status LoadTcpPorts(
+      const SourceFile& f, const toml::table& t, const toml::node& tn,
+      const std::vector<std::pair<std::string, const toml::node*>>& explicit_names,
+      const toml::node& sn, Rule* r) {
+    static constexpr const char* kExample = "e.g. tcp_ports = [80, 443, \"8000-8010\"]";
+    for (const auto& n : r->names) {
+      if (n == "connect" || n == "bind") continue;
+      const toml::node* at = &sn;
+      for (const auto& [name, node] : explicit_names)
+        if (name == n) at = node;
+      return At(f, at->source(),
+                "\"tcp_ports\" applies only to connect and bind, not to " + Quote(n),
+                "move " + Quote(n) + " to a rule without tcp_ports");
+    }
+    const ActionKind k = r->action.kind;
+    if (k != ActionKind::kAllow && k != ActionKind::kErrno) {
+      const toml::node* an = t.get("action");
+      return At(f, an->source(),
+                "\"tcp_ports\" needs action allow, deny or errno:NAME, not " +
+                    Quote(r->action.ToString()),
+                "Landlock (and the supervisor's exact stand-in) only allows or fails a TCP connect/bind");
+    }
+    if (!r->paths.empty())
+      return At(f, t.get("paths")->source(), "\"tcp_ports\" and \"paths\" cannot be combined");
+    if (!tn.is_array())
+      return At(f, tn.source(), "\"tcp_ports\" must be an array, not " + TypeName(tn), kExample);
+    if (tn.as_array()->empty())
+      return At(f, tn.source(), "empty \"tcp_ports\" list: the rule would match nothing",
+                "remove \"tcp_ports\" or list ports");
+    std::vector<PortRange> ranges;
+    for (const toml::node& e : *tn.as_array()) {
+      if (e.is_integer()) {
+        const int64_t v = e.as_integer()->get();
+        if (v < 0 || v > 65535)
+          return At(f, e.source(), "port " + std::to_string(v) + " is out of range",
+                    "TCP ports are 0..65535");
+        ranges.push_back({static_cast<uint16_t>(v), static_cast<uint16_t>(v)});
+        continue;
+      }
+      if (!e.is_string())
+        return At(f, e.source(), "tcp_ports entries must be ports or \"FIRST-LAST\" strings, not " +
+                                     TypeName(e), kExample);
+      const std::string& s = e.as_string()->get();
+      const size_t dash = s.find('-');
+      auto number = [](std::string_view text, uint32_t* out) {
+        if (text.empty() || text.size() > 5) return false;
+        uint32_t v = 0;
+        for (char c : text) {
+          if (c < '0' || c > '9') return false;
+          v = v * 10 + static_cast<uint32_t>(c - '0');
+        }
+        *out = v;
+        return true;
+      };
+      uint32_t a = 0, b = 0;
+      const bool ok = dash == std::string::npos
+                          ? number(s, &a) && (b = a, true)
+                          : number(std::string_view(s).substr(0, dash), &a) &&
+                                number(std::string_view(s).substr(dash + 1), &b);
+      if (!ok)
+        return At(f, e.source(), "invalid port or range " + Quote(s),
+                  "write a decimal port (\"8080\") or an inclusive range (\"8000-8010\")");
+      if (a > 65535 || b > 65535)
+        return At(f, e.source(), "port range " + Quote(s) + " is out of range", "TCP ports are 0..65535");
+      if (a > b)
+        return At(f, e.source(), "port range " + Quote(s) + " is empty (first > last)",
+                  "write it as \"" + std::to_string(b) + "-" + std::to_string(a) + "\"");
+      ranges.push_back({static_cast<uint16_t>(a), static_cast<uint16_t>(b)});
+    }
+    r->tcp_ports = NormalizePorts(std::move(ranges));
+    return core::Status::Ok();
+  }
+
   core::Result<Rule> BuildRule(const SourceFile& f, const toml::table& t, const Options& opt) {
     Rule r;
     r.file = f.name;
     r.line = static_cast<int>(t.source().begin.line);
     r.column = static_cast<int>(t.source().begin.column);
-    static const std::vector<std::string> kKeys = {"syscalls", "args", "paths", "when", "action",
-                                                   "value", "to", "set", "backend", "log",
-                                                   "escalate"};
+    static const std::vector<std::string> kKeys = {"syscalls", "args", "paths", "tcp_ports",
+                                                   "when", "action", "value", "to", "set",
+                                                   "backend", "log", "escalate"};
     for (auto&& [k, v] : t) {
       if (std::find(kKeys.begin(), kKeys.end(), k.str()) == kKeys.end())
         return At(f, k.source(), "unknown rule key " + Quote(k.str()), KeyHint(k.str(), kKeys));
@@ -640,6 +715,10 @@ class Loader {
         r.paths.push_back(s);
       }
     }
+    // tcp_ports (after syscalls, action, paths; `when` and `log` are checked at the end)
+    if (const toml::node* tn = t.get("tcp_ports")) {
+      PWNBOX_RETURN_IF_ERROR(LoadTcpPorts(f, t, *tn, explicit_names, *sn, &r));
+    }
     // when
     if (const toml::node* wn = t.get("when")) {
       static constexpr const char* kExample =
@@ -730,6 +809,16 @@ class Loader {
       }
       std::sort(r.action.set.begin(), r.action.set.end(),
                 [](const ArgAssignment& a, const ArgAssignment& b) { return a.arg < b.arg; });
+    }
+    if (!r.tcp_ports.empty()) {
+      for (const char* key : {"when", "log"}) {
+        const toml::node* n = t.get(key);
+        if (!n || (n->is_boolean() && !n->as_boolean()->get())) continue;
+        return At(f, n->source(),
+                  Quote(key) + " cannot be combined with \"tcp_ports\" (Landlock decides such rules "
+                  "in the kernel, where nothing is counted or reported)",
+                  "remove it, or write a separate rule without tcp_ports");
+      }
     }
     // escalate: this rule's backend (after the action, paths and log, which may force one)
     if (const toml::node* n = t.get("escalate")) {

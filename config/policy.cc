@@ -105,13 +105,33 @@ bool Action::operator==(const Action& o) const {
          to == o.to && set == o.set && backend == o.backend;
 }
 
+std::string PortRange::ToString() const {
+  return first == last ? std::to_string(first) : std::to_string(first) + "-" + std::to_string(last);
+}
+
+std::vector<PortRange> NormalizePorts(std::vector<PortRange> ranges) {
+  std::sort(ranges.begin(), ranges.end(), [](const PortRange& a, const PortRange& b) {
+    return a.first < b.first || (a.first == b.first && a.last < b.last);
+  });
+  std::vector<PortRange> out;
+  for (const PortRange& r : ranges) {
+    if (!out.empty() && static_cast<uint32_t>(r.first) <= static_cast<uint32_t>(out.back().last) + 1) {
+      out.back().last = std::max(out.back().last, r.last);
+    } else {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
 bool Rule::NeedsUserSpace() const {
-  return !paths.empty() || when.has_value() || log || !action.InKernel();
+  return !paths.empty() || !tcp_ports.empty() || when.has_value() || log || !action.InKernel();
 }
 
 std::string Rule::EscalationReason() const {
   std::vector<std::string> why;
   if (!paths.empty()) why.push_back("paths");
+  if (!tcp_ports.empty()) why.push_back("tcp_ports (the socket and its address are in user space)");
   if (when) why.push_back("when = \"" + when->ToString() + "\" (only the supervisor counts calls)");
   if (!action.InKernel()) {
     std::string a = action.ToString();
@@ -135,6 +155,11 @@ std::string Rule::ToString() const {
   std::string s = "syscalls=[" + Join(names, ",") + "]";
   if (!conds.empty()) s += " args=[" + Join(conds, ", ") + "]";
   if (!paths.empty()) s += " paths=[" + Join(paths, ", ") + "]";
+  if (!tcp_ports.empty()) {
+    std::vector<std::string> ports;
+    for (const auto& pr : tcp_ports) ports.push_back(pr.ToString());
+    s += " tcp_ports=[" + Join(ports, ", ") + "]";
+  }
   if (when) s += " when=" + when->ToString();
   if (log) s += " log";
   if (escalate) s += " escalate=" + std::string(EscalateName(*escalate));
@@ -533,6 +558,16 @@ std::string ToToml(const Policy& policy, const std::vector<std::string>& header)
     if (!r.paths.empty()) {
       os << "paths = [";
       for (size_t i = 0; i < r.paths.size(); ++i) os << (i ? ", " : "") << TomlString(r.paths[i]);
+      os << "]\n";
+    }
+    if (!r.tcp_ports.empty()) {
+      os << "tcp_ports = [";
+      for (size_t i = 0; i < r.tcp_ports.size(); ++i) {
+        const PortRange& pr = r.tcp_ports[i];
+        os << (i ? ", " : "");
+        if (pr.first == pr.last) os << pr.first;
+        else os << TomlString(pr.ToString());
+      }
       os << "]\n";
     }
     if (r.when) os << "when = " << TomlString(r.when->ToString()) << "\n";

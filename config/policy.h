@@ -12,11 +12,18 @@
 //     escalate  = "notify" | "ptrace"        (how rules that need user space reach pwnbox)
 //     abi       = ["x86_64", "i386", "x32"]   (x86_64 is required; others are killed unless listed)
 //     io_uring  = bool                        (io_uring_* are denied with ENOSYS unless true)
-//   rule      := "[[rule]]" syscalls action args? paths? when? log? escalate? value? to? set?
-//                backend?
+//   rule      := "[[rule]]" syscalls action args? paths? tcp_ports? when? log? escalate? value? to?
+//                set? backend?
 //     syscalls  = [ NAME | NUMBER | "@group" ,+ ]  (x86_64 numbers; groups from core::Groups())
 //     args      = [ COND ,* ]                 (all must hold)
 //     paths     = [ GLOB ,* ]                 (`*`, `**`, `?`; matched by the supervisor)
+//     tcp_ports = [ PORT | "PORT" | "PORT-PORT" ,+ ]   (PORT 0..65535; only on rules whose
+//                 syscalls are connect and/or bind, with action allow, deny or errno:X, and no
+//                 paths, when or log. The rule matches a call on a TCP socket (AF_INET/AF_INET6,
+//                 SOCK_STREAM, IPPROTO_TCP) whose address names a listed port; every other call
+//                 (UDP, unix, not a socket, no port in the address) falls through to the next
+//                 rules. Decided by Landlock when filters/landlock_plan.h allows, else by the
+//                 supervisor; docs/policy.md "TCP ports")
 //     when      = WHEN | INT                  (which matching calls; counted by the supervisor)
 //     action    = ACTION
 //     value     = INT      (action "return")   to = PATH (action "redirect")
@@ -147,12 +154,27 @@ struct Options {
   bool HasAbi(core::Abi a) const;
 };
 
+// An inclusive range of TCP ports (a single port: first == last).
+struct PortRange {
+  uint16_t first = 0, last = 0;
+  bool Contains(uint16_t port) const { return port >= first && port <= last; }
+  // "80" or "8000-8010".
+  std::string ToString() const;
+  bool operator==(const PortRange& o) const { return first == o.first && last == o.last; }
+};
+
+// Sorts and merges overlapping or adjacent ranges: equal sets of ports give equal lists.
+std::vector<PortRange> NormalizePorts(std::vector<PortRange> ranges);
+
 struct Rule {
   std::vector<std::string> syscalls_as_written;  // "read", "@file", "59"
   std::vector<std::string> names;  // expanded and resolved, sorted, unique
   std::vector<int> syscalls;       // x86_64 numbers of `names` (those that exist on x86_64)
   std::vector<Condition> args;
   std::vector<std::string> paths;
+  // `tcp_ports` (NormalizePorts): when not empty the rule matches only connect/bind calls on a
+  // TCP socket whose address names one of these ports (see the grammar above).
+  std::vector<PortRange> tcp_ports;
   std::optional<Occurrence> when;
   Action action;
   bool log = false;
@@ -164,7 +186,8 @@ struct Rule {
   int line = 0, column = 0;
   int escalate_line = 0, escalate_column = 0;  // where its `escalate` value is (when set)
 
-  // True when the kernel cannot decide this rule alone: paths, when (the supervisor counts the
+  // True when the kernel cannot decide this rule alone: paths, tcp_ports (the BPF sees neither
+  // the socket nor the address; Landlock may take them: filters/landlock_plan.h), when (the supervisor counts the
   // calls), an action other than allow/errno/kill/kill-thread/trap, or log = true (reports
   // need decoded arguments, so `log` is also escalated rather than SCMP_ACT_LOG, which only
   // writes to the audit log).

@@ -632,6 +632,13 @@ LandlockPlan PlanLandlockRoutes(const config::Policy& p, const CompileOptions& o
     return none;
   }
   LandlockPlan lp = PlanLandlock(p);
+  for (int k : lp.tcp_rules) {
+    RulePlacement& pl = (*placements)[k];
+    if (pl.where != RulePlacement::Where::kEscalated) continue;
+    pl.route = RulePlacement::Route::kLandlock;
+    pl.route_why = "TCP ports decided by Landlock in the kernel (connect/bind on TCP sockets); "
+                   "the BPF allows the syscall";
+  }
   if (!lp.eligible) return lp;
   std::string names;
   for (const auto& n : lp.syscalls) names += (names.empty() ? "" : ", ") + n;
@@ -654,6 +661,18 @@ config::Rule LandlockEntryRule(const std::string& name) {
   if (auto nr = core::SyscallNumber(name)) r.syscalls = {*nr};
   r.args = {GuardCond(LandlockFlagsArg(name), Op::kMaskedEq, kLandlockEscalatedOpenFlags, 0,
                       "flags & (O_CREAT|O_PATH|O_TMPFILE) == 0")};
+  r.action = config::Action{ActionKind::kAllow, 0};
+  r.file = "<pwnbox landlock>";
+  return r;
+}
+
+// A rule ahead of the policy's rules of connect or bind when Landlock decides its TCP calls:
+// the BPF allows every call (the rules after it allow the calls Landlock does not restrict).
+config::Rule LandlockTcpEntryRule(const std::string& name) {
+  config::Rule r;
+  r.syscalls_as_written = {name};
+  r.names = {name};
+  if (auto nr = core::SyscallNumber(name)) r.syscalls = {*nr};
   r.action = config::Action{ActionKind::kAllow, 0};
   r.file = "<pwnbox landlock>";
   return r;
@@ -723,6 +742,9 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
   std::map<std::string, config::Rule> landlock_entries;
   if (plan.landlock.eligible)
     for (const auto& n : plan.landlock.syscalls) landlock_entries.emplace(n, LandlockEntryRule(n));
+  // connect/bind whose TCP calls Landlock decides: the BPF allows every call (landlock_plan.h).
+  if (plan.landlock.connect.handled) landlock_entries.emplace("connect", LandlockTcpEntryRule("connect"));
+  if (plan.landlock.bind.handled) landlock_entries.emplace("bind", LandlockTcpEntryRule("bind"));
   // Every syscall named by a rule, plus the guards'.
   std::set<std::string> names;
   for (const auto& r : p.rules) names.insert(r.names.begin(), r.names.end());
@@ -795,8 +817,12 @@ core::Result<Plan> MakePlan(const config::Policy& p, const CompileOptions& o, bo
         if (j->keys.empty()) shadow = j;
       if (shadow) {
         if (!cur.guard()) {
-          if (shadow->guard()) guarded[k][name] = FindGuard(shadow->index);
-          else if (shadow->rule->paths.empty() && !shadow->rule->when) shadowed[k].insert(name);
+          if (shadow->guard()) {
+            if (const Guard* g = FindGuard(shadow->index)) guarded[k][name] = g;  // not Landlock's
+          } else if (shadow->rule->paths.empty() && shadow->rule->tcp_ports.empty() &&
+                     !shadow->rule->when) {
+            shadowed[k].insert(name);
+          }
         }
         plan.needs_expansion = true;
         continue;  // unreachable in the BPF

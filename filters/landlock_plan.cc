@@ -122,6 +122,109 @@ Chain Classify(const config::Policy& p, const std::string& name) {
   return c;
 }
 
+// The allowed ports of an eligible chain: handled, unless there are more than
+// kLandlockMaxPorts (Landlock takes one rule per port; each costs about 8 us when the run starts).
+bool Accept(const std::string& name, std::vector<config::PortRange> allowed, LandlockTcp* tcp,
+            std::string* why) {
+  tcp->ports = config::NormalizePorts(std::move(allowed));
+  size_t n = 0;
+  for (const auto& r : tcp->ports) n += static_cast<size_t>(r.last) - r.first + 1;
+  if (n > static_cast<size_t>(kLandlockMaxPorts)) {
+    *why = name + ": " + std::to_string(n) + " allowed ports, more than " +
+           std::to_string(kLandlockMaxPorts) + " (Landlock needs one rule per port)";
+    tcp->ports.clear();
+    return false;
+  }
+  tcp->handled = true;
+  return true;
+}
+
+// Whether `name`'s rules have the shape landlock_plan.h describes for TCP ports; fills `tcp` and
+// `rules` (the tcp_ports rules), or returns false with `why`.
+bool ClassifyTcp(const config::Policy& p, const std::string& name, LandlockTcp* tcp,
+                 std::vector<int>* rules, std::string* why) {
+  std::vector<config::PortRange> allowed;
+  enum { kAllows, kAfterCatchAll } state = kAllows;
+  for (size_t k = 0; k < p.rules.size(); ++k) {
+    const config::Rule& r = p.rules[k];
+    if (!r.HasSyscall(name)) continue;
+    const std::string at = " (rule at " + r.Location() + ")";
+    if (!r.args.empty() || r.when || r.log || !r.paths.empty()) {
+      *why = name + ": a rule with args, when, paths or log" + at;
+      return false;
+    }
+    if (state == kAllows) {
+      if (r.tcp_ports.empty()) {
+        *why = name + ": a rule without tcp_ports before the tcp_ports = [\"0-65535\"] errno:EACCES rule" + at;
+        return false;
+      }
+      if (r.action.kind == ActionKind::kAllow) {
+        allowed.insert(allowed.end(), r.tcp_ports.begin(), r.tcp_ports.end());
+        rules->push_back(static_cast<int>(k));
+        continue;
+      }
+      const bool all = r.tcp_ports.size() == 1 && r.tcp_ports[0].first == 0 &&
+                       r.tcp_ports[0].last == 65535;
+      if (!all || r.action.kind != ActionKind::kErrno || r.action.errno_value != EACCES) {
+        *why = name + ": the rule after the tcp_ports allow rules must be tcp_ports = [\"0-65535\"] "
+               "with errno:EACCES (Landlock's only answer)" + at;
+        return false;
+      }
+      rules->push_back(static_cast<int>(k));
+      state = kAfterCatchAll;
+      continue;
+    }
+    // The rule that takes every other call (UDP, unix, no port): Landlock lets them through, so
+    // the policy must allow them.
+    if (!r.tcp_ports.empty() || r.action.kind != ActionKind::kAllow) {
+      *why = name + ": after the tcp_ports rules, a rule allowing the other " + name +
+             " calls must follow (Landlock does not restrict non-TCP sockets)" + at;
+      return false;
+    }
+    return Accept(name, std::move(allowed), tcp, why);
+  }
+  if (state == kAfterCatchAll && p.default_action.kind == ActionKind::kAllow) {
+    return Accept(name, std::move(allowed), tcp, why);
+  }
+  *why = state == kAllows
+             ? name + ": no tcp_ports = [\"0-65535\"] errno:EACCES rule after its tcp_ports allow rules"
+             : name + ": no rule allowing the other " + name + " calls after the tcp_ports rules "
+               "(Landlock does not restrict non-TCP sockets)";
+  return false;
+}
+
+// The TCP part of the plan (landlock_plan.h).
+void PlanTcp(const config::Policy& p, LandlockPlan* plan) {
+  std::vector<std::string> whys;
+  bool any = false;
+  for (const char* name : {"connect", "bind"}) {
+    bool named = false;
+    for (const auto& r : p.rules) named = named || (r.HasSyscall(name) && !r.tcp_ports.empty());
+    if (!named) continue;
+    any = true;
+    LandlockTcp tcp;
+    std::vector<int> rules;
+    std::string why;
+    if (p.options.abi != std::vector<core::Abi>{core::Abi::kX86_64}) {
+      whys.push_back("options.abi lists other ABIs than x86_64");
+      break;
+    }
+    if (!ClassifyTcp(p, name, &tcp, &rules, &why)) {
+      whys.push_back(why);
+      continue;
+    }
+    (std::string(name) == "connect" ? plan->connect : plan->bind) = std::move(tcp);
+    plan->tcp_rules.insert(plan->tcp_rules.end(), rules.begin(), rules.end());
+  }
+  std::sort(plan->tcp_rules.begin(), plan->tcp_rules.end());
+  plan->tcp_rules.erase(std::unique(plan->tcp_rules.begin(), plan->tcp_rules.end()),
+                        plan->tcp_rules.end());
+  if (!any) plan->tcp_why_not = "no tcp_ports rule";
+  else if (!whys.empty()) {
+    for (const auto& w : whys) plan->tcp_why_not += (plan->tcp_why_not.empty() ? "" : "; ") + w;
+  }
+}
+
 }  // namespace
 
 int LandlockFlagsArg(const std::string& syscall) {
@@ -130,11 +233,20 @@ int LandlockFlagsArg(const std::string& syscall) {
   return -1;
 }
 
+static void PlanPaths(const config::Policy& p, LandlockPlan* out);
+
 LandlockPlan PlanLandlock(const config::Policy& p) {
   LandlockPlan plan;
+  PlanTcp(p, &plan);
+  PlanPaths(p, &plan);
+  return plan;
+}
+
+void PlanPaths(const config::Policy& p, LandlockPlan* out) {
+  LandlockPlan& plan = *out;
   if (p.options.abi != std::vector<core::Abi>{core::Abi::kX86_64}) {
     plan.why_not = "options.abi lists other ABIs than x86_64";
-    return plan;
+    return;
   }
   std::set<std::string> dirs;
   bool have_g = false;
@@ -143,12 +255,12 @@ LandlockPlan PlanLandlock(const config::Policy& p) {
     Chain c = Classify(p, name);
     if (c.kind == Chain::kIneligible) {
       plan.why_not = c.why;
-      return plan;
+      return;
     }
     if (c.kind == Chain::kClosed || (c.kind == Chain::kCovered && c.rules.empty())) continue;
     if (have_g && c.dirs != dirs) {
       plan.why_not = std::string(name) + ": its allow-list differs from the other open calls'";
-      return plan;
+      return;
     }
     dirs = c.dirs;
     have_g = true;
@@ -159,12 +271,12 @@ LandlockPlan PlanLandlock(const config::Policy& p) {
   }
   if (plan.syscalls.empty()) {
     plan.why_not = "no allow-list of open/openat paths";
-    return plan;
+    return;
   }
   plan.eligible = true;
   plan.dirs.assign(dirs.begin(), dirs.end());
   plan.rules.assign(rules.begin(), rules.end());
-  return plan;
+  return;
 }
 
 }  // namespace pwnbox::filters

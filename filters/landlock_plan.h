@@ -29,6 +29,17 @@
 //   else keep their routes (the supervisor emulates them, outside the Landlock domain).
 //   Differences (all stricter than the supervisor alone, or on objects the target holds) are
 //   listed in docs/policy.md.
+//
+//   TCP ports (docs/policy.md "TCP ports on Landlock"). For each of `connect` and `bind`
+//   (options.abi x86_64 alone) Landlock decides the syscall S when its rules, in policy order,
+//   are: allow rules with `tcp_ports` only (no args), giving the allowed ports A; then one rule
+//   with `tcp_ports = ["0-65535"]` (no args) and action errno:EACCES; then an unconditional
+//   allow rule (no args, paths, when, log), or none and `default = "allow"`. The BPF then allows every S call, and Landlock
+//   (LANDLOCK_ACCESS_NET_{CONNECT,BIND}_TCP handled, granted on each port of A) allows a TCP
+//   call to a port of A, answers EACCES to a TCP call to another port, and does not restrict
+//   other sockets: exactly what the supervisor decides from the rules (the catch-all denies
+//   every TCP call naming a port, the allow rule after it takes the others). At most
+//   kLandlockMaxPorts allowed ports.
 #pragma once
 
 #include <cstdint>
@@ -57,6 +68,20 @@ inline constexpr uint64_t kLandlockEscalatedOpenFlags = 0100 | 010000000 | 02000
 // Guard: FindGuard returns nullptr for it).
 inline constexpr int kLandlockEntryCode = -100;
 
+// Landlock network access rights (ABI 4; Debian's header is older).
+inline constexpr uint64_t kLandlockBindTcp = 1ULL << 0;
+inline constexpr uint64_t kLandlockConnectTcp = 1ULL << 1;
+
+// At most this many allowed ports per syscall for Landlock (one rule per port: 65,535 cost
+// about 0.5 s when the run starts, measured); more leave the syscall to the supervisor.
+inline constexpr int kLandlockMaxPorts = 1024;
+
+// What Landlock decides for one of connect/bind.
+struct LandlockTcp {
+  bool handled = false;                // Landlock decides every TCP call of this syscall
+  std::vector<config::PortRange> ports;  // the ports it allows (normalized)
+};
+
 struct LandlockPlan {
   bool eligible = false;
   std::string why_not;  // when not eligible: the first reason, one line
@@ -71,6 +96,16 @@ struct LandlockPlan {
   uint64_t granted_everywhere = kLandlockRefer;
   // Indices of the allow rules whose `open`/`openat` calls Landlock decides.
   std::vector<int> rules;
+
+  // TCP ports (independent of the paths part above: `eligible` is about paths).
+  LandlockTcp connect, bind;
+  std::string tcp_why_not;  // why neither connect nor bind is decided (one line), or ""
+  std::vector<int> tcp_rules;  // indices of the tcp_ports rules Landlock decides
+  uint64_t HandledNet() const {
+    return (connect.handled ? kLandlockConnectTcp : 0) | (bind.handled ? kLandlockBindTcp : 0);
+  }
+  // Whether the launcher must apply this plan's ruleset (paths, TCP ports, or both).
+  bool Applies() const { return eligible || HandledNet() != 0; }
 };
 
 // The Landlock part of `policy` (see above). Reads the filesystem (lstat/realpath of each D):

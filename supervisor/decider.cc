@@ -2,9 +2,15 @@
 
 #include "supervisor/emulator.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "core/fd.h"
 
 #include <cstring>
 
@@ -301,6 +307,81 @@ int Severity(Verdict::Kind k) {
   return 6;
 }
 
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+// What a tcp_ports rule needs of a connect/bind call (config/policy.h): the port its address
+// names when the socket is TCP. Read once, from the target's fd table and memory.
+struct TcpCall {
+  enum class Kind {
+    kNoPort,   // not a TCP call naming a port: tcp_ports rules do not match it
+    kPort,     // a TCP socket and an address naming `port`
+    kUnknown,  // the supervisor could not tell (fail closed)
+  } kind = Kind::kNoPort;
+  uint16_t port = 0;
+  int err = 0;  // kUnknown: why
+};
+
+// Landlock's reading (security/landlock/net.c), applied to a TCP socket (domain AF_INET or
+// AF_INET6, SOCK_STREAM, IPPROTO_TCP): connect and bind name the port of an AF_INET address of
+// at least 16 bytes or an AF_INET6 one of at least 24 (SIN6_LEN_RFC2133); bind also that of an
+// AF_UNSPEC address of an AF_INET socket when it is INADDR_ANY of at least 16 bytes (the kernel
+// binds it as AF_INET). Anything else (not a socket, another kind, another family, a short,
+// oversized or unreadable address) names no port: the kernel then fails or performs the call
+// whatever its port, as Landlock lets it.
+TcpCall ReadTcpCall(const core::SyscallCall& call, const uint64_t args[6], core::TargetMemory& mem,
+                    bool bind) {
+  TcpCall out;
+  const int64_t addrlen = static_cast<int32_t>(args[2]);
+  if (addrlen < 2 || addrlen > static_cast<int64_t>(sizeof(sockaddr_storage))) return out;
+  long pidfd = syscall(SYS_pidfd_open, call.pid, PIDFD_THREAD);
+  if (pidfd < 0 && errno == EINVAL) pidfd = syscall(SYS_pidfd_open, call.pid, 0);
+  if (pidfd < 0) return {TcpCall::Kind::kUnknown, 0, errno};
+  core::UniqueFd pid_fd(static_cast<int>(pidfd));
+  long sfd = syscall(SYS_pidfd_getfd, pid_fd.get(), static_cast<int>(args[0]), 0);
+  if (sfd < 0) {
+    if (errno == EBADF) return out;  // the kernel fails the call with EBADF
+    return {TcpCall::Kind::kUnknown, 0, errno};
+  }
+  core::UniqueFd sock(static_cast<int>(sfd));
+  int domain = 0, type = 0, protocol = 0;
+  socklen_t len = sizeof(int);
+  if (getsockopt(sock.get(), SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0) {
+    if (errno == ENOTSOCK) return out;  // the kernel fails the call with ENOTSOCK
+    return {TcpCall::Kind::kUnknown, 0, errno};
+  }
+  len = sizeof(int);
+  if (getsockopt(sock.get(), SOL_SOCKET, SO_TYPE, &type, &len) != 0)
+    return {TcpCall::Kind::kUnknown, 0, errno};
+  len = sizeof(int);
+  if (getsockopt(sock.get(), SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0)
+    return {TcpCall::Kind::kUnknown, 0, errno};
+  if ((domain != AF_INET && domain != AF_INET6) || type != SOCK_STREAM || protocol != IPPROTO_TCP)
+    return out;
+  sockaddr_storage ss{};
+  if (mem.Read(args[1], &ss, static_cast<size_t>(addrlen)) != addrlen) return out;  // EFAULT
+  const sa_family_t family = ss.ss_family;
+  const auto* in4 = reinterpret_cast<const sockaddr_in*>(&ss);
+  if (family == AF_INET && addrlen >= static_cast<int64_t>(sizeof(sockaddr_in)))
+    return {TcpCall::Kind::kPort, ntohs(in4->sin_port), 0};
+  if (family == AF_INET6 && addrlen >= 24)
+    return {TcpCall::Kind::kPort, ntohs(reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port), 0};
+  if (bind && family == AF_UNSPEC && domain == AF_INET &&
+      addrlen >= static_cast<int64_t>(sizeof(sockaddr_in)) && in4->sin_addr.s_addr == htonl(INADDR_ANY))
+    return {TcpCall::Kind::kPort, ntohs(in4->sin_port), 0};
+  return out;
+}
+
+bool PortListed(const std::vector<config::PortRange>& ports, uint16_t port) {
+  for (const auto& r : ports)
+    if (r.Contains(port)) return true;
+  return false;
+}
+
 }  // namespace
 
 core::Result<std::vector<ResolvedPath>> Decider::ResolvePaths(
@@ -386,8 +467,28 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem,
   CallCounts counts{set, {}};
   // Rules with `when` but no paths before the first path rule are counted now: a call they do
   // not take goes on to the next rule.
-  const int first =
+  int first =
       SkipOccurrences(call, args, filters::FirstMatch(policy_, call.abi, call.nr, args), &counts);
+  // tcp_ports rules match only TCP calls naming a listed port (ReadTcpCall, read once); the
+  // others go on to the next rules. Undecidable: denied (fail closed).
+  std::optional<TcpCall> tcp;
+  while (first >= 0 && !policy_.rules[static_cast<size_t>(first)].tcp_ports.empty()) {
+    if (!tcp) tcp = ReadTcpCall(call, args, mem, core::SyscallName(call.nr, call.abi) == "bind");
+    if (tcp->kind == TcpCall::Kind::kUnknown) {
+      Verdict v;
+      v.kind = Verdict::Kind::kFail;
+      v.value = EACCES;
+      v.rule = first;
+      return Finish(std::move(v), call.abi, call.nr);
+    }
+    if (tcp->kind == TcpCall::Kind::kPort &&
+        PortListed(policy_.rules[static_cast<size_t>(first)].tcp_ports, tcp->port))
+      break;
+    first = SkipOccurrences(
+        call, args,
+        filters::FirstMatch(policy_, call.abi, call.nr, args, static_cast<size_t>(first) + 1),
+        &counts);
+  }
   const bool needs_paths =
       first >= 0 && !policy_.rules[static_cast<size_t>(first)].paths.empty();
   if (!needs_paths) {

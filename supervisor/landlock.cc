@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 // Debian 12's headers know Landlock up to ABI 3 (no net, no scopes).
 #ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
@@ -16,6 +18,9 @@
 #endif
 #ifndef LANDLOCK_SCOPE_SIGNAL
 #define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
+#endif
+#ifndef LANDLOCK_RULE_NET_PORT
+#define LANDLOCK_RULE_NET_PORT 2
 #endif
 #ifndef __NR_landlock_create_ruleset
 #define __NR_landlock_create_ruleset 444
@@ -38,6 +43,12 @@ struct RulesetAttr {
 };
 
 constexpr int kScopeAbi = 6;
+
+// struct landlock_net_port_attr (ABI 4).
+struct __attribute__((packed)) NetPortAttr {
+  uint64_t allowed_access;
+  uint64_t port;
+};
 
 }  // namespace
 
@@ -82,7 +93,8 @@ core::Result<core::UniqueFd> PreparePathsRuleset(const filters::LandlockPlan& pl
                            std::to_string(filters::kLandlockPathsAbi) + ")",
                        EOPNOTSUPP);
   RulesetAttr attr{};
-  attr.handled_access_fs = plan.handled;
+  attr.handled_access_fs = plan.eligible ? plan.handled : 0;
+  attr.handled_access_net = plan.HandledNet();
   attr.scoped = LANDLOCK_SCOPE_SIGNAL;
   long fd = syscall(__NR_landlock_create_ruleset, &attr, sizeof attr, 0);
   if (fd < 0) return core::ErrnoError(errno, "landlock_create_ruleset");
@@ -97,10 +109,27 @@ core::Result<core::UniqueFd> PreparePathsRuleset(const filters::LandlockPlan& pl
       return core::ErrnoError(errno, "landlock_add_rule " + dir);
     return core::Status::Ok();
   };
-  if (plan.granted_everywhere)
-    if (auto st = add("/", plan.granted_everywhere); !st.ok()) return st.error();
-  for (const auto& dir : plan.dirs)
-    if (auto st = add(dir, plan.granted); !st.ok()) return st.error();
+  if (plan.eligible) {
+    if (plan.granted_everywhere)
+      if (auto st = add("/", plan.granted_everywhere); !st.ok()) return st.error();
+    for (const auto& dir : plan.dirs)
+      if (auto st = add(dir, plan.granted); !st.ok()) return st.error();
+  }
+  // One rule per allowed port (Landlock has no ranges), each with the rights of the syscalls
+  // that allow it.
+  std::vector<uint64_t> rights(65536, 0);
+  for (const auto& [tcp, right] : {std::pair{&plan.connect, filters::kLandlockConnectTcp},
+                                   std::pair{&plan.bind, filters::kLandlockBindTcp}}) {
+    if (!tcp->handled) continue;
+    for (const auto& range : tcp->ports)
+      for (uint32_t port = range.first; port <= range.last; ++port) rights[port] |= right;
+  }
+  for (uint32_t port = 0; port < rights.size(); ++port) {
+    if (!rights[port]) continue;
+    NetPortAttr rule{rights[port], port};
+    if (syscall(__NR_landlock_add_rule, ruleset.get(), LANDLOCK_RULE_NET_PORT, &rule, 0) != 0)
+      return core::ErrnoError(errno, "landlock_add_rule port " + std::to_string(port));
+  }
   return ruleset;
 }
 

@@ -52,9 +52,11 @@ core::Result<core::UniqueFd> PrepareScopeRuleset();
 // path rule in the supervisor, as on a kernel without Landlock (`pwnbox check` says which).
 bool LandlockPathsWanted();
 
-// The ruleset for a policy whose path rules Landlock decides in part (filters::LandlockPlan,
-// eligible): signals scoped as PrepareScopeRuleset's, `plan.handled` filesystem rights handled,
-// `plan.granted` beneath each of `plan.dirs`, `plan.granted_everywhere` beneath "/". Errors:
+// The ruleset for a policy whose path rules and/or TCP ports Landlock decides in part
+// (filters::LandlockPlan, Applies()): signals scoped as PrepareScopeRuleset's; when
+// `plan.eligible`, `plan.handled` filesystem rights handled, `plan.granted` beneath each of
+// `plan.dirs`, `plan.granted_everywhere` beneath "/"; plan.HandledNet() handled, with one
+// LANDLOCK_RULE_NET_PORT rule per allowed port of `plan.connect` / `plan.bind`. Errors:
 // ABI < kLandlockPathsAbi (EOPNOTSUPP), a directory that cannot be opened (its errno), or the
 // kernel refused. The caller must not start the target without it (the BPF relies on it).
 core::Result<core::UniqueFd> PreparePathsRuleset(const filters::LandlockPlan& plan);

@@ -387,7 +387,7 @@ core::Result<Launched> Launch(const LaunchSpec& spec) {
   }
 
   core::UniqueFd ruleset;
-  if (spec.landlock_paths && spec.landlock_paths->eligible) {
+  if (spec.landlock_paths && spec.landlock_paths->Applies()) {  // paths and/or TCP ports
     out.landlock_abi = LandlockAbi();
     PWNBOX_ASSIGN_OR_RETURN(ruleset, PreparePathsRuleset(*spec.landlock_paths));
     out.isolation = Isolation::kLandlock;

@@ -31,7 +31,7 @@ const BadCase kBadCases[] = {
      "t.toml:3:1: unknown key \"defualt\"\ndefualt = \"allow\"\n^\nhint: did you mean \"default\"? (known keys: version, default, include, options, rule)"},
     {"UnknownRuleKey",
      "version = 1\ndefault = \"errno:EPERM\"\n\n[[rule]]\nsyscalls = [\"read\"]\naction = \"allow\"\nsyscall = [\"write\"]\n",
-     "t.toml:7:1: unknown rule key \"syscall\"\nsyscall = [\"write\"]\n^\nhint: did you mean \"syscalls\"? (known keys: syscalls, args, paths, when, action, value, to, set, backend, log, escalate)"},
+     "t.toml:7:1: unknown rule key \"syscall\"\nsyscall = [\"write\"]\n^\nhint: did you mean \"syscalls\"? (known keys: syscalls, args, paths, tcp_ports, when, action, value, to, set, backend, log, escalate)"},
     {"UnknownOptionsKey",
      "version = 1\ndefault = \"errno:EPERM\"\n[options]\nescalte = \"ptrace\"\n",
      "t.toml:4:1: unknown [options] key \"escalte\"\nescalte = \"ptrace\"\n^\nhint: did you mean \"escalate\"? (known keys: escalate, abi, io_uring)"},

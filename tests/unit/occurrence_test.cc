@@ -152,7 +152,7 @@ TEST(LoadWhen, ErrorsAreFileLineColumnWithTheLineAndAHint) {
             "       ^\nhint: e.g. when = \"3\" (the 3rd matching call), \"2..5\", \"1..9+2\"");
   EXPECT_EQ(LoadError(Rules("wehn = \"3\"\naction = \"deny\"\n")),
             "t.toml:6:1: unknown rule key \"wehn\"\nwehn = \"3\"\n^\nhint: did you mean "
-            "\"when\"? (known keys: syscalls, args, paths, when, action, value, to, set, backend, "
+            "\"when\"? (known keys: syscalls, args, paths, tcp_ports, when, action, value, to, set, backend, "
             "log, escalate)");
 }
 
