@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <algorithm>
+#include <bitset>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -40,9 +42,11 @@ namespace pwnbox::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: pwnbox trace [-f|--no-follow] [-o FILE] [-e trace=SET] [-c|-C [-w]] [-s N]\n"
-    "                    [-t|-tt|-ttt] [-T] [-y] [-n] [--json] [--policy FILE] [--wait-all]\n"
-    "                    (-- CMD [ARG...] | -p PID)\n";
+    "usage: pwnbox trace [-f|--no-follow] [-o FILE] [-e QUALIFIER=SET]... [-c|-C [-w]] [-s N]\n"
+    "                    [-a N] [-t|-tt|-ttt] [-T] [-y] [-n] [-v] [-X raw|abbrev|verbose]\n"
+    "                    [-q|-qq] [-z|-Z] [--json] [--policy FILE] [--wait-all]\n"
+    "                    (-- CMD [ARG...] | -p PID)\n"
+    "QUALIFIER (as strace's -e): trace, signal, status, quiet, decode-fds, raw, verbose, abbrev\n";
 
 supervisor::PtraceMonitor* g_monitor = nullptr;
 volatile sig_atomic_t g_stop_signal = 0;
@@ -118,6 +122,62 @@ core::Result<filters::TraceSelection> ParseTraceSet(const std::string& expr) {
     sel.numbers.assign(numbers.begin(), numbers.end());
   }
   return sel;
+}
+
+// The items of an -e QUALIFIER=SET whose elements are words (signal=, status=, quiet=,
+// decode-fds=), as strace reads them: a leading '!' negates the whole set; "all" and "none";
+// `lookup` gives an item's index (-1: unknown). Returns the chosen indices as a bitset.
+core::Result<std::bitset<65>> ParseWordSet(const std::string& qualifier, std::string set,
+                                           size_t count,
+                                           const std::function<int(const std::string&)>& lookup,
+                                           const std::string& known) {
+  std::bitset<65> bits;
+  bool negate = false;
+  if (!set.empty() && set[0] == '!') {
+    negate = true;
+    set = set.substr(1);
+  }
+  std::stringstream items(set);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    if (item.empty()) continue;
+    std::string lower = item;
+    for (char& ch : lower) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
+    if (lower == "all") {
+      for (size_t i = 0; i < count; ++i) bits.set(i);
+    } else if (lower == "none") {
+      bits.reset();
+    } else {
+      const int i = lookup(lower);
+      if (i < 0)
+        return core::Error("-e " + qualifier + ": unknown " + qualifier + " \"" + item + "\"" +
+                           (known.empty() ? "" : " (known: " + known + ")"));
+      bits.set(static_cast<size_t>(i));
+    }
+  }
+  if (negate)
+    for (size_t i = 0; i < count; ++i) bits.flip(i);
+  return bits;
+}
+
+// A signal as -e signal= names it: SIGUSR1, USR1, usr1, 10. -1: none.
+int SignalNumber(const std::string& lower) {
+  if (!lower.empty() && isdigit(static_cast<unsigned char>(lower[0]))) {
+    const int n = atoi(lower.c_str());
+    return n >= 1 && n <= 64 ? n : -1;
+  }
+  for (int sig = 1; sig <= 64; ++sig) {
+    std::string name(core::SignalName(sig));
+    for (char& ch : name) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
+    if (name == lower || (name.rfind("sig", 0) == 0 && name.substr(3) == lower)) return sig;
+  }
+  return -1;
+}
+
+int IndexIn(const std::vector<std::string>& words, const std::string& w) {
+  for (size_t i = 0; i < words.size(); ++i)
+    if (words[i] == w) return static_cast<int>(i);
+  return -1;
 }
 
 std::function<bool(core::Abi, int)> Selector(const filters::TraceSelection& selection) {
@@ -220,10 +280,41 @@ std::string AttachRefusal(pid_t pid) {
 }  // namespace
 
 int TraceCommand(int argc, char** argv) {
-  SplitArgs split = SplitCommand(argc, argv, 1, {"-o", "-e", "-s", "-p", "--policy"});
-  // strace spells timestamps -t, -tt, -ttt: give them one option with a level.
+  SplitArgs split =
+      SplitCommand(argc, argv, 1, {"-o", "-e", "-s", "-p", "--policy", "-a", "-X"});
+  // strace spells timestamps -t, -tt, -ttt: give them one option with a level. Its shorthands
+  // for -e qualifiers (-q, -qq, -z, -Z, -v, -y, -yy, --signal=SET, ...) become the -e they
+  // stand for, in their place: the last one given wins, as in strace.
   std::vector<std::string> opts;
+  const std::vector<std::pair<std::string, std::string>> shorthands = {
+      {"-q", "quiet=attach,personality"},
+      {"-qq", "quiet=attach,personality,exit"},
+      {"-z", "status=successful"},
+      {"--successful-only", "status=successful"},
+      {"-Z", "status=failed"},
+      {"--failed-only", "status=failed"},
+      {"-v", "abbrev=none"},
+      {"--no-abbrev", "abbrev=none"},
+      {"-y", "decode-fds=path"},
+      {"--decode-fds", "decode-fds=path"},
+      {"-yy", "decode-fds=path,socket"},
+  };
   for (const auto& o : split.options) {
+    bool done = false;
+    for (const auto& [flag, expr] : shorthands) {
+      if (o == flag) {
+        opts.push_back("--expr=" + expr);
+        done = true;
+      }
+    }
+    for (const char* q : {"--signal=", "--status=", "--quiet=", "--decode-fds=", "--raw=",
+                          "--verbose=", "--abbrev=", "--trace="}) {
+      if (!done && o.rfind(q, 0) == 0) {
+        opts.push_back("--expr=" + o.substr(2));
+        done = true;
+      }
+    }
+    if (done) continue;
     if (o == "-t" || o == "-tt" || o == "-ttt") opts.push_back("--timestamps=" + std::to_string(o.size() - 1));
     else opts.push_back(o);
   }
@@ -233,13 +324,32 @@ int TraceCommand(int argc, char** argv) {
   std::vector<std::string> exprs;
   long long strsize = 32;  // signed: `-s -5` is refused, not read as a huge limit
   int timestamps = 0;
+  long long columns = 40;
+  std::string xlat_style = "abbrev";
   pid_t attach_pid = 0;
   desc.add_options()
       ("help,h", "show this help")
       ("follow,f", "follow forks, vforks, clones and execs (the default)")
       ("no-follow", "trace only the first task")
       ("output,o", po::value(&output), "write the trace to FILE instead of stderr")
-      ("expr,e", po::value(&exprs), "trace=SET: names, numbers, @groups, %groups; ! negates")
+      ("expr,e", po::value(&exprs),
+       "QUALIFIER=SET, as strace's -e: trace=SET (names, numbers, @groups, %groups; ! "
+       "negates; all, none); signal=SET (the signals shown: SIGUSR1, usr1, 10, ...); "
+       "status=SET (the calls shown by their end: successful, failed, unfinished, "
+       "unavailable, detached); quiet=SET (attach, exit, personality, path-resolution, "
+       "thread-execve, superseded: pwnbox prints only the exit messages); "
+       "decode-fds=path (as -y); raw=SET (those calls' arguments and result in hex); "
+       "verbose=SET (the others' structures as addresses); abbrev=SET (the others' large "
+       "structures in full: execve's environment)")
+      ("columns,a", po::value(&columns), "align the results (\" = \") at column N (40)")
+      ("const-print-style,X", po::value(&xlat_style),
+       "named constants and flags: abbrev (names, the default), raw (numbers, in hex), "
+       "verbose (numbers, names in a comment)")
+      ("no-abbrev,v", "print large structures in full (-e abbrev=none)")
+      ("quiet,q", "-q: -e quiet=attach,personality; -qq: also quiet=exit (no \"+++ exited with "
+       "N +++\")")
+      ("successful-only,z", "print only calls that succeeded (-e status=successful)")
+      ("failed-only,Z", "print only calls that failed (-e status=failed)")
       ("summary-only,c", "print a per-syscall summary instead of the trace; its times are "
        "the target's CPU time in each call (system time, as strace's)")
       ("summary,C", "print the trace and a summary")
@@ -248,7 +358,7 @@ int TraceCommand(int argc, char** argv) {
       ("string-limit,s", po::value(&strsize), "print at most N bytes of strings (32)")
       ("timestamps", po::value(&timestamps), "-t (time), -tt (with usecs), -ttt (epoch)")
       ("syscall-times,T", "print the time spent in each call")
-      ("decode-fds,y", "print the paths behind file descriptors")
+      ("decode-fds,y", "print the paths behind file descriptors (-e decode-fds=path)")
       ("syscall-number,n", "print the syscall number")
       ("json", "one JSON object per line")
       ("policy", po::value(&policy), "enforce POLICY while tracing")
@@ -269,14 +379,81 @@ int TraceCommand(int argc, char** argv) {
     return Fail("no command to trace: pwnbox trace [OPTIONS] -- CMD [ARG...] or -p PID");
   if (timestamps < 0 || timestamps > 3) return Fail("--timestamps must be 0..3");
 
-  filters::TraceSelection selection;
-  for (const auto& e : exprs) {
-    auto sel = ParseTraceSet(e);
-    if (!sel.ok()) return Fail(sel.error());
-    selection = *sel;
-  }
-
   supervisor::TraceWriterOptions wopts;
+  filters::TraceSelection selection;
+  bool fd_paths = false;
+  for (const auto& e : exprs) {
+    const size_t eq = e.find('=');
+    std::string q = eq == std::string::npos ? "trace" : e.substr(0, eq);
+    const std::string set = eq == std::string::npos ? e : e.substr(eq + 1);
+    if (q == "trace" || q == "t") {
+      auto sel = ParseTraceSet("trace=" + set);
+      if (!sel.ok()) return Fail(sel.error());
+      selection = *sel;
+    } else if (q == "signal" || q == "signals" || q == "s") {
+      auto bits = ParseWordSet("signal", set, 65, SignalNumber, "");
+      if (!bits.ok()) return Fail(bits.error());
+      wopts.signals = *bits;
+    } else if (q == "status") {
+      static const std::vector<std::string> kStatuses = {"successful", "failed", "unfinished",
+                                                         "unavailable", "detached"};
+      auto bits = ParseWordSet(
+          "status", set, kStatuses.size(),
+          [](const std::string& w) { return IndexIn(kStatuses, w); },
+          "successful, failed, unfinished, unavailable, detached");
+      if (!bits.ok()) return Fail(bits.error());
+      wopts.status = static_cast<unsigned>(bits->to_ulong());
+    } else if (q == "quiet" || q == "silent" || q == "silence" || q == "q") {
+      // pwnbox prints none of strace's attach, personality, path-resolution and superseded
+      // messages: only "exit" changes what it prints.
+      static const std::vector<std::string> kQuiet = {
+          "exit", "attach", "personality", "path-resolution", "thread-execve", "superseded"};
+      auto bits = ParseWordSet(
+          "quiet", set, kQuiet.size(), [](const std::string& w) { return IndexIn(kQuiet, w); },
+          "attach, exit, path-resolution, personality, thread-execve, superseded");
+      if (!bits.ok()) return Fail(bits.error());
+      wopts.quiet_exit = bits->test(0);
+    } else if (q == "decode-fds") {
+      static const std::vector<std::string> kFds = {"path", "socket", "dev", "pidfd"};
+      auto bits = ParseWordSet(
+          "decode-fds", set, kFds.size(), [](const std::string& w) { return IndexIn(kFds, w); },
+          "path, socket, dev, pidfd");
+      if (!bits.ok()) return Fail(bits.error());
+      for (size_t i = 1; i < kFds.size(); ++i)
+        if (bits->test(i))
+          return Fail("-e decode-fds=" + kFds[i] + ": not supported by pwnbox trace (only "
+                      "decode-fds=path, -y)");
+      fd_paths = bits->test(0);
+    } else if (q == "raw" || q == "x" || q == "verbose" || q == "v" || q == "abbrev" ||
+               q == "a") {
+      const std::string name = q == "x" ? "raw" : q == "v" ? "verbose" : q == "a" ? "abbrev" : q;
+      auto sel = ParseTraceSet("trace=" + set);
+      if (!sel.ok()) {
+        std::string msg = sel.error().message();
+        if (msg.rfind("-e trace", 0) == 0) msg = "-e " + name + msg.substr(8);
+        return Fail(msg);
+      }
+      core::SyscallNameSet names;
+      names.all = sel->all;
+      names.names = sel->names;
+      for (int nr : sel->numbers) names.names.emplace_back(core::SyscallName(nr));
+      std::sort(names.names.begin(), names.names.end());
+      if (name == "raw") wopts.decode.raw = names;
+      else if (name == "verbose") wopts.decode.verbose = names;
+      else wopts.decode.abbrev = names;
+    } else {
+      return Fail("-e " + q + "=: not supported by pwnbox trace (supported: trace, signal, "
+                  "status, quiet, decode-fds, raw, verbose, abbrev)");
+    }
+  }
+  if (columns < 0 || columns > 4096)
+    return Fail("-a takes a column, 0 to 4096 (got " + std::to_string(columns) + ")");
+  wopts.decode.column = static_cast<size_t>(columns);
+  if (xlat_style == "abbrev") wopts.decode.xlat = core::XlatStyle::kAbbrev;
+  else if (xlat_style == "raw") wopts.decode.xlat = core::XlatStyle::kRaw;
+  else if (xlat_style == "verbose") wopts.decode.xlat = core::XlatStyle::kVerbose;
+  else return Fail("-X " + xlat_style + ": expected raw, abbrev or verbose");
+
   wopts.json = vm.count("json") > 0;
   wopts.summary = vm.count("summary-only") || vm.count("summary");
   wopts.trace = !vm.count("summary-only");
@@ -291,7 +468,7 @@ int TraceCommand(int argc, char** argv) {
   if (strsize < 0)
     return Fail("-s takes a number of bytes, 0 or more (got " + std::to_string(strsize) + ")");
   wopts.decode.string_limit = static_cast<size_t>(strsize);
-  if (vm.count("decode-fds")) {
+  if (fd_paths) {
     wopts.decode.fd_paths = true;
     wopts.decode.fd_path = FdPath;
   }

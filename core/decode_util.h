@@ -57,6 +57,18 @@ bool ReadCString(TargetMemory& mem, uint64_t addr, size_t max, std::string* out,
                  bool* terminated);
 
 // ---- printing ----
+// -X: how the Append* helpers below print named constants while the scope lives (the decoder
+// opens one around each Entry()/Exit(); thread-local).
+class StyleScope {
+ public:
+  explicit StyleScope(XlatStyle style);
+  ~StyleScope();
+  StyleScope(const StyleScope&) = delete;
+  StyleScope& operator=(const StyleScope&) = delete;
+
+ private:
+  XlatStyle saved_;
+};
 void AppendDec(std::string* out, int64_t v);
 void AppendUDec(std::string* out, uint64_t v);
 void AppendHex(std::string* out, uint64_t v);   // "0x1f", "0" for 0
