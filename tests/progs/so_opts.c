@@ -1,5 +1,6 @@
 // For the trace-options test (it_trace_options_test): syscalls whose printing strace's output
-// options change, between two marker writes, write(-1, "so_opts:begin PID PPID", ...) and
+// options change, after the marker write(-1, "so_opts:begin PID PPID", ...) (and the same to a
+// pipe, which succeeds) and up to
 // write(-1, "so_opts:end", 11). Named constants and flags (openat, mmap, lseek), a failed call,
 // a stat struct, a socket fd, a handled and an ignored signal (SIGUSR1, SIGUSR2), and an execve
 // that fails (ENOENT) but whose environment strace prints abbreviated. Exits 0.
@@ -20,7 +21,11 @@ int main(int argc, char** argv) {
   char begin[96];
   snprintf(begin, sizeof(begin), "so_opts:begin %ld %ld", (long)syscall(SYS_getpid),
            (long)syscall(SYS_getppid));
+  // The marker, failed (for -Z) and then written to a pipe (for -z).
+  int marker[2];
+  pipe2(marker, O_CLOEXEC);
   syscall(SYS_write, -1, begin, strlen(begin));
+  syscall(SYS_write, marker[1], begin, strlen(begin));
   int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
   syscall(SYS_lseek, fd, 0, SEEK_END);
   struct stat st;
