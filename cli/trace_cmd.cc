@@ -3,8 +3,17 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -15,6 +24,7 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -198,6 +208,148 @@ std::optional<std::string> FdPath(pid_t pid, int fd) {
   return std::string(target, static_cast<size_t>(n));
 }
 
+// Sends the sock_diag request `req` and calls `fn` on each answer until it returns true (found)
+// or the answers end.
+void SockDiag(const void* req, size_t len, const std::function<bool(const nlmsghdr*)>& fn) {
+  core::UniqueFd fd(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+  if (!fd) return;
+  sockaddr_nl nl{};
+  nl.nl_family = AF_NETLINK;
+  if (sendto(fd.get(), req, len, 0, reinterpret_cast<sockaddr*>(&nl), sizeof nl) < 0) return;
+  alignas(nlmsghdr) char buf[32768];
+  for (;;) {
+    const ssize_t n = recv(fd.get(), buf, sizeof buf, 0);
+    if (n <= 0) return;
+    int left = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) return;
+      if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY && fn(h)) return;
+    }
+  }
+}
+
+// strace -yy's text for a UNIX socket: "UNIX-STREAM:[INO->PEER]", "UNIX:[INO,@\"name\"]".
+std::optional<std::string> UnixSocketInfo(const std::string& proto, uint32_t ino) {
+  struct {
+    nlmsghdr nlh;
+    unix_diag_req req;
+  } r{};
+  r.nlh.nlmsg_len = sizeof r;
+  r.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  r.nlh.nlmsg_flags = NLM_F_REQUEST;
+  r.req.sdiag_family = AF_UNIX;
+  r.req.udiag_states = ~0u;
+  r.req.udiag_ino = ino;
+  r.req.udiag_cookie[0] = r.req.udiag_cookie[1] = ~0u;
+  r.req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER;
+  std::optional<std::string> out;
+  SockDiag(&r, sizeof r, [&](const nlmsghdr* h) {
+    const auto* m = static_cast<const unix_diag_msg*>(NLMSG_DATA(h));
+    if (m->udiag_ino != ino) return false;
+    uint32_t peer = 0;
+    std::optional<std::string> name;
+    int len = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+    for (auto* a = reinterpret_cast<const rtattr*>(m + 1); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+      if (a->rta_type == UNIX_DIAG_NAME)
+        name.emplace(static_cast<const char*>(RTA_DATA(a)), RTA_PAYLOAD(a));
+      else if (a->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(a) >= sizeof peer)
+        memcpy(&peer, RTA_DATA(a), sizeof peer);
+    }
+    if (!peer && !name) return true;  // nothing to say but the inode: not kept, as strace
+    std::string s = proto + ":[" + std::to_string(ino);
+    if (peer) s += "->" + std::to_string(peer);
+    if (name) {
+      s += ',';
+      std::string n = *name;
+      if (!n.empty() && n[0] == '\0') {  // abstract: strace's '@'
+        s += '@';
+        n.erase(0, 1);
+      }
+      n = n.substr(0, n.find('\0'));
+      s += core::QuoteString(n, SIZE_MAX);
+    }
+    s += ']';
+    out = std::move(s);
+    return true;
+  });
+  return out;
+}
+
+// strace -yy's text for an inet socket: "TCP:[127.0.0.1:80->127.0.0.1:4242]",
+// "UDPv6:[[::1]:53]".
+std::optional<std::string> InetSocketInfo(const std::string& proto, uint32_t ino, int family,
+                                          int protocol) {
+  struct {
+    nlmsghdr nlh;
+    inet_diag_req_v2 req;
+  } r{};
+  r.nlh.nlmsg_len = sizeof r;
+  r.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  r.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  r.req.sdiag_family = static_cast<uint8_t>(family);
+  r.req.sdiag_protocol = static_cast<uint8_t>(protocol);
+  r.req.idiag_states = ~0u;
+  std::optional<std::string> out;
+  auto endpoint = [family](const uint32_t* addr, uint16_t port) {
+    char text[INET6_ADDRSTRLEN] = "";
+    inet_ntop(family, addr, text, sizeof text);
+    const std::string a = family == AF_INET6 ? "[" + std::string(text) + "]" : text;
+    return a + ":" + std::to_string(ntohs(port));
+  };
+  SockDiag(&r, sizeof r, [&](const nlmsghdr* h) {
+    const auto* m = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
+    if (m->idiag_inode != ino) return false;
+    static const uint32_t kZero[4] = {};
+    std::string s = proto + ":[" + endpoint(m->id.idiag_src, m->id.idiag_sport);
+    if (m->id.idiag_dport ||
+        memcmp(m->id.idiag_dst, kZero, family == AF_INET6 ? 16 : 4) != 0)
+      s += "->" + endpoint(m->id.idiag_dst, m->id.idiag_dport);
+    s += ']';
+    out = std::move(s);
+    return true;
+  });
+  return out;
+}
+
+// -yy: a socket fd as strace prints it between <>: its protocol (the socket's
+// system.sockprotoname) and what sock_diag says of it; "PROTO:[INO]" when it says nothing.
+std::optional<std::string> FdSocket(pid_t pid, int fd) {
+  const std::string link = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
+  char target[128];
+  const ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
+  if (n <= 0) return std::nullopt;
+  target[n] = '\0';
+  unsigned long ino = 0;
+  if (sscanf(target, "socket:[%lu]", &ino) != 1) return std::nullopt;
+  char name[64];
+  const ssize_t len = getxattr(link.c_str(), "system.sockprotoname", name, sizeof name - 1);
+  if (len <= 0) return std::nullopt;
+  name[len] = '\0';
+  const std::string proto(name, strnlen(name, static_cast<size_t>(len)));
+  const uint32_t i = static_cast<uint32_t>(ino);
+  // As strace, what sock_diag said of an inode (more than the inode) is kept, in a slot of a
+  // direct-mapped cache, and printed from there from then on: a socketpair's second end still
+  // names its peer after the first end is closed.
+  struct Slot {
+    unsigned long ino = 0;
+    std::string text;
+  };
+  static std::mutex mu;
+  static auto* cache = new std::vector<Slot>(4096);
+  std::lock_guard<std::mutex> lock(mu);
+  Slot& slot = (*cache)[ino % cache->size()];
+  if (slot.ino == ino && !slot.text.empty()) return slot.text;
+  std::optional<std::string> info;
+  if (proto.rfind("UNIX", 0) == 0) info = UnixSocketInfo(proto, i);
+  else if (proto == "TCP") info = InetSocketInfo(proto, i, AF_INET, IPPROTO_TCP);
+  else if (proto == "UDP") info = InetSocketInfo(proto, i, AF_INET, IPPROTO_UDP);
+  else if (proto == "TCPv6") info = InetSocketInfo(proto, i, AF_INET6, IPPROTO_TCP);
+  else if (proto == "UDPv6") info = InetSocketInfo(proto, i, AF_INET6, IPPROTO_UDP);
+  if (!info) return proto + ":[" + std::to_string(ino) + "]";
+  slot = {ino, *info};
+  return info;
+}
+
 // A field of /proc/PID/status ("TracerPid", "Uid"): its value, or empty.
 std::string StatusField(const std::string& status_path, const std::string& field) {
   FILE* f = fopen(status_path.c_str(), "re");
@@ -338,7 +490,7 @@ int TraceCommand(int argc, char** argv) {
        "status=SET (the calls shown by their end: successful, failed, unfinished, "
        "unavailable, detached); quiet=SET (attach, exit, personality, path-resolution, "
        "thread-execve, superseded: pwnbox prints only the exit messages); "
-       "decode-fds=path (as -y); raw=SET (those calls' arguments and result in hex); "
+       "decode-fds=SET (path: -y; socket: -yy); raw=SET (those calls' arguments and result in hex); "
        "verbose=SET (the others' structures as addresses); abbrev=SET (the others' large "
        "structures in full: execve's environment)")
       ("columns,a", po::value(&columns), "align the results (\" = \") at column N (40)")
@@ -358,7 +510,8 @@ int TraceCommand(int argc, char** argv) {
       ("string-limit,s", po::value(&strsize), "print at most N bytes of strings (32)")
       ("timestamps", po::value(&timestamps), "-t (time), -tt (with usecs), -ttt (epoch)")
       ("syscall-times,T", "print the time spent in each call")
-      ("decode-fds,y", "print the paths behind file descriptors (-e decode-fds=path)")
+      ("decode-fds,y", "print the paths behind file descriptors (-e decode-fds=path); -yy: and "
+       "sockets' protocol and addresses (decode-fds=path,socket)")
       ("syscall-number,n", "print the syscall number")
       ("json", "one JSON object per line")
       ("policy", po::value(&policy), "enforce POLICY while tracing")
@@ -382,6 +535,7 @@ int TraceCommand(int argc, char** argv) {
   supervisor::TraceWriterOptions wopts;
   filters::TraceSelection selection;
   bool fd_paths = false;
+  bool fd_sockets = false;
   for (const auto& e : exprs) {
     const size_t eq = e.find('=');
     std::string q = eq == std::string::npos ? "trace" : e.substr(0, eq);
@@ -419,11 +573,12 @@ int TraceCommand(int argc, char** argv) {
           "decode-fds", set, kFds.size(), [](const std::string& w) { return IndexIn(kFds, w); },
           "path, socket, dev, pidfd");
       if (!bits.ok()) return Fail(bits.error());
-      for (size_t i = 1; i < kFds.size(); ++i)
+      for (size_t i = 2; i < kFds.size(); ++i)
         if (bits->test(i))
           return Fail("-e decode-fds=" + kFds[i] + ": not supported by pwnbox trace (only "
-                      "decode-fds=path, -y)");
+                      "decode-fds=path,socket: -y, -yy)");
       fd_paths = bits->test(0);
+      fd_sockets = bits->test(1);
     } else if (q == "raw" || q == "x" || q == "verbose" || q == "v" || q == "abbrev" ||
                q == "a") {
       const std::string name = q == "x" ? "raw" : q == "v" ? "verbose" : q == "a" ? "abbrev" : q;
@@ -472,6 +627,7 @@ int TraceCommand(int argc, char** argv) {
     wopts.decode.fd_paths = true;
     wopts.decode.fd_path = FdPath;
   }
+  if (fd_sockets) wopts.decode.fd_socket = FdSocket;
   core::UniqueFd out_file;
   int out_fd = STDERR_FILENO;
   if (!output.empty()) {

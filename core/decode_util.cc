@@ -290,6 +290,14 @@ std::string Hex(uint64_t v) {
 
 namespace {
 void AppendFdPath(Ctx& c, std::string* out, int fd) {
+  if (c.opt.fd_socket && fd >= 0) {
+    if (std::optional<std::string> s = c.opt.fd_socket(c.call.pid, fd)) {
+      out->push_back('<');
+      out->append(*s);
+      out->push_back('>');
+      return;
+    }
+  }
   if (!c.opt.fd_paths || !c.opt.fd_path) return;
   std::optional<std::string> p = c.opt.fd_path(c.call.pid, fd);
   if (!p) return;

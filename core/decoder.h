@@ -72,6 +72,10 @@ struct DecodeOptions {
   // For -y: the path behind fd `fd` of task `pid` (live: readlink /proc/PID/fd/N). Also called
   // with AT_FDCWD for the task's working directory (readlink /proc/PID/cwd).
   std::function<std::optional<std::string>(pid_t pid, int fd)> fd_path;
+  // -yy (decode-fds=socket): what strace prints between the <> of a socket fd, already
+  // formatted and escaped ("UNIX-STREAM:[123->124]", "TCP:[127.0.0.1:80->127.0.0.1:4242]"), or
+  // nullopt for an fd that is not a socket (then fd_path applies).
+  std::function<std::optional<std::string>(pid_t pid, int fd)> fd_socket;
 };
 
 // One syscall as the tracer saw it.

@@ -32,7 +32,8 @@ std::string Hex(long v) {
 // The lines from the begin marker to the end, normalised.
 std::vector<std::string> Section(const std::string& text) {
   static const std::regex kAddr(R"(0x[0-9a-f]{9,})");
-  static const std::regex kInode(R"((socket|pipe):\[\d+\])");
+  // Inodes: "pipe:[N]", "socket:[N]", -yy's "UNIX-STREAM:[N->M]".
+  static const std::regex kInode(R"(:\[\d+(->\d+)?)");
   static const std::regex kIds(R"re(:begin (\d+) (\d+)")re");
   static const std::regex kBegin(std::string(R"re(^write\(-?\d+, ")re") + kProg + ":begin");
   std::vector<std::string> out;
@@ -54,7 +55,7 @@ std::vector<std::string> Section(const std::string& text) {
     if (!in) continue;
     for (const auto& [re, name] : ids) line = std::regex_replace(line, re, name);
     line = std::regex_replace(line, kAddr, "ADDR");
-    line = std::regex_replace(line, kInode, "$1:[INODE]");
+    line = std::regex_replace(line, kInode, ":[INODE");
     out.push_back(line);
   }
   return out;
@@ -156,6 +157,34 @@ TEST(TraceOptions, DecodeFdsPath) {
   Compare({"--decode-fds=path"});
 }
 
+// -yy: a socketpair's ends as UNIX-STREAM:[INO->PEER] (so_opts), and TCP, UDPv6, abstract
+// UNIX and netlink sockets (so_net).
+TEST(TraceOptions, DecodeFdsSocket) {
+  REQUIRE_STRACE();
+  Compare({"-yy"});
+  Compare({"-e", "decode-fds=socket"});
+  Compare({"-e", "decode-fds=path,socket"});
+  const std::string dir = TempDir();
+  RunResult s = pwnbox::testing::Run({"strace", "-yy", "-o", dir + "/s", Prog("so_net")});
+  ASSERT_EQ(s.status, 0) << s.err;
+  RunResult p = Pwnbox({"trace", "-yy", "-o", dir + "/p", "--", Prog("so_net")});
+  ASSERT_EQ(p.status, 0) << p.err;
+  static const std::regex kNumber(R"(\b\d{4,}\b)");
+  auto lines = [](const std::string& text) {
+    std::vector<std::string> out;
+    bool in = false;
+    for (const std::string& l : Lines(text)) {
+      in |= l.starts_with("socket(AF_INET, SOCK_STREAM");
+      if (in) out.push_back(std::regex_replace(l, kNumber, "N"));
+    }
+    return out;
+  };
+  const std::vector<std::string> want = lines(ReadFile(dir + "/s"));
+  const std::vector<std::string> got = lines(ReadFile(dir + "/p"));
+  ASSERT_GE(want.size(), 15u) << ReadFile(dir + "/s");
+  EXPECT_EQ(got, want) << ReadFile(dir + "/p");
+}
+
 const std::vector<Skip> kXlatSkip = {
     {"rt_sigaction(", "sa_handler and sa_mask are printed by the sigaction decoder"},
     {"--- ", "the siginfo fields are printed by FormatSiginfo"},
@@ -198,8 +227,8 @@ TEST(TraceOptions, AbbrevSet) {
 // What pwnbox does not support is refused, naming the option, before the command runs.
 TEST(TraceOptions, UnsupportedIsRefused) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-      {{"-yy"}, "decode-fds=socket"},
       {{"-e", "decode-fds=dev"}, "decode-fds=dev"},
+      {{"-e", "decode-fds=path,pidfd"}, "decode-fds=pidfd"},
       {{"-e", "read=3"}, "-e read="},
       {{"-e", "inject=all:error=EPERM"}, "-e inject="},
       {{"-X", "fancy"}, "-X fancy"},
