@@ -336,6 +336,10 @@ const Xlat* CachedXlat(const char* table) {
   return x;
 }
 
+void AppendNamed(std::string* out, std::string_view raw, std::string_view name) {
+  AppendStyled(out, raw, name);
+}
+
 StyleScope::StyleScope(XlatStyle style) : saved_(tls_style) { tls_style = style; }
 StyleScope::~StyleScope() { tls_style = saved_; }
 
@@ -430,7 +434,7 @@ void AppendSigmask(std::string* out, const uint8_t* mask, size_t bytes) {
     first = false;
     std::string_view n = SignalName(i + 1);
     if (n.starts_with("SIG")) {
-      out->append(n.substr(3));
+      AppendStyled(out, std::to_string(i + 1), n.substr(3));
     } else {
       AppendDec(out, i + 1);
     }

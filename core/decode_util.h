@@ -59,6 +59,9 @@ bool ReadCString(TargetMemory& mem, uint64_t addr, size_t max, std::string* out,
 // ---- printing ----
 // -X: how the Append* helpers below print named constants while the scope lives (the decoder
 // opens one around each Entry()/Exit(); thread-local).
+// A named constant whose number is written `raw`, as the scope's -X style asks: `name`, `raw`,
+// or "raw /* name */".
+void AppendNamed(std::string* out, std::string_view raw, std::string_view name);
 class StyleScope {
  public:
   explicit StyleScope(XlatStyle style);

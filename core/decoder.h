@@ -135,6 +135,8 @@ class Decoder {
 // "{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, si_uid=0, si_status=0, si_utime=0,
 // si_stime=0}" as strace prints it in "--- SIGCHLD {...} ---".
 std::string FormatSiginfo(const siginfo_t& si);
+// The same, with named constants printed as -X asks.
+std::string FormatSiginfo(const siginfo_t& si, XlatStyle style);
 std::string_view SignalName(int sig);  // "SIGCHLD", "SIGRT_3", "" for 0
 // Quotes and escapes `data` as strace does, cut at `limit` bytes with "..." after the quote.
 std::string QuoteString(std::string_view data, size_t limit, bool truncated_by_caller = false);

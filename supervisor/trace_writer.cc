@@ -357,7 +357,7 @@ void TraceWriter::OnSignal(Task& task, const siginfo_t& si) {
   if (!options_.trace) return;
   if (si.si_signo > 0 && si.si_signo < 65 && !options_.signals.test(si.si_signo)) return;
   const timespec now = Now();
-  std::string info = core::FormatSiginfo(si);
+  std::string info = core::FormatSiginfo(si, options_.decode.xlat);
   std::string_view name = core::SignalName(si.si_signo);
   if (options_.json) {
     JsonCommon("signal", task.tid, now, seq);
