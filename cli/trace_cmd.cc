@@ -440,6 +440,7 @@ int TraceCommand(int argc, char** argv) {
   std::vector<std::string> opts;
   const std::vector<std::pair<std::string, std::string>> shorthands = {
       {"-q", "quiet=attach,personality"},
+      {"--quiet", "quiet=attach,personality"},
       {"-qq", "quiet=attach,personality,exit"},
       {"-z", "status=successful"},
       {"--successful-only", "status=successful"},
