@@ -111,6 +111,11 @@ std::string_view SignalName(int sig) {
   return {};
 }
 
+std::string FormatSiginfo(const siginfo_t& si, XlatStyle style) {
+  decode::StyleScope scope(style);
+  return FormatSiginfo(si);
+}
+
 std::string FormatSiginfo(const siginfo_t& si) {
   using decode::AppendAddr;
   using decode::AppendDec;
@@ -120,7 +125,7 @@ std::string FormatSiginfo(const siginfo_t& si) {
   decode::AppendSignal(&s, si.si_signo);
   s.append(", si_code=");
   if (const char* cn = CodeNameFor(si.si_signo, si.si_code)) {
-    s.append(cn);
+    decode::AppendNamed(&s, std::to_string(si.si_code), cn);
   } else {
     AppendDec(&s, si.si_code);
   }
@@ -252,9 +257,9 @@ bool DecodeSigaction(Ctx& c, uint64_t addr, int, std::string* out) {
   if (!Fetch(c, addr, &sa)) return false;
   out->append("{sa_handler=");
   if (sa.handler == reinterpret_cast<uint64_t>(SIG_DFL)) {
-    out->append("SIG_DFL");
+    decode::AppendNamed(out, "0", "SIG_DFL");
   } else if (sa.handler == reinterpret_cast<uint64_t>(SIG_IGN)) {
-    out->append("SIG_IGN");
+    decode::AppendNamed(out, "0x1", "SIG_IGN");
   } else {
     AppendHex(out, sa.handler);
   }

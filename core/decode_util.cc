@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 #include "core/decode_util.h"
 
@@ -262,7 +263,41 @@ void AppendPath(Ctx& c, std::string* out, uint64_t addr) {
 }
 
 namespace {
+thread_local XlatStyle tls_style = XlatStyle::kAbbrev;
+
+// Appends `named` (the constant's name) as -X asks: itself, `raw`, or "raw /* named */".
+void AppendStyled(std::string* out, std::string_view raw, std::string_view named) {
+  switch (tls_style) {
+    case XlatStyle::kAbbrev: out->append(named); break;
+    case XlatStyle::kRaw: out->append(raw); break;
+    case XlatStyle::kVerbose:
+      out->append(raw);
+      if (named != raw) {
+        out->append(" /* ");
+        out->append(named);
+        out->append(" */");
+      }
+      break;
+  }
+}
+
+std::string Hex(uint64_t v) {
+  std::string s;
+  AppendHex(&s, v);
+  return s;
+}
+}  // namespace
+
+namespace {
 void AppendFdPath(Ctx& c, std::string* out, int fd) {
+  if (c.opt.fd_socket && fd >= 0) {
+    if (std::optional<std::string> s = c.opt.fd_socket(c.call.pid, fd)) {
+      out->push_back('<');
+      out->append(*s);
+      out->push_back('>');
+      return;
+    }
+  }
   if (!c.opt.fd_paths || !c.opt.fd_path) return;
   std::optional<std::string> p = c.opt.fd_path(c.call.pid, fd);
   if (!p) return;
@@ -282,7 +317,7 @@ void AppendFd(Ctx& c, std::string* out, int fd) {
 
 void AppendDirFd(Ctx& c, std::string* out, int fd) {
   if (fd == AT_FDCWD) {
-    out->append("AT_FDCWD");
+    AppendStyled(out, "-100", "AT_FDCWD");
     AppendFdPath(c, out, fd);
     return;
   }
@@ -301,9 +336,16 @@ const Xlat* CachedXlat(const char* table) {
   return x;
 }
 
+void AppendNamed(std::string* out, std::string_view raw, std::string_view name) {
+  AppendStyled(out, raw, name);
+}
+
+StyleScope::StyleScope(XlatStyle style) : saved_(tls_style) { tls_style = style; }
+StyleScope::~StyleScope() { tls_style = saved_; }
+
 void AppendFlags(std::string* out, const char* table, uint64_t v) {
   if (const Xlat* x = CachedXlat(table)) {
-    out->append(x->is_flags ? FormatFlags(*x, v) : FormatEnum(*x, v));
+    AppendStyled(out, Hex(v), x->is_flags ? FormatFlags(*x, v) : FormatEnum(*x, v));
   } else {
     AppendHex(out, v);
   }
@@ -311,7 +353,7 @@ void AppendFlags(std::string* out, const char* table, uint64_t v) {
 
 void AppendEnum(std::string* out, const char* table, uint64_t v) {
   if (const Xlat* x = CachedXlat(table)) {
-    out->append(x->is_flags ? FormatFlags(*x, v) : FormatEnum(*x, v));
+    AppendStyled(out, Hex(v), x->is_flags ? FormatFlags(*x, v) : FormatEnum(*x, v));
   } else {
     AppendDec(out, static_cast<int64_t>(v));
   }
@@ -321,7 +363,7 @@ bool AppendEnumOr(std::string* out, const char* table, uint64_t v, const char* d
   if (const Xlat* x = CachedXlat(table)) {
     for (const XlatEntry& e : x->entries) {
       if (e.value == v) {
-        out->append(e.name);
+        AppendStyled(out, Hex(v), e.name);
         return true;
       }
     }
@@ -335,6 +377,15 @@ bool AppendEnumOr(std::string* out, const char* table, uint64_t v, const char* d
 }
 
 void AppendMode(std::string* out, uint32_t mode) {
+  if (tls_style != XlatStyle::kAbbrev) {
+    std::string raw, named;
+    AppendOct(&raw, mode);
+    const XlatStyle style = std::exchange(tls_style, XlatStyle::kAbbrev);
+    AppendMode(&named, mode);
+    tls_style = style;
+    AppendStyled(out, raw, named);
+    return;
+  }
   const char* type = nullptr;
   switch (mode & S_IFMT) {
     case 0: break;
@@ -364,7 +415,7 @@ void AppendSignal(std::string* out, int sig) {
   if (n.empty()) {
     AppendDec(out, sig);
   } else {
-    out->append(n);
+    AppendStyled(out, std::to_string(sig), n);
   }
 }
 
@@ -383,7 +434,7 @@ void AppendSigmask(std::string* out, const uint8_t* mask, size_t bytes) {
     first = false;
     std::string_view n = SignalName(i + 1);
     if (n.starts_with("SIG")) {
-      out->append(n.substr(3));
+      AppendStyled(out, std::to_string(i + 1), n.substr(3));
     } else {
       AppendDec(out, i + 1);
     }

@@ -57,6 +57,21 @@ bool ReadCString(TargetMemory& mem, uint64_t addr, size_t max, std::string* out,
                  bool* terminated);
 
 // ---- printing ----
+// -X: how the Append* helpers below print named constants while the scope lives (the decoder
+// opens one around each Entry()/Exit(); thread-local).
+// A named constant whose number is written `raw`, as the scope's -X style asks: `name`, `raw`,
+// or "raw /* name */".
+void AppendNamed(std::string* out, std::string_view raw, std::string_view name);
+class StyleScope {
+ public:
+  explicit StyleScope(XlatStyle style);
+  ~StyleScope();
+  StyleScope(const StyleScope&) = delete;
+  StyleScope& operator=(const StyleScope&) = delete;
+
+ private:
+  XlatStyle saved_;
+};
 void AppendDec(std::string* out, int64_t v);
 void AppendUDec(std::string* out, uint64_t v);
 void AppendHex(std::string* out, uint64_t v);   // "0x1f", "0" for 0

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstddef>
 
 #include <mutex>
@@ -19,7 +20,6 @@ using decode::Ctx;
 namespace {
 
 constexpr int kX32Bit = 0x40000000;
-constexpr size_t kColumn = 40;  // strace pads the call to 40 columns before "= "
 
 struct CallInfo {
   std::string_view name;
@@ -105,6 +105,11 @@ void AppendStrArray(Ctx& c, std::string* out, uint64_t addr) {
 void AppendEnvArray(Ctx& c, std::string* out, uint64_t addr) {
   if (addr == 0) {
     out->append("NULL");
+    return;
+  }
+  // Not abbreviated (-v, -e abbrev=): the variables themselves, as argv.
+  if (!c.opt.abbrev.Has(c.name)) {
+    AppendStrArray(c, out, addr);
     return;
   }
   const size_t word = c.Compat() ? 4 : 8;
@@ -223,13 +228,16 @@ void FormatArg(Ctx& c, int idx, std::string* out) {
       decode::AppendSignal(out, static_cast<int32_t>(v));
       break;
     case ArgKind::kStruct:
-      FormatStruct(c, idx, spec, out);
+      if (c.opt.verbose.Has(c.name)) FormatStruct(c, idx, spec, out);
+      else decode::AppendAddr(out, v);
       break;
     case ArgKind::kStrArray:
-      AppendStrArray(c, out, v);
+      if (c.opt.verbose.Has(c.name)) AppendStrArray(c, out, v);
+      else decode::AppendAddr(out, v);
       break;
     case ArgKind::kEnvArray:
-      AppendEnvArray(c, out, v);
+      if (c.opt.verbose.Has(c.name)) AppendEnvArray(c, out, v);
+      else decode::AppendAddr(out, v);
       break;
   }
 }
@@ -286,9 +294,19 @@ void FormatRet(Ctx& c, const CallHooks* hooks, std::string* ret) {
   }
 }
 
-void Pad(std::string* s, size_t column) {
-  if (column < kColumn) {
-    s->append(kColumn - column, ' ');
+// -e raw=SET: every argument of the call's signature as its register, in hex ("0" for 0), as
+// strace's printargs.
+void RawArgs(Ctx& c, DecodedCall* out) {
+  for (int i = 0; i < c.sig.nargs; ++i) {
+    std::string text;
+    decode::AppendHex(&text, c.Arg(i));
+    out->args.push_back(std::move(text));
+  }
+}
+
+void Pad(std::string* s, size_t column, size_t align) {
+  if (column < align) {
+    s->append(align - column, ' ');
   } else {
     s->push_back(' ');
   }
@@ -304,15 +322,22 @@ void JoinArgs(const std::vector<std::string>& args, size_t from, size_t to, std:
 }  // namespace
 
 void Decoder::Entry(const SyscallCall& call, TargetMemory& mem, DecodedCall* out) const {
+  decode::StyleScope style(options_.xlat);
   out->args.clear();
   out->ret.clear();
   out->error.clear();
   out->has_exit = false;
   out->entry_sep = false;
   out->entry_suffix.clear();
+  out->align = options_.column;
   CallInfo ci = Lookup(call, &out->name);
   Ctx c{call, mem, options_, *ci.sig, out->name, false, out, ci.ctypes};
   if (c.sig.ret == RetKind::kNoReturn) out->ret = "?";  // exit_group never reaches Exit()
+  if (options_.raw.Has(out->name)) {
+    RawArgs(c, out);
+    out->entry_args = out->args.size();
+    return;
+  }
   for (uint64_t& v : out->saved) v = 0;
   for (int i = 0; i < c.sig.nargs; ++i) {
     const ArgSpec& spec = c.sig.args[i];
@@ -339,12 +364,24 @@ void Decoder::Entry(const SyscallCall& call, TargetMemory& mem, DecodedCall* out
 }
 
 void Decoder::Exit(const SyscallCall& call, TargetMemory& mem, DecodedCall* out) const {
+  decode::StyleScope style(options_.xlat);
   if (out->name.empty()) Entry(call, mem, out);
   std::string name;
   CallInfo ci = Lookup(call, &name);
   Ctx c{call, mem, options_, *ci.sig, out->name, true, out, ci.ctypes};
   out->args.resize(out->entry_args);
   out->entry_suffix.clear();
+  if (options_.raw.Has(out->name)) {
+    // The result too, in hex; a failure keeps its errno ("-1 ENOENT (...)").
+    out->ret.clear();
+    out->error.clear();
+    if (c.sig.ret == RetKind::kNoReturn) out->ret = "?";
+    else if (c.Failed()) decode::AppendError(&out->ret, static_cast<int>(-call.ret));
+    else decode::AppendHex(&out->ret, static_cast<uint64_t>(call.ret));
+    if (c.Failed()) out->error = ErrnoName(static_cast<int>(-call.ret));
+    out->has_exit = true;
+    return;
+  }
   if (ci.hooks != nullptr && ci.hooks->layout != nullptr) {
     ci.hooks->layout(c, out);
   } else {
@@ -370,7 +407,7 @@ std::string DecodedCall::Line(size_t column) const {
   if (split != 0 && split < args.size()) s.append(", ");
   JoinArgs(args, split, args.size(), &s);
   s.push_back(')');
-  Pad(&s, column + s.size());
+  Pad(&s, column + s.size(), align);
   s.append("= ");
   s.append(ret);
   return s;
@@ -394,10 +431,14 @@ std::string DecodedCall::ResumedText(size_t column) const {
   if (from < args.size() && from != 0 && !entry_sep) s.append(", ");
   JoinArgs(args, from, args.size(), &s);
   s.push_back(')');
-  Pad(&s, column + s.size());
+  Pad(&s, column + s.size(), align);
   s.append("= ");
   s.append(ret);
   return s;
+}
+
+bool SyscallNameSet::Has(std::string_view name) const {
+  return all || std::binary_search(names.begin(), names.end(), name);
 }
 
 std::string QuoteString(std::string_view data, size_t limit, bool truncated_by_caller) {

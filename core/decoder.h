@@ -45,12 +45,37 @@ class ProcessMemory final : public TargetMemory {
   pid_t pid_;
 };
 
+// How named constants and flags print (-X): "O_RDONLY|O_CLOEXEC" (abbrev, strace's default),
+// "0x80000" (raw), "0x80000 /* O_RDONLY|O_CLOEXEC */" (verbose).
+enum class XlatStyle { kAbbrev, kRaw, kVerbose };
+
+// A set of syscalls named by an -e QUALIFIER=SET option (raw=, verbose=, abbrev=).
+struct SyscallNameSet {
+  bool all = false;
+  std::vector<std::string> names;  // sorted, when !all
+  bool Has(std::string_view name) const;
+};
+
 struct DecodeOptions {
   size_t string_limit = 32;  // -s N
+  size_t column = 40;        // -a N: the column " = " is aligned to
   bool fd_paths = false;     // -y: print "3</etc/passwd>"
+  XlatStyle xlat = XlatStyle::kAbbrev;  // -X
+  // -e raw=SET: these calls' arguments and result are printed undecoded, in hex.
+  SyscallNameSet raw;
+  // -e verbose=SET (strace's default: all): the structures these calls point to are printed;
+  // for the others, their addresses.
+  SyscallNameSet verbose{true, {}};
+  // -e abbrev=SET (default all; -v is abbrev=none): these calls print large structures
+  // abbreviated (execve's environment as "0x7ffd... /* 20 vars */"); the others in full.
+  SyscallNameSet abbrev{true, {}};
   // For -y: the path behind fd `fd` of task `pid` (live: readlink /proc/PID/fd/N). Also called
   // with AT_FDCWD for the task's working directory (readlink /proc/PID/cwd).
   std::function<std::optional<std::string>(pid_t pid, int fd)> fd_path;
+  // -yy (decode-fds=socket): what strace prints between the <> of a socket fd, already
+  // formatted and escaped ("UNIX-STREAM:[123->124]", "TCP:[127.0.0.1:80->127.0.0.1:4242]"), or
+  // nullopt for an fd that is not a socket (then fd_path applies).
+  std::function<std::optional<std::string>(pid_t pid, int fd)> fd_socket;
 };
 
 // One syscall as the tracer saw it.
@@ -79,6 +104,7 @@ struct DecodedCall {
   // Values Entry() read for Exit() to compare with (socklen_t in/out: strace's "[110 => 16]");
   // bit 32 set when valid.
   uint64_t saved[6] = {};
+  size_t align = 40;  // the column " = " is padded to (DecodeOptions::column)
 
   // "openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY)" padded and "= 3" appended (strace's
   // column 40). Only after Exit().
@@ -109,6 +135,8 @@ class Decoder {
 // "{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, si_uid=0, si_status=0, si_utime=0,
 // si_stime=0}" as strace prints it in "--- SIGCHLD {...} ---".
 std::string FormatSiginfo(const siginfo_t& si);
+// The same, with named constants printed as -X asks.
+std::string FormatSiginfo(const siginfo_t& si, XlatStyle style);
 std::string_view SignalName(int sig);  // "SIGCHLD", "SIGRT_3", "" for 0
 // Quotes and escapes `data` as strace does, cut at `limit` bytes with "..." after the quote.
 std::string QuoteString(std::string_view data, size_t limit, bool truncated_by_caller = false);

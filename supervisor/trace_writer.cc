@@ -209,6 +209,8 @@ void TraceWriter::OnEntry(Task& task) {
   if (options_.summary && !options_.summary_wall && !source_)
     p.cpu_at_entry_ok = CpuTime(task, p, &p.cpu_at_entry);
   if (!options_.trace || options_.json) return;
+  // Filtered by status: nothing is known to print before the exit.
+  if (options_.status != TraceWriterOptions::kAllStatuses) return;
   CloseOpenLine();
   open_prefix_ = Prefix(task.tid, task.entry_time, task.call.nr, p.seq);
   out_ += p.decoded.EntryText();
@@ -251,6 +253,12 @@ void TraceWriter::OnExit(Task& task) {
     s.total_ns += spent;
   }
   if (!options_.trace) return;
+  if (options_.status != TraceWriterOptions::kAllStatuses) {
+    const unsigned status = unknown_result_ ? TraceWriterOptions::kUnavailable
+                            : p.decoded.error.empty() ? TraceWriterOptions::kSuccessful
+                                                      : TraceWriterOptions::kFailed;
+    if (!(options_.status & status)) return;
+  }
   if (options_.json) {
     JsonSyscall(task, p.decoded, ns, true, p.seq);
     Emit();
@@ -267,6 +275,13 @@ void TraceWriter::OnExit(Task& task) {
 }
 
 void TraceWriter::FinishLine(Task& task, const core::DecodedCall& d, const timespec& now) {
+  if (options_.status != TraceWriterOptions::kAllStatuses) {
+    // Filtered by status: the whole line, at the exit (its entry printed nothing).
+    CloseOpenLine();
+    const size_t col = Prefix(task.tid, task.entry_time, task.call.nr, PendingOf(task).seq);
+    out_ += d.Line(col);
+    return;
+  }
   if (open_line_ == task.tid) {
     // Continue the line opened at entry: the rest of the arguments and the result, padded as
     // strace pads (its column counts the prefix too).
@@ -340,8 +355,9 @@ void TraceWriter::OnSignal(Task& task, const siginfo_t& si) {
   const uint64_t seq = TakeSeq();
   if (options_.only_main && task.tid != main_) return;
   if (!options_.trace) return;
+  if (si.si_signo > 0 && si.si_signo < 65 && !options_.signals.test(si.si_signo)) return;
   const timespec now = Now();
-  std::string info = core::FormatSiginfo(si);
+  std::string info = core::FormatSiginfo(si, options_.decode.xlat);
   std::string_view name = core::SignalName(si.si_signo);
   if (options_.json) {
     JsonCommon("signal", task.tid, now, seq);
@@ -380,9 +396,11 @@ void TraceWriter::OnTaskExit(Task& task, int status) {
   if (!options_.trace) return;
   const timespec now = Now();
   Pending* p = static_cast<Pending*>(task.user);
-  if (task.in_syscall && task.shown && p && options_.json)
+  // A call the task never returned from (exit_group, or a death in the call) is "unfinished".
+  const bool show_call = options_.status & TraceWriterOptions::kUnfinished;
+  if (task.in_syscall && task.shown && p && show_call && options_.json)
     JsonSyscall(task, p->decoded, NanosBetween(task.entry_time, now), false, p->seq);
-  if (task.in_syscall && task.shown && p && !options_.json) {
+  if (task.in_syscall && task.shown && p && show_call && !options_.json) {
     // exit/exit_group (or a call cut short by the task's death): strace prints "= ?", after
     // " <unfinished ...>" when the call had arguments left to print at its exit (a killed
     // "clock_nanosleep(..., {tv_sec=100, tv_nsec=0},  <unfinished ...>) = ?").
@@ -406,7 +424,8 @@ void TraceWriter::OnTaskExit(Task& task, int status) {
       snprintf(buf, sizeof buf, ",\"status\":%d}\n", WEXITSTATUS(status));
       out_ += buf;
     }
-  } else {
+  } else if (WIFSIGNALED(status) || !options_.quiet_exit) {
+    // (-e quiet=exit hides only "exited with": strace prints "killed by" whatever the quiet set.)
     CloseOpenLine();
     Prefix(task.tid, now, LastNumber(task, true), seq);
     char buf[64];

@@ -4,6 +4,7 @@
 
 #include <time.h>
 
+#include <bitset>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -38,6 +39,16 @@ struct TraceWriterOptions {
   // call's lines, resumed or not, carry its entry event's number), the N `show --at` takes.
   // The rest of the line is unchanged (its padding does not count the "#N ").
   bool seq_prefix = false;
+  // -e signal=SET: the signals whose "--- SIGxxx {...} ---" lines are printed (index: number).
+  std::bitset<65> signals = std::bitset<65>().set();
+  // -e status=SET (-z, -Z): which calls are printed, by how they ended. While not all are,
+  // a call is printed whole at its exit (strace's order: by exit, not by entry).
+  enum Status : unsigned {
+    kSuccessful = 1, kFailed = 2, kUnfinished = 4, kUnavailable = 8, kDetached = 16,
+    kAllStatuses = 31,
+  };
+  unsigned status = kAllStatuses;
+  bool quiet_exit = false;  // -e quiet=exit, -qq: no "+++ exited with N +++" lines
   core::DecodeOptions decode;
 };
 
