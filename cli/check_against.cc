@@ -166,7 +166,7 @@ class StringsMemory final : public core::TargetMemory {
 bool Denies(const Verdict& v) {
   if (v.foreign_abi) return true;
   switch (v.kind) {
-    case Verdict::Kind::kFail: return !v.resolution_failed;
+    case Verdict::Kind::kFail: return !v.resolution_failed && !v.undecided;
     case Verdict::Kind::kKillProcess:
     case Verdict::Kind::kKillThread:
     case Verdict::Kind::kTrap: return true;
@@ -192,7 +192,7 @@ class Checker {
     Verdict v = decider_.Decide(call, mem);
     PerRule& r = per_rule_[v.foreign_abi ? -2 : v.rule];
     ++r.calls;
-    if (v.kind == Verdict::Kind::kFail && v.resolution_failed) ++undecided_;
+    if (v.kind == Verdict::Kind::kFail && (v.resolution_failed || v.undecided)) ++undecided_;
     if (Denies(v)) {
       ++r.denied;
       ++denied_;
@@ -232,10 +232,10 @@ class Checker {
                   static_cast<unsigned long long>(calls_));
     }
     if (undecided_)
-      std::printf("%llu call%s undecided: %s path relative to a directory the run does not show "
-                  "(an strace log needs --cwd; fds opened before the run are unknown)\n",
-                  static_cast<unsigned long long>(undecided_), undecided_ == 1 ? "" : "s",
-                  undecided_ == 1 ? "a" : "each a");
+      std::printf("%llu call%s undecided: a path relative to a directory the run does not show "
+                  "(an strace log needs --cwd; fds opened before the run are unknown), or a "
+                  "tcp_ports rule, which needs the live socket\n",
+                  static_cast<unsigned long long>(undecided_), undecided_ == 1 ? "" : "s");
     if (summary) {
       std::printf("%8s %8s  %s\n", "calls", "denied", "rule");
       for (const auto& [rule, r] : per_rule_) {

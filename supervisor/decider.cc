@@ -479,6 +479,7 @@ Verdict Decider::Decide(const core::SyscallCall& call, core::TargetMemory& mem,
       v.kind = Verdict::Kind::kFail;
       v.value = EACCES;
       v.rule = first;
+      v.undecided = true;
       return Finish(std::move(v), call.abi, call.nr);
     }
     if (tcp->kind == TcpCall::Kind::kPort &&

@@ -58,6 +58,10 @@ struct Verdict {
   // kFail because a path could not be resolved: the kernel itself fails the call with this
   // errno (a missing directory, a loop, ...). Not the policy's denial: --complain leaves it.
   bool resolution_failed = false;
+  // kFail because the supervisor could not read what a rule needs of the call (a tcp_ports
+  // rule's socket: the task is gone, or no live process, as for `check --against`): denied to
+  // fail closed, not by the policy's word.
+  bool undecided = false;
   // The call's ABI is not in the policy's options.abi: the filter kills it (rule is -1). Only
   // --complain lets such a call reach the supervisor.
   bool foreign_abi = false;
