@@ -82,7 +82,36 @@ std::string Summary(const config::Rule& r) {
 
 // Where the policy's path rules run: Landlock (which calls, which directories) or the supervisor
 // (and why), when it has path rules.
+// The `landlock: tcp ...` line of a policy with tcp_ports rules: which of connect/bind Landlock
+// decides and the ports it allows, or why the supervisor decides them.
+void PrintLandlockTcpLine(const config::Policy& policy, const filters::Program& prog, bool wanted) {
+  bool tcp = false;
+  for (const auto& r : policy.rules) tcp = tcp || !r.tcp_ports.empty();
+  if (!tcp) return;
+  const filters::LandlockPlan& ll = prog.landlock;
+  auto ports = [](const std::vector<config::PortRange>& list) {
+    std::string out;
+    for (const auto& r : list) out += (out.empty() ? "" : ", ") + r.ToString();
+    return out.empty() ? std::string("none") : out;
+  };
+  if (ll.HandledNet() != 0) {
+    std::string what;
+    if (ll.connect.handled) what += "connect to " + ports(ll.connect.ports);
+    if (ll.bind.handled) what += std::string(what.empty() ? "" : "; ") + "bind to " + ports(ll.bind.ports);
+    std::printf("landlock: tcp: %s decided in the kernel (EACCES for other TCP ports; other sockets "
+                "by the rest of the policy) (docs/policy.md \"TCP ports\")\n",
+                what.c_str());
+  } else if (!wanted) {
+    std::printf("landlock: tcp: not used (PWNBOX_LANDLOCK=off or an older Landlock): the supervisor "
+                "decides the tcp_ports rules\n");
+  } else {
+    std::printf("landlock: tcp: not used: %s: the supervisor decides the TCP port rules\n",
+                ll.tcp_why_not.empty() ? "see the rules' routes" : ll.tcp_why_not.c_str());
+  }
+}
+
 void PrintLandlockLine(const config::Policy& policy, const filters::Program& prog, bool wanted) {
+  PrintLandlockTcpLine(policy, prog, wanted);
   bool paths = false;
   for (const auto& r : policy.rules) paths = paths || !r.paths.empty();
   if (!paths) return;

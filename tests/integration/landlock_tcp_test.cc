@@ -133,6 +133,10 @@ TEST_P(LandlockTcpTest, CheckNamesTheRoute) {
   auto lines = Grep(r.out, "tcp_ports");
   ASSERT_EQ(lines.size(), 2u) << r.out;
   for (const auto& l : lines) EXPECT_TRUE(Contains(l, "-> allow: " + route) || Contains(l, "-> errno:EACCES: " + route)) << l;
+  // The landlock: line says what Landlock decides for TCP, or that the supervisor does.
+  auto ll = Grep(r.out, "landlock: tcp: ");
+  ASSERT_EQ(ll.size(), 1u) << r.out;
+  EXPECT_TRUE(Contains(ll[0], landlock() ? "decided in the kernel" : "not used")) << ll[0];
 }
 
 // Non-TCP connects denied by the policy: Landlock cannot express it (it never restricts UDP), so
