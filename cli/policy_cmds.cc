@@ -103,7 +103,7 @@ void PrintLandlockTcpLine(const config::Policy& policy, const filters::Program& 
                 what.c_str());
   } else if (!wanted) {
     std::printf("landlock: tcp: not used (PWNBOX_LANDLOCK=off or an older Landlock): the supervisor "
-                "decides the tcp_ports rules\n");
+                "decides the TCP port rules\n");
   } else {
     std::printf("landlock: tcp: not used: %s: the supervisor decides the TCP port rules\n",
                 ll.tcp_why_not.empty() ? "see the rules' routes" : ll.tcp_why_not.c_str());

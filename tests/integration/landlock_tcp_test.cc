@@ -130,7 +130,7 @@ TEST_P(LandlockTcpTest, CheckNamesTheRoute) {
   RunResult r = Check(Eligible());
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string route = landlock() ? "landlock (" : std::get<1>(GetParam()) + " (";
-  auto lines = Grep(r.out, "tcp_ports");
+  auto lines = Grep(r.out, ": tcp_ports (");
   ASSERT_EQ(lines.size(), 2u) << r.out;
   for (const auto& l : lines) EXPECT_TRUE(Contains(l, "-> allow: " + route) || Contains(l, "-> errno:EACCES: " + route)) << l;
   // The landlock: line says what Landlock decides for TCP, or that the supervisor does.
@@ -147,7 +147,7 @@ TEST_P(LandlockTcpTest, NotEligibleRunsInTheSupervisor) {
       "\n[[rule]]\nsyscalls = [\"connect\"]\naction = \"errno:EPERM\"\n";
   RunResult c = Check(policy);
   ASSERT_EQ(c.status, 0) << c.err;
-  auto lines = Grep(c.out, "tcp_ports");
+  auto lines = Grep(c.out, ": tcp_ports (");
   ASSERT_EQ(lines.size(), 1u) << c.out;
   EXPECT_TRUE(Contains(lines[0], ": " + std::get<1>(GetParam()) + " (")) << lines[0];
   RunResult r = Sandboxed(policy, {"connect:" + a_, "connect:" + b_, "udp:" + a_, "bind:" + b_});
