@@ -333,7 +333,8 @@ TEST_F(Installed, PagesHaveNoGroffWarnings) {
 
 TEST_F(Installed, BashCompletesCommandsAndOptions) {
   EXPECT_EQ(Complete({"pwnbox", "tr"}), Words{"trace"});
-  EXPECT_EQ(Complete({"pwnbox", "trace", "--no"}), Words{"--no-follow"});
+  EXPECT_EQ(Complete({"pwnbox", "trace", "--no-f"}), Words{"--no-follow"});
+  EXPECT_EQ(Complete({"pwnbox", "trace", "--no"}), (Words{"--no-abbrev", "--no-follow"}));
   EXPECT_EQ(Complete({"pwnbox", "help", "co"}), (Words{"compile", "convert"}));
   EXPECT_EQ(Complete({"pwnbox", "--vers"}), Words{"--version"});
   // Every command of the help, and every long option of each command's table.

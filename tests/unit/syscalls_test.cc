@@ -267,7 +267,10 @@ TEST(Signatures, TablesAndStructsExist) {
                                                "mount_attr",
                                                "perf_event_attr",
                                                "bpf_attr",
-                                               "sockopt"};
+                                               "sockopt",
+                                               "landlock_rule_attr",
+                                               "sigevent",
+                                               "utimbuf"};
   std::span<const SyscallSig> sigs = AllSignatures();
   EXPECT_TRUE(std::is_sorted(sigs.begin(), sigs.end(), [](const auto& a, const auto& b) {
     return std::string_view(a.name) < std::string_view(b.name);
