@@ -274,7 +274,14 @@ void PlanPaths(const config::Policy& p, LandlockPlan* out) {
     return;
   }
   plan.eligible = true;
-  plan.dirs.assign(dirs.begin(), dirs.end());
+  // A tree beneath another listed tree adds nothing (the same rights on every tree): left out,
+  // so that the ruleset and `check`'s line name each tree once (TMPDIR under /dev/shm, say).
+  for (const auto& d : dirs) {
+    const bool nested = std::any_of(dirs.begin(), dirs.end(), [&](const std::string& o) {
+      return o != d && (o == "/" || d.rfind(o + "/", 0) == 0);
+    });
+    if (!nested) plan.dirs.push_back(d);
+  }
   plan.rules.assign(rules.begin(), rules.end());
   return;
 }
