@@ -73,6 +73,17 @@ struct Fixture {
                   "/**\"]\n"
                   "action = \"allow\"\n");
   }
+  // exs_policy reading app.conf, or `file` when access(app.conf) fails.
+  std::vector<std::string> Fallback(const std::string& file) const {
+    return {Prog("exs_policy"), "fallback", dir, file};
+  }
+  // `explore -o DIR/out --policy P` of `cmd`, with access(app.conf) branched into ENOENT.
+  nlohmann::json ExploreAppConfMissing(const std::vector<std::string>& cmd) const {
+    std::vector<std::string> args = {"-o",   dir + "/out", "--policy",   policy,   "--at",
+                                      "access:path=" + dir + "/app.conf", "--outcomes", "ENOENT", "--"};
+    args.insert(args.end(), cmd.begin(), cmd.end());
+    return Explore(args, 0);
+  }
 };
 
 // A branch whose access(app.conf) fails falls back to `secret`, which the policy denies: the
@@ -80,13 +91,8 @@ struct Fixture {
 // the reproducer does the same under `pwnbox run`.
 TEST(ExplorePolicyTest, PathRuleDeniesTheFileABranchFallsBackTo) {
   Fixture f;
-  const std::vector<std::string> cmd = {Prog("exs_policy"), "fallback", f.dir, "secret"};
-  std::vector<std::string> args = {
-      "-o",         f.dir + "/out", "--policy",
-      f.policy,     "--at",         "access:path=" + f.dir + "/app.conf",
-      "--outcomes", "ENOENT",       "--"};
-  args.insert(args.end(), cmd.begin(), cmd.end());
-  auto j = Explore(args, 0);
+  const std::vector<std::string> cmd = f.Fallback("secret");
+  auto j = f.ExploreAppConfMissing(cmd);
   EXPECT_EQ(j["baseline"]["exit"], 0);
   EXPECT_EQ(ReadFile(f.dir + "/out/baseline/stdout"), "conf: conf\n");
   auto pts = Points(j, "app.conf");
@@ -183,13 +189,8 @@ TEST(ExplorePolicyTest, BranchWhoseOutputThePolicyDeniesIsReRunWithItsOwnListene
 // A kill rule (on a path: carried out by the supervisor with SIGKILL) reached only in a branch.
 TEST(ExplorePolicyTest, KillReachedOnlyInABranchIsKilledByPolicy) {
   Fixture f;
-  const std::vector<std::string> cmd = {Prog("exs_policy"), "fallback", f.dir, "secret2"};
-  std::vector<std::string> args = {
-      "-o",         f.dir + "/out", "--policy",
-      f.policy,     "--at",         "access:path=" + f.dir + "/app.conf",
-      "--outcomes", "ENOENT",       "--"};
-  args.insert(args.end(), cmd.begin(), cmd.end());
-  auto j = Explore(args, 0);
+  const std::vector<std::string> cmd = f.Fallback("secret2");
+  auto j = f.ExploreAppConfMissing(cmd);
   EXPECT_EQ(j["baseline"]["exit"], 0);
   auto pts = Points(j, "app.conf");
   ASSERT_EQ(pts.size(), 1u) << j.dump();
